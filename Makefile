@@ -1,0 +1,56 @@
+# Makefile: the front door. `make` builds (meson + ninja underneath); `make run`
+# installs what is missing, builds and mounts the built-in node at ./mnt;
+# `make stop` unmounts; `make check` sets up the same and runs every test.
+BUILD ?= build
+ASAN ?= build-asan
+MNT ?= mnt
+PYTEST = /usr/bin/python3 -m pytest
+
+.PHONY: all deps run stop check check-asan unit pytest install clean bench
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD)
+
+deps:
+	@./tools/install-deps
+
+run: deps all
+	@mkdir -p $(MNT)
+	@if mountpoint -q $(MNT); then echo "$(MNT) is already mounted (make stop first)"; exit 1; fi
+	$(BUILD)/hyperfs $(MNT)
+	@./tools/tour $(MNT)
+
+stop:
+	@if mountpoint -q $(MNT); then fusermount3 -u $(MNT) || umount -l $(MNT); fi
+	@echo "unmounted $(MNT)"
+
+unit: all
+	meson test -C $(BUILD) --print-errorlogs
+
+pytest: all
+	HYPERFS_BUILD=$(BUILD) $(PYTEST) -q tests
+
+$(ASAN)/build.ninja:
+	CC=clang meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false
+
+check-asan: $(ASAN)/build.ninja
+	ninja -C $(ASAN)
+	ASAN_OPTIONS=detect_leaks=0 meson test -C $(ASAN) --print-errorlogs
+	HYPERFS_BUILD=$(ASAN) ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 $(PYTEST) -q -x tests -m "not slow"
+
+check: deps all
+	meson test -C $(BUILD) --print-errorlogs
+	HYPERFS_BUILD=$(BUILD) $(PYTEST) -q tests
+	$(MAKE) check-asan
+
+bench: deps all
+	./bench/run
+
+install: all
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN)

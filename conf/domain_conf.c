@@ -1,0 +1,227 @@
+/* domain_conf.c: domain XML -> HvDomainDef and back (see domain_conf.h). The
+ * document is the source of truth for everything untyped; parse reads the
+ * typed fields out of it, format writes them back in canonical form (memory in
+ * KiB, vcpu current=) into a copy and serialises it with hv_xml_format. */
+#include "conf/domain_priv.h"
+#include "conf/xml.h"
+#include "conf/schema.h"
+#include <string.h>
+
+void
+hv_domain_def_free(HvDomainDef *def)
+{
+	if (!def)
+		return;
+	g_free(def->type);
+	g_free(def->name);
+	g_free(def->title);
+	g_free(def->description);
+	g_free(def->os_type);
+	g_free(def->arch);
+	g_clear_pointer(&def->disks, g_ptr_array_unref);
+	g_clear_pointer(&def->interfaces, g_ptr_array_unref);
+	g_clear_pointer(&def->doc, xmlFreeDoc);
+	g_free(def);
+}
+
+/* <memory>, <currentMemory>: KiB, rounded up from the unit given. */
+static int
+parse_memory(HvDomainDef *def, xmlNode *root, GError **err)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} mem[] = {
+		{ "memory", G_STRUCT_OFFSET(HvDomainDef, max_memory_kib) },
+		{ "currentMemory", G_STRUCT_OFFSET(HvDomainDef, current_memory_kib) },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(mem); i++) {
+		uint64_t bytes = 0;
+		xmlNode *el = hv_xml_child(root, mem[i].name);
+
+		if (!el)
+			continue;
+		if (hv_xml_scaled(el, 1024, &bytes, mem[i].name, err) < 0)
+			return -EINVAL;
+		G_STRUCT_MEMBER(uint64_t, def, mem[i].off) = bytes / 1024 + (bytes % 1024 ? 1 : 0);
+	}
+	if (!hv_xml_child(root, "currentMemory"))
+		def->current_memory_kib = def->max_memory_kib;
+	return 0;
+}
+
+static int
+parse_vcpu(HvDomainDef *def, xmlNode *root, GError **err)
+{
+	xmlNode *el = hv_xml_child(root, "vcpu");
+	g_autofree char *max = hv_xml_text(el);
+	g_autofree char *cur = hv_xml_prop(el, "current");
+	unsigned long long v;
+
+	def->max_vcpus = def->vcpus = 1;
+	if (!el)
+		return 0;
+	if (hv_conf_parse_ull(max, G_MAXUINT32, &v) < 0)
+		return hv_error_set(err, EINVAL, "domain <vcpu>: '%s' is not a valid vCPU count", max);
+	def->max_vcpus = def->vcpus = (unsigned)v;
+	if (cur) {
+		if (hv_conf_parse_ull(cur, G_MAXUINT32, &v) < 0)
+			return hv_error_set(err, EINVAL,
+					    "domain <vcpu current='%s'>: not a valid vCPU count", cur);
+		def->vcpus = (unsigned)v;
+	}
+	return 0;
+}
+
+static int
+parse_top(HvDomainDef *def, xmlNode *root, GError **err)
+{
+	xmlNode *os = hv_xml_child(root, "os");
+
+	def->type = hv_xml_prop(root, "type");
+	def->name = hv_xml_child_text(root, "name");
+	if (def->name)
+		g_strstrip(def->name);
+	if (hv_conf_name_check(def->name, "domain", err) < 0)
+		return -EINVAL;
+	if (hv_xml_uuid(root, def->uuid, "domain", err) < 0)
+		return -EINVAL;
+	def->title = hv_xml_child_text(root, "title");
+	def->description = hv_xml_child_text(root, "description");
+	if (def->title && strchr(def->title, '\n'))
+		return hv_error_set(err, EINVAL, "domain <title> must not contain newlines");
+	def->os_type = hv_xml_child_text(os, "type");
+	if (def->os_type)
+		g_strstrip(def->os_type);
+	def->arch = hv_xml_child_prop(os, "type", "arch");
+	if (parse_memory(def, root, err) < 0 || parse_vcpu(def, root, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Takes ownership of doc. */
+static HvDomainDef *
+domain_from_doc(xmlDoc *doc, bool check, GError **err)
+{
+	g_autoptr(HvDomainDef) def = g_new0(HvDomainDef, 1);
+	xmlNode *root = xmlDocGetRootElement(doc);
+
+	def->doc = doc;
+	def->disks = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_disk_free);
+	def->interfaces = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_net_free);
+	if (!root || root->ns || strcmp((const char *)root->name, "domain") != 0) {
+		hv_error_set(err, EINVAL, "line %d: expected a <domain> document, not <%s>",
+			     root ? root->line : 1, root ? (const char *)root->name : "");
+		return NULL;
+	}
+	if (check && hv_schema_validate(HV_SCHEMA_DOMAIN, doc, err) < 0)
+		return NULL;
+	if (parse_top(def, root, err) < 0 || hv_domain_parse_devices(def, root, err) < 0)
+		return NULL;
+	if (check && hv_domain_check(def, err) < 0)
+		return NULL;
+	return g_steal_pointer(&def);
+}
+
+HvDomainDef *
+hv_domain_def_parse(const char *xml, size_t len, GError **err)
+{
+	xmlDoc *doc = hv_xml_parse(xml, len, "domain", err);
+
+	if (!doc)
+		return NULL;
+	return domain_from_doc(doc, true, err);
+}
+
+HvDomainDef *
+hv_domain_def_copy(const HvDomainDef *def)
+{
+	HvDomainDef *copy;
+
+	if (!def || !def->doc)
+		return NULL;
+	copy = domain_from_doc(xmlCopyDoc(def->doc, 1), false, NULL);
+	if (copy)
+		memcpy(copy->uuid, def->uuid, sizeof(copy->uuid));
+	return copy;
+}
+
+void
+hv_domain_def_ensure_uuid(HvDomainDef *def)
+{
+	if (def && !def->uuid[0])
+		hv_uuid_generate(def->uuid);
+}
+
+/* Returns the element name, created after the last of the given siblings. */
+static xmlNode *
+ensure_after(xmlNode *root, const char *name, const char *const *after)
+{
+	xmlNode *el = hv_xml_child(root, name);
+	xmlNode *prev = NULL;
+
+	if (el)
+		return el;
+	for (size_t i = 0; after[i]; i++) {
+		xmlNode *c = hv_xml_child(root, after[i]);
+
+		if (c)
+			prev = c;
+	}
+	el = xmlNewDocNode(root->doc, NULL, (const xmlChar *)name, NULL);
+	if (prev)
+		xmlAddNextSibling(prev, el);
+	else if (root->children)
+		xmlAddPrevSibling(root->children, el);
+	else
+		xmlAddChild(root, el);
+	return el;
+}
+
+static void
+format_top(const HvDomainDef *def, xmlNode *root)
+{
+	static const char *const before_uuid[] = { "name", NULL };
+	static const char *const before_cur[] = { "name", "uuid", "title", "description",
+						  "metadata", "maxMemory", "memory", NULL };
+	xmlNode *el;
+	char num[32];
+
+	if (def->name)
+		hv_xml_set_text(ensure_after(root, "name", (const char *const[]){ NULL }), def->name);
+	if (def->uuid[0])
+		hv_xml_set_text(ensure_after(root, "uuid", before_uuid), def->uuid);
+	if ((el = hv_xml_child(root, "memory"))) {
+		g_snprintf(num, sizeof(num), "%" G_GUINT64_FORMAT, def->max_memory_kib);
+		hv_xml_set_text(el, num);
+		hv_xml_set_prop(el, "unit", "KiB");
+	}
+	if (hv_xml_child(root, "memory") || hv_xml_child(root, "currentMemory")) {
+		el = ensure_after(root, "currentMemory", before_cur);
+		g_snprintf(num, sizeof(num), "%" G_GUINT64_FORMAT, def->current_memory_kib);
+		hv_xml_set_text(el, num);
+		hv_xml_set_prop(el, "unit", "KiB");
+	}
+	if ((el = hv_xml_child(root, "vcpu"))) {
+		g_snprintf(num, sizeof(num), "%u", def->max_vcpus);
+		hv_xml_set_text(el, num);
+		g_snprintf(num, sizeof(num), "%u", def->vcpus);
+		hv_xml_set_prop(el, "current", def->vcpus != def->max_vcpus ? num : NULL);
+	}
+}
+
+char *
+hv_domain_def_format(const HvDomainDef *def)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *root;
+
+	if (!def || !def->doc)
+		return NULL;
+	doc = xmlCopyDoc(def->doc, 1);
+	root = xmlDocGetRootElement(doc);
+	format_top(def, root);
+	hv_domain_format_devices(def, root);
+	return hv_xml_format(root);
+}

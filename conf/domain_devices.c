@@ -1,0 +1,146 @@
+/* domain_devices.c: the domain's <devices> children -> typed device defs, and
+ * their canonical values written back at format time. One parser per element
+ * name, found in a table; devices the model doesn't type stay in the document. */
+#include "conf/domain_priv.h"
+#include <string.h>
+
+void
+hv_domain_disk_free(HvDomainDiskDef *d)
+{
+	if (!d)
+		return;
+	g_free(d->device);
+	g_free(d->type);
+	g_free(d->source);
+	g_free(d->source_pool);
+	g_free(d->source_volume);
+	g_free(d->driver_type);
+	g_free(d->target_dev);
+	g_free(d->target_bus);
+	g_free(d);
+}
+
+void
+hv_domain_net_free(HvDomainNetDef *n)
+{
+	if (!n)
+		return;
+	g_free(n->type);
+	g_free(n->mac);
+	g_free(n->source);
+	g_free(n->target_dev);
+	g_free(n->model);
+	g_free(n);
+}
+
+/* <source> attributes that name a disk's source, by disk type. */
+static const char *const disk_source_attrs[] = { "file", "dev", "dir", "name", NULL };
+
+static int
+parse_disk(HvDomainDef *def, xmlNode *el, GError **err)
+{
+	HvDomainDiskDef *d = g_new0(HvDomainDiskDef, 1);
+	xmlNode *src = hv_xml_child(el, "source");
+
+	g_ptr_array_add(def->disks, d);
+	d->type = hv_xml_prop(el, "type");
+	d->device = hv_xml_prop(el, "device");
+	if (!d->device)
+		d->device = g_strdup("disk");
+	for (size_t i = 0; src && !d->source && disk_source_attrs[i]; i++)
+		d->source = hv_xml_prop(src, disk_source_attrs[i]);
+	if (d->source && d->source[0] == '/') {
+		char *clean = hv_path_clean(d->source);
+
+		g_free(d->source);
+		d->source = clean;
+	}
+	d->source_pool = hv_xml_prop(src, "pool");
+	d->source_volume = hv_xml_prop(src, "volume");
+	d->driver_type = hv_xml_child_prop(el, "driver", "type");
+	d->target_dev = hv_xml_child_prop(el, "target", "dev");
+	d->target_bus = hv_xml_child_prop(el, "target", "bus");
+	d->readonly = hv_xml_child(el, "readonly") != NULL;
+	if (!d->target_dev)
+		return hv_error_set(err, EINVAL, "line %d: domain <disk>: missing <target dev=>",
+				    el->line);
+	return 0;
+}
+
+/* <source> attribute that names an interface's source, by interface type. */
+static const char *const net_source_attrs[] = { "network", "bridge", "dev", "name", NULL };
+
+static int
+parse_interface(HvDomainDef *def, xmlNode *el, GError **err)
+{
+	HvDomainNetDef *n = g_new0(HvDomainNetDef, 1);
+	xmlNode *src = hv_xml_child(el, "source");
+	g_autofree char *mac = hv_xml_child_prop(el, "mac", "address");
+
+	g_ptr_array_add(def->interfaces, n);
+	n->type = hv_xml_prop(el, "type");
+	for (size_t i = 0; src && !n->source && net_source_attrs[i]; i++)
+		n->source = hv_xml_prop(src, net_source_attrs[i]);
+	n->target_dev = hv_xml_child_prop(el, "target", "dev");
+	n->model = hv_xml_child_prop(el, "model", "type");
+	if (mac) {
+		n->mac = hv_mac_normalise(mac);
+		if (!n->mac)
+			return hv_error_set(err, EINVAL,
+					    "line %d: domain <interface> <mac address='%s'>: not a valid MAC address",
+					    el->line, mac);
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int (*parse)(HvDomainDef *def, xmlNode *el, GError **err);
+} device_parsers[] = {
+	{ "disk", parse_disk },
+	{ "interface", parse_interface },
+};
+
+int
+hv_domain_parse_devices(HvDomainDef *def, xmlNode *root, GError **err)
+{
+	xmlNode *devs = hv_xml_child(root, "devices");
+
+	for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || c->ns)
+			continue;
+		for (size_t i = 0; i < G_N_ELEMENTS(device_parsers); i++)
+			if (!strcmp((const char *)c->name, device_parsers[i].name) &&
+			    device_parsers[i].parse(def, c, err) < 0)
+				return -EINVAL;
+	}
+	return 0;
+}
+
+void
+hv_domain_format_devices(const HvDomainDef *def, xmlNode *root)
+{
+	xmlNode *devs = hv_xml_child(root, "devices");
+	guint ndisk = 0, nnet = 0;
+
+	for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || c->ns)
+			continue;
+		if (!strcmp((const char *)c->name, "disk") && ndisk < def->disks->len) {
+			HvDomainDiskDef *d = def->disks->pdata[ndisk++];
+			xmlNode *src = hv_xml_child(c, "source");
+
+			for (size_t i = 0; src && d->source && disk_source_attrs[i]; i++)
+				if (xmlHasProp(src, (const xmlChar *)disk_source_attrs[i])) {
+					hv_xml_set_prop(src, disk_source_attrs[i], d->source);
+					break;
+				}
+		} else if (!strcmp((const char *)c->name, "interface") && nnet < def->interfaces->len) {
+			HvDomainNetDef *n = def->interfaces->pdata[nnet++];
+			xmlNode *mac = hv_xml_child(c, "mac");
+
+			if (mac && n->mac)
+				hv_xml_set_prop(mac, "address", n->mac);
+		}
+	}
+}

@@ -1,0 +1,101 @@
+/* network_conf.c: network XML -> HvNetworkDef and back (see network_conf.h).
+ * Typed: name, uuid, bridge name, forward mode; the rest stays in the document. */
+#include "conf/network_conf.h"
+#include "conf/conf_util.h"
+#include "conf/xml.h"
+#include "conf/schema.h"
+#include <string.h>
+
+void
+hv_network_def_free(HvNetworkDef *def)
+{
+	if (!def)
+		return;
+	g_free(def->name);
+	g_free(def->bridge);
+	g_free(def->forward_mode);
+	g_clear_pointer(&def->doc, xmlFreeDoc);
+	g_free(def);
+}
+
+static HvNetworkDef *
+network_from_doc(xmlDoc *doc, bool check, GError **err)
+{
+	g_autoptr(HvNetworkDef) def = g_new0(HvNetworkDef, 1);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	xmlNode *fwd;
+
+	def->doc = doc;
+	if (!root || root->ns || strcmp((const char *)root->name, "network") != 0) {
+		hv_error_set(err, EINVAL, "line %d: expected a <network> document, not <%s>",
+			     root ? root->line : 1, root ? (const char *)root->name : "");
+		return NULL;
+	}
+	if (check && hv_schema_validate(HV_SCHEMA_NETWORK, doc, err) < 0)
+		return NULL;
+	def->name = hv_xml_child_text(root, "name");
+	if (def->name)
+		g_strstrip(def->name);
+	if (hv_conf_name_check(def->name, "network", err) < 0 ||
+	    hv_xml_uuid(root, def->uuid, "network", err) < 0)
+		return NULL;
+	def->bridge = hv_xml_child_prop(root, "bridge", "name");
+	fwd = hv_xml_child(root, "forward");
+	if (fwd) {
+		def->forward_mode = hv_xml_prop(fwd, "mode");
+		if (!def->forward_mode)
+			def->forward_mode = g_strdup("nat");
+	}
+	return g_steal_pointer(&def);
+}
+
+HvNetworkDef *
+hv_network_def_parse(const char *xml, size_t len, GError **err)
+{
+	xmlDoc *doc = hv_xml_parse(xml, len, "network", err);
+
+	return doc ? network_from_doc(doc, true, err) : NULL;
+}
+
+HvNetworkDef *
+hv_network_def_copy(const HvNetworkDef *def)
+{
+	HvNetworkDef *copy;
+
+	if (!def || !def->doc)
+		return NULL;
+	copy = network_from_doc(xmlCopyDoc(def->doc, 1), false, NULL);
+	if (copy)
+		memcpy(copy->uuid, def->uuid, sizeof(copy->uuid));
+	return copy;
+}
+
+void
+hv_network_def_ensure_uuid(HvNetworkDef *def)
+{
+	if (def && !def->uuid[0])
+		hv_uuid_generate(def->uuid);
+}
+
+char *
+hv_network_def_format(const HvNetworkDef *def)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *root, *el;
+
+	if (!def || !def->doc)
+		return NULL;
+	doc = xmlCopyDoc(def->doc, 1);
+	root = xmlDocGetRootElement(doc);
+	if (def->uuid[0]) {
+		el = hv_xml_child(root, "uuid");
+		if (!el) {
+			el = xmlNewDocNode(doc, NULL, (const xmlChar *)"uuid", NULL);
+			xmlAddNextSibling(hv_xml_child(root, "name"), el);
+		}
+		hv_xml_set_text(el, def->uuid);
+	}
+	if ((el = hv_xml_child(root, "forward")) && def->forward_mode)
+		hv_xml_set_prop(el, "mode", def->forward_mode);
+	return hv_xml_format(root);
+}

@@ -1,0 +1,24 @@
+/* network_conf.h: libvirt network XML <-> HvNetworkDef (see domain_conf.h for
+ * the model: typed fields plus the document, nothing lost). */
+#pragma once
+#include <stdint.h>
+#include <stdbool.h>
+#include <libxml/tree.h>
+#include "util/error.h"
+
+#define HV_UUID_STRLEN 37
+
+typedef struct {
+	char *name;
+	char uuid[HV_UUID_STRLEN];
+	char *bridge;       /* <bridge name=>, or NULL */
+	char *forward_mode; /* nat, route, bridge, ... or NULL for isolated */
+	xmlDoc *doc;
+} HvNetworkDef;
+
+HvNetworkDef *hv_network_def_parse(const char *xml, size_t len, GError **err);
+char *hv_network_def_format(const HvNetworkDef *def);
+HvNetworkDef *hv_network_def_copy(const HvNetworkDef *def);
+void hv_network_def_free(HvNetworkDef *def);
+void hv_network_def_ensure_uuid(HvNetworkDef *def);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvNetworkDef, hv_network_def_free)

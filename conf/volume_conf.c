@@ -1,0 +1,109 @@
+/* volume_conf.c: storage volume XML -> HvVolumeDef and back (see
+ * storage_conf.h), parsed in the context of the parent pool's type as libvirt
+ * does. Typed: name, key, type, format, capacity, allocation, paths. */
+#include "conf/storage_priv.h"
+#include "conf/xml.h"
+#include "conf/schema.h"
+#include <string.h>
+
+void
+hv_volume_def_free(HvVolumeDef *def)
+{
+	if (!def)
+		return;
+	g_free(def->name);
+	g_free(def->key);
+	g_free(def->type);
+	g_free(def->format);
+	g_free(def->target_path);
+	g_free(def->backing_path);
+	g_clear_pointer(&def->doc, xmlFreeDoc);
+	g_free(def);
+}
+
+static char *
+clean_text(xmlNode *root, const char *path)
+{
+	g_autofree char *p = hv_xml_text(hv_xml_path(root, path));
+
+	return p ? hv_path_clean(g_strstrip(p)) : NULL;
+}
+
+static HvVolumeDef *
+volume_from_doc(const HvPoolDef *pool, xmlDoc *doc, bool check, GError **err)
+{
+	g_autoptr(HvVolumeDef) def = g_new0(HvVolumeDef, 1);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	xmlNode *cap;
+
+	def->doc = doc;
+	if (!root || root->ns || strcmp((const char *)root->name, "volume") != 0) {
+		hv_error_set(err, EINVAL, "line %d: expected a <volume> document, not <%s>",
+			     root ? root->line : 1, root ? (const char *)root->name : "");
+		return NULL;
+	}
+	if (check && hv_schema_validate(HV_SCHEMA_VOLUME, doc, err) < 0)
+		return NULL;
+	def->name = hv_xml_child_text(root, "name");
+	if (def->name)
+		g_strstrip(def->name);
+	if (hv_conf_name_check(def->name, "storage volume", err) < 0)
+		return NULL;
+	def->key = hv_xml_child_text(root, "key");
+	def->type = hv_xml_prop(root, "type");
+	if (!def->type)
+		def->type = g_strdup("file");
+	def->format = hv_xml_prop(hv_xml_path(root, "target/format"), "type");
+	cap = hv_xml_child(root, "capacity");
+	if (!cap && check) {
+		hv_error_set(err, EINVAL, "storage volume '%s': missing <capacity>", def->name);
+		return NULL;
+	}
+	if (hv_xml_scaled(cap, 1, &def->capacity, "capacity", err) < 0)
+		return NULL;
+	def->allocation = def->capacity;
+	if (hv_xml_scaled(hv_xml_child(root, "allocation"), 1, &def->allocation, "allocation",
+			  err) < 0)
+		return NULL;
+	def->target_path = clean_text(root, "target/path");
+	def->backing_path = clean_text(root, "backingStore/path");
+	return g_steal_pointer(&def);
+}
+
+HvVolumeDef *
+hv_volume_def_parse(const HvPoolDef *pool, const char *xml, size_t len, GError **err)
+{
+	xmlDoc *doc = hv_xml_parse(xml, len, "storage volume", err);
+
+	return doc ? volume_from_doc(pool, doc, true, err) : NULL;
+}
+
+HvVolumeDef *
+hv_volume_def_copy(const HvVolumeDef *def)
+{
+	if (!def || !def->doc)
+		return NULL;
+	return volume_from_doc(NULL, xmlCopyDoc(def->doc, 1), false, NULL);
+}
+
+char *
+hv_volume_def_format(const HvVolumeDef *def)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *root, *el;
+
+	if (!def || !def->doc)
+		return NULL;
+	doc = xmlCopyDoc(def->doc, 1);
+	root = xmlDocGetRootElement(doc);
+	hv_xml_set_prop(root, "type", def->type);
+	if ((el = hv_xml_child(root, "capacity")))
+		hv_storage_set_bytes(el, def->capacity);
+	if ((el = hv_xml_child(root, "allocation")))
+		hv_storage_set_bytes(el, def->allocation);
+	if (def->target_path && (el = hv_xml_path(root, "target/path")))
+		hv_xml_set_text(el, def->target_path);
+	if (def->backing_path && (el = hv_xml_path(root, "backingStore/path")))
+		hv_xml_set_text(el, def->backing_path);
+	return hv_xml_format(root);
+}

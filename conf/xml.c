@@ -1,0 +1,202 @@
+/* xml.c: the safe XML reader and the libvirt-style writer (see xml.h).
+ * Parsing goes through a private xmlParserCtxt per call whose SAX hooks refuse
+ * DTDs and entities and count depth, and whose structured error handler keeps
+ * the first error for the GError; nothing is printed to stderr. */
+#include "conf/xml.h"
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
+
+typedef struct {
+	xmlParserCtxt *ctxt;
+	startElementNsSAX2Func start;
+	endElementNsSAX2Func end;
+	unsigned depth;
+	bool refused;   /* DTD or entity */
+	bool too_deep;
+	int err_line;
+	char *err_msg;
+} ParseState;
+
+static void
+silent_generic(void *ctx, const char *msg, ...)
+{
+}
+
+static void
+init_once(void)
+{
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		xmlInitParser();
+		g_once_init_leave(&done, 1);
+	}
+}
+
+static ParseState *
+state_of(void *user)
+{
+	xmlParserCtxt *ctxt = user;
+
+	return ctxt->_private;
+}
+
+static void
+refuse(ParseState *st)
+{
+	if (!st->refused && !st->err_msg)
+		st->err_line = xmlSAX2GetLineNumber(st->ctxt);
+	st->refused = true;
+	xmlStopParser(st->ctxt);
+}
+
+static void
+on_internal_subset(void *user, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
+{
+	refuse(state_of(user));
+}
+
+static void
+on_entity_decl(void *user, const xmlChar *name, int type, const xmlChar *pub,
+	       const xmlChar *sys, xmlChar *content)
+{
+	refuse(state_of(user));
+}
+
+static xmlEntity *
+on_get_entity(void *user, const xmlChar *name)
+{
+	refuse(state_of(user));
+	return NULL;
+}
+
+static void
+on_reference(void *user, const xmlChar *name)
+{
+	refuse(state_of(user));
+}
+
+static void
+on_start(void *user, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+	 int nns, const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
+{
+	ParseState *st = state_of(user);
+
+	if (++st->depth > HV_XML_MAX_DEPTH) {
+		if (!st->too_deep && !st->err_msg)
+			st->err_line = xmlSAX2GetLineNumber(st->ctxt);
+		st->too_deep = true;
+		xmlStopParser(st->ctxt);
+		return;
+	}
+	st->start(user, local, prefix, uri, nns, nss, nattr, ndef, attrs);
+}
+
+static void
+on_end(void *user, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+	ParseState *st = state_of(user);
+
+	if (st->depth > 0)
+		st->depth--;
+	st->end(user, local, prefix, uri);
+}
+
+static void
+on_error(void *user, xmlError *e)
+{
+	xmlParserCtxt *ctxt = user;
+	ParseState *st = ctxt ? ctxt->_private : NULL;
+
+	if (!st || st->err_msg || e->level < XML_ERR_ERROR)
+		return;
+	st->err_line = e->line;
+	st->err_msg = g_strstrip(g_strdup(e->message ? e->message : "malformed XML"));
+}
+
+static int
+report(ParseState *st, const char *what, GError **err)
+{
+	const char *w = what ? what : "XML";
+
+	if (st->refused)
+		return hv_error_set(err, EINVAL, "line %d: %s document: DTDs and entities are not allowed",
+				    st->err_line, w);
+	if (st->too_deep)
+		return hv_error_set(err, EINVAL, "line %d: %s document: elements nested deeper than %d",
+				    st->err_line, w, HV_XML_MAX_DEPTH);
+	return hv_error_set(err, EINVAL, "line %d: %s document: %s", st->err_line, w,
+			    st->err_msg ? st->err_msg : "malformed XML");
+}
+
+static void
+hook_sax(xmlParserCtxt *ctxt, ParseState *st)
+{
+	xmlSAXHandler *sax = ctxt->sax;
+
+	st->ctxt = ctxt;
+	st->start = sax->startElementNs;
+	st->end = sax->endElementNs;
+	ctxt->_private = st;
+	sax->internalSubset = on_internal_subset;
+	sax->externalSubset = on_internal_subset;
+	sax->entityDecl = on_entity_decl;
+	sax->getEntity = on_get_entity;
+	sax->getParameterEntity = on_get_entity;
+	sax->reference = on_reference;
+	sax->startElementNs = on_start;
+	sax->endElementNs = on_end;
+	sax->serror = on_error;
+	sax->warning = NULL;
+	sax->error = NULL;
+	sax->fatalError = NULL;
+}
+
+xmlDoc *
+hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
+{
+	ParseState st = { 0 };
+	xmlParserCtxt *ctxt;
+	xmlDoc *doc;
+	int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA;
+
+	init_once();
+	xmlSetGenericErrorFunc(NULL, silent_generic);
+	if (!buf) {
+		hv_error_set(err, EINVAL, "%s document: empty", what ? what : "XML");
+		return NULL;
+	}
+	if (len > HV_XML_MAX_SIZE) {
+		hv_error_set(err, EFBIG, "%s document: %zu bytes is over the limit of %u",
+			     what ? what : "XML", len, HV_XML_MAX_SIZE);
+		return NULL;
+	}
+	if (len == 0 || memchr(buf, '\0', len)) {
+		hv_error_set(err, EINVAL, "line 1: %s document: %s", what ? what : "XML",
+			     len ? "contains a NUL byte" : "empty");
+		return NULL;
+	}
+	ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		hv_error_set(err, ENOMEM, "%s document: out of memory", what ? what : "XML");
+		return NULL;
+	}
+	hook_sax(ctxt, &st);
+	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL, opts);
+	if (st.refused || st.too_deep || st.err_msg || !ctxt->wellFormed || !doc) {
+		report(&st, what, err);
+		g_clear_pointer(&doc, xmlFreeDoc);
+	} else if (doc->intSubset || doc->extSubset) {
+		st.refused = true;
+		report(&st, what, err);
+		g_clear_pointer(&doc, xmlFreeDoc);
+	} else if (!xmlDocGetRootElement(doc)) {
+		hv_error_set(err, EINVAL, "line 1: %s document: no root element", what ? what : "XML");
+		g_clear_pointer(&doc, xmlFreeDoc);
+	}
+	ctxt->_private = NULL;
+	xmlFreeParserCtxt(ctxt);
+	g_free(st.err_msg);
+	return doc;
+}

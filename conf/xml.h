@@ -1,0 +1,20 @@
+/* xml.h: the one safe way to read XML that a user or a peer sent us, and the one
+ * formatter that writes XML the way libvirt does (single quotes, 2-space indent,
+ * self-closed empty elements). Parsing never touches the network, never loads
+ * external entities, refuses DTDs and entity declarations outright, and enforces
+ * size and depth limits. Errors are -EINVAL (-EFBIG for size) with line numbers. */
+#pragma once
+#include <glib.h>
+#include <libxml/tree.h>
+#include "util/error.h"
+
+#define HV_XML_MAX_SIZE (4u << 20) /* 4 MiB: the largest document we accept */
+#define HV_XML_MAX_DEPTH 64
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+
+/* what: the kind of document, for messages ("domain", "network", ...). */
+xmlDoc *hv_xml_parse(const char *buf, size_t len, const char *what, GError **err);
+
+/* Formats an element and its subtree, libvirt style, ending in a newline. */
+char *hv_xml_format(xmlNode *root);

@@ -1,0 +1,244 @@
+/* test_driver.c: the test driver, hyperfs's built-in simulated hypervisor:
+ * the driver table (scheme "test"), opening a connection (URI path: /default
+ * or an absolute node document path; query parameters from one table), closing
+ * it, and the node ops. Each connection gets its own fresh state. */
+#include <string.h>
+#include "drivers/test/test_priv.h"
+
+typedef int (*ParamSet)(TestParams *p, const char *key, const char *value, GError **err);
+
+static int
+set_clock(TestParams *p, const char *key, const char *value, GError **err)
+{
+	if (g_str_equal(value, "fixed") || g_str_equal(value, "real")) {
+		p->fixed_clock = g_str_equal(value, "fixed");
+		return 0;
+	}
+	return hv_error_set(err, EINVAL, "URI parameter '%s' must be 'real' or 'fixed', not '%s'",
+			    key, value);
+}
+
+static int
+parse_u64(const char *key, const char *value, guint64 max, guint64 *out, GError **err)
+{
+	if (!g_ascii_string_to_unsigned(value, 10, 0, max, out, NULL))
+		return hv_error_set(err, EINVAL, "URI parameter '%s' must be a number from 0 to %"
+				    G_GUINT64_FORMAT ", not '%s'", key, max, value);
+	return 0;
+}
+
+static int
+set_seed(TestParams *p, const char *key, const char *value, GError **err)
+{
+	p->seeded = true;
+	return parse_u64(key, value, G_MAXUINT64, &p->seed, err);
+}
+
+static int
+set_delay(const char *key, const char *value, unsigned *ms, GError **err)
+{
+	guint64 v;
+
+	if (parse_u64(key, value, TEST_MAX_DELAY_MS, &v, err) < 0)
+		return -EINVAL;
+	*ms = (unsigned)v;
+	return 0;
+}
+
+static int
+set_shutdown_delay(TestParams *p, const char *key, const char *value, GError **err)
+{
+	return set_delay(key, value, &p->shutdown_delay_ms, err);
+}
+
+static int
+set_build_delay(TestParams *p, const char *key, const char *value, GError **err)
+{
+	return set_delay(key, value, &p->build_delay_ms, err);
+}
+
+static int
+set_hostname(TestParams *p, const char *key, const char *value, GError **err)
+{
+	if (!*value || strlen(value) > 255)
+		return hv_error_set(err, EINVAL, "URI parameter '%s' must be 1 to 255 bytes", key);
+	g_free(p->hostname);
+	p->hostname = g_strdup(value);
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	ParamSet set;
+} params_table[] = {
+	{ "clock", set_clock },
+	{ "seed", set_seed },
+	{ "shutdown-delay", set_shutdown_delay },
+	{ "build-delay", set_build_delay },
+	{ "hostname", set_hostname },
+};
+
+static int
+param_apply(TestParams *p, const char *uri, const char *key, const char *value,
+	    GError **err)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(params_table); i++)
+		if (g_str_equal(params_table[i].name, key))
+			return params_table[i].set(p, key, value, err);
+	return hv_error_set(err, EINVAL, "unknown parameter '%s' in URI '%s' (known: clock, "
+			    "seed, shutdown-delay, build-delay, hostname)", key, uri);
+}
+
+static int
+params_parse(HvConn *c, TestParams *p, GError **err)
+{
+	const char *query = g_uri_get_query(c->uri);
+	g_autoptr(GHashTable) kv = NULL;
+	g_autoptr(GError) perr = NULL;
+	GHashTableIter it;
+	gpointer k, v;
+
+	p->shutdown_delay_ms = 200;
+	if (!query || !*query)
+		return 0;
+	kv = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, &perr);
+	if (!kv)
+		return hv_error_set(err, EINVAL, "invalid query in URI '%s': %s", c->uri_str,
+				    perr->message);
+	g_hash_table_iter_init(&it, kv);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (param_apply(p, c->uri_str, k, v, err) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static void
+test_conn_free(TestConn *tc)
+{
+	if (!tc)
+		return;
+	test_timer_stop(tc);
+	test_set_clear(&tc->domains);
+	test_set_clear(&tc->networks);
+	test_set_clear(&tc->pools);
+	hv_node_info_clear(&tc->node);
+	g_clear_pointer(&tc->rand, g_rand_free);
+	g_free(tc->params.hostname);
+	g_mutex_clear(&tc->lock);
+	g_mutex_clear(&tc->emit_lock);
+	g_cond_clear(&tc->cond);
+	g_free(tc);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestConn, test_conn_free)
+
+static TestConn *
+test_conn_new(HvConn *c)
+{
+	TestConn *tc = g_new0(TestConn, 1);
+
+	tc->conn = c;
+	g_mutex_init(&tc->lock);
+	g_mutex_init(&tc->emit_lock);
+	g_cond_init(&tc->cond);
+	g_queue_init(&tc->jobs);
+	tc->next_id = 1;
+	test_set_init(&tc->domains, true, (GDestroyNotify)test_domain_free);
+	test_set_init(&tc->networks, true, (GDestroyNotify)test_network_free);
+	test_set_init(&tc->pools, true, (GDestroyNotify)test_pool_free);
+	return tc;
+}
+
+/* The node document the URI names: /default (embedded) or an absolute path. */
+static HvNodeDef *
+node_parse(HvConn *c, GError **err)
+{
+	const char *path = g_uri_get_path(c->uri);
+
+	if (path && g_str_equal(path, "/default"))
+		return hv_node_def_parse(test_default_node_xml, strlen(test_default_node_xml),
+					 NULL, err);
+	if (path && path[0] == '/' && path[1])
+		return hv_node_def_parse_file(path, err);
+	hv_error_set(err, EINVAL, "URI '%s' names no node: use test:///default or "
+		     "test:///ABSOLUTE/PATH.xml", c->uri_str);
+	return NULL;
+}
+
+static int
+test_open(HvConn *c, GError **err)
+{
+	g_autoptr(TestConn) tc = test_conn_new(c);
+	g_autoptr(HvNodeDef) node = NULL;
+	g_autoptr(GError) lerr = NULL;
+	guint32 seed[2];
+
+	if (params_parse(c, &tc->params, err) < 0)
+		return -EINVAL;
+	seed[0] = (guint32)tc->params.seed;
+	seed[1] = (guint32)(tc->params.seed >> 32);
+	tc->rand = tc->params.seeded ? g_rand_new_with_seed_array(seed, 2) : g_rand_new();
+	if (!(node = node_parse(c, &lerr)))
+		return test_error_take(err, g_steal_pointer(&lerr));
+	if (test_load_node(tc, node, &lerr) < 0 || test_timer_start(tc, &lerr) < 0)
+		return test_error_take(err, g_steal_pointer(&lerr));
+	c->priv = g_steal_pointer(&tc);
+	return 0;
+}
+
+static void
+test_close(HvConn *c)
+{
+	g_clear_pointer((TestConn **)&c->priv, test_conn_free);
+}
+
+/* Free memory: the node's, less what the active domains hold. */
+static int
+node_get_info(HvConn *c, HvNodeInfo *out, GError **err)
+{
+	TestConn *tc = test_conn(c);
+	uint64_t used = 0;
+
+	test_lock(tc);
+	*out = tc->node;
+	out->hostname = g_strdup(tc->node.hostname);
+	out->model = g_strdup(tc->node.model);
+	for (guint i = 0; i < tc->domains.order->len; i++) {
+		const TestDomain *d = tc->domains.order->pdata[i];
+
+		if (test_domain_state_active(d->state))
+			used += d->def->current_memory_kib;
+	}
+	out->free_memory_kib = used < out->memory_kib ? out->memory_kib - used : 0;
+	test_unlock(tc, NULL);
+	return 0;
+}
+
+static int
+node_get_capabilities(HvConn *c, char **xml, GError **err)
+{
+	TestConn *tc = test_conn(c);
+
+	test_lock(tc);
+	*xml = test_capabilities_new(tc);
+	test_unlock(tc, NULL);
+	return *xml ? 0 : hv_error_set(err, EIO, "cannot format the test node's capabilities");
+}
+
+static const HvNodeOps test_node_ops = {
+	.get_info = node_get_info,
+	.get_capabilities = node_get_capabilities,
+};
+
+static const char *const test_schemes[] = { "test", NULL };
+
+const HvDriver hv_test_driver = {
+	.name = "test",
+	.schemes = test_schemes,
+	.open = test_open,
+	.close = test_close,
+	.node = &test_node_ops,
+	.domain = &test_domain_ops,
+	.network = &test_network_ops,
+	.pool = &test_pool_ops,
+	.volume = &test_volume_ops,
+};

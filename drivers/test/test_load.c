@@ -1,0 +1,149 @@
+/* test_load.c: builds a test connection's state from a parsed node document,
+ * the way libvirt's test driver does: node facts with libvirt's defaults for
+ * what is missing, every domain running (unless the test namespace's
+ * <test:runstate> says otherwise; <test:transient/> makes it transient), every
+ * network and pool active, volumes added to their pools. */
+#include <string.h>
+#include "drivers/test/test_priv.h"
+
+#define TEST_NS "http://libvirt.org/schemas/domain/test"
+
+/* libvirt's defaultNodeInfo */
+void
+test_node_defaults(TestConn *tc, const HvNodeDef *node)
+{
+	HvNodeInfo *ni = &tc->node;
+
+	hv_node_info_clear(ni);
+	ni->nodes = node && node->nodes ? node->nodes : 2;
+	ni->sockets = node && node->sockets ? node->sockets : 2;
+	ni->cores = node && node->cores ? node->cores : 2;
+	ni->threads = node && node->threads ? node->threads : 2;
+	ni->cpus = node && node->active ? node->active
+					: ni->nodes * ni->sockets * ni->cores * ni->threads;
+	ni->mhz = node && node->mhz ? node->mhz : 1400;
+	ni->model = g_strdup(node && node->model ? node->model : "i686");
+	ni->memory_kib = node && node->memory_kib ? node->memory_kib : 3u << 20;
+	ni->hostname = g_strdup(tc->params.hostname ? tc->params.hostname : g_get_host_name());
+}
+
+/* <test:runstate> and <test:transient/> from the domain's own document. */
+static void
+read_hints(const HvDomainDef *def, HvDomainState *state, bool *transient)
+{
+	xmlNode *root = def->doc ? xmlDocGetRootElement(def->doc) : NULL;
+
+	*state = HV_DOMAIN_RUNNING;
+	*transient = false;
+	for (xmlNode *n = root ? root->children : NULL; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href ||
+		    strcmp((const char *)n->ns->href, TEST_NS) != 0)
+			continue;
+		if (strcmp((const char *)n->name, "transient") == 0) {
+			*transient = true;
+		} else if (strcmp((const char *)n->name, "runstate") == 0) {
+			g_autofree char *s = (char *)xmlNodeGetContent(n);
+			guint64 v;
+
+			if (s && g_ascii_string_to_unsigned(g_strstrip(s), 10, 0,
+							    HV_DOMAIN_STATE_LAST - 1, &v, NULL))
+				*state = (HvDomainState)v;
+		}
+	}
+}
+
+static void
+apply_hints(TestConn *tc, TestDomain *d, HvDomainState state, bool transient)
+{
+	if (!test_domain_state_active(state)) {
+		if (state == HV_DOMAIN_CRASHED) {
+			d->state = state;
+			d->reason = 1; /* panicked */
+		}
+		return;
+	}
+	test_domain_boot(tc, d, 1);
+	d->state = state;
+	d->persistent = !transient;
+	if (state == HV_DOMAIN_SHUTDOWN)
+		test_timer_add(tc, TEST_JOB_SHUTDOWN, d->name, d->gen,
+			       tc->params.shutdown_delay_ms);
+}
+
+static int
+load_domains(TestConn *tc, HvNodeDef *node, GError **err)
+{
+	gsize n = 0;
+	HvDomainDef **defs = node->domains ? (HvDomainDef **)g_ptr_array_steal(node->domains, &n)
+					   : NULL;
+	int r = 0;
+	gsize i;
+
+	for (i = 0; i < n && r == 0; i++) {
+		HvDomainState state;
+		bool transient;
+		g_autofree char *name = g_strdup(defs[i]->name);
+
+		read_hints(defs[i], &state, &transient);
+		if ((r = test_domain_add_def(tc, defs[i], err)) == 0)
+			apply_hints(tc, test_set_lookup(&tc->domains, name), state, transient);
+	}
+	for (; i < n; i++)
+		hv_domain_def_free(defs[i]);
+	g_free(defs);
+	return r;
+}
+
+static int
+load_networks(TestConn *tc, HvNodeDef *node, GError **err)
+{
+	gsize n = 0;
+	HvNetworkDef **defs = node->networks
+				      ? (HvNetworkDef **)g_ptr_array_steal(node->networks, &n)
+				      : NULL;
+	int r = 0;
+	gsize i;
+
+	for (i = 0; i < n && r == 0; i++)
+		r = test_network_add_def(tc, defs[i], true, err);
+	for (; i < n; i++)
+		hv_network_def_free(defs[i]);
+	g_free(defs);
+	return r;
+}
+
+static int
+load_pool(TestConn *tc, HvNodePoolDef *np, GError **err)
+{
+	g_autofree char *name = g_strdup(np->def->name);
+	gsize n = 0;
+	HvVolumeDef **vols;
+	TestPool *p;
+	int r;
+	gsize i;
+
+	if ((r = test_pool_add_def(tc, g_steal_pointer(&np->def), true, err)) < 0)
+		return r;
+	p = test_set_lookup(&tc->pools, name);
+	vols = np->volumes ? (HvVolumeDef **)g_ptr_array_steal(np->volumes, &n) : NULL;
+	for (i = 0; i < n && r == 0; i++)
+		r = test_pool_add_volume(tc, p, vols[i], err);
+	for (; i < n; i++)
+		hv_volume_def_free(vols[i]);
+	g_free(vols);
+	return r;
+}
+
+int
+test_load_node(TestConn *tc, HvNodeDef *node, GError **err)
+{
+	int r;
+
+	test_node_defaults(tc, node);
+	if ((r = load_domains(tc, node, err)) < 0 || (r = load_networks(tc, node, err)) < 0)
+		return r;
+	for (guint i = 0; node->pools && i < node->pools->len; i++)
+		if ((r = load_pool(tc, node->pools->pdata[i], err)) < 0)
+			return r;
+	return 0;
+}

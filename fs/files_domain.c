@@ -1,0 +1,301 @@
+/* files_domain.c: domains/ and domains/<name>/: one table of files, each a
+ * read (and maybe write) through the domain ops of the node's driver. */
+#include <inttypes.h>
+#include "fs/files.h"
+#include "util/parse.h"
+
+static const char *const state_names[HV_DOMAIN_STATE_LAST] = {
+	[HV_DOMAIN_NOSTATE] = "nostate",   [HV_DOMAIN_RUNNING] = "running",
+	[HV_DOMAIN_BLOCKED] = "blocked",   [HV_DOMAIN_PAUSED] = "paused",
+	[HV_DOMAIN_SHUTDOWN] = "shutdown", [HV_DOMAIN_SHUTOFF] = "shutoff",
+	[HV_DOMAIN_CRASHED] = "crashed",   [HV_DOMAIN_PMSUSPENDED] = "pmsuspended",
+};
+
+static const HvVerb verbs[] = {
+	{ "start", offsetof(HvDomainOps, start) },
+	{ "shutdown", offsetof(HvDomainOps, shutdown) },
+	{ "destroy", offsetof(HvDomainOps, destroy) },
+	{ "reboot", offsetof(HvDomainOps, reboot) },
+	{ "reset", offsetof(HvDomainOps, reset) },
+	{ "suspend", offsetof(HvDomainOps, suspend) },
+	{ "resume", offsetof(HvDomainOps, resume) },
+};
+
+static int
+info(HvObj *o, HvDomainInfo **out, GError **err)
+{
+	HvConn *c = o->node->conn;
+
+	return HV_CALL(c, domain, get_info, HV_READS, err, o->name, out);
+}
+
+static const char *
+state_name(HvDomainState s)
+{
+	return s < HV_DOMAIN_STATE_LAST ? state_names[s] : "nostate";
+}
+
+static bool
+is_active(const HvDomainInfo *i)
+{
+	return i->state != HV_DOMAIN_SHUTOFF;
+}
+
+/* Which definitions a change affects: the running one and the persistent one
+ * together, like virsh --live --config. */
+static unsigned
+affect(const HvDomainInfo *i)
+{
+	if (!is_active(i))
+		return HV_AFFECT_CONFIG;
+	return HV_AFFECT_LIVE | (i->persistent ? HV_AFFECT_CONFIG : 0);
+}
+
+static int
+read_xml(HvObj *o, GString *out, unsigned flags, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autofree char *xml = NULL;
+	int r = HV_CALL(c, domain, get_xml, HV_READS, err, o->name, flags, &xml);
+
+	if (r < 0)
+		return r;
+	g_string_append(out, xml);
+	return 0;
+}
+
+static int
+r_config(HvObj *o, GString *out, GError **err)
+{
+	return read_xml(o, out, HV_XML_INACTIVE, err);
+}
+
+static int
+r_live(HvObj *o, GString *out, GError **err)
+{
+	return read_xml(o, out, 0, err);
+}
+
+static int
+c_config(HvObj *o, const char *buf, size_t len, GError **err)
+{
+	HvConn *c = o->node->conn;
+	int r = hv_files_same_name(HV_OBJ_DOMAIN, o, buf, len, err);
+
+	if (r < 0)
+		return r;
+	return HV_CALL(c, domain, define_xml, HV_WRITES, err, buf, NULL);
+}
+
+#define INFO_READER(fname, fmt, expr)                                   \
+	static int fname(HvObj *o, GString *out, GError **err)          \
+	{                                                               \
+		g_autoptr(HvDomainInfo) i = NULL;                        \
+		int r = info(o, &i, err);                               \
+		if (r < 0)                                              \
+			return r;                                       \
+		g_string_append_printf(out, fmt "\n", expr);            \
+		return 0;                                               \
+	}
+
+INFO_READER(r_state, "%s", state_name(i->state))
+INFO_READER(r_memory, "%" PRIu64, i->memory_kib)
+INFO_READER(r_max_memory, "%" PRIu64, i->max_memory_kib)
+INFO_READER(r_vcpus, "%u", i->vcpus)
+INFO_READER(r_max_vcpus, "%u", i->max_vcpus)
+INFO_READER(r_autostart, "%d", i->autostart ? 1 : 0)
+INFO_READER(r_id, "%d", i->id)
+INFO_READER(r_uuid, "%s", i->uuid)
+INFO_READER(r_persistent, "%d", i->persistent ? 1 : 0)
+
+static int
+r_info(HvObj *o, GString *out, GError **err)
+{
+	g_autoptr(HvDomainInfo) i = NULL;
+	int r = info(o, &i, err);
+
+	if (r < 0)
+		return r;
+	g_string_append_printf(out,
+			       "id: %d\nname: %s\nuuid: %s\nstate: %s\ncpus: %u\nmax-cpus: %u\n"
+			       "max-memory-kib: %" PRIu64 "\nmemory-kib: %" PRIu64 "\n"
+			       "cpu-time-ns: %" PRIu64 "\npersistent: %s\nautostart: %s\n",
+			       i->id, i->name, i->uuid, state_name(i->state), i->vcpus,
+			       i->max_vcpus, i->max_memory_kib, i->memory_kib, i->cpu_time_ns,
+			       hv_bool_word(i->persistent), hv_bool_word(i->autostart));
+	return 0;
+}
+
+static int
+r_stats(HvObj *o, GString *out, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autofree char *text = NULL;
+	int r = HV_CALL(c, domain, get_stats, HV_READS, err, o->name, &text);
+
+	if (r < 0)
+		return r;
+	g_string_append(out, text);
+	if (out->len && out->str[out->len - 1] != '\n')
+		g_string_append_c(out, '\n');
+	return 0;
+}
+
+static int
+w_state(HvObj *o, const char *tok, GError **err)
+{
+	HvConn *c = o->node->conn;
+
+	return hv_files_verb(c, c->driver->domain, verbs, G_N_ELEMENTS(verbs), "domain", o->name,
+			     tok, err);
+}
+
+static int
+set_mem(HvObj *o, const char *tok, unsigned extra, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autoptr(HvDomainInfo) i = NULL;
+	uint64_t kib;
+	int r = hv_parse_kib(tok, &kib, err);
+
+	if (r < 0)
+		return r;
+	if (kib == 0)
+		return hv_error_set(err, EINVAL, "memory of domain '%s' cannot be 0", o->name);
+	if ((r = info(o, &i, err)) < 0)
+		return r;
+	return HV_CALL(c, domain, set_memory, HV_WRITES, err, o->name, kib, affect(i) | extra);
+}
+
+static int
+w_memory(HvObj *o, const char *tok, GError **err)
+{
+	return set_mem(o, tok, 0, err);
+}
+
+static int
+w_max_memory(HvObj *o, const char *tok, GError **err)
+{
+	return set_mem(o, tok, HV_MAXIMUM, err);
+}
+
+static int
+set_cpus(HvObj *o, const char *tok, unsigned extra, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autoptr(HvDomainInfo) i = NULL;
+	unsigned n;
+	int r = hv_parse_uint(tok, 1, 4096, &n, err);
+
+	if (r < 0)
+		return r;
+	if ((r = info(o, &i, err)) < 0)
+		return r;
+	return HV_CALL(c, domain, set_vcpus, HV_WRITES, err, o->name, n, affect(i) | extra);
+}
+
+static int
+w_vcpus(HvObj *o, const char *tok, GError **err)
+{
+	return set_cpus(o, tok, 0, err);
+}
+
+static int
+w_max_vcpus(HvObj *o, const char *tok, GError **err)
+{
+	return set_cpus(o, tok, HV_MAXIMUM, err);
+}
+
+static int
+w_autostart(HvObj *o, const char *tok, GError **err)
+{
+	HvConn *c = o->node->conn;
+	bool on;
+	int r = hv_parse_bool(tok, &on, err);
+
+	if (r < 0)
+		return r;
+	return HV_CALL(c, domain, set_autostart, HV_WRITES, err, o->name, on);
+}
+
+static const FileDef domain_files[] = {
+	{ "config.xml", F_XML, r_config, NULL, c_config },
+	{ "live.xml", 0, r_live },
+	{ "state", F_WRITE, r_state, w_state },
+	{ "memory", F_WRITE, r_memory, w_memory },
+	{ "max-memory", F_WRITE, r_max_memory, w_max_memory },
+	{ "vcpus", F_WRITE, r_vcpus, w_vcpus },
+	{ "max-vcpus", F_WRITE, r_max_vcpus, w_max_vcpus },
+	{ "autostart", F_WRITE, r_autostart, w_autostart },
+	{ "id", 0, r_id },
+	{ "uuid", 0, r_uuid },
+	{ "persistent", 0, r_persistent },
+	{ "info", F_VOLATILE, r_info },
+	{ "stats", F_VOLATILE, r_stats },
+	{ "error", 0, hv_files_error },
+};
+
+const DirOps hv_domain_ops = {
+	HV_FILES(domain_files),
+	.scratch = true,
+};
+
+/* domains/ */
+
+static int
+list(HvObj *dir, GPtrArray **names, GError **err)
+{
+	HvConn *c = dir->node->conn;
+	g_autoptr(GPtrArray) all = NULL;
+	int r = HV_CALL(c, domain, list, HV_READS, err, &all);
+
+	if (r < 0)
+		return r;
+	*names = g_ptr_array_new_full(all->len, g_free);
+	for (guint k = 0; k < all->len; k++) {
+		HvDomainInfo *i = all->pdata[k];
+
+		g_ptr_array_add(*names, g_steal_pointer(&i->name));
+	}
+	return 0;
+}
+
+static int
+exists(HvObj *dir, const char *name, GError **err)
+{
+	HvConn *c = dir->node->conn;
+	g_autoptr(HvDomainInfo) i = NULL;
+
+	return HV_CALL(c, domain, get_info, HV_READS, err, name, &i);
+}
+
+static int
+define(HvObj *dir, const char *buf, size_t len, GError **err)
+{
+	HvConn *c = dir->node->conn;
+	g_autofree char *name = NULL;
+	int r = hv_files_check_len("domain document", len, err);
+
+	if (r < 0 || (r = hv_files_doc_name(HV_OBJ_DOMAIN, buf, len, &name, err)) < 0)
+		return r;
+	if (exists(dir, name, NULL) == 0)
+		return hv_error_set(err, EEXIST, "domain '%s' already exists", name);
+	return HV_CALL(c, domain, define_xml, HV_WRITES, err, buf, NULL);
+}
+
+static int
+remove_domain(HvObj *dir, const char *name, GError **err)
+{
+	HvConn *c = dir->node->conn;
+
+	return HV_CALL(c, domain, undefine, HV_WRITES, err, name);
+}
+
+const DirOps hv_domains_ops = {
+	.child_kind = DK_DOMAIN,
+	.list = list,
+	.exists = exists,
+	.define = define,
+	.remove = remove_domain,
+	.scratch = true,
+};

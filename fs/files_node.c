@@ -1,0 +1,125 @@
+/* files_node.c: the mount's root (one folder per node), a node's folder, and
+ * node/ (info, capabilities.xml, error). Also the table of all folder kinds. */
+#include <inttypes.h>
+#include "fs/files.h"
+
+static int
+r_info(HvObj *o, GString *out, GError **err)
+{
+	HvConn *c = o->node->conn;
+	HvNodeInfo i = { 0 };
+	int r = HV_CALL(c, node, get_info, HV_READS, err, &i);
+
+	if (r < 0)
+		return r;
+	g_string_append_printf(out,
+			       "hostname: %s\nuri: %s\ndriver: %s\nmodel: %s\ncpus: %u\nmhz: %u\n"
+			       "numa-cells: %u\nsockets: %u\ncores: %u\nthreads: %u\n"
+			       "memory-kib: %" PRIu64 "\nfree-memory-kib: %" PRIu64 "\n",
+			       i.hostname ? i.hostname : "", c->uri_str, c->driver->name,
+			       i.model ? i.model : "", i.cpus, i.mhz, i.nodes, i.sockets, i.cores,
+			       i.threads, i.memory_kib, i.free_memory_kib);
+	hv_node_info_clear(&i);
+	return 0;
+}
+
+static int
+r_caps(HvObj *o, GString *out, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autofree char *xml = NULL;
+	int r = HV_CALL(c, node, get_capabilities, HV_READS, err, &xml);
+
+	if (r < 0)
+		return r;
+	g_string_append(out, xml);
+	return 0;
+}
+
+static const FileDef nodeinfo_files[] = {
+	{ "info", F_VOLATILE, r_info },
+	{ "capabilities.xml", 0, r_caps },
+	{ "error", 0, hv_files_error },
+};
+
+const DirOps hv_nodeinfo_ops = { HV_FILES(nodeinfo_files) };
+
+static HvObj *
+sub_nodeinfo(HvObj *o)
+{
+	return o->node->nodeinfo;
+}
+
+static HvObj *
+sub_domains(HvObj *o)
+{
+	return o->node->domains;
+}
+
+static HvObj *
+sub_networks(HvObj *o)
+{
+	return o->node->networks;
+}
+
+static HvObj *
+sub_pools(HvObj *o)
+{
+	return o->node->pools;
+}
+
+static const FileDef node_files[] = {
+	{ "events", F_STREAM },
+	{ "node", F_DIR, .subdir = sub_nodeinfo },
+	{ "domains", F_DIR, .subdir = sub_domains },
+	{ "networks", F_DIR, .subdir = sub_networks },
+	{ "pools", F_DIR, .subdir = sub_pools },
+};
+
+const DirOps hv_node_ops = { HV_FILES(node_files) };
+
+/* The root lists the nodes given with -c; they never change while mounted, so
+ * the root's children table is read without the lock. */
+static int
+root_list(HvObj *dir, GPtrArray **names, GError **err)
+{
+	GHashTableIter it;
+	gpointer k;
+
+	*names = g_ptr_array_new_with_free_func(g_free);
+	g_hash_table_iter_init(&it, dir->children);
+	while (g_hash_table_iter_next(&it, &k, NULL))
+		g_ptr_array_add(*names, g_strdup(k));
+	return 0;
+}
+
+static int
+root_exists(HvObj *dir, const char *name, GError **err)
+{
+	if (g_hash_table_lookup(dir->children, name))
+		return 0;
+	return hv_error_set(err, ENOENT, "no node '%s'", name);
+}
+
+const DirOps hv_root_ops = {
+	.child_kind = DK_NODE,
+	.list = root_list,
+	.exists = root_exists,
+};
+
+const DirOps hv_scratch_ops = { 0 };
+
+const DirOps *const hv_dir_ops[DK_LAST] = {
+	[DK_ROOT] = &hv_root_ops,
+	[DK_NODE] = &hv_node_ops,
+	[DK_NODEINFO] = &hv_nodeinfo_ops,
+	[DK_DOMAINS] = &hv_domains_ops,
+	[DK_NETWORKS] = &hv_networks_ops,
+	[DK_POOLS] = &hv_pools_ops,
+	[DK_VOLUMES] = &hv_volumes_ops,
+	[DK_DOMAIN] = &hv_domain_ops,
+	[DK_NETWORK] = &hv_network_ops,
+	[DK_POOL] = &hv_pool_ops,
+	[DK_VOLUME] = &hv_volume_ops,
+	[DK_SCRATCH] = &hv_scratch_ops,
+};

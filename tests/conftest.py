@@ -1,0 +1,155 @@
+"""conftest.py: fixtures that mount hyperfs for the behaviour suite.
+
+- `mount`: a fresh mount of the built-in node for a test that changes things.
+- `shared`: one mount per test module, for tests that only read.
+- `mount_factory`: custom URIs, node files, options (-o ro), several nodes.
+
+Each mount waits until its node folders answer, fails fast (with the log) if the
+daemon dies, and on teardown unmounts with fusermount3, waits for the daemon to
+exit 0 and scans its log for sanitizer and CRITICAL lines. A failing test's report
+carries the exact command line of every mount it used.
+"""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from helpers.mount import BINARY, HyperfsMount, MountError  # noqa: E402
+
+# Deterministic by default: a fixed clock and a short shutdown.
+DEFAULT_URI = "test:///default?clock=fixed&shutdown-delay=200"
+
+
+def node_uri(path, query="clock=fixed&shutdown-delay=200"):
+    """test:///ABSOLUTE/PATH.xml for a node file."""
+    path = Path(path).resolve()
+    return f"test://{path}" + (f"?{query}" if query else "")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: long-running (still run by default)")
+
+
+_current = {"item": None}
+
+
+def _register(m):
+    item = _current["item"]
+    if item is not None:
+        item.stash.setdefault(_mounts_key, []).append(m)
+
+
+_mounts_key = pytest.StashKey[list]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _current["item"] = item
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    if rep.failed:
+        for m in item.stash.get(_mounts_key, []):
+            rep.sections.append((f"hyperfs on {m.path}", m.describe(tail=30)))
+
+
+def pytest_report_header(config):
+    return f"hyperfs binary: {BINARY} ({'present' if BINARY.exists() else 'MISSING'})"
+
+
+class Factory:
+    def __init__(self, tmp_path):
+        self.tmp = tmp_path
+        self.mounts = []
+        self.n = 0
+
+    def __call__(self, *conns, options=(), debug=False, mnt=None, node_names=None,
+                 extra_args=()):
+        if not conns:
+            conns = (DEFAULT_URI,)
+        self.n += 1
+        path = Path(mnt) if mnt else self.tmp / f"mnt{self.n}"
+        m = HyperfsMount(path, conns, options=options, debug=debug, logdir=self.tmp,
+                         node_names=node_names, extra_args=extra_args)
+        if mnt:  # a remount on the same folder: a new log
+            m.log = self.tmp / f"mnt{self.n}-remount.log"
+        self.mounts.append(m)
+        _register(m)
+        try:
+            m.start()
+        except MountError as e:
+            pytest.fail(str(e), pytrace=False)
+        return m
+
+    def stop_all(self):
+        errors = []
+        for m in reversed(self.mounts):
+            try:
+                m.stop()
+            except MountError as e:
+                errors.append(str(e))
+        if errors:
+            pytest.fail("\n\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def mount_factory(tmp_path):
+    f = Factory(tmp_path)
+    yield f
+    f.stop_all()
+
+
+@pytest.fixture
+def mount(mount_factory):
+    """A fresh mount of test:///default (fixed clock, 200 ms shutdown)."""
+    return mount_factory()
+
+
+@pytest.fixture
+def node(mount):
+    """The node folder of a fresh mount: MOUNT/localhost."""
+    return mount.node()
+
+
+@pytest.fixture(scope="module")
+def _shared_factory(tmp_path_factory):
+    f = Factory(tmp_path_factory.mktemp("shared"))
+    yield f
+    f.stop_all()
+
+
+@pytest.fixture(scope="module")
+def _shared_mount(_shared_factory):
+    m = HyperfsMount(_shared_factory.tmp / "mnt", [DEFAULT_URI], logdir=_shared_factory.tmp)
+    _shared_factory.mounts.append(m)
+    try:
+        m.start()
+    except MountError as e:
+        pytest.fail(str(e), pytrace=False)
+    return m
+
+
+@pytest.fixture
+def shared(_shared_mount):
+    """A module-wide mount of test:///default, for tests that only read."""
+    _register(_shared_mount)
+    if not _shared_mount.alive():
+        pytest.fail("the shared hyperfs died\n" + _shared_mount.describe(), pytrace=False)
+    return _shared_mount
+
+
+@pytest.fixture
+def snode(shared):
+    """The node folder of the shared read-only-use mount."""
+    return shared.node()
+
+
+@pytest.fixture
+def data():
+    return Path(__file__).resolve().parent / "data"

@@ -1,0 +1,188 @@
+"""mount.py: one hyperfs process mounted on a folder, the way a user starts it.
+
+Start it, wait until the node folders answer, stop it with fusermount3 and check
+what a careful user would: the exit status and the log. Every failure message
+carries the exact command line, so it can be rerun by hand.
+"""
+import os
+import re
+import shlex
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BINARY = Path(os.environ.get("HYPERFS", REPO / "build" / "hyperfs"))
+
+MOUNT_DEADLINE_S = float(os.environ.get("HYPERFS_MOUNT_DEADLINE", "20"))
+EXIT_DEADLINE_S = 15.0
+
+# A log line matching one of these fails the test that owned the mount.
+LOG_SURPRISES = re.compile(
+    r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer"
+    r"|runtime error|CRITICAL|SUMMARY: \w+Sanitizer|Segmentation fault|double free")
+
+
+class MountError(AssertionError):
+    pass
+
+
+class HyperfsMount:
+    """A running `hyperfs -f` on path. conns: list of "[NAME=]URI" strings."""
+
+    def __init__(self, path, conns, *, options=(), debug=False, logdir=None,
+                 node_names=None, extra_args=()):
+        self.path = Path(path)
+        self.conns = list(conns)
+        self.options = list(options)
+        self.debug = debug
+        self.log = Path(logdir or self.path.parent) / (self.path.name + ".log")
+        self.node_names = node_names or [node_name_of(c) for c in self.conns] or ["localhost"]
+        self.cmd = [str(BINARY), "-f"]
+        if debug:
+            self.cmd.append("-d")
+        for o in self.options:
+            self.cmd += ["-o", o]
+        for c in self.conns:
+            self.cmd += ["-c", c]
+        self.cmd += list(extra_args)
+        self.cmd.append(str(self.path))
+        self.proc = None
+        self.expect_killed = False
+        self.stopped = False
+
+    # ---- what tests use
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def node(self, name="localhost"):
+        return self.path / name
+
+    def reproducer(self):
+        env = " ".join(f"{k}={shlex.quote(v)}" for k, v in sorted(child_env().items())
+                       if k.endswith("SAN_OPTIONS"))
+        return (f"mkdir -p {shlex.quote(str(self.path))} && "
+                + (env + " " if env else "") + shlex.join(self.cmd))
+
+    def log_text(self):
+        try:
+            return self.log.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+
+    def describe(self, tail=60):
+        lines = self.log_text().splitlines()
+        shown = "\n".join(lines[-tail:])
+        state = "running" if self.proc and self.proc.poll() is None else \
+            f"exited with {self.proc.returncode if self.proc else '?'}"
+        return (f"hyperfs ({state}), reproduce with:\n    {self.reproducer()}\n"
+                f"log {self.log} (last {tail} lines):\n{shown}")
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # ---- life cycle
+    def start(self):
+        if not BINARY.exists():
+            raise MountError(f"{BINARY} is not built (run `ninja -C {REPO}/build`)")
+        self.path.mkdir(parents=True, exist_ok=True)
+        logf = open(self.log, "ab")
+        try:
+            self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=logf,
+                                         stderr=subprocess.STDOUT, env=child_env())
+        finally:
+            logf.close()
+        deadline = time.monotonic() + MOUNT_DEADLINE_S
+        while True:
+            if self.proc.poll() is not None:
+                raise MountError(f"hyperfs died before the mount was ready\n{self.describe()}")
+            if self._ready():
+                return self
+            if time.monotonic() > deadline:
+                self._abort()
+                raise MountError(f"mount not ready after {MOUNT_DEADLINE_S}s\n{self.describe()}")
+            time.sleep(0.02)
+
+    def _ready(self):
+        if not os.path.ismount(self.path):
+            return False
+        try:
+            for n in self.node_names:
+                if "domains" not in os.listdir(self.path / n):
+                    return False
+        except OSError:
+            return False
+        return True
+
+    def kill9(self):
+        """SIGKILL the daemon, as a crash would; the mount is left behind."""
+        self.expect_killed = True
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=EXIT_DEADLINE_S)
+
+    def unmount(self):
+        r = subprocess.run(["fusermount3", "-u", str(self.path)], capture_output=True, text=True)
+        if r.returncode != 0 and os.path.ismount(self.path):
+            subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
+        return r
+
+    def _abort(self):
+        self.unmount()
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.stopped = True
+
+    def stop(self):
+        """Unmount, wait for a clean exit, scan the log. Raises MountError."""
+        if self.stopped:
+            return
+        self.stopped = True
+        problems = []
+        if os.path.ismount(self.path):
+            r = self.unmount()
+            if r.returncode != 0:
+                problems.append(f"fusermount3 -u failed: {r.stderr.strip()}")
+        if self.proc.poll() is None:
+            try:
+                self.proc.wait(timeout=EXIT_DEADLINE_S)
+            except subprocess.TimeoutExpired:
+                problems.append(f"hyperfs did not exit {EXIT_DEADLINE_S}s after the unmount")
+                self.proc.send_signal(signal.SIGTERM)
+                try:
+                    self.proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        rc = self.proc.returncode
+        if self.expect_killed:
+            if rc != -signal.SIGKILL:
+                problems.append(f"expected death by SIGKILL, got exit status {rc}")
+        elif rc != 0:
+            problems.append(f"exit status {rc}, expected 0")
+        bad = [l for l in self.log_text().splitlines() if LOG_SURPRISES.search(l)]
+        if bad:
+            problems.append("log has sanitizer/critical lines:\n  " + "\n  ".join(bad[:20]))
+        if problems:
+            raise MountError("; ".join(problems) + "\n" + self.describe())
+
+
+def node_name_of(conn):
+    """The folder a -c argument shows as: NAME=, else the URI's host, else localhost."""
+    m = re.match(r"^([A-Za-z0-9_.-]+)=(.*)$", conn)
+    if m and "://" not in m.group(1):
+        return m.group(1)
+    m = re.match(r"^[a-z0-9+.-]+://([^/?#]*)", conn)
+    host = m.group(1) if m else ""
+    host = host.rsplit("@", 1)[-1].split(":")[0]
+    return host or "localhost"
+
+
+def child_env():
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0:halt_on_error=1")
+    env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+    env.setdefault("LC_ALL", "C")
+    return env

@@ -1,0 +1,192 @@
+/* test_domain.c: unit tests for the domain model (conf/domain_*.c): typed
+ * fields, units, uuid forms, semantic check messages, format and copy. */
+#include "conf/domain_conf.h"
+#include <string.h>
+
+#define DOM_HEAD "<domain type='test'><name>d1</name>"
+
+static HvDomainDef *
+parse(const char *xml, GError **err)
+{
+	return hv_domain_def_parse(xml, strlen(xml), err);
+}
+
+static void
+test_fields(void)
+{
+	const char *xml =
+		"<domain type='kvm'>\n"
+		"  <name>guest</name>\n"
+		"  <uuid>C7A5FDBDEDAF9455926AD65C16DB1809</uuid>\n"
+		"  <title>T</title><description>D &amp; more</description>\n"
+		"  <memory unit='MiB'>512</memory>\n"
+		"  <currentMemory unit='b'>1025</currentMemory>\n"
+		"  <vcpu current='2'>4</vcpu>\n"
+		"  <os><type arch='x86_64'>hvm</type></os>\n"
+		"  <devices>\n"
+		"    <disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+		"<source file='/var//lib/x.img'/><target dev='vda' bus='virtio'/><readonly/></disk>\n"
+		"    <disk type='volume'><source pool='p' volume='v'/><target dev='vdb'/></disk>\n"
+		"    <interface type='network'><mac address='52:54:00:AB:CD:EF'/>"
+		"<source network='default'/><target dev='vnet0'/><model type='virtio'/></interface>\n"
+		"  </devices>\n"
+		"</domain>\n";
+	g_autoptr(GError) err = NULL;
+	g_autoptr(HvDomainDef) def = parse(xml, &err);
+	HvDomainDiskDef *d;
+	HvDomainNetDef *n;
+
+	g_assert_no_error(err);
+	g_assert_cmpstr(def->type, ==, "kvm");
+	g_assert_cmpstr(def->name, ==, "guest");
+	g_assert_cmpstr(def->uuid, ==, "c7a5fdbd-edaf-9455-926a-d65c16db1809");
+	g_assert_cmpstr(def->title, ==, "T");
+	g_assert_cmpstr(def->description, ==, "D & more");
+	g_assert_cmpuint(def->max_memory_kib, ==, 524288);
+	g_assert_cmpuint(def->current_memory_kib, ==, 2);
+	g_assert_cmpuint(def->max_vcpus, ==, 4);
+	g_assert_cmpuint(def->vcpus, ==, 2);
+	g_assert_cmpstr(def->os_type, ==, "hvm");
+	g_assert_cmpstr(def->arch, ==, "x86_64");
+	g_assert_cmpuint(def->disks->len, ==, 2);
+	d = def->disks->pdata[0];
+	g_assert_cmpstr(d->device, ==, "disk");
+	g_assert_cmpstr(d->type, ==, "file");
+	g_assert_cmpstr(d->source, ==, "/var/lib/x.img");
+	g_assert_cmpstr(d->driver_type, ==, "qcow2");
+	g_assert_cmpstr(d->target_dev, ==, "vda");
+	g_assert_cmpstr(d->target_bus, ==, "virtio");
+	g_assert_true(d->readonly);
+	d = def->disks->pdata[1];
+	g_assert_cmpstr(d->source_pool, ==, "p");
+	g_assert_cmpstr(d->source_volume, ==, "v");
+	g_assert_false(d->readonly);
+	n = def->interfaces->pdata[0];
+	g_assert_cmpstr(n->type, ==, "network");
+	g_assert_cmpstr(n->mac, ==, "52:54:00:ab:cd:ef");
+	g_assert_cmpstr(n->source, ==, "default");
+	g_assert_cmpstr(n->target_dev, ==, "vnet0");
+	g_assert_cmpstr(n->model, ==, "virtio");
+}
+
+static void
+test_units(void)
+{
+	static const struct {
+		const char *unit;
+		const char *val;
+		uint64_t kib;
+	} cases[] = {
+		{ "b", "2048", 2 }, { "bytes", "1", 1 }, { "k", "3", 3 }, { "KiB", "3", 3 },
+		{ "KB", "1024", 1000 }, { "M", "1", 1024 }, { "MiB", "2", 2048 },
+		{ "MB", "1", 977 }, { "G", "1", 1048576 }, { "GiB", "1", 1048576 },
+		{ "GB", "1", 976563 }, { "T", "1", 1073741824 }, { "TiB", "1", 1073741824 },
+		{ "TB", "1", 976562500 }, { NULL, "7", 7 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *xml = g_strdup_printf(DOM_HEAD "<memory%s%s%s>%s</memory></domain>",
+						       cases[i].unit ? " unit='" : "",
+						       cases[i].unit ? cases[i].unit : "",
+						       cases[i].unit ? "'" : "", cases[i].val);
+		g_autoptr(GError) err = NULL;
+		g_autoptr(HvDomainDef) def = parse(xml, &err);
+
+		g_assert_no_error(err);
+		g_assert_cmpuint(def->max_memory_kib, ==, cases[i].kib);
+		g_assert_cmpuint(def->current_memory_kib, ==, cases[i].kib);
+	}
+}
+
+static void
+test_errors(void)
+{
+	static const struct {
+		const char *xml;
+		const char *needle;
+	} cases[] = {
+		{ "<domain type='test'><memory>1</memory></domain>", "element name" },
+		{ "<domain type='test'><name>a/b</name></domain>", "<name>" },
+		{ "<domain type='test'><name>..</name></domain>", "<name>" },
+		{ DOM_HEAD "<uuid>xyz</uuid></domain>", "<uuid>" },
+		{ DOM_HEAD "<memory unit='KiB'>10</memory><currentMemory>20</currentMemory></domain>",
+		  "<currentMemory>" },
+		{ DOM_HEAD "<memory unit='parsec'>10</memory></domain>", "<memory>" },
+		{ DOM_HEAD "<memory>-3</memory></domain>", "<memory>" },
+		{ DOM_HEAD "<memory unit='EiB'>100</memory></domain>", "<memory>" },
+		{ DOM_HEAD "<vcpu current='3'>2</vcpu></domain>", "<vcpu" },
+		{ DOM_HEAD "<vcpu>0</vcpu></domain>", "<vcpu>" },
+		{ DOM_HEAD "<devices><disk type='file'><target dev='vda'/></disk>"
+		  "<disk type='file'><target dev='vda'/></disk></devices></domain>", "<disk>" },
+		{ DOM_HEAD "<devices><interface type='user'><mac address='zz'/></interface></devices></domain>",
+		  "<interface>" },
+		{ "<network><name>n</name></network>", "<domain>" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autoptr(GError) err = NULL;
+		g_autoptr(HvDomainDef) def = parse(cases[i].xml, &err);
+
+		if (def || !err)
+			g_error("case %zu accepted: %s", i, cases[i].xml);
+		g_assert_cmpint(err->code, ==, EINVAL);
+		if (!strstr(err->message, cases[i].needle))
+			g_error("case %zu: '%s' lacks '%s'", i, err->message, cases[i].needle);
+	}
+}
+
+static void
+test_format_copy(void)
+{
+	const char *xml = DOM_HEAD "<uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+			  "<memory unit='MiB'>1</memory><vcpu current='1'>2</vcpu>"
+			  "<features><unknown a=\"x\">keep</unknown></features></domain>";
+	g_autoptr(HvDomainDef) def = parse(xml, NULL);
+	g_autoptr(HvDomainDef) copy = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *out2 = NULL;
+
+	g_assert_nonnull(def);
+	out = hv_domain_def_format(def);
+	g_assert_cmpstr(out, ==,
+			"<domain type='test'>\n"
+			"  <name>d1</name>\n"
+			"  <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n"
+			"  <memory unit='KiB'>1024</memory>\n"
+			"  <currentMemory unit='KiB'>1024</currentMemory>\n"
+			"  <vcpu current='1'>2</vcpu>\n"
+			"  <features>\n"
+			"    <unknown a='x'>keep</unknown>\n"
+			"  </features>\n"
+			"</domain>\n");
+	copy = hv_domain_def_copy(def);
+	out2 = hv_domain_def_format(copy);
+	g_assert_cmpstr(out, ==, out2);
+}
+
+static void
+test_uuid(void)
+{
+	g_autoptr(HvDomainDef) def = parse(DOM_HEAD "</domain>", NULL);
+	g_autofree char *out = NULL;
+
+	g_assert_nonnull(def);
+	g_assert_cmpstr(def->uuid, ==, "");
+	hv_domain_def_ensure_uuid(def);
+	g_assert_cmpuint(strlen(def->uuid), ==, 36);
+	g_assert_cmpint(def->uuid[14], ==, '4');
+	out = hv_domain_def_format(def);
+	g_assert_nonnull(strstr(out, def->uuid));
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/conf/domain/fields", test_fields);
+	g_test_add_func("/conf/domain/units", test_units);
+	g_test_add_func("/conf/domain/errors", test_errors);
+	g_test_add_func("/conf/domain/format-copy", test_format_copy);
+	g_test_add_func("/conf/domain/uuid", test_uuid);
+	return g_test_run();
+}

@@ -305,6 +305,26 @@ hv_path_clean(const char *path)
 	return g_string_free(out, FALSE);
 }
 
+char *
+hv_path_clean_text(const char *text)
+{
+	char *cur;
+
+	if (!text)
+		return NULL;
+	cur = g_strstrip(g_strdup(text));
+	for (;;) {
+		char *next = g_strstrip(hv_path_clean(cur));
+
+		if (!strcmp(next, cur)) {
+			g_free(next);
+			return cur;
+		}
+		g_free(cur);
+		cur = next;
+	}
+}
+
 int
 hv_str_index(const char *const *table, const char *s)
 {

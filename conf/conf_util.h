@@ -48,6 +48,8 @@ int hv_xml_uuid(xmlNode *root, char out[37], const char *what, GError **err);
 int hv_conf_name_check(const char *name, const char *what, GError **err);
 /* Cleans a path as libvirt does: collapses '//' and drops a trailing '/'. */
 char *hv_path_clean(const char *path);
+/* Strips surrounding blanks and cleans, until stable (a fixed point). */
+char *hv_path_clean_text(const char *text);
 
 /* String tables: NULL-terminated arrays; returns index or -1. */
 int hv_str_index(const char *const *table, const char *s);

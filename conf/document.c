@@ -24,8 +24,18 @@ FORMAT_VIA(format_domain, HvDomainDef, hv_domain_def_parse(buf, len, err), hv_do
 	   hv_domain_def_free)
 FORMAT_VIA(format_network, HvNetworkDef, hv_network_def_parse(buf, len, err),
 	   hv_network_def_format, hv_network_def_free)
-FORMAT_VIA(format_pool, HvPoolDef, hv_pool_def_parse(buf, len, err), hv_pool_def_format,
-	   hv_pool_def_free)
+/* Like libvirt's define-then-dumpxml: a pool's sizes are runtime state that
+ * its driver reports, so a document's own figures are not echoed back. */
+static char *
+format_pool(const char *buf, size_t len, const HvPoolDef *pool, GError **err)
+{
+	g_autoptr(HvPoolDef) def = hv_pool_def_parse(buf, len, err);
+
+	if (!def)
+		return NULL;
+	def->capacity = def->allocation = def->available = 0;
+	return hv_pool_def_format(def);
+}
 FORMAT_VIA(format_volume, HvVolumeDef, hv_volume_def_parse(pool, buf, len, err),
 	   hv_volume_def_format, hv_volume_def_free)
 FORMAT_VIA(format_caps, HvCapsDef, hv_caps_def_parse(buf, len, err), hv_caps_def_format,

@@ -23,6 +23,12 @@ check_resources(const HvDomainDef *def, GError **err)
 }
 
 static int
+check_chardevs(const HvDomainDef *def, GError **err)
+{
+	return hv_domain_check_chardevs(hv_xml_child(xmlDocGetRootElement(def->doc), "devices"), err);
+}
+
+static int
 check_disks(const HvDomainDef *def, GError **err)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
@@ -40,11 +46,71 @@ check_disks(const HvDomainDef *def, GError **err)
 	return 0;
 }
 
+/* "pci:0:0:5:0" for <address type='pci' domain= bus= slot= function=>, and the
+ * like for drive addresses; NULL for kinds that may repeat. */
+static char *
+address_key(xmlNode *addr)
+{
+	static const struct {
+		const char *type;
+		const char *const attrs[5];
+	} kinds[] = {
+		{ "pci", { "domain", "bus", "slot", "function", NULL } },
+		{ "drive", { "controller", "bus", "target", "unit", NULL } },
+	};
+	g_autofree char *type = hv_xml_prop(addr, "type");
+	GString *key;
+
+	for (size_t i = 0; type && i < G_N_ELEMENTS(kinds); i++) {
+		if (strcmp(type, kinds[i].type) != 0)
+			continue;
+		key = g_string_new(type);
+		for (size_t a = 0; kinds[i].attrs[a]; a++) {
+			g_autofree char *v = hv_xml_prop(addr, kinds[i].attrs[a]);
+
+			g_string_append_printf(key, ":%llu", v ? g_ascii_strtoull(v, NULL, 0) : 0ULL);
+		}
+		return g_string_free(key, FALSE);
+	}
+	return NULL;
+}
+
+static int
+check_addresses(const HvDomainDef *def, GError **err)
+{
+	xmlNode *devs = hv_xml_child(xmlDocGetRootElement(def->doc), "devices");
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
+		xmlNode *addr = c->type == XML_ELEMENT_NODE ? hv_xml_child(c, "address") : NULL;
+		char *key = addr ? address_key(addr) : NULL;
+		g_autofree char *bus = hv_xml_child_prop(c, "target", "bus");
+
+		/* a serial console repeats its serial port's address */
+		if (key && !strcmp((const char *)c->name, "console"))
+			g_clear_pointer(&key, g_free);
+		/* drive addresses are per bus type (ide, scsi, sata, fdc) */
+		if (key && g_str_has_prefix(key, "drive")) {
+			char *k = g_strdup_printf("%s:%s", key, bus ? bus : "");
+
+			g_free(key);
+			key = k;
+		}
+		if (key && !g_hash_table_add(seen, key))
+			return hv_error_set(err, EINVAL,
+					    "line %d: domain <%s>: its <address> is already used by another device",
+					    addr->line, (const char *)c->name);
+	}
+	return 0;
+}
+
 typedef int (*DomainCheck)(const HvDomainDef *def, GError **err);
 
 static const DomainCheck checks[] = {
 	check_resources,
 	check_disks,
+	check_chardevs,
+	check_addresses,
 };
 
 int

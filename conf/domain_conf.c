@@ -20,6 +20,7 @@ hv_domain_def_free(HvDomainDef *def)
 	g_free(def->arch);
 	g_clear_pointer(&def->disks, g_ptr_array_unref);
 	g_clear_pointer(&def->interfaces, g_ptr_array_unref);
+	hv_domain_extra_free(def);
 	g_clear_pointer(&def->doc, xmlFreeDoc);
 	g_free(def);
 }
@@ -117,7 +118,8 @@ domain_from_doc(xmlDoc *doc, bool check, GError **err)
 	}
 	if (check && hv_schema_validate(HV_SCHEMA_DOMAIN, doc, err) < 0)
 		return NULL;
-	if (parse_top(def, root, err) < 0 || hv_domain_parse_devices(def, root, err) < 0)
+	if (parse_top(def, root, err) < 0 || hv_domain_parse_devices(def, root, err) < 0 ||
+	    hv_domain_extra_parse(def, root, err) < 0)
 		return NULL;
 	if (check && hv_domain_check(def, err) < 0)
 		return NULL;

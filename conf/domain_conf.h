@@ -30,6 +30,17 @@ typedef struct {
 	char *model;
 } HvDomainNetDef;
 
+/* Any other device the model types: controller, serial, console, channel,
+ * input, graphics, video, memballoon, rng, filesystem, hostdev, watchdog, ... */
+typedef struct {
+	char *kind;   /* the element name */
+	char *type;   /* type= (or NULL) */
+	char *model;  /* model= or <model type=> (or NULL) */
+	char *source; /* the source's path/dir/host/mode, whichever it names, or NULL */
+	char *target; /* <target dev|name|dir|type=>, or NULL */
+	int index;    /* controller index=, -1 otherwise */
+} HvDomainDeviceDef;
+
 typedef struct {
 	char *type;    /* the <domain type=> : test, qemu, kvm, lxc */
 	char *name;
@@ -45,6 +56,18 @@ typedef struct {
 	GPtrArray *disks;      /* HvDomainDiskDef* */
 	GPtrArray *interfaces; /* HvDomainNetDef* */
 	xmlDoc *doc;           /* the whole document as parsed */
+	/* added in phase 2; all NULL/0 when absent */
+	uint64_t max_memory_hotplug_kib; /* <maxMemory>, 0 if absent */
+	unsigned max_memory_slots;
+	char *vcpu_placement;  /* static (default) or auto */
+	char *machine;         /* <os><type machine=> */
+	GPtrArray *boot_devs;  /* char*: <os><boot dev=> in order */
+	char *kernel, *initrd, *cmdline, *loader;
+	GPtrArray *features;   /* char*: names of <features> children */
+	char *cpu_mode, *cpu_model;
+	char *clock_offset;
+	char *on_poweroff, *on_reboot, *on_crash; /* defaults destroy, restart, destroy */
+	GPtrArray *devices;    /* HvDomainDeviceDef*: devices other than disks/interfaces */
 } HvDomainDef;
 
 /* Parses and validates (grammar and semantic checks). -EINVAL on error. */

@@ -143,4 +143,5 @@ hv_domain_format_devices(const HvDomainDef *def, xmlNode *root)
 				hv_xml_set_prop(mac, "address", n->mac);
 		}
 	}
+	hv_domain_normalise_chardevs(devs);
 }

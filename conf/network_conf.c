@@ -1,7 +1,6 @@
 /* network_conf.c: network XML -> HvNetworkDef and back (see network_conf.h).
  * Typed: name, uuid, bridge name, forward mode; the rest stays in the document. */
-#include "conf/network_conf.h"
-#include "conf/conf_util.h"
+#include "conf/network_priv.h"
 #include "conf/xml.h"
 #include "conf/schema.h"
 #include <string.h>
@@ -14,6 +13,7 @@ hv_network_def_free(HvNetworkDef *def)
 	g_free(def->name);
 	g_free(def->bridge);
 	g_free(def->forward_mode);
+	hv_network_parts_free(def);
 	g_clear_pointer(&def->doc, xmlFreeDoc);
 	g_free(def);
 }
@@ -26,6 +26,7 @@ network_from_doc(xmlDoc *doc, bool check, GError **err)
 	xmlNode *fwd;
 
 	def->doc = doc;
+	hv_network_parts_init(def);
 	if (!root || root->ns || strcmp((const char *)root->name, "network") != 0) {
 		hv_error_set(err, EINVAL, "line %d: expected a <network> document, not <%s>",
 			     root ? root->line : 1, root ? (const char *)root->name : "");
@@ -46,6 +47,10 @@ network_from_doc(xmlDoc *doc, bool check, GError **err)
 		if (!def->forward_mode)
 			def->forward_mode = g_strdup("nat");
 	}
+	if (hv_network_parts_parse(def, root, err) < 0)
+		return NULL;
+	if (check && hv_network_check(def, err) < 0)
+		return NULL;
 	return g_steal_pointer(&def);
 }
 
@@ -97,5 +102,6 @@ hv_network_def_format(const HvNetworkDef *def)
 	}
 	if ((el = hv_xml_child(root, "forward")) && def->forward_mode)
 		hv_xml_set_prop(el, "mode", def->forward_mode);
+	hv_network_normalise(def, root);
 	return hv_xml_format(root);
 }

@@ -9,11 +9,39 @@
 #define HV_UUID_STRLEN 37
 
 typedef struct {
+	char *mac;
+	char *name;
+	char *ip;
+} HvNetworkDhcpHostDef;
+
+typedef struct {
+	char *family;  /* ipv4 (default) or ipv6 */
+	char *address;
+	char *netmask; /* or NULL */
+	unsigned prefix; /* 0 when not given */
+	GPtrArray *ranges; /* char*: "start-end" */
+	GPtrArray *hosts;  /* HvNetworkDhcpHostDef* */
+	char *tftp_root;
+	char *bootp_file;
+} HvNetworkIpDef;
+
+typedef struct {
+	char *ip;
+	GPtrArray *hostnames; /* char* */
+} HvNetworkDnsHostDef;
+
+typedef struct {
 	char *name;
 	char uuid[HV_UUID_STRLEN];
 	char *bridge;       /* <bridge name=>, or NULL */
 	char *forward_mode; /* nat, route, bridge, ... or NULL for isolated */
 	xmlDoc *doc;
+	char *mac;          /* <mac address=>, lower-case, or NULL */
+	char *domain_name;  /* <domain name=> (DNS domain), or NULL */
+	GPtrArray *forward_devs; /* char*: <forward dev=> then each <interface dev=> */
+	GPtrArray *ips;     /* HvNetworkIpDef* */
+	GPtrArray *dns_hosts; /* HvNetworkDnsHostDef* */
+	GPtrArray *dns_forwarders; /* char*: <dns><forwarder addr= or domain=> */
 } HvNetworkDef;
 
 HvNetworkDef *hv_network_def_parse(const char *xml, size_t len, GError **err);

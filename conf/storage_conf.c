@@ -3,6 +3,7 @@
  * path; sizes are written back as unit='bytes' and paths cleaned. */
 #include "conf/storage_priv.h"
 #include "conf/xml.h"
+#include "conf/normalise.h"
 #include "conf/schema.h"
 #include <string.h>
 
@@ -73,7 +74,7 @@ pool_from_doc(xmlDoc *doc, bool check, GError **err)
 		g_autofree char *p = hv_xml_text(hv_xml_path(root, "target/path"));
 
 		if (p)
-			def->target_path = hv_path_clean(g_strstrip(p));
+			def->target_path = hv_path_clean_text(p);
 	}
 	return g_steal_pointer(&def);
 }
@@ -125,9 +126,10 @@ hv_pool_def_format(const HvPoolDef *def)
 		hv_xml_set_text(el, def->uuid);
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(pool_sizes); i++)
-		if ((el = hv_xml_child(root, pool_sizes[i].name)))
-			hv_storage_set_bytes(el, G_STRUCT_MEMBER(uint64_t, def, pool_sizes[i].off));
+		hv_storage_set_bytes(hv_xml_ensure_child(root, pool_sizes[i].name),
+				     G_STRUCT_MEMBER(uint64_t, def, pool_sizes[i].off));
 	if (def->target_path && (el = hv_xml_path(root, "target/path")))
 		hv_xml_set_text(el, def->target_path);
+	hv_pool_normalise(def, root);
 	return hv_xml_format(root);
 }

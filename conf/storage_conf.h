@@ -30,6 +30,7 @@ typedef struct {
 	char *target_path;
 	char *backing_path; /* or NULL */
 	xmlDoc *doc;
+	char *pool_type; /* the parent pool's type when parsed with one, or NULL */
 } HvVolumeDef;
 
 HvPoolDef *hv_pool_def_parse(const char *xml, size_t len, GError **err);

@@ -6,3 +6,9 @@
 
 /* Writes bytes into el as text with unit='bytes'. */
 void hv_storage_set_bytes(xmlNode *el, uint64_t bytes);
+/* libvirt's canonical shape, applied to a document copy at format time. */
+void hv_pool_normalise(const HvPoolDef *def, xmlNode *root);
+void hv_volume_normalise(const HvVolumeDef *def, xmlNode *root);
+/* Volume defaults that depend on the parent pool's type (pool may be NULL). */
+const char *hv_volume_default_type(const HvPoolDef *pool);
+const char *hv_volume_default_format(const char *pool_type);

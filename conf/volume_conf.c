@@ -3,6 +3,7 @@
  * does. Typed: name, key, type, format, capacity, allocation, paths. */
 #include "conf/storage_priv.h"
 #include "conf/xml.h"
+#include "conf/normalise.h"
 #include "conf/schema.h"
 #include <string.h>
 
@@ -17,6 +18,7 @@ hv_volume_def_free(HvVolumeDef *def)
 	g_free(def->format);
 	g_free(def->target_path);
 	g_free(def->backing_path);
+	g_free(def->pool_type);
 	g_clear_pointer(&def->doc, xmlFreeDoc);
 	g_free(def);
 }
@@ -26,7 +28,7 @@ clean_text(xmlNode *root, const char *path)
 {
 	g_autofree char *p = hv_xml_text(hv_xml_path(root, path));
 
-	return p ? hv_path_clean(g_strstrip(p)) : NULL;
+	return hv_path_clean_text(p);
 }
 
 static HvVolumeDef *
@@ -50,10 +52,13 @@ volume_from_doc(const HvPoolDef *pool, xmlDoc *doc, bool check, GError **err)
 	if (hv_conf_name_check(def->name, "storage volume", err) < 0)
 		return NULL;
 	def->key = hv_xml_child_text(root, "key");
+	def->pool_type = g_strdup(pool ? pool->type : NULL);
 	def->type = hv_xml_prop(root, "type");
 	if (!def->type)
-		def->type = g_strdup("file");
+		def->type = g_strdup(hv_volume_default_type(pool));
 	def->format = hv_xml_prop(hv_xml_path(root, "target/format"), "type");
+	if (!def->format && (!pool || !strcmp(def->type, "file")))
+		def->format = g_strdup(hv_volume_default_format(pool ? pool->type : "dir"));
 	cap = hv_xml_child(root, "capacity");
 	if (!cap && check) {
 		hv_error_set(err, EINVAL, "storage volume '%s': missing <capacity>", def->name);
@@ -83,7 +88,9 @@ hv_volume_def_copy(const HvVolumeDef *def)
 {
 	if (!def || !def->doc)
 		return NULL;
-	return volume_from_doc(NULL, xmlCopyDoc(def->doc, 1), false, NULL);
+	HvPoolDef ctx = { .type = def->pool_type };
+
+	return volume_from_doc(def->pool_type ? &ctx : NULL, xmlCopyDoc(def->doc, 1), false, NULL);
 }
 
 char *
@@ -97,13 +104,16 @@ hv_volume_def_format(const HvVolumeDef *def)
 	doc = xmlCopyDoc(def->doc, 1);
 	root = xmlDocGetRootElement(doc);
 	hv_xml_set_prop(root, "type", def->type);
-	if ((el = hv_xml_child(root, "capacity")))
-		hv_storage_set_bytes(el, def->capacity);
-	if ((el = hv_xml_child(root, "allocation")))
-		hv_storage_set_bytes(el, def->allocation);
+	hv_xml_prop_to_front(root, "type");
+	hv_storage_set_bytes(hv_xml_ensure_child(root, "capacity"), def->capacity);
+	hv_storage_set_bytes(hv_xml_ensure_child(root, "allocation"), def->allocation);
+	if (def->format)
+		hv_xml_set_prop(hv_xml_ensure_child(hv_xml_ensure_child(root, "target"), "format"),
+				"type", def->format);
 	if (def->target_path && (el = hv_xml_path(root, "target/path")))
 		hv_xml_set_text(el, def->target_path);
 	if (def->backing_path && (el = hv_xml_path(root, "backingStore/path")))
 		hv_xml_set_text(el, def->backing_path);
+	hv_volume_normalise(def, root);
 	return hv_xml_format(root);
 }

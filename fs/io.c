@@ -64,10 +64,11 @@ open_file(HvFs *fs, HvObj *o, unsigned idx, struct fuse_file_info *fi, FileHandl
 						      "control files take whole values: "
 						      "append (>>) is not supported")));
 	if ((fd->flags & F_XML) && acc != O_RDONLY) {
+		/* committed at the first close after a write: a shell's `>` opens,
+		 * dup2()s and closes once before the command writes anything */
 		h->wbuf = g_string_new(NULL);
-		h->dirty = (fi->flags & O_TRUNC) != 0;
 		fi->direct_io = 1;
-		if (h->dirty)
+		if (fi->flags & O_TRUNC)
 			return 0;
 	} else if (acc != O_RDONLY) {
 		fi->direct_io = 1; /* a control write must not land in the page cache */
@@ -143,7 +144,6 @@ hv_io_open_scratch(HvFs *fs, HvObj *o, struct fuse_file_info *fi)
 		g_mutex_lock(&fs->lock);
 		g_string_truncate(o->data, 0);
 		g_mutex_unlock(&fs->lock);
-		h->dirty = true;
 	}
 	fi->direct_io = 1;
 	fi->fh = (uintptr_t)h;
@@ -315,7 +315,8 @@ hv_io_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	FileHandle *h = fh_of(fi);
 	int r = 0;
 
-	if (h->dirty && !h->committed) {
+	if (h->dirty) {
+		h->dirty = false;
 		h->committed = true;
 		if (!h->fd && h->o->commit_on_close)
 			r = flush_scratch(fs, h->o);

@@ -9,7 +9,6 @@ daemon dies, and on teardown unmounts with fusermount3, waits for the daemon to
 exit 0 and scans its log for sanitizer and CRITICAL lines. A failing test's report
 carries the exact command line of every mount it used.
 """
-import os
 import sys
 from pathlib import Path
 
@@ -70,8 +69,9 @@ class Factory:
         self.n = 0
 
     def __call__(self, *conns, options=(), debug=False, mnt=None, node_names=None,
-                 extra_args=()):
-        if not conns:
+                 extra_args=(), bare=False):
+        """bare=True: no -c at all (hyperfs's own default node)."""
+        if not conns and not bare:
             conns = (DEFAULT_URI,)
         self.n += 1
         path = Path(mnt) if mnt else self.tmp / f"mnt{self.n}"

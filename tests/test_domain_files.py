@@ -99,6 +99,11 @@ def test_stats_lines(snode):
     assert stats["vcpu.maximum"] == read_token(d / "max-vcpus")
     for i in range(int(stats["vcpu.current"])):
         assert f"vcpu.{i}.state" in stats, f"vcpu.{i}.* missing: {sorted(stats)}"
+    # the built-in domain has one disk and one interface
+    assert stats["net.count"] == "1" and stats["net.0.name"] == "testnet0"
+    assert stats["block.count"] == "1" and stats["block.0.name"] == "vda"
+    for k in ("net.0.rx.bytes", "net.0.tx.bytes", "block.0.rd.bytes", "block.0.wr.bytes"):
+        assert stats[k].isdigit(), k
 
 
 def test_error_is_empty_when_nothing_failed(snode):

@@ -4,12 +4,13 @@ reach: either the documented new state, or EBUSY with nothing changed.
 The table follows libvirt's test driver (a paused guest may be shut down; a reset
 keeps a paused guest paused; a reset during a shutdown brings the guest back)."""
 import errno
+from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_URI
+from conftest import DEFAULT_URI, node_uri
 from helpers.tools import (DOMAIN_VERBS, assert_error, cat, echo, error_line, fails, ok,
-                           read_token, sh, snapshot, state, wait_state, write_ok)
+                           ls, read_token, sh, snapshot, state, wait_state, write_ok)
 
 BUSY = "EBUSY"
 # state -> verb -> what follows: a state, "shutdown>shutoff" (passes through
@@ -23,11 +24,21 @@ TABLE = {
                  "reset": "running", "suspend": BUSY, "resume": BUSY},
     "shutoff": {"start": "running", "shutdown": BUSY, "destroy": BUSY, "reboot": BUSY,
                 "reset": BUSY, "suspend": BUSY, "resume": BUSY},
+    # reached through a node file's <test:runstate>
+    "blocked": {"start": BUSY, "shutdown": "shutdown>shutoff", "destroy": "shutoff",
+                "reboot": "blocked", "reset": "blocked", "suspend": "paused", "resume": BUSY},
+    "pmsuspended": {"start": BUSY, "shutdown": "shutdown>shutoff", "destroy": "shutoff",
+                    "reboot": BUSY, "reset": "pmsuspended", "suspend": BUSY, "resume": BUSY},
+    "crashed": {"start": "running", "shutdown": BUSY, "destroy": BUSY, "reboot": BUSY,
+                "reset": BUSY, "suspend": BUSY, "resume": BUSY},
 }
-# how to reach each state from the built-in running domain
+# how to reach each state: from the built-in running domain 'test' with verbs,
+# or a domain of tests/data/node-runstates.xml
 REACH = {"running": [], "paused": ["suspend"], "shutdown": ["shutdown"], "shutoff": ["destroy"]}
+FROM_FILE = {"blocked": "st-blocked", "pmsuspended": "st-pmsuspended", "crashed": "st-crashed"}
 # the shutdown state lasts this long in these tests
 DELAY_MS = {"shutdown": 5000}
+RUNSTATES = Path(__file__).resolve().parent / "data" / "node-runstates.xml"
 
 
 def test_table_covers_every_verb():
@@ -38,11 +49,15 @@ def test_table_covers_every_verb():
 @pytest.mark.parametrize("verb", DOMAIN_VERBS)
 @pytest.mark.parametrize("start_state", list(TABLE))
 def test_verb_in_state(mount_factory, start_state, verb):
-    delay = DELAY_MS.get(start_state, 1000)
-    m = mount_factory(f"test:///default?clock=fixed&shutdown-delay={delay}")
-    d = m.node() / "domains/test"
-    for v in REACH[start_state]:
-        write_ok(d / "state", v)
+    query = f"clock=fixed&shutdown-delay={DELAY_MS.get(start_state, 1000)}"
+    if start_state in FROM_FILE:
+        m = mount_factory(node_uri(RUNSTATES, query))
+        d = m.node() / "domains" / FROM_FILE[start_state]
+    else:
+        m = mount_factory(f"test:///default?{query}")
+        d = m.node() / "domains/test"
+        for v in REACH[start_state]:
+            write_ok(d / "state", v)
     assert state(d) == start_state
     want = TABLE[start_state][verb]
     before = snapshot(d)
@@ -52,7 +67,7 @@ def test_verb_in_state(mount_factory, start_state, verb):
         fails(r, errno.EBUSY)
         assert snapshot(d) == before, f"{verb} refused in {start_state} but something changed"
         m_err = assert_error(d, errno.EBUSY, file="state")
-        assert verb in m_err["msg"] and "'test'" in m_err["msg"], m_err.group(0)
+        assert verb in m_err["msg"] and f"'{d.name}'" in m_err["msg"], m_err.group(0)
         return
     ok(r)
     if want == "shutdown>shutoff":
@@ -63,7 +78,7 @@ def test_verb_in_state(mount_factory, start_state, verb):
     assert cat(d / "error") == err_before, "a successful write changed the error file"
     final = state(d)
     id_ = int(read_token(d / "id"))
-    assert (id_ == -1) == (final == "shutoff"), f"id {id_} in state {final}"
+    assert (id_ == -1) == (final in ("shutoff", "crashed")), f"id {id_} in state {final}"
 
 
 def test_shutdown_passes_through_shutdown_then_shutoff(mount_factory):
@@ -114,3 +129,17 @@ def test_default_uri_is_deterministic(mount_factory):
     b = mount_factory(DEFAULT_URI)
     for f in ["uuid", "id", "state", "memory", "max-memory", "config.xml"]:
         assert cat(a.node() / "domains/test" / f) == cat(b.node() / "domains/test" / f), f
+
+
+def test_node_file_run_states_and_transient(mount_factory):
+    """libvirt's test namespace: <test:runstate> sets the state at load time,
+    <test:transient/> makes the domain transient."""
+    m = mount_factory(node_uri(RUNSTATES))
+    n = m.node() / "domains"
+    got = {name: state(n / name) for name in ls(n)}
+    assert got == {"st-running": "running", "st-blocked": "blocked", "st-paused": "paused",
+                   "st-shutoff": "shutoff", "st-crashed": "crashed",
+                   "st-pmsuspended": "pmsuspended", "st-transient": "running"}
+    assert read_token(n / "st-transient/persistent") == "0"
+    assert read_token(n / "st-running/persistent") == "1"
+    assert read_token(n / "st-shutoff/id") == "-1"

@@ -1,5 +1,6 @@
 """The node folder: its layout, node/info, node/capabilities.xml, node/error, and
 mounts with several nodes or a node file (test:///PATH.xml)."""
+import os
 import xml.etree.ElementTree as ET
 
 from conftest import DEFAULT_URI, node_uri
@@ -113,3 +114,38 @@ def test_missing_node_file_fails_to_start(tmp_path):
     assert r.returncode not in (0, 124), r
     assert "nonexistent/node.xml" in r.stderr + r.stdout
     assert ls(mnt) == []
+
+
+def test_no_connect_option_mounts_the_default_node(mount_factory):
+    m = mount_factory(bare=True)
+    assert ls(m.path) == ["localhost"]
+    assert kv(cat(m.node() / "node/info"))["uri"] == "test:///default"
+    assert state(m.node() / "domains/test") == "running"
+
+
+def test_debug_option_logs(mount_factory):
+    m = mount_factory(DEFAULT_URI, debug=True)
+    ok(run(["sh", "-c", 'echo suspend > "$1"', "sh", m.node() / "domains/test/state"]))
+    assert state(m.node() / "domains/test") == "paused"
+    assert m.log_text().strip(), "-d wrote nothing to the log"
+
+
+def test_version_and_help():
+    from helpers.mount import BINARY
+    r = run([BINARY, "--version"])
+    assert r.returncode == 0 and r.stdout.strip(), r
+    assert "0." in r.stdout or "1." in r.stdout
+    r = run([BINARY, "--help"])
+    assert r.returncode == 0, r
+    for opt in ["-c", "-f", "-d", "-o"]:
+        assert opt in r.stdout, opt
+
+
+def test_unknown_uri_parameter_fails_to_start(tmp_path):
+    from helpers.mount import BINARY
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = run(["timeout", "20", BINARY, "-f", "-c", "test:///default?colour=blue", mnt])
+    assert r.returncode not in (0, 124), r
+    assert "colour" in r.stderr
+    assert not os.path.ismount(mnt)

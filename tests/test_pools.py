@@ -60,7 +60,8 @@ def test_pool_allocation_is_the_sum_of_its_volumes(snode):
 POOL_TABLE = {
     "active": {"start": "EBUSY", "stop": "inactive", "build": "EBUSY", "refresh": "active",
                "delete": "EBUSY"},
-    "inactive": {"start": "active", "stop": "EBUSY", "build": "inactive", "refresh": "EBUSY",
+    # (with build-delay=5000 a build stays in "building" for the whole test)
+    "inactive": {"start": "active", "stop": "EBUSY", "build": "building", "refresh": "EBUSY",
                  "delete": "inactive"},
     "building": {"start": "EBUSY", "stop": "EBUSY", "build": "EBUSY", "refresh": "EBUSY",
                  "delete": "EBUSY"},

@@ -86,11 +86,12 @@ test_domain_add_def(TestConn *tc, HvDomainDef *def, GError **err)
 				    other->name, def->uuid);
 	d = g_new0(TestDomain, 1);
 	d->name = g_strdup(def->name);
+	memcpy(d->uuid, def->uuid, HV_UUID_STRLEN);
 	d->def = g_steal_pointer(&owned);
 	d->state = HV_DOMAIN_SHUTOFF;
 	d->id = -1;
 	d->persistent = true;
-	test_set_add(&tc->domains, d->name, d->def->uuid, d);
+	test_set_add(&tc->domains, d->name, d->uuid, d);
 	return 0;
 }
 
@@ -244,7 +245,7 @@ undefine_locked(TestConn *tc, const char *name, GArray *q, GError **err)
 	test_tick(tc);
 	test_evq_add(q, HV_OBJ_DOMAIN, NULL, name, "undefined", "removed");
 	if (!test_domain_state_active(d->state)) {
-		test_set_remove(&tc->domains, d->name, d->def->uuid, d);
+		test_set_remove(&tc->domains, d->name, d->uuid, d);
 		return 0;
 	}
 	d->persistent = false;

@@ -179,7 +179,7 @@ act_stop(TestConn *tc, TestDomain *d, GArray *q)
 	}
 	if (!d->persistent) {
 		test_evq_add(q, HV_OBJ_DOMAIN, NULL, d->name, "undefined", "removed");
-		test_set_remove(&tc->domains, d->name, d->def->uuid, d);
+		test_set_remove(&tc->domains, d->name, d->uuid, d);
 	}
 }
 

@@ -6,7 +6,9 @@
 #include <string.h>
 #include "drivers/test/test_priv.h"
 
-#define TEST_NS "http://libvirt.org/schemas/domain/test"
+/* libvirt's test driver namespace; the form without "/1.0" is accepted too */
+#define TEST_NS "http://libvirt.org/schemas/domain/test/1.0"
+#define TEST_NS_OLD "http://libvirt.org/schemas/domain/test"
 
 /* libvirt's defaultNodeInfo */
 void
@@ -37,7 +39,8 @@ read_hints(const HvDomainDef *def, HvDomainState *state, bool *transient)
 	*transient = false;
 	for (xmlNode *n = root ? root->children : NULL; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href ||
-		    strcmp((const char *)n->ns->href, TEST_NS) != 0)
+		    (strcmp((const char *)n->ns->href, TEST_NS) != 0 &&
+		     strcmp((const char *)n->ns->href, TEST_NS_OLD) != 0))
 			continue;
 		if (strcmp((const char *)n->name, "transient") == 0) {
 			*transient = true;

@@ -96,10 +96,11 @@ test_network_add_def(TestConn *tc, HvNetworkDef *def, bool active, GError **err)
 	prepare(tc, def, NULL);
 	n = g_new0(TestNetwork, 1);
 	n->name = g_strdup(def->name);
+	memcpy(n->uuid, def->uuid, HV_UUID_STRLEN);
 	n->def = g_steal_pointer(&owned);
 	n->active = active;
 	n->persistent = true;
-	test_set_add(&tc->networks, n->name, n->def->uuid, n);
+	test_set_add(&tc->networks, n->name, n->uuid, n);
 	return 0;
 }
 
@@ -221,7 +222,7 @@ net_reap(TestConn *tc, TestNetwork *n, GArray *q)
 	if (n->active || n->persistent)
 		return;
 	test_evq_add(q, HV_OBJ_NETWORK, NULL, n->name, "undefined", "removed");
-	test_set_remove(&tc->networks, n->name, n->def->uuid, n);
+	test_set_remove(&tc->networks, n->name, n->uuid, n);
 }
 
 static int

@@ -195,11 +195,12 @@ test_pool_add_def(TestConn *tc, HvPoolDef *def, bool active, GError **err)
 		test_uuid_generate(tc, def->uuid);
 	p = g_new0(TestPool, 1);
 	p->name = g_strdup(def->name);
+	memcpy(p->uuid, def->uuid, HV_UUID_STRLEN);
 	p->def = g_steal_pointer(&owned);
 	p->state = active ? HV_POOL_RUNNING : HV_POOL_INACTIVE;
 	p->persistent = true;
 	test_set_init(&p->vols, false, (GDestroyNotify)hv_volume_def_free);
-	test_set_add(&tc->pools, p->name, p->def->uuid, p);
+	test_set_add(&tc->pools, p->name, p->uuid, p);
 	return 0;
 }
 
@@ -337,7 +338,7 @@ undefine_locked(TestConn *tc, const char *name, GArray *q, GError **err)
 								 : "storage pool is still active");
 	test_tick(tc);
 	test_evq_add(q, HV_OBJ_POOL, NULL, name, "undefined", "removed");
-	test_set_remove(&tc->pools, p->name, p->def->uuid, p);
+	test_set_remove(&tc->pools, p->name, p->uuid, p);
 	return 0;
 }
 

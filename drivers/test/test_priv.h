@@ -13,7 +13,8 @@
 #define TEST_MAX_DELAY_MS 3600000u
 #define TEST_FIXED_TICK_NS 1000000000ll    /* clock=fixed: one second per action */
 
-/* An ordered set of named objects: O(1) lookup by name and uuid, stable order. */
+/* An ordered set of named objects: O(1) lookup by name and uuid, stable order.
+ * The keys are the objects' own name and uuid fields. */
 typedef struct {
 	GHashTable *by_name; /* name -> obj (borrowed) */
 	GHashTable *by_uuid; /* uuid -> obj (borrowed), may be NULL */
@@ -22,6 +23,7 @@ typedef struct {
 
 typedef struct {
 	char *name;
+	char uuid[HV_UUID_STRLEN]; /* the set's key: defs come and go, the uuid stays */
 	HvDomainDef *def;    /* the live definition while active, else the persistent one */
 	HvDomainDef *newdef; /* while active: persistent config when it differs, else NULL */
 	HvDomainState state;
@@ -36,6 +38,7 @@ typedef struct {
 
 typedef struct {
 	char *name;
+	char uuid[HV_UUID_STRLEN];
 	HvNetworkDef *def;
 	HvNetworkDef *newdef; /* pending persistent config while active */
 	bool active;
@@ -45,6 +48,7 @@ typedef struct {
 
 typedef struct {
 	char *name;
+	char uuid[HV_UUID_STRLEN];
 	HvPoolDef *def;
 	HvPoolDef *newdef; /* pending persistent config while active */
 	HvPoolState state;

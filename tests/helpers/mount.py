@@ -105,6 +105,10 @@ class HyperfsMount:
                 raise MountError(f"mount not ready after {MOUNT_DEADLINE_S}s\n{self.describe()}")
             time.sleep(0.02)
 
+    def mounted(self):
+        """In the mount table (os.path.ismount says no once the daemon died)."""
+        return is_mounted(self.path)
+
     def _ready(self):
         if not os.path.ismount(self.path):
             return False
@@ -124,7 +128,7 @@ class HyperfsMount:
 
     def unmount(self):
         r = subprocess.run(["fusermount3", "-u", str(self.path)], capture_output=True, text=True)
-        if r.returncode != 0 and os.path.ismount(self.path):
+        if r.returncode != 0 and self.mounted():
             subprocess.run(["umount", "-l", str(self.path)], capture_output=True)
         return r
 
@@ -141,7 +145,9 @@ class HyperfsMount:
             return
         self.stopped = True
         problems = []
-        if os.path.ismount(self.path):
+        if self.proc.poll() is not None and not self.expect_killed:
+            problems.append(f"hyperfs died during the test (status {self.proc.returncode})")
+        if self.mounted():
             r = self.unmount()
             if r.returncode != 0:
                 problems.append(f"fusermount3 -u failed: {r.stderr.strip()}")
@@ -167,6 +173,16 @@ class HyperfsMount:
             problems.append("log has sanitizer/critical lines:\n  " + "\n  ".join(bad[:20]))
         if problems:
             raise MountError("; ".join(problems) + "\n" + self.describe())
+
+
+def is_mounted(path):
+    target = os.path.realpath(path)
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            mnt = line.split()[1].encode().decode("unicode_escape")
+            if mnt == target:
+                return True
+    return False
 
 
 def node_name_of(conn):

@@ -26,12 +26,14 @@ DOMAIN_VERBS = ["start", "shutdown", "destroy", "reboot", "reset", "suspend", "r
 
 def run(argv, *, input=None, timeout=60, cwd=None):
     return subprocess.run([str(a) for a in argv], input=input, capture_output=True,
-                          text=True, timeout=timeout, env=TOOL_ENV, cwd=cwd)
+                          text=True, errors="replace", timeout=timeout, env=TOOL_ENV, cwd=cwd)
 
 
 def sh(script, *args, timeout=60, input=None):
-    """sh -c SCRIPT sh ARGS...: arguments arrive as $1, $2 ... never interpolated."""
-    return run(["sh", "-c", script, "sh", *args], timeout=timeout, input=input)
+    """bash -c SCRIPT sh ARGS...: arguments arrive as $1, $2 ... never interpolated.
+    bash, not dash: dash's builtin echo reports every failed write as "I/O error",
+    bash's names the errno ("echo: write error: Device or resource busy")."""
+    return run(["bash", "-c", script, "sh", *args], timeout=timeout, input=input)
 
 
 def show(r):

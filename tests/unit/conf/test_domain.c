@@ -179,6 +179,85 @@ test_uuid(void)
 	g_assert_nonnull(strstr(out, def->uuid));
 }
 
+static void
+test_extra(void)
+{
+	const char *xml =
+		DOM_HEAD "<maxMemory slots='4' unit='GiB'>2</maxMemory><vcpu placement='auto'>2</vcpu>"
+		"<os><type machine='pc'>hvm</type><kernel>/k</kernel><boot dev='hd'/><boot dev='cdrom'/></os>"
+		"<features><acpi/><pae/></features><cpu mode='host-model'/><clock offset='utc'/>"
+		"<on_crash>preserve</on_crash>"
+		"<devices><controller type='usb' index='0' model='qemu-xhci'/>"
+		"<serial type='pty'><target port='0'/></serial>"
+		"<rng model='virtio'><backend model='random'>/dev/urandom</backend></rng></devices></domain>";
+	g_autoptr(GError) err = NULL;
+	g_autoptr(HvDomainDef) def = parse(xml, &err);
+	HvDomainDeviceDef *d;
+
+	g_assert_no_error(err);
+	g_assert_cmpuint(def->max_memory_hotplug_kib, ==, 2097152);
+	g_assert_cmpuint(def->max_memory_slots, ==, 4);
+	g_assert_cmpstr(def->vcpu_placement, ==, "auto");
+	g_assert_cmpstr(def->machine, ==, "pc");
+	g_assert_cmpstr(def->kernel, ==, "/k");
+	g_assert_cmpuint(def->boot_devs->len, ==, 2);
+	g_assert_cmpstr(def->boot_devs->pdata[1], ==, "cdrom");
+	g_assert_cmpuint(def->features->len, ==, 2);
+	g_assert_cmpstr(def->cpu_mode, ==, "host-model");
+	g_assert_cmpstr(def->clock_offset, ==, "utc");
+	g_assert_cmpstr(def->on_poweroff, ==, "destroy");
+	g_assert_cmpstr(def->on_crash, ==, "preserve");
+	g_assert_cmpuint(def->devices->len, ==, 3);
+	d = def->devices->pdata[0];
+	g_assert_cmpstr(d->kind, ==, "controller");
+	g_assert_cmpint(d->index, ==, 0);
+	g_assert_cmpstr(d->model, ==, "qemu-xhci");
+	d = def->devices->pdata[2];
+	g_assert_cmpstr(d->kind, ==, "rng");
+	g_assert_cmpstr(d->source, ==, "/dev/urandom");
+}
+
+static gpointer
+parse_many(gpointer data)
+{
+	const char *xml = data;
+
+	for (int i = 0; i < 500; i++) {
+		g_autoptr(GError) err = NULL;
+		g_autoptr(HvDomainDef) def = parse(xml, &err);
+
+		g_assert_no_error(err);
+		g_assert_cmpuint(def->disks->len, ==, 1);
+	}
+	return NULL;
+}
+
+/* 8 threads x 500 parses of a typical guest: the grammar is shared, the
+ * validation contexts are not; also a rough speed check for big nodes. */
+static void
+test_threads(void)
+{
+	const char *xml =
+		"<domain type='kvm'><name>t</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+		"<memory unit='KiB'>219136</memory><vcpu placement='static'>1</vcpu>"
+		"<os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>"
+		"<clock offset='utc'/><on_poweroff>destroy</on_poweroff>"
+		"<devices><emulator>/usr/bin/qemu-system-x86_64</emulator>"
+		"<disk type='block' device='disk'><source dev='/dev/HostVG/t'/>"
+		"<target dev='hda' bus='ide'/><address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>"
+		"<controller type='ide' index='0'/><interface type='user'><mac address='52:54:00:00:00:01'/></interface>"
+		"<input type='mouse' bus='ps2'/><memballoon model='virtio'/></devices></domain>";
+	GThread *t[8];
+	gint64 start = g_get_monotonic_time();
+
+	for (int i = 0; i < 8; i++)
+		t[i] = g_thread_new("parse", parse_many, (gpointer)xml);
+	for (int i = 0; i < 8; i++)
+		g_thread_join(t[i]);
+	g_test_message("4000 domain parses on 8 threads: %.3f s",
+		       (g_get_monotonic_time() - start) / 1e6);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,5 +267,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/domain/errors", test_errors);
 	g_test_add_func("/conf/domain/format-copy", test_format_copy);
 	g_test_add_func("/conf/domain/uuid", test_uuid);
+	g_test_add_func("/conf/domain/extra", test_extra);
+	g_test_add_func("/conf/domain/threads", test_threads);
 	return g_test_run();
 }

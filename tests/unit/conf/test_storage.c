@@ -18,6 +18,7 @@ test_network(void)
 	g_assert_cmpstr(def->uuid, ==, "81ff0d90-c91e-6742-a7cb-000000000000");
 	g_assert_cmpstr(def->bridge, ==, "virbr0");
 	g_assert_cmpstr(def->forward_mode, ==, "nat");
+	g_assert_cmpuint(def->ips->len, ==, 0);
 	copy = hv_network_def_copy(def);
 	g_assert_cmpstr(copy->bridge, ==, "virbr0");
 	out = hv_network_def_format(copy);

@@ -1,0 +1,141 @@
+"""8 writers on 100 domains for 20 s: no crash, every state read is a valid
+token, every write either acts or is refused with EBUSY, and at the end every
+domain's files agree with each other (state, id, info, stats)."""
+import errno
+import os
+import random
+import threading
+import time
+
+import pytest
+
+from conftest import node_uri
+from helpers import docs
+from helpers.tools import (DOMAIN_STATES, EVENT_LINE, cat, kv, ls, read_token, state)
+
+N_DOMAINS = 100
+N_WRITERS = 8
+SECONDS = float(os.environ.get("HYPERFS_STRESS_SECONDS", "20"))
+STATE_NUMBER = {"running": 1, "blocked": 2, "paused": 3, "shutdown": 4, "shutoff": 5,
+                "crashed": 6, "pmsuspended": 7}
+VERBS = ["start", "shutdown", "destroy", "reboot", "reset", "suspend", "resume"]
+
+
+def write_one(path, data):
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.slow
+def test_eight_writers_on_a_hundred_domains(mount_factory, tmp_path):
+    seed = int(os.environ.get("HYPERFS_STRESS_SEED", random.randrange(1 << 30)))
+    nodefile = docs.write(tmp_path, "node100.xml", docs.node_xml(N_DOMAINS))
+    m = mount_factory(node_uri(nodefile, "clock=fixed&shutdown-delay=50"))
+    n = m.node()
+    names = ls(n / "domains")
+    assert len(names) == N_DOMAINS
+    stop = threading.Event()
+    problems = []
+    counts = {"ok": 0, "busy": 0, "reads": 0, "events": 0}
+    lock = threading.Lock()
+
+    def note(msg):
+        with lock:
+            if len(problems) < 50:
+                problems.append(msg)
+
+    def writer(i):
+        rng = random.Random(seed + i)
+        while not stop.is_set():
+            d = n / "domains" / rng.choice(names)
+            pick = rng.random()
+            if pick < 0.7:
+                path, data, allowed = d / "state", rng.choice(VERBS), {errno.EBUSY}
+            elif pick < 0.8:
+                path, data, allowed = d / "memory", f"{rng.choice([128, 192, 256])}M", {errno.EBUSY}
+            elif pick < 0.9:
+                path, data, allowed = d / "vcpus", str(rng.choice([1, 2])), {errno.EBUSY}
+            else:
+                path, data, allowed = d / "autostart", rng.choice(["0", "1"]), set()
+            try:
+                write_one(path, (data + "\n").encode())
+                with lock:
+                    counts["ok"] += 1
+            except OSError as e:
+                if e.errno in allowed:
+                    with lock:
+                        counts["busy"] += 1
+                else:
+                    note(f"writer {i}: {data!r} > {path}: {e}")
+
+    def reader():
+        while not stop.is_set():
+            for name in names:
+                try:
+                    with open(n / "domains" / name / "state") as f:
+                        text = f.read()
+                except OSError as e:
+                    note(f"reading {name}/state: {e}")
+                    continue
+                if not (text.endswith("\n") and text[:-1] in DOMAIN_STATES):
+                    note(f"{name}/state read {text!r}")
+                with lock:
+                    counts["reads"] += 1
+
+    def events():
+        fd = os.open(n / "events", os.O_RDONLY | os.O_NONBLOCK)
+        buf = b""
+        try:
+            while not stop.is_set():
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    time.sleep(0.01)
+                    continue
+                buf += chunk
+                *done, buf = buf.split(b"\n")
+                for line in done:
+                    if not EVENT_LINE.match(line.decode(errors="replace")):
+                        note(f"bad event line {line!r}")
+                with lock:
+                    counts["events"] += len(done)
+        finally:
+            os.close(fd)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(N_WRITERS)]
+    threads += [threading.Thread(target=reader), threading.Thread(target=events)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + SECONDS
+    while time.monotonic() < deadline and m.alive():
+        time.sleep(0.2)
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert m.alive(), "hyperfs died under load (seed %d)\n%s" % (seed, m.describe())
+    assert not problems, f"seed {seed}:\n" + "\n".join(problems)
+    assert counts["ok"] > 500, counts
+    assert counts["events"] > 0, counts
+
+    # let every shutdown in flight finish, then check that the files agree
+    deadline = time.monotonic() + 10
+    while any(state(n / "domains" / x) == "shutdown" for x in names):
+        assert time.monotonic() < deadline, "domains stuck in shutdown"
+        time.sleep(0.1)
+    assert len(ls(n / "domains")) == N_DOMAINS
+    for name in names:
+        d = n / "domains" / name
+        st = state(d)
+        info = kv(cat(d / "info"))
+        stats = kv(cat(d / "stats"), sep="=")
+        assert info["state"] == st, name
+        assert stats["state.state"] == str(STATE_NUMBER[st]), name
+        assert (read_token(d / "id") == "-1") == (st == "shutoff"), (name, st)
+        assert info["memory-kib"] == read_token(d / "memory"), name
+        assert info["cpus"] == read_token(d / "vcpus"), name
+        assert int(read_token(d / "vcpus")) <= int(read_token(d / "max-vcpus")), name
+        assert info["autostart"] == {"0": "no", "1": "yes"}[read_token(d / "autostart")], name
+    print(f"seed {seed}: {counts}")

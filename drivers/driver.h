@@ -207,15 +207,18 @@ struct HvDriver {
 	const HvVolumeOps *volume;
 };
 
-/* One change, as drivers report it. libvirt's vocabulary:
+/* One change, as drivers report it. libvirt's vocabulary, extended where a
+ * file shows something libvirt has no event for (docs/test-driver.md has the
+ * whole table):
  *   domain:  defined added|updated, undefined removed, started booted,
- *            suspended paused, resumed unpaused, shutdown finished,
+ *            suspended paused, resumed unpaused, shutdown requested|finished,
  *            stopped shutdown|destroyed|crashed|failed, crashed panicked,
- *            memory-changed KIB, vcpus-changed N, autostart-changed 0|1, reset -
+ *            rebooted -, reset -, memory-changed KIB, max-memory-changed KIB,
+ *            vcpus-changed N, max-vcpus-changed N, autostart-changed 0|1
  *   network: defined, undefined, started, stopped, autostart-changed
- *   pool:    defined, undefined, started, stopped, built, deleted, refreshed,
- *            autostart-changed
- *   volume:  created, deleted, resized (parent = the pool)
+ *   pool:    defined, undefined, started, stopped, building, built, deleted,
+ *            refreshed, autostart-changed
+ *   volume:  created, deleted, resized BYTES (parent = the pool)
  * Every change to anything a file shows must be reported: the tree's caches
  * are invalidated from these events, never by polling. */
 typedef struct {

@@ -69,8 +69,9 @@ class Factory:
         self.n = 0
 
     def __call__(self, *conns, options=(), debug=False, mnt=None, node_names=None,
-                 extra_args=(), bare=False):
-        """bare=True: no -c at all (hyperfs's own default node)."""
+                 extra_args=(), bare=False, argv=None):
+        """bare=True: no -c at all (hyperfs's own default node). argv: the whole
+        command line after the program, with "{mnt}" standing for the folder."""
         if not conns and not bare:
             conns = (DEFAULT_URI,)
         self.n += 1
@@ -79,6 +80,8 @@ class Factory:
                          node_names=node_names, extra_args=extra_args)
         if mnt:  # a remount on the same folder: a new log
             m.log = self.tmp / f"mnt{self.n}-remount.log"
+        if argv is not None:
+            m.cmd = [m.cmd[0]] + [str(path) if a == "{mnt}" else a for a in argv]
         self.mounts.append(m)
         _register(m)
         try:

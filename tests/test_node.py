@@ -149,3 +149,20 @@ def test_unknown_uri_parameter_fails_to_start(tmp_path):
     assert r.returncode not in (0, 124), r
     assert "colour" in r.stderr
     assert not os.path.ismount(mnt)
+
+
+def test_mount_helper_calling_convention(mount_factory):
+    """mount.fuse3 (mount -t fuse.hyperfs URI DIR) runs `hyperfs URI DIR -o OPTS`."""
+    m = mount_factory(argv=["-f", DEFAULT_URI, "{mnt}", "-o", "ro"])
+    assert ls(m.path) == ["localhost"]
+    assert kv(cat(m.node() / "node/info"))["uri"] == DEFAULT_URI
+    r = run(["find", m.path, "-perm", "/222"])
+    assert r.returncode == 0 and r.stdout == "", r
+
+
+def test_allow_other_option(mount_factory):
+    m = mount_factory(DEFAULT_URI, options=["allow_other"])
+    assert state(m.node() / "domains/test") == "running"
+    with open("/proc/self/mounts") as f:
+        opts = [l.split()[3] for l in f if l.split()[1] == str(m.path)]
+    assert opts and "allow_other" in opts[0], opts

@@ -137,6 +137,12 @@ hv_domain_def_parse(const char *xml, size_t len, GError **err)
 }
 
 HvDomainDef *
+hv_domain_def_parse_doc(xmlDoc *doc, GError **err)
+{
+	return domain_from_doc(doc, true, err);
+}
+
+HvDomainDef *
 hv_domain_def_copy(const HvDomainDef *def)
 {
 	HvDomainDef *copy;

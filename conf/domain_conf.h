@@ -72,6 +72,8 @@ typedef struct {
 
 /* Parses and validates (grammar and semantic checks). -EINVAL on error. */
 HvDomainDef *hv_domain_def_parse(const char *xml, size_t len, GError **err);
+/* The same for an already parsed (hv_xml_parse*) document; takes doc. */
+HvDomainDef *hv_domain_def_parse_doc(xmlDoc *doc, GError **err);
 /* Formats: typed fields first written back into the document. */
 char *hv_domain_def_format(const HvDomainDef *def);
 HvDomainDef *hv_domain_def_copy(const HvDomainDef *def);

@@ -63,6 +63,12 @@ hv_network_def_parse(const char *xml, size_t len, GError **err)
 }
 
 HvNetworkDef *
+hv_network_def_parse_doc(xmlDoc *doc, GError **err)
+{
+	return network_from_doc(doc, true, err);
+}
+
+HvNetworkDef *
 hv_network_def_copy(const HvNetworkDef *def)
 {
 	HvNetworkDef *copy;

@@ -45,6 +45,8 @@ typedef struct {
 } HvNetworkDef;
 
 HvNetworkDef *hv_network_def_parse(const char *xml, size_t len, GError **err);
+/* The same for an already parsed (hv_xml_parse*) document; takes doc. */
+HvNetworkDef *hv_network_def_parse_doc(xmlDoc *doc, GError **err);
 char *hv_network_def_format(const HvNetworkDef *def);
 HvNetworkDef *hv_network_def_copy(const HvNetworkDef *def);
 void hv_network_def_free(HvNetworkDef *def);

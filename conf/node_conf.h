@@ -24,7 +24,13 @@ typedef struct {
 	/* per-domain runtime hints from <domain> test namespace, if any */
 } HvNodeDef;
 
-/* basedir resolves file= references (NULL: references are refused). */
+/* A node document is a local file the operator chose, not peer input, so it may
+ * be far larger than one document (HV_XML_MAX_SIZE); each child, inline or
+ * file=, is still held to that. */
+#define HV_NODE_MAX_SIZE (512u << 20)
+
+/* basedir resolves file= references (NULL: references are refused). The
+ * defs' uuids are as given, possibly empty: the driver fills them in. */
 HvNodeDef *hv_node_def_parse(const char *xml, size_t len, const char *basedir, GError **err);
 HvNodeDef *hv_node_def_parse_file(const char *path, GError **err);
 void hv_node_def_free(HvNodeDef *def);

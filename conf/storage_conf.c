@@ -88,6 +88,12 @@ hv_pool_def_parse(const char *xml, size_t len, GError **err)
 }
 
 HvPoolDef *
+hv_pool_def_parse_doc(xmlDoc *doc, GError **err)
+{
+	return pool_from_doc(doc, true, err);
+}
+
+HvPoolDef *
 hv_pool_def_copy(const HvPoolDef *def)
 {
 	HvPoolDef *copy;

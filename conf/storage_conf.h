@@ -34,6 +34,8 @@ typedef struct {
 } HvVolumeDef;
 
 HvPoolDef *hv_pool_def_parse(const char *xml, size_t len, GError **err);
+/* The same for an already parsed (hv_xml_parse*) document; takes doc. */
+HvPoolDef *hv_pool_def_parse_doc(xmlDoc *doc, GError **err);
 char *hv_pool_def_format(const HvPoolDef *def);
 HvPoolDef *hv_pool_def_copy(const HvPoolDef *def);
 void hv_pool_def_free(HvPoolDef *def);
@@ -43,6 +45,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvPoolDef, hv_pool_def_free)
 /* pool may be NULL (no context). */
 HvVolumeDef *hv_volume_def_parse(const HvPoolDef *pool, const char *xml, size_t len,
 				 GError **err);
+HvVolumeDef *hv_volume_def_parse_doc(const HvPoolDef *pool, xmlDoc *doc, GError **err);
 char *hv_volume_def_format(const HvVolumeDef *def);
 HvVolumeDef *hv_volume_def_copy(const HvVolumeDef *def);
 void hv_volume_def_free(HvVolumeDef *def);

@@ -84,6 +84,12 @@ hv_volume_def_parse(const HvPoolDef *pool, const char *xml, size_t len, GError *
 }
 
 HvVolumeDef *
+hv_volume_def_parse_doc(const HvPoolDef *pool, xmlDoc *doc, GError **err)
+{
+	return volume_from_doc(pool, doc, true, err);
+}
+
+HvVolumeDef *
 hv_volume_def_copy(const HvVolumeDef *def)
 {
 	if (!def || !def->doc)

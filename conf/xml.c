@@ -1,7 +1,9 @@
 /* xml.c: the safe XML reader and the libvirt-style writer (see xml.h).
  * Parsing goes through a private xmlParserCtxt per call whose SAX hooks refuse
  * DTDs and entities and count depth, and whose structured error handler keeps
- * the first error for the GError; nothing is printed to stderr. */
+ * the first error for the GError; nothing is printed to stderr. For container
+ * documents the same hooks measure each top-level child and note every
+ * element's real line, so a detached child can be numbered on its own. */
 #include "conf/xml.h"
 #include <string.h>
 #include <libxml/parser.h>
@@ -16,6 +18,12 @@ typedef struct {
 	bool too_deep;
 	int err_line;
 	char *err_msg;
+	/* container documents only */
+	bool container;
+	bool child_too_big;
+	int child_line;   /* where the current top-level child starts */
+	long child_start; /* and its byte offset */
+	char *child_name;
 } ParseState;
 
 static void
@@ -77,6 +85,31 @@ on_reference(void *user, const xmlChar *name)
 	refuse(state_of(user));
 }
 
+/* The element just started keeps its real line in _private: libxml2's own
+ * stops at 65535, and detaching renumbers from it. */
+static void
+note_line(ParseState *st)
+{
+	xmlNode *n = st->ctxt->node;
+
+	if (n && n->type == XML_ELEMENT_NODE)
+		n->_private = GINT_TO_POINTER(xmlSAX2GetLineNumber(st->ctxt));
+}
+
+/* A top-level child of a container is held to the size of a document. */
+static void
+child_end(ParseState *st, const xmlChar *local)
+{
+	if (xmlByteConsumed(st->ctxt) - st->child_start <= (long)HV_XML_MAX_SIZE)
+		return;
+	if (!st->err_msg && !st->refused && !st->too_deep) {
+		st->child_too_big = true;
+		st->err_line = st->child_line;
+		st->child_name = g_strdup((const char *)local);
+	}
+	xmlStopParser(st->ctxt);
+}
+
 static void
 on_start(void *user, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
 	 int nns, const xmlChar **nss, int nattr, int ndef, const xmlChar **attrs)
@@ -90,7 +123,13 @@ on_start(void *user, const xmlChar *local, const xmlChar *prefix, const xmlChar 
 		xmlStopParser(st->ctxt);
 		return;
 	}
+	if (st->container && st->depth == 2) {
+		st->child_line = xmlSAX2GetLineNumber(st->ctxt);
+		st->child_start = xmlByteConsumed(st->ctxt);
+	}
 	st->start(user, local, prefix, uri, nns, nss, nattr, ndef, attrs);
+	if (st->container && st->depth >= 2)
+		note_line(st);
 }
 
 static void
@@ -98,6 +137,8 @@ on_end(void *user, const xmlChar *local, const xmlChar *prefix, const xmlChar *u
 {
 	ParseState *st = state_of(user);
 
+	if (st->container && st->depth == 2)
+		child_end(st, local);
 	if (st->depth > 0)
 		st->depth--;
 	st->end(user, local, prefix, uri);
@@ -126,6 +167,9 @@ report(ParseState *st, const char *what, GError **err)
 	if (st->too_deep)
 		return hv_error_set(err, EINVAL, "line %d: %s document: elements nested deeper than %d",
 				    st->err_line, w, HV_XML_MAX_DEPTH);
+	if (st->child_too_big)
+		return hv_error_set(err, EFBIG, "line %d: %s document: <%s> is larger than %u bytes",
+				    st->err_line, w, st->child_name, HV_XML_MAX_SIZE);
 	return hv_error_set(err, EINVAL, "line %d: %s document: %s", st->err_line, w,
 			    st->err_msg ? st->err_msg : "malformed XML");
 }
@@ -153,10 +197,10 @@ hook_sax(xmlParserCtxt *ctxt, ParseState *st)
 	sax->fatalError = NULL;
 }
 
-xmlDoc *
-hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
+static xmlDoc *
+parse(const char *buf, size_t len, size_t max, bool container, const char *what, GError **err)
 {
-	ParseState st = { 0 };
+	ParseState st = { .container = container };
 	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
 	int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA;
@@ -167,9 +211,9 @@ hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
 		hv_error_set(err, EINVAL, "%s document: empty", what ? what : "XML");
 		return NULL;
 	}
-	if (len > HV_XML_MAX_SIZE) {
-		hv_error_set(err, EFBIG, "%s document: %zu bytes is over the limit of %u",
-			     what ? what : "XML", len, HV_XML_MAX_SIZE);
+	if (len > max || len > G_MAXINT) {
+		hv_error_set(err, EFBIG, "%s document: %zu bytes is over the limit of %zu",
+			     what ? what : "XML", len, max);
 		return NULL;
 	}
 	if (len == 0 || memchr(buf, '\0', len)) {
@@ -184,7 +228,8 @@ hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
 	}
 	hook_sax(ctxt, &st);
 	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, NULL, opts);
-	if (st.refused || st.too_deep || st.err_msg || !ctxt->wellFormed || !doc) {
+	if (st.refused || st.too_deep || st.child_too_big || st.err_msg || !ctxt->wellFormed ||
+	    !doc) {
 		report(&st, what, err);
 		g_clear_pointer(&doc, xmlFreeDoc);
 	} else if (doc->intSubset || doc->extSubset) {
@@ -198,5 +243,63 @@ hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
 	ctxt->_private = NULL;
 	xmlFreeParserCtxt(ctxt);
 	g_free(st.err_msg);
+	g_free(st.child_name);
 	return doc;
+}
+
+xmlDoc *
+hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
+{
+	return parse(buf, len, HV_XML_MAX_SIZE, false, what, err);
+}
+
+xmlDoc *
+hv_xml_parse_container(const char *buf, size_t len, size_t max, const char *what, GError **err)
+{
+	return parse(buf, len, max, true, what, err);
+}
+
+int
+hv_xml_container_line(const xmlNode *el)
+{
+	int line = el ? GPOINTER_TO_INT(el->_private) : 0;
+
+	return line > 0 ? line : el ? el->line : 0;
+}
+
+/* Lines from base's, counting base's as 1; the noted lines are dropped. */
+static void
+renumber(xmlNode *el, int base)
+{
+	for (xmlNode *c = el->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			renumber(c, base);
+	if (el->_private)
+		el->line = (unsigned short)CLAMP(GPOINTER_TO_INT(el->_private) - base + 1, 1,
+						 G_MAXUINT16);
+	el->_private = NULL;
+}
+
+xmlDoc *
+hv_xml_detach(xmlNode *el, GError **err)
+{
+	g_autoptr(xmlDoc) doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlDoc *from = el->doc;
+
+	if (!doc) {
+		hv_error_set(err, ENOMEM, "<%s>: out of memory", (const char *)el->name);
+		return NULL;
+	}
+	xmlUnlinkNode(el);
+	/* Fails only out of memory, leaving el half moved: it leaks rather than
+	 * being freed against the wrong dictionary. */
+	if (xmlDOMWrapAdoptNode(NULL, from, el, doc, NULL, 0) != 0) {
+		hv_error_set(err, ENOMEM, "<%s>: cannot move it into a document of its own",
+			     (const char *)el->name);
+		return NULL;
+	}
+	xmlDocSetRootElement(doc, el);
+	if (el->_private)
+		renumber(el, GPOINTER_TO_INT(el->_private));
+	return g_steal_pointer(&doc);
 }

@@ -15,6 +15,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 /* what: the kind of document, for messages ("domain", "network", ...). */
 xmlDoc *hv_xml_parse(const char *buf, size_t len, const char *what, GError **err);
+/* A container of up to max bytes (a <node>) whose top-level children are
+ * documents in their own right: each is held to HV_XML_MAX_SIZE. Its elements
+ * remember their real lines (hv_xml_container_line) so that a child detached
+ * with hv_xml_detach is numbered from 1, as if it had been parsed alone. The
+ * same refusals and depth limit apply to the whole document. */
+xmlDoc *hv_xml_parse_container(const char *buf, size_t len, size_t max, const char *what,
+			       GError **err);
+int hv_xml_container_line(const xmlNode *el);
+/* Moves el and its subtree out of its document into a new one of which it is
+ * the root (names copied, namespaces it uses declared on it). */
+xmlDoc *hv_xml_detach(xmlNode *el, GError **err);
 
 /* Formats an element and its subtree, libvirt style, ending in a newline. */
 char *hv_xml_format(xmlNode *root);

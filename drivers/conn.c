@@ -115,6 +115,7 @@ hv_domain_info_free(HvDomainInfo *i)
 	if (!i)
 		return;
 	g_free(i->name);
+	g_free(i->os_type);
 	g_free(i);
 }
 

@@ -65,6 +65,7 @@ enum {
 typedef struct {
 	char *name;
 	char uuid[HV_UUID_STRLEN];
+	char *os_type; /* hvm, linux, exe; may be NULL */
 	int id; /* -1 when not running */
 	HvDomainState state;
 	int reason; /* libvirt's per-state reason code */

@@ -132,8 +132,8 @@ list(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plu
 				continue;
 			}
 			e.ino = e.attr.st_ino;
-			e.attr_timeout = o->kind == DK_SCRATCH ? 0 : fs->timeout;
-			e.entry_timeout = e.attr_timeout;
+			e.attr_timeout = hv_ops_timeout(fs, o, idx);
+			e.entry_timeout = o->kind == DK_SCRATCH ? 0 : fs->timeout;
 		}
 		if (plus)
 			n = fuse_add_direntry_plus(req, buf + used, size - used, name, &e, k + 1);

@@ -117,10 +117,12 @@ r_info(HvObj *o, GString *out, GError **err)
 	if (r < 0)
 		return r;
 	g_string_append_printf(out,
-			       "id: %d\nname: %s\nuuid: %s\nstate: %s\ncpus: %u\nmax-cpus: %u\n"
+			       "id: %d\nname: %s\nuuid: %s\nos-type: %s\nstate: %s\ncpus: %u\n"
+			       "max-cpus: %u\n"
 			       "max-memory-kib: %" PRIu64 "\nmemory-kib: %" PRIu64 "\n"
 			       "cpu-time-ns: %" PRIu64 "\npersistent: %s\nautostart: %s\n",
-			       i->id, i->name, i->uuid, state_name(i->state), i->vcpus,
+			       i->id, i->name, i->uuid, i->os_type ? i->os_type : "",
+			       state_name(i->state), i->vcpus,
 			       i->max_vcpus, i->max_memory_kib, i->memory_kib, i->cpu_time_ns,
 			       hv_bool_word(i->persistent), hv_bool_word(i->autostart));
 	return 0;
@@ -232,7 +234,7 @@ static const FileDef domain_files[] = {
 	{ "persistent", 0, r_persistent },
 	{ "info", F_VOLATILE, r_info },
 	{ "stats", F_VOLATILE, r_stats },
-	{ "error", 0, hv_files_error },
+	{ "error", F_VOLATILE, hv_files_error },
 };
 
 const DirOps hv_domain_ops = {

@@ -102,7 +102,7 @@ static const FileDef network_files[] = {
 	{ "uuid", 0, r_uuid },
 	{ "bridge", 0, r_bridge },
 	{ "info", 0, r_info },
-	{ "error", 0, hv_files_error },
+	{ "error", F_VOLATILE, hv_files_error },
 };
 
 const DirOps hv_network_ops = {

@@ -38,8 +38,8 @@ r_caps(HvObj *o, GString *out, GError **err)
 
 static const FileDef nodeinfo_files[] = {
 	{ "info", F_VOLATILE, r_info },
-	{ "capabilities.xml", 0, r_caps },
-	{ "error", 0, hv_files_error },
+	{ "capabilities.xml", F_CACHE, r_caps },
+	{ "error", F_VOLATILE, hv_files_error },
 };
 
 const DirOps hv_nodeinfo_ops = { HV_FILES(nodeinfo_files) };

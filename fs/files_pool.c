@@ -134,7 +134,7 @@ static const FileDef pool_files[] = {
 	{ "persistent", 0, r_persistent },
 	{ "uuid", 0, r_uuid },
 	{ "info", 0, r_info },
-	{ "error", 0, hv_files_error },
+	{ "error", F_VOLATILE, hv_files_error },
 	{ "volumes", F_DIR, .subdir = volumes_dir },
 };
 
@@ -287,7 +287,7 @@ static const FileDef volume_files[] = {
 	{ "capacity", F_WRITE, r_vcapacity, w_vcapacity },
 	{ "allocation", 0, r_vallocation },
 	{ "info", 0, r_vinfo },
-	{ "error", 0, hv_files_error },
+	{ "error", F_VOLATILE, hv_files_error },
 };
 
 const DirOps hv_volume_ops = {

@@ -36,6 +36,7 @@ enum {
 	F_XML = 1 << 2,      /* writable document: checked and committed at close */
 	F_VOLATILE = 1 << 3, /* changes without events (stats): never cached */
 	F_STREAM = 1 << 4,   /* the events file */
+	F_CACHE = 1 << 5,    /* never changes while mounted: served from the page cache */
 };
 
 typedef struct {

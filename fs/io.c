@@ -22,6 +22,7 @@ typedef struct {
 	GString *wbuf;     /* F_XML writes */
 	bool dirty;
 	bool committed;
+	bool oversize; /* a write went past the document limit: never commit */
 	EvReader *ev;
 } FileHandle;
 
@@ -74,17 +75,22 @@ open_file(HvFs *fs, HvObj *o, unsigned idx, struct fuse_file_info *fi, FileHandl
 		fi->direct_io = 1; /* a control write must not land in the page cache */
 		return 0;
 	}
-	hv_events_wait_settled(o->node, 1000);
 	h->content = g_string_new(NULL);
 	r = fd->read(o, h->content, &err);
 	if (r < 0)
 		return r == -ENOENT ? r : hv_obj_fail(o, fd->name, r, err);
 	if (h->wbuf)
 		g_string_assign(h->wbuf, h->content->str);
-	if (fd->flags & F_VOLATILE)
-		fi->direct_io = 1;
-	else
+	/* Files that change are read directly: a page cache filled under a size
+	 * the kernel cached a moment earlier would tear "paused\n" into
+	 * "running". Their attributes and names stay cached, and a read-only
+	 * open skips the flush round trip. */
+	if (fd->flags & F_CACHE)
 		fi->keep_cache = 1;
+	else
+		fi->direct_io = 1;
+	if (acc == O_RDONLY)
+		fi->noflush = 1;
 	return 0;
 }
 
@@ -231,17 +237,22 @@ hv_io_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t 
 		g_mutex_lock(&fs->lock);
 		r = buf_write(h->o->data, buf, size, off);
 		g_mutex_unlock(&fs->lock);
+		h->oversize |= r < 0;
 		h->dirty = true;
 	} else if (h->wbuf) {
 		r = buf_write(h->wbuf, buf, size, off);
-		if (r < 0)
+		if (r < 0) {
+			h->oversize = true;
 			hv_obj_fail(h->o, h->fd->name, r,
 				    (err = g_error_new(HV_ERROR, EFBIG,
 						       "document is larger than %u bytes",
 						       HV_DOC_MAX)));
+		}
 		h->dirty = true;
 	} else if (h->fd->write) {
 		r = control_write(h->o, h->fd, buf, size, off);
+		if (r == 0) /* so that `stat` right after `echo` sees the new size */
+			hv_events_wait_settled(h->o->node, 200);
 	} else {
 		r = -EBADF;
 	}
@@ -315,13 +326,24 @@ hv_io_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	FileHandle *h = fh_of(fi);
 	int r = 0;
 
-	if (h->dirty) {
+	if (h->dirty && h->oversize) {
+		h->dirty = false;
+		h->committed = true;
+		r = -EFBIG; /* already reported in write(2); nothing changes */
+		if (!h->fd && h->o->commit_on_close) {
+			g_mutex_lock(&fs->lock);
+			hv_obj_kill(fs, h->o);
+			g_mutex_unlock(&fs->lock);
+		}
+	} else if (h->dirty) {
 		h->dirty = false;
 		h->committed = true;
 		if (!h->fd && h->o->commit_on_close)
 			r = flush_scratch(fs, h->o);
 		else if (h->wbuf)
 			r = commit_config(h->o, h->wbuf->str, h->wbuf->len);
+		if (r == 0 && h->o->node)
+			hv_events_wait_settled(h->o->node, 200);
 	}
 	fuse_reply_err(req, -r);
 }

@@ -148,12 +148,38 @@ errno_name(int e)
 	return "EIO";
 }
 
+/* One clean line whatever a user wrote: control characters, DEL and bytes that
+ * are not UTF-8 become \xNN. */
+static char *
+clean_text(const char *s)
+{
+	GString *out = g_string_new(NULL);
+	const char *end = s + strlen(s);
+
+	while (s < end) {
+		gunichar c = g_utf8_get_char_validated(s, end - s);
+
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(out, "\\x%02x", (unsigned char)*s++);
+		} else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
+			g_string_append_printf(out, "\\x%02x", (unsigned)c);
+			s = g_utf8_next_char(s);
+		} else {
+			const char *next = g_utf8_next_char(s);
+
+			g_string_append_len(out, s, next - s);
+			s = next;
+		}
+	}
+	return g_string_free(out, FALSE);
+}
+
 int
 hv_obj_fail(HvObj *o, const char *file, int r, const GError *err)
 {
 	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
 	g_autofree char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-	const char *msg = err ? err->message : g_strerror(-r);
+	g_autofree char *msg = clean_text(err ? err->message : g_strerror(-r));
 	char *line;
 	HvFs *fs;
 

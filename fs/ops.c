@@ -94,6 +94,18 @@ hv_ops_attr(HvFs *fs, HvObj *o, unsigned idx, struct stat *st)
 	return 0;
 }
 
+/* How long the kernel may keep (o, idx)'s attributes: scratch files and files
+ * that change without events are never cached. */
+double
+hv_ops_timeout(HvFs *fs, HvObj *o, unsigned idx)
+{
+	if (o->kind == DK_SCRATCH)
+		return 0;
+	if (idx > 0 && (hv_dir_ops[o->kind]->files[idx - 1].flags & F_VOLATILE))
+		return 0;
+	return fs->timeout;
+}
+
 /* Replies with an entry for (o, idx) and counts the kernel's reference. */
 static void
 reply_entry(fuse_req_t req, HvFs *fs, HvObj *o, unsigned idx)
@@ -107,8 +119,8 @@ reply_entry(fuse_req_t req, HvFs *fs, HvObj *o, unsigned idx)
 	}
 	e.ino = e.attr.st_ino;
 	/* a scratch file's name is soon renamed over or gone: never cache it */
-	e.attr_timeout = o->kind == DK_SCRATCH ? 0 : fs->timeout;
-	e.entry_timeout = e.attr_timeout;
+	e.attr_timeout = hv_ops_timeout(fs, o, idx);
+	e.entry_timeout = o->kind == DK_SCRATCH ? 0 : fs->timeout;
 	g_mutex_lock(&fs->lock);
 	o->nlookup++;
 	g_mutex_unlock(&fs->lock);
@@ -244,7 +256,7 @@ op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, o->kind == DK_SCRATCH ? 0 : fs->timeout);
+		fuse_reply_attr(req, &st, hv_ops_timeout(fs, o, idx));
 	hv_obj_unref(fs, o);
 }
 
@@ -274,7 +286,7 @@ op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 	if (r < 0)
 		fuse_reply_err(req, -r);
 	else
-		fuse_reply_attr(req, &st, o->kind == DK_SCRATCH ? 0 : fs->timeout);
+		fuse_reply_attr(req, &st, hv_ops_timeout(fs, o, idx));
 	hv_obj_unref(fs, o);
 }
 

@@ -81,7 +81,7 @@ def test_eight_writers_on_a_hundred_domains(mount_factory, tmp_path):
                     note(f"reading {name}/state: {e}")
                     continue
                 if not (text.endswith("\n") and text[:-1] in DOMAIN_STATES):
-                    note(f"{name}/state read {text!r}")
+                    note(f"{name}/state read {text!r} (torn: not one token + newline)")
                 with lock:
                     counts["reads"] += 1
 

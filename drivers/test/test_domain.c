@@ -101,6 +101,7 @@ info_new(TestConn *tc, const TestDomain *d)
 	HvDomainInfo *i = g_new0(HvDomainInfo, 1);
 
 	i->name = g_strdup(d->name);
+	i->os_type = g_strdup(d->def->os_type);
 	memcpy(i->uuid, d->def->uuid, HV_UUID_STRLEN);
 	i->id = d->id;
 	i->state = d->state;
@@ -143,6 +144,21 @@ dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
 	return d ? 0 : -ENOENT;
 }
 
+/* Live XML carries the running id on the root, as libvirt's does:
+ * <domain type='test' id='1'>. */
+static char *
+live_id(char *xml, int id)
+{
+	char *gt = strchr(xml, '>');
+	char *out;
+
+	if (!gt || gt == xml || gt[-1] == '/')
+		return xml;
+	out = g_strdup_printf("%.*s id='%d'%s", (int)(gt - xml), xml, id, gt);
+	g_free(xml);
+	return out;
+}
+
 static int
 dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
 {
@@ -150,9 +166,12 @@ dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **er
 	TestDomain *d;
 
 	test_lock(tc);
-	if ((d = test_domain_find(tc, name, err)))
+	if ((d = test_domain_find(tc, name, err))) {
 		*xml = hv_domain_def_format((flags & HV_XML_INACTIVE) ? test_domain_config(d)
 								       : d->def);
+		if (*xml && !(flags & HV_XML_INACTIVE) && d->id >= 0)
+			*xml = live_id(*xml, d->id);
+	}
 	test_unlock(tc, NULL);
 	if (d && !*xml)
 		return hv_error_set(err, EIO, "cannot format the XML of domain '%s'", name);

@@ -82,9 +82,9 @@ open_file(HvFs *fs, HvObj *o, unsigned idx, struct fuse_file_info *fi, FileHandl
 	if (h->wbuf)
 		g_string_assign(h->wbuf, h->content->str);
 	/* Files that change are read directly: a page cache filled under a size
-	 * the kernel cached a moment earlier would tear "paused\n" into
-	 * "running". Their attributes and names stay cached, and a read-only
-	 * open skips the flush round trip. */
+	 * the kernel cached a moment earlier tears "paused\n" into "running" when
+	 * a reader races a writer (tests/test_cache.py). Names and attributes stay
+	 * cached, and a read-only open skips the flush round trip. */
 	if (fd->flags & F_CACHE)
 		fi->keep_cache = 1;
 	else
@@ -156,13 +156,21 @@ hv_io_open_scratch(HvFs *fs, HvObj *o, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* Replies from a copy: the kernel wakes the reader inside writev(), so a
+ * release of this handle may free the snapshot before writev() returns. */
 static void
 reply_slice(fuse_req_t req, const GString *s, size_t size, off_t off)
 {
-	if ((size_t)off >= s->len)
+	g_autofree char *copy = NULL;
+	size_t n;
+
+	if ((size_t)off >= s->len) {
 		fuse_reply_buf(req, NULL, 0);
-	else
-		fuse_reply_buf(req, s->str + off, MIN(size, s->len - (size_t)off));
+		return;
+	}
+	n = MIN(size, s->len - (size_t)off);
+	copy = g_memdup2(s->str + off, n);
+	fuse_reply_buf(req, copy, n);
 }
 
 void
@@ -224,6 +232,24 @@ control_write(HvObj *o, const FileDef *fd, const char *buf, size_t size, off_t o
 	return r < 0 ? hv_obj_fail(o, fd->name, r, err) : 0;
 }
 
+/* A temporary file's failure belongs to its folder: node/error for a copy into
+ * a collection, else the object whose folder it sits in. */
+static void
+scratch_fail(HvObj *o, int r)
+{
+	g_autoptr(GError) err = g_error_new(HV_ERROR, -r, "document is larger than %u bytes",
+					    HV_DOC_MAX);
+	HvObj *dir = o->parent;
+	g_autofree char *what = g_strdup_printf("%s/%s", dir ? dir->name : "", o->name);
+
+	if (!dir)
+		return;
+	if (o->commit_on_close)
+		hv_obj_fail(dir->node->nodeinfo, what, r, err);
+	else
+		hv_obj_fail(dir, o->name, r, err);
+}
+
 void
 hv_io_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 	    struct fuse_file_info *fi)
@@ -237,6 +263,8 @@ hv_io_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t 
 		g_mutex_lock(&fs->lock);
 		r = buf_write(h->o->data, buf, size, off);
 		g_mutex_unlock(&fs->lock);
+		if (r < 0 && !h->oversize)
+			scratch_fail(h->o, r);
 		h->oversize |= r < 0;
 		h->dirty = true;
 	} else if (h->wbuf) {

@@ -1,0 +1,81 @@
+"""test_mount_command.py: hyperfs started the ways an administrator starts it
+without our fixtures: mount.fuse3, the helper that `mount -t fuse.hyperfs` and an
+fstab line run (mount(8) gives it a fixed PATH, so here it is called directly
+with a PATH that holds the built hyperfs), and the --help/--version/usage
+contract of the command itself."""
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from helpers.mount import BINARY
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=30, **kw)
+
+
+@pytest.fixture
+def path_with_hyperfs(tmp_path):
+    """A PATH on which mount.fuse3 finds `hyperfs`, as after `make install`."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "hyperfs").symlink_to(BINARY.resolve())
+    return f"{bindir}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+
+
+def wait_for(pred, deadline=10.0):
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if pred():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("opts,writable", [([], True), (["-o", "ro"], False)])
+def test_mount_t_fuse_hyperfs(tmp_path, path_with_hyperfs, opts, writable):
+    mnt = tmp_path / "virt"
+    mnt.mkdir()
+    env = dict(os.environ, PATH=path_with_hyperfs)
+    r = run(["mount.fuse3", "test:///default", str(mnt), "-t", "fuse.hyperfs", *opts], env=env)
+    assert r.returncode == 0, r.stderr
+    try:
+        state = mnt / "localhost" / "domains" / "test" / "state"
+        assert wait_for(state.exists), "the node folder never appeared"
+        assert state.read_text() == "running\n"
+        w = run(["sh", "-c", 'echo suspend > "$1"', "sh", str(state)])
+        if writable:
+            assert w.returncode == 0, w.stderr
+            assert state.read_text() == "paused\n"
+        else:
+            assert w.returncode != 0
+            assert "Read-only file system" in w.stderr
+            assert state.read_text() == "running\n"
+        assert "fuse.hyperfs" in Path("/proc/mounts").read_text()
+    finally:
+        u = run(["umount", str(mnt)])
+        assert u.returncode == 0, u.stderr
+    assert not os.path.ismount(mnt)
+
+
+def test_help_and_version():
+    h = run([str(BINARY), "--help"])
+    assert h.returncode == 0
+    assert "usage: hyperfs" in h.stdout and "--connect" in h.stdout
+    v = run([str(BINARY), "--version"])
+    assert v.returncode == 0 and v.stdout.startswith("hyperfs ")
+
+
+@pytest.mark.parametrize("args,message", [
+    ([], "usage"),
+    (["-c", "nosuchdriver:///x", "/nonexistent-mnt"], "no driver serves URI"),
+    (["-c", "a=test:///default", "-c", "a=test:///default", "/tmp"], "two nodes are named 'a'"),
+    (["-c", ".bad=test:///default", "/tmp"], "cannot be used as a file name"),
+])
+def test_bad_command_lines_say_why(args, message):
+    r = run([str(BINARY), "-f", *args])
+    assert r.returncode != 0
+    assert message in r.stderr

@@ -1,18 +1,18 @@
 /* node_conf.c: the test driver's <node> document (see node_conf.h). The node
  * grammar checks only its skeleton; each <domain>, <network>, <pool> and
- * <volume> child, inline or file='...', is then moved into a document of its
- * own and parsed with its kind's parser, so it gets exactly the checks (one
- * grammar pass, semantic checks, lines from 1) a single document would. */
+ * <volume> child, inline or file='...', is moved into a document of its own
+ * and parsed with its kind's parser, so it gets exactly the checks (one
+ * grammar pass, semantic checks, lines from 1) a single document would.
+ * Domains, most of a large node, go as the parser reads them (node_domains.c). */
 #include "conf/node_conf.h"
 #include "conf/conf_util.h"
 #include "conf/xml.h"
 #include "conf/schema.h"
+#include "conf/node_priv.h"
 #include <string.h>
 #include <sys/stat.h>
 
 #define NODE_SKELETON_BATCH 256u /* objects per pass of the node grammar */
-#define NODE_THREADS 4u           /* at most, parsing domains */
-#define NODE_THREADS_MIN 128u     /* domains worth starting a thread for */
 
 static void
 node_pool_free(HvNodePoolDef *p)
@@ -36,8 +36,8 @@ hv_node_def_free(HvNodeDef *def)
 	g_free(def);
 }
 
-static char *
-read_ref(const char *basedir, const char *file, gsize *len, GError **err)
+char *
+node_read_ref(const char *basedir, const char *file, gsize *len, GError **err)
 {
 	g_autofree char *path = NULL;
 	g_autoptr(GError) gerr = NULL;
@@ -72,115 +72,27 @@ child_doc(xmlNode *el, const char *basedir, const char *what, GError **err)
 
 	if (!file)
 		return hv_xml_detach(el, err);
-	if (!(buf = read_ref(basedir, file, &len, err)))
+	if (!(buf = node_read_ref(basedir, file, &len, err)))
 		return NULL;
 	return hv_xml_parse(buf, len, what, err);
 }
 
-/* A <domain> child in a document of its own, waiting to be parsed. */
-typedef struct {
-	xmlDoc *doc;
-	int line; /* of the child in the node document */
-	HvDomainDef *def;
-	GError *err;
-} NodeDomain;
-
-static void
-node_domain_clear(void *p)
-{
-	NodeDomain *d = p;
-
-	g_clear_pointer(&d->doc, xmlFreeDoc);
-	g_clear_pointer(&d->def, hv_domain_def_free);
-	g_clear_error(&d->err);
-}
-
-typedef struct {
-	HvNodeDef *def;
-	const char *basedir;
-	GArray *domains; /* NodeDomain: queued, parsed by parse_domains */
-	gint next;       /* the next queued domain to parse (atomic) */
-} NodeLoad;
-
 static int
-add_domain(NodeLoad *ld, xmlNode *el, GError **err)
+add_network(HvNodeDef *def, xmlNode *el, const char *basedir, GError **err)
 {
-	NodeDomain d = { .line = hv_xml_container_line(el) };
-
-	if (!(d.doc = child_doc(el, ld->basedir, "domain", err)))
-		return -EINVAL;
-	g_array_append_val(ld->domains, d);
-	return 0;
-}
-
-static gpointer
-domain_worker(gpointer data)
-{
-	NodeLoad *ld = data;
-	guint i;
-
-	while ((i = (guint)g_atomic_int_add(&ld->next, 1)) < ld->domains->len) {
-		NodeDomain *d = &g_array_index(ld->domains, NodeDomain, i);
-
-		d->def = hv_domain_def_parse_doc(g_steal_pointer(&d->doc), &d->err);
-	}
-	return NULL;
-}
-
-/* Parses the queued domains into def->domains, in order; the first to fail
- * gives the error. They are most of a large node and independent of each
- * other (no shared document or dictionary, and the grammar allows concurrent
- * validation), so up to NODE_THREADS threads take them in turn. */
-static int
-parse_domains(NodeLoad *ld, GError **err)
-{
-	GThread *threads[NODE_THREADS];
-	guint want = 0, n = 0;
-	int r = 0;
-
-	if (ld->domains->len >= NODE_THREADS_MIN)
-		want = MIN((guint)g_get_num_processors(), NODE_THREADS) - 1;
-	g_atomic_int_set(&ld->next, 0);
-	for (; n < want; n++)
-		if (!(threads[n] = g_thread_try_new("hv-node", domain_worker, ld, NULL)))
-			break;
-	domain_worker(ld);
-	for (guint i = 0; i < n; i++)
-		g_thread_join(threads[i]);
-	for (guint i = 0; i < ld->domains->len && r == 0; i++) {
-		NodeDomain *d = &g_array_index(ld->domains, NodeDomain, i);
-
-		if (d->def) {
-			g_ptr_array_add(ld->def->domains, g_steal_pointer(&d->def));
-			continue;
-		}
-		if (d->err)
-			g_propagate_prefixed_error(err, g_steal_pointer(&d->err), "node line %d: ",
-						   d->line);
-		else
-			hv_error_set(err, EINVAL, "node line %d: invalid domain", d->line);
-		r = -EINVAL;
-	}
-	g_array_set_size(ld->domains, 0);
-	return r;
-}
-
-static int
-add_network(NodeLoad *ld, xmlNode *el, GError **err)
-{
-	xmlDoc *doc = child_doc(el, ld->basedir, "network", err);
+	xmlDoc *doc = child_doc(el, basedir, "network", err);
 	HvNetworkDef *n;
 
 	if (!doc || !(n = hv_network_def_parse_doc(doc, err)))
 		return -EINVAL;
-	g_ptr_array_add(ld->def->networks, n);
+	g_ptr_array_add(def->networks, n);
 	return 0;
 }
 
 /* The volumes' documents first (a file= one's element is dropped), then the
  * pool without them, then each volume in the pool's context. */
 static int
-add_pool(NodeLoad *ld, xmlNode *el, GError **err)
+add_pool(HvNodeDef *def, xmlNode *el, const char *basedir, GError **err)
 {
 	g_autoptr(GPtrArray) vols = g_ptr_array_new_with_free_func((GDestroyNotify)xmlFreeDoc);
 	HvNodePoolDef *p;
@@ -188,7 +100,7 @@ add_pool(NodeLoad *ld, xmlNode *el, GError **err)
 
 	for (xmlNode *v = hv_xml_child(el, "volume"), *next; v; v = next) {
 		next = hv_xml_next_named(v);
-		if (!(doc = child_doc(v, ld->basedir, "storage volume", err)))
+		if (!(doc = child_doc(v, basedir, "storage volume", err)))
 			return -EINVAL;
 		g_ptr_array_add(vols, doc);
 		if (v->parent == el) {
@@ -198,8 +110,8 @@ add_pool(NodeLoad *ld, xmlNode *el, GError **err)
 	}
 	p = g_new0(HvNodePoolDef, 1);
 	p->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)hv_volume_def_free);
-	g_ptr_array_add(ld->def->pools, p);
-	if (!(doc = child_doc(el, ld->basedir, "storage pool", err)) ||
+	g_ptr_array_add(def->pools, p);
+	if (!(doc = child_doc(el, basedir, "storage pool", err)) ||
 	    !(p->def = hv_pool_def_parse_doc(doc, err)))
 		return -EINVAL;
 	for (guint i = 0; i < vols->len; i++) {
@@ -250,30 +162,36 @@ parse_cpu(HvNodeDef *def, xmlNode *root, GError **err)
 	return 0;
 }
 
+/* <domain>s are node_domains_take's. */
 static const struct {
 	const char *name;
-	int (*add)(NodeLoad *ld, xmlNode *el, GError **err);
+	int (*add)(HvNodeDef *def, xmlNode *el, const char *basedir, GError **err);
 } node_children[] = {
-	{ "domain", add_domain },
 	{ "network", add_network },
 	{ "pool", add_pool },
 };
 
-/* Elements whose content their own grammar checks (node.rng: anyContent). */
+/* Children that node.rng allows any number of, in any order, and whose content
+ * it does not check (anyContent): the objects, which their own grammars check,
+ * and foreign elements. */
 static bool
-is_object(const xmlNode *el)
+is_batched(const xmlNode *el)
 {
 	static const char *const names[] = { "domain", "network", "pool", "interface", "nodedev" };
 
-	for (size_t i = 0; !el->ns && i < G_N_ELEMENTS(names); i++)
+	if (el->type != XML_ELEMENT_NODE)
+		return false;
+	if (el->ns)
+		return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
 		if (!strcmp((const char *)el->name, names[i]))
 			return true;
 	return false;
 }
 
-/* A copy of the <node> root holding its children in order, but of the objects
- * only those numbered from to to-1, and those by their start tags (a pool's
- * with its children's): their content is left to their own grammars. */
+/* A copy of the <node> root holding its children in order, but of the batched
+ * ones only those numbered from to to-1, and those by their start tags (a
+ * pool's with its children's). */
 static xmlDoc *
 skeleton_new(xmlNode *root, guint from, guint to)
 {
@@ -285,10 +203,10 @@ skeleton_new(xmlNode *root, guint from, guint to)
 		return NULL;
 	xmlDocSetRootElement(skel, top);
 	for (xmlNode *c = root->children; c; c = c->next) {
-		bool obj = c->type == XML_ELEMENT_NODE && is_object(c);
+		bool batched = is_batched(c);
 		xmlNode *copy;
 
-		if (obj) {
+		if (batched) {
 			guint at = i++;
 
 			if (at < from || at >= to)
@@ -296,10 +214,11 @@ skeleton_new(xmlNode *root, guint from, guint to)
 		} else if (xmlIsBlankNode(c)) {
 			continue;
 		}
-		copy = xmlDocCopyNode(c, skel, obj ? 2 : 1);
+		copy = xmlDocCopyNode(c, skel, batched ? 2 : 1);
 		if (!copy || !xmlAddChild(top, copy))
 			return NULL;
-		for (xmlNode *v = obj && !strcmp((const char *)c->name, "pool") ? c->children : NULL;
+		for (xmlNode *v = batched && !c->ns && !strcmp((const char *)c->name, "pool")
+					  ? c->children : NULL;
 		     v; v = v->next)
 			if (v->type == XML_ELEMENT_NODE && !xmlAddChild(copy, xmlDocCopyNode(v, skel, 2)))
 				return NULL;
@@ -307,19 +226,18 @@ skeleton_new(xmlNode *root, guint from, guint to)
 	return g_steal_pointer(&skel);
 }
 
-/* The node grammar on the document's skeleton. libxml2 checks an interleave
- * in time quadratic in its children (0.3 s for 10,000 domains), and objects
- * are zeroOrMore in it, so the skeleton goes in batches: every batch has all
- * the other children (host facts, foreign elements) and its share of the
- * objects. */
+/* The node grammar on the document's skeleton, in batches: libxml2 checks an
+ * interleave in time quadratic in its children (0.3 s for 10,000 domains).
+ * Every batch has all the other children (<cpu>, <memory>: at most one each)
+ * and its share of the batched ones. */
 static int
 check_skeleton(xmlNode *root, GError **err)
 {
-	guint objects = 0;
+	guint batched = 0;
 
 	for (xmlNode *c = root->children; c; c = c->next)
-		objects += c->type == XML_ELEMENT_NODE && is_object(c);
-	for (guint from = 0; from == 0 || from < objects; from += NODE_SKELETON_BATCH) {
+		batched += is_batched(c);
+	for (guint from = 0; from == 0 || from < batched; from += NODE_SKELETON_BATCH) {
 		g_autoptr(xmlDoc) skel = skeleton_new(root, from, from + NODE_SKELETON_BATCH);
 
 		if (!skel)
@@ -330,40 +248,58 @@ check_skeleton(xmlNode *root, GError **err)
 	return 0;
 }
 
-/* Children in order, domains queued; when another child fails, the queued
- * domains are parsed first, since an error of theirs comes before it. */
+/* The networks and pools, in order; on failure, *line and *pos (among the
+ * node's elements) are the child's. */
 static int
-add_children(HvNodeDef *def, xmlNode *root, const char *basedir, GError **err)
+add_children(HvNodeDef *def, xmlNode *root, const char *basedir, int *line, guint *pos,
+	     GError **err)
 {
-	g_autoptr(GArray) domains = g_array_new(FALSE, TRUE, sizeof(NodeDomain));
-	NodeLoad ld = { .def = def, .basedir = basedir, .domains = domains };
-
-	g_array_set_clear_func(domains, node_domain_clear);
+	*pos = 0;
 	for (xmlNode *c = root->children, *next; c; c = next) {
-		g_autoptr(GError) cerr = NULL;
-		int line = hv_xml_container_line(c);
 		size_t i = 0;
 
-		next = c->next;
-		if (c->type != XML_ELEMENT_NODE || c->ns)
+		next = c->next; /* c may move out */
+		if (c->type != XML_ELEMENT_NODE)
 			continue;
-		while (i < G_N_ELEMENTS(node_children) &&
+		while (!c->ns && i < G_N_ELEMENTS(node_children) &&
 		       strcmp((const char *)c->name, node_children[i].name) != 0)
 			i++;
-		if (i == G_N_ELEMENTS(node_children) || node_children[i].add(&ld, c, &cerr) == 0)
-			continue;
-		if (parse_domains(&ld, err) < 0)
+		*line = hv_xml_container_line(c);
+		if (!c->ns && i < G_N_ELEMENTS(node_children) &&
+		    node_children[i].add(def, c, basedir, err) < 0)
 			return -EINVAL;
-		g_propagate_prefixed_error(err, g_steal_pointer(&cerr), "node line %d: ", line);
-		return -EINVAL;
+		(*pos)++;
 	}
-	return parse_domains(&ld, err);
+	return 0;
+}
+
+/* Everything but the domains, then the domains; of two failures the first in
+ * the document is told. */
+static int
+add_all(HvNodeDef *def, xmlNode *root, NodeDomains *nd, const char *basedir, GError **err)
+{
+	g_autoptr(GError) cerr = NULL;
+	g_autoptr(GError) derr = NULL;
+	int cline = 0, dline = 0;
+	guint cpos = 0, dpos = 0;
+	int c = add_children(def, root, basedir, &cline, &cpos, &cerr);
+	int d = node_domains_finish(nd, def->domains, &dline, &dpos, &derr);
+
+	if (c == 0 && d == 0)
+		return 0;
+	if (d < 0 && (c == 0 || dpos < cpos))
+		g_propagate_prefixed_error(err, g_steal_pointer(&derr), "node line %d: ", dline);
+	else
+		g_propagate_prefixed_error(err, g_steal_pointer(&cerr), "node line %d: ", cline);
+	return -EINVAL;
 }
 
 HvNodeDef *
 hv_node_def_parse(const char *xml, size_t len, const char *basedir, GError **err)
 {
-	g_autoptr(xmlDoc) doc = hv_xml_parse_container(xml, len, HV_NODE_MAX_SIZE, "node", err);
+	g_autoptr(NodeDomains) nd = node_domains_new(basedir);
+	g_autoptr(xmlDoc) doc = hv_xml_parse_container(xml, len, HV_NODE_MAX_SIZE,
+						       node_domains_take, nd, "node", err);
 	g_autoptr(HvNodeDef) def = NULL;
 	xmlNode *root;
 
@@ -381,7 +317,7 @@ hv_node_def_parse(const char *xml, size_t len, const char *basedir, GError **err
 	def->domains = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_def_free);
 	def->networks = g_ptr_array_new_with_free_func((GDestroyNotify)hv_network_def_free);
 	def->pools = g_ptr_array_new_with_free_func((GDestroyNotify)node_pool_free);
-	if (parse_cpu(def, root, err) < 0 || add_children(def, root, basedir, err) < 0)
+	if (parse_cpu(def, root, err) < 0 || add_all(def, root, nd, basedir, err) < 0)
 		return NULL;
 	return g_steal_pointer(&def);
 }

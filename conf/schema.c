@@ -21,6 +21,9 @@ static const struct {
 
 static xmlRelaxNG *compiled[HV_SCHEMA_LAST];
 static gsize compiled_once[HV_SCHEMA_LAST];
+/* One compile at a time: libxml2's RelaxNG parser sets up its datatype
+ * libraries (globals) unlocked, on the first compile of any grammar. */
+static GMutex compile_lock;
 
 static void
 quiet(void *data, xmlError *e)
@@ -54,7 +57,9 @@ static xmlRelaxNG *
 grammar_get(HvSchemaKind kind)
 {
 	if (g_once_init_enter(&compiled_once[kind])) {
+		g_mutex_lock(&compile_lock);
 		compiled[kind] = compile(kind);
+		g_mutex_unlock(&compile_lock);
 		g_once_init_leave(&compiled_once[kind], 1);
 	}
 	return compiled[kind];

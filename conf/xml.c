@@ -20,6 +20,8 @@ typedef struct {
 	char *err_msg;
 	/* container documents only */
 	bool container;
+	HvXmlChildFunc child_done;
+	void *child_data;
 	bool child_too_big;
 	int child_line;   /* where the current top-level child starts */
 	long child_start; /* and its byte offset */
@@ -96,11 +98,21 @@ note_line(ParseState *st)
 		n->_private = GINT_TO_POINTER(xmlSAX2GetLineNumber(st->ctxt));
 }
 
+/* Where the parser is, in UTF-8 bytes (xmlByteConsumed would re-encode the
+ * rest of the input at every call for a document in another encoding). */
+static long
+offset(const xmlParserCtxt *ctxt)
+{
+	const xmlParserInput *in = ctxt->input;
+
+	return in ? (long)in->consumed + (long)(in->cur - in->base) : 0;
+}
+
 /* A top-level child of a container is held to the size of a document. */
 static void
 child_end(ParseState *st, const xmlChar *local)
 {
-	if (xmlByteConsumed(st->ctxt) - st->child_start <= (long)HV_XML_MAX_SIZE)
+	if (offset(st->ctxt) - st->child_start <= (long)HV_XML_MAX_SIZE)
 		return;
 	if (!st->err_msg && !st->refused && !st->too_deep) {
 		st->child_too_big = true;
@@ -108,6 +120,13 @@ child_end(ParseState *st, const xmlChar *local)
 		st->child_name = g_strdup((const char *)local);
 	}
 	xmlStopParser(st->ctxt);
+}
+
+static bool
+ok_so_far(const ParseState *st)
+{
+	return !st->refused && !st->too_deep && !st->child_too_big && !st->err_msg &&
+	       st->ctxt->wellFormed && !st->ctxt->disableSAX;
 }
 
 static void
@@ -125,7 +144,7 @@ on_start(void *user, const xmlChar *local, const xmlChar *prefix, const xmlChar 
 	}
 	if (st->container && st->depth == 2) {
 		st->child_line = xmlSAX2GetLineNumber(st->ctxt);
-		st->child_start = xmlByteConsumed(st->ctxt);
+		st->child_start = offset(st->ctxt);
 	}
 	st->start(user, local, prefix, uri, nns, nss, nattr, ndef, attrs);
 	if (st->container && st->depth >= 2)
@@ -136,12 +155,17 @@ static void
 on_end(void *user, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
 {
 	ParseState *st = state_of(user);
+	xmlNode *n = st->ctxt->node;
+	bool child = st->container && st->depth == 2;
 
-	if (st->container && st->depth == 2)
+	if (child)
 		child_end(st, local);
 	if (st->depth > 0)
 		st->depth--;
 	st->end(user, local, prefix, uri);
+	if (child && st->child_done && n && n->type == XML_ELEMENT_NODE &&
+	    xmlStrEqual(n->name, local) && ok_so_far(st))
+		st->child_done(n, st->child_data);
 }
 
 static void
@@ -198,12 +222,13 @@ hook_sax(xmlParserCtxt *ctxt, ParseState *st)
 }
 
 static xmlDoc *
-parse(const char *buf, size_t len, size_t max, bool container, const char *what, GError **err)
+parse(const char *buf, size_t len, size_t max, bool container, HvXmlChildFunc done, void *data,
+      const char *what, GError **err)
 {
-	ParseState st = { .container = container };
+	ParseState st = { .container = container, .child_done = done, .child_data = data };
 	xmlParserCtxt *ctxt;
 	xmlDoc *doc;
-	int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA;
+	int opts = XML_PARSE_NONET | XML_PARSE_NOCDATA | (container ? XML_PARSE_NOBLANKS : 0);
 
 	init_once();
 	xmlSetGenericErrorFunc(NULL, silent_generic);
@@ -250,13 +275,14 @@ parse(const char *buf, size_t len, size_t max, bool container, const char *what,
 xmlDoc *
 hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
 {
-	return parse(buf, len, HV_XML_MAX_SIZE, false, what, err);
+	return parse(buf, len, HV_XML_MAX_SIZE, false, NULL, NULL, what, err);
 }
 
 xmlDoc *
-hv_xml_parse_container(const char *buf, size_t len, size_t max, const char *what, GError **err)
+hv_xml_parse_container(const char *buf, size_t len, size_t max, HvXmlChildFunc done, void *data,
+		       const char *what, GError **err)
 {
-	return parse(buf, len, max, true, what, err);
+	return parse(buf, len, max, true, done, data, what, err);
 }
 
 int
@@ -280,6 +306,42 @@ renumber(xmlNode *el, int base)
 	el->_private = NULL;
 }
 
+static bool
+is_outer(const xmlNode *el, const xmlNs *ns)
+{
+	for (const xmlNode *a = el->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent)
+		for (const xmlNs *d = a->nsDef; d; d = d->next)
+			if (d == ns)
+				return true;
+	return false;
+}
+
+/* ns, declared on el itself (NULL if its prefix is taken there). */
+static xmlNs *
+local_ns(xmlNode *el, const xmlNs *ns)
+{
+	for (xmlNs *d = el->nsDef; d; d = d->next)
+		if (xmlStrEqual(d->prefix, ns->prefix) && xmlStrEqual(d->href, ns->href))
+			return d;
+	return xmlNewNs(el, ns->href, ns->prefix);
+}
+
+/* n and its subtree use, from el's ancestors' declarations, el's own. */
+static void
+localise_ns(xmlNode *el, xmlNode *n)
+{
+	xmlNs *l;
+
+	if (n->ns && is_outer(el, n->ns) && (l = local_ns(el, n->ns)))
+		n->ns = l;
+	for (xmlAttr *a = n->properties; a; a = a->next)
+		if (a->ns && is_outer(el, a->ns) && (l = local_ns(el, a->ns)))
+			a->ns = l;
+	for (xmlNode *c = n->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE)
+			localise_ns(el, c);
+}
+
 xmlDoc *
 hv_xml_detach(xmlNode *el, GError **err)
 {
@@ -289,6 +351,13 @@ hv_xml_detach(xmlNode *el, GError **err)
 	if (!doc) {
 		hv_error_set(err, ENOMEM, "<%s>: out of memory", (const char *)el->name);
 		return NULL;
+	}
+	/* namespaces declared further up move down to el, as libvirt writes them */
+	for (xmlNode *a = el->parent; a && a->type == XML_ELEMENT_NODE; a = a->parent) {
+		if (a->nsDef) {
+			localise_ns(el, el);
+			break;
+		}
 	}
 	xmlUnlinkNode(el);
 	/* Fails only out of memory, leaving el half moved: it leaks rather than

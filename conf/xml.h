@@ -18,10 +18,15 @@ xmlDoc *hv_xml_parse(const char *buf, size_t len, const char *what, GError **err
 /* A container of up to max bytes (a <node>) whose top-level children are
  * documents in their own right: each is held to HV_XML_MAX_SIZE. Its elements
  * remember their real lines (hv_xml_container_line) so that a child detached
- * with hv_xml_detach is numbered from 1, as if it had been parsed alone. The
- * same refusals and depth limit apply to the whole document. */
-xmlDoc *hv_xml_parse_container(const char *buf, size_t len, size_t max, const char *what,
-			       GError **err);
+ * with hv_xml_detach is numbered from 1, as if it had been parsed alone.
+ * Whitespace between elements is dropped (hv_xml_format re-indents it anyway).
+ * The same refusals and depth limit apply to the whole document. done (may be
+ * NULL) is called with each top-level child as soon as it is read, while no
+ * error has been found: it may detach the child (leaving something in its
+ * place or not) but not touch the rest of the document. */
+typedef void (*HvXmlChildFunc)(xmlNode *child, void *data);
+xmlDoc *hv_xml_parse_container(const char *buf, size_t len, size_t max, HvXmlChildFunc done,
+			       void *data, const char *what, GError **err);
 int hv_xml_container_line(const xmlNode *el);
 /* Moves el and its subtree out of its document into a new one of which it is
  * the root (names copied, namespaces it uses declared on it). */

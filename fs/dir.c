@@ -8,6 +8,7 @@
 typedef struct {
 	HvObj *dir;
 	GPtrArray *names; /* after "." and ".." */
+	guint nlisted;    /* names[0..nlisted) came from the driver or the table */
 } DirHandle;
 
 static HvFs *
@@ -17,7 +18,7 @@ fs_of(fuse_req_t req)
 }
 
 static int
-snapshot(HvFs *fs, HvObj *dir, GPtrArray **out)
+snapshot(HvFs *fs, HvObj *dir, GPtrArray **out, guint *nlisted)
 {
 	const DirOps *ops = hv_dir_ops[dir->kind];
 	g_autoptr(GPtrArray) names = NULL;
@@ -33,6 +34,7 @@ snapshot(HvFs *fs, HvObj *dir, GPtrArray **out)
 	}
 	for (size_t i = 0; i < ops->nfiles; i++)
 		g_ptr_array_add(names, g_strdup(ops->files[i].name));
+	*nlisted = names->len;
 	if (dir->children && dir->kind != DK_ROOT) {
 		GHashTableIter it;
 		gpointer v;
@@ -68,7 +70,7 @@ hv_io_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	h = g_new0(DirHandle, 1);
 	h->dir = o;
-	r = snapshot(fs, o, &h->names);
+	r = snapshot(fs, o, &h->names, &h->nlisted);
 	if (r < 0) {
 		hv_obj_unref(fs, o);
 		g_free(h);
@@ -79,9 +81,11 @@ hv_io_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fuse_reply_open(req, fi);
 }
 
-/* The object and file index an entry names; referenced. NULL if it is gone. */
+/* The object and file index an entry names; referenced. NULL if it is gone.
+ * Only a name the driver listed may make a new object: a temporary file that
+ * vanished since opendir must not come back as a folder. */
 static HvObj *
-entry_obj(HvFs *fs, HvObj *dir, const char *name, unsigned *idx)
+entry_obj(HvFs *fs, HvObj *dir, const char *name, bool listed, unsigned *idx)
 {
 	const DirOps *ops = hv_dir_ops[dir->kind];
 	int i = hv_ops_static_index(ops, name);
@@ -96,7 +100,9 @@ entry_obj(HvFs *fs, HvObj *dir, const char *name, unsigned *idx)
 		*idx = (unsigned)i + 1;
 	} else {
 		o = g_hash_table_lookup(dir->children, name);
-		if (!o && ops->list)
+		if (o && o->kind == DK_SCRATCH && listed)
+			o = NULL; /* a scratch file took a listed name: skip it */
+		else if (!o && ops->list && listed)
 			o = hv_obj_child(fs, dir, ops->child_kind, name);
 	}
 	if (o)
@@ -125,7 +131,7 @@ list(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plu
 			e.attr.st_ino = k == 0 ? hv_ops_ino(h->dir, 0) : FUSE_ROOT_ID;
 			e.attr.st_mode = S_IFDIR;
 		} else {
-			o = entry_obj(fs, h->dir, name, &idx);
+			o = entry_obj(fs, h->dir, name, (guint)(k - 2) < h->nlisted, &idx);
 			if (!o || hv_ops_attr(fs, o, idx, &e.attr) < 0) {
 				if (o)
 					hv_obj_unref(fs, o);

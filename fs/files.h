@@ -17,6 +17,11 @@ typedef struct {
 int hv_files_verb(HvConn *c, const void *ops, const HvVerb *verbs, size_t n, const char *kind,
 		  const char *name, const char *token, GError **err);
 int hv_files_doc_name(HvObjKind kind, const char *buf, size_t len, char **name, GError **err);
+/* The names out of a bulk listing of Hv*Info (each starts with its name). */
+int hv_files_names_of(GPtrArray *infos, GPtrArray **names);
+/* Defines the object a document copied into the collection dir declares:
+ * checked, named, refused with EEXIST when taken, then the driver's define. */
+int hv_files_define(HvObj *dir, const char *buf, size_t len, GError **err);
 int hv_files_check_len(const char *what, size_t len, GError **err);
 int hv_files_same_name(HvObjKind kind, HvObj *o, const char *buf, size_t len, GError **err);
 

@@ -247,42 +247,24 @@ const DirOps hv_domain_ops = {
 static int
 list(HvObj *dir, GPtrArray **names, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(c, domain, list, HV_READS, err, &all);
+	int r = HV_CALL(dir->node->conn, domain, list, HV_READS, err, &all);
 
-	if (r < 0)
-		return r;
-	*names = g_ptr_array_new_full(all->len, g_free);
-	for (guint k = 0; k < all->len; k++) {
-		HvDomainInfo *i = all->pdata[k];
-
-		g_ptr_array_add(*names, g_steal_pointer(&i->name));
-	}
-	return 0;
+	return r < 0 ? r : hv_files_names_of(all, names);
 }
 
 static int
 exists(HvObj *dir, const char *name, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(HvDomainInfo) i = NULL;
 
-	return HV_CALL(c, domain, get_info, HV_READS, err, name, &i);
+	return HV_CALL(dir->node->conn, domain, get_info, HV_READS, err, name, &i);
 }
 
 static int
-define(HvObj *dir, const char *buf, size_t len, GError **err)
+create(HvObj *dir, const char *xml, GError **err)
 {
-	HvConn *c = dir->node->conn;
-	g_autofree char *name = NULL;
-	int r = hv_files_check_len("domain document", len, err);
-
-	if (r < 0 || (r = hv_files_doc_name(HV_OBJ_DOMAIN, buf, len, &name, err)) < 0)
-		return r;
-	if (exists(dir, name, NULL) == 0)
-		return hv_error_set(err, EEXIST, "domain '%s' already exists", name);
-	return HV_CALL(c, domain, define_xml, HV_WRITES, err, buf, NULL);
+	return HV_CALL(dir->node->conn, domain, define_xml, HV_WRITES, err, xml, NULL);
 }
 
 static int
@@ -295,9 +277,10 @@ remove_domain(HvObj *dir, const char *name, GError **err)
 
 const DirOps hv_domains_ops = {
 	.child_kind = DK_DOMAIN,
+	.obj_kind = HV_OBJ_DOMAIN,
 	.list = list,
 	.exists = exists,
-	.define = define,
+	.create = create,
 	.remove = remove_domain,
 	.scratch = true,
 };

@@ -113,42 +113,24 @@ const DirOps hv_network_ops = {
 static int
 list(HvObj *dir, GPtrArray **names, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(c, network, list, HV_READS, err, &all);
+	int r = HV_CALL(dir->node->conn, network, list, HV_READS, err, &all);
 
-	if (r < 0)
-		return r;
-	*names = g_ptr_array_new_full(all->len, g_free);
-	for (guint k = 0; k < all->len; k++) {
-		HvNetworkInfo *i = all->pdata[k];
-
-		g_ptr_array_add(*names, g_steal_pointer(&i->name));
-	}
-	return 0;
+	return r < 0 ? r : hv_files_names_of(all, names);
 }
 
 static int
 exists(HvObj *dir, const char *name, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(HvNetworkInfo) i = NULL;
 
-	return HV_CALL(c, network, get_info, HV_READS, err, name, &i);
+	return HV_CALL(dir->node->conn, network, get_info, HV_READS, err, name, &i);
 }
 
 static int
-define(HvObj *dir, const char *buf, size_t len, GError **err)
+create(HvObj *dir, const char *xml, GError **err)
 {
-	HvConn *c = dir->node->conn;
-	g_autofree char *name = NULL;
-	int r = hv_files_check_len("network document", len, err);
-
-	if (r < 0 || (r = hv_files_doc_name(HV_OBJ_NETWORK, buf, len, &name, err)) < 0)
-		return r;
-	if (exists(dir, name, NULL) == 0)
-		return hv_error_set(err, EEXIST, "network '%s' already exists", name);
-	return HV_CALL(c, network, define_xml, HV_WRITES, err, buf, NULL);
+	return HV_CALL(dir->node->conn, network, define_xml, HV_WRITES, err, xml, NULL);
 }
 
 static int
@@ -168,9 +150,10 @@ remove_network(HvObj *dir, const char *name, GError **err)
 
 const DirOps hv_networks_ops = {
 	.child_kind = DK_NETWORK,
+	.obj_kind = HV_OBJ_NETWORK,
 	.list = list,
 	.exists = exists,
-	.define = define,
+	.create = create,
 	.remove = remove_network,
 	.scratch = true,
 };

@@ -146,42 +146,24 @@ const DirOps hv_pool_ops = {
 static int
 list_pools(HvObj *dir, GPtrArray **names, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(c, pool, list, HV_READS, err, &all);
+	int r = HV_CALL(dir->node->conn, pool, list, HV_READS, err, &all);
 
-	if (r < 0)
-		return r;
-	*names = g_ptr_array_new_full(all->len, g_free);
-	for (guint k = 0; k < all->len; k++) {
-		HvPoolInfo *i = all->pdata[k];
-
-		g_ptr_array_add(*names, g_steal_pointer(&i->name));
-	}
-	return 0;
+	return r < 0 ? r : hv_files_names_of(all, names);
 }
 
 static int
 pool_exists(HvObj *dir, const char *name, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(HvPoolInfo) i = NULL;
 
-	return HV_CALL(c, pool, get_info, HV_READS, err, name, &i);
+	return HV_CALL(dir->node->conn, pool, get_info, HV_READS, err, name, &i);
 }
 
 static int
-define_pool(HvObj *dir, const char *buf, size_t len, GError **err)
+create_pool(HvObj *dir, const char *xml, GError **err)
 {
-	HvConn *c = dir->node->conn;
-	g_autofree char *name = NULL;
-	int r = hv_files_check_len("pool document", len, err);
-
-	if (r < 0 || (r = hv_files_doc_name(HV_OBJ_POOL, buf, len, &name, err)) < 0)
-		return r;
-	if (pool_exists(dir, name, NULL) == 0)
-		return hv_error_set(err, EEXIST, "pool '%s' already exists", name);
-	return HV_CALL(c, pool, define_xml, HV_WRITES, err, buf, NULL);
+	return HV_CALL(dir->node->conn, pool, define_xml, HV_WRITES, err, xml, NULL);
 }
 
 static int
@@ -201,9 +183,10 @@ remove_pool(HvObj *dir, const char *name, GError **err)
 
 const DirOps hv_pools_ops = {
 	.child_kind = DK_POOL,
+	.obj_kind = HV_OBJ_POOL,
 	.list = list_pools,
 	.exists = pool_exists,
-	.define = define_pool,
+	.create = create_pool,
 	.remove = remove_pool,
 	.scratch = true,
 };
@@ -297,43 +280,26 @@ const DirOps hv_volume_ops = {
 static int
 list_vols(HvObj *dir, GPtrArray **names, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(c, volume, list, HV_READS, err, hv_obj_pool_name(dir), &all);
+	int r = HV_CALL(dir->node->conn, volume, list, HV_READS, err, hv_obj_pool_name(dir), &all);
 
-	if (r < 0)
-		return r;
-	*names = g_ptr_array_new_full(all->len, g_free);
-	for (guint k = 0; k < all->len; k++) {
-		HvVolumeInfo *i = all->pdata[k];
-
-		g_ptr_array_add(*names, g_steal_pointer(&i->name));
-	}
-	return 0;
+	return r < 0 ? r : hv_files_names_of(all, names);
 }
 
 static int
 vol_exists(HvObj *dir, const char *name, GError **err)
 {
-	HvConn *c = dir->node->conn;
 	g_autoptr(HvVolumeInfo) i = NULL;
 
-	return HV_CALL(c, volume, get_info, HV_READS, err, hv_obj_pool_name(dir), name, &i);
+	return HV_CALL(dir->node->conn, volume, get_info, HV_READS, err, hv_obj_pool_name(dir),
+		       name, &i);
 }
 
 static int
-create_vol(HvObj *dir, const char *buf, size_t len, GError **err)
+create_vol(HvObj *dir, const char *xml, GError **err)
 {
-	HvConn *c = dir->node->conn;
-	g_autofree char *name = NULL;
-	int r = hv_files_check_len("volume document", len, err);
-
-	if (r < 0 || (r = hv_files_doc_name(HV_OBJ_VOLUME, buf, len, &name, err)) < 0)
-		return r;
-	if (vol_exists(dir, name, NULL) == 0)
-		return hv_error_set(err, EEXIST, "volume '%s' already exists in pool '%s'", name,
-				    hv_obj_pool_name(dir));
-	return HV_CALL(c, volume, create_xml, HV_WRITES, err, hv_obj_pool_name(dir), buf, NULL);
+	return HV_CALL(dir->node->conn, volume, create_xml, HV_WRITES, err, hv_obj_pool_name(dir),
+		       xml, NULL);
 }
 
 static int
@@ -346,9 +312,10 @@ remove_vol(HvObj *dir, const char *name, GError **err)
 
 const DirOps hv_volumes_ops = {
 	.child_kind = DK_VOLUME,
+	.obj_kind = HV_OBJ_VOLUME,
 	.list = list_vols,
 	.exists = vol_exists,
-	.define = create_vol,
+	.create = create_vol,
 	.remove = remove_vol,
 	.scratch = true,
 };

@@ -53,9 +53,10 @@ typedef struct {
 	size_t nfiles;
 	/* collections: children come from the driver */
 	DirKind child_kind;
+	HvObjKind obj_kind; /* what the children are, for documents copied in */
 	int (*list)(HvObj *dir, GPtrArray **names, GError **err);
 	int (*exists)(HvObj *dir, const char *name, GError **err); /* 0 or -ENOENT */
-	int (*define)(HvObj *dir, const char *buf, size_t len, GError **err);
+	int (*create)(HvObj *dir, const char *xml, GError **err); /* the driver's define */
 	int (*remove)(HvObj *dir, const char *name, GError **err); /* rmdir */
 	bool scratch; /* tools may create temporary files here */
 } DirOps;

@@ -313,7 +313,7 @@ static int
 commit_define(HvObj *dir, const char *buf, size_t len, const char *file)
 {
 	g_autoptr(GError) err = NULL;
-	int r = hv_dir_ops[dir->kind]->define(dir, buf, len, &err);
+	int r = hv_files_define(dir, buf, len, &err);
 
 	if (r < 0) {
 		g_autofree char *what = g_strdup_printf("%s/%s", dir->name, file);
@@ -467,7 +467,7 @@ hv_io_create_scratch(HvFs *fs, HvObj *dir, const char *name, HvObj **out)
 	}
 	o = hv_obj_new(fs, DK_SCRATCH, dir->node, dir, name);
 	o->data = g_string_new(NULL);
-	o->commit_on_close = ops->define && name[0] != '.';
+	o->commit_on_close = ops->create && name[0] != '.';
 	g_hash_table_insert(dir->children, o->name, o);
 	o->refs++;
 	g_mutex_unlock(&fs->lock);
@@ -491,7 +491,7 @@ hv_io_rename_scratch(HvFs *fs, HvObj *dir, HvObj *o, const char *newname)
 		r = commit_config(dir, data, len);
 	else if (i >= 0)
 		return -EPERM;
-	else if (ops->define)
+	else if (ops->create)
 		r = commit_define(dir, data, len, newname);
 	else
 		return -EPERM; /* scratch files only ever become documents */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 static int
-check_resources(const HvDomainDef *def, GError **err)
+check_resources(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	if (def->max_memory_kib && def->current_memory_kib > def->max_memory_kib)
 		return hv_error_set(err, EINVAL,
@@ -23,13 +23,13 @@ check_resources(const HvDomainDef *def, GError **err)
 }
 
 static int
-check_chardevs(const HvDomainDef *def, GError **err)
+check_chardevs(const HvDomainDef *def, xmlNode *root, GError **err)
 {
-	return hv_domain_check_chardevs(hv_xml_child(xmlDocGetRootElement(def->doc), "devices"), err);
+	return hv_domain_check_chardevs(hv_xml_child(root, "devices"), err);
 }
 
 static int
-check_disks(const HvDomainDef *def, GError **err)
+check_disks(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
 
@@ -76,9 +76,9 @@ address_key(xmlNode *addr)
 }
 
 static int
-check_addresses(const HvDomainDef *def, GError **err)
+check_addresses(const HvDomainDef *def, xmlNode *root, GError **err)
 {
-	xmlNode *devs = hv_xml_child(xmlDocGetRootElement(def->doc), "devices");
+	xmlNode *devs = hv_xml_child(root, "devices");
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
 	for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
@@ -104,7 +104,7 @@ check_addresses(const HvDomainDef *def, GError **err)
 	return 0;
 }
 
-typedef int (*DomainCheck)(const HvDomainDef *def, GError **err);
+typedef int (*DomainCheck)(const HvDomainDef *def, xmlNode *root, GError **err);
 
 static const DomainCheck checks[] = {
 	check_resources,
@@ -114,10 +114,10 @@ static const DomainCheck checks[] = {
 };
 
 int
-hv_domain_check(const HvDomainDef *def, GError **err)
+hv_domain_check(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(checks); i++)
-		if (checks[i](def, err) < 0)
+		if (checks[i](def, root, err) < 0)
 			return -EINVAL;
 	return 0;
 }

@@ -1,7 +1,8 @@
 /* domain_conf.c: domain XML -> HvDomainDef and back (see domain_conf.h). The
  * document is the source of truth for everything untyped; parse reads the
- * typed fields out of it, format writes them back in canonical form (memory in
- * KiB, vcpu current=) into a copy and serialises it with hv_xml_format. */
+ * typed fields out of it and keeps it compact (def->xml), format re-reads it,
+ * writes the typed fields back in canonical form (memory in KiB, vcpu
+ * current=) and serialises it with hv_xml_format. */
 #include "conf/domain_priv.h"
 #include "conf/xml.h"
 #include "conf/schema.h"
@@ -21,7 +22,7 @@ hv_domain_def_free(HvDomainDef *def)
 	g_clear_pointer(&def->disks, g_ptr_array_unref);
 	g_clear_pointer(&def->interfaces, g_ptr_array_unref);
 	hv_domain_extra_free(def);
-	g_clear_pointer(&def->doc, xmlFreeDoc);
+	g_free(def->xml);
 	g_free(def);
 }
 
@@ -101,14 +102,15 @@ parse_top(HvDomainDef *def, xmlNode *root, GError **err)
 	return 0;
 }
 
-/* Takes ownership of doc. */
+/* Takes ownership of doc, which is kept as def->xml. */
 static HvDomainDef *
-domain_from_doc(xmlDoc *doc, bool check, GError **err)
+domain_from_doc(xmlDoc *doc_in, bool check, GError **err)
 {
+	g_autoptr(xmlDoc) doc = doc_in;
 	g_autoptr(HvDomainDef) def = g_new0(HvDomainDef, 1);
 	xmlNode *root = xmlDocGetRootElement(doc);
 
-	def->doc = doc;
+	def->test_runstate = -1;
 	def->disks = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_disk_free);
 	def->interfaces = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_net_free);
 	if (!root || root->ns || strcmp((const char *)root->name, "domain") != 0) {
@@ -121,8 +123,12 @@ domain_from_doc(xmlDoc *doc, bool check, GError **err)
 	if (parse_top(def, root, err) < 0 || hv_domain_parse_devices(def, root, err) < 0 ||
 	    hv_domain_extra_parse(def, root, err) < 0)
 		return NULL;
-	if (check && hv_domain_check(def, err) < 0)
+	if (check && hv_domain_check(def, root, err) < 0)
 		return NULL;
+	if (!(def->xml = hv_xml_compact(root, NULL))) {
+		hv_error_set(err, ENOMEM, "domain '%s': out of memory", def->name);
+		return NULL;
+	}
 	return g_steal_pointer(&def);
 }
 
@@ -142,14 +148,31 @@ hv_domain_def_parse_doc(xmlDoc *doc, GError **err)
 	return domain_from_doc(doc, true, err);
 }
 
+static void write_back(const HvDomainDef *def, xmlNode *root);
+
+/* The kept document with the typed fields written back, or NULL. */
+static xmlDoc *
+doc_of(const HvDomainDef *def)
+{
+	xmlDoc *doc;
+
+	if (!def || !def->xml || !(doc = hv_xml_parse_compact(def->xml, strlen(def->xml), NULL)))
+		return NULL;
+	write_back(def, xmlDocGetRootElement(doc));
+	return doc;
+}
+
+/* Typed fields a driver changed (memory, vCPUs, a generated uuid or MAC) carry
+ * over through the document. */
 HvDomainDef *
 hv_domain_def_copy(const HvDomainDef *def)
 {
+	xmlDoc *doc = doc_of(def);
 	HvDomainDef *copy;
 
-	if (!def || !def->doc)
+	if (!doc)
 		return NULL;
-	copy = domain_from_doc(xmlCopyDoc(def->doc, 1), false, NULL);
+	copy = domain_from_doc(doc, false, NULL);
 	if (copy)
 		memcpy(copy->uuid, def->uuid, sizeof(copy->uuid));
 	return copy;
@@ -219,17 +242,41 @@ format_top(const HvDomainDef *def, xmlNode *root)
 	}
 }
 
+static void
+write_back(const HvDomainDef *def, xmlNode *root)
+{
+	format_top(def, root);
+	hv_domain_format_devices(def, root);
+}
+
+/* id= right after type=, replacing one the document had. */
+static void
+set_live_id(xmlNode *root, int id)
+{
+	char num[16];
+
+	g_snprintf(num, sizeof(num), "%d", id);
+	hv_xml_set_prop(root, "id", num);
+	hv_xml_prop_to_front(root, "id");
+	hv_xml_prop_to_front(root, "type");
+}
+
+char *
+hv_domain_def_format_live(const HvDomainDef *def, int id)
+{
+	g_autoptr(xmlDoc) doc = doc_of(def);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+	if (!root)
+		return NULL;
+	if (id >= 0)
+		set_live_id(root, id);
+	hv_domain_normalise_chardevs(hv_xml_child(root, "devices"));
+	return hv_xml_format(root);
+}
+
 char *
 hv_domain_def_format(const HvDomainDef *def)
 {
-	g_autoptr(xmlDoc) doc = NULL;
-	xmlNode *root;
-
-	if (!def || !def->doc)
-		return NULL;
-	doc = xmlCopyDoc(def->doc, 1);
-	root = xmlDocGetRootElement(doc);
-	format_top(def, root);
-	hv_domain_format_devices(def, root);
-	return hv_xml_format(root);
+	return hv_domain_def_format_live(def, -1);
 }

@@ -1,7 +1,8 @@
 /* domain_conf.h: libvirt domain XML <-> HvDomainDef. The typed fields are what
- * drivers act on; everything else in the document is kept as it came (doc) and
- * written back in its place, so nothing a user wrote is lost. Format writes the
- * typed fields back into their elements. */
+ * drivers act on; everything else in the document is kept as it came (xml, the
+ * parsed document serialised compactly: a few hundred bytes where a libxml2
+ * tree takes ~10 KB) and written back in its place, so nothing a user wrote is
+ * lost. Format re-reads xml and writes the typed fields into it. */
 #pragma once
 #include <stdint.h>
 #include <stdbool.h>
@@ -55,7 +56,7 @@ typedef struct {
 	char *arch;
 	GPtrArray *disks;      /* HvDomainDiskDef* */
 	GPtrArray *interfaces; /* HvDomainNetDef* */
-	xmlDoc *doc;           /* the whole document as parsed */
+	char *xml;             /* the whole document as parsed (hv_xml_compact) */
 	/* added in phase 2; all NULL/0 when absent */
 	uint64_t max_memory_hotplug_kib; /* <maxMemory>, 0 if absent */
 	unsigned max_memory_slots;
@@ -68,14 +69,21 @@ typedef struct {
 	char *clock_offset;
 	char *on_poweroff, *on_reboot, *on_crash; /* defaults destroy, restart, destroy */
 	GPtrArray *devices;    /* HvDomainDeviceDef*: devices other than disks/interfaces */
+	/* libvirt's test driver namespace (http://libvirt.org/schemas/domain/test/1.0) */
+	int test_runstate;     /* <test:runstate>, -1 if absent or not a number */
+	bool test_transient;   /* <test:transient/> */
 } HvDomainDef;
 
 /* Parses and validates (grammar and semantic checks). -EINVAL on error. */
 HvDomainDef *hv_domain_def_parse(const char *xml, size_t len, GError **err);
 /* The same for an already parsed (hv_xml_parse*) document; takes doc. */
 HvDomainDef *hv_domain_def_parse_doc(xmlDoc *doc, GError **err);
-/* Formats: typed fields first written back into the document. */
+/* Formats: typed fields first written back into the document (a uuid or an
+ * interface's MAC that the driver filled in included). */
 char *hv_domain_def_format(const HvDomainDef *def);
+/* The live form: id >= 0 goes on the root after type=, as libvirt writes a
+ * running domain (<domain type='test' id='1'>); id < 0 is the plain format. */
+char *hv_domain_def_format_live(const HvDomainDef *def, int id);
 HvDomainDef *hv_domain_def_copy(const HvDomainDef *def);
 void hv_domain_def_free(HvDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvDomainDef, hv_domain_def_free)

@@ -139,9 +139,16 @@ hv_domain_format_devices(const HvDomainDef *def, xmlNode *root)
 			HvDomainNetDef *n = def->interfaces->pdata[nnet++];
 			xmlNode *mac = hv_xml_child(c, "mac");
 
+			if (!mac && n->mac) {
+				/* generated: libvirt writes it first */
+				mac = xmlNewDocNode(c->doc, NULL, (const xmlChar *)"mac", NULL);
+				if (c->children)
+					xmlAddPrevSibling(c->children, mac);
+				else
+					xmlAddChild(c, mac);
+			}
 			if (mac && n->mac)
 				hv_xml_set_prop(mac, "address", n->mac);
 		}
 	}
-	hv_domain_normalise_chardevs(devs);
 }

@@ -1,7 +1,8 @@
 /* domain_extra.c: the rest of the typed domain model: maxMemory, vcpu
  * placement, os (machine, boot order, kernel, initrd, cmdline, loader),
  * features, cpu, clock, on_* actions, and every other device as a generic
- * HvDomainDeviceDef. Read-only views of the document: format keeps them. */
+ * HvDomainDeviceDef, and libvirt's test driver hints (<test:runstate>,
+ * <test:transient/>). Read-only views of the document: format keeps them. */
 #include "conf/domain_priv.h"
 #include <string.h>
 
@@ -83,6 +84,30 @@ parse_device(HvDomainDef *def, xmlNode *el)
 	g_ptr_array_add(def->devices, d);
 }
 
+/* libvirt's test driver namespace; the form without "/1.0" is accepted too */
+#define TEST_NS "http://libvirt.org/schemas/domain/test/1.0"
+#define TEST_NS_OLD "http://libvirt.org/schemas/domain/test"
+
+static void
+parse_test_hints(HvDomainDef *def, xmlNode *root)
+{
+	for (xmlNode *n = root->children; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href ||
+		    (strcmp((const char *)n->ns->href, TEST_NS) != 0 &&
+		     strcmp((const char *)n->ns->href, TEST_NS_OLD) != 0))
+			continue;
+		if (strcmp((const char *)n->name, "transient") == 0) {
+			def->test_transient = true;
+		} else if (strcmp((const char *)n->name, "runstate") == 0) {
+			g_autofree char *s = (char *)xmlNodeGetContent(n);
+			guint64 v;
+
+			if (s && g_ascii_string_to_unsigned(g_strstrip(s), 10, 0, G_MAXINT, &v, NULL))
+				def->test_runstate = (int)v;
+		}
+	}
+}
+
 int
 hv_domain_extra_parse(HvDomainDef *def, xmlNode *root, GError **err)
 {
@@ -125,5 +150,6 @@ hv_domain_extra_parse(HvDomainDef *def, xmlNode *root, GError **err)
 		if (c->type == XML_ELEMENT_NODE && !c->ns &&
 		    hv_str_index(untyped_here, (const char *)c->name) < 0)
 			parse_device(def, c);
+	parse_test_hints(def, root);
 	return 0;
 }

@@ -1,15 +1,18 @@
 /* node_domains.c: the <domain>s of a <node> (see node_priv.h). The parser's
  * callback queues each one, inline ones moved into documents of their own;
- * once NODE_THREADS_MIN are queued, up to NODE_THREADS - 1 threads parse them
- * while the parser reads on, and node_domains_finish joins in. Domains share
- * nothing (own documents, no dictionary), and the grammar allows concurrent
- * validation. */
+ * once NODE_THREADS_MIN are queued, up to NODE_THREADS threads (one a core)
+ * parse them while the parser reads on, and node_domains_finish waits for them.
+ * The caller's thread parses none of them then: what they keep (typed fields,
+ * the compact document) is allocated by the workers, away from the node's
+ * tree, so freeing the tree leaves whole pages to give back to the system.
+ * Domains share nothing (own documents, no dictionary), and the grammar allows
+ * concurrent validation. */
 #include "conf/node_priv.h"
 #include "conf/conf_util.h"
 #include "conf/xml.h"
 #include <string.h>
 
-#define NODE_THREADS 4u       /* at most, with the caller's */
+#define NODE_THREADS 4u       /* at most */
 #define NODE_THREADS_MIN 128u /* queued domains worth starting threads for */
 
 typedef struct {
@@ -30,7 +33,7 @@ struct NodeDomains {
 	bool closed;      /* no more coming; under lock */
 	bool stop;        /* parse no more; under lock */
 	guint seen;       /* the node's elements so far */
-	GThread *threads[NODE_THREADS - 1];
+	GThread *threads[NODE_THREADS];
 	guint nthreads;
 };
 
@@ -100,7 +103,7 @@ node_domains_new(const char *basedir)
 static void
 start_threads(NodeDomains *nd)
 {
-	guint want = MIN((guint)g_get_num_processors(), NODE_THREADS) - 1;
+	guint want = MIN((guint)g_get_num_processors(), NODE_THREADS);
 
 	while (nd->nthreads < want) {
 		GThread *t = g_thread_try_new("hv-node", worker, nd, NULL);
@@ -155,8 +158,8 @@ join(NodeDomains *nd, bool stop)
 	nd->stop = nd->stop || stop;
 	g_cond_broadcast(&nd->more);
 	g_mutex_unlock(&nd->lock);
-	if (!stop)
-		worker(nd);
+	if (!stop && nd->nthreads == 0)
+		worker(nd); /* few domains, or no threads */
 	for (; nd->nthreads > 0; nd->nthreads--)
 		g_thread_join(nd->threads[nd->nthreads - 1]);
 }

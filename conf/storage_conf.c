@@ -134,8 +134,8 @@ hv_pool_def_format(const HvPoolDef *def)
 	for (size_t i = 0; i < G_N_ELEMENTS(pool_sizes); i++)
 		hv_storage_set_bytes(hv_xml_ensure_child(root, pool_sizes[i].name),
 				     G_STRUCT_MEMBER(uint64_t, def, pool_sizes[i].off));
-	if (def->target_path && (el = hv_xml_path(root, "target/path")))
-		hv_xml_set_text(el, def->target_path);
+	if (def->target_path)
+		hv_xml_set_text(hv_xml_path_ensure(root, "target/path"), def->target_path);
 	hv_pool_normalise(def, root);
 	return hv_xml_format(root);
 }

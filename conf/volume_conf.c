@@ -116,8 +116,11 @@ hv_volume_def_format(const HvVolumeDef *def)
 	if (def->format)
 		hv_xml_set_prop(hv_xml_ensure_child(hv_xml_ensure_child(root, "target"), "format"),
 				"type", def->format);
-	if (def->target_path && (el = hv_xml_path(root, "target/path")))
-		hv_xml_set_text(el, def->target_path);
+	/* libvirt writes the key and path it knows (normalise puts them in place) */
+	if (def->key)
+		hv_xml_set_text(hv_xml_ensure_child(root, "key"), def->key);
+	if (def->target_path)
+		hv_xml_set_text(hv_xml_path_ensure(root, "target/path"), def->target_path);
 	if (def->backing_path && (el = hv_xml_path(root, "backingStore/path")))
 		hv_xml_set_text(el, def->backing_path);
 	hv_volume_normalise(def, root);

@@ -278,6 +278,29 @@ hv_xml_parse(const char *buf, size_t len, const char *what, GError **err)
 	return parse(buf, len, HV_XML_MAX_SIZE, false, NULL, NULL, what, err);
 }
 
+/* Our own serialisation, possibly longer than its document was (escapes). */
+xmlDoc *
+hv_xml_parse_compact(const char *buf, size_t len, GError **err)
+{
+	return parse(buf, len, G_MAXINT, false, NULL, NULL, "kept", err);
+}
+
+char *
+hv_xml_compact(xmlNode *root, size_t *len)
+{
+	xmlBuffer *b = root ? xmlBufferCreate() : NULL;
+	char *out = NULL;
+
+	if (b && xmlNodeDump(b, root->doc, root, 0, 0) >= 0) {
+		out = g_strndup((const char *)xmlBufferContent(b), (gsize)xmlBufferLength(b));
+		if (len)
+			*len = (size_t)xmlBufferLength(b);
+	}
+	if (b)
+		xmlBufferFree(b);
+	return out;
+}
+
 xmlDoc *
 hv_xml_parse_container(const char *buf, size_t len, size_t max, HvXmlChildFunc done, void *data,
 		       const char *what, GError **err)

@@ -32,5 +32,12 @@ int hv_xml_container_line(const xmlNode *el);
  * the root (names copied, namespaces it uses declared on it). */
 xmlDoc *hv_xml_detach(xmlNode *el, GError **err);
 
+/* A document kept between uses: root and its subtree serialised as they are
+ * (no indentation added, nothing dropped), in a buffer of exactly its size;
+ * *len (may be NULL) gets its length. hv_xml_parse_compact reads it back into
+ * the same tree (line numbers aside). */
+char *hv_xml_compact(xmlNode *root, size_t *len);
+xmlDoc *hv_xml_parse_compact(const char *buf, size_t len, GError **err);
+
 /* Formats an element and its subtree, libvirt style, ending in a newline. */
 char *hv_xml_format(xmlNode *root);

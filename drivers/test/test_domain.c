@@ -144,21 +144,6 @@ dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
 	return d ? 0 : -ENOENT;
 }
 
-/* Live XML carries the running id on the root, as libvirt's does:
- * <domain type='test' id='1'>. */
-static char *
-live_id(char *xml, int id)
-{
-	char *gt = strchr(xml, '>');
-	char *out;
-
-	if (!gt || gt == xml || gt[-1] == '/')
-		return xml;
-	out = g_strdup_printf("%.*s id='%d'%s", (int)(gt - xml), xml, id, gt);
-	g_free(xml);
-	return out;
-}
-
 static int
 dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
 {
@@ -167,10 +152,9 @@ dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **er
 
 	test_lock(tc);
 	if ((d = test_domain_find(tc, name, err))) {
-		*xml = hv_domain_def_format((flags & HV_XML_INACTIVE) ? test_domain_config(d)
-								       : d->def);
-		if (*xml && !(flags & HV_XML_INACTIVE) && d->id >= 0)
-			*xml = live_id(*xml, d->id);
+		/* the live XML of a running domain carries its id, as libvirt's does */
+		*xml = (flags & HV_XML_INACTIVE) ? hv_domain_def_format(test_domain_config(d))
+						 : hv_domain_def_format_live(d->def, d->id);
 	}
 	test_unlock(tc, NULL);
 	if (d && !*xml)

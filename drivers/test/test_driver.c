@@ -4,6 +4,9 @@
  * it, and the node ops. Each connection gets its own fresh state. */
 #include <string.h>
 #include "drivers/test/test_priv.h"
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 typedef int (*ParamSet)(TestParams *p, const char *key, const char *value, GError **err);
 
@@ -181,6 +184,11 @@ test_open(HvConn *c, GError **err)
 		return test_error_take(err, g_steal_pointer(&lerr));
 	if (test_load_node(tc, node, &lerr) < 0 || test_timer_start(tc, &lerr) < 0)
 		return test_error_take(err, g_steal_pointer(&lerr));
+	g_clear_pointer(&node, hv_node_def_free);
+#ifdef __GLIBC__
+	/* loading freed every parsed document: give those pages back */
+	malloc_trim(0);
+#endif
 	c->priv = g_steal_pointer(&tc);
 	return 0;
 }

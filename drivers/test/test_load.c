@@ -6,10 +6,6 @@
 #include <string.h>
 #include "drivers/test/test_priv.h"
 
-/* libvirt's test driver namespace; the form without "/1.0" is accepted too */
-#define TEST_NS "http://libvirt.org/schemas/domain/test/1.0"
-#define TEST_NS_OLD "http://libvirt.org/schemas/domain/test"
-
 /* libvirt's defaultNodeInfo */
 void
 test_node_defaults(TestConn *tc, const HvNodeDef *node)
@@ -29,30 +25,14 @@ test_node_defaults(TestConn *tc, const HvNodeDef *node)
 	ni->hostname = g_strdup(tc->params.hostname ? tc->params.hostname : g_get_host_name());
 }
 
-/* <test:runstate> and <test:transient/> from the domain's own document. */
+/* <test:runstate> and <test:transient/>, as the domain's document gave them. */
 static void
 read_hints(const HvDomainDef *def, HvDomainState *state, bool *transient)
 {
-	xmlNode *root = def->doc ? xmlDocGetRootElement(def->doc) : NULL;
-
 	*state = HV_DOMAIN_RUNNING;
-	*transient = false;
-	for (xmlNode *n = root ? root->children : NULL; n; n = n->next) {
-		if (n->type != XML_ELEMENT_NODE || !n->ns || !n->ns->href ||
-		    (strcmp((const char *)n->ns->href, TEST_NS) != 0 &&
-		     strcmp((const char *)n->ns->href, TEST_NS_OLD) != 0))
-			continue;
-		if (strcmp((const char *)n->name, "transient") == 0) {
-			*transient = true;
-		} else if (strcmp((const char *)n->name, "runstate") == 0) {
-			g_autofree char *s = (char *)xmlNodeGetContent(n);
-			guint64 v;
-
-			if (s && g_ascii_string_to_unsigned(g_strstrip(s), 10, 0,
-							    HV_DOMAIN_STATE_LAST - 1, &v, NULL))
-				*state = (HvDomainState)v;
-		}
-	}
+	*transient = def->test_transient;
+	if (def->test_runstate >= 0 && def->test_runstate < HV_DOMAIN_STATE_LAST)
+		*state = (HvDomainState)def->test_runstate;
 }
 
 static void

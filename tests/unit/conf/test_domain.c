@@ -164,6 +164,47 @@ test_format_copy(void)
 	g_assert_cmpstr(out, ==, out2);
 }
 
+/* What the driver fills in (a MAC, memory) is written, and survives a copy;
+ * the live form puts id= after type=; the kept document keeps namespaced
+ * elements, escapes and the test namespace's hints. */
+static void
+test_generated_and_live(void)
+{
+	const char *xml = "<domain type='test' xmlns:test='http://libvirt.org/schemas/domain/test/1.0'>"
+			  "<name>d1</name><memory>1024</memory>"
+			  "<description>a &amp; b&#10;c</description><test:runstate>3</test:runstate>"
+			  "<devices><interface type='network'><source network='default'/></interface>"
+			  "</devices></domain>";
+	g_autoptr(HvDomainDef) def = parse(xml, NULL);
+	g_autoptr(HvDomainDef) copy = NULL;
+	g_autofree char *out = NULL;
+	g_autofree char *copied = NULL;
+	g_autofree char *live = NULL;
+	HvDomainNetDef *n;
+
+	g_assert_nonnull(def);
+	g_assert_cmpint(def->test_runstate, ==, 3);
+	g_assert_false(def->test_transient);
+	n = def->interfaces->pdata[0];
+	g_assert_null(n->mac);
+	n->mac = g_strdup("52:54:00:01:02:03");
+	def->max_memory_kib = def->current_memory_kib = 2048;
+	out = hv_domain_def_format(def);
+	g_assert_nonnull(strstr(out, "    <interface type='network'>\n"
+				     "      <mac address='52:54:00:01:02:03'/>\n"
+				     "      <source network='default'/>\n"));
+	g_assert_nonnull(strstr(out, "<memory unit='KiB'>2048</memory>"));
+	g_assert_nonnull(strstr(out, "<description>a &amp; b\nc</description>"));
+	g_assert_nonnull(strstr(out, "<test:runstate>3</test:runstate>"));
+	copy = hv_domain_def_copy(def);
+	copied = hv_domain_def_format(copy);
+	g_assert_cmpstr(copied, ==, out);
+	g_assert_cmpint(copy->test_runstate, ==, 3);
+	live = hv_domain_def_format_live(def, 7);
+	g_assert_true(g_str_has_prefix(live, "<domain type='test' id='7' xmlns:test="));
+	g_assert_cmpstr(strchr(live, '\n'), ==, strchr(out, '\n'));
+}
+
 static void
 test_uuid(void)
 {
@@ -267,6 +308,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/domain/errors", test_errors);
 	g_test_add_func("/conf/domain/format-copy", test_format_copy);
 	g_test_add_func("/conf/domain/uuid", test_uuid);
+	g_test_add_func("/conf/domain/generated-live", test_generated_and_live);
 	g_test_add_func("/conf/domain/extra", test_extra);
 	g_test_add_func("/conf/domain/threads", test_threads);
 	return g_test_run();

@@ -86,6 +86,23 @@ test_volume(void)
 	g_assert_cmpuint(copy->capacity, ==, 2097152);
 }
 
+/* A key and path the driver computed are written, in libvirt's order. */
+static void
+test_volume_key_path(void)
+{
+	const char *xml = "<volume><name>v.img</name><capacity>1024</capacity></volume>";
+	g_autoptr(HvVolumeDef) def = hv_volume_def_parse(NULL, xml, strlen(xml), NULL);
+	g_autofree char *out = NULL;
+
+	g_assert_nonnull(def);
+	def->key = g_strdup("/p/v.img");
+	def->target_path = g_strdup("/p/v.img");
+	out = hv_volume_def_format(def);
+	g_assert_nonnull(strstr(out, "  <name>v.img</name>\n  <key>/p/v.img</key>\n"));
+	g_assert_nonnull(strstr(out, "  <capacity unit='bytes'>1024</capacity>\n"));
+	g_assert_nonnull(strstr(out, "  <target>\n    <path>/p/v.img</path>\n"));
+}
+
 static void
 test_volume_errors(void)
 {
@@ -106,5 +123,6 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/pool/basic", test_pool);
 	g_test_add_func("/conf/volume/basic", test_volume);
 	g_test_add_func("/conf/volume/errors", test_volume_errors);
+	g_test_add_func("/conf/volume/key-path", test_volume_key_path);
 	return g_test_run();
 }

@@ -183,7 +183,8 @@ big_node_file(unsigned n)
 }
 
 /* Not asserted (machines differ): the figure is printed for the bench notes.
- * The domains are compact: node documents are limited to 4 MiB (conf/xml.h). */
+ * Node files may be up to HV_NODE_MAX_SIZE (512 MiB), each domain in it up to
+ * HV_XML_MAX_SIZE (4 MiB); these ones are compact only to keep the test fast. */
 static void
 test_load_10k(void)
 {

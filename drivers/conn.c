@@ -3,9 +3,11 @@
 #include "drivers/conn.h"
 
 extern const HvDriver hv_test_driver;
+extern const HvDriver hv_qemu_driver;
 
 static const HvDriver *const drivers[] = {
 	&hv_test_driver,
+	&hv_qemu_driver,
 	NULL,
 };
 

@@ -207,3 +207,13 @@ def test_a_refused_write_leaves_other_objects_alone(node):
     assert cat(node / "networks/default/error") == ""
     assert cat(node / "node/error") == ""
     assert read_token(node / "domains/test/state") == "running"
+
+
+def test_every_failure_is_also_logged(mount):
+    d = mount.node() / "domains/test"
+    fails(echo(d / "vcpus", "lots"), errno.EINVAL)
+    fails(echo(d / "state", "resume"), errno.EBUSY)
+    log = mount.log_text()
+    for line in (cat(d / "error").rstrip("\n"),):
+        assert line.split(" ", 1)[1] in log, f"{line!r} not in the log:\n{log}"
+    assert "'lots'" in log, log

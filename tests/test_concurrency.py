@@ -139,3 +139,88 @@ def test_eight_writers_on_a_hundred_domains(mount_factory, tmp_path):
         assert int(read_token(d / "vcpus")) <= int(read_token(d / "max-vcpus")), name
         assert info["autostart"] == {"0": "no", "1": "yes"}[read_token(d / "autostart")], name
     print(f"seed {seed}: {counts}")
+
+
+@pytest.mark.slow
+def test_churn_of_defines_and_undefines_while_reading(mount_factory, tmp_path):
+    """Threads define (copy a document in, each through its own file name) and
+    undefine (rmdir) the same few domain names while others list and read them:
+    every call succeeds or fails with the errno its race explains (EEXIST: the
+    name was just defined by another thread; ENOENT: it was just undefined), and
+    the daemon survives."""
+    m = mount_factory()
+    dom = m.node() / "domains"
+    names = [f"churn{i}" for i in range(6)]
+    docs_ = {n: docs.domain_xml(n, memory_kib=262144).encode() for n in names}
+    stop = threading.Event()
+    problems = []
+    counts = {"defined": 0, "undefined": 0, "reads": 0}
+    lock = threading.Lock()
+
+    def note(msg):
+        with lock:
+            if len(problems) < 30:
+                problems.append(msg)
+
+    def definer(i):
+        rng = random.Random(i)
+        while not stop.is_set():
+            n = rng.choice(names)
+            try:
+                fd = os.open(dom / f"{n}.{i}.xml", os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                             0o644)
+                try:
+                    os.write(fd, docs_[n])
+                finally:
+                    os.close(fd)
+                with lock:
+                    counts["defined"] += 1
+            except OSError as e:
+                if e.errno != errno.EEXIST:
+                    note(f"define {n} through {n}.{i}.xml: {e}")
+            try:
+                os.rmdir(dom / rng.choice(names))
+                with lock:
+                    counts["undefined"] += 1
+            except OSError as e:
+                if e.errno != errno.ENOENT:
+                    note(f"rmdir: {e}")
+
+    def reader():
+        while not stop.is_set():
+            try:
+                listed = os.listdir(dom)
+            except OSError as e:
+                note(f"listdir: {e}")
+                continue
+            for n in listed:
+                if n.endswith(".xml"):
+                    continue  # a document being copied in right now
+                for f in ("state", "config.xml", "info"):
+                    try:
+                        with open(dom / n / f, "rb") as fh:
+                            data = fh.read()
+                    except OSError as e:
+                        if e.errno != errno.ENOENT:
+                            note(f"read {n}/{f}: {e}")
+                        continue
+                    if f == "state" and data != b"shutoff\n" and n != "test":
+                        note(f"{n}/state read {data!r}")
+                    with lock:
+                        counts["reads"] += 1
+
+    threads = [threading.Thread(target=definer, args=(i,)) for i in range(3)]
+    threads += [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    time.sleep(min(SECONDS, 10))
+    stop.set()
+    for t in threads:
+        t.join(30)
+    assert m.alive(), m.describe()
+    assert not problems, "\n".join(problems)
+    assert counts["defined"] > 50 and counts["undefined"] > 50, counts
+    left = [n for n in ls(dom) if n != "test"]
+    assert all(not n.endswith(".xml") for n in left), f"copied documents left behind: {left}"
+    for n in left:
+        assert state(dom / n) == "shutoff"

@@ -105,11 +105,13 @@ def bad_doc_cases(d, data, tmp_path):
             re.search(r"<memory[^>]*>\d+</memory>", cur).group(0),
             "<memory unit='KiB'>-5</memory>"),
         "two-roots": cur + cur,
+        "deep": cur.replace("</name>", "</name>" + "<a>" * 20000 + "</a>" * 20000),
+        "nul-byte": cur.replace("</name>", "</name>\0"),
     }
 
 
 CASES = ["malformed", "not-xml", "wrong-root", "truncated", "entity-bomb", "external-entity",
-         "other-name", "bad-memory", "two-roots"]
+         "other-name", "bad-memory", "two-roots", "deep", "nul-byte"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -192,3 +194,20 @@ def test_sed_i_that_breaks_the_document_fails_and_changes_nothing(node):
     assert snapshot(d) == before
     assert sorted(ls(d, "-A")) == DOMAIN_FILES
     assert_error(d, errno.EINVAL)
+
+
+def test_xinclude_leaks_nothing(node, tmp_path):
+    """An XInclude of /etc/passwd is never processed: whether the document is
+    refused or kept, no byte of the file shows anywhere."""
+    d = node / "domains/test"
+    write_ok(d / "state", "destroy")
+    doc = cat(d / "config.xml").replace(
+        "<domain ", "<domain xmlns:xi='http://www.w3.org/2001/XInclude' ", 1).replace(
+        "</name>", "</name>\n  <description><xi:include href='/etc/passwd' parse='text'/>"
+                   "</description>", 1)
+    src = tmp_path / "xi.xml"
+    src.write_text(doc)
+    sh('cat "$1" > "$2"', str(src), str(d / "config.xml"))
+    passwd_line = open("/etc/passwd").readline().strip()
+    for f in ["config.xml", "live.xml", "error", "info"]:
+        assert passwd_line not in cat(d / f), f

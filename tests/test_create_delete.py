@@ -98,6 +98,20 @@ def test_cp_bad_domain_name_refused(node, tmp_path, case):
     assert_error(node / "node", err)
 
 
+@pytest.mark.parametrize("name", ["my vm", "vm-ü", "a:b", "x" * 255, "a.b", "-dash", "UPPER"])
+def test_unusual_but_valid_names_work_with_tools(node, tmp_path, name):
+    src = docs.write(tmp_path, "dom.xml", docs.domain_xml(name))
+    ok(run(["cp", src, node / "domains/"]))
+    assert sorted(ls(node / "domains")) == sorted(["test", name])
+    assert cat(node / "domains" / name / "state") == "shutoff\n"
+    write_ok(node / "domains" / name / "state", "start")
+    r = ok(run(["grep", "-l", "running", *[node / "domains" / n / "state" for n in ("test", name)]]))
+    assert len(r.stdout.splitlines()) == 2
+    write_ok(node / "domains" / name / "state", "destroy")
+    ok(run(["rmdir", node / "domains" / name]))
+    assert ls(node / "domains") == ["test"]
+
+
 def test_cp_domain_with_a_taken_uuid_refused(node, tmp_path):
     uuid = read_token(node / "domains/test/uuid")
     src = docs.write(tmp_path, "dom.xml", docs.domain_xml("other", uuid=uuid))

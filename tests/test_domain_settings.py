@@ -51,6 +51,15 @@ def test_max_memory_units_on_a_shut_off_domain(node, value, kib):
     assert kib_of(config(d).find("memory")) == kib
 
 
+def test_max_memory_of_a_running_domain_is_busy(node):
+    """libvirt cannot change <memory> of a running guest (setmaxmem --live)."""
+    d = node / "domains/test"
+    before = snapshot(d)
+    fails(echo(d / "max-memory", "4G"), errno.EBUSY)
+    assert snapshot(d) == before
+    assert_error(d, errno.EBUSY, file="max-memory")
+
+
 def test_memory_equal_to_max_memory_is_accepted(node):
     d = node / "domains/test"
     mx = read_token(d / "max-memory")

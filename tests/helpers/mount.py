@@ -50,6 +50,8 @@ class HyperfsMount:
         self.cmd.append(str(self.path))
         self.proc = None
         self.expect_killed = False
+        self.expect_exited = False
+        self.ok_status = {0}  # exit statuses that count as a clean stop
         self.stopped = False
 
     # ---- what tests use
@@ -126,6 +128,14 @@ class HyperfsMount:
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=EXIT_DEADLINE_S)
 
+    def terminate(self, ok_status=(0,)):
+        """SIGTERM the daemon, as `kill PID` does; it must stop by itself."""
+        self.expect_exited = True
+        self.ok_status = set(ok_status)
+        os.kill(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=EXIT_DEADLINE_S)
+        return self.proc.returncode
+
     def unmount(self):
         r = subprocess.run(["fusermount3", "-u", str(self.path)], capture_output=True, text=True)
         if r.returncode != 0 and self.mounted():
@@ -144,8 +154,10 @@ class HyperfsMount:
         if self.stopped:
             return
         self.stopped = True
+        if self.proc is None:  # never started (start() already failed the test)
+            return
         problems = []
-        if self.proc.poll() is not None and not self.expect_killed:
+        if self.proc.poll() is not None and not (self.expect_killed or self.expect_exited):
             problems.append(f"hyperfs died during the test (status {self.proc.returncode})")
         if self.mounted():
             r = self.unmount()
@@ -166,8 +178,8 @@ class HyperfsMount:
         if self.expect_killed:
             if rc != -signal.SIGKILL:
                 problems.append(f"expected death by SIGKILL, got exit status {rc}")
-        elif rc != 0:
-            problems.append(f"exit status {rc}, expected 0")
+        elif rc not in self.ok_status:
+            problems.append(f"exit status {rc}, expected {sorted(self.ok_status)}")
         bad = [l for l in self.log_text().splitlines() if LOG_SURPRISES.search(l)]
         if bad:
             problems.append("log has sanitizer/critical lines:\n  " + "\n  ".join(bad[:20]))

@@ -1,0 +1,639 @@
+/* qemu_command.c: the QEMU command line of a domain, x86_64 only: machine
+ * pc/q35 with TCG or KVM, memory with a virtio balloon, vCPUs with hot-plug
+ * room, direct kernel boot, file disks (raw, qcow2) on virtio/ide/sata/scsi,
+ * user networking, serial consoles with a log, virtio-rng, and the runtime
+ * plumbing (-S, QMP socket, pidfile). Each part is one row of builders[]. */
+#include <string.h>
+#include "drivers/qemu/qemu_command.h"
+
+typedef struct {
+	GPtrArray *argv;
+	const HvDomainDef *def;
+	const QemuPaths *paths;
+	bool q35;
+	bool ahci, scsi; /* controllers added */
+	bool graphics;
+	bool balloon_off;
+	unsigned serials;
+} Cmd;
+
+typedef int (*Builder)(Cmd *c, GError **err);
+
+static void G_GNUC_PRINTF(2, 3)
+arg(Cmd *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g_ptr_array_add(c->argv, g_strdup_vprintf(fmt, ap));
+	va_end(ap);
+}
+
+static void
+arg2(Cmd *c, const char *opt, char *value /* stolen */)
+{
+	g_ptr_array_add(c->argv, g_strdup(opt));
+	g_ptr_array_add(c->argv, value);
+}
+
+/* A value inside QEMU's key=value,... syntax: commas are doubled. */
+static char *
+esc(const char *s)
+{
+	g_auto(GStrv) parts = g_strsplit(s, ",", -1);
+
+	return g_strjoinv(",,", parts);
+}
+
+static int
+unsupported(Cmd *c, GError **err, const char *what)
+{
+	return hv_error_set(err, EOPNOTSUPP, "domain '%s': %s is not supported by the qemu driver",
+			    c->def->name, what);
+}
+
+static int
+str_in(const char *s, const char *const *set)
+{
+	for (int k = 0; set[k]; k++)
+		if (s && g_str_equal(s, set[k]))
+			return k;
+	return -1;
+}
+
+const char *
+qemu_command_accel(const HvDomainDef *def)
+{
+	if (def->type && g_str_equal(def->type, "qemu"))
+		return "tcg";
+	if (def->type && g_str_equal(def->type, "kvm"))
+		return "kvm";
+	return NULL;
+}
+
+static int
+b_domain(Cmd *c, GError **err)
+{
+	const HvDomainDef *d = c->def;
+
+	if (!qemu_command_accel(d))
+		return hv_error_set(err, EOPNOTSUPP, "domain '%s': <domain type='%s'> is not supported "
+				    "by the qemu driver (use 'qemu' or 'kvm')", d->name,
+				    d->type ? d->type : "");
+	if (d->os_type && !g_str_equal(d->os_type, "hvm"))
+		return unsupported(c, err, "<os><type> other than 'hvm'");
+	if (d->arch && !g_str_equal(d->arch, "x86_64"))
+		return hv_error_set(err, EOPNOTSUPP, "domain '%s': <os><type arch='%s'> is not "
+				    "supported by the qemu driver (only x86_64)", d->name, d->arch);
+	arg2(c, "-name", g_strdup_printf("guest=%s", d->name));
+	if (d->uuid[0])
+		arg2(c, "-uuid", g_strdup(d->uuid));
+	arg(c, "-nodefaults");
+	arg(c, "-no-user-config");
+	return 0;
+}
+
+/* pc, q35 and their versioned names (pc-i440fx-7.2, pc-q35-7.2). */
+static int
+b_machine(Cmd *c, GError **err)
+{
+	const char *m = c->def->machine ? c->def->machine : "pc";
+	bool acpi = false;
+
+	if (g_str_equal(m, "q35") || g_str_has_prefix(m, "pc-q35-"))
+		c->q35 = true;
+	else if (!g_str_equal(m, "pc") && !g_str_has_prefix(m, "pc-i440fx-"))
+		return hv_error_set(err, EOPNOTSUPP, "domain '%s': <os><type machine='%s'> is not "
+				    "supported by the qemu driver (use pc or q35)", c->def->name, m);
+	for (guint k = 0; c->def->features && k < c->def->features->len; k++)
+		acpi |= g_str_equal(c->def->features->pdata[k], "acpi");
+	arg2(c, "-machine", g_strdup_printf("%s,accel=%s,acpi=%s", m, qemu_command_accel(c->def),
+					    acpi ? "on" : "off"));
+	return 0;
+}
+
+static int
+b_features(Cmd *c, GError **err)
+{
+	static const char *const known[] = { "acpi", "apic", "pae", NULL };
+
+	for (guint k = 0; c->def->features && k < c->def->features->len; k++)
+		if (str_in(c->def->features->pdata[k], known) < 0) {
+			g_autofree char *what = g_strdup_printf("<features><%s/>",
+								(char *)c->def->features->pdata[k]);
+			return unsupported(c, err, what);
+		}
+	return 0;
+}
+
+static int
+b_cpu(Cmd *c, GError **err)
+{
+	const char *mode = c->def->cpu_mode;
+	bool kvm = g_str_equal(qemu_command_accel(c->def), "kvm");
+
+	if (!mode && !c->def->cpu_model)
+		return 0;
+	if (mode && g_str_equal(mode, "host-passthrough")) {
+		if (!kvm)
+			return unsupported(c, err, "<cpu mode='host-passthrough'> without KVM");
+		arg2(c, "-cpu", g_strdup("host"));
+		return 0;
+	}
+	if ((!mode || g_str_equal(mode, "custom")) && c->def->cpu_model) {
+		arg2(c, "-cpu", esc(c->def->cpu_model));
+		return 0;
+	}
+	return unsupported(c, err, "this <cpu> mode");
+}
+
+static int
+b_memory(Cmd *c, GError **err)
+{
+	if (c->def->max_memory_hotplug_kib)
+		return unsupported(c, err, "<maxMemory> (memory hot-plug)");
+	arg2(c, "-m", g_strdup_printf("size=%" G_GUINT64_FORMAT "k", c->def->max_memory_kib));
+	return 0;
+}
+
+static int
+b_vcpu(Cmd *c, GError **err)
+{
+	unsigned max = c->def->max_vcpus ? c->def->max_vcpus : 1;
+	unsigned cur = c->def->vcpus ? c->def->vcpus : max;
+
+	arg2(c, "-smp", g_strdup_printf("%u,maxcpus=%u,sockets=%u,cores=1,threads=1", cur, max, max));
+	return 0;
+}
+
+static int
+b_os(Cmd *c, GError **err)
+{
+	static const char *const devs[] = { "hd", "cdrom", "network", "fd", NULL };
+	static const char letters[] = "cdna";
+	const HvDomainDef *d = c->def;
+	char order[8] = "";
+
+	if (d->loader)
+		return unsupported(c, err, "<os><loader> (firmware)");
+	if (d->kernel)
+		arg2(c, "-kernel", g_strdup(d->kernel));
+	if (d->initrd)
+		arg2(c, "-initrd", g_strdup(d->initrd));
+	if (d->cmdline && *d->cmdline)
+		arg2(c, "-append", g_strdup(d->cmdline));
+	if ((d->initrd || d->cmdline) && !d->kernel)
+		return unsupported(c, err, "<os><initrd> or <cmdline> without <kernel>");
+	for (guint k = 0; d->boot_devs && k < d->boot_devs->len && k < sizeof(order) - 1; k++) {
+		int i = str_in(d->boot_devs->pdata[k], devs);
+
+		if (i < 0) {
+			g_autofree char *what = g_strdup_printf("<os><boot dev='%s'>",
+								(char *)d->boot_devs->pdata[k]);
+			return unsupported(c, err, what);
+		}
+		order[strlen(order)] = letters[i];
+	}
+	if (order[0] && !d->kernel)
+		arg2(c, "-boot", g_strdup_printf("order=%s", order));
+	return 0;
+}
+
+static int
+b_lifecycle(Cmd *c, GError **err)
+{
+	const HvDomainDef *d = c->def;
+
+	if (d->on_poweroff && !g_str_equal(d->on_poweroff, "destroy"))
+		return unsupported(c, err, "<on_poweroff> other than 'destroy'");
+	if (d->on_crash && !g_str_equal(d->on_crash, "destroy"))
+		return unsupported(c, err, "<on_crash> other than 'destroy'");
+	if (d->on_reboot && g_str_equal(d->on_reboot, "destroy"))
+		arg(c, "-no-reboot");
+	else if (d->on_reboot && !g_str_equal(d->on_reboot, "restart"))
+		return unsupported(c, err, "<on_reboot> other than 'restart' or 'destroy'");
+	return 0;
+}
+
+static int
+b_clock(Cmd *c, GError **err)
+{
+	const char *o = c->def->clock_offset;
+
+	if (!o)
+		return 0;
+	if (!g_str_equal(o, "utc") && !g_str_equal(o, "localtime"))
+		return unsupported(c, err, "<clock offset> other than 'utc' or 'localtime'");
+	arg2(c, "-rtc", g_strdup_printf("base=%s", o));
+	return 0;
+}
+
+/* ---- disks: one row per bus */
+
+typedef int (*DiskPlace)(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive,
+			 GError **err);
+
+static int
+dev_index(const char *dev, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (!g_str_has_prefix(dev, prefix) || strlen(dev) != n + 1 || dev[n] < 'a' || dev[n] > 'z')
+		return -1;
+	return dev[n] - 'a';
+}
+
+static int
+disk_bad_target(Cmd *c, const HvDomainDiskDef *d, GError **err)
+{
+	return hv_error_set(err, EOPNOTSUPP, "domain '%s': disk target '%s' on bus '%s' is not "
+			    "supported by the qemu driver", c->def->name, d->target_dev,
+			    d->target_bus);
+}
+
+static int
+place_virtio(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
+{
+	if (cd)
+		return unsupported(c, err, "a cdrom on bus 'virtio'");
+	arg2(c, "-device", g_strdup_printf("virtio-blk-pci,drive=%s,id=%s", drive, d->target_dev));
+	return 0;
+}
+
+static int
+place_ide(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
+{
+	int i = dev_index(d->target_dev, "hd");
+
+	if (c->q35)
+		return unsupported(c, err, "bus 'ide' on a q35 machine (use 'sata')");
+	if (i < 0 || i > 3)
+		return disk_bad_target(c, d, err);
+	arg2(c, "-device", g_strdup_printf("%s,bus=ide.%d,unit=%d,drive=%s,id=%s",
+					   cd ? "ide-cd" : "ide-hd", i / 2, i % 2, drive, d->target_dev));
+	return 0;
+}
+
+static int
+place_sata(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
+{
+	int i = dev_index(d->target_dev, "sd");
+
+	if (i < 0 || i > 5)
+		return disk_bad_target(c, d, err);
+	if (!c->q35 && !c->ahci) {
+		arg2(c, "-device", g_strdup("ich9-ahci,id=sata0"));
+		c->ahci = true;
+	}
+	arg2(c, "-device", g_strdup_printf("%s,bus=%s.%d,drive=%s,id=%s", cd ? "ide-cd" : "ide-hd",
+					   c->q35 ? "ide" : "sata0", i, drive, d->target_dev));
+	return 0;
+}
+
+static int
+place_scsi(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
+{
+	int i = dev_index(d->target_dev, "sd");
+
+	if (i < 0)
+		return disk_bad_target(c, d, err);
+	if (!c->scsi) {
+		arg2(c, "-device", g_strdup("virtio-scsi-pci,id=scsi0"));
+		c->scsi = true;
+	}
+	arg2(c, "-device", g_strdup_printf("%s,bus=scsi0.0,scsi-id=%d,lun=0,drive=%s,id=%s",
+					   cd ? "scsi-cd" : "scsi-hd", i, drive, d->target_dev));
+	return 0;
+}
+
+static const struct {
+	const char *bus;
+	DiskPlace place;
+} disk_buses[] = {
+	{ "virtio", place_virtio },
+	{ "ide", place_ide },
+	{ "sata", place_sata },
+	{ "scsi", place_scsi },
+};
+
+static const char *const disk_formats[] = { "raw", "qcow2", NULL };
+static const char *const disk_types[] = { "file", "block", NULL };
+
+/* libvirt's default bus for a target name. */
+static const char *
+default_bus(const char *dev)
+{
+	if (g_str_has_prefix(dev, "vd"))
+		return "virtio";
+	if (g_str_has_prefix(dev, "hd"))
+		return "ide";
+	if (g_str_has_prefix(dev, "sd"))
+		return "sata";
+	return NULL;
+}
+
+static int
+disk_check(Cmd *c, const HvDomainDiskDef *d, const char *bus, GError **err)
+{
+	g_autofree char *what = NULL;
+
+	if (d->source_pool || d->source_volume)
+		what = g_strdup_printf("disk '%s' from a pool volume (the dir pool backend comes later)",
+				       d->target_dev);
+	else if (str_in(d->type ? d->type : "file", disk_types) < 0)
+		what = g_strdup_printf("disk '%s' of type '%s'", d->target_dev, d->type);
+	else if (!g_str_equal(d->device, "disk") && !g_str_equal(d->device, "cdrom"))
+		what = g_strdup_printf("disk '%s' with device '%s'", d->target_dev, d->device);
+	else if (d->driver_type && str_in(d->driver_type, disk_formats) < 0)
+		what = g_strdup_printf("disk '%s' in format '%s'", d->target_dev, d->driver_type);
+	else if (!d->source && g_str_equal(d->device, "disk"))
+		what = g_strdup_printf("disk '%s' without a <source>", d->target_dev);
+	else if (!bus)
+		what = g_strdup_printf("disk '%s' with no known bus", d->target_dev);
+	return what ? unsupported(c, err, what) : 0;
+}
+
+static int
+b_disks(Cmd *c, GError **err)
+{
+	for (guint k = 0; c->def->disks && k < c->def->disks->len; k++) {
+		const HvDomainDiskDef *d = c->def->disks->pdata[k];
+		const char *bus = d->target_bus ? d->target_bus : default_bus(d->target_dev);
+		bool cd = g_str_equal(d->device, "cdrom");
+		g_autofree char *drive = g_strdup_printf("drive-%s", d->target_dev);
+		g_autofree char *src = d->source ? esc(d->source) : NULL;
+		guint b;
+		int r;
+
+		if ((r = disk_check(c, d, bus, err)) < 0)
+			return r;
+		for (b = 0; b < G_N_ELEMENTS(disk_buses); b++)
+			if (g_str_equal(disk_buses[b].bus, bus))
+				break;
+		if (b == G_N_ELEMENTS(disk_buses)) {
+			g_autofree char *what = g_strdup_printf("disk '%s' on bus '%s'", d->target_dev, bus);
+			return unsupported(c, err, what);
+		}
+		arg2(c, "-drive", g_strdup_printf("%s%s%sif=none,id=%s,format=%s%s",
+						  src ? "file=" : "", src ? src : "", src ? "," : "",
+						  drive, d->driver_type ? d->driver_type : "raw",
+						  cd || d->readonly ? ",readonly=on" : ""));
+		if ((r = disk_buses[b].place(c, d, cd, drive, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* ---- interfaces */
+
+static const struct {
+	const char *model;
+	const char *device;
+} nic_models[] = {
+	{ "virtio", "virtio-net-pci" },
+	{ "e1000", "e1000" },
+	{ "e1000e", "e1000e" },
+	{ "rtl8139", "rtl8139" },
+};
+
+static int
+b_interfaces(Cmd *c, GError **err)
+{
+	for (guint k = 0; c->def->interfaces && k < c->def->interfaces->len; k++) {
+		const HvDomainNetDef *n = c->def->interfaces->pdata[k];
+		const char *model = n->model ? n->model : "virtio";
+		const char *dev = NULL;
+
+		if (!n->type || !g_str_equal(n->type, "user")) {
+			g_autofree char *what = g_strdup_printf("<interface type='%s'> (only 'user' so "
+								"far)", n->type ? n->type : "");
+			return unsupported(c, err, what);
+		}
+		for (guint m = 0; m < G_N_ELEMENTS(nic_models); m++)
+			if (g_str_equal(nic_models[m].model, model))
+				dev = nic_models[m].device;
+		if (!dev) {
+			g_autofree char *what = g_strdup_printf("<interface><model type='%s'>", model);
+			return unsupported(c, err, what);
+		}
+		arg2(c, "-netdev", g_strdup_printf("user,id=hostnet%u", k));
+		arg2(c, "-device", g_strdup_printf("%s,netdev=hostnet%u,id=net%u%s%s", dev, k, k,
+						   n->mac ? ",mac=" : "", n->mac ? n->mac : ""));
+	}
+	return 0;
+}
+
+/* ---- other devices: one row per element */
+
+typedef int (*DevBuild)(Cmd *c, const HvDomainDeviceDef *d, GError **err);
+
+static int
+chardev_serial(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	const char *type = d->type ? d->type : "pty";
+	g_autofree char *log = esc(c->paths->log);
+	g_autofree char *backend = NULL;
+	unsigned n = c->serials;
+
+	if (n > 0)
+		return unsupported(c, err, "a second <serial>");
+	if (g_str_equal(type, "pty")) {
+		backend = g_strdup("pty");
+	} else if (g_str_equal(type, "unix")) {
+		g_autofree char *p = esc(d->source ? d->source : c->paths->console);
+
+		backend = g_strdup_printf("socket,path=%s,server=on,wait=off", p);
+	} else if (g_str_equal(type, "file") && d->source) {
+		g_autofree char *p = esc(d->source);
+
+		backend = g_strdup_printf("file,path=%s", p);
+	} else if (g_str_equal(type, "null")) {
+		backend = g_strdup("null");
+	} else {
+		g_autofree char *what = g_strdup_printf("<%s type='%s'>", d->kind, type);
+		return unsupported(c, err, what);
+	}
+	arg2(c, "-chardev", g_strdup_printf("%s,id=charserial%u,logfile=%s,logappend=off", backend,
+					    n, log));
+	arg2(c, "-device", g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u", n, n));
+	c->serials++;
+	return 0;
+}
+
+static int
+d_serial(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	return chardev_serial(c, d, err);
+}
+
+/* A console on the serial port is serial0 itself when there is one. */
+static int
+d_console(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	if (d->target && !g_str_equal(d->target, "serial")) {
+		g_autofree char *what = g_strdup_printf("<console><target type='%s'>", d->target);
+		return unsupported(c, err, what);
+	}
+	for (guint k = 0; k < c->def->devices->len; k++)
+		if (g_str_equal(((HvDomainDeviceDef *)c->def->devices->pdata[k])->kind, "serial"))
+			return 0;
+	return chardev_serial(c, d, err);
+}
+
+static int
+d_memballoon(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	if (d->model && g_str_equal(d->model, "none")) {
+		c->balloon_off = true;
+		return 0;
+	}
+	if (d->model && !g_str_equal(d->model, "virtio"))
+		return unsupported(c, err, "<memballoon> model other than 'virtio' or 'none'");
+	return 0; /* added once by b_balloon */
+}
+
+static int
+d_controller(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	static const char *const implicit[] = { "pci", "ide", "sata", "usb", NULL };
+	const char *type = d->type ? d->type : "";
+
+	if (g_str_equal(type, "usb") && d->model && !g_str_equal(d->model, "none"))
+		return unsupported(c, err, "a <controller type='usb'> other than model 'none'");
+	if (g_str_equal(type, "scsi") && (!d->model || g_str_equal(d->model, "virtio-scsi")))
+		return 0; /* added with the first scsi disk */
+	if (str_in(type, implicit) >= 0)
+		return 0;
+	g_autofree char *what = g_strdup_printf("<controller type='%s'%s%s>", type,
+						d->model ? " model=" : "", d->model ? d->model : "");
+	return unsupported(c, err, what);
+}
+
+static int
+d_rng(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	const char *src = d->source ? d->source : "/dev/urandom";
+	g_autofree char *p = esc(src);
+
+	if (d->model && !g_str_equal(d->model, "virtio"))
+		return unsupported(c, err, "<rng> model other than 'virtio'");
+	if (d->type && !g_str_equal(d->type, "random"))
+		return unsupported(c, err, "<rng><backend> other than 'random'");
+	arg2(c, "-object", g_strdup_printf("rng-random,id=objrng0,filename=%s", p));
+	arg2(c, "-device", g_strdup("virtio-rng-pci,rng=objrng0,id=rng0"));
+	return 0;
+}
+
+static int
+d_input(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	/* PS/2 mouse and keyboard come with pc and q35 */
+	if (d->type && (g_str_equal(d->type, "mouse") || g_str_equal(d->type, "keyboard")))
+		return 0;
+	return unsupported(c, err, "this <input> (only the built-in PS/2 mouse and keyboard)");
+}
+
+static int
+d_video(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	if (d->model && g_str_equal(d->model, "none"))
+		return 0;
+	return unsupported(c, err, "<video> (graphics come later)");
+}
+
+static const struct {
+	const char *kind;
+	DevBuild build;
+} dev_table[] = { /* sorted by kind */
+	{ "console", d_console },
+	{ "controller", d_controller },
+	{ "input", d_input },
+	{ "memballoon", d_memballoon },
+	{ "rng", d_rng },
+	{ "serial", d_serial },
+	{ "video", d_video },
+};
+
+static int
+dev_cmp(const void *key, const void *row)
+{
+	return strcmp(key, *(const char *const *)row);
+}
+
+static int
+b_devices(Cmd *c, GError **err)
+{
+	for (guint k = 0; c->def->devices && k < c->def->devices->len; k++) {
+		const HvDomainDeviceDef *d = c->def->devices->pdata[k];
+		const typeof(dev_table[0]) *row = bsearch(d->kind, dev_table, G_N_ELEMENTS(dev_table),
+							  sizeof(dev_table[0]), dev_cmp);
+		int r;
+
+		if (!row) {
+			g_autofree char *what = g_strdup_printf("<devices><%s>", d->kind);
+			return unsupported(c, err, what);
+		}
+		if ((r = row->build(c, d, err)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int
+b_balloon(Cmd *c, GError **err)
+{
+	if (!c->balloon_off)
+		arg2(c, "-device", g_strdup("virtio-balloon-pci,id=balloon0"));
+	return 0;
+}
+
+static int
+b_runtime(Cmd *c, GError **err)
+{
+	g_autofree char *qmp = esc(c->paths->qmp);
+
+	if (!c->graphics)
+		arg2(c, "-display", g_strdup("none"));
+	arg2(c, "-qmp", g_strdup_printf("unix:%s,server=on,wait=off", qmp));
+	arg2(c, "-pidfile", g_strdup(c->paths->pidfile));
+	arg(c, "-S");
+	return 0;
+}
+
+static const struct {
+	const char *part;
+	Builder build;
+} builders[] = {
+	{ "domain", b_domain },
+	{ "machine", b_machine },
+	{ "features", b_features },
+	{ "cpu", b_cpu },
+	{ "memory", b_memory },
+	{ "vcpu", b_vcpu },
+	{ "os", b_os },
+	{ "lifecycle", b_lifecycle },
+	{ "clock", b_clock },
+	{ "disks", b_disks },
+	{ "interfaces", b_interfaces },
+	{ "devices", b_devices },
+	{ "balloon", b_balloon },
+	{ "runtime", b_runtime },
+};
+
+int
+qemu_command_build(const HvDomainDef *def, const char *emulator, const QemuPaths *paths,
+		   char ***argv, GError **err)
+{
+	g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
+	Cmd c = { .argv = a, .def = def, .paths = paths };
+	int r;
+
+	g_ptr_array_add(a, g_strdup(emulator));
+	for (guint k = 0; k < G_N_ELEMENTS(builders); k++)
+		if ((r = builders[k].build(&c, err)) < 0)
+			return r;
+	g_ptr_array_add(a, NULL);
+	g_ptr_array_set_free_func(a, NULL);
+	*argv = (char **)g_ptr_array_free(g_steal_pointer(&a), FALSE);
+	return 0;
+}

@@ -1,0 +1,19 @@
+/* qemu_command.h: HvDomainDef -> the QEMU command line. Table-driven: one
+ * builder per part of the definition, one row per disk bus, disk format,
+ * interface type and device kind. Anything the tables cannot honour fails
+ * with EOPNOTSUPP and a message that names the element: never a silent drop. */
+#pragma once
+#include "conf/domain_conf.h"
+
+typedef struct {
+	const char *qmp;     /* QMP socket */
+	const char *pidfile;
+	const char *log;     /* serial console log */
+	const char *console; /* unix socket of a serial with no path of its own */
+} QemuPaths;
+
+/* *argv: NULL-terminated, argv[0] = emulator; free with g_strfreev. */
+int qemu_command_build(const HvDomainDef *def, const char *emulator, const QemuPaths *paths,
+		       char ***argv, GError **err);
+/* "tcg" or "kvm" for the domain type, NULL for others. */
+const char *qemu_command_accel(const HvDomainDef *def);

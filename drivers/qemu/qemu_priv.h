@@ -1,0 +1,79 @@
+/* qemu_priv.h: the qemu driver's private state, shared by drivers/qemu/.
+ * One QemuConn per connection: its folders, the domain table behind one
+ * mutex, and the monitors of running domains. State changes come from QMP
+ * events (qemu_process.c) and are emitted with the lock held, in order. */
+#pragma once
+#include <sys/types.h>
+#include "drivers/driver.h"
+#include "conf/domain_conf.h"
+#include "drivers/qemu/qemu_monitor.h"
+
+#define QEMU_MAX_VCPUS 255u
+#define QEMU_MAX_MEMORY_KIB (1ull << 32) /* 4 TiB */
+
+/* libvirt's reason codes */
+enum { QR_BOOTED = 1, QR_UNPAUSED = 5, QR_PAUSED_USER = 1, QR_OFF_SHUTDOWN = 1,
+       QR_OFF_DESTROYED = 2, QR_OFF_CRASHED = 3, QR_OFF_FAILED = 6, QR_CRASHED_PANICKED = 1,
+       QR_SHUTDOWN_USER = 1 };
+
+typedef struct {
+	char *name;
+	char uuid[HV_UUID_STRLEN];
+	HvDomainDef *def;    /* the live definition while active, else the persistent one */
+	HvDomainDef *newdef; /* while active: the persistent config when it differs */
+	HvDomainState state;
+	int reason;
+	int id;              /* -1 when not running */
+	bool persistent;
+	bool autostart;
+	pid_t pid;           /* QEMU, 0 when not running */
+	QemuMon *mon;
+	bool busy;           /* a start or a stop in progress */
+	bool starting;       /* between spawn and cont: STOP/RESUME are ours */
+	int stop_reason;     /* set before the process goes: QR_OFF_* */
+	bool reboot_asked;   /* the next RESET is a reboot */
+	uint64_t balloon_kib; /* actual, from BALLOON_CHANGE */
+} QemuDomain;
+
+typedef struct {
+	HvConn *conn;
+	char *lib_dir;  /* definitions: NAME.xml, autostart/NAME */
+	char *run_dir;  /* runtime: NAME.pid, NAME.qmp, NAME.log, NAME.xml (live) */
+	char *emulator; /* qemu-system-x86_64, or NULL when missing */
+	GMutex lock;    /* guards what follows */
+	GCond cond;     /* signalled when a domain stops */
+	GHashTable *domains; /* name -> QemuDomain* (owned) */
+	GPtrArray *dead_mons; /* monitors of stopped domains, closed outside the lock */
+	int next_id;
+} QemuConn;
+
+static inline QemuConn *
+qemu_conn(HvConn *c)
+{
+	return c->priv;
+}
+
+/* qemu_driver.c */
+QemuDomain *qemu_domain_find(QemuConn *qc, const char *name, GError **err);
+HvDomainDef *qemu_domain_config(QemuDomain *d);
+bool qemu_domain_active(const QemuDomain *d);
+int qemu_domain_save(QemuConn *qc, const HvDomainDef *def, GError **err);
+char *qemu_run_path(QemuConn *qc, const char *name, const char *ext);
+void qemu_emit(QemuConn *qc, const char *name, const char *event, const char *detail);
+void qemu_reap_monitors(QemuConn *qc); /* closes dead monitors; lock NOT held */
+
+/* qemu_process.c */
+extern const QemuMonCallbacks qemu_mon_callbacks;
+int qemu_process_start(QemuConn *qc, const char *name, GError **err);
+int qemu_process_destroy(QemuConn *qc, const char *name, GError **err);
+/* The process is gone: state shutoff with reason, events, runtime files
+ * removed, persistent config restored. Lock held; may free d (transient). */
+void qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason);
+/* A domain with a run/NAME.xml: attach to its QEMU, or clean up. No lock held. */
+void qemu_process_reattach(QemuConn *qc, const char *name);
+/* cpu time of a running QEMU, from /proc */
+uint64_t qemu_process_cpu_ns(pid_t pid);
+bool qemu_pid_alive(pid_t pid);
+
+/* qemu_domain.c */
+extern const HvDomainOps qemu_domain_ops;

@@ -1,0 +1,549 @@
+/* qemu_process.c: QEMU processes of the qemu driver. Start spawns QEMU
+ * detached from hyperfs (double fork, its own session, stdout/stderr to
+ * run/NAME.qemu.log) with -S, connects QMP and continues it; destroy sends
+ * SIGTERM, then SIGKILL; a closed QMP socket means the process is gone. The
+ * QMP event table turns events into states and hv_conn_emit lines. */
+#include <signal.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "drivers/qemu/qemu_priv.h"
+#include "drivers/qemu/qemu_command.h"
+
+#define START_DEADLINE_US (30 * G_USEC_PER_SEC)
+#define TERM_GRACE_US (3 * G_USEC_PER_SEC)
+#define KILL_GRACE_US (5 * G_USEC_PER_SEC)
+
+/* Files in run/ that only live while QEMU runs (NAME.log stays for reading). */
+static const char *const run_files[] = { "pid", "qmp", "xml", "console" };
+
+static void
+run_files_remove(QemuConn *qc, const char *name)
+{
+	for (size_t k = 0; k < G_N_ELEMENTS(run_files); k++) {
+		g_autofree char *p = qemu_run_path(qc, name, run_files[k]);
+
+		unlink(p);
+	}
+}
+
+/* Alive and not a zombie. */
+bool
+qemu_pid_alive(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+	g_autofree char *stat = NULL;
+	const char *p;
+
+	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL))
+		return false;
+	if (!(p = strrchr(stat, ')')) || strlen(p) < 3)
+		return false;
+	return p[2] != 'Z' && p[2] != 'X';
+}
+
+uint64_t
+qemu_process_cpu_ns(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+	g_autofree char *stat = NULL;
+	g_auto(GStrv) f = NULL;
+	const char *p;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')))
+		return 0;
+	f = g_strsplit(p + 2, " ", 16); /* f[0] is field 3 (state); utime 14, stime 15 */
+	if (g_strv_length(f) < 14 || hz <= 0)
+		return 0;
+	return (g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) *
+	       (1000000000ull / (uint64_t)hz);
+}
+
+/* ---- events */
+
+typedef void (*EventFunc)(QemuConn *qc, QemuDomain *d, const QJson *data);
+
+static void
+set_state(QemuConn *qc, QemuDomain *d, HvDomainState s, int reason, const char *event,
+	  const char *detail)
+{
+	d->state = s;
+	d->reason = reason;
+	qemu_emit(qc, d->name, event, detail);
+}
+
+/* The balloon's actual size, shown in stats; memory shows the target. */
+static void
+ev_balloon(QemuConn *qc, QemuDomain *d, const QJson *data)
+{
+	int64_t actual;
+
+	if (qjson_get_int(data, "actual", &actual) && actual > 0)
+		d->balloon_kib = (uint64_t)actual / 1024;
+}
+
+static void
+ev_panicked(QemuConn *qc, QemuDomain *d, const QJson *data)
+{
+	set_state(qc, d, HV_DOMAIN_CRASHED, QR_CRASHED_PANICKED, "crashed", "panicked");
+}
+
+static void
+ev_reset(QemuConn *qc, QemuDomain *d, const QJson *data)
+{
+	bool reboot = d->reboot_asked || qjson_get_bool(data, "guest", false);
+
+	d->reboot_asked = false;
+	qemu_emit(qc, d->name, reboot ? "rebooted" : "reset", "-");
+}
+
+static void
+ev_resume(QemuConn *qc, QemuDomain *d, const QJson *data)
+{
+	if (!d->starting && d->state == HV_DOMAIN_PAUSED)
+		set_state(qc, d, HV_DOMAIN_RUNNING, QR_UNPAUSED, "resumed", "unpaused");
+}
+
+/* QEMU is about to exit: by the guest (power off), a signal or a quit. */
+static void
+ev_shutdown(QemuConn *qc, QemuDomain *d, const QJson *data)
+{
+	if (!d->stop_reason)
+		d->stop_reason = QR_OFF_SHUTDOWN;
+	if (d->stop_reason == QR_OFF_SHUTDOWN)
+		set_state(qc, d, HV_DOMAIN_SHUTDOWN, QR_SHUTDOWN_USER, "shutdown", "finished");
+}
+
+static void
+ev_stop(QemuConn *qc, QemuDomain *d, const QJson *data)
+{
+	if (!d->starting && d->state == HV_DOMAIN_RUNNING)
+		set_state(qc, d, HV_DOMAIN_PAUSED, QR_PAUSED_USER, "suspended", "paused");
+}
+
+static const struct {
+	const char *name;
+	EventFunc fn;
+} events[] = { /* sorted by name: bsearch */
+	{ "BALLOON_CHANGE", ev_balloon },
+	{ "GUEST_PANICKED", ev_panicked },
+	{ "RESET", ev_reset },
+	{ "RESUME", ev_resume },
+	{ "SHUTDOWN", ev_shutdown },
+	{ "STOP", ev_stop },
+};
+
+static int
+event_cmp(const void *key, const void *row)
+{
+	return strcmp(key, *(const char *const *)row);
+}
+
+static QemuDomain *
+find_by_mon(QemuConn *qc, QemuMon *m)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, qc->domains);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((QemuDomain *)v)->mon == m)
+			return v;
+	return NULL;
+}
+
+static void
+on_event(QemuMon *m, const char *event, const QJson *data, void *opaque)
+{
+	QemuConn *qc = opaque;
+	const typeof(events[0]) *row = bsearch(event, events, G_N_ELEMENTS(events),
+					       sizeof(events[0]), event_cmp);
+	QemuDomain *d;
+
+	if (!row)
+		return;
+	g_mutex_lock(&qc->lock);
+	if ((d = find_by_mon(qc, m)))
+		row->fn(qc, d, data);
+	g_mutex_unlock(&qc->lock);
+}
+
+static void
+on_eof(QemuMon *m, void *opaque)
+{
+	QemuConn *qc = opaque;
+	QemuDomain *d;
+
+	g_mutex_lock(&qc->lock);
+	if ((d = find_by_mon(qc, m)))
+		qemu_process_stopped(qc, d, d->stop_reason ? d->stop_reason : QR_OFF_CRASHED);
+	g_mutex_unlock(&qc->lock);
+}
+
+const QemuMonCallbacks qemu_mon_callbacks = { .event = on_event, .eof = on_eof };
+
+static const char *
+stop_detail(int reason)
+{
+	switch (reason) {
+	case QR_OFF_SHUTDOWN: return "shutdown";
+	case QR_OFF_DESTROYED: return "destroyed";
+	default: return "failed";
+	}
+}
+
+void
+qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason)
+{
+	if (!qemu_domain_active(d))
+		return;
+	if (d->mon)
+		g_ptr_array_add(qc->dead_mons, g_steal_pointer(&d->mon));
+	run_files_remove(qc, d->name);
+	d->id = -1;
+	d->pid = 0;
+	d->starting = false;
+	d->stop_reason = 0;
+	d->reboot_asked = false;
+	d->balloon_kib = 0;
+	if (d->newdef) {
+		hv_domain_def_free(d->def);
+		d->def = g_steal_pointer(&d->newdef);
+	}
+	set_state(qc, d, HV_DOMAIN_SHUTOFF, reason, "stopped", stop_detail(reason));
+	g_cond_broadcast(&qc->cond);
+	if (!d->persistent && !d->busy) {
+		qemu_emit(qc, d->name, "undefined", "removed");
+		g_hash_table_remove(qc->domains, d->name);
+	}
+}
+
+/* ---- spawning */
+
+/* Double fork: QEMU is not our child, so it outlives us and we never reap it.
+ * Only async-signal-safe calls between fork and exec. */
+static int
+spawn(char **argv, const char *log, pid_t *out, GError **err)
+{
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int p[2] = { -1, -1 };
+	pid_t child, pid = 0;
+	int status, r = 0;
+
+	if (logfd < 0 || nullfd < 0 || pipe2(p, O_CLOEXEC) < 0) {
+		r = hv_error_set(err, errno, "cannot prepare to run QEMU (log '%s'): %s", log,
+				 g_strerror(errno));
+		goto out;
+	}
+	if ((child = fork()) < 0) {
+		r = hv_error_set(err, errno, "fork: %s", g_strerror(errno));
+		goto out;
+	}
+	if (child == 0) {
+		pid_t gc;
+
+		setsid();
+		dup2(nullfd, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		if ((gc = fork()) != 0) {
+			(void)!write(p[1], &gc, sizeof(gc));
+			_exit(gc < 0);
+		}
+		close_range(3, ~0u, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	p[1] = -1;
+	if (read(p[0], &pid, sizeof(pid)) != sizeof(pid) || pid <= 0)
+		r = hv_error_set(err, EIO, "cannot run '%s'", argv[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	*out = pid;
+out:
+	if (logfd >= 0)
+		close(logfd);
+	if (nullfd >= 0)
+		close(nullfd);
+	if (p[0] >= 0)
+		close(p[0]);
+	if (p[1] >= 0)
+		close(p[1]);
+	return r;
+}
+
+/* The last line QEMU wrote to its log: why it failed. */
+static char *
+log_tail(const char *log)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+	guint n;
+
+	if (!g_file_get_contents(log, &text, NULL, NULL))
+		return g_strdup("no log");
+	g_strstrip(text);
+	lines = g_strsplit(text, "\n", -1);
+	n = g_strv_length(lines);
+	return g_strdup(n ? lines[n - 1] : "no message");
+}
+
+static QemuMon *
+wait_monitor(QemuConn *qc, const char *name, pid_t pid, const char *qmp, const char *log,
+	     GError **err)
+{
+	int64_t deadline = g_get_monotonic_time() + START_DEADLINE_US;
+
+	for (;;) {
+		g_autoptr(GError) lerr = NULL;
+		QemuMon *m;
+
+		if (g_file_test(qmp, G_FILE_TEST_EXISTS) &&
+		    (m = qemu_mon_open(qmp, &qemu_mon_callbacks, qc, &lerr)))
+			return m;
+		if (!qemu_pid_alive(pid)) {
+			g_autofree char *why = log_tail(log);
+
+			hv_error_set(err, EIO, "domain '%s': QEMU exited at start: %s", name, why);
+			return NULL;
+		}
+		if (g_get_monotonic_time() > deadline) {
+			hv_error_set(err, ETIMEDOUT, "domain '%s': no QMP socket from QEMU after %d s%s%s",
+				     name, (int)(START_DEADLINE_US / G_USEC_PER_SEC),
+				     lerr ? ": " : "", lerr ? lerr->message : "");
+			return NULL;
+		}
+		g_usleep(10000);
+	}
+}
+
+static void
+kill_wait(pid_t pid)
+{
+	int64_t t;
+
+	if (pid <= 0)
+		return;
+	kill(pid, SIGTERM);
+	for (t = g_get_monotonic_time() + TERM_GRACE_US; qemu_pid_alive(pid) &&
+	     g_get_monotonic_time() < t;)
+		g_usleep(10000);
+	if (!qemu_pid_alive(pid))
+		return;
+	kill(pid, SIGKILL);
+	for (t = g_get_monotonic_time() + KILL_GRACE_US; qemu_pid_alive(pid) &&
+	     g_get_monotonic_time() < t;)
+		g_usleep(10000);
+}
+
+/* Under the lock: checks, the live definition and the command line. */
+static int
+start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, GError **err)
+{
+	QemuDomain *d = qemu_domain_find(qc, name, err);
+	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL;
+	QemuPaths paths;
+
+	if (!d)
+		return -ENOENT;
+	if (qemu_domain_active(d) || d->busy)
+		return hv_error_set(err, EBUSY, "cannot start domain '%s': domain is already running",
+				    name);
+	if (!qc->emulator)
+		return hv_error_set(err, ENOENT, "cannot start domain '%s': qemu-system-x86_64 is "
+				    "not installed (not found in PATH)", name);
+	qmp = qemu_run_path(qc, name, "qmp");
+	pid = qemu_run_path(qc, name, "pid");
+	log = qemu_run_path(qc, name, "log");
+	console = qemu_run_path(qc, name, "console");
+	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console };
+	*live = hv_domain_def_copy(d->def);
+	if (qemu_command_build(*live, qc->emulator, &paths, argv, err) < 0) {
+		g_clear_pointer(live, hv_domain_def_free);
+		return -EOPNOTSUPP;
+	}
+	d->busy = true;
+	return 0;
+}
+
+static int
+start_fail(QemuConn *qc, const char *name, pid_t pid, GError **err)
+{
+	QemuDomain *d;
+
+	kill_wait(pid);
+	g_mutex_lock(&qc->lock);
+	if ((d = g_hash_table_lookup(qc->domains, name))) {
+		d->busy = false;
+		if (qemu_domain_active(d))
+			qemu_process_stopped(qc, d, QR_OFF_FAILED);
+		else
+			run_files_remove(qc, name);
+	}
+	g_mutex_unlock(&qc->lock);
+	qemu_reap_monitors(qc);
+	return hv_error_errno(*err);
+}
+
+int
+qemu_process_start(QemuConn *qc, const char *name, GError **err)
+{
+	g_autoptr(HvDomainDef) live = NULL;
+	g_auto(GStrv) argv = NULL;
+	g_autofree char *qmp = qemu_run_path(qc, name, "qmp");
+	g_autofree char *log = qemu_run_path(qc, name, "qemu.log");
+	g_autofree char *xml_path = qemu_run_path(qc, name, "xml");
+	g_autofree char *xml = NULL;
+	g_autoptr(QemuMon) m = NULL;
+	uint64_t balloon = 0;
+	QemuDomain *d;
+	pid_t pid = 0;
+	int r;
+
+	qemu_reap_monitors(qc);
+	g_mutex_lock(&qc->lock);
+	r = start_prepare(qc, name, &live, &argv, err);
+	g_mutex_unlock(&qc->lock);
+	if (r < 0)
+		return r;
+	run_files_remove(qc, name);
+	xml = hv_domain_def_format(live);
+	if (!xml || !g_file_set_contents(xml_path, xml, -1, NULL)) {
+		hv_error_set(err, EIO, "domain '%s': cannot write '%s'", name, xml_path);
+		return start_fail(qc, name, 0, err);
+	}
+	if (spawn(argv, log, &pid, err) < 0 ||
+	    !(m = wait_monitor(qc, name, pid, qmp, log, err)))
+		return start_fail(qc, name, pid, err);
+	g_mutex_lock(&qc->lock);
+	d = g_hash_table_lookup(qc->domains, name);
+	d->mon = qemu_mon_ref(m);
+	d->pid = pid;
+	d->id = qc->next_id++;
+	d->state = HV_DOMAIN_PAUSED;
+	d->reason = 0;
+	d->starting = true;
+	if (live->current_memory_kib < live->max_memory_kib)
+		balloon = live->current_memory_kib;
+	if (d->persistent)
+		d->newdef = g_steal_pointer(&d->def);
+	else
+		hv_domain_def_free(d->def);
+	d->def = g_steal_pointer(&live);
+	g_mutex_unlock(&qc->lock);
+	if (balloon) {
+		g_autofree char *args = g_strdup_printf("{\"value\":%" G_GUINT64_FORMAT "}",
+							balloon * 1024);
+
+		if (qemu_mon_command(m, "balloon", args, NULL, err) < 0)
+			return start_fail(qc, name, pid, err);
+	}
+	if (qemu_mon_command(m, "cont", NULL, NULL, err) < 0)
+		return start_fail(qc, name, pid, err);
+	g_mutex_lock(&qc->lock);
+	d = g_hash_table_lookup(qc->domains, name);
+	if (d && d->mon == m) {
+		d->starting = false;
+		d->busy = false;
+		set_state(qc, d, HV_DOMAIN_RUNNING, QR_BOOTED, "started", "booted");
+	} else if (d) {
+		d->busy = false;
+	}
+	g_mutex_unlock(&qc->lock);
+	return 0;
+}
+
+int
+qemu_process_destroy(QemuConn *qc, const char *name, GError **err)
+{
+	QemuDomain *d;
+	pid_t pid;
+
+	g_mutex_lock(&qc->lock);
+	if (!(d = qemu_domain_find(qc, name, err))) {
+		g_mutex_unlock(&qc->lock);
+		return -ENOENT;
+	}
+	if (!qemu_domain_active(d)) {
+		g_mutex_unlock(&qc->lock);
+		return hv_error_set(err, EBUSY, "cannot destroy domain '%s': domain is not running",
+				    name);
+	}
+	pid = d->pid;
+	d->stop_reason = QR_OFF_DESTROYED;
+	g_mutex_unlock(&qc->lock);
+	kill_wait(pid);
+	g_mutex_lock(&qc->lock);
+	d = g_hash_table_lookup(qc->domains, name);
+	if (d && qemu_domain_active(d) && d->pid == pid)
+		qemu_process_stopped(qc, d, QR_OFF_DESTROYED);
+	g_mutex_unlock(&qc->lock);
+	qemu_reap_monitors(qc);
+	if (qemu_pid_alive(pid))
+		return hv_error_set(err, EIO, "domain '%s': QEMU (pid %d) survived SIGKILL", name,
+				    (int)pid);
+	return 0;
+}
+
+/* ---- re-attaching after a restart of hyperfs */
+
+static pid_t
+read_pidfile(const char *path, const char *qmp)
+{
+	g_autofree char *text = NULL, *cmdpath = NULL, *cmd = NULL;
+	gsize len;
+	guint64 v;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL) ||
+	    !g_ascii_string_to_unsigned(g_strstrip(text), 10, 1, G_MAXINT, &v, NULL))
+		return 0;
+	/* the pid must still be that QEMU: its command line names our QMP socket */
+	cmdpath = g_strdup_printf("/proc/%d/cmdline", (int)v);
+	if (!g_file_get_contents(cmdpath, &cmd, &len, NULL))
+		return 0;
+	for (gsize k = 0; k + 1 < len; k++)
+		if (!cmd[k])
+			cmd[k] = ' ';
+	return strstr(cmd, qmp) && qemu_pid_alive((pid_t)v) ? (pid_t)v : 0;
+}
+
+void
+qemu_process_reattach(QemuConn *qc, const char *name)
+{
+	g_autofree char *pidfile = qemu_run_path(qc, name, "pid");
+	g_autofree char *qmp = qemu_run_path(qc, name, "qmp");
+	g_autoptr(QemuMon) m = NULL;
+	g_autoptr(QJson) status = NULL;
+	pid_t pid = read_pidfile(pidfile, qmp);
+	QemuDomain *d;
+	bool running = false;
+
+	if (pid > 0 && (m = qemu_mon_open(qmp, &qemu_mon_callbacks, qc, NULL)) &&
+	    qemu_mon_command(m, "query-status", NULL, &status, NULL) == 0)
+		running = qjson_get_bool(status, "running", false);
+	g_mutex_lock(&qc->lock);
+	d = g_hash_table_lookup(qc->domains, name);
+	if (d && m && status) {
+		d->mon = qemu_mon_ref(m);
+		d->pid = pid;
+		d->id = qc->next_id++;
+		d->state = running ? HV_DOMAIN_RUNNING : HV_DOMAIN_PAUSED;
+		d->reason = running ? QR_BOOTED : QR_PAUSED_USER;
+	} else if (d) {
+		/* gone while we were away: back to the persistent definition */
+		run_files_remove(qc, name);
+		if (d->newdef) {
+			hv_domain_def_free(d->def);
+			d->def = g_steal_pointer(&d->newdef);
+		}
+		if (!d->persistent)
+			g_hash_table_remove(qc->domains, name);
+	}
+	g_mutex_unlock(&qc->lock);
+	if (m && !(d && status))
+		qemu_mon_close(m);
+}

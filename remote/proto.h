@@ -1,0 +1,87 @@
+/* proto.h: libvirt's remote program (0x20008086 v1) as hyperfsd serves it: one
+ * const table, one row per procedure {number, name, args shape, reply shape,
+ * handler, flags}. The dispatcher enforces the row flags (read-only sockets
+ * refuse RPC_WRITES rows, most rows need an open connection) and answers an
+ * unknown procedure with libvirt's VIR_ERR_NO_SUPPORT so clients degrade. */
+#pragma once
+#include "drivers/conn.h"
+#include "remote/rpc.h"
+
+/* Procedure numbers, from libvirt's remote_protocol.x (stable). */
+enum {
+	PROC_CONNECT_OPEN = 1,
+	PROC_CONNECT_CLOSE = 2,
+	PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
+};
+
+/* libvirt's virErrorNumber values we send. */
+enum {
+	VIR_ERR_INTERNAL_ERROR = 1,
+	VIR_ERR_NO_SUPPORT = 3,
+	VIR_ERR_INVALID_ARG = 8,
+	VIR_ERR_OPERATION_FAILED = 9,
+	VIR_ERR_XML_ERROR = 27,
+	VIR_ERR_OPERATION_DENIED = 29,
+	VIR_ERR_RPC = 39,
+	VIR_ERR_NO_DOMAIN = 42,
+	VIR_ERR_NO_NETWORK = 43,
+	VIR_ERR_NO_STORAGE_POOL = 49,
+	VIR_ERR_NO_STORAGE_VOL = 50,
+	VIR_ERR_OPERATION_INVALID = 55,
+	VIR_ERR_NO_CONNECT = 5,
+	VIR_ERR_RESOURCE_BUSY = 83,
+};
+
+typedef enum {
+	RPC_WRITES = 1 << 0,    /* changes something: refused on read-only clients */
+	RPC_NO_CONN = 1 << 1,   /* allowed before CONNECT_OPEN */
+	RPC_PRIORITY = 1 << 2,  /* libvirt's priority:high (never blocks) */
+} RpcProcFlags;
+
+typedef struct RpcClientCtx RpcClientCtx;
+
+/* What a handler sees of its client; the daemon fills the hooks. */
+struct RpcClientCtx {
+	HvConn *conn;      /* NULL until CONNECT_OPEN */
+	bool readonly;     /* read-only socket, or VIR_CONNECT_RO at open */
+	bool secure;       /* unix socket (libvirt's virConnectIsSecure) */
+	bool keepalive;    /* the client asked about the keepalive program */
+	void *owner;
+	int (*open)(RpcClientCtx *c, const char *uri, GError **err);
+	void (*close)(RpcClientCtx *c);
+	/* Returns a callback id >= 0, or -errno. */
+	int (*event_register)(RpcClientCtx *c, int event_id, const RpcDom *dom, GError **err);
+	int (*event_deregister)(RpcClientCtx *c, int callback_id, GError **err);
+};
+
+typedef int (*RpcHandler)(RpcClientCtx *c, RpcMsg *args, RpcMsg *ret, GError **err);
+
+typedef struct {
+	int32_t proc;
+	const char *name;      /* libvirt API name, used in messages */
+	const XField *args;
+	const XField *ret;
+	RpcHandler handler;
+	unsigned flags;        /* RpcProcFlags */
+	HvObjKind obj;         /* what ENOENT means: no domain, network, ... */
+} RpcProc;
+
+const RpcProc *rpc_proc_lookup(int32_t proc);
+const RpcProc *rpc_procs(size_t *n);
+
+/* Handles one CALL (header already checked for program and type) and appends
+ * exactly one REPLY frame to out. */
+void rpc_dispatch(RpcClientCtx *c, const RpcHeader *h, const uint8_t *body, size_t len,
+		  GByteArray *out);
+/* Appends an error REPLY for h with libvirt error code and message. */
+void rpc_reply_error(GByteArray *out, const RpcHeader *h, int code, const char *msg);
+
+/* Maps a driver event onto virDomainEventType/detail; false if none. */
+bool rpc_lifecycle_event(const char *event, const char *detail, int *type, int *code);
+/* Appends a REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE message. */
+void rpc_lifecycle_message(GByteArray *out, int callback_id, const RpcDom *dom, int type,
+			   int detail);
+
+/* uuid text <-> 16 bytes; text "" gives zeroes. */
+void rpc_uuid_parse(const char *s, uint8_t out[16]);
+void rpc_uuid_format(const uint8_t in[16], char out[HV_UUID_STRLEN]);

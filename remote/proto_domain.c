@@ -1,0 +1,289 @@
+/* proto_domain.c: hyperfsd's domain procedures: lists and lookups, state and
+ * XML queries, lifecycle verbs and settings, each one driver call through the
+ * HV_CALL checkpoint. Domains are addressed by name; libvirt's flag values map
+ * onto ours one to one where they overlap (AFFECT_*, MEM/VCPU_MAXIMUM). */
+#include <string.h>
+#include "remote/proto_priv.h"
+
+#define DOM_XML_INACTIVE 2u     /* VIR_DOMAIN_XML_INACTIVE */
+#define VCPU_MAXIMUM 4u         /* VIR_DOMAIN_VCPU_MAXIMUM */
+#define AFFECT_MASK 7u          /* LIVE | CONFIG | MAXIMUM */
+
+void
+rpc_dom_fill(RpcDom *d, const HvDomainInfo *i)
+{
+	g_free(d->name);
+	d->name = g_strdup(i->name);
+	rpc_uuid_parse(i->uuid, d->uuid);
+	d->id = i->id;
+}
+
+static int
+dom_info(RpcClientCtx *c, const char *name, HvDomainInfo **out, GError **err)
+{
+	return HV_CALL(c->conn, domain, get_info, HV_READS, err, name, out);
+}
+
+static bool
+dom_active(const HvDomainInfo *i)
+{
+	return i->state != HV_DOMAIN_SHUTOFF && i->state != HV_DOMAIN_NOSTATE;
+}
+
+/* virConnectListAllDomainsFlags: pairs of (flag, its opposite) that each
+ * restrict the list when either is given. */
+static bool
+dom_matches(const HvDomainInfo *i, unsigned f)
+{
+	bool other = i->state != HV_DOMAIN_RUNNING && i->state != HV_DOMAIN_PAUSED &&
+		     i->state != HV_DOMAIN_SHUTOFF;
+	const struct {
+		unsigned yes, no;
+		bool v;
+	} pairs[] = {
+		{ 1, 2, dom_active(i) },
+		{ 4, 8, i->persistent },
+		{ 1024, 2048, i->autostart },
+		{ 512, 256, true },   /* no managed save images */
+		{ 8192, 4096, true }, /* no snapshots */
+		{ 32768, 16384, true }, /* no checkpoints */
+	};
+	unsigned states = f & (16 | 32 | 64 | 128);
+
+	for (size_t k = 0; k < G_N_ELEMENTS(pairs); k++) {
+		unsigned want = f & (pairs[k].yes | pairs[k].no);
+
+		if (want && want != (pairs[k].yes | pairs[k].no) &&
+		    !!(want & pairs[k].yes) != pairs[k].v)
+			return false;
+	}
+	if (states && !((states & 16 && i->state == HV_DOMAIN_RUNNING) ||
+			(states & 32 && i->state == HV_DOMAIN_PAUSED) ||
+			(states & 64 && i->state == HV_DOMAIN_SHUTOFF) || (states & 128 && other)))
+		return false;
+	return true;
+}
+
+static int
+dom_list(RpcClientCtx *c, GPtrArray **out, GError **err)
+{
+	return HV_CALL(c->conn, domain, list, HV_READS, err, out);
+}
+
+RPC_HANDLER(h_list_all_domains)
+{
+	g_autoptr(GPtrArray) l = NULL;
+	int rc = dom_list(c, &l, err);
+
+	if (rc < 0)
+		return rc;
+	rpc_msg_init_lists(r);
+	for (guint k = 0; k < l->len; k++) {
+		const HvDomainInfo *i = l->pdata[k];
+		RpcDom d = { 0 };
+
+		if (!dom_matches(i, (unsigned)a->num[1]))
+			continue;
+		if (a->num[0]) {
+			rpc_dom_fill(&d, i);
+			g_array_append_val(r->doms, d);
+		}
+		r->num[0]++;
+	}
+	return 0;
+}
+
+static int
+count_domains(RpcClientCtx *c, bool active, RpcMsg *r, GError **err)
+{
+	g_autoptr(GPtrArray) l = NULL;
+	int rc = dom_list(c, &l, err);
+
+	if (rc < 0)
+		return rc;
+	for (guint k = 0; k < l->len; k++)
+		r->num[0] += dom_active(l->pdata[k]) == active;
+	return 0;
+}
+
+RPC_HANDLER(h_num_of_domains)
+{
+	return count_domains(c, true, r, err);
+}
+
+RPC_HANDLER(h_num_of_defined_domains)
+{
+	return count_domains(c, false, r, err);
+}
+
+/* By id or uuid: one list call and a scan. */
+static int
+dom_find(RpcClientCtx *c, int id, const uint8_t *uuid, RpcMsg *r, GError **err)
+{
+	g_autoptr(GPtrArray) l = NULL;
+	char want[HV_UUID_STRLEN] = "";
+	int rc = dom_list(c, &l, err);
+
+	if (rc < 0)
+		return rc;
+	if (uuid)
+		rpc_uuid_format(uuid, want);
+	for (guint k = 0; k < l->len; k++) {
+		const HvDomainInfo *i = l->pdata[k];
+
+		if (uuid ? g_ascii_strcasecmp(i->uuid, want) == 0 : (id >= 0 && i->id == id)) {
+			rpc_dom_fill(&r->dom, i);
+			return 0;
+		}
+	}
+	if (uuid)
+		return hv_error_set(err, ENOENT, "no domain with matching uuid '%s'", want);
+	return hv_error_set(err, ENOENT, "no domain with matching id %d", id);
+}
+
+RPC_HANDLER(h_dom_lookup_by_id)
+{
+	return dom_find(c, (int)a->num[0], NULL, r, err);
+}
+
+RPC_HANDLER(h_dom_lookup_by_uuid)
+{
+	return dom_find(c, -1, a->uuid, r, err);
+}
+
+RPC_HANDLER(h_dom_lookup_by_name)
+{
+	g_autoptr(HvDomainInfo) i = NULL;
+	int rc = dom_info(c, a->str[0], &i, err);
+
+	if (rc == 0)
+		rpc_dom_fill(&r->dom, i);
+	return rc;
+}
+
+/* The queries below share one get_info call. */
+typedef void (*InfoPick)(const HvDomainInfo *i, RpcMsg *r);
+
+static int
+dom_query(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, InfoPick pick, GError **err)
+{
+	g_autoptr(HvDomainInfo) i = NULL;
+	int rc = dom_info(c, a->dom.name, &i, err);
+
+	if (rc == 0)
+		pick(i, r);
+	return rc;
+}
+
+static void
+pick_info(const HvDomainInfo *i, RpcMsg *r)
+{
+	r->num[0] = i->state;
+	r->num[1] = (int64_t)i->max_memory_kib;
+	r->num[2] = (int64_t)i->memory_kib;
+	r->num[3] = i->vcpus;
+	r->num[4] = (int64_t)i->cpu_time_ns;
+}
+
+static void pick_state(const HvDomainInfo *i, RpcMsg *r) { r->num[0] = i->state; r->num[1] = i->reason; }
+static void pick_os(const HvDomainInfo *i, RpcMsg *r) { r->str[0] = g_strdup(i->os_type ? i->os_type : "hvm"); }
+static void pick_maxmem(const HvDomainInfo *i, RpcMsg *r) { r->num[0] = (int64_t)i->max_memory_kib; }
+static void pick_maxvcpus(const HvDomainInfo *i, RpcMsg *r) { r->num[0] = i->max_vcpus; }
+static void pick_autostart(const HvDomainInfo *i, RpcMsg *r) { r->num[0] = i->autostart; }
+static void pick_active(const HvDomainInfo *i, RpcMsg *r) { r->num[0] = dom_active(i); }
+static void pick_persistent(const HvDomainInfo *i, RpcMsg *r) { r->num[0] = i->persistent; }
+static void pick_zero(const HvDomainInfo *i, RpcMsg *r) { r->num[0] = 0; }
+
+RPC_HANDLER(h_dom_get_info) { return dom_query(c, a, r, pick_info, err); }
+RPC_HANDLER(h_dom_get_state) { return dom_query(c, a, r, pick_state, err); }
+RPC_HANDLER(h_dom_get_os_type) { return dom_query(c, a, r, pick_os, err); }
+RPC_HANDLER(h_dom_get_max_memory) { return dom_query(c, a, r, pick_maxmem, err); }
+RPC_HANDLER(h_dom_get_max_vcpus) { return dom_query(c, a, r, pick_maxvcpus, err); }
+RPC_HANDLER(h_dom_get_autostart) { return dom_query(c, a, r, pick_autostart, err); }
+RPC_HANDLER(h_dom_is_active) { return dom_query(c, a, r, pick_active, err); }
+RPC_HANDLER(h_dom_is_persistent) { return dom_query(c, a, r, pick_persistent, err); }
+RPC_HANDLER(h_dom_is_updated) { return dom_query(c, a, r, pick_zero, err); }
+RPC_HANDLER(h_dom_has_managed_save) { return dom_query(c, a, r, pick_zero, err); }
+
+RPC_HANDLER(h_dom_get_vcpus_flags)
+{
+	g_autoptr(HvDomainInfo) i = NULL;
+	int rc = dom_info(c, a->dom.name, &i, err);
+
+	if (rc == 0)
+		r->num[0] = ((unsigned)a->num[0] & VCPU_MAXIMUM) ? i->max_vcpus : i->vcpus;
+	return rc;
+}
+
+RPC_HANDLER(h_dom_get_xml)
+{
+	unsigned f = ((unsigned)a->num[0] & DOM_XML_INACTIVE) ? HV_XML_INACTIVE : 0;
+
+	return HV_CALL(c->conn, domain, get_xml, HV_READS, err, a->dom.name, f, &r->str[0]);
+}
+
+RPC_HANDLER(h_dom_define)
+{
+	g_autofree char *name = NULL;
+	int rc = HV_CALL(c->conn, domain, define_xml, HV_WRITES, err, a->str[0], &name);
+
+	if (rc < 0)
+		return rc;
+	return h_dom_lookup_by_name(c, &(RpcMsg){ .str = { name } }, r, err);
+}
+
+RPC_HANDLER(h_dom_set_autostart)
+{
+	return HV_CALL(c->conn, domain, set_autostart, HV_WRITES, err, a->dom.name, a->num[0] != 0);
+}
+
+/* The verbs that take a domain and nothing else we use (flags are ignored:
+ * the acpi/agent/signal methods all mean "ask the guest" here). */
+#define DOM_VERB(fn, method)                                                      \
+	RPC_HANDLER(fn)                                                           \
+	{                                                                         \
+		return HV_CALL(c->conn, domain, method, HV_WRITES, err, a->dom.name); \
+	}
+
+DOM_VERB(h_dom_undefine, undefine)
+DOM_VERB(h_dom_create, start)
+DOM_VERB(h_dom_shutdown, shutdown)
+DOM_VERB(h_dom_destroy, destroy)
+DOM_VERB(h_dom_reboot, reboot)
+DOM_VERB(h_dom_reset, reset)
+DOM_VERB(h_dom_suspend, suspend)
+DOM_VERB(h_dom_resume, resume)
+
+RPC_HANDLER(h_dom_create_flags)
+{
+	int rc = h_dom_create(c, a, r, err);
+
+	return rc < 0 ? rc : h_dom_lookup_by_name(c, &(RpcMsg){ .str = { a->dom.name } }, r, err);
+}
+
+static int
+set_memory(RpcClientCtx *c, RpcMsg *a, unsigned flags, GError **err)
+{
+	if (flags & ~AFFECT_MASK)
+		return hv_error_set(err, ENOTSUP, "memory flags 0x%x are not supported", flags);
+	return HV_CALL(c->conn, domain, set_memory, HV_WRITES, err, a->dom.name,
+		       (uint64_t)a->num[0], flags);
+}
+
+RPC_HANDLER(h_dom_set_memory) { return set_memory(c, a, HV_AFFECT_LIVE, err); }
+RPC_HANDLER(h_dom_set_max_memory) { return set_memory(c, a, HV_AFFECT_CONFIG | HV_MAXIMUM, err); }
+RPC_HANDLER(h_dom_set_memory_flags) { return set_memory(c, a, (unsigned)a->num[1], err); }
+
+static int
+set_vcpus(RpcClientCtx *c, RpcMsg *a, unsigned n, unsigned flags, GError **err)
+{
+	if (flags & ~AFFECT_MASK)
+		return hv_error_set(err, ENOTSUP, "vcpu flags 0x%x are not supported", flags);
+	return HV_CALL(c->conn, domain, set_vcpus, HV_WRITES, err, a->dom.name, n, flags);
+}
+
+RPC_HANDLER(h_dom_set_vcpus) { return set_vcpus(c, a, (unsigned)a->num[0], HV_AFFECT_LIVE, err); }
+RPC_HANDLER(h_dom_set_vcpus_flags)
+{
+	return set_vcpus(c, a, (unsigned)a->num[0], (unsigned)a->num[1], err);
+}

@@ -1,0 +1,123 @@
+/* test_qemu_command.c: the qemu driver's command-line builder, one domain
+ * document per case in xml/, compared with golden/NAME.args (one argument a
+ * line) or golden/NAME.err (the refusal message); plus the JSON reader and the
+ * sorted tables. HYPERFS_REGENERATE=1 rewrites the golden files for review. */
+#include <string.h>
+#include "drivers/qemu/qemu_command.h"
+#include "drivers/qemu/qemu_json.h"
+
+static const char *srcdir;
+
+static const QemuPaths paths = {
+	.qmp = "/run/hq/NAME.qmp",
+	.pidfile = "/run/hq/NAME.pid",
+	.log = "/run/hq/NAME.log",
+	.console = "/run/hq/NAME.console",
+};
+
+static char *
+render(const char *name)
+{
+	g_autofree char *path = g_strdup_printf("%s/xml/%s.xml", srcdir, name);
+	g_autofree char *xml = NULL;
+	g_autoptr(HvDomainDef) def = NULL;
+	g_autoptr(GError) err = NULL;
+	g_auto(GStrv) argv = NULL;
+	g_autofree char *joined = NULL;
+	gsize len;
+
+	g_assert_true(g_file_get_contents(path, &xml, &len, NULL));
+	def = hv_domain_def_parse(xml, len, &err);
+	g_assert_no_error(err);
+	if (qemu_command_build(def, "/usr/bin/qemu-system-x86_64", &paths, &argv, &err) < 0)
+		return g_strdup_printf("error %d: %s\n", err->code, err->message);
+	joined = g_strjoinv("\n", argv);
+	return g_strconcat(joined, "\n", NULL);
+}
+
+static void
+golden_case(gconstpointer data)
+{
+	const char *name = data;
+	g_autofree char *got = render(name);
+	const char *ext = g_str_has_prefix(got, "error ") ? "err" : "args";
+	g_autofree char *gold = g_strdup_printf("%s/golden/%s.%s", srcdir, name, ext);
+	g_autofree char *want = NULL;
+
+	if (g_getenv("HYPERFS_REGENERATE")) {
+		g_assert_true(g_file_set_contents(gold, got, -1, NULL));
+		return;
+	}
+	if (!g_file_get_contents(gold, &want, NULL, NULL))
+		g_error("missing golden file %s (HYPERFS_REGENERATE=1 creates it); got:\n%s", gold, got);
+	g_assert_cmpstr(got, ==, want);
+}
+
+static void
+json_reader(void)
+{
+	static const char *const bad[] = { "", "{", "{\"a\":}", "[1,]", "\"\\u0000\"", "tru",
+					   "{\"a\":1}x", "\"\x01\"", NULL };
+	g_autoptr(QJson) j = NULL;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GString) deep = g_string_new(NULL);
+	int64_t v;
+
+	static const char msg[] = "{\"event\":\"STOP\",\"data\":{\"actual\":268435456,"
+		"\"guest\":true,\"s\":\"a\\\"b\\u00e9\\ud83d\\ude00\"},\"x\":[1,2.5,null,false]}";
+
+	j = qjson_parse(msg, strlen(msg), &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(qjson_get_str(j, "event"), ==, "STOP");
+	g_assert_true(qjson_get_int(qjson_get(j, "data"), "actual", &v));
+	g_assert_cmpint(v, ==, 268435456);
+	g_assert_true(qjson_get_bool(qjson_get(j, "data"), "guest", false));
+	g_assert_cmpstr(qjson_get_str(qjson_get(j, "data"), "s"), ==, "a\"b\xc3\xa9\xf0\x9f\x98\x80");
+	g_assert_cmpuint(qjson_get(j, "x")->items->len, ==, 4);
+	for (int k = 0; bad[k]; k++) {
+		g_autoptr(GError) e = NULL;
+		g_autoptr(QJson) b = qjson_parse(bad[k], strlen(bad[k]), &e);
+
+		g_assert_null(b);
+		g_assert_nonnull(e);
+	}
+	for (int k = 0; k < QJSON_MAX_DEPTH + 2; k++)
+		g_string_append_c(deep, '[');
+	g_assert_null(qjson_parse(deep->str, deep->len, NULL));
+}
+
+static void
+json_writer(void)
+{
+	g_autoptr(GString) s = g_string_new(NULL);
+
+	qjson_append_str(s, "a\"b\\c\nd");
+	g_assert_cmpstr(s->str, ==, "\"a\\\"b\\\\c\\u000ad\"");
+}
+
+int
+main(int argc, char **argv)
+{
+	g_autoptr(GDir) dir = NULL;
+	g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *xmldir = NULL;
+	const char *f;
+
+	g_test_init(&argc, &argv, NULL);
+	srcdir = argc > 1 ? argv[1] : ".";
+	xmldir = g_strdup_printf("%s/xml", srcdir);
+	dir = g_dir_open(xmldir, 0, NULL);
+	g_assert_nonnull(dir);
+	while ((f = g_dir_read_name(dir)))
+		if (g_str_has_suffix(f, ".xml"))
+			g_ptr_array_add(names, g_strndup(f, strlen(f) - 4));
+	g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+	for (guint k = 0; k < names->len; k++) {
+		g_autofree char *t = g_strdup_printf("/qemu/command/%s", (char *)names->pdata[k]);
+
+		g_test_add_data_func(t, names->pdata[k], golden_case);
+	}
+	g_test_add_func("/qemu/json/reader", json_reader);
+	g_test_add_func("/qemu/json/writer", json_writer);
+	return g_test_run();
+}

@@ -76,6 +76,7 @@ rpc_msg_clear(RpcMsg *m)
 static void
 get_dom(XdrIn *in, RpcDom *d)
 {
+	dom_clear(d); /* a shape may fill the same slot twice */
 	d->name = xdr_get_string(in, RPC_STRING_MAX);
 	xdr_get_fixed(in, d->uuid, 16);
 	d->id = xdr_get_i32(in);
@@ -84,6 +85,7 @@ get_dom(XdrIn *in, RpcDom *d)
 static void
 get_named(XdrIn *in, RpcNamed *n)
 {
+	named_clear(n);
 	n->name = xdr_get_string(in, RPC_STRING_MAX);
 	xdr_get_fixed(in, n->uuid, 16);
 }
@@ -91,6 +93,7 @@ get_named(XdrIn *in, RpcNamed *n)
 static void
 get_vol(XdrIn *in, RpcVol *v)
 {
+	vol_clear(v);
 	v->pool = xdr_get_string(in, RPC_STRING_MAX);
 	v->name = xdr_get_string(in, RPC_STRING_MAX);
 	v->key = xdr_get_string(in, RPC_STRING_MAX);

@@ -3,7 +3,7 @@ loopback, stopped with SIGTERM after the test, which must exit 0 and leave
 nothing behind; its log is shown when a test fails."""
 import pytest
 
-from hfd import Daemon
+from .hfd import Daemon
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import socket
 import struct
 import time
 
-from hfd import virsh
+from .hfd import virsh
 
 PROG = 0x20008086
 

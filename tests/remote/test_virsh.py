@@ -5,7 +5,7 @@ import re
 import subprocess
 import time
 
-from hfd import virsh
+from .hfd import virsh
 
 LOCAL = "test:///default"
 SAME_KEYS = ["Id", "Name", "UUID", "State", "CPU(s)", "Max memory", "Used memory",

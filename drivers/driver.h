@@ -138,6 +138,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvVolumeInfo, hv_volume_info_free)
 typedef struct {
 	int (*get_info)(HvConn *c, HvNodeInfo *out, GError **err);
 	int (*get_capabilities)(HvConn *c, char **xml, GError **err);
+	/* Optional (remote driver): 1 while the node is reachable, 0 while it is
+	 * not, with *reason (owned) saying why; node/info can show `connected:`.
+	 * A NULL method means the node is local and always connected. */
+	int (*is_alive)(HvConn *c, char **reason, GError **err);
 } HvNodeOps;
 
 /* list: one bulk call; *out is a GPtrArray of HvDomainInfo* with a free func. */
@@ -160,6 +164,16 @@ typedef struct {
 	int (*set_autostart)(HvConn *c, const char *name, bool on, GError **err);
 	/* key=value lines as `virsh domstats` prints them, without the header. */
 	int (*get_stats)(HvConn *c, const char *name, char **text, GError **err);
+	/* The serial console. Positions count every byte it printed; reading
+	 * appends at most max bytes from *pos to out and moves *pos past them
+	 * (first to the oldest byte kept when *pos is older), returning how many
+	 * (0: nothing new yet). New output is reported with the event
+	 * `console-output TOTAL`, which wakes readers and is never an events line.
+	 * Writing sends input and returns how many bytes went. */
+	int (*console_read)(HvConn *c, const char *name, uint64_t *pos, size_t max, GString *out,
+			    GError **err);
+	int (*console_write)(HvConn *c, const char *name, const char *buf, size_t len,
+			     GError **err);
 } HvDomainOps;
 
 typedef struct {
@@ -215,7 +229,8 @@ struct HvDriver {
  *            suspended paused, resumed unpaused, shutdown requested|finished,
  *            stopped shutdown|destroyed|crashed|failed, crashed panicked,
  *            rebooted -, reset -, memory-changed KIB, max-memory-changed KIB,
- *            vcpus-changed N, max-vcpus-changed N, autostart-changed 0|1
+ *            vcpus-changed N, max-vcpus-changed N, autostart-changed 0|1,
+ *            console-output TOTAL (not an events line: wakes console readers)
  *   network: defined, undefined, started, stopped, autostart-changed
  *   pool:    defined, undefined, started, stopped, building, built, deleted,
  *            refreshed, autostart-changed

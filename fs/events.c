@@ -42,6 +42,15 @@ hv_events_init(HvNode *n)
 	n->ring = g_ptr_array_new_with_free_func(g_free);
 }
 
+void
+hv_events_clear(HvNode *n)
+{
+	g_ptr_array_unref(n->ring);
+	g_list_free(n->readers);
+	g_cond_clear(&n->ev_cond);
+	g_mutex_clear(&n->ev_lock);
+}
+
 static char *
 format_line(const HvEvent *ev)
 {
@@ -64,8 +73,11 @@ void
 hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque)
 {
 	HvNode *n = opaque;
-	InvalWork *w = g_new0(InvalWork, 1);
+	InvalWork *w;
 
+	if (hv_console_on_driver_event(n, ev))
+		return;
+	w = g_new0(InvalWork, 1);
 	g_mutex_lock(&n->ev_lock);
 	g_ptr_array_add(n->ring, format_line(ev));
 	if (n->ring->len > RING_MAX) {
@@ -90,8 +102,15 @@ take_lines(EvReader *r, size_t size)
 	HvNode *n = r->n;
 	GString *out = g_string_new(NULL);
 
-	if (r->cursor < n->ring_first)
-		r->cursor = n->ring_first; /* the ring overflowed: skip what is gone */
+	if (r->cursor < n->ring_first) {
+		/* the reader fell more than RING_MAX lines behind: say so, once */
+		g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+		g_autofree char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S.%fZ");
+
+		g_string_append_printf(out, "%.23sZ node %s overflow %" G_GUINT64_FORMAT "\n", ts,
+				       n->name, n->ring_first - r->cursor);
+		r->cursor = n->ring_first;
+	}
 	while (r->cursor < n->ring_first + n->ring->len) {
 		const char *line = n->ring->pdata[r->cursor - n->ring_first];
 		size_t len = strlen(line);

@@ -235,6 +235,7 @@ static const FileDef domain_files[] = {
 	{ "info", F_VOLATILE, r_info },
 	{ "stats", F_VOLATILE, r_stats },
 	{ "error", F_VOLATILE, hv_files_error },
+	{ "console", F_CONSOLE | F_WRITE }, /* fs/console.c */
 };
 
 const DirOps hv_domain_ops = {

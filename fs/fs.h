@@ -37,6 +37,7 @@ enum {
 	F_VOLATILE = 1 << 3, /* changes without events (stats): never cached */
 	F_STREAM = 1 << 4,   /* the events file */
 	F_CACHE = 1 << 5,    /* never changes while mounted: served from the page cache */
+	F_CONSOLE = 1 << 6,  /* a domain's serial console (console.c): streamed both ways */
 };
 
 typedef struct {
@@ -128,11 +129,13 @@ void hv_obj_ref(HvFs *fs, HvObj *o);    /* takes the lock */
 /* Records a failure on o (takes the lock) and logs it; returns r. */
 int hv_obj_fail(HvObj *o, const char *file, int r, const GError *err);
 void hv_obj_touch(HvObj *o);
+void hv_obj_free_all(HvFs *fs); /* at exit, once no handler runs */
 /* The object whose driver name is o->name: a domain for DK_DOMAIN, and so on. */
 const char *hv_obj_pool_name(HvObj *o); /* DK_VOLUME(S) and DK_POOL */
 
 /* events.c */
 void hv_events_init(HvNode *n);
+void hv_events_clear(HvNode *n);
 void hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque);
 void hv_events_start(HvFs *fs);
 void hv_events_stop(HvFs *fs);
@@ -142,6 +145,15 @@ EvReader *hv_events_open(HvNode *n, bool nonblock);
 void hv_events_close(EvReader *r);
 void hv_events_read(EvReader *r, fuse_req_t req, size_t size);
 void hv_events_poll(EvReader *r, fuse_req_t req, struct fuse_pollhandle *ph);
+
+/* console.c */
+typedef struct ConReader ConReader;
+bool hv_console_on_driver_event(HvNode *n, const HvEvent *ev); /* true: it was console output */
+ConReader *hv_console_open(HvObj *o, bool nonblock);
+void hv_console_close(ConReader *r);
+void hv_console_read(ConReader *r, fuse_req_t req, size_t size);
+void hv_console_poll(ConReader *r, fuse_req_t req, struct fuse_pollhandle *ph);
+int hv_console_write(ConReader *r, HvObj *o, const char *buf, size_t size); /* bytes or -errno */
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops hv_fuse_ops;

@@ -24,6 +24,7 @@ typedef struct {
 	bool committed;
 	bool oversize; /* a write went past the document limit: never commit */
 	EvReader *ev;
+	ConReader *con; /* F_CONSOLE */
 } FileHandle;
 
 static HvFs *
@@ -55,6 +56,12 @@ open_file(HvFs *fs, HvObj *o, unsigned idx, struct fuse_file_info *fi, FileHandl
 		return -EACCES;
 	if (fd->flags & F_STREAM) {
 		h->ev = hv_events_open(o->node, fi->flags & O_NONBLOCK);
+		fi->direct_io = 1;
+		fi->nonseekable = 1;
+		return 0;
+	}
+	if (fd->flags & F_CONSOLE) {
+		h->con = hv_console_open(o, fi->flags & O_NONBLOCK);
 		fi->direct_io = 1;
 		fi->nonseekable = 1;
 		return 0;
@@ -181,6 +188,8 @@ hv_io_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_f
 
 	if (h->ev) {
 		hv_events_read(h->ev, req, size);
+	} else if (h->con) {
+		hv_console_read(h->con, req, size);
 	} else if (!h->fd) {
 		g_mutex_lock(&fs->lock);
 		reply_slice(req, h->o->data, size, off);
@@ -259,7 +268,13 @@ hv_io_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t 
 	g_autoptr(GError) err = NULL;
 	int r;
 
-	if (!h->fd) {
+	if (h->con) {
+		r = hv_console_write(h->con, h->o, buf, size);
+		if (r >= 0) {
+			fuse_reply_write(req, (size_t)r);
+			return;
+		}
+	} else if (!h->fd) {
 		g_mutex_lock(&fs->lock);
 		r = buf_write(h->o->data, buf, size, off);
 		g_mutex_unlock(&fs->lock);
@@ -384,6 +399,8 @@ hv_io_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 	if (h->ev)
 		hv_events_close(h->ev);
+	if (h->con)
+		hv_console_close(h->con);
 	if (h->content)
 		g_string_free(h->content, TRUE);
 	if (h->wbuf)
@@ -405,6 +422,10 @@ hv_io_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, struct fus
 
 	if (h->ev) {
 		hv_events_poll(h->ev, req, ph);
+		return;
+	}
+	if (h->con) {
+		hv_console_poll(h->con, req, ph);
 		return;
 	}
 	if (ph)

@@ -3,6 +3,7 @@
  * session multi-threaded until unmounted or signalled.
  *   hyperfs [-f] [-d] [-o OPT[,OPT]...] [-c [NAME=]URI]... [URI] MOUNTPOINT */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,27 @@ session_new(HvFs *fs, Options *o)
 	return se;
 }
 
+static void
+fs_clear(HvFs *fs, Options *o)
+{
+	for (guint i = 0; i < fs->nodes->len; i++) {
+		HvNode *n = fs->nodes->pdata[i];
+
+		hv_conn_set_event_cb(n->conn, NULL, NULL);
+		hv_conn_close(n->conn);
+		hv_events_clear(n);
+		g_free(n->name);
+		g_free(n);
+	}
+	g_ptr_array_unref(fs->nodes);
+	hv_obj_free_all(fs);
+	g_async_queue_unref(fs->inval);
+	g_mutex_clear(&fs->lock);
+	g_ptr_array_unref(o->conns);
+	g_ptr_array_unref(o->fuse_opts);
+	g_free(o->mountpoint);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -217,7 +239,9 @@ main(int argc, char **argv)
 	cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_loop_cfg_set_idle_threads(cfg, 8);
-	r = fuse_session_loop_mt(fs.se, cfg) != 0;
+	r = fuse_session_loop_mt(fs.se, cfg);
+	/* unmounted (0) or asked to stop by SIGTERM, SIGINT or SIGHUP: a clean exit */
+	r = !(r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP);
 	fuse_loop_cfg_destroy(cfg);
 	hv_events_stop(&fs);
 out_unmount:
@@ -226,11 +250,6 @@ out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:
 	fuse_session_destroy(fs.se);
-	for (guint i = 0; i < fs.nodes->len; i++) {
-		HvNode *n = fs.nodes->pdata[i];
-
-		hv_conn_set_event_cb(n->conn, NULL, NULL);
-		hv_conn_close(n->conn);
-	}
+	fs_clear(&fs, &o);
 	return r;
 }

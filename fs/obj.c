@@ -20,6 +20,22 @@ obj_free(HvObj *o)
 }
 
 void
+hv_obj_free_all(HvFs *fs)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, fs->objs);
+	while (g_hash_table_iter_next(&it, NULL, &v)) {
+		g_hash_table_iter_remove(&it);
+		obj_free(v);
+	}
+	g_hash_table_unref(fs->objs);
+	fs->objs = NULL;
+	fs->root = NULL;
+}
+
+void
 hv_obj_touch(HvObj *o)
 {
 	clock_gettime(CLOCK_REALTIME, &o->mtime);

@@ -16,16 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers.mount import BINARY, HyperfsMount, MountError  # noqa: E402
-
-# Deterministic by default: a fixed clock and a short shutdown.
-DEFAULT_URI = "test:///default?clock=fixed&shutdown-delay=200"
-
-
-def node_uri(path, query="clock=fixed&shutdown-delay=200"):
-    """test:///ABSOLUTE/PATH.xml for a node file."""
-    path = Path(path).resolve()
-    return f"test://{path}" + (f"?{query}" if query else "")
+from helpers.mount import BINARY, DEFAULT_URI, HyperfsMount, MountError  # noqa: E402
 
 
 def pytest_configure(config):

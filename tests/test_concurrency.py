@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from conftest import node_uri
+from helpers.mount import node_uri
 from helpers import docs
 from helpers.tools import (DOMAIN_STATES, EVENT_LINE, cat, kv, ls, read_token, state)
 

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from conftest import DEFAULT_URI
+from helpers.mount import DEFAULT_URI
 from helpers.tools import fails, ls, ok, run, state
 
 

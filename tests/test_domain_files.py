@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 from helpers.tools import (DOMAIN_STATES, cat, kv, ls, read_token, state, uuid_ok, write_ok)
 
-DOMAIN_FILES = ["autostart", "config.xml", "error", "id", "info", "live.xml", "max-memory",
+DOMAIN_FILES = ["autostart", "config.xml", "console", "error", "id", "info", "live.xml", "max-memory",
                 "max-vcpus", "memory", "persistent", "state", "stats", "uuid", "vcpus"]
 INFO_KEYS = ["id", "name", "uuid", "os-type", "state", "cpus", "max-cpus", "max-memory-kib",
              "memory-kib", "cpu-time-ns", "persistent", "autostart"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DEFAULT_URI, node_uri
+from helpers.mount import DEFAULT_URI, node_uri
 from helpers.tools import (DOMAIN_VERBS, assert_error, cat, echo, error_line, fails, ok,
                            ls, read_token, sh, snapshot, state, wait_state, write_ok)
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import DEFAULT_URI
+from helpers.mount import DEFAULT_URI
 from helpers.tools import EVENT_LINE, EventWait, TOOL_ENV, ok, run, sh, wait_open, write_ok
 
 
@@ -248,3 +248,28 @@ def test_transient_domain_events(node):
     with EventWait(node, r" domain test (stopped destroyed|undefined removed)$", count=2) as ew:
         write_ok(node / "domains/test/state", "destroy")
     assert [l.split()[3] for l in ew.lines] == ["stopped", "undefined"]
+
+
+def test_a_reader_that_falls_behind_is_told_how_much_it_missed(node):
+    """The node keeps the latest 4,096 lines; a reader further behind first gets
+    one `node <name> overflow N` line, then the lines that remain."""
+    fd = os.open(node / "events", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        script = 'for i in $(seq 2200); do echo suspend > "$1"; echo resume > "$1"; done'
+        ok(sh(script, node / "domains/test/state"))  # 4,400 events, none read yet
+        first = os.read(fd, 4096).decode().splitlines()[0]
+        fields = first.split()
+        assert fields[1:4] == ["node", "localhost", "overflow"], first
+        assert int(fields[4]) == 4400 - 4096, first
+        rest = b""
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            rest += chunk
+        assert all(EVENT_LINE.match(line) for line in rest.decode().splitlines())
+    finally:
+        os.close(fd)

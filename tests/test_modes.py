@@ -6,12 +6,12 @@ import os
 
 import pytest
 
-from conftest import DEFAULT_URI
+from helpers.mount import DEFAULT_URI
 from helpers.tools import (cat, echo, fails, ls, ok, run, sh, snapshot_node, state)
 
 RW = {
     "domains/test": {"config.xml", "state", "memory", "max-memory", "vcpus", "max-vcpus",
-                     "autostart"},
+                     "autostart", "console"},
     "networks/default": {"config.xml", "state", "autostart"},
     "pools/default-pool": {"config.xml", "state", "autostart"},
     "pools/default-pool/volumes/disk1.img": {"capacity"},

@@ -3,7 +3,7 @@ mounts with several nodes or a node file (test:///PATH.xml)."""
 import os
 import xml.etree.ElementTree as ET
 
-from conftest import DEFAULT_URI, node_uri
+from helpers.mount import DEFAULT_URI, node_uri
 from helpers.tools import cat, kv, ls, ok, read_token, run, state
 
 NODE_INFO_KEYS = ["hostname", "uri", "driver", "model", "cpus", "mhz", "numa-cells", "sockets",

@@ -2,7 +2,7 @@
 and that `cat` of a file gives exactly st_size bytes."""
 import os
 
-from conftest import DEFAULT_URI, node_uri
+from helpers.mount import DEFAULT_URI, node_uri
 from helpers.tools import cat, ls, ok, run, sh, state, write_ok
 
 

@@ -473,6 +473,9 @@ const HvDomainOps qemu_domain_ops = {
 	.suspend = dom_suspend,
 	.resume = dom_resume,
 	.set_memory = dom_set_memory,
+	.set_vcpus = qemu_set_vcpus,
 	.set_autostart = dom_set_autostart,
 	.get_stats = dom_get_stats,
+	.console_read = qemu_console_read,
+	.console_write = qemu_console_write,
 };

@@ -17,6 +17,8 @@ domain_free(QemuDomain *d)
 	hv_domain_def_free(d->def);
 	hv_domain_def_free(d->newdef);
 	qemu_mon_unref(d->mon);
+	qemu_console_free(d->con);
+	g_free(d->error);
 	g_free(d);
 }
 
@@ -241,6 +243,7 @@ qemu_conn_free(QemuConn *qc)
 {
 	if (!qc)
 		return;
+	qemu_console_stop_thread(qc);
 	if (qc->domains) {
 		GHashTableIter it;
 		gpointer v;
@@ -275,11 +278,14 @@ qemu_open(HvConn *c, GError **err)
 	g_mutex_init(&qc->lock);
 	g_cond_init(&qc->cond);
 	qc->next_id = 1;
+	qc->con_wake = -1;
 	qc->dead_mons = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_mon_unref);
 	qc->domains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
 					    (GDestroyNotify)domain_free);
 	if (dirs_from_uri(c, qc, err) < 0 || make_dirs(qc, err) < 0)
 		return -EINVAL;
+	if (qemu_console_start_thread(qc, err) < 0)
+		return -EIO;
 	qc->emulator = g_find_program_in_path("qemu-system-x86_64");
 	c->priv = qc;
 	load_domains(qc);

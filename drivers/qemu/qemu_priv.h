@@ -14,7 +14,18 @@
 /* libvirt's reason codes */
 enum { QR_BOOTED = 1, QR_UNPAUSED = 5, QR_PAUSED_USER = 1, QR_OFF_SHUTDOWN = 1,
        QR_OFF_DESTROYED = 2, QR_OFF_CRASHED = 3, QR_OFF_FAILED = 6, QR_CRASHED_PANICKED = 1,
-       QR_SHUTDOWN_USER = 1 };
+       QR_SHUTDOWN_USER = 1, QR_CRASHED_UNKNOWN = 0 };
+
+#define QEMU_CONSOLE_RING (256u << 10) /* console bytes kept a domain */
+
+/* The serial console (qemu_console.c): a ring of the last output and the
+ * descriptor it comes from while QEMU runs. Positions count every byte since
+ * the domain was first started under this connection. */
+typedef struct {
+	GByteArray *ring;
+	uint64_t start; /* position of ring->data[0] */
+	int fd;         /* pty or unix socket client, -1 when none */
+} QemuConsole;
 
 typedef struct {
 	char *name;
@@ -33,6 +44,8 @@ typedef struct {
 	int stop_reason;     /* set before the process goes: QR_OFF_* */
 	bool reboot_asked;   /* the next RESET is a reboot */
 	uint64_t balloon_kib; /* actual, from BALLOON_CHANGE */
+	QemuConsole *con;    /* NULL until first started */
+	char *error;         /* why QEMU stopped the guest (internal-error), or NULL */
 } QemuDomain;
 
 typedef struct {
@@ -45,6 +58,9 @@ typedef struct {
 	GHashTable *domains; /* name -> QemuDomain* (owned) */
 	GPtrArray *dead_mons; /* monitors of stopped domains, closed outside the lock */
 	int next_id;
+	GThread *con_thread; /* qemu_console.c */
+	int con_wake;        /* eventfd: the set of consoles changed */
+	bool con_quit;
 } QemuConn;
 
 static inline QemuConn *
@@ -74,6 +90,22 @@ void qemu_process_reattach(QemuConn *qc, const char *name);
 /* cpu time of a running QEMU, from /proc */
 uint64_t qemu_process_cpu_ns(pid_t pid);
 bool qemu_pid_alive(pid_t pid);
+
+/* qemu_console.c */
+int qemu_console_start_thread(QemuConn *qc, GError **err);
+void qemu_console_stop_thread(QemuConn *qc);
+void qemu_console_free(QemuConsole *con);
+/* After QMP is up (no lock held): opens charserial0; fresh: a new boot (an
+ * empty ring), else a re-attach (the ring starts with the log's tail). */
+void qemu_console_attach(QemuConn *qc, const char *name, QemuMon *m, bool fresh);
+void qemu_console_detach(QemuConn *qc, QemuDomain *d); /* lock held */
+int qemu_console_read(HvConn *c, const char *name, uint64_t *pos, size_t max, GString *out,
+		      GError **err);
+int qemu_console_write(HvConn *c, const char *name, const char *buf, size_t len,
+		       GError **err);
+
+/* qemu_hotplug.c */
+int qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError **err);
 
 /* qemu_domain.c */
 extern const HvDomainOps qemu_domain_ops;

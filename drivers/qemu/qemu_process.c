@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "drivers/qemu/qemu_priv.h"
@@ -14,6 +15,7 @@
 #define START_DEADLINE_US (30 * G_USEC_PER_SEC)
 #define TERM_GRACE_US (3 * G_USEC_PER_SEC)
 #define KILL_GRACE_US (5 * G_USEC_PER_SEC)
+#define KVM_SETTLE_US (300 * 1000) /* after cont, before a KVM guest counts as running */
 
 /* Files in run/ that only live while QEMU runs (NAME.log stays for reading). */
 static const char *const run_files[] = { "pid", "qmp", "xml", "console" };
@@ -60,6 +62,8 @@ qemu_process_cpu_ns(pid_t pid)
 	return (g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) *
 	       (1000000000ull / (uint64_t)hz);
 }
+
+static char *log_tail(const char *log);
 
 /* ---- events */
 
@@ -116,11 +120,78 @@ ev_shutdown(QemuConn *qc, QemuDomain *d, const QJson *data)
 		set_state(qc, d, HV_DOMAIN_SHUTDOWN, QR_SHUTDOWN_USER, "shutdown", "finished");
 }
 
+/* Why QEMU stopped the guest, when it was not asked to: KVM's internal
+ * errors, or a guest-panicked that came without its event. */
+static const char *const fault_states[] = { "internal-error", "guest-panicked", "io-error" };
+
+/* The run state of QEMU when it is a fault, as an error message; else NULL.
+ * No lock held. */
+static char *
+fault_of(QemuConn *qc, const char *name, QemuMon *m)
+{
+	g_autoptr(QJson) st = NULL;
+	g_autofree char *log = qemu_run_path(qc, name, "qemu.log");
+	g_autofree char *why = NULL;
+	const char *status;
+
+	if (qemu_mon_command(m, "query-status", NULL, &st, NULL) < 0 ||
+	    !(status = qjson_get_str(st, "status")) ||
+	    !g_strv_contains((const char *const *)fault_states, status))
+		return NULL;
+	why = log_tail(log);
+	return g_strdup_printf("domain '%s': QEMU stopped the guest: %s (%s)", name, status, why);
+}
+
+/* Lock held: the guest is dead in the water; QEMU stays for inspection. */
+static void
+set_fault(QemuConn *qc, QemuDomain *d, char *msg)
+{
+	g_free(d->error);
+	d->error = msg;
+	if (d->state != HV_DOMAIN_CRASHED)
+		set_state(qc, d, HV_DOMAIN_CRASHED, QR_CRASHED_UNKNOWN, "crashed",
+			  strstr(msg, "guest-panicked") ? "panicked" : "internal-error");
+}
+
+typedef struct {
+	QemuConn *qc;
+	char *name;
+	QemuMon *m;
+} FaultCheck;
+
+static gpointer
+fault_check(gpointer data)
+{
+	FaultCheck *f = data;
+	char *msg = fault_of(f->qc, f->name, f->m);
+	QemuDomain *d;
+
+	g_mutex_lock(&f->qc->lock);
+	if (msg && (d = g_hash_table_lookup(f->qc->domains, f->name)) && d->mon == f->m)
+		set_fault(f->qc, d, g_steal_pointer(&msg));
+	g_mutex_unlock(&f->qc->lock);
+	g_free(msg);
+	qemu_mon_unref(f->m);
+	g_free(f->name);
+	g_free(f);
+	return NULL;
+}
+
 static void
 ev_stop(QemuConn *qc, QemuDomain *d, const QJson *data)
 {
+	FaultCheck *f;
+
 	if (!d->starting && d->state == HV_DOMAIN_RUNNING)
 		set_state(qc, d, HV_DOMAIN_PAUSED, QR_PAUSED_USER, "suspended", "paused");
+	if (d->starting || !d->mon)
+		return;
+	/* the reader thread delivers this: ask QEMU why from another thread */
+	f = g_new0(FaultCheck, 1);
+	f->qc = qc;
+	f->name = g_strdup(d->name);
+	f->m = qemu_mon_ref(d->mon);
+	g_thread_unref(g_thread_new("qemu-fault", fault_check, f));
 }
 
 static const struct {
@@ -201,6 +272,7 @@ qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason)
 		return;
 	if (d->mon)
 		g_ptr_array_add(qc->dead_mons, g_steal_pointer(&d->mon));
+	qemu_console_detach(qc, d);
 	run_files_remove(qc, d->name);
 	d->id = -1;
 	d->pid = 0;
@@ -340,6 +412,56 @@ kill_wait(pid_t pid)
 		g_usleep(10000);
 }
 
+static bool
+disk_writable(const HvDomainDiskDef *k)
+{
+	return k->source && !k->readonly && !(k->device && g_str_equal(k->device, "cdrom"));
+}
+
+/* The same path, or two paths of the same file. */
+static bool
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	if (g_str_equal(a, b))
+		return true;
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/* A disk that d would write and that another running (or starting) domain
+ * writes too: EBUSY naming both. Lock held. */
+static int
+check_disks(QemuConn *qc, QemuDomain *d, GError **err)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	for (guint a = 0; d->def->disks && a < d->def->disks->len; a++) {
+		const HvDomainDiskDef *mine = d->def->disks->pdata[a];
+
+		if (!disk_writable(mine))
+			continue;
+		g_hash_table_iter_init(&it, qc->domains);
+		while (g_hash_table_iter_next(&it, NULL, &v)) {
+			QemuDomain *o = v;
+
+			if (o == d || (!qemu_domain_active(o) && !o->busy))
+				continue;
+			for (guint b = 0; o->def->disks && b < o->def->disks->len; b++) {
+				const HvDomainDiskDef *theirs = o->def->disks->pdata[b];
+
+				if (disk_writable(theirs) && same_file(mine->source, theirs->source))
+					return hv_error_set(err, EBUSY, "cannot start domain '%s': disk "
+							    "'%s' is in use in write mode by domain "
+							    "'%s'", d->name, mine->source, o->name);
+			}
+		}
+	}
+	return 0;
+}
+
 /* Under the lock: checks, the live definition and the command line. */
 static int
 start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, GError **err)
@@ -356,6 +478,8 @@ start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, 
 	if (!qc->emulator)
 		return hv_error_set(err, ENOENT, "cannot start domain '%s': qemu-system-x86_64 is "
 				    "not installed (not found in PATH)", name);
+	if (check_disks(qc, d, err) < 0)
+		return -EBUSY;
 	qmp = qemu_run_path(qc, name, "qmp");
 	pid = qemu_run_path(qc, name, "pid");
 	log = qemu_run_path(qc, name, "log");
@@ -399,7 +523,9 @@ qemu_process_start(QemuConn *qc, const char *name, GError **err)
 	g_autofree char *xml_path = qemu_run_path(qc, name, "xml");
 	g_autofree char *xml = NULL;
 	g_autoptr(QemuMon) m = NULL;
+	g_autofree char *fault = NULL;
 	uint64_t balloon = 0;
+	bool kvm = false;
 	QemuDomain *d;
 	pid_t pid = 0;
 	int r;
@@ -429,12 +555,14 @@ qemu_process_start(QemuConn *qc, const char *name, GError **err)
 	d->starting = true;
 	if (live->current_memory_kib < live->max_memory_kib)
 		balloon = live->current_memory_kib;
+	kvm = live->type && g_str_equal(live->type, "kvm");
 	if (d->persistent)
 		d->newdef = g_steal_pointer(&d->def);
 	else
 		hv_domain_def_free(d->def);
 	d->def = g_steal_pointer(&live);
 	g_mutex_unlock(&qc->lock);
+	qemu_console_attach(qc, name, m, true);
 	if (balloon) {
 		g_autofree char *args = g_strdup_printf("{\"value\":%" G_GUINT64_FORMAT "}",
 							balloon * 1024);
@@ -444,17 +572,27 @@ qemu_process_start(QemuConn *qc, const char *name, GError **err)
 	}
 	if (qemu_mon_command(m, "cont", NULL, NULL, err) < 0)
 		return start_fail(qc, name, pid, err);
+	r = 0;
+	if (kvm) { /* KVM that cannot run the guest fails at its first instructions */
+		g_usleep(KVM_SETTLE_US);
+		fault = fault_of(qc, name, m);
+	}
 	g_mutex_lock(&qc->lock);
 	d = g_hash_table_lookup(qc->domains, name);
 	if (d && d->mon == m) {
 		d->starting = false;
 		d->busy = false;
+		g_clear_pointer(&d->error, g_free);
 		set_state(qc, d, HV_DOMAIN_RUNNING, QR_BOOTED, "started", "booted");
+		if (fault) {
+			r = hv_error_set(err, EIO, "%s", fault);
+			set_fault(qc, d, g_steal_pointer(&fault));
+		}
 	} else if (d) {
 		d->busy = false;
 	}
 	g_mutex_unlock(&qc->lock);
-	return 0;
+	return r;
 }
 
 int
@@ -544,6 +682,8 @@ qemu_process_reattach(QemuConn *qc, const char *name)
 			g_hash_table_remove(qc->domains, name);
 	}
 	g_mutex_unlock(&qc->lock);
+	if (d && m && status)
+		qemu_console_attach(qc, name, m, false);
 	if (m && !(d && status))
 		qemu_mon_close(m);
 }

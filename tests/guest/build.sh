@@ -3,17 +3,21 @@
 # packages: the linux-image-cloud-amd64 kernel and a busybox-static initramfs
 # whose /init mounts proc/sys/dev, loads a few modules, runs busybox acpid (the
 # ACPI power button powers off), prints HYPERFS-GUEST-READY on the console and
-# keeps a shell there. Output: OUT/vmlinuz and OUT/initrd.img (OUT defaults to
-# tests/.guest-cache), rebuilt only when missing (or with -f).
+# keeps a shell there; hot-plugged CPUs are brought online within a second (no
+# udev here). Output: OUT/vmlinuz and OUT/initrd.img (OUT defaults to
+# tests/.guest-cache), rebuilt only when missing, older than this script's
+# `version` (OUT/version), or with -f.
 # Usage: tests/guest/build.sh [-f] [OUT]
 set -eu
+version=2 # bump when the guest changes: cached guests are rebuilt
 force=0
 [ "${1:-}" = "-f" ] && { force=1; shift; }
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/../.guest-cache}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-if [ $force = 0 ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ]; then
+if [ $force = 0 ] && [ -s "$out/vmlinuz" ] && [ -s "$out/initrd.img" ] &&
+	[ "$(cat "$out/version" 2>/dev/null)" = "$version" ]; then
 	echo "$out"
 	exit 0
 fi
@@ -70,6 +74,12 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 for m in $(cat /etc/modules-order); do insmod /lib/modules/$m.ko 2>/dev/null; done
 acpid -c /etc/acpi -a /etc/acpid.conf -l /var/log/acpid.log
+(while true; do
+	for c in /sys/devices/system/cpu/cpu[0-9]*/online; do
+		[ "$(cat "$c")" = 0 ] && echo 1 > "$c" && echo "HYPERFS-GUEST-CPU-ONLINE ${c%/online}"
+	done
+	sleep 1
+done) &
 echo "HYPERFS-GUEST-CPUS $(grep -c ^processor /proc/cpuinfo)"
 echo HYPERFS-GUEST-READY
 while true; do setsid cttyhack sh; done
@@ -80,4 +90,5 @@ chmod 755 "$root/init"
 cp "$kernel" "$work/vmlinuz"
 mv "$work/initrd.img" "$out/initrd.img"
 mv "$work/vmlinuz" "$out/vmlinuz"
+echo "$version" > "$out/version"
 echo "$out"

@@ -15,6 +15,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("HYPERFS", REPO / "build" / "hyperfs"))
 
+# Deterministic by default: a fixed clock and a short shutdown.
+DEFAULT_URI = "test:///default?clock=fixed&shutdown-delay=200"
+
+
+def node_uri(path, query="clock=fixed&shutdown-delay=200"):
+    """test:///ABSOLUTE/PATH.xml for a node file."""
+    path = Path(path).resolve()
+    return f"test://{path}" + (f"?{query}" if query else "")
+
+
 MOUNT_DEADLINE_S = float(os.environ.get("HYPERFS_MOUNT_DEADLINE", "20"))
 EXIT_DEADLINE_S = 15.0
 

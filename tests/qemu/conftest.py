@@ -9,6 +9,7 @@
 The whole folder is skipped when qemu-system-x86_64 is not installed
 (tools/install-deps installs it).
 """
+import os
 import shutil
 import subprocess
 import time
@@ -76,6 +77,38 @@ class QemuNode:
 
     def pid(self, name):
         return int((self.root / "run" / f"{name}.pid").read_text())
+
+
+class EventWaiter:
+    """`grep -m1 PATTERN events` started before the action it waits for, so an
+    event that comes at once is not missed (each open of `events` sees only
+    what happens after it); wait() gives up after timeout seconds."""
+
+    def __init__(self, events_path, pattern, timeout=60):
+        self.pattern, self.timeout = pattern, timeout
+        self.proc = subprocess.Popen(["grep", "-m1", pattern, str(events_path)],
+                                     stdout=subprocess.PIPE, text=True)
+        fd_dir = f"/proc/{self.proc.pid}/fd"
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if any(os.readlink(f"{fd_dir}/{f}") == str(events_path)
+                       for f in os.listdir(fd_dir)):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.01)
+        raise AssertionError(f"grep never opened {events_path}")
+
+    def wait(self):
+        try:
+            out, _ = self.proc.communicate(timeout=self.timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise AssertionError(f"no event matching '{self.pattern}' within {self.timeout}s")
+        assert self.proc.returncode == 0, f"grep for '{self.pattern}' failed"
+        return out
 
 
 def wait_event(events_path, pattern, timeout=60):

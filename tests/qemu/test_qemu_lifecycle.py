@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from .conftest import READY, wait_event
+from .conftest import READY, EventWaiter, wait_event
 
 
 def start(q, name):
@@ -38,9 +38,9 @@ def test_boot_suspend_resume_shutdown(qemu_node, tmp_path):
     assert "balloon.current=204800" in (d / "stats").read_text()
     assert "<currentMemory unit='KiB'>204800" in (d / "config.xml").read_text()
     t0 = time.monotonic()
-    with open(q.node / "events") as ev:
-        (d / "state").write_text("shutdown")
-        line = wait_event(q.node / "events", " g1 stopped", timeout=60)
+    waiter = EventWaiter(q.node / "events", " g1 stopped", timeout=60)
+    (d / "state").write_text("shutdown")
+    line = waiter.wait()
     print(f"shutdown to shutoff: {time.monotonic() - t0:.2f}s")
     assert line.split()[-1] == "shutdown"
     assert (d / "state").read_text() == "shutoff\n"
@@ -58,8 +58,9 @@ def test_destroy_and_kill9(qemu_node, tmp_path):
     assert e.value.errno == 16  # EBUSY: not running
     start(q, "g2")
     pid = q.pid("g2")
+    waiter = EventWaiter(q.node / "events", " g2 stopped", timeout=30)
     os.kill(pid, signal.SIGKILL)
-    line = wait_event(q.node / "events", " g2 stopped", timeout=30)
+    line = waiter.wait()
     assert line.split()[-1] == "failed"
     assert (d / "state").read_text() == "shutoff\n"
     assert not (q.root / "run" / "g2.pid").exists()

@@ -1,0 +1,1 @@
+"""Helpers for the behaviour suite: mounting hyperfs, driving it with tools, documents."""

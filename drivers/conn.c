@@ -4,11 +4,19 @@
 
 extern const HvDriver hv_test_driver;
 extern const HvDriver hv_qemu_driver;
+extern const HvDriver hv_remote_driver;
 
 static const HvDriver *const drivers[] = {
 	&hv_test_driver,
 	&hv_qemu_driver,
+	&hv_remote_driver,
 	NULL,
+};
+
+/* The transports of libvirt's DRIVER+TRANSPORT:// schemes: all of them go to
+ * the remote driver, which says which ones it speaks (docs/remote.md). */
+static const char *const remote_transports[] = {
+	"unix", "tcp", "tls", "ssh", "libssh2", "libssh", "ext", NULL,
 };
 
 const HvDriver *const *
@@ -17,11 +25,22 @@ hv_drivers(void)
 	return drivers;
 }
 
-/* "qemu+ssh" serves the "qemu" driver through the "ssh" transport: without a
- * remote driver, only plain schemes match. */
+/* "test" and "qemu" are served locally; "qemu+ssh" (any DRIVER+TRANSPORT with a
+ * transport from the table) and any URI naming a host go to the remote driver. */
 static const HvDriver *
-driver_for_scheme(const char *scheme)
+driver_for_uri(GUri *u)
 {
+	const char *scheme = g_uri_get_scheme(u), *plus = strchr(scheme, '+');
+	const char *host = g_uri_get_host(u);
+
+	if (plus) {
+		for (const char *const *t = remote_transports; *t; t++)
+			if (g_ascii_strcasecmp(*t, plus + 1) == 0)
+				return &hv_remote_driver;
+		return NULL;
+	}
+	if (host && *host)
+		return &hv_remote_driver;
 	for (const HvDriver *const *d = drivers; *d; d++)
 		for (const char *const *s = (*d)->schemes; *s; s++)
 			if (g_ascii_strcasecmp(*s, scheme) == 0)
@@ -42,7 +61,7 @@ hv_conn_open(const char *uri, bool readonly, GError **err)
 		hv_error_set(err, EINVAL, "invalid URI '%s': %s", uri, perr->message);
 		return NULL;
 	}
-	drv = driver_for_scheme(g_uri_get_scheme(u));
+	drv = driver_for_uri(u);
 	if (!drv) {
 		hv_error_set(err, ENOTSUP, "no driver serves URI '%s' (scheme '%s')", uri,
 			     g_uri_get_scheme(u));

@@ -3,6 +3,20 @@
 #include <inttypes.h>
 #include "fs/files.h"
 
+/* connected: yes, or no with the reason while a remote node is away (the
+ * driver's optional is_alive; local nodes are always connected). */
+static void
+connected_line(HvConn *c, GString *out)
+{
+	g_autofree char *reason = NULL;
+	const HvNodeOps *ops = c->driver->node;
+
+	if (!ops || !ops->is_alive || ops->is_alive(c, &reason, NULL) > 0)
+		g_string_append(out, "connected: yes\n");
+	else
+		g_string_append_printf(out, "connected: no (%s)\n", reason ? reason : "unreachable");
+}
+
 static int
 r_info(HvObj *o, GString *out, GError **err)
 {
@@ -10,8 +24,12 @@ r_info(HvObj *o, GString *out, GError **err)
 	HvNodeInfo i = { 0 };
 	int r = HV_CALL(c, node, get_info, HV_READS, err, &i);
 
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		/* an away node still answers who it is and why it is away */
+		g_string_append_printf(out, "uri: %s\ndriver: %s\n", c->uri_str, c->driver->name);
+		connected_line(c, out);
+		return 0;
+	}
 	g_string_append_printf(out,
 			       "hostname: %s\nuri: %s\ndriver: %s\nmodel: %s\ncpus: %u\nmhz: %u\n"
 			       "numa-cells: %u\nsockets: %u\ncores: %u\nthreads: %u\n"
@@ -19,9 +37,11 @@ r_info(HvObj *o, GString *out, GError **err)
 			       i.hostname ? i.hostname : "", c->uri_str, c->driver->name,
 			       i.model ? i.model : "", i.cpus, i.mhz, i.nodes, i.sockets, i.cores,
 			       i.threads, i.memory_kib, i.free_memory_kib);
+	connected_line(c, out);
 	hv_node_info_clear(&i);
 	return 0;
 }
+
 
 static int
 r_caps(HvObj *o, GString *out, GError **err)

@@ -15,6 +15,21 @@ fs_of(fuse_req_t req)
 	return fuse_req_userdata(req);
 }
 
+/* A gone object's folder may still be cached by the kernel while an object
+ * of the same name was defined again (undefine and define racing a listing).
+ * Its inode then means the object of that name now: the files say whether it
+ * exists. Temporary files have no successor. Lock held. */
+static HvObj *
+successor(HvFs *fs, HvObj *o)
+{
+	HvObj *dir = o->parent;
+
+	if (o->kind == DK_SCRATCH || !dir || dir->dead || !hv_dir_ops[dir->kind]->list ||
+	    hv_dir_ops[dir->kind]->child_kind != o->kind)
+		return NULL;
+	return hv_obj_child(fs, dir, o->kind, o->name);
+}
+
 HvObj *
 hv_ops_resolve(HvFs *fs, fuse_ino_t ino, unsigned *idx)
 {
@@ -23,7 +38,7 @@ hv_ops_resolve(HvFs *fs, fuse_ino_t ino, unsigned *idx)
 	g_mutex_lock(&fs->lock);
 	o = ino == FUSE_ROOT_ID ? fs->root : hv_obj_get(fs, HV_INO_ID(ino));
 	if (o && o->dead)
-		o = NULL;
+		o = successor(fs, o);
 	if (o) {
 		o->refs++;
 		*idx = ino == FUSE_ROOT_ID ? 0 : HV_INO_IDX(ino);
@@ -140,33 +155,41 @@ hv_ops_static_index(const DirOps *ops, const char *name)
 	return -1;
 }
 
-/* A dynamic child by name: a driver object, else a scratch file. Returns a
- * referenced object or NULL. Called without the lock; dir referenced. */
-static HvObj *
-find_child(HvFs *fs, HvObj *dir, const char *name)
+/* A dynamic child by name: a driver object, else a scratch file. 0 with a
+ * referenced *out, -ENOENT, or the driver's error (-ENOTCONN while a remote
+ * node is away), so that an outage is never reported as a missing object.
+ * Called without the lock; dir referenced. */
+static int
+find_child(HvFs *fs, HvObj *dir, const char *name, HvObj **out)
 {
 	const DirOps *ops = hv_dir_ops[dir->kind];
 	HvObj *o = NULL;
+	int r = -ENOENT;
 
-	if (ops->exists && ops->exists(dir, name, NULL) == 0 && hv_name_check("", name, NULL) == 0) {
+	*out = NULL;
+	if (ops->exists && hv_name_check("", name, NULL) == 0)
+		r = ops->exists(dir, name, NULL);
+	if (r == 0) {
 		g_mutex_lock(&fs->lock);
 		o = g_hash_table_lookup(dir->children, name);
 		if (!o || o->kind == DK_SCRATCH)
 			o = hv_obj_child(fs, dir, ops->child_kind, name);
 		o->refs++;
 		g_mutex_unlock(&fs->lock);
-		return o;
+		*out = o;
+		return 0;
 	}
-	if (!dir->children)
-		return NULL;
-	g_mutex_lock(&fs->lock);
-	o = g_hash_table_lookup(dir->children, name);
-	if (o && o->kind == DK_SCRATCH)
-		o->refs++;
-	else
-		o = NULL;
-	g_mutex_unlock(&fs->lock);
-	return o;
+	if (dir->children) {
+		g_mutex_lock(&fs->lock);
+		o = g_hash_table_lookup(dir->children, name);
+		if (o && o->kind == DK_SCRATCH) {
+			o->refs++;
+			*out = o;
+			r = 0;
+		}
+		g_mutex_unlock(&fs->lock);
+	}
+	return r;
 }
 
 static void
@@ -193,11 +216,11 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		hv_obj_unref(fs, o);
 	} else if (i >= 0) {
 		reply_entry(req, fs, dir, (unsigned)i + 1);
-	} else if ((o = find_child(fs, dir, name))) {
+	} else if ((i = find_child(fs, dir, name, &o)) == 0) {
 		reply_entry(req, fs, o, 0);
 		hv_obj_unref(fs, o);
 	} else {
-		fuse_reply_err(req, ENOENT);
+		fuse_reply_err(req, -i);
 	}
 out:
 	if (dir)
@@ -329,8 +352,10 @@ op_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 		r = -EROFS;
 	} else if (!hv_dir_ops[dir->kind]->remove) {
 		r = hv_ops_static_index(hv_dir_ops[dir->kind], name) >= 0 ? -EPERM : -ENOENT;
-	} else if (!(o = find_child(fs, dir, name)) || o->kind == DK_SCRATCH) {
-		r = o ? -ENOTDIR : -ENOENT;
+	} else if ((r = find_child(fs, dir, name, &o)) < 0) {
+		/* r says why: no such object, or the node is away */
+	} else if (o->kind == DK_SCRATCH) {
+		r = -ENOTDIR;
 	} else {
 		r = hv_dir_ops[dir->kind]->remove(dir, name, &err);
 		if (r < 0)
@@ -358,7 +383,7 @@ op_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 		r = -EROFS;
 	} else if (hv_ops_static_index(hv_dir_ops[dir->kind], name) >= 0) {
 		r = -EPERM;
-	} else if ((o = find_child(fs, dir, name))) {
+	} else if ((r = find_child(fs, dir, name, &o)) == 0) {
 		r = o->kind == DK_SCRATCH ? 0 : -EISDIR;
 		if (r == 0) {
 			g_mutex_lock(&fs->lock);
@@ -391,8 +416,12 @@ op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 		r = -EXDEV;
 	else if (flags)
 		r = -EINVAL;
-	else if (!(o = find_child(fs, dir, name)) || o->kind != DK_SCRATCH)
-		r = o || hv_ops_static_index(hv_dir_ops[dir->kind], name) >= 0 ? -EPERM : -ENOENT;
+	else if (hv_ops_static_index(hv_dir_ops[dir->kind], name) >= 0)
+		r = -EPERM;
+	else if ((r = find_child(fs, dir, name, &o)) < 0)
+		; /* no such file, or the node is away */
+	else if (o->kind != DK_SCRATCH)
+		r = -EPERM;
 	else
 		r = hv_io_rename_scratch(fs, dir, o, newname);
 	fuse_reply_err(req, -r);

@@ -302,6 +302,28 @@ rpc_lifecycle_event(const char *event, const char *detail, int *type, int *code)
 	return false;
 }
 
+/* The other way: virDomainEventType and detail -> driver words. A detail we
+ * have no word for keeps the type's word with detail "-". */
+bool
+rpc_lifecycle_words(int type, int code, const char **event, const char **detail)
+{
+	static const char *const by_type[] = { "defined", "undefined", "started", "suspended",
+					       "resumed", "stopped", "shutdown", "pmsuspended",
+					       "crashed" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(lifecycle); i++)
+		if (lifecycle[i].type == type && lifecycle[i].code == code) {
+			*event = lifecycle[i].event;
+			*detail = lifecycle[i].detail;
+			return true;
+		}
+	if (type < 0 || type >= (int)G_N_ELEMENTS(by_type))
+		return false;
+	*event = by_type[type];
+	*detail = "-";
+	return true;
+}
+
 void
 rpc_lifecycle_message(GByteArray *out, int callback_id, const RpcDom *dom, int type, int detail)
 {

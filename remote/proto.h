@@ -78,6 +78,8 @@ void rpc_reply_error(GByteArray *out, const RpcHeader *h, int code, const char *
 
 /* Maps a driver event onto virDomainEventType/detail; false if none. */
 bool rpc_lifecycle_event(const char *event, const char *detail, int *type, int *code);
+/* virDomainEventType/detail -> driver event words (static); false if unknown. */
+bool rpc_lifecycle_words(int type, int code, const char **event, const char **detail);
 /* Appends a REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE message. */
 void rpc_lifecycle_message(GByteArray *out, int callback_id, const RpcDom *dom, int type,
 			   int detail);

@@ -7,7 +7,7 @@ from helpers.mount import DEFAULT_URI, node_uri
 from helpers.tools import cat, kv, ls, ok, read_token, run, state
 
 NODE_INFO_KEYS = ["hostname", "uri", "driver", "model", "cpus", "mhz", "numa-cells", "sockets",
-                  "cores", "threads", "memory-kib", "free-memory-kib"]
+                  "cores", "threads", "memory-kib", "free-memory-kib", "connected"]
 
 
 def test_mount_root_lists_the_node(shared):
@@ -36,6 +36,7 @@ def test_node_info_keys_and_values(snode):
     assert info["uri"] == DEFAULT_URI
     assert info["driver"] == "test"
     assert info["hostname"]
+    assert info["connected"] == "yes"
     for k in ["cpus", "mhz", "numa-cells", "sockets", "cores", "threads", "memory-kib",
               "free-memory-kib"]:
         assert info[k].isdigit() and int(info[k]) > 0, f"{k}: {info[k]!r}"

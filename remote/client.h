@@ -1,0 +1,48 @@
+/* client.h: one client connection to a libvirt-protocol peer (hyperfsd or
+ * libvirtd) over a unix or TCP socket. Calls are pipelined: rpc_client_send
+ * writes a CALL and returns at once, a reader thread matches REPLY frames to
+ * waiting calls by serial, and rpc_client_wait waits with a deadline. The
+ * argument and reply shapes come from proto.c's procedure table, so the client
+ * and hyperfsd share one codec. The reader also answers keepalive PINGs, pings
+ * a quiet peer, hands MESSAGE frames (events) to a callback, and when the peer
+ * goes away fails every waiting call with -ENOTCONN and reports it once. */
+#pragma once
+#include "remote/rpc.h"
+
+typedef struct RpcClient RpcClient;
+typedef struct RpcCall RpcCall;
+
+/* Runs on the reader thread: must not call the client and wait. */
+typedef void (*RpcClientEventFunc)(RpcClient *cl, int32_t proc, const uint8_t *body, size_t len,
+				   void *opaque);
+typedef void (*RpcClientDeadFunc)(RpcClient *cl, const char *why, void *opaque);
+
+#define RPC_CLIENT_TIMEOUT_MS 5000
+
+/* Connects: unix (target = socket path) or tcp (target = host, port). The
+ * reader starts at once; the callbacks may be NULL. */
+RpcClient *rpc_client_connect(const char *transport, const char *target, int port,
+			      RpcClientEventFunc on_event, RpcClientDeadFunc on_dead,
+			      void *opaque, GError **err);
+RpcClient *rpc_client_ref(RpcClient *cl);
+/* Drops a reference; the last one closes the socket and joins the reader. */
+void rpc_client_unref(RpcClient *cl);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(RpcClient, rpc_client_unref)
+/* Shuts the socket down (the reader then fails every call). No callback runs
+ * after it returns. */
+void rpc_client_close(RpcClient *cl);
+bool rpc_client_alive(RpcClient *cl);
+/* Calls sent since connect (for tests and docs: "no RPC when unchanged"). */
+uint64_t rpc_client_calls(RpcClient *cl);
+
+/* Sends proc with args (NULL for none). NULL on failure (err set). */
+RpcCall *rpc_client_send(RpcClient *cl, int32_t proc, const RpcMsg *args, GError **err);
+/* Waits for the reply and decodes it into ret (may be NULL when the reply is
+ * void); frees call. A libvirt error becomes -errno with the peer's message:
+ * ENOENT for a missing object, ENOTSUP, EACCES, EINVAL, EBUSY, else EIO;
+ * ETIMEDOUT after RPC_CLIENT_TIMEOUT_MS; ENOTCONN when the peer went away. */
+int rpc_client_wait(RpcCall *call, RpcMsg *ret, GError **err);
+/* Frees a call whose reply nobody wants. */
+void rpc_call_free(RpcCall *call);
+/* send + wait */
+int rpc_client_call(RpcClient *cl, int32_t proc, const RpcMsg *args, RpcMsg *ret, GError **err);

@@ -1,0 +1,414 @@
+/* remote_domain.c: the remote driver's domain ops and its domain cache. An
+ * info is built from six pipelined calls (info, state, persistent, autostart,
+ * OS type, max vCPUs) and kept until a lifecycle event or a write names that
+ * domain; a listing is one list-all call plus the infos not cached, and is
+ * itself cached until a domain is defined or undefined (docs/remote.md). */
+#include <string.h>
+#include "remote/remote_priv.h"
+
+enum {
+	PROC_DOM_CREATE = 9,
+	PROC_DOM_DEFINE = 11,
+	PROC_DOM_DESTROY = 12,
+	PROC_DOM_XML = 14,
+	PROC_DOM_GET_AUTOSTART = 15,
+	PROC_DOM_INFO = 16,
+	PROC_DOM_OS_TYPE = 19,
+	PROC_DOM_LOOKUP_NAME = 23,
+	PROC_DOM_REBOOT = 27,
+	PROC_DOM_RESUME = 28,
+	PROC_DOM_SET_AUTOSTART = 29,
+	PROC_DOM_SHUTDOWN = 33,
+	PROC_DOM_SUSPEND = 34,
+	PROC_DOM_UNDEFINE = 35,
+	PROC_DOM_IS_PERSISTENT = 151,
+	PROC_DOM_SET_VCPUS = 199,
+	PROC_DOM_GET_VCPUS = 200,
+	PROC_DOM_SET_MEMORY = 204,
+	PROC_DOM_STATE = 212,
+	PROC_DOM_RESET = 245,
+	PROC_LIST_DOMAINS = 273,
+};
+
+#define VIR_DOMAIN_XML_INACTIVE 2u
+#define VCPU_MAX_CONFIG 6u /* VIR_DOMAIN_VCPU_MAXIMUM | VIR_DOMAIN_AFFECT_CONFIG */
+
+/* The calls that make one HvDomainInfo, in flight together. */
+enum { F_INFO, F_STATE, F_PERSISTENT, F_AUTOSTART, F_OS_TYPE, F_MAX_VCPUS, F_N };
+static const struct {
+	int32_t proc;
+	bool flags; /* takes a flags word after the domain */
+	unsigned flag_value;
+} fetch_calls[F_N] = {
+	[F_INFO] = { PROC_DOM_INFO, false, 0 },
+	[F_STATE] = { PROC_DOM_STATE, true, 0 },
+	[F_PERSISTENT] = { PROC_DOM_IS_PERSISTENT, false, 0 },
+	[F_AUTOSTART] = { PROC_DOM_GET_AUTOSTART, false, 0 },
+	[F_OS_TYPE] = { PROC_DOM_OS_TYPE, false, 0 },
+	[F_MAX_VCPUS] = { PROC_DOM_GET_VCPUS, true, VCPU_MAX_CONFIG },
+};
+
+typedef struct {
+	RpcDom dom; /* borrowed */
+	RpcCall *calls[F_N];
+} Fetch;
+
+static void
+fetch_send(RpcClient *cl, const RpcDom *d, Fetch *f)
+{
+	f->dom = *d;
+	for (int i = 0; i < F_N; i++) {
+		RpcMsg a = { .dom = *d, .num = { fetch_calls[i].flag_value } };
+
+		f->calls[i] = rpc_client_send(cl, fetch_calls[i].proc, &a, NULL);
+	}
+}
+
+/* Waits for f's replies; the info call decides success. */
+static int
+fetch_finish(Fetch *f, HvDomainInfo **out, GError **err)
+{
+	g_autoptr(HvDomainInfo) i = g_new0(HvDomainInfo, 1);
+	RpcMsg r[F_N] = { { { 0 } } };
+	bool ok[F_N];
+	int rc = 0;
+
+	for (int k = 0; k < F_N; k++) {
+		ok[k] = f->calls[k] && rpc_client_wait(f->calls[k], &r[k], k == F_INFO ? err : NULL) == 0;
+		if (!f->calls[k] && k == F_INFO)
+			rc = hv_error_set(err, ENOTCONN, "domain '%s': the connection is gone", f->dom.name);
+	}
+	if (!ok[F_INFO] && rc == 0)
+		rc = err && *err ? hv_error_errno(*err) : -EIO;
+	if (rc == 0) {
+		i->name = g_strdup(f->dom.name);
+		rpc_uuid_format(f->dom.uuid, i->uuid);
+		i->id = f->dom.id;
+		i->state = (HvDomainState)r[F_INFO].num[0];
+		i->max_memory_kib = (uint64_t)r[F_INFO].num[1];
+		i->memory_kib = (uint64_t)r[F_INFO].num[2];
+		i->vcpus = (unsigned)r[F_INFO].num[3];
+		i->cpu_time_ns = (uint64_t)r[F_INFO].num[4];
+		if (ok[F_STATE]) {
+			i->state = (HvDomainState)r[F_STATE].num[0];
+			i->reason = (int)r[F_STATE].num[1];
+		}
+		i->persistent = ok[F_PERSISTENT] && r[F_PERSISTENT].num[0];
+		i->autostart = ok[F_AUTOSTART] && r[F_AUTOSTART].num[0];
+		i->os_type = ok[F_OS_TYPE] ? g_steal_pointer(&r[F_OS_TYPE].str[0]) : NULL;
+		i->max_vcpus = ok[F_MAX_VCPUS] ? (unsigned)r[F_MAX_VCPUS].num[0] : i->vcpus;
+		*out = g_steal_pointer(&i);
+	}
+	for (int k = 0; k < F_N; k++)
+		rpc_msg_clear(&r[k]);
+	return rc;
+}
+
+static HvDomainInfo *
+info_dup(const HvDomainInfo *i)
+{
+	HvDomainInfo *d = g_memdup2(i, sizeof(*i));
+
+	d->name = g_strdup(i->name);
+	d->os_type = g_strdup(i->os_type);
+	return d;
+}
+
+void
+remote_dom_invalidate(RemotePriv *p, const char *name, bool listing)
+{
+	g_mutex_lock(&p->lock);
+	p->gen++;
+	if (name)
+		g_hash_table_remove(p->doms, name);
+	if (listing)
+		p->list_valid = false;
+	g_mutex_unlock(&p->lock);
+}
+
+void
+remote_dom_cache_reset(RemotePriv *p)
+{
+	g_mutex_lock(&p->lock);
+	p->gen++;
+	g_hash_table_remove_all(p->doms);
+	p->list_valid = false;
+	g_mutex_unlock(&p->lock);
+}
+
+/* Stores infos fetched while the cache generation stayed gen. */
+static void
+cache_store(RemotePriv *p, uint64_t gen, HvDomainInfo *const *infos, guint n, bool listing)
+{
+	g_mutex_lock(&p->lock);
+	if (p->gen == gen) {
+		for (guint k = 0; k < n; k++)
+			g_hash_table_replace(p->doms, g_strdup(infos[k]->name), info_dup(infos[k]));
+		if (listing)
+			p->list_valid = true;
+	}
+	g_mutex_unlock(&p->lock);
+}
+
+/* The wire name of a domain: the cached uuid, else a lookup (libvirtd finds
+ * domains by uuid). d->name is owned by the caller's RpcMsg. */
+static int
+dom_ref(RemotePriv *p, RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
+{
+	HvDomainInfo *i;
+	int rc = 0;
+
+	g_mutex_lock(&p->lock);
+	i = g_hash_table_lookup(p->doms, name);
+	if (i) {
+		holder->dom.name = g_strdup(name);
+		rpc_uuid_parse(i->uuid, holder->dom.uuid);
+		holder->dom.id = i->id;
+	}
+	g_mutex_unlock(&p->lock);
+	if (!holder->dom.name) {
+		RpcMsg a = { .str = { (char *)name }, .has_str = { true } };
+
+		rc = rpc_client_call(cl, PROC_DOM_LOOKUP_NAME, &a, holder, err);
+	}
+	return rc;
+}
+
+static int
+remote_dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
+{
+	RemotePriv *p = c->priv;
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg d = { 0 };
+	HvDomainInfo *hit;
+	uint64_t gen;
+	Fetch f;
+	int rc = remote_client(p, &cl, err);
+
+	if (rc < 0)
+		return rc;
+	g_mutex_lock(&p->lock);
+	hit = g_hash_table_lookup(p->doms, name);
+	*out = hit ? info_dup(hit) : NULL;
+	gen = p->gen;
+	g_mutex_unlock(&p->lock);
+	if (hit)
+		return 0;
+	{
+		RpcMsg a = { .str = { (char *)name }, .has_str = { true } };
+
+		rc = rpc_client_call(cl, PROC_DOM_LOOKUP_NAME, &a, &d, err);
+	}
+	if (rc == 0) {
+		fetch_send(cl, &d.dom, &f);
+		rc = fetch_finish(&f, out, err);
+	}
+	if (rc == 0)
+		cache_store(p, gen, out, 1, false);
+	rpc_msg_clear(&d);
+	return rc;
+}
+
+static int
+list_cached(RemotePriv *p, GPtrArray *all, uint64_t *gen)
+{
+	GHashTableIter it;
+	gpointer v;
+	bool valid;
+
+	g_mutex_lock(&p->lock);
+	valid = p->list_valid;
+	*gen = p->gen;
+	g_hash_table_iter_init(&it, p->doms);
+	while (valid && g_hash_table_iter_next(&it, NULL, &v))
+		g_ptr_array_add(all, info_dup(v));
+	g_mutex_unlock(&p->lock);
+	return valid;
+}
+
+static int
+remote_dom_list(HvConn *c, GPtrArray **out, GError **err)
+{
+	RemotePriv *p = c->priv;
+	g_autoptr(RpcClient) cl = NULL;
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_info_free);
+	g_autofree Fetch *f = NULL;
+	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
+	uint64_t gen;
+	int rc = remote_client(p, &cl, err);
+
+	if (rc < 0)
+		return rc;
+	if (list_cached(p, all, &gen)) {
+		*out = g_steal_pointer(&all);
+		return 0;
+	}
+	rc = rpc_client_call(cl, PROC_LIST_DOMAINS, &a, &r, err);
+	if (rc == 0) {
+		f = g_new0(Fetch, r.doms->len);
+		for (guint k = 0; k < r.doms->len; k++) {
+			const RpcDom *d = &g_array_index(r.doms, RpcDom, k);
+			HvDomainInfo *hit;
+
+			g_mutex_lock(&p->lock);
+			hit = g_hash_table_lookup(p->doms, d->name);
+			if (hit)
+				g_ptr_array_add(all, info_dup(hit));
+			g_mutex_unlock(&p->lock);
+			if (!hit)
+				fetch_send(cl, d, &f[k]);
+		}
+		for (guint k = 0; k < r.doms->len; k++) {
+			g_autoptr(GError) e = NULL;
+			HvDomainInfo *i = NULL;
+
+			if (!f[k].dom.name)
+				continue; /* taken from the cache */
+			/* A domain undefined meanwhile is left out; the connection going is not. */
+			if (fetch_finish(&f[k], &i, &e) == 0)
+				g_ptr_array_add(all, i);
+			else if (rc == 0 && e->code != ENOENT)
+				rc = hv_error_errno(e), g_propagate_error(err, g_steal_pointer(&e));
+		}
+	}
+	rpc_msg_clear(&r);
+	if (rc < 0)
+		return rc;
+	cache_store(p, gen, (HvDomainInfo *const *)all->pdata, all->len, true);
+	*out = g_steal_pointer(&all);
+	return 0;
+}
+
+/* One call on a named domain: args are the domain then nums; the cache entry
+ * is dropped whatever happens (a lifecycle event may or may not follow). */
+static int
+dom_call(HvConn *c, const char *name, int32_t proc, int64_t n0, int64_t n1, RpcMsg *ret,
+	 GError **err)
+{
+	RemotePriv *p = c->priv;
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg d = { 0 };
+	int rc = remote_client(p, &cl, err);
+
+	if (rc == 0)
+		rc = dom_ref(p, cl, name, &d, err);
+	if (rc == 0) {
+		RpcMsg a = { .dom = d.dom, .num = { n0, n1 } };
+
+		rc = rpc_client_call(cl, proc, &a, ret, err);
+	}
+	if (proc != PROC_DOM_XML)
+		remote_dom_invalidate(p, name, proc == PROC_DOM_UNDEFINE);
+	rpc_msg_clear(&d);
+	return rc;
+}
+
+static int
+remote_dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
+{
+	RpcMsg r = { 0 };
+	int rc = dom_call(c, name, PROC_DOM_XML,
+			  (flags & HV_XML_INACTIVE) ? VIR_DOMAIN_XML_INACTIVE : 0, 0, &r, err);
+
+	if (rc == 0)
+		*xml = g_steal_pointer(&r.str[0]);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_dom_define(HvConn *c, const char *xml, char **name_out, GError **err)
+{
+	RemotePriv *p = c->priv;
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg a = { .str = { (char *)xml }, .has_str = { true } }, r = { 0 };
+	int rc = remote_client(p, &cl, err);
+
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_DOM_DEFINE, &a, &r, err);
+	remote_dom_invalidate(p, r.dom.name, true);
+	if (rc == 0 && name_out)
+		*name_out = g_steal_pointer(&r.dom.name);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+#define DOM_ACTION(fn, proc, nflags)                                          \
+	static int fn(HvConn *c, const char *name, GError **err)               \
+	{                                                                      \
+		return dom_call(c, name, proc, 0, 0, NULL, err);               \
+	}
+DOM_ACTION(remote_dom_undefine, PROC_DOM_UNDEFINE, 0)
+DOM_ACTION(remote_dom_start, PROC_DOM_CREATE, 0)
+DOM_ACTION(remote_dom_shutdown, PROC_DOM_SHUTDOWN, 0)
+DOM_ACTION(remote_dom_destroy, PROC_DOM_DESTROY, 0)
+DOM_ACTION(remote_dom_suspend, PROC_DOM_SUSPEND, 0)
+DOM_ACTION(remote_dom_resume, PROC_DOM_RESUME, 0)
+
+/* Changes libvirt sends no lifecycle event for: we report them ourselves. */
+static int
+dom_call_emit(HvConn *c, const char *name, int32_t proc, int64_t n0, int64_t n1,
+	      const char *event, const char *detail, GError **err)
+{
+	int rc = dom_call(c, name, proc, n0, n1, NULL, err);
+
+	if (rc == 0)
+		hv_conn_emit(c, HV_OBJ_DOMAIN, NULL, name, event, detail);
+	return rc;
+}
+
+static int
+remote_dom_reboot(HvConn *c, const char *name, GError **err)
+{
+	return dom_call_emit(c, name, PROC_DOM_REBOOT, 0, 0, "rebooted", "-", err);
+}
+
+static int
+remote_dom_reset(HvConn *c, const char *name, GError **err)
+{
+	return dom_call_emit(c, name, PROC_DOM_RESET, 0, 0, "reset", "-", err);
+}
+
+/* HV_AFFECT_* and HV_MAXIMUM have libvirt's values for memory and vCPU flags. */
+static int
+remote_dom_set_memory(HvConn *c, const char *name, uint64_t kib, unsigned flags, GError **err)
+{
+	g_autofree char *d = g_strdup_printf("%" G_GUINT64_FORMAT, kib);
+
+	return dom_call_emit(c, name, PROC_DOM_SET_MEMORY, (int64_t)kib, flags,
+			     (flags & HV_MAXIMUM) ? "max-memory-changed" : "memory-changed", d, err);
+}
+
+static int
+remote_dom_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError **err)
+{
+	g_autofree char *d = g_strdup_printf("%u", n);
+
+	return dom_call_emit(c, name, PROC_DOM_SET_VCPUS, n, flags,
+			     (flags & HV_MAXIMUM) ? "max-vcpus-changed" : "vcpus-changed", d, err);
+}
+
+static int
+remote_dom_set_autostart(HvConn *c, const char *name, bool on, GError **err)
+{
+	return dom_call_emit(c, name, PROC_DOM_SET_AUTOSTART, on, 0, "autostart-changed",
+			     on ? "1" : "0", err);
+}
+
+const HvDomainOps remote_domain_ops = {
+	.list = remote_dom_list,
+	.get_info = remote_dom_get_info,
+	.get_xml = remote_dom_get_xml,
+	.define_xml = remote_dom_define,
+	.undefine = remote_dom_undefine,
+	.start = remote_dom_start,
+	.shutdown = remote_dom_shutdown,
+	.destroy = remote_dom_destroy,
+	.reboot = remote_dom_reboot,
+	.reset = remote_dom_reset,
+	.suspend = remote_dom_suspend,
+	.resume = remote_dom_resume,
+	.set_memory = remote_dom_set_memory,
+	.set_vcpus = remote_dom_set_vcpus,
+	.set_autostart = remote_dom_set_autostart,
+};

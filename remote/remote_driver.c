@@ -1,0 +1,496 @@
+/* remote_driver.c: hv_remote_driver, hyperfs's client of libvirt's RPC protocol
+ * (docs/remote.md). Here: URI parsing (driver+transport://host:port/path?params),
+ * the session set-up (auth list, open, event registration), lifecycle events
+ * turned into hv_conn_emit, the reconnect supervisor with backoff, and the node
+ * ops. Domains are in remote_domain.c, storage and networks in remote_storage.c. */
+#include <string.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include "remote/remote_priv.h"
+
+#define VIR_CONNECT_RO 1u
+#define EVENT_ID_LIFECYCLE 0
+#define FEATURE_PROGRAM_KEEPALIVE 10
+#define DEFAULT_SOCKET "/run/hyperfs/hyperfs-sock"
+#define BACKOFF_MIN_MS 200
+#define BACKOFF_MAX_MS 5000
+
+enum {
+	PROC_AUTH_LIST = 66,
+	PROC_SUPPORTS_FEATURE = 60,
+	PROC_NODE_GET_INFO = 6,
+	PROC_GET_CAPABILITIES = 7,
+	PROC_GET_HOSTNAME = 59,
+	PROC_NODE_FREE_MEMORY = 102,
+	PROC_EVENT_REGISTER_ANY = 316,
+	PROC_LIST_NETWORKS = 283,
+	PROC_LIST_POOLS = 281,
+};
+
+/* Transports: default port, and whether this build speaks it. */
+static const struct {
+	const char *name;
+	int port;
+	bool supported;
+} transports[] = {
+	{ "unix", 0, true },
+	{ "tcp", 16509, true },
+	{ "tls", 16514, false },
+	{ "ssh", 22, false },
+	{ "libssh2", 22, false },
+	{ "libssh", 22, false },
+	{ "ext", 0, false },
+};
+
+/* Query parameters the remote driver consumes; the others go to the peer. */
+static const char *const transport_params[] = {
+	"socket", "name", "no_verify", "no_tty", "pkipath", "keyfile", "netcat", "command",
+	"mode", "proxy", "known_hosts", "known_hosts_verify", "sshauth", NULL,
+};
+
+static int
+find_transport(const char *name)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(transports); i++)
+		if (g_ascii_strcasecmp(transports[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Splits the query into the transport's params (socket=, name=) and the rest. */
+static void
+parse_query(RemotePriv *p, const char *query, char **name_out, GString *rest)
+{
+	g_auto(GStrv) parts = g_strsplit(query ? query : "", "&", -1);
+
+	for (char **kv = parts; *kv; kv++) {
+		const char *eq = strchr(*kv, '=');
+		g_autofree char *key = eq ? g_strndup(*kv, (gsize)(eq - *kv)) : g_strdup(*kv);
+		g_autofree char *val = eq ? g_uri_unescape_string(eq + 1, NULL) : NULL;
+
+		if (!**kv)
+			continue;
+		if (!g_strv_contains(transport_params, key)) {
+			g_string_append_printf(rest, "%s%s", rest->len ? "&" : "", *kv);
+			continue;
+		}
+		if (g_str_equal(key, "socket") && val)
+			g_free(g_steal_pointer(&p->target)), p->target = g_steal_pointer(&val);
+		else if (g_str_equal(key, "name") && val)
+			*name_out = g_steal_pointer(&val);
+	}
+}
+
+/* test+unix:///default?socket=S -> transport unix, target S, remote test:///default */
+static int
+parse_uri(RemotePriv *p, GUri *u, GError **err)
+{
+	const char *scheme = g_uri_get_scheme(u), *plus = strchr(scheme, '+');
+	const char *host = g_uri_get_host(u), *path = g_uri_get_path(u);
+	g_autofree char *drv = plus ? g_strndup(scheme, (gsize)(plus - scheme)) : g_strdup(scheme);
+	g_autofree char *name = NULL;
+	g_autoptr(GString) rest = g_string_new(NULL);
+	int t = find_transport(plus ? plus + 1 : (host && *host ? "tls" : "unix"));
+
+	if (t < 0)
+		return hv_error_set(err, ENOTSUP, "unknown transport in URI scheme '%s'", scheme);
+	if (!transports[t].supported)
+		return hv_error_set(err, ENOTSUP, "transport '%s' is not supported yet (scheme '%s')",
+				    transports[t].name, scheme);
+	p->transport = g_strdup(transports[t].name);
+	p->port = g_uri_get_port(u) > 0 ? g_uri_get_port(u) : transports[t].port;
+	parse_query(p, g_uri_get_query(u), &name, rest);
+	if (g_str_equal(p->transport, "tcp")) {
+		if (!host || !*host)
+			return hv_error_set(err, EINVAL, "URI scheme '%s' needs a host", scheme);
+		g_free(p->target);
+		p->target = g_strdup(host);
+	} else if (!p->target) {
+		p->target = g_strdup(DEFAULT_SOCKET);
+	}
+	if (name)
+		p->remote_uri = g_steal_pointer(&name);
+	else
+		p->remote_uri = g_strdup_printf("%s://%s%s%s", drv, *path == '/' ? "" : "/", path,
+						rest->len ? "?" : "");
+	if (!name && rest->len) {
+		g_autofree char *base = g_steal_pointer(&p->remote_uri);
+
+		p->remote_uri = g_strconcat(base, rest->str, NULL);
+	}
+	return 0;
+}
+
+static void
+emit_node(RemotePriv *p, const char *event)
+{
+	hv_conn_emit(p->conn, HV_OBJ_NODE, NULL, "node", event, "-");
+}
+
+/* Reader thread: a lifecycle event -> cache invalidation and hv_conn_emit. */
+static void
+on_event(RpcClient *cl, int32_t proc, const uint8_t *body, size_t len, void *opaque)
+{
+	static const XField shape[] = { X_INT, X_DOM, X_INT, X_INT, X_END };
+	RemotePriv *p = opaque;
+	RpcMsg m = { 0 };
+	const char *event, *detail;
+	XdrIn in;
+
+	if (proc != PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE)
+		return;
+	xdr_in_init(&in, body, len);
+	if (rpc_msg_decode(shape, &in, &m) == 0 && m.dom.name &&
+	    rpc_lifecycle_words((int)m.num[1], (int)m.num[2], &event, &detail)) {
+		remote_dom_invalidate(p, m.dom.name,
+				      g_str_equal(event, "defined") || g_str_equal(event, "undefined"));
+		hv_conn_emit(p->conn, HV_OBJ_DOMAIN, NULL, m.dom.name, event, detail);
+	}
+	rpc_msg_clear(&m);
+}
+
+/* Reader thread: the peer went away; the supervisor reconnects. */
+static void
+on_dead(RpcClient *cl, const char *why, void *opaque)
+{
+	RemotePriv *p = opaque;
+
+	g_mutex_lock(&p->lock);
+	if (p->cl == cl) {
+		g_free(p->down);
+		p->down = g_strdup(why);
+	}
+	g_cond_broadcast(&p->cond);
+	g_mutex_unlock(&p->lock);
+}
+
+/* Connects and sets the session up: auth (none), open, keepalive, events. */
+static RpcClient *
+session_new(RemotePriv *p, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg a = { 0 }, r = { 0 };
+	bool none = false;
+	int rc;
+
+	cl = rpc_client_connect(p->transport, p->target, p->port, on_event, on_dead, p, err);
+	if (!cl)
+		return NULL;
+	rc = rpc_client_call(cl, PROC_AUTH_LIST, NULL, &r, err);
+	for (guint i = 0; rc == 0 && r.ints && i < r.ints->len; i++)
+		none |= g_array_index(r.ints, int32_t, i) == 0;
+	if (rc == 0 && r.ints && r.ints->len && !none)
+		rc = hv_error_set(err, EACCES, "'%s' asks for authentication (only 'none' is supported)",
+				  p->conn->uri_str);
+	rpc_msg_clear(&r);
+	a.num[0] = FEATURE_PROGRAM_KEEPALIVE;
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_SUPPORTS_FEATURE, &a, NULL, err);
+	a = (RpcMsg){ .str = { p->remote_uri }, .has_str = { true },
+		      .num = { p->conn->readonly ? VIR_CONNECT_RO : 0 } };
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_CONNECT_OPEN, &a, NULL, err);
+	a = (RpcMsg){ .num = { EVENT_ID_LIFECYCLE } };
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_EVENT_REGISTER_ANY, &a, NULL, err);
+	if (rc < 0) {
+		rpc_client_close(cl);
+		return NULL;
+	}
+	return g_steal_pointer(&cl);
+}
+
+int
+remote_client(RemotePriv *p, RpcClient **out, GError **err)
+{
+	int rc = 0;
+
+	g_mutex_lock(&p->lock);
+	if (p->cl && rpc_client_alive(p->cl))
+		*out = rpc_client_ref(p->cl);
+	else
+		rc = hv_error_set(err, ENOTCONN, "node '%s' is not connected (%s); reconnecting",
+				  p->conn->uri_str, p->down ? p->down : "connection lost");
+	g_mutex_unlock(&p->lock);
+	return rc;
+}
+
+/* After a reconnect: everything may have changed while we were away. */
+static void
+resync(RemotePriv *p, const GPtrArray *before)
+{
+	g_autoptr(GPtrArray) doms = NULL, nets = NULL, pools = NULL;
+	g_autoptr(GHashTable) now = g_hash_table_new(g_str_hash, g_str_equal);
+
+	emit_node(p, "connected");
+	if (remote_domain_ops.list(p->conn, &doms, NULL) == 0)
+		for (guint i = 0; i < doms->len; i++) {
+			HvDomainInfo *d = doms->pdata[i];
+
+			g_hash_table_add(now, d->name);
+			hv_conn_emit(p->conn, HV_OBJ_DOMAIN, NULL, d->name, "defined", "updated");
+		}
+	for (guint i = 0; doms && before && i < before->len; i++)
+		if (!g_hash_table_contains(now, before->pdata[i]))
+			hv_conn_emit(p->conn, HV_OBJ_DOMAIN, NULL, before->pdata[i], "undefined",
+				     "removed");
+	if (remote_network_ops.list(p->conn, &nets, NULL) == 0)
+		for (guint i = 0; i < nets->len; i++)
+			hv_conn_emit(p->conn, HV_OBJ_NETWORK, NULL,
+				     ((HvNetworkInfo *)nets->pdata[i])->name, "defined", "-");
+	if (remote_pool_ops.list(p->conn, &pools, NULL) == 0)
+		for (guint i = 0; i < pools->len; i++)
+			hv_conn_emit(p->conn, HV_OBJ_POOL, NULL, ((HvPoolInfo *)pools->pdata[i])->name,
+				     "refreshed", "-");
+}
+
+/* Names of the cached domains, to tell after a reconnect which ones went away. */
+static GPtrArray *
+cached_names(RemotePriv *p)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	GHashTableIter it;
+	gpointer key;
+
+	g_mutex_lock(&p->lock);
+	g_hash_table_iter_init(&it, p->doms);
+	while (g_hash_table_iter_next(&it, &key, NULL))
+		g_ptr_array_add(names, g_strdup(key));
+	g_mutex_unlock(&p->lock);
+	return names;
+}
+
+/* Waits for the client to die, then reconnects with backoff 0.2 s .. 5 s;
+ * p->lock is held except around network and event calls. */
+static gpointer
+supervisor_main(gpointer data)
+{
+	RemotePriv *p = data;
+	g_autoptr(GPtrArray) before = NULL;
+	unsigned backoff = BACKOFF_MIN_MS;
+
+	g_mutex_lock(&p->lock);
+	while (!p->stopping) {
+		RpcClient *dead, *cl;
+		gint64 until;
+
+		/* alive is checked under p->lock: on_dead takes it after marking the
+		 * client dead, so a death is never missed. */
+		if (p->cl && !p->down && rpc_client_alive(p->cl)) {
+			g_cond_wait(&p->cond, &p->lock);
+			continue;
+		}
+		if (p->cl) {
+			dead = g_steal_pointer(&p->cl);
+			g_mutex_unlock(&p->lock);
+			if (!before)
+				before = cached_names(p);
+			remote_dom_cache_reset(p);
+			rpc_client_close(dead);
+			rpc_client_unref(dead);
+			emit_node(p, "disconnected");
+			g_mutex_lock(&p->lock);
+			continue;
+		}
+		until = g_get_monotonic_time() + backoff * G_TIME_SPAN_MILLISECOND;
+		while (!p->stopping && g_cond_wait_until(&p->cond, &p->lock, until))
+			;
+		if (p->stopping)
+			break;
+		g_mutex_unlock(&p->lock);
+		cl = session_new(p, NULL);
+		g_mutex_lock(&p->lock);
+		if (!cl) {
+			backoff = MIN(backoff * 2, BACKOFF_MAX_MS);
+			continue;
+		}
+		backoff = BACKOFF_MIN_MS;
+		p->cl = cl;
+		g_clear_pointer(&p->down, g_free);
+		g_mutex_unlock(&p->lock);
+		remote_dom_cache_reset(p);
+		resync(p, before);
+		g_clear_pointer(&before, g_ptr_array_unref);
+		g_mutex_lock(&p->lock);
+	}
+	g_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void
+priv_free(RemotePriv *p)
+{
+	if (!p)
+		return;
+	g_free(p->transport);
+	g_free(p->target);
+	g_free(p->remote_uri);
+	g_free(p->down);
+	g_hash_table_unref(p->doms);
+	g_mutex_clear(&p->lock);
+	g_cond_clear(&p->cond);
+	g_free(p);
+}
+
+static int
+remote_open(HvConn *c, GError **err)
+{
+	RemotePriv *p = g_new0(RemotePriv, 1);
+
+	p->conn = c;
+	g_mutex_init(&p->lock);
+	g_cond_init(&p->cond);
+	p->doms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					(GDestroyNotify)hv_domain_info_free);
+	if (parse_uri(p, c->uri, err) < 0 || !(p->cl = session_new(p, err))) {
+		priv_free(p);
+		return err && *err ? hv_error_errno(*err) : -EIO;
+	}
+	g_debug("remote: '%s' opened '%s' over %s '%s'", c->uri_str, p->remote_uri, p->transport,
+		p->target);
+	c->priv = p;
+	p->supervisor = g_thread_new("hv-remote-supervisor", supervisor_main, p);
+	return 0;
+}
+
+static void
+remote_close(HvConn *c)
+{
+	RemotePriv *p = c->priv;
+	RpcClient *cl;
+
+	if (!p)
+		return;
+	g_mutex_lock(&p->lock);
+	p->stopping = true;
+	g_cond_broadcast(&p->cond);
+	g_mutex_unlock(&p->lock);
+	g_thread_join(p->supervisor);
+	cl = g_steal_pointer(&p->cl);
+	if (cl) {
+		rpc_client_close(cl);
+		rpc_client_unref(cl);
+	}
+	priv_free(p);
+	c->priv = NULL;
+}
+
+static int
+remote_node_get_info(HvConn *c, HvNodeInfo *out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcCall *ci, *ch, *cm;
+	RpcMsg ri = { 0 }, rh = { 0 }, rm = { 0 };
+	int rc = remote_client(c->priv, &cl, err);
+
+	if (rc < 0)
+		return rc;
+	ci = rpc_client_send(cl, PROC_NODE_GET_INFO, NULL, err);
+	ch = rpc_client_send(cl, PROC_GET_HOSTNAME, NULL, NULL);
+	cm = rpc_client_send(cl, PROC_NODE_FREE_MEMORY, NULL, NULL);
+	rc = ci ? rpc_client_wait(ci, &ri, err) : -ENOTCONN;
+	if (ch && rpc_client_wait(ch, &rh, NULL) == 0)
+		out->hostname = g_steal_pointer(&rh.str[0]);
+	if (cm && rpc_client_wait(cm, &rm, NULL) == 0)
+		out->free_memory_kib = (uint64_t)rm.num[0] / 1024;
+	if (rc == 0) {
+		out->model = g_strdup(ri.model);
+		out->memory_kib = (uint64_t)ri.num[0];
+		out->cpus = (unsigned)ri.num[1];
+		out->mhz = (unsigned)ri.num[2];
+		out->nodes = (unsigned)ri.num[3];
+		out->sockets = (unsigned)ri.num[4];
+		out->cores = (unsigned)ri.num[5];
+		out->threads = (unsigned)ri.num[6];
+	}
+	rpc_msg_clear(&ri);
+	rpc_msg_clear(&rh);
+	rpc_msg_clear(&rm);
+	return rc;
+}
+
+static int
+remote_node_get_capabilities(HvConn *c, char **xml, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg r = { 0 };
+	int rc = remote_client(c->priv, &cl, err);
+
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_GET_CAPABILITIES, NULL, &r, err);
+	if (rc == 0)
+		*xml = g_steal_pointer(&r.str[0]);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_node_is_alive(HvConn *c, char **reason, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	g_autoptr(GError) e = NULL;
+
+	if (remote_client(c->priv, &cl, &e) == 0)
+		return 1;
+	if (reason)
+		*reason = g_strdup(e->message);
+	return 0;
+}
+
+char *
+remote_xpath(const char *xml, const char *expr)
+{
+	xmlDocPtr doc;
+	xmlXPathContextPtr ctx;
+	xmlXPathObjectPtr res;
+	char *out = NULL;
+
+	if (!xml)
+		return NULL;
+	doc = xmlReadMemory(xml, (int)strlen(xml), "remote.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return NULL;
+	ctx = xmlXPathNewContext(doc);
+	res = ctx ? xmlXPathEvalExpression((const xmlChar *)expr, ctx) : NULL;
+	if (res && res->nodesetval && res->nodesetval->nodeNr > 0) {
+		xmlChar *v = xmlNodeGetContent(res->nodesetval->nodeTab[0]);
+
+		out = g_strdup((const char *)v);
+		xmlFree(v);
+	}
+	xmlXPathFreeObject(res);
+	xmlXPathFreeContext(ctx);
+	xmlFreeDoc(doc);
+	return out;
+}
+
+bool
+remote_xpath_exists(const char *xml, const char *expr)
+{
+	g_autofree char *v = remote_xpath(xml, expr);
+
+	return v != NULL;
+}
+
+static const HvNodeOps remote_node_ops = {
+	.get_info = remote_node_get_info,
+	.get_capabilities = remote_node_get_capabilities,
+	.is_alive = remote_node_is_alive,
+};
+
+/* driver+transport schemes are routed here by drivers/conn.c (and any URI with
+ * a host); this list is what `hyperfs` documents. */
+static const char *const remote_schemes[] = { "remote", NULL };
+
+const HvDriver hv_remote_driver = {
+	.name = "remote",
+	.schemes = remote_schemes,
+	.open = remote_open,
+	.close = remote_close,
+	.node = &remote_node_ops,
+	.domain = &remote_domain_ops,
+	.network = &remote_network_ops,
+	.pool = &remote_pool_ops,
+	.volume = &remote_volume_ops,
+};

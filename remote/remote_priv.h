@@ -1,0 +1,45 @@
+/* remote_priv.h: the remote driver's state, shared by remote_driver.c (open,
+ * reconnect, events, node ops), remote_domain.c (domains and their cache) and
+ * remote_storage.c (networks, pools, volumes). */
+#pragma once
+#include "drivers/conn.h"
+#include "remote/client.h"
+#include "remote/proto.h"
+
+typedef struct {
+	HvConn *conn;
+	char *transport;  /* unix, tcp */
+	char *target;     /* socket path or host */
+	int port;
+	char *remote_uri; /* what CONNECT_OPEN asks the peer for */
+
+	GMutex lock;      /* everything below */
+	GCond cond;
+	RpcClient *cl;    /* NULL or dead while disconnected */
+	char *down;       /* why, while disconnected */
+	bool stopping;
+	GThread *supervisor;
+
+	/* The domain cache (docs/remote.md): fresh infos by name, valid until an
+	 * event or a write on that domain; list_valid while no domain came or went. */
+	GHashTable *doms;  /* name -> HvDomainInfo* */
+	bool list_valid;
+	uint64_t gen;      /* bumped by every invalidation */
+} RemotePriv;
+
+/* A live client (a reference) or -ENOTCONN with the reason. */
+int remote_client(RemotePriv *p, RpcClient **out, GError **err);
+
+/* Domain cache, for the event path and reconnect. */
+void remote_dom_invalidate(RemotePriv *p, const char *name, bool listing);
+void remote_dom_cache_reset(RemotePriv *p);
+
+/* Small helpers for remote_*.c */
+char *remote_xpath(const char *xml, const char *expr); /* first match's text, or NULL */
+bool remote_xpath_exists(const char *xml, const char *expr);
+int remote_lookup_pool(RpcClient *cl, const char *name, RpcNamed *out, GError **err);
+
+extern const HvDomainOps remote_domain_ops;
+extern const HvNetworkOps remote_network_ops;
+extern const HvPoolOps remote_pool_ops;
+extern const HvVolumeOps remote_volume_ops;

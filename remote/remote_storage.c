@@ -1,0 +1,582 @@
+/* remote_storage.c: the remote driver's network, pool and volume ops. Nothing
+ * is cached: a listing is one list-all call plus a few pipelined calls per
+ * object (all in flight together), an info is a lookup plus the same calls.
+ * libvirt sends no events for these objects, so each successful write reports
+ * its own event (defined, started, autostart-changed, ...). */
+#include <string.h>
+#include "remote/remote_priv.h"
+
+enum {
+	PROC_NET_CREATE = 39, PROC_NET_DEFINE = 41, PROC_NET_DESTROY = 42, PROC_NET_XML = 43,
+	PROC_NET_GET_AUTOSTART = 44, PROC_NET_BRIDGE = 45, PROC_NET_LOOKUP = 46,
+	PROC_NET_SET_AUTOSTART = 48, PROC_NET_UNDEFINE = 49, PROC_NET_IS_ACTIVE = 152,
+	PROC_NET_IS_PERSISTENT = 153, PROC_NET_LIST = 283,
+	PROC_POOL_DEFINE = 77, PROC_POOL_CREATE = 78, PROC_POOL_BUILD = 79, PROC_POOL_DESTROY = 80,
+	PROC_POOL_DELETE = 81, PROC_POOL_UNDEFINE = 82, PROC_POOL_REFRESH = 83,
+	PROC_POOL_LOOKUP = 84, PROC_POOL_INFO = 87, PROC_POOL_XML = 88,
+	PROC_POOL_GET_AUTOSTART = 89, PROC_POOL_SET_AUTOSTART = 90, PROC_POOL_IS_PERSISTENT = 155,
+	PROC_POOL_LIST = 281, PROC_VOL_LIST = 282,
+	PROC_VOL_CREATE = 93, PROC_VOL_DELETE = 94, PROC_VOL_LOOKUP = 95, PROC_VOL_INFO = 98,
+	PROC_VOL_XML = 99, PROC_VOL_PATH = 100, PROC_VOL_RESIZE = 260,
+};
+
+#define MAX_BATCH 6
+
+/* A few calls on one object, in flight together; calls[0] decides success. */
+typedef struct {
+	RpcCall *calls[MAX_BATCH];
+	RpcMsg r[MAX_BATCH];
+	bool ok[MAX_BATCH];
+	int n;
+} Batch;
+
+static void
+batch_send(Batch *b, RpcClient *cl, const int32_t *procs, int n, const RpcMsg *args)
+{
+	b->n = n;
+	for (int k = 0; k < n; k++)
+		b->calls[k] = rpc_client_send(cl, procs[k], args, NULL);
+}
+
+static int
+batch_wait(Batch *b, const char *what, const char *name, GError **err)
+{
+	int rc = 0;
+
+	for (int k = 0; k < b->n; k++) {
+		if (!b->calls[k])
+			b->ok[k] = false;
+		else
+			b->ok[k] = rpc_client_wait(b->calls[k], &b->r[k], k == 0 ? err : NULL) == 0;
+		if (k == 0 && !b->ok[0])
+			rc = !b->calls[0] ? hv_error_set(err, ENOTCONN, "%s '%s': the connection is gone",
+							 what, name)
+					  : (err && *err ? hv_error_errno(*err) : -EIO);
+	}
+	return rc;
+}
+
+static void
+batch_clear(Batch *b)
+{
+	for (int k = 0; k < b->n; k++)
+		rpc_msg_clear(&b->r[k]);
+}
+
+static char *
+take_str(Batch *b, int k)
+{
+	return b->ok[k] ? g_steal_pointer(&b->r[k].str[0]) : NULL;
+}
+
+static int
+connected(HvConn *c, RpcClient **cl, GError **err)
+{
+	return remote_client(c->priv, cl, err);
+}
+
+/* ---- networks ---- */
+
+static const int32_t net_procs[] = { PROC_NET_IS_ACTIVE, PROC_NET_IS_PERSISTENT,
+				     PROC_NET_GET_AUTOSTART, PROC_NET_XML, PROC_NET_BRIDGE };
+
+static int
+net_finish(Batch *b, const RpcNamed *n, HvNetworkInfo **out, GError **err)
+{
+	g_autofree char *xml = NULL;
+	HvNetworkInfo *i;
+	int rc = batch_wait(b, "network", n->name, err);
+
+	if (rc == 0) {
+		i = g_new0(HvNetworkInfo, 1);
+		i->name = g_strdup(n->name);
+		rpc_uuid_format(n->uuid, i->uuid);
+		i->active = b->r[0].num[0];
+		i->persistent = b->ok[1] && b->r[1].num[0];
+		i->autostart = b->ok[2] && b->r[2].num[0];
+		xml = take_str(b, 3);
+		i->bridge = take_str(b, 4);
+		if (i->bridge && !*i->bridge)
+			g_clear_pointer(&i->bridge, g_free);
+		i->forward = remote_xpath(xml, "/network/forward/@mode");
+		if (!i->forward && remote_xpath_exists(xml, "/network/forward"))
+			i->forward = g_strdup("nat");
+		*out = i;
+	}
+	batch_clear(b);
+	return rc;
+}
+
+static int
+net_lookup(RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
+{
+	RpcMsg a = { .str = { (char *)name }, .has_str = { true } };
+
+	return rpc_client_call(cl, PROC_NET_LOOKUP, &a, holder, err);
+}
+
+static int
+remote_net_list(HvConn *c, GPtrArray **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)hv_network_info_free);
+	g_autofree Batch *b = NULL;
+	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_NET_LIST, &a, &r, err);
+	if (rc == 0) {
+		b = g_new0(Batch, r.nets->len + 1);
+		for (guint k = 0; k < r.nets->len; k++) {
+			RpcMsg na = { .net = g_array_index(r.nets, RpcNamed, k) };
+
+			batch_send(&b[k], cl, net_procs, G_N_ELEMENTS(net_procs), &na);
+		}
+		for (guint k = 0; k < r.nets->len; k++) {
+			HvNetworkInfo *i = NULL;
+
+			if (net_finish(&b[k], &g_array_index(r.nets, RpcNamed, k), &i, NULL) == 0)
+				g_ptr_array_add(all, i);
+		}
+		*out = g_steal_pointer(&all);
+	}
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_net_get_info(HvConn *c, const char *name, HvNetworkInfo **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg d = { 0 };
+	Batch b = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = net_lookup(cl, name, &d, err);
+	if (rc == 0) {
+		RpcMsg a = { .net = d.net };
+
+		batch_send(&b, cl, net_procs, G_N_ELEMENTS(net_procs), &a);
+		rc = net_finish(&b, &d.net, out, err);
+	}
+	rpc_msg_clear(&d);
+	return rc;
+}
+
+/* One call on a named network (or pool): lookup, then proc with num[0] = n0. */
+static int
+named_call(HvConn *c, HvObjKind kind, const char *name, int32_t proc, int64_t n0, RpcMsg *ret,
+	   const char *event, const char *detail, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg d = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = kind == HV_OBJ_NETWORK ? net_lookup(cl, name, &d, err)
+					    : remote_lookup_pool(cl, name, &d.pool, err);
+	if (rc == 0) {
+		RpcMsg a = { .net = d.net, .pool = d.pool, .num = { n0 } };
+
+		rc = rpc_client_call(cl, proc, &a, ret, err);
+	}
+	if (rc == 0 && event)
+		hv_conn_emit(c, kind, NULL, name, event, detail);
+	rpc_msg_clear(&d);
+	return rc;
+}
+
+static int
+remote_net_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
+{
+	RpcMsg r = { 0 };
+	int rc = named_call(c, HV_OBJ_NETWORK, name, PROC_NET_XML, flags & HV_XML_INACTIVE, &r,
+			    NULL, NULL, err);
+
+	if (rc == 0)
+		*xml = g_steal_pointer(&r.str[0]);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+/* Define a network or pool from xml: emits "defined" for its name. */
+static int
+define_call(HvConn *c, HvObjKind kind, int32_t proc, const char *xml, char **name_out,
+	    GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg a = { .str = { (char *)xml }, .has_str = { true } }, r = { 0 };
+	int rc = connected(c, &cl, err);
+	const char *name;
+
+	if (rc == 0)
+		rc = rpc_client_call(cl, proc, &a, &r, err);
+	name = kind == HV_OBJ_NETWORK ? r.net.name : r.pool.name;
+	if (rc == 0 && name) {
+		hv_conn_emit(c, kind, NULL, name, "defined", "-");
+		if (name_out)
+			*name_out = g_strdup(name);
+	}
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_net_define(HvConn *c, const char *xml, char **name_out, GError **err)
+{
+	return define_call(c, HV_OBJ_NETWORK, PROC_NET_DEFINE, xml, name_out, err);
+}
+
+#define NAMED_ACTION(fn, kind, proc, event)                                           \
+	static int fn(HvConn *c, const char *name, GError **err)                       \
+	{                                                                              \
+		return named_call(c, kind, name, proc, 0, NULL, event, "-", err);      \
+	}
+NAMED_ACTION(remote_net_undefine, HV_OBJ_NETWORK, PROC_NET_UNDEFINE, "undefined")
+NAMED_ACTION(remote_net_start, HV_OBJ_NETWORK, PROC_NET_CREATE, "started")
+NAMED_ACTION(remote_net_stop, HV_OBJ_NETWORK, PROC_NET_DESTROY, "stopped")
+NAMED_ACTION(remote_pool_undefine, HV_OBJ_POOL, PROC_POOL_UNDEFINE, "undefined")
+NAMED_ACTION(remote_pool_start, HV_OBJ_POOL, PROC_POOL_CREATE, "started")
+NAMED_ACTION(remote_pool_stop, HV_OBJ_POOL, PROC_POOL_DESTROY, "stopped")
+NAMED_ACTION(remote_pool_build, HV_OBJ_POOL, PROC_POOL_BUILD, "built")
+NAMED_ACTION(remote_pool_refresh, HV_OBJ_POOL, PROC_POOL_REFRESH, "refreshed")
+NAMED_ACTION(remote_pool_delete, HV_OBJ_POOL, PROC_POOL_DELETE, "deleted")
+
+static int
+remote_net_set_autostart(HvConn *c, const char *name, bool on, GError **err)
+{
+	return named_call(c, HV_OBJ_NETWORK, name, PROC_NET_SET_AUTOSTART, on, NULL,
+			  "autostart-changed", on ? "1" : "0", err);
+}
+
+const HvNetworkOps remote_network_ops = {
+	.list = remote_net_list,
+	.get_info = remote_net_get_info,
+	.get_xml = remote_net_get_xml,
+	.define_xml = remote_net_define,
+	.undefine = remote_net_undefine,
+	.start = remote_net_start,
+	.stop = remote_net_stop,
+	.set_autostart = remote_net_set_autostart,
+};
+
+/* ---- pools ---- */
+
+static const int32_t pool_procs[] = { PROC_POOL_INFO, PROC_POOL_XML, PROC_POOL_IS_PERSISTENT,
+				      PROC_POOL_GET_AUTOSTART };
+
+int
+remote_lookup_pool(RpcClient *cl, const char *name, RpcNamed *out, GError **err)
+{
+	RpcMsg a = { .str = { (char *)name }, .has_str = { true } }, r = { 0 };
+	int rc = rpc_client_call(cl, PROC_POOL_LOOKUP, &a, &r, err);
+
+	if (rc == 0) {
+		*out = r.pool;
+		r.pool.name = NULL;
+	}
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+pool_finish(Batch *b, const RpcNamed *n, HvPoolInfo **out, GError **err)
+{
+	g_autofree char *xml = NULL;
+	HvPoolInfo *i;
+	int rc = batch_wait(b, "pool", n->name, err);
+
+	if (rc == 0) {
+		i = g_new0(HvPoolInfo, 1);
+		i->name = g_strdup(n->name);
+		rpc_uuid_format(n->uuid, i->uuid);
+		i->state = (HvPoolState)b->r[0].num[0];
+		i->capacity = (uint64_t)b->r[0].num[1];
+		i->allocation = (uint64_t)b->r[0].num[2];
+		i->available = (uint64_t)b->r[0].num[3];
+		xml = take_str(b, 1);
+		i->type = remote_xpath(xml, "/pool/@type");
+		i->target_path = remote_xpath(xml, "/pool/target/path");
+		i->persistent = b->ok[2] && b->r[2].num[0];
+		i->autostart = b->ok[3] && b->r[3].num[0];
+		*out = i;
+	}
+	batch_clear(b);
+	return rc;
+}
+
+static int
+remote_pool_list(HvConn *c, GPtrArray **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)hv_pool_info_free);
+	g_autofree Batch *b = NULL;
+	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_POOL_LIST, &a, &r, err);
+	if (rc == 0) {
+		b = g_new0(Batch, r.pools->len + 1);
+		for (guint k = 0; k < r.pools->len; k++) {
+			RpcMsg pa = { .pool = g_array_index(r.pools, RpcNamed, k) };
+
+			batch_send(&b[k], cl, pool_procs, G_N_ELEMENTS(pool_procs), &pa);
+		}
+		for (guint k = 0; k < r.pools->len; k++) {
+			HvPoolInfo *i = NULL;
+
+			if (pool_finish(&b[k], &g_array_index(r.pools, RpcNamed, k), &i, NULL) == 0)
+				g_ptr_array_add(all, i);
+		}
+		*out = g_steal_pointer(&all);
+	}
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_pool_get_info(HvConn *c, const char *name, HvPoolInfo **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcNamed n = { 0 };
+	Batch b = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = remote_lookup_pool(cl, name, &n, err);
+	if (rc == 0) {
+		RpcMsg a = { .pool = n };
+
+		batch_send(&b, cl, pool_procs, G_N_ELEMENTS(pool_procs), &a);
+		rc = pool_finish(&b, &n, out, err);
+	}
+	g_free(n.name);
+	return rc;
+}
+
+static int
+remote_pool_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
+{
+	RpcMsg r = { 0 };
+	int rc = named_call(c, HV_OBJ_POOL, name, PROC_POOL_XML, flags & HV_XML_INACTIVE, &r, NULL,
+			    NULL, err);
+
+	if (rc == 0)
+		*xml = g_steal_pointer(&r.str[0]);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_pool_define(HvConn *c, const char *xml, char **name_out, GError **err)
+{
+	return define_call(c, HV_OBJ_POOL, PROC_POOL_DEFINE, xml, name_out, err);
+}
+
+static int
+remote_pool_set_autostart(HvConn *c, const char *name, bool on, GError **err)
+{
+	return named_call(c, HV_OBJ_POOL, name, PROC_POOL_SET_AUTOSTART, on, NULL,
+			  "autostart-changed", on ? "1" : "0", err);
+}
+
+const HvPoolOps remote_pool_ops = {
+	.list = remote_pool_list,
+	.get_info = remote_pool_get_info,
+	.get_xml = remote_pool_get_xml,
+	.define_xml = remote_pool_define,
+	.undefine = remote_pool_undefine,
+	.start = remote_pool_start,
+	.stop = remote_pool_stop,
+	.build = remote_pool_build,
+	.refresh = remote_pool_refresh,
+	.delete = remote_pool_delete,
+	.set_autostart = remote_pool_set_autostart,
+};
+
+/* ---- volumes ---- */
+
+static const int32_t vol_procs[] = { PROC_VOL_INFO, PROC_VOL_PATH, PROC_VOL_XML };
+static const char *const vol_types[] = { "file", "block", "dir", "network", "netdir", "ploop" };
+
+static int
+vol_finish(Batch *b, const RpcVol *v, HvVolumeInfo **out, GError **err)
+{
+	g_autofree char *xml = NULL;
+	HvVolumeInfo *i;
+	int rc = batch_wait(b, "volume", v->name, err);
+	int64_t t;
+
+	if (rc == 0) {
+		i = g_new0(HvVolumeInfo, 1);
+		i->name = g_strdup(v->name);
+		i->pool = g_strdup(v->pool);
+		i->key = g_strdup(v->key);
+		t = b->r[0].num[0];
+		i->type = g_strdup(t >= 0 && t < (int64_t)G_N_ELEMENTS(vol_types) ? vol_types[t] : "file");
+		i->capacity = (uint64_t)b->r[0].num[1];
+		i->allocation = (uint64_t)b->r[0].num[2];
+		i->path = take_str(b, 1);
+		xml = take_str(b, 2);
+		i->format = remote_xpath(xml, "/volume/target/format/@type");
+		*out = i;
+	}
+	batch_clear(b);
+	return rc;
+}
+
+/* The pool (by uuid, as libvirtd wants it) and the volume in it. */
+static int
+vol_lookup(RpcClient *cl, const char *pool, const char *name, RpcMsg *holder, GError **err)
+{
+	RpcNamed p = { 0 };
+	int rc = remote_lookup_pool(cl, pool, &p, err);
+
+	if (rc == 0) {
+		RpcMsg a = { .pool = p, .str = { (char *)name }, .has_str = { true } };
+
+		rc = rpc_client_call(cl, PROC_VOL_LOOKUP, &a, holder, err);
+	}
+	g_free(p.name);
+	return rc;
+}
+
+static int
+remote_vol_list(HvConn *c, const char *pool, GPtrArray **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)hv_volume_info_free);
+	g_autofree Batch *b = NULL;
+	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = remote_lookup_pool(cl, pool, &a.pool, err);
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_VOL_LIST, &a, &r, err);
+	if (rc == 0) {
+		b = g_new0(Batch, r.vols->len + 1);
+		for (guint k = 0; k < r.vols->len; k++) {
+			RpcMsg va = { .vol = g_array_index(r.vols, RpcVol, k) };
+
+			batch_send(&b[k], cl, vol_procs, G_N_ELEMENTS(vol_procs), &va);
+		}
+		for (guint k = 0; k < r.vols->len; k++) {
+			HvVolumeInfo *i = NULL;
+
+			if (vol_finish(&b[k], &g_array_index(r.vols, RpcVol, k), &i, NULL) == 0)
+				g_ptr_array_add(all, i);
+		}
+		*out = g_steal_pointer(&all);
+	}
+	g_free(a.pool.name);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_vol_get_info(HvConn *c, const char *pool, const char *name, HvVolumeInfo **out,
+		    GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg d = { 0 };
+	Batch b = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = vol_lookup(cl, pool, name, &d, err);
+	if (rc == 0) {
+		RpcMsg a = { .vol = d.vol };
+
+		batch_send(&b, cl, vol_procs, G_N_ELEMENTS(vol_procs), &a);
+		rc = vol_finish(&b, &d.vol, out, err);
+	}
+	rpc_msg_clear(&d);
+	return rc;
+}
+
+/* One call on a volume: num[0] = n0, num[1] = 0 (flags). */
+static int
+vol_call(HvConn *c, const char *pool, const char *name, int32_t proc, int64_t n0, RpcMsg *ret,
+	 GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg d = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = vol_lookup(cl, pool, name, &d, err);
+	if (rc == 0) {
+		RpcMsg a = { .vol = d.vol, .num = { n0, 0 } };
+
+		rc = rpc_client_call(cl, proc, &a, ret, err);
+	}
+	rpc_msg_clear(&d);
+	return rc;
+}
+
+static int
+remote_vol_get_xml(HvConn *c, const char *pool, const char *name, char **xml, GError **err)
+{
+	RpcMsg r = { 0 };
+	int rc = vol_call(c, pool, name, PROC_VOL_XML, 0, &r, err);
+
+	if (rc == 0)
+		*xml = g_steal_pointer(&r.str[0]);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_vol_create(HvConn *c, const char *pool, const char *xml, char **name_out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg a = { .str = { (char *)xml }, .has_str = { true } }, r = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = remote_lookup_pool(cl, pool, &a.pool, err);
+	if (rc == 0)
+		rc = rpc_client_call(cl, PROC_VOL_CREATE, &a, &r, err);
+	if (rc == 0 && r.vol.name) {
+		hv_conn_emit(c, HV_OBJ_VOLUME, pool, r.vol.name, "created", "-");
+		if (name_out)
+			*name_out = g_strdup(r.vol.name);
+	}
+	g_free(a.pool.name);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+static int
+remote_vol_delete(HvConn *c, const char *pool, const char *name, GError **err)
+{
+	int rc = vol_call(c, pool, name, PROC_VOL_DELETE, 0, NULL, err);
+
+	if (rc == 0)
+		hv_conn_emit(c, HV_OBJ_VOLUME, pool, name, "deleted", "-");
+	return rc;
+}
+
+static int
+remote_vol_resize(HvConn *c, const char *pool, const char *name, uint64_t bytes, GError **err)
+{
+	g_autofree char *d = g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
+	int rc = vol_call(c, pool, name, PROC_VOL_RESIZE, (int64_t)bytes, NULL, err);
+
+	if (rc == 0)
+		hv_conn_emit(c, HV_OBJ_VOLUME, pool, name, "resized", d);
+	return rc;
+}
+
+const HvVolumeOps remote_volume_ops = {
+	.list = remote_vol_list,
+	.get_info = remote_vol_get_info,
+	.get_xml = remote_vol_get_xml,
+	.create_xml = remote_vol_create,
+	.delete = remote_vol_delete,
+	.resize = remote_vol_resize,
+};

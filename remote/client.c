@@ -1,17 +1,21 @@
 /* client.c: the client side of libvirt's RPC protocol (client.h): a socket, a
  * table of calls in flight keyed by serial, and one reader thread that
  * completes them, answers and sends keepalive pings and passes events on. The
- * bodies are encoded and decoded with the shapes of proto.c's table. */
+ * stream is a socket, TLS over a socket (tls.c), or a socketpair to a child
+ * process (ssh, ext). The bodies are encoded and decoded with the shapes of proto.c's table. */
 #include <errno.h>
 #include <glib-unix.h>
 #include <netdb.h>
 #include <poll.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "remote/client.h"
 #include "remote/proto.h"
+#include "remote/tls.h"
 #include "util/error.h"
 
 #define KEEPALIVE_IDLE_MS 5000   /* ping a peer quiet this long */
@@ -20,6 +24,8 @@
 struct RpcClient {
 	gint refs;
 	int fd;
+	HvTls *tls;   /* NULL: plain socket */
+	GPid child;   /* ssh or ext; 0: none */
 	GThread *reader;
 	GMutex lock; /* pending, serial, dead, closing */
 	GCond cond;
@@ -150,8 +156,10 @@ write_all(RpcClient *cl, const uint8_t *p, size_t n)
 
 	g_mutex_lock(&cl->write_lock);
 	while (n > 0) {
-		ssize_t w = send(cl->fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = cl->tls ? hv_tls_send(cl->tls, p, n) : send(cl->fd, p, n, MSG_NOSIGNAL);
 
+		if (cl->tls && w < 0)
+			errno = (int)-w;
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
@@ -278,7 +286,7 @@ reader_main(gpointer data)
 		struct pollfd p = { .fd = cl->fd, .events = POLLIN };
 		gint64 now;
 		ssize_t n;
-		int r = poll(&p, 1, 1000);
+		int r = cl->tls && hv_tls_pending(cl->tls) ? 1 : poll(&p, 1, 1000);
 
 		now = g_get_monotonic_time();
 		if (r == 0) {
@@ -295,8 +303,13 @@ reader_main(gpointer data)
 		}
 		if (r < 0 && errno == EINTR)
 			continue;
-		n = r < 0 ? -1 : recv(cl->fd, tmp, sizeof(tmp), 0);
-		if (n < 0 && errno == EINTR)
+		if (r < 0)
+			n = -1;
+		else if (cl->tls && (n = hv_tls_recv(cl->tls, tmp, sizeof(tmp))) < 0)
+			errno = (int)-n, n = -1;
+		else if (!cl->tls)
+			n = recv(cl->fd, tmp, sizeof(tmp), 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0) {
 			why = n == 0 ? "the peer closed the connection" : "the connection failed";
@@ -317,27 +330,101 @@ reader_main(gpointer data)
 	return NULL;
 }
 
+/* ssh's command line (docs/remote.md): BatchMode, host keys checked unless
+ * no_verify, and hyperfsd --stdio (or NETCAT -U SOCKET) on the far side. */
+static GStrv
+ssh_argv(const RpcConnectOpts *o)
+{
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	g_autofree char *q = NULL, *far = NULL;
+
+	g_strv_builder_add_many(b, o->command ? o->command : "ssh", "-T", "-e", "none", "-o",
+				"BatchMode=yes", "-o",
+				o->no_verify ? "StrictHostKeyChecking=no" : "StrictHostKeyChecking=yes",
+				NULL);
+	if (o->port > 0) {
+		g_autofree char *port = g_strdup_printf("%d", o->port);
+
+		g_strv_builder_add_many(b, "-p", port, NULL);
+	}
+	if (o->user)
+		g_strv_builder_add_many(b, "-l", o->user, NULL);
+	if (o->keyfile)
+		g_strv_builder_add_many(b, "-i", o->keyfile, NULL);
+	if (o->known_hosts) {
+		g_autofree char *kh = g_strdup_printf("UserKnownHostsFile=%s", o->known_hosts);
+
+		g_strv_builder_add_many(b, "-o", kh, NULL);
+	}
+	if (o->netcat) {
+		q = g_shell_quote(o->socket ? o->socket : "/run/hyperfs/hyperfs-sock");
+		far = g_strdup_printf("%s -U %s", o->netcat, q);
+	}
+	g_strv_builder_add_many(b, "--", o->target, far ? far : "hyperfsd --stdio", NULL);
+	return g_strv_builder_end(b);
+}
+
+/* Runs argv with stdin and stdout on one end of a socketpair; returns the other. */
+static int
+spawn_stream(char **argv, GPid *pid, GError **err)
+{
+	g_autoptr(GError) e = NULL;
+	int sv[2];
+	gboolean ok;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return hv_error_set(err, errno, "cannot create a socketpair: %s", g_strerror(errno));
+	ok = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+				    NULL, NULL, pid, sv[1], sv[1], -1, &e);
+	close(sv[1]);
+	if (!ok) {
+		close(sv[0]);
+		return hv_error_set(err, ENOENT, "cannot run '%s': %s", argv[0], e->message);
+	}
+	return sv[0];
+}
+
 RpcClient *
-rpc_client_connect(const char *transport, const char *target, int port,
-		   RpcClientEventFunc on_event, RpcClientDeadFunc on_dead, void *opaque,
-		   GError **err)
+rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientDeadFunc on_dead,
+		void *opaque, GError **err)
 {
 	struct timeval tv = { .tv_sec = RPC_CLIENT_TIMEOUT_MS / 1000 };
+	const char *t = o->transport;
+	HvTls *tls = NULL;
+	GPid child = 0;
 	RpcClient *cl;
 	int fd;
 
-	if (g_str_equal(transport, "unix"))
-		fd = connect_unix(target, err);
-	else if (g_str_equal(transport, "tcp"))
-		fd = connect_tcp(target, port, err);
-	else
-		fd = hv_error_set(err, ENOTSUP, "transport '%s' is not supported", transport);
+	if (g_str_equal(t, "unix")) {
+		fd = connect_unix(o->target, err);
+	} else if (g_str_equal(t, "tcp") || g_str_equal(t, "tls")) {
+		fd = connect_tcp(o->target, o->port, err);
+	} else if (g_str_equal(t, "ext")) {
+		char *argv[] = { "/bin/sh", "-c", (char *)o->command, NULL };
+
+		fd = o->command ? spawn_stream(argv, &child, err)
+				: hv_error_set(err, EINVAL, "the ext transport needs command=");
+	} else if (g_str_equal(t, "ssh")) {
+		g_auto(GStrv) argv = ssh_argv(o);
+
+		fd = spawn_stream(argv, &child, err);
+	} else {
+		fd = hv_error_set(err, ENOTSUP, "transport '%s' is not supported", t);
+	}
 	if (fd < 0)
 		return NULL;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (g_str_equal(t, "tls") &&
+	    !(tls = hv_tls_client_new(fd, o->pkipath, o->target, o->no_verify,
+				      RPC_CLIENT_TIMEOUT_MS, err))) {
+		close(fd);
+		return NULL;
+	}
 	cl = g_new0(RpcClient, 1);
 	cl->refs = 1;
 	cl->fd = fd;
+	cl->tls = tls;
+	cl->child = child;
 	g_mutex_init(&cl->lock);
 	g_cond_init(&cl->cond);
 	g_mutex_init(&cl->write_lock);
@@ -347,6 +434,16 @@ rpc_client_connect(const char *transport, const char *target, int port,
 	cl->opaque = opaque;
 	cl->reader = g_thread_new("hv-rpc-reader", reader_main, cl);
 	return cl;
+}
+
+RpcClient *
+rpc_client_connect(const char *transport, const char *target, int port,
+		   RpcClientEventFunc on_event, RpcClientDeadFunc on_dead, void *opaque,
+		   GError **err)
+{
+	RpcConnectOpts o = { .transport = transport, .target = target, .port = port };
+
+	return rpc_client_open(&o, on_event, on_dead, opaque, err);
 }
 
 RpcClient *
@@ -380,7 +477,13 @@ rpc_client_unref(RpcClient *cl)
 	if (!cl || !g_atomic_int_dec_and_test(&cl->refs))
 		return;
 	rpc_client_close(cl);
+	hv_tls_free(cl->tls);
 	close(cl->fd);
+	if (cl->child > 0) { /* ssh or ext: it sees EOF; make sure it goes */
+		kill(cl->child, SIGTERM);
+		waitpid(cl->child, NULL, 0);
+		g_spawn_close_pid(cl->child);
+	}
 	g_hash_table_unref(cl->pending);
 	g_free(cl->why);
 	g_mutex_clear(&cl->lock);

@@ -19,8 +19,26 @@ typedef void (*RpcClientDeadFunc)(RpcClient *cl, const char *why, void *opaque);
 
 #define RPC_CLIENT_TIMEOUT_MS 5000
 
-/* Connects: unix (target = socket path) or tcp (target = host, port). The
- * reader starts at once; the callbacks may be NULL. */
+/* Where and how to connect (docs/remote.md, "Transports"). */
+typedef struct {
+	const char *transport;   /* unix, tcp, tls, ssh, ext */
+	const char *target;      /* unix: socket path; tcp, tls, ssh: host */
+	int port;                /* tcp, tls; ssh: 0 leaves it to ssh */
+	const char *user;        /* ssh -l */
+	const char *pkipath;     /* tls: cacert.pem, clientcert.pem, clientkey.pem */
+	bool no_verify;          /* tls: skip the server check; ssh: accept unknown host keys */
+	const char *keyfile;     /* ssh -i */
+	const char *known_hosts; /* ssh -o UserKnownHostsFile= */
+	const char *command;     /* ext: the command (sh -c); ssh: the ssh binary */
+	const char *netcat;      /* ssh: run NETCAT -U SOCKET far side, not hyperfsd --stdio */
+	const char *socket;      /* ssh with netcat: the far socket */
+} RpcConnectOpts;
+
+/* Connects as o says; the reader starts at once; the callbacks may be NULL.
+ * ssh and ext run a child process on one end of a socketpair. */
+RpcClient *rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event,
+			   RpcClientDeadFunc on_dead, void *opaque, GError **err);
+/* Connects: unix (target = socket path) or tcp (target = host, port). */
 RpcClient *rpc_client_connect(const char *transport, const char *target, int port,
 			      RpcClientEventFunc on_event, RpcClientDeadFunc on_dead,
 			      void *opaque, GError **err);

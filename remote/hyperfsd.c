@@ -1,4 +1,5 @@
-/* hyperfsd.c: the node daemon's main: options and config file, listeners,
+/* hyperfsd.c: the node daemon's main: options and config file, listeners
+ * (and TLS credentials from --pki), --stdio,
  * daemonizing with a pidfile, logging, and a clean shutdown on SIGTERM/SIGINT.
  * The protocol lives in proto*.c, the sockets in server.c. */
 #include <fcntl.h>
@@ -8,9 +9,12 @@
 #include <unistd.h>
 #include <glib-unix.h>
 #include "remote/server.h"
+#include "remote/tls.h"
 
 #define DEFAULT_SOCK "/run/hyperfs/hyperfs-sock"
 #define DEFAULT_SOCK_RO "/run/hyperfs/hyperfs-sock-ro"
+#define DEFAULT_PKI "/etc/pki"
+#define DEFAULT_TLS "tls:0.0.0.0:16514"
 
 typedef struct {
 	gboolean foreground;
@@ -18,6 +22,10 @@ typedef struct {
 	gchar *config;
 	gchar *pidfile;
 	gboolean version;
+	gboolean stdio;
+	gchar *pki;
+	gchar **allowed_dn;
+	gboolean no_verify_clients;
 	HvServerLimits lim;
 } Options;
 
@@ -33,7 +41,8 @@ log_handler(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointe
 }
 
 /* [hyperfsd] keys: listen (list), max-clients, max-frame, max-queued,
- * keepalive-interval, keepalive-count, default-uri. Command-line --listen wins. */
+ * keepalive-interval, keepalive-count, default-uri, pki, tls-allowed-dn-list
+ * (list), tls-no-verify-certificate. The command line wins. */
 static int
 load_config(Options *o, GError **err)
 {
@@ -69,6 +78,14 @@ load_config(Options *o, GError **err)
 		o->lim.default_uri = g_key_file_get_string(kf, "hyperfsd", "default-uri", NULL);
 	if (!o->listen)
 		o->listen = g_key_file_get_string_list(kf, "hyperfsd", "listen", NULL, NULL);
+	if (!o->pki)
+		o->pki = g_key_file_get_string(kf, "hyperfsd", "pki", NULL);
+	if (!o->allowed_dn)
+		o->allowed_dn = g_key_file_get_string_list(kf, "hyperfsd", "tls-allowed-dn-list", NULL,
+							   NULL);
+	if (!o->no_verify_clients)
+		o->no_verify_clients = g_key_file_get_boolean(kf, "hyperfsd",
+							      "tls-no-verify-certificate", NULL);
 	return 0;
 }
 
@@ -122,9 +139,16 @@ main(int argc, char **argv)
 	GOptionEntry entries[] = {
 		{ "foreground", 'f', 0, G_OPTION_ARG_NONE, &o.foreground, "Stay in the foreground", NULL },
 		{ "listen", 'l', 0, G_OPTION_ARG_STRING_ARRAY, &o.listen,
-		  "Listen on ADDR: unix:PATH, unix-ro:PATH or tcp:HOST:PORT (repeatable)", "ADDR" },
+		  "Listen on ADDR: unix:PATH, unix-ro:PATH, tcp:HOST:PORT or tls:HOST:PORT (repeatable)", "ADDR" },
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config, "Read settings from FILE", "FILE" },
 		{ "pidfile", 'p', 0, G_OPTION_ARG_FILENAME, &o.pidfile, "Write the pid to FILE", "FILE" },
+		{ "pki", 0, 0, G_OPTION_ARG_FILENAME, &o.pki,
+		  "TLS files in DIR: CA/cacert.pem, libvirt/servercert.pem, "
+		  "libvirt/private/serverkey.pem (default /etc/pki)", "DIR" },
+		{ "tls-allowed-dn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.allowed_dn,
+		  "Accept only TLS clients whose DN matches PATTERN (fnmatch; repeatable)", "PATTERN" },
+		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &o.stdio,
+		  "Serve one client on stdin/stdout, then exit (for ssh and ext)", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version", NULL },
 		{ NULL },
 	};
@@ -151,16 +175,41 @@ main(int argc, char **argv)
 		fprintf(stderr, "hyperfsd: %s\n", err->message);
 		return 2;
 	}
-	if (!o.listen || !o.listen[0]) {
-		static char *defaults[] = { "unix:" DEFAULT_SOCK, "unix-ro:" DEFAULT_SOCK_RO, NULL };
+	if ((!o.listen || !o.listen[0]) && !o.stdio) {
+		static char *defaults[] = { "unix:" DEFAULT_SOCK, "unix-ro:" DEFAULT_SOCK_RO,
+					    DEFAULT_TLS, NULL };
 
 		g_mkdir_with_parents("/run/hyperfs", 0755);
 		g_strfreev(o.listen);
 		o.listen = g_strdupv(defaults);
+		if (!hv_tls_server_has_certs(o.pki ? o.pki : DEFAULT_PKI)) /* TLS when certificates are there */
+			g_clear_pointer(&o.listen[2], g_free);
 	}
+	if (o.stdio)
+		o.foreground = TRUE;
 	signal(SIGPIPE, SIG_IGN);
 	s = hv_server_new(&o.lim);
-	for (gchar **a = o.listen; *a; a++)
+	for (gchar **a = o.listen; a && *a; a++) {
+		HvTlsServer *tls;
+
+		if (!g_str_has_prefix(*a, "tls:"))
+			continue;
+		tls = hv_tls_server_new(o.pki ? o.pki : DEFAULT_PKI, o.allowed_dn, !o.no_verify_clients,
+					&err);
+		if (!tls) {
+			fprintf(stderr, "hyperfsd: %s\n", err->message);
+			hv_server_free(s);
+			return 1;
+		}
+		hv_server_set_tls(s, tls);
+		break;
+	}
+	if (o.stdio && hv_server_serve_stdio(s, &err) < 0) {
+		fprintf(stderr, "hyperfsd: %s\n", err->message);
+		hv_server_free(s);
+		return 1;
+	}
+	for (gchar **a = o.listen; a && *a; a++)
 		if (hv_server_listen(s, *a, &err) < 0) {
 			fprintf(stderr, "hyperfsd: %s\n", err->message);
 			hv_server_free(s);
@@ -178,7 +227,8 @@ main(int argc, char **argv)
 	}
 	g_unix_signal_add(SIGTERM, on_signal, s);
 	g_unix_signal_add(SIGINT, on_signal, s);
-	g_message("hyperfsd " HV_VERSION " ready");
+	if (!o.stdio)
+		g_message("hyperfsd " HV_VERSION " ready");
 	hv_server_run(s);
 	hv_server_free(s);
 	if (o.pidfile)
@@ -186,5 +236,7 @@ main(int argc, char **argv)
 	g_strfreev(o.listen);
 	g_free(o.config);
 	g_free(o.pidfile);
+	g_free(o.pki);
+	g_strfreev(o.allowed_dn);
 	return status;
 }

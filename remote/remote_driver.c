@@ -35,11 +35,11 @@ static const struct {
 } transports[] = {
 	{ "unix", 0, true },
 	{ "tcp", 16509, true },
-	{ "tls", 16514, false },
-	{ "ssh", 22, false },
+	{ "tls", 16514, true },
+	{ "ssh", 0, true }, /* 0: ssh's own default (22 or ssh_config) */
 	{ "libssh2", 22, false },
 	{ "libssh", 22, false },
-	{ "ext", 0, false },
+	{ "ext", 0, true },
 };
 
 /* Query parameters the remote driver consumes; the others go to the peer. */
@@ -78,6 +78,9 @@ parse_query(RemotePriv *p, const char *query, char **name_out, GString *rest)
 			g_free(g_steal_pointer(&p->target)), p->target = g_steal_pointer(&val);
 		else if (g_str_equal(key, "name") && val)
 			*name_out = g_steal_pointer(&val);
+		else
+			g_hash_table_replace(p->tparams, g_steal_pointer(&key),
+					     val ? g_steal_pointer(&val) : g_strdup(""));
 	}
 }
 
@@ -100,11 +103,23 @@ parse_uri(RemotePriv *p, GUri *u, GError **err)
 	p->transport = g_strdup(transports[t].name);
 	p->port = g_uri_get_port(u) > 0 ? g_uri_get_port(u) : transports[t].port;
 	parse_query(p, g_uri_get_query(u), &name, rest);
-	if (g_str_equal(p->transport, "tcp")) {
-		if (!host || !*host)
+	p->user = g_strdup(g_uri_get_user(u));
+	if (g_str_equal(p->transport, "tcp") || g_str_equal(p->transport, "tls") ||
+	    g_str_equal(p->transport, "ssh")) {
+		if (g_str_equal(p->transport, "ssh") && p->target) /* far socket, for netcat= */
+			g_hash_table_replace(p->tparams, g_strdup("socket"), g_steal_pointer(&p->target));
+		if ((!host || !*host) && !g_str_equal(p->transport, "ssh"))
 			return hv_error_set(err, EINVAL, "URI scheme '%s' needs a host", scheme);
+		if (!host || !*host)
+			host = "localhost"; /* as libvirt: qemu+ssh:///system */
 		g_free(p->target);
 		p->target = g_strdup(host);
+	} else if (g_str_equal(p->transport, "ext")) {
+		if (!g_hash_table_contains(p->tparams, "command"))
+			return hv_error_set(err, EINVAL, "URI '%s' needs command= for the ext transport",
+					    p->conn->uri_str);
+		g_free(p->target);
+		p->target = g_strdup(g_hash_table_lookup(p->tparams, "command"));
 	} else if (!p->target) {
 		p->target = g_strdup(DEFAULT_SOCKET);
 	}
@@ -173,7 +188,19 @@ session_new(RemotePriv *p, GError **err)
 	bool none = false;
 	int rc;
 
-	cl = rpc_client_connect(p->transport, p->target, p->port, on_event, on_dead, p, err);
+	const char *nv = g_hash_table_lookup(p->tparams, "no_verify");
+	RpcConnectOpts o = {
+		.transport = p->transport, .target = p->target, .port = p->port, .user = p->user,
+		.pkipath = g_hash_table_lookup(p->tparams, "pkipath"),
+		.no_verify = nv && g_strcmp0(nv, "0") != 0,
+		.keyfile = g_hash_table_lookup(p->tparams, "keyfile"),
+		.known_hosts = g_hash_table_lookup(p->tparams, "known_hosts"),
+		.command = g_hash_table_lookup(p->tparams, "command"),
+		.netcat = g_hash_table_lookup(p->tparams, "netcat"),
+		.socket = g_hash_table_lookup(p->tparams, "socket"),
+	};
+
+	cl = rpc_client_open(&o, on_event, on_dead, p, err);
 	if (!cl)
 		return NULL;
 	rc = rpc_client_call(cl, PROC_AUTH_LIST, NULL, &r, err);
@@ -324,6 +351,8 @@ priv_free(RemotePriv *p)
 		return;
 	g_free(p->transport);
 	g_free(p->target);
+	g_free(p->user);
+	g_hash_table_unref(p->tparams);
 	g_free(p->remote_uri);
 	g_free(p->down);
 	g_hash_table_unref(p->doms);
@@ -342,6 +371,7 @@ remote_open(HvConn *c, GError **err)
 	g_cond_init(&p->cond);
 	p->doms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					(GDestroyNotify)hv_domain_info_free);
+	p->tparams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (parse_uri(p, c->uri, err) < 0 || !(p->cl = session_new(p, err))) {
 		priv_free(p);
 		return err && *err ? hv_error_errno(*err) : -EIO;

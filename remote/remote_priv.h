@@ -8,9 +8,11 @@
 
 typedef struct {
 	HvConn *conn;
-	char *transport;  /* unix, tcp */
+	char *transport;  /* unix, tcp, tls, ssh, ext */
 	char *target;     /* socket path or host */
 	int port;
+	char *user;       /* ssh */
+	GHashTable *tparams; /* the transport's query params (pkipath=, keyfile=, ...) */
 	char *remote_uri; /* what CONNECT_OPEN asks the peer for */
 
 	GMutex lock;      /* everything below */

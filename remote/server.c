@@ -1,4 +1,5 @@
-/* server.c: hyperfsd's sockets: listeners (unix, unix-ro, tcp), clients with
+/* server.c: hyperfsd's sockets: listeners (unix, unix-ro, tcp, tls) and the
+ * --stdio client (stdin/stdout, for ssh and ext), clients with
  * their framing state machine, output queues with back-pressure, keepalive, and
  * the fan-out of driver events to the clients that registered for them. All of
  * it runs on one GMainLoop; driver events may arrive from driver threads and are
@@ -12,12 +13,14 @@
 #include <unistd.h>
 #include <glib-unix.h>
 #include "remote/server.h"
+#include "remote/tls.h"
 
 #define LIFECYCLE_EVENT_ID 0
 #define MAX_EVENT_ID 64
 #define MAX_CALLBACKS 256
 #define READ_CHUNK 65536u
 #define MAX_NODES 64 /* distinct URIs open at once */
+#define HANDSHAKE_MAX_US (10 * G_USEC_PER_SEC) /* a TLS client must finish its handshake */
 
 typedef struct {
 	char *uri;
@@ -36,8 +39,14 @@ typedef struct {
 	HvServer *srv;
 	guint64 id;
 	int fd;
-	guint watch;
+	int wfd;      /* fd, or stdout for the --stdio client */
+	guint watch;  /* on fd (and wfd when it is fd) */
+	guint wwatch; /* on wfd when it is not fd */
 	GIOCondition cond;
+	HvTls *tls;
+	bool handshaking;
+	bool hs_write; /* the handshake waits to write */
+	bool stdio;    /* the daemon ends with it */
 	char *peer;
 	RpcClientCtx ctx;
 	SharedConn *shared;
@@ -58,6 +67,7 @@ typedef struct {
 	guint watch;
 	bool readonly;
 	bool unix_sock;
+	bool tls;
 	char *path; /* unix socket to unlink */
 } Listener;
 
@@ -69,6 +79,7 @@ struct HvServer {
 	GPtrArray *listeners;
 	guint64 next_id;
 	guint keepalive_timer;
+	HvTlsServer *tls; /* for tls: listeners */
 };
 
 static HvServer *the_server; /* for driver event callbacks */
@@ -273,7 +284,14 @@ client_free(Client *cl)
 	g_hash_table_steal(cl->srv->clients, &cl->id);
 	if (cl->watch)
 		g_source_remove(cl->watch);
+	if (cl->wwatch)
+		g_source_remove(cl->wwatch);
+	hv_tls_free(cl->tls);
 	close(cl->fd);
+	if (cl->wfd != cl->fd)
+		close(cl->wfd);
+	if (cl->stdio)
+		hv_server_quit(cl->srv);
 	conn_release(cl->srv, cl->shared);
 	g_byte_array_unref(cl->in);
 	g_byte_array_unref(cl->out);
@@ -289,6 +307,8 @@ client_want(const Client *cl)
 {
 	GIOCondition want = 0;
 
+	if (cl->handshaking)
+		return cl->hs_write ? G_IO_OUT : G_IO_IN;
 	if (!client_queue_full(cl))
 		want |= G_IO_IN;
 	if (cl->out->len > cl->out_pos)
@@ -305,8 +325,52 @@ client_update_watch(Client *cl)
 		return;
 	if (cl->watch)
 		g_source_remove(cl->watch);
+	if (cl->wwatch)
+		g_source_remove(cl->wwatch);
+	cl->wwatch = 0;
 	cl->cond = want;
-	cl->watch = g_unix_fd_add(cl->fd, want | G_IO_HUP | G_IO_ERR, client_io, cl);
+	if (cl->wfd == cl->fd) {
+		cl->watch = g_unix_fd_add(cl->fd, want | G_IO_HUP | G_IO_ERR, client_io, cl);
+		return;
+	}
+	cl->watch = g_unix_fd_add(cl->fd, (want & G_IO_IN) | G_IO_HUP | G_IO_ERR, client_io, cl);
+	if (want & G_IO_OUT)
+		cl->wwatch = g_unix_fd_add(cl->wfd, G_IO_OUT | G_IO_ERR, client_io, cl);
+}
+
+static ssize_t
+client_recv(Client *cl, void *buf, size_t n)
+{
+	ssize_t r;
+
+	if (!cl->tls)
+		return read(cl->fd, buf, n);
+	r = hv_tls_recv(cl->tls, buf, n);
+	if (r < 0)
+		errno = (int)-r;
+	return r < 0 ? -1 : r;
+}
+
+static ssize_t
+client_send(Client *cl, const void *buf, size_t n)
+{
+	ssize_t r;
+
+	if (cl->tls) {
+		r = hv_tls_send(cl->tls, buf, n);
+		if (r < 0)
+			errno = (int)-r;
+		return r < 0 ? -1 : r;
+	}
+	if (cl->wfd != cl->fd)
+		return write(cl->wfd, buf, n);
+	return send(cl->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static bool
+client_tls_pending(Client *cl)
+{
+	return cl->tls && hv_tls_pending(cl->tls) > 0;
 }
 
 static void
@@ -357,11 +421,12 @@ client_frame(Client *cl)
 static bool
 client_read(Client *cl)
 {
-	for (int rounds = 0; rounds < 64 && !client_queue_full(cl); rounds++) {
+	for (int rounds = 0; (rounds < 64 || client_tls_pending(cl)) && !client_queue_full(cl);
+	     rounds++) {
 		uint8_t buf[READ_CHUNK];
 		size_t want = cl->frame_len ? MIN(READ_CHUNK, cl->frame_len - RPC_LEN_SIZE - cl->in->len)
 					    : 4 - cl->word_have;
-		ssize_t n = read(cl->fd, buf, want);
+		ssize_t n = client_recv(cl, buf, want);
 		int rc;
 
 		if (n < 0)
@@ -406,8 +471,7 @@ static bool
 client_write(Client *cl)
 {
 	while (cl->out->len > cl->out_pos) {
-		ssize_t n = send(cl->fd, cl->out->data + cl->out_pos, cl->out->len - cl->out_pos,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = client_send(cl, cl->out->data + cl->out_pos, cl->out->len - cl->out_pos);
 
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR;
@@ -418,26 +482,83 @@ client_write(Client *cl)
 	return true;
 }
 
+/* One TLS handshake step; once done and the client accepted, libvirt's
+ * confirmation byte is queued. False when the client is refused. */
+static bool
+client_handshake(Client *cl)
+{
+	g_autoptr(GError) e = NULL;
+	int rc = hv_tls_handshake_step(cl->tls, &cl->hs_write, &e);
+
+	if (rc < 0) {
+		g_message("client %s: refused: %s", cl->peer, e->message);
+		return false;
+	}
+	if (rc == 1) {
+		cl->handshaking = false;
+		g_byte_array_append(cl->out, (const guint8 *)"\1", 1);
+		g_message("client %s: TLS session accepted", cl->peer);
+	}
+	return true;
+}
+
 static gboolean
 client_io(gint fd, GIOCondition cond, gpointer data)
 {
 	Client *cl = data;
 
-	if ((cond & G_IO_IN) && !client_read(cl))
+	if (cl->handshaking && !client_handshake(cl))
 		goto drop;
-	if (!client_write(cl))
-		goto drop;
+	if (!cl->handshaking) {
+		if ((cond & G_IO_IN) && !client_read(cl))
+			goto drop;
+		if (!client_write(cl))
+			goto drop;
+		if (client_tls_pending(cl) && !client_queue_full(cl) && !client_read(cl))
+			goto drop;
+	}
 	if ((cond & (G_IO_HUP | G_IO_ERR)) && !(cond & G_IO_IN))
 		goto drop;
 	if (client_want(cl) == cl->cond)
 		return G_SOURCE_CONTINUE;
-	cl->watch = 0; /* client_update_watch replaces this source */
+	if (fd == cl->fd) /* client_update_watch replaces this source */
+		cl->watch = 0;
+	else
+		cl->wwatch = 0;
 	client_update_watch(cl);
 	return G_SOURCE_REMOVE;
 drop:
-	cl->watch = 0;
+	if (fd == cl->fd)
+		cl->watch = 0;
+	else
+		cl->wwatch = 0;
 	client_free(cl);
 	return G_SOURCE_REMOVE;
+}
+
+static Client *
+client_new(HvServer *s, int fd, int wfd, bool readonly, bool secure, const char *kind)
+{
+	Client *cl = g_new0(Client, 1);
+
+	cl->srv = s;
+	cl->fd = fd;
+	cl->wfd = wfd;
+	cl->id = ++s->next_id;
+	cl->peer = g_strdup_printf("#%" G_GUINT64_FORMAT "%s", cl->id, kind);
+	cl->in = g_byte_array_new();
+	cl->out = g_byte_array_new();
+	cl->callbacks = g_array_new(FALSE, TRUE, sizeof(Callback));
+	g_array_set_clear_func(cl->callbacks, callback_clear);
+	cl->next_cb = 1;
+	cl->last_rx = g_get_monotonic_time();
+	cl->ctx = (RpcClientCtx){ .readonly = readonly, .secure = secure, .owner = cl,
+				  .open = hook_open, .close = hook_close,
+				  .event_register = hook_register,
+				  .event_deregister = hook_deregister };
+	g_hash_table_insert(s->clients, &cl->id, cl);
+	g_message("client %s: connected", cl->peer);
+	return cl;
 }
 
 static gboolean
@@ -445,6 +566,7 @@ listener_accept(gint fd, GIOCondition cond, gpointer data)
 {
 	Listener *l = data;
 	HvServer *s = the_server;
+	g_autoptr(GError) e = NULL;
 	Client *cl;
 	int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
@@ -455,25 +577,40 @@ listener_accept(gint fd, GIOCondition cond, gpointer data)
 		close(cfd);
 		return G_SOURCE_CONTINUE;
 	}
-	cl = g_new0(Client, 1);
-	cl->srv = s;
-	cl->fd = cfd;
-	cl->id = ++s->next_id;
-	cl->peer = g_strdup_printf("#%" G_GUINT64_FORMAT "%s", cl->id, l->readonly ? " (ro)" : "");
-	cl->in = g_byte_array_new();
-	cl->out = g_byte_array_new();
-	cl->callbacks = g_array_new(FALSE, TRUE, sizeof(Callback));
-	g_array_set_clear_func(cl->callbacks, callback_clear);
-	cl->next_cb = 1;
-	cl->last_rx = g_get_monotonic_time();
-	cl->ctx = (RpcClientCtx){ .readonly = l->readonly, .secure = l->unix_sock, .owner = cl,
-				  .open = hook_open, .close = hook_close,
-				  .event_register = hook_register,
-				  .event_deregister = hook_deregister };
-	g_hash_table_insert(s->clients, &cl->id, cl);
-	g_message("client %s: connected", cl->peer);
+	cl = client_new(s, cfd, cfd, l->readonly, l->unix_sock || l->tls,
+			l->readonly ? " (ro)" : l->tls ? " (tls)" : "");
+	if (l->tls) {
+		cl->handshaking = true;
+		cl->tls = hv_tls_server_session(s->tls, cfd, &e);
+		if (!cl->tls) {
+			g_message("client %s: %s", cl->peer, e->message);
+			client_free(cl);
+			return G_SOURCE_CONTINUE;
+		}
+	}
 	client_update_watch(cl);
 	return G_SOURCE_CONTINUE;
+}
+
+int
+hv_server_serve_stdio(HvServer *s, GError **err)
+{
+	Client *cl;
+
+	if (!g_unix_set_fd_nonblocking(0, TRUE, NULL) || !g_unix_set_fd_nonblocking(1, TRUE, NULL))
+		return hv_error_set(err, errno, "cannot make stdin/stdout non-blocking: %s",
+				    g_strerror(errno));
+	cl = client_new(s, 0, 1, false, true, " (stdio)");
+	cl->stdio = true;
+	client_update_watch(cl);
+	return 0;
+}
+
+void
+hv_server_set_tls(HvServer *s, HvTlsServer *tls)
+{
+	hv_tls_server_free(s->tls);
+	s->tls = tls;
 }
 
 /* ---- listeners ---- */
@@ -558,10 +695,14 @@ hv_server_listen(HvServer *s, const char *addr, GError **err)
 		rc = listen_unix(l, addr + 8, err);
 	} else if (g_str_has_prefix(addr, "tcp:")) {
 		rc = listen_tcp(l, addr + 4, err);
+	} else if (g_str_has_prefix(addr, "tls:")) {
+		l->tls = true;
+		rc = s->tls ? listen_tcp(l, addr + 4, err)
+			    : hv_error_set(err, EINVAL, "'%s' needs certificates (--pki DIR)", addr);
 	} else {
 		rc = hv_error_set(err, EINVAL,
-				  "listen address '%s' must be unix:PATH, unix-ro:PATH or tcp:HOST:PORT",
-				  addr);
+				  "listen address '%s' must be unix:PATH, unix-ro:PATH, tcp:HOST:PORT "
+				  "or tls:HOST:PORT", addr);
 	}
 	if (rc == 0 && listen(l->fd, 64) < 0)
 		rc = hv_error_set(err, errno, "cannot listen on '%s': %s", addr, g_strerror(errno));
@@ -588,6 +729,10 @@ keepalive_tick(gpointer data)
 	while (g_hash_table_iter_next(&it, NULL, &v)) {
 		Client *cl = v;
 
+		if (cl->handshaking && now - cl->last_rx > HANDSHAKE_MAX_US) {
+			g_ptr_array_add(dead, cl);
+			continue;
+		}
 		if (!cl->ctx.keepalive || now - cl->last_rx < (gint64)s->lim.keepalive_interval * G_USEC_PER_SEC)
 			continue;
 		if (cl->pings >= s->lim.keepalive_count) {
@@ -654,6 +799,7 @@ hv_server_free(HvServer *s)
 		g_source_remove(s->keepalive_timer);
 	g_hash_table_unref(s->clients);
 	g_hash_table_unref(s->conns);
+	hv_tls_server_free(s->tls);
 	g_main_loop_unref(s->loop);
 	the_server = NULL;
 	g_free(s);

@@ -16,8 +16,13 @@ typedef struct {
 typedef struct HvServer HvServer;
 
 HvServer *hv_server_new(const HvServerLimits *lim);
-/* ADDR: unix:PATH, unix-ro:PATH or tcp:HOST:PORT. */
+typedef struct HvTlsServer HvTlsServer;
+/* Takes tls (certificates and client policy) for tls: listeners. */
+void hv_server_set_tls(HvServer *s, HvTlsServer *tls);
+/* ADDR: unix:PATH, unix-ro:PATH, tcp:HOST:PORT or tls:HOST:PORT (after set_tls). */
 int hv_server_listen(HvServer *s, const char *addr, GError **err);
+/* One read-write client on stdin/stdout (ssh, ext); the loop ends with it. */
+int hv_server_serve_stdio(HvServer *s, GError **err);
 void hv_server_run(HvServer *s);
 void hv_server_quit(HvServer *s);
 void hv_server_free(HvServer *s);

@@ -337,16 +337,19 @@ disk_check(Cmd *c, const HvDomainDiskDef *d, const char *bus, GError **err)
 {
 	g_autofree char *what = NULL;
 
-	if (d->source_pool || d->source_volume)
-		what = g_strdup_printf("disk '%s' from a pool volume (the dir pool backend comes later)",
-				       d->target_dev);
-	else if (str_in(d->type ? d->type : "file", disk_types) < 0)
+	bool vol = d->source_pool || d->source_volume;
+
+	if (vol && (!c->paths->resolve_volume || !d->source_pool || !d->source_volume))
+		what = g_strdup_printf("disk '%s' from a pool volume (%s)", d->target_dev,
+				       c->paths->resolve_volume ? "needs both pool= and volume="
+								: "no storage to resolve it");
+	else if (!vol && str_in(d->type ? d->type : "file", disk_types) < 0)
 		what = g_strdup_printf("disk '%s' of type '%s'", d->target_dev, d->type);
 	else if (!g_str_equal(d->device, "disk") && !g_str_equal(d->device, "cdrom"))
 		what = g_strdup_printf("disk '%s' with device '%s'", d->target_dev, d->device);
 	else if (d->driver_type && str_in(d->driver_type, disk_formats) < 0)
 		what = g_strdup_printf("disk '%s' in format '%s'", d->target_dev, d->driver_type);
-	else if (!d->source && g_str_equal(d->device, "disk"))
+	else if (!vol && !d->source && g_str_equal(d->device, "disk"))
 		what = g_strdup_printf("disk '%s' without a <source>", d->target_dev);
 	else if (!bus)
 		what = g_strdup_printf("disk '%s' with no known bus", d->target_dev);
@@ -362,11 +365,30 @@ b_disks(Cmd *c, GError **err)
 		bool cd = g_str_equal(d->device, "cdrom");
 		g_autofree char *drive = g_strdup_printf("drive-%s", d->target_dev);
 		g_autofree char *src = d->source ? esc(d->source) : NULL;
+		g_autofree char *vol_path = NULL, *vol_fmt = NULL;
+		const char *fmt = d->driver_type;
 		guint b;
 		int r;
 
 		if ((r = disk_check(c, d, bus, err)) < 0)
 			return r;
+		if (d->source_pool) {
+			if ((r = c->paths->resolve_volume(c->paths->resolve_opaque, d->source_pool,
+							  d->source_volume, &vol_path, &vol_fmt,
+							  err)) < 0) {
+				g_prefix_error(err, "cannot start domain '%s': disk '%s': ",
+					       c->def->name, d->target_dev);
+				return r;
+			}
+			g_free(src);
+			src = esc(vol_path);
+			fmt = fmt ? fmt : vol_fmt;
+			if (str_in(fmt, disk_formats) < 0) {
+				g_autofree char *what = g_strdup_printf("disk '%s' in format '%s'",
+									d->target_dev, fmt);
+				return unsupported(c, err, what);
+			}
+		}
 		for (b = 0; b < G_N_ELEMENTS(disk_buses); b++)
 			if (g_str_equal(disk_buses[b].bus, bus))
 				break;
@@ -376,7 +398,7 @@ b_disks(Cmd *c, GError **err)
 		}
 		arg2(c, "-drive", g_strdup_printf("%s%s%sif=none,id=%s,format=%s%s",
 						  src ? "file=" : "", src ? src : "", src ? "," : "",
-						  drive, d->driver_type ? d->driver_type : "raw",
+						  drive, fmt ? fmt : "raw",
 						  cd || d->readonly ? ",readonly=on" : ""));
 		if ((r = disk_buses[b].place(c, d, cd, drive, err)) < 0)
 			return r;

@@ -5,11 +5,18 @@
 #pragma once
 #include "conf/domain_conf.h"
 
+/* A disk naming a pool volume (<source pool= volume=/>): its path and format
+ * (both owned by the caller), or -errno. */
+typedef int (*QemuVolumeResolve)(void *opaque, const char *pool, const char *volume,
+				 char **path, char **format, GError **err);
+
 typedef struct {
 	const char *qmp;     /* QMP socket */
 	const char *pidfile;
 	const char *log;     /* serial console log */
 	const char *console; /* unix socket of a serial with no path of its own */
+	QemuVolumeResolve resolve_volume; /* NULL: volume disks are refused */
+	void *resolve_opaque;
 } QemuPaths;
 
 /* *argv: NULL-terminated, argv[0] = emulator; free with g_strfreev. */

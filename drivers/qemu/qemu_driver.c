@@ -1,7 +1,8 @@
 /* qemu_driver.c: the qemu driver (scheme "qemu"): opening a connection
  * (qemu:///system, qemu:///session, ?root=DIR), its folders, loading the
  * persistent definitions and re-attaching to running QEMU processes,
- * persistence (one XML file a domain, written atomically), and node info. */
+ * persistence (one XML file a domain, written atomically), and node info.
+ * Storage pools and volumes are in qemu_pool.c and qemu_volume.c. */
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -260,6 +261,7 @@ qemu_conn_free(QemuConn *qc)
 		g_hash_table_unref(qc->domains);
 	}
 	g_clear_pointer(&qc->dead_mons, g_ptr_array_unref);
+	qemu_storage_close(qc);
 	g_free(qc->lib_dir);
 	g_free(qc->run_dir);
 	g_free(qc->emulator);
@@ -288,6 +290,11 @@ qemu_open(HvConn *c, GError **err)
 		return -EIO;
 	qc->emulator = g_find_program_in_path("qemu-system-x86_64");
 	c->priv = qc;
+	/* pools first: an autostarted domain may use their volumes */
+	if (qemu_storage_open(qc, qc->lib_dir, qc->run_dir, !c->readonly, err) < 0) {
+		c->priv = NULL;
+		return -EIO;
+	}
 	load_domains(qc);
 	if (!c->readonly)
 		autostart_all(qc);
@@ -339,4 +346,6 @@ const HvDriver hv_qemu_driver = {
 	.close = qemu_close,
 	.node = &qemu_node_ops,
 	.domain = &qemu_domain_ops,
+	.pool = &qemu_pool_ops,
+	.volume = &qemu_volume_ops,
 };

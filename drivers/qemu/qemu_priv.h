@@ -7,6 +7,7 @@
 #include "drivers/driver.h"
 #include "conf/domain_conf.h"
 #include "drivers/qemu/qemu_monitor.h"
+#include "drivers/qemu/qemu_storage.h"
 
 #define QEMU_MAX_VCPUS 255u
 #define QEMU_MAX_MEMORY_KIB (1ull << 32) /* 4 TiB */
@@ -48,7 +49,7 @@ typedef struct {
 	char *error;         /* why QEMU stopped the guest (internal-error), or NULL */
 } QemuDomain;
 
-typedef struct {
+struct QemuConn {
 	HvConn *conn;
 	char *lib_dir;  /* definitions: NAME.xml, autostart/NAME */
 	char *run_dir;  /* runtime: NAME.pid, NAME.qmp, NAME.log, NAME.xml (live) */
@@ -61,7 +62,8 @@ typedef struct {
 	GThread *con_thread; /* qemu_console.c */
 	int con_wake;        /* eventfd: the set of consoles changed */
 	bool con_quit;
-} QemuConn;
+	QemuStorage *storage; /* pools and volumes (qemu_pool.c), own lock */
+};
 
 static inline QemuConn *
 qemu_conn(HvConn *c)

@@ -469,6 +469,7 @@ start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, 
 	QemuDomain *d = qemu_domain_find(qc, name, err);
 	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL;
 	QemuPaths paths;
+	int r;
 
 	if (!d)
 		return -ENOENT;
@@ -484,11 +485,12 @@ start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, 
 	pid = qemu_run_path(qc, name, "pid");
 	log = qemu_run_path(qc, name, "log");
 	console = qemu_run_path(qc, name, "console");
-	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console };
+	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console,
+			     .resolve_volume = qemu_volume_resolve, .resolve_opaque = qc->storage };
 	*live = hv_domain_def_copy(d->def);
-	if (qemu_command_build(*live, qc->emulator, &paths, argv, err) < 0) {
+	if ((r = qemu_command_build(*live, qc->emulator, &paths, argv, err)) < 0) {
 		g_clear_pointer(live, hv_domain_def_free);
-		return -EOPNOTSUPP;
+		return r;
 	}
 	d->busy = true;
 	return 0;

@@ -27,7 +27,8 @@ def _free_port():
 
 
 class Daemon:
-    def __init__(self, folder):
+    def __init__(self, folder, extra=()):
+        self.extra = list(extra)
         self.dir = Path(folder)
         self.sock = self.dir / "sock"
         self.sock_ro = self.dir / "sock-ro"
@@ -51,7 +52,8 @@ class Daemon:
     def start(self):
         cmd = [_binary(), "-f", "--listen", f"unix:{self.sock}",
                "--listen", f"unix-ro:{self.sock_ro}",
-               "--listen", f"tcp:127.0.0.1:{self.port}", "--pidfile", str(self.pidfile)]
+               "--listen", f"tcp:127.0.0.1:{self.port}", "--pidfile", str(self.pidfile),
+               *self.extra]
         self.proc = subprocess.Popen(cmd, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 10
         while not (self.pidfile.exists() and self.sock.exists()):
@@ -91,3 +93,90 @@ def virsh(uri, *args, check=True, timeout=20):
         raise AssertionError(f"virsh -c {uri} {' '.join(args)} failed ({r.returncode}):\n"
                              f"{r.stdout}{r.stderr}")
     return r
+
+
+def hyperfsd_binary():
+    return _binary()
+
+
+def free_port():
+    return _free_port()
+
+
+def hyperfs_binary():
+    if os.environ.get("HYPERFS"):
+        return os.environ["HYPERFS"]
+    return str(ROOT / "build" / "hyperfs")
+
+
+def mount_fails(uri, folder, timeout=15):
+    """Runs hyperfs -f on uri, which must fail to mount: returns its output."""
+    mnt = Path(folder) / "mnt-refused"
+    mnt.mkdir(exist_ok=True)
+    r = subprocess.run([hyperfs_binary(), "-f", "-c", f"n={uri}", str(mnt)], capture_output=True,
+                       text=True, timeout=timeout)
+    if r.returncode == 0 or os.path.ismount(mnt):
+        subprocess.run(["fusermount3", "-u", str(mnt)], capture_output=True)
+        raise AssertionError(f"hyperfs mounted {uri}, which must be refused:\n{r.stderr}")
+    return r.stdout + r.stderr
+
+
+def _certtool(folder, *args):
+    subprocess.run(["certtool", *args], cwd=folder, check=True, capture_output=True)
+
+
+def _cert(folder, name, template, ca=None):
+    """An RSA key NAME.key and its certificate NAME.pem (self-signed without ca)."""
+    folder = Path(folder)
+    (folder / f"{name}.tmpl").write_text(template)
+    _certtool(folder, "--generate-privkey", "--key-type=rsa", "--bits=2048",
+              "--outfile", f"{name}.key")
+    if ca is None:
+        _certtool(folder, "--generate-self-signed", "--load-privkey", f"{name}.key",
+                  "--template", f"{name}.tmpl", "--outfile", f"{name}.pem")
+    else:
+        _certtool(folder, "--generate-certificate", "--load-privkey", f"{name}.key",
+                  "--load-ca-certificate", f"{ca}.pem", "--load-ca-privkey", f"{ca}.key",
+                  "--template", f"{name}.tmpl", "--outfile", f"{name}.pem")
+
+
+CA_TMPL = "cn = {cn}\nca\ncert_signing_key\nexpiration_days = 30\n"
+SERVER_TMPL = ("organization = hyperfs\ncn = 127.0.0.1\nip_address = 127.0.0.1\n"
+               "dns_name = localhost\ntls_www_server\nencryption_key\nsigning_key\n"
+               "expiration_days = 30\n")
+CLIENT_TMPL = ("organization = hyperfs\ncn = {cn}\ntls_www_client\nencryption_key\n"
+               "signing_key\n{dates}\n")
+VALID = "expiration_days = 30"
+EXPIRED = 'activation_date = "2020-01-01 00:00:00"\nexpiration_date = "2020-02-01 00:00:00"'
+
+
+def make_pki(folder):
+    """Certificates made by certtool: folder/server (hyperfsd --pki, libvirt's
+    layout) and client pkipath folders: client (valid), expired, nocert (CA
+    only), wrongca (a client of another CA, trusting only that CA)."""
+    import shutil
+    f = Path(folder)
+    f.mkdir(parents=True, exist_ok=True)
+    _cert(f, "ca", CA_TMPL.format(cn="hyperfs test CA"))
+    _cert(f, "ca2", CA_TMPL.format(cn="another CA"))
+    _cert(f, "server", SERVER_TMPL, ca="ca")
+    _cert(f, "client", CLIENT_TMPL.format(cn="client", dates=VALID), ca="ca")
+    _cert(f, "expired", CLIENT_TMPL.format(cn="expired", dates=EXPIRED), ca="ca")
+    _cert(f, "client2", CLIENT_TMPL.format(cn="client2", dates=VALID), ca="ca2")
+    srv = f / "server-pki"
+    (srv / "CA").mkdir(parents=True)
+    (srv / "libvirt/private").mkdir(parents=True)
+    shutil.copy(f / "ca.pem", srv / "CA/cacert.pem")
+    shutil.copy(f / "server.pem", srv / "libvirt/servercert.pem")
+    shutil.copy(f / "server.key", srv / "libvirt/private/serverkey.pem")
+    out = {"server": srv}
+    for name, ca, cert in (("client", "ca", "client"), ("expired", "ca", "expired"),
+                           ("nocert", "ca", None), ("wrongca", "ca2", "client2")):
+        d = f / name
+        d.mkdir()
+        shutil.copy(f / f"{ca}.pem", d / "cacert.pem")
+        if cert:
+            shutil.copy(f / f"{cert}.pem", d / "clientcert.pem")
+            shutil.copy(f / f"{cert}.key", d / "clientkey.pem")
+        out[name] = d
+    return out

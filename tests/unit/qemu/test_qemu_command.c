@@ -8,11 +8,27 @@
 
 static const char *srcdir;
 
+/* Pool 'p' holds volume 'v' (qcow2) and 'r' (raw); nothing else exists. */
+static int
+fake_resolve(void *opaque, const char *pool, const char *volume, char **path, char **format,
+	     GError **err)
+{
+	if (g_strcmp0(pool, "p") != 0)
+		return hv_error_set(err, ENOENT, "storage pool '%s' not found", pool);
+	if (g_strcmp0(volume, "v") != 0 && g_strcmp0(volume, "r") != 0)
+		return hv_error_set(err, ENOENT, "storage volume '%s' not found in pool '%s'",
+				    volume, pool);
+	*path = g_strdup_printf("/pools/p/%s", volume);
+	*format = g_strdup(g_str_equal(volume, "v") ? "qcow2" : "raw");
+	return 0;
+}
+
 static const QemuPaths paths = {
 	.qmp = "/run/hq/NAME.qmp",
 	.pidfile = "/run/hq/NAME.pid",
 	.log = "/run/hq/NAME.log",
 	.console = "/run/hq/NAME.console",
+	.resolve_volume = fake_resolve,
 };
 
 static char *

@@ -158,8 +158,9 @@ test_routing(void)
 		int err;
 		const char *msg;
 	} cases[] = {
-		{ "qemu+ssh://root@web2/system", ENOTSUP, "transport 'ssh' is not supported" },
-		{ "qemu://web1/system", ENOTSUP, "transport 'tls' is not supported" },
+		{ "qemu+libssh2://root@web2/system", ENOTSUP, "transport 'libssh2' is not supported" },
+		{ "test+ext:///default", EINVAL, "needs command=" },
+		{ "test+tls:///default", EINVAL, "needs a host" },
 		{ "test+bogus:///default", ENOTSUP, "no driver serves" },
 		{ "test+unix:///default?socket=/nonexistent/hv-sock", ENOENT, "/nonexistent/hv-sock" },
 		{ "test+tcp:///default", EINVAL, "needs a host" },

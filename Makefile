@@ -31,7 +31,7 @@ unit: all
 	meson test -C $(BUILD) --print-errorlogs
 
 pytest: all
-	HYPERFS=$(BUILD)/hyperfs HYPERFS_XML=$(BUILD)/hyperfs-xml $(PYTEST) -q tests
+	HYPERFS=$(CURDIR)/$(BUILD)/hyperfs HYPERFS_XML=$(CURDIR)/$(BUILD)/hyperfs-xml $(PYTEST) -q tests
 
 $(ASAN)/build.ninja:
 	CC=clang meson setup $(ASAN) -Db_sanitize=address,undefined -Db_lundef=false
@@ -39,12 +39,12 @@ $(ASAN)/build.ninja:
 check-asan: $(ASAN)/build.ninja
 	ninja -C $(ASAN)
 	ASAN_OPTIONS=detect_leaks=0 meson test -C $(ASAN) --print-errorlogs
-	HYPERFS=$(ASAN)/hyperfs HYPERFS_XML=$(ASAN)/hyperfs-xml ASAN_OPTIONS=detect_leaks=0 \
+	HYPERFS=$(CURDIR)/$(ASAN)/hyperfs HYPERFS_XML=$(CURDIR)/$(ASAN)/hyperfs-xml ASAN_OPTIONS=detect_leaks=0 \
 		UBSAN_OPTIONS=print_stacktrace=1 $(PYTEST) -q tests
 
 check: deps all
 	meson test -C $(BUILD) --print-errorlogs
-	HYPERFS=$(BUILD)/hyperfs HYPERFS_XML=$(BUILD)/hyperfs-xml $(PYTEST) -q tests
+	HYPERFS=$(CURDIR)/$(BUILD)/hyperfs HYPERFS_XML=$(CURDIR)/$(BUILD)/hyperfs-xml $(PYTEST) -q tests
 	$(MAKE) check-asan
 	./fuzz/run.sh 60
 

@@ -174,6 +174,8 @@ typedef struct {
 			    GError **err);
 	int (*console_write)(HvConn *c, const char *name, const char *buf, size_t len,
 			     GError **err);
+	/* The display as a PNG image (*png owned by the caller). */
+	int (*screenshot)(HvConn *c, const char *name, GBytes **png, GError **err);
 } HvDomainOps;
 
 typedef struct {

@@ -33,7 +33,8 @@ snapshot(HvFs *fs, HvObj *dir, GPtrArray **out, guint *nlisted)
 		names = g_ptr_array_new_with_free_func(g_free);
 	}
 	for (size_t i = 0; i < ops->nfiles; i++)
-		g_ptr_array_add(names, g_strdup(ops->files[i].name));
+		if (hv_ops_present(dir, (int)i))
+			g_ptr_array_add(names, g_strdup(ops->files[i].name));
 	*nlisted = names->len;
 	if (dir->children && dir->kind != DK_ROOT) {
 		GHashTableIter it;

@@ -143,6 +143,32 @@ r_stats(HvObj *o, GString *out, GError **err)
 	return 0;
 }
 
+/* Only drivers that take screenshots show the file. */
+static bool
+has_screenshot(HvObj *o)
+{
+	const HvDomainOps *ops = o->node->conn->driver->domain;
+
+	return ops && ops->screenshot;
+}
+
+/* The display as PNG bytes. */
+static int
+r_screenshot(HvObj *o, GString *out, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autoptr(GBytes) png = NULL;
+	gsize len;
+	const char *data;
+	int r = HV_CALL(c, domain, screenshot, HV_READS, err, o->name, &png);
+
+	if (r < 0)
+		return r;
+	data = g_bytes_get_data(png, &len);
+	g_string_append_len(out, data, (gssize)len);
+	return 0;
+}
+
 static int
 w_state(HvObj *o, const char *tok, GError **err)
 {
@@ -236,6 +262,7 @@ static const FileDef domain_files[] = {
 	{ "stats", F_VOLATILE, r_stats },
 	{ "error", F_VOLATILE, hv_files_error },
 	{ "console", F_CONSOLE | F_WRITE }, /* fs/console.c */
+	{ "screenshot.png", F_VOLATILE, r_screenshot, .present = has_screenshot },
 };
 
 const DirOps hv_domain_ops = {

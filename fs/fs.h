@@ -47,6 +47,7 @@ typedef struct {
 	int (*write)(HvObj *o, const char *token, GError **err);
 	int (*commit)(HvObj *o, const char *buf, size_t len, GError **err);
 	HvObj *(*subdir)(HvObj *o); /* F_DIR */
+	bool (*present)(HvObj *o);   /* NULL: always; else whether the node has it */
 } FileDef;
 
 typedef struct {

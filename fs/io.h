@@ -7,6 +7,7 @@ HvObj *hv_ops_resolve(HvFs *fs, fuse_ino_t ino, unsigned *idx); /* referenced, o
 fuse_ino_t hv_ops_ino(HvObj *o, unsigned idx);
 int hv_ops_attr(HvFs *fs, HvObj *o, unsigned idx, struct stat *st);
 int hv_ops_static_index(const DirOps *ops, const char *name);
+bool hv_ops_present(HvObj *o, int i); /* file i of o's table is there */
 double hv_ops_timeout(HvFs *fs, HvObj *o, unsigned idx);
 
 void hv_io_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);

@@ -146,6 +146,14 @@ reply_entry(fuse_req_t req, HvFs *fs, HvObj *o, unsigned idx)
 	}
 }
 
+bool
+hv_ops_present(HvObj *o, int i)
+{
+	const FileDef *fd = &hv_dir_ops[o->kind]->files[i];
+
+	return !fd->present || fd->present(o);
+}
+
 int
 hv_ops_static_index(const DirOps *ops, const char *name)
 {
@@ -207,7 +215,9 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	}
 	ops = hv_dir_ops[dir->kind];
 	i = hv_ops_static_index(ops, name);
-	if (i >= 0 && (ops->files[i].flags & F_DIR)) {
+	if (i >= 0 && !hv_ops_present(dir, i)) {
+		fuse_reply_err(req, ENOENT);
+	} else if (i >= 0 && (ops->files[i].flags & F_DIR)) {
 		g_mutex_lock(&fs->lock);
 		o = ops->files[i].subdir(dir);
 		o->refs++;

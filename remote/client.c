@@ -2,7 +2,8 @@
  * table of calls in flight keyed by serial, and one reader thread that
  * completes them, answers and sends keepalive pings and passes events on. The
  * stream is a socket, TLS over a socket (tls.c), or a socketpair to a child
- * process (ssh, ext). The bodies are encoded and decoded with the shapes of proto.c's table. */
+ * process (ssh, ext) or to libssh2's pump thread (ssh2.c). The bodies are
+ * encoded and decoded with the shapes of proto.c's table. */
 #include <errno.h>
 #include <glib-unix.h>
 #include <netdb.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 #include "remote/client.h"
 #include "remote/proto.h"
+#include "remote/ssh2.h"
 #include "remote/tls.h"
 #include "util/error.h"
 
@@ -26,6 +28,7 @@ struct RpcClient {
 	int fd;
 	HvTls *tls;   /* NULL: plain socket */
 	GPid child;   /* ssh or ext; 0: none */
+	HvSsh2 *ssh2; /* libssh2: the session behind fd */
 	GThread *reader;
 	GMutex lock; /* pending, serial, dead, closing */
 	GCond cond;
@@ -391,6 +394,7 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 	struct timeval tv = { .tv_sec = RPC_CLIENT_TIMEOUT_MS / 1000 };
 	const char *t = o->transport;
 	HvTls *tls = NULL;
+	HvSsh2 *ssh2 = NULL;
 	GPid child = 0;
 	RpcClient *cl;
 	int fd;
@@ -408,6 +412,10 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 		g_auto(GStrv) argv = ssh_argv(o);
 
 		fd = spawn_stream(argv, &child, err);
+	} else if (g_str_equal(t, "libssh2")) {
+		fd = connect_tcp(o->target, o->port, err);
+		if (fd >= 0)
+			fd = hv_ssh2_open(fd, o, &ssh2, err);
 	} else {
 		fd = hv_error_set(err, ENOTSUP, "transport '%s' is not supported", t);
 	}
@@ -425,6 +433,7 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 	cl->fd = fd;
 	cl->tls = tls;
 	cl->child = child;
+	cl->ssh2 = ssh2;
 	g_mutex_init(&cl->lock);
 	g_cond_init(&cl->cond);
 	g_mutex_init(&cl->write_lock);
@@ -479,6 +488,7 @@ rpc_client_unref(RpcClient *cl)
 	rpc_client_close(cl);
 	hv_tls_free(cl->tls);
 	close(cl->fd);
+	hv_ssh2_free(cl->ssh2); /* after close: its pump sees EOF */
 	if (cl->child > 0) { /* ssh or ext: it sees EOF; make sure it goes */
 		kill(cl->child, SIGTERM);
 		waitpid(cl->child, NULL, 0);

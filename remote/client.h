@@ -21,21 +21,24 @@ typedef void (*RpcClientDeadFunc)(RpcClient *cl, const char *why, void *opaque);
 
 /* Where and how to connect (docs/remote.md, "Transports"). */
 typedef struct {
-	const char *transport;   /* unix, tcp, tls, ssh, ext */
-	const char *target;      /* unix: socket path; tcp, tls, ssh: host */
-	int port;                /* tcp, tls; ssh: 0 leaves it to ssh */
-	const char *user;        /* ssh -l */
+	const char *transport;   /* unix, tcp, tls, ssh, libssh2, ext */
+	const char *target;      /* unix: socket path; tcp, tls, ssh, libssh2: host */
+	int port;                /* tcp, tls, libssh2; ssh: 0 leaves it to ssh */
+	const char *user;        /* ssh -l; libssh2 (default: the local user) */
 	const char *pkipath;     /* tls: cacert.pem, clientcert.pem, clientkey.pem */
 	bool no_verify;          /* tls: skip the server check; ssh: accept unknown host keys */
-	const char *keyfile;     /* ssh -i */
-	const char *known_hosts; /* ssh -o UserKnownHostsFile= */
-	const char *command;     /* ext: the command (sh -c); ssh: the ssh binary */
-	const char *netcat;      /* ssh: run NETCAT -U SOCKET far side, not hyperfsd --stdio */
+	const char *keyfile;     /* ssh -i; libssh2: the private key */
+	const char *known_hosts; /* ssh -o UserKnownHostsFile=; libssh2: the file */
+	const char *known_hosts_verify; /* libssh2: normal (default), auto, ignore */
+	const char *command;     /* ext: the command (sh -c); ssh: the ssh binary;
+				  * libssh2: the far command (default hyperfsd --stdio) */
+	const char *netcat;      /* ssh, libssh2: run NETCAT -U SOCKET far side, not hyperfsd --stdio */
 	const char *socket;      /* ssh with netcat: the far socket */
 } RpcConnectOpts;
 
 /* Connects as o says; the reader starts at once; the callbacks may be NULL.
- * ssh and ext run a child process on one end of a socketpair. */
+ * ssh and ext run a child process on one end of a socketpair; libssh2 runs
+ * an in-process session pumped onto one (ssh2.c). */
 RpcClient *rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event,
 			   RpcClientDeadFunc on_dead, void *opaque, GError **err);
 /* Connects: unix (target = socket path) or tcp (target = host, port). */

@@ -13,7 +13,7 @@ mkdir -p "$out" "$out/corpus-rpc"
 core_build=${HV_BUILD:-$here/build}
 ninja -C "$core_build" libhvcore.a >/dev/null
 cflags="-g -O1 -D_GNU_SOURCE -I$here -fno-omit-frame-pointer $(pkg-config --cflags glib-2.0 libxml-2.0)"
-libs="$(pkg-config --libs glib-2.0 libxml-2.0) -lpthread -lm"
+libs="$(pkg-config --libs glib-2.0 libxml-2.0 gnutls libssh2) -lpthread -lm"
 core="$core_build/libhvcore.a"
 rsrc="$here/remote/xdr.c $here/remote/rpc.c $here/remote/proto.c $here/remote/proto_domain.c
 $here/remote/proto_node.c $here/remote/proto_storage.c"

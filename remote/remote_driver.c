@@ -37,7 +37,7 @@ static const struct {
 	{ "tcp", 16509, true },
 	{ "tls", 16514, true },
 	{ "ssh", 0, true }, /* 0: ssh's own default (22 or ssh_config) */
-	{ "libssh2", 22, false },
+	{ "libssh2", 22, true },
 	{ "libssh", 22, false },
 	{ "ext", 0, true },
 };
@@ -94,6 +94,7 @@ parse_uri(RemotePriv *p, GUri *u, GError **err)
 	g_autofree char *name = NULL;
 	g_autoptr(GString) rest = g_string_new(NULL);
 	int t = find_transport(plus ? plus + 1 : (host && *host ? "tls" : "unix"));
+	bool ssh;
 
 	if (t < 0)
 		return hv_error_set(err, ENOTSUP, "unknown transport in URI scheme '%s'", scheme);
@@ -104,11 +105,11 @@ parse_uri(RemotePriv *p, GUri *u, GError **err)
 	p->port = g_uri_get_port(u) > 0 ? g_uri_get_port(u) : transports[t].port;
 	parse_query(p, g_uri_get_query(u), &name, rest);
 	p->user = g_strdup(g_uri_get_user(u));
-	if (g_str_equal(p->transport, "tcp") || g_str_equal(p->transport, "tls") ||
-	    g_str_equal(p->transport, "ssh")) {
-		if (g_str_equal(p->transport, "ssh") && p->target) /* far socket, for netcat= */
+	ssh = g_str_equal(p->transport, "ssh") || g_str_equal(p->transport, "libssh2");
+	if (g_str_equal(p->transport, "tcp") || g_str_equal(p->transport, "tls") || ssh) {
+		if (ssh && p->target) /* far socket, for netcat= */
 			g_hash_table_replace(p->tparams, g_strdup("socket"), g_steal_pointer(&p->target));
-		if ((!host || !*host) && !g_str_equal(p->transport, "ssh"))
+		if ((!host || !*host) && !ssh)
 			return hv_error_set(err, EINVAL, "URI scheme '%s' needs a host", scheme);
 		if (!host || !*host)
 			host = "localhost"; /* as libvirt: qemu+ssh:///system */
@@ -195,6 +196,7 @@ session_new(RemotePriv *p, GError **err)
 		.no_verify = nv && g_strcmp0(nv, "0") != 0,
 		.keyfile = g_hash_table_lookup(p->tparams, "keyfile"),
 		.known_hosts = g_hash_table_lookup(p->tparams, "known_hosts"),
+		.known_hosts_verify = g_hash_table_lookup(p->tparams, "known_hosts_verify"),
 		.command = g_hash_table_lookup(p->tparams, "command"),
 		.netcat = g_hash_table_lookup(p->tparams, "netcat"),
 		.socket = g_hash_table_lookup(p->tparams, "socket"),

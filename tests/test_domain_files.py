@@ -2,10 +2,12 @@
 import time
 import xml.etree.ElementTree as ET
 
-from helpers.tools import (DOMAIN_STATES, cat, kv, ls, read_token, state, uuid_ok, write_ok)
+from helpers.tools import (DOMAIN_STATES, cat, kv, ls, read_token, run, state, uuid_ok,
+                           write_ok)
 
 DOMAIN_FILES = ["autostart", "config.xml", "console", "error", "id", "info", "live.xml", "max-memory",
-                "max-vcpus", "memory", "persistent", "state", "stats", "uuid", "vcpus"]
+                "max-vcpus", "memory", "persistent", "state", "stats", "uuid",
+                "vcpus"]
 INFO_KEYS = ["id", "name", "uuid", "os-type", "state", "cpus", "max-cpus", "max-memory-kib",
              "memory-kib", "cpu-time-ns", "persistent", "autostart"]
 # virDomainState numbers, as `virsh domstats` prints state.state
@@ -116,6 +118,14 @@ def test_files_end_in_a_newline(snode):
     for f in DOMAIN_FILES:
         text = cat(d / f)
         assert text == "" or text.endswith("\n"), f"{f} does not end in a newline: {text[-40:]!r}"
+
+
+def test_no_screenshot_where_the_driver_takes_none(snode):
+    """The test driver has no display: screenshot.png is neither listed nor there."""
+    d = snode / "domains/test"
+    assert "screenshot.png" not in ls(d)
+    r = run(["cat", d / "screenshot.png"])
+    assert r.returncode != 0 and "No such file or directory" in r.stderr
 
 
 def test_cpu_time_advances_while_running_and_stops_when_paused(mount_factory):

@@ -13,6 +13,7 @@ typedef struct {
 	bool q35;
 	bool ahci, scsi; /* controllers added */
 	bool graphics;
+	bool video;
 	bool balloon_off;
 	unsigned serials;
 } Cmd;
@@ -555,12 +556,61 @@ d_input(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	return unsupported(c, err, "this <input> (only the built-in PS/2 mouse and keyboard)");
 }
 
+/* <video model=>: the display device (screendump needs one). */
+static const struct {
+	const char *model;
+	const char *device;
+} video_table[] = {
+	{ "bochs", "bochs-display" },
+	{ "cirrus", "cirrus-vga" },
+	{ "vga", "VGA" },
+	{ "virtio", "virtio-vga" },
+};
+
 static int
 d_video(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 {
-	if (d->model && g_str_equal(d->model, "none"))
+	const char *model = d->model ? d->model : "vga";
+
+	if (g_str_equal(model, "none"))
 		return 0;
-	return unsupported(c, err, "<video> (graphics come later)");
+	if (c->video)
+		return unsupported(c, err, "a second <video>");
+	for (size_t k = 0; k < G_N_ELEMENTS(video_table); k++)
+		if (g_str_equal(video_table[k].model, model)) {
+			arg2(c, "-device", g_strdup_printf("%s,id=video0", video_table[k].device));
+			c->video = true;
+			return 0;
+		}
+	{
+		g_autofree char *what = g_strdup_printf("<video> model '%s'", model);
+		return unsupported(c, err, what);
+	}
+}
+
+/* <graphics type='vnc'>: a VNC server on run/NAME.vnc (a unix socket; no TCP
+ * port is opened). A domain with no <video> gets a VGA, as in libvirt. */
+static int
+d_graphics(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	g_autofree char *path = NULL;
+
+	if (!d->type || !g_str_equal(d->type, "vnc") || !c->paths->vnc) {
+		g_autofree char *what = g_strdup_printf("<graphics type='%s'> (only vnc)",
+							d->type ? d->type : "");
+		return unsupported(c, err, what);
+	}
+	if (c->graphics)
+		return unsupported(c, err, "a second <graphics>");
+	c->graphics = true;
+	path = esc(c->paths->vnc);
+	arg2(c, "-vnc", g_strdup_printf("unix:%s", path));
+	for (guint k = 0; k < c->def->devices->len; k++)
+		if (g_str_equal(((HvDomainDeviceDef *)c->def->devices->pdata[k])->kind, "video"))
+			return 0;
+	arg2(c, "-device", g_strdup("VGA,id=video0"));
+	c->video = true;
+	return 0;
 }
 
 static const struct {
@@ -569,6 +619,7 @@ static const struct {
 } dev_table[] = { /* sorted by kind */
 	{ "console", d_console },
 	{ "controller", d_controller },
+	{ "graphics", d_graphics },
 	{ "input", d_input },
 	{ "memballoon", d_memballoon },
 	{ "rng", d_rng },

@@ -15,6 +15,7 @@ typedef struct {
 	const char *pidfile;
 	const char *log;     /* serial console log */
 	const char *console; /* unix socket of a serial with no path of its own */
+	const char *vnc;     /* unix socket of <graphics type='vnc'>; NULL: vnc refused */
 	QemuVolumeResolve resolve_volume; /* NULL: volume disks are refused */
 	void *resolve_opaque;
 } QemuPaths;

@@ -36,6 +36,7 @@ qemu_console_free(QemuConsole *con)
 	if (con->fd >= 0)
 		close(con->fd);
 	g_byte_array_unref(con->ring);
+	g_free(con->pty);
 	g_free(con);
 }
 
@@ -256,6 +257,9 @@ qemu_console_attach(QemuConn *qc, const char *name, QemuMon *m, bool fresh)
 		if (con->fd >= 0)
 			close(con->fd);
 		con->fd = g_steal_fd(&fd);
+		g_free(con->pty);
+		con->pty = filename && g_str_has_prefix(filename, "pty:") ? g_strdup(filename + 4)
+									 : NULL;
 		/* positions only grow: a reader that follows the console across a
 		 * restart of the domain sees the new boot after the old one */
 		con->start = total(con);
@@ -272,6 +276,8 @@ qemu_console_attach(QemuConn *qc, const char *name, QemuMon *m, bool fresh)
 void
 qemu_console_detach(QemuConn *qc, QemuDomain *d)
 {
+	if (d->con)
+		g_clear_pointer(&d->con->pty, g_free);
 	if (!d->con || d->con->fd < 0)
 		return;
 	drain(qc, d); /* the last words */
@@ -300,8 +306,10 @@ qemu_console_read(HvConn *c, const char *name, uint64_t *pos, size_t max, GStrin
 		if (*pos < con->start || *pos > total(con))
 			*pos = con->start; /* lost from the ring, or an older ring */
 		n = (size_t)MIN((uint64_t)max, total(con) - *pos);
-		g_string_append_len(out, (const char *)con->ring->data + (*pos - con->start),
-				    (gssize)n);
+		if (n > 0) /* an empty ring has no data pointer */
+			g_string_append_len(out,
+					    (const char *)con->ring->data + (*pos - con->start),
+					    (gssize)n);
 		*pos += n;
 	}
 	g_mutex_unlock(&qc->lock);

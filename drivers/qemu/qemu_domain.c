@@ -7,6 +7,8 @@
 #include "drivers/qemu/qemu_priv.h"
 #include "drivers/qemu/qemu_command.h"
 #include "util/names.h"
+#include "conf/xml.h"
+#include "conf/conf_util.h"
 
 static HvDomainInfo *
 info_new(const QemuDomain *d)
@@ -67,17 +69,62 @@ dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
 	return d ? 0 : -ENOENT;
 }
 
+/* The runtime facts of the live XML that the definition does not hold: the
+ * serial's pty as <source path=> of pty serials and consoles (and tty= on a
+ * console), as libvirt shows them. Takes xml. */
+static char *
+live_runtime(char *xml, const char *pty)
+{
+	g_autofree char *owned = xml;
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *devs;
+
+	if (!pty || !(doc = hv_xml_parse(xml, strlen(xml), "live XML", NULL)))
+		return g_steal_pointer(&owned);
+	devs = hv_xml_child(xmlDocGetRootElement(doc), "devices");
+	for (xmlNode *n = devs ? devs->children : NULL; n; n = n->next) {
+		g_autofree char *type = NULL;
+		bool console;
+		xmlNode *src;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		console = xmlStrEqual(n->name, (const xmlChar *)"console");
+		if (!console && !xmlStrEqual(n->name, (const xmlChar *)"serial"))
+			continue;
+		if (!(type = hv_xml_prop(n, "type")) || !g_str_equal(type, "pty"))
+			continue;
+		if (console)
+			hv_xml_set_prop(n, "tty", pty);
+		if (!(src = hv_xml_child(n, "source"))) {
+			src = xmlNewNode(NULL, (const xmlChar *)"source");
+			if (n->children)
+				xmlAddPrevSibling(hv_xml_child(n, "target") ?: n->children, src);
+			else
+				xmlAddChild(n, src);
+		}
+		hv_xml_set_prop(src, "path", pty);
+	}
+	return hv_xml_format(xmlDocGetRootElement(doc)) ?: g_steal_pointer(&owned);
+}
+
 static int
 dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
+	g_autofree char *pty = NULL;
 	QemuDomain *d;
 
 	g_mutex_lock(&qc->lock);
-	if ((d = qemu_domain_find(qc, name, err)))
+	if ((d = qemu_domain_find(qc, name, err))) {
 		*xml = (flags & HV_XML_INACTIVE) ? hv_domain_def_format(qemu_domain_config(d))
 						 : hv_domain_def_format_live(d->def, d->id);
+		if (!(flags & HV_XML_INACTIVE) && qemu_domain_active(d) && d->con)
+			pty = g_strdup(d->con->pty);
+	}
 	g_mutex_unlock(&qc->lock);
+	if (pty && *xml)
+		*xml = live_runtime(*xml, pty);
 	if (d && !*xml)
 		return hv_error_set(err, EIO, "cannot format the XML of domain '%s'", name);
 	return d ? 0 : -ENOENT;
@@ -312,7 +359,7 @@ static int dom_reset(HvConn *c, const char *n, GError **e) { return run_qmp_verb
 static int dom_suspend(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, qmp_verb("suspend"), e); }
 static int dom_resume(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, qmp_verb("resume"), e); }
 
-/* ---- memory, autostart, stats */
+/* ---- memory, autostart (stats: qemu_stats.c) */
 
 static void
 emit_kib(QemuConn *qc, const char *name, const char *event, uint64_t kib)
@@ -431,34 +478,6 @@ dom_set_autostart(HvConn *c, const char *name, bool on, GError **err)
 	return r;
 }
 
-static int
-dom_get_stats(HvConn *c, const char *name, char **text, GError **err)
-{
-	QemuConn *qc = qemu_conn(c);
-	QemuDomain *d;
-	GString *s;
-
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err))) {
-		g_mutex_unlock(&qc->lock);
-		return -ENOENT;
-	}
-	s = g_string_new(NULL);
-	g_string_append_printf(s, "state.state=%d\nstate.reason=%d\n", d->state, d->reason);
-	g_string_append_printf(s, "cpu.time=%" G_GUINT64_FORMAT "\n",
-			       d->pid ? qemu_process_cpu_ns(d->pid) : 0);
-	g_string_append_printf(s, "balloon.current=%" G_GUINT64_FORMAT "\n",
-			       d->def->current_memory_kib);
-	g_string_append_printf(s, "balloon.maximum=%" G_GUINT64_FORMAT "\n", d->def->max_memory_kib);
-	if (d->balloon_kib)
-		g_string_append_printf(s, "balloon.actual=%" G_GUINT64_FORMAT "\n", d->balloon_kib);
-	g_string_append_printf(s, "vcpu.current=%u\nvcpu.maximum=%u\n", d->def->vcpus,
-			       d->def->max_vcpus);
-	g_mutex_unlock(&qc->lock);
-	*text = g_string_free(s, FALSE);
-	return 0;
-}
-
 const HvDomainOps qemu_domain_ops = {
 	.list = dom_list,
 	.get_info = dom_get_info,
@@ -475,7 +494,8 @@ const HvDomainOps qemu_domain_ops = {
 	.set_memory = dom_set_memory,
 	.set_vcpus = qemu_set_vcpus,
 	.set_autostart = dom_set_autostart,
-	.get_stats = dom_get_stats,
+	.get_stats = qemu_domain_stats,
 	.console_read = qemu_console_read,
 	.console_write = qemu_console_write,
+	.screenshot = qemu_domain_screenshot,
 };

@@ -26,6 +26,7 @@ typedef struct {
 	GByteArray *ring;
 	uint64_t start; /* position of ring->data[0] */
 	int fd;         /* pty or unix socket client, -1 when none */
+	char *pty;      /* the serial's /dev/pts/N while QEMU runs (live.xml), or NULL */
 } QemuConsole;
 
 typedef struct {
@@ -91,6 +92,7 @@ void qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason);
 void qemu_process_reattach(QemuConn *qc, const char *name);
 /* cpu time of a running QEMU, from /proc */
 uint64_t qemu_process_cpu_ns(pid_t pid);
+uint64_t qemu_proc_cpu_ns(const char *stat_path); /* utime + stime of a /proc stat file */
 bool qemu_pid_alive(pid_t pid);
 
 /* qemu_console.c */
@@ -108,6 +110,10 @@ int qemu_console_write(HvConn *c, const char *name, const char *buf, size_t len,
 
 /* qemu_hotplug.c */
 int qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError **err);
+
+/* qemu_stats.c */
+int qemu_domain_stats(HvConn *c, const char *name, char **text, GError **err);
+int qemu_domain_screenshot(HvConn *c, const char *name, GBytes **png, GError **err);
 
 /* qemu_domain.c */
 extern const HvDomainOps qemu_domain_ops;

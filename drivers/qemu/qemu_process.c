@@ -18,7 +18,7 @@
 #define KVM_SETTLE_US (300 * 1000) /* after cont, before a KVM guest counts as running */
 
 /* Files in run/ that only live while QEMU runs (NAME.log stays for reading). */
-static const char *const run_files[] = { "pid", "qmp", "xml", "console" };
+static const char *const run_files[] = { "pid", "qmp", "xml", "console", "vnc", "png" };
 
 static void
 run_files_remove(QemuConn *qc, const char *name)
@@ -49,12 +49,19 @@ uint64_t
 qemu_process_cpu_ns(pid_t pid)
 {
 	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+
+	return pid > 0 ? qemu_proc_cpu_ns(path) : 0;
+}
+
+uint64_t
+qemu_proc_cpu_ns(const char *path)
+{
 	g_autofree char *stat = NULL;
 	g_auto(GStrv) f = NULL;
 	const char *p;
 	long hz = sysconf(_SC_CLK_TCK);
 
-	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')))
+	if (!g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')))
 		return 0;
 	f = g_strsplit(p + 2, " ", 16); /* f[0] is field 3 (state); utime 14, stime 15 */
 	if (g_strv_length(f) < 14 || hz <= 0)
@@ -467,7 +474,7 @@ static int
 start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, GError **err)
 {
 	QemuDomain *d = qemu_domain_find(qc, name, err);
-	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL;
+	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL, *vnc = NULL;
 	QemuPaths paths;
 	int r;
 
@@ -485,7 +492,8 @@ start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, 
 	pid = qemu_run_path(qc, name, "pid");
 	log = qemu_run_path(qc, name, "log");
 	console = qemu_run_path(qc, name, "console");
-	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console,
+	vnc = qemu_run_path(qc, name, "vnc");
+	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console, .vnc = vnc,
 			     .resolve_volume = qemu_volume_resolve, .resolve_opaque = qc->storage };
 	*live = hv_domain_def_copy(d->def);
 	if ((r = qemu_command_build(*live, qc->emulator, &paths, argv, err)) < 0) {

@@ -142,7 +142,7 @@ def files_of(objdir):
     return [n for n in ls(objdir, "-p") if not n.endswith("/")]
 
 
-def snapshot(objdir, skip=("stats", "error", "info")):
+def snapshot(objdir, skip=("stats", "error", "info", "screenshot.png")):
     """Everything a user can read about an object, to prove nothing changed."""
     objdir = Path(objdir)
     return {n: cat(objdir / n) for n in files_of(objdir) if n not in skip}

@@ -28,6 +28,7 @@ static const QemuPaths paths = {
 	.pidfile = "/run/hq/NAME.pid",
 	.log = "/run/hq/NAME.log",
 	.console = "/run/hq/NAME.console",
+	.vnc = "/run/hq/NAME.vnc",
 	.resolve_volume = fake_resolve,
 };
 

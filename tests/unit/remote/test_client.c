@@ -158,7 +158,8 @@ test_routing(void)
 		int err;
 		const char *msg;
 	} cases[] = {
-		{ "qemu+libssh2://root@web2/system", ENOTSUP, "transport 'libssh2' is not supported" },
+		{ "qemu+libssh://root@web2/system", ENOTSUP, "transport 'libssh' is not supported" },
+		{ "test+libssh2://root@127.0.0.1:1/default", ECONNREFUSED, "cannot connect to '127.0.0.1:1'" },
 		{ "test+ext:///default", EINVAL, "needs command=" },
 		{ "test+tls:///default", EINVAL, "needs a host" },
 		{ "test+bogus:///default", ENOTSUP, "no driver serves" },

@@ -1,0 +1,207 @@
+/* qemu_stats.c: what a running QEMU is asked for, in bulk: `stats` (one round
+ * of query-cpus-fast, query-blockstats and query-balloon on one monitor
+ * reference, formatted as `virsh domstats` key=value lines) and
+ * `screenshot.png` (QMP screendump with format png into run/NAME.png, read
+ * back and removed). Nothing here holds the driver lock across QMP. */
+#include <string.h>
+#include <unistd.h>
+#include "drivers/qemu/qemu_priv.h"
+
+/* What the stats need from the domain, copied under the lock. */
+typedef struct {
+	HvDomainState state;
+	int reason;
+	pid_t pid;
+	uint64_t cur_kib, max_kib, balloon_kib;
+	unsigned vcpus, max_vcpus;
+	GPtrArray *disks; /* char*: "target\tpath" */
+	unsigned nets;
+	QemuMon *mon;     /* a reference, or NULL when not running */
+} StatsFacts;
+
+static void
+facts_clear(StatsFacts *f)
+{
+	g_clear_pointer(&f->disks, g_ptr_array_unref);
+	g_clear_pointer(&f->mon, qemu_mon_unref);
+}
+
+static int
+facts_get(QemuConn *qc, const char *name, StatsFacts *f, GError **err)
+{
+	QemuDomain *d;
+
+	g_mutex_lock(&qc->lock);
+	if (!(d = qemu_domain_find(qc, name, err))) {
+		g_mutex_unlock(&qc->lock);
+		return -ENOENT;
+	}
+	f->state = d->state;
+	f->reason = d->reason;
+	f->pid = d->pid;
+	f->cur_kib = d->def->current_memory_kib;
+	f->max_kib = d->def->max_memory_kib;
+	f->balloon_kib = d->balloon_kib;
+	f->vcpus = d->def->vcpus;
+	f->max_vcpus = d->def->max_vcpus;
+	f->disks = g_ptr_array_new_with_free_func(g_free);
+	for (guint k = 0; d->def->disks && k < d->def->disks->len; k++) {
+		const HvDomainDiskDef *disk = d->def->disks->pdata[k];
+
+		g_ptr_array_add(f->disks, g_strdup_printf("%s\t%s", disk->target_dev,
+							  disk->source ? disk->source : ""));
+	}
+	f->nets = d->def->interfaces ? d->def->interfaces->len : 0;
+	if (qemu_domain_active(d) && d->mon && !d->busy)
+		f->mon = qemu_mon_ref(d->mon);
+	g_mutex_unlock(&qc->lock);
+	return 0;
+}
+
+static int64_t
+num(const QJson *j, const char *key)
+{
+	int64_t v = 0;
+
+	return qjson_get_int(j, key, &v) ? v : 0;
+}
+
+/* vcpu.N.state/time from query-cpus-fast: time is the vCPU thread's cpu time
+ * (/proc/PID/task/TID/stat: /proc/TID/stat would sum the whole process). */
+static void
+add_vcpus(GString *s, QemuMon *m, pid_t pid)
+{
+	g_autoptr(QJson) cpus = NULL;
+
+	if (qemu_mon_command(m, "query-cpus-fast", NULL, &cpus, NULL) < 0 || cpus->type != QJ_ARR)
+		return;
+	for (guint k = 0; k < cpus->items->len; k++) {
+		const QJson *c = cpus->items->pdata[k];
+		int64_t idx = num(c, "cpu-index"), tid = num(c, "thread-id");
+		g_autofree char *path = g_strdup_printf("/proc/%d/task/%" G_GINT64_FORMAT "/stat",
+							(int)pid, tid);
+
+		g_string_append_printf(s, "vcpu.%" G_GINT64_FORMAT ".state=1\n", idx);
+		g_string_append_printf(s, "vcpu.%" G_GINT64_FORMAT ".time=%" G_GUINT64_FORMAT "\n",
+				       idx, tid > 0 ? qemu_proc_cpu_ns(path) : 0);
+	}
+}
+
+/* block.N.* from query-blockstats: devices are "drive-TARGET" (qemu_command.c). */
+static void
+add_blocks(GString *s, QemuMon *m, GPtrArray *disks)
+{
+	g_autoptr(QJson) blk = NULL;
+
+	g_string_append_printf(s, "block.count=%u\n", disks->len);
+	if (m && (qemu_mon_command(m, "query-blockstats", NULL, &blk, NULL) < 0 ||
+		  blk->type != QJ_ARR))
+		g_clear_pointer(&blk, qjson_free);
+	for (guint k = 0; k < disks->len; k++) {
+		g_auto(GStrv) tp = g_strsplit(disks->pdata[k], "\t", 2);
+		g_autofree char *dev = g_strdup_printf("drive-%s", tp[0]);
+		const QJson *st = NULL;
+
+		g_string_append_printf(s, "block.%u.name=%s\n", k, tp[0]);
+		if (tp[1] && *tp[1])
+			g_string_append_printf(s, "block.%u.path=%s\n", k, tp[1]);
+		for (guint b = 0; blk && b < blk->items->len; b++)
+			if (!g_strcmp0(qjson_get_str(blk->items->pdata[b], "device"), dev))
+				st = qjson_get(blk->items->pdata[b], "stats");
+		if (!st)
+			continue;
+		g_string_append_printf(s,
+				       "block.%u.rd.reqs=%" G_GINT64_FORMAT "\n"
+				       "block.%u.rd.bytes=%" G_GINT64_FORMAT "\n"
+				       "block.%u.wr.reqs=%" G_GINT64_FORMAT "\n"
+				       "block.%u.wr.bytes=%" G_GINT64_FORMAT "\n"
+				       "block.%u.fl.reqs=%" G_GINT64_FORMAT "\n",
+				       k, num(st, "rd_operations"), k, num(st, "rd_bytes"), k,
+				       num(st, "wr_operations"), k, num(st, "wr_bytes"), k,
+				       num(st, "flush_operations"));
+	}
+}
+
+static void
+format_stats(GString *s, const StatsFacts *f)
+{
+	g_autoptr(QJson) bal = NULL;
+	uint64_t cur = f->cur_kib;
+	int64_t actual;
+
+	g_string_append_printf(s, "state.state=%d\nstate.reason=%d\n", f->state, f->reason);
+	g_string_append_printf(s, "cpu.time=%" G_GUINT64_FORMAT "\n",
+			       f->pid ? qemu_process_cpu_ns(f->pid) : 0);
+	if (f->mon && qemu_mon_command(f->mon, "query-balloon", NULL, &bal, NULL) == 0 &&
+	    qjson_get_int(bal, "actual", &actual) && actual > 0)
+		cur = (uint64_t)actual / 1024;
+	else if (f->balloon_kib)
+		cur = f->balloon_kib;
+	g_string_append_printf(s, "balloon.current=%" G_GUINT64_FORMAT "\n", cur);
+	g_string_append_printf(s, "balloon.maximum=%" G_GUINT64_FORMAT "\n", f->max_kib);
+	g_string_append_printf(s, "vcpu.current=%u\nvcpu.maximum=%u\n", f->vcpus, f->max_vcpus);
+	if (f->mon)
+		add_vcpus(s, f->mon, f->pid);
+	g_string_append_printf(s, "net.count=%u\n", f->nets);
+	add_blocks(s, f->mon, f->disks);
+}
+
+int
+qemu_domain_stats(HvConn *c, const char *name, char **text, GError **err)
+{
+	StatsFacts f = { 0 };
+	GString *s;
+	int r;
+
+	if ((r = facts_get(qemu_conn(c), name, &f, err)) < 0)
+		return r;
+	s = g_string_new(NULL);
+	format_stats(s, &f);
+	facts_clear(&f);
+	*text = g_string_free(s, FALSE);
+	return 0;
+}
+
+#define SCREENSHOT_MAX (64u << 20)
+
+int
+qemu_domain_screenshot(HvConn *c, const char *name, GBytes **png, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	g_autofree char *path = qemu_run_path(qc, name, "png");
+	g_autoptr(GString) args = g_string_new("{\"filename\":");
+	g_autoptr(GError) ferr = NULL;
+	StatsFacts f = { 0 };
+	char *data = NULL;
+	gsize len;
+	int r;
+
+	if ((r = facts_get(qc, name, &f, err)) < 0)
+		return r;
+	if (!f.mon) {
+		facts_clear(&f);
+		return hv_error_set(err, EBUSY, "cannot take a screenshot of domain '%s': domain is "
+				    "not running", name);
+	}
+	qjson_append_str(args, path);
+	g_string_append(args, ",\"format\":\"png\"}");
+	unlink(path);
+	r = qemu_mon_command(f.mon, "screendump", args->str, NULL, err);
+	facts_clear(&f);
+	if (r < 0) {
+		g_prefix_error(err, "cannot take a screenshot of domain '%s': ", name);
+		return r;
+	}
+	if (!g_file_get_contents(path, &data, &len, &ferr)) {
+		unlink(path);
+		return hv_error_set(err, EIO, "cannot take a screenshot of domain '%s': %s", name,
+				    ferr->message);
+	}
+	unlink(path);
+	if (len > SCREENSHOT_MAX) {
+		g_free(data);
+		return hv_error_set(err, EFBIG, "screenshot of domain '%s' is over 64 MiB", name);
+	}
+	*png = g_bytes_new_take(data, len);
+	return 0;
+}

@@ -25,7 +25,6 @@ typedef struct {
 	HvObjKind kind;
 	char *parent;
 	char *name;
-	char *event;
 	uint64_t seq;
 } InvalWork;
 
@@ -91,7 +90,6 @@ hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque)
 	w->kind = ev->kind;
 	w->parent = g_strdup(ev->parent);
 	w->name = g_strdup(ev->name);
-	w->event = g_strdup(ev->event);
 	g_async_queue_push(n->fs->inval, w);
 }
 
@@ -252,9 +250,6 @@ hv_events_wait_settled(HvNode *n, unsigned ms)
 	g_mutex_unlock(&n->ev_lock);
 }
 
-void hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const char *name,
-		   const char *event);
-
 static gpointer
 notifier(gpointer data)
 {
@@ -268,7 +263,7 @@ notifier(gpointer data)
 			g_free(w);
 			break;
 		}
-		hv_invalidate(fs, n, w->kind, w->parent, w->name, w->event);
+		hv_invalidate(fs, n, w->kind, w->parent, w->name);
 		g_mutex_lock(&n->ev_lock);
 		n->inval_seq = w->seq;
 		g_cond_broadcast(&n->ev_cond);
@@ -276,7 +271,6 @@ notifier(gpointer data)
 		g_mutex_unlock(&n->ev_lock);
 		g_free(w->parent);
 		g_free(w->name);
-		g_free(w->event);
 		g_free(w);
 	}
 	return NULL;

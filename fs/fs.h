@@ -104,7 +104,6 @@ struct HvFs {
 	HvObj *root;
 	GPtrArray *nodes; /* HvNode* */
 	bool readonly;
-	bool debug;
 	uid_t uid;
 	gid_t gid;
 	double timeout; /* entry and attribute cache, seconds */
@@ -140,6 +139,9 @@ void hv_events_clear(HvNode *n);
 void hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque);
 void hv_events_start(HvFs *fs);
 void hv_events_stop(HvFs *fs);
+
+/* inval.c: the kernel cache invalidations one event calls for (notifier thread). */
+void hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const char *name);
 void hv_events_wait_settled(HvNode *n, unsigned ms);
 typedef struct EvReader EvReader;
 EvReader *hv_events_open(HvNode *n, bool nonblock);

@@ -5,11 +5,6 @@
 #include <string.h>
 #include "fs/fs.h"
 
-typedef struct {
-	GArray *inos;
-	GPtrArray *vol_names; /* volumes to re-check after a pool event */
-} Plan;
-
 static void
 add_obj_inos(GArray *inos, HvObj *o)
 {
@@ -56,12 +51,8 @@ drop_if_gone(HvFs *fs, HvObj *dir, HvObj *o, const char *name)
 	fuse_lowlevel_notify_inval_inode(fs->se, HV_INO(dir->id, 0), 0, 0);
 }
 
-void hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const char *name,
-		   const char *event);
-
 void
-hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const char *name,
-	      const char *event)
+hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const char *name)
 {
 	g_autoptr(GArray) inos = g_array_new(FALSE, FALSE, sizeof(fuse_ino_t));
 	g_autoptr(GPtrArray) vols = g_ptr_array_new_with_free_func(g_free);
@@ -119,7 +110,6 @@ hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const cha
 			g_mutex_unlock(&fs->lock);
 		}
 	}
-	(void)event;
 	if (vdir)
 		hv_obj_unref(fs, vdir);
 	if (o)

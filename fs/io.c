@@ -317,9 +317,7 @@ commit_config(HvObj *o, const char *buf, size_t len)
 	if (i < 0 || !hv_dir_ops[o->kind]->files[i].commit)
 		return -EPERM;
 	fd = &hv_dir_ops[o->kind]->files[i];
-	r = len > HV_DOC_MAX ? hv_error_set(&err, EFBIG, "document is larger than %u bytes",
-					    HV_DOC_MAX)
-			     : fd->commit(o, buf, len, &err);
+	r = fd->commit(o, buf, len, &err); /* sizes are checked by hv_files_same_name */
 	return r < 0 ? hv_obj_fail(o, fd->name, r, err) : 0;
 }
 

@@ -223,7 +223,6 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &fs) < 0)
 		return 2;
 	fs.readonly = o.readonly;
-	fs.debug = o.debug;
 	if (add_nodes(&fs, &o) < 0)
 		return 1;
 	fs.se = session_new(&fs, &o);

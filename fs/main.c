@@ -2,6 +2,7 @@
  * per -c (one folder per node), builds the fixed folders, and runs the FUSE
  * session multi-threaded until unmounted or signalled.
  *   hyperfs [-f] [-d] [-o OPT[,OPT]...] [-c [NAME=]URI]... [URI] MOUNTPOINT */
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -183,6 +184,55 @@ session_new(HvFs *fs, Options *o)
 	return se;
 }
 
+/* Going to the background happens before any node is opened: drivers start
+ * threads (RPC readers, QMP monitors of running guests) that a later fork()
+ * would lose. The parent waits on a pipe for one status byte, so that errors
+ * while connecting and mounting still reach the terminal and the exit status;
+ * the child dies or reports, never both. */
+static int
+daemon_start(void)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid > 0) {
+		char st = 1;
+
+		close(p[1]);
+		if (read(p[0], &st, 1) != 1)
+			st = 1;
+		_exit(st);
+	}
+	close(p[0]);
+	setsid();
+	return p[1];
+}
+
+static void
+daemon_ready(int fd, char status)
+{
+	int nul;
+
+	if (fd < 0)
+		return;
+	if (status == 0 && chdir("/") == 0 && (nul = open("/dev/null", O_RDWR)) >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
+	}
+	if (write(fd, &status, 1) != 1) {
+		/* the parent is gone: nothing to tell */
+	}
+	close(fd);
+}
+
 static void
 fs_clear(HvFs *fs, Options *o)
 {
@@ -211,6 +261,7 @@ main(int argc, char **argv)
 		      .fuse_opts = g_ptr_array_new_with_free_func(g_free) };
 	HvFs fs = { .timeout = 1.0, .next_id = 1 };
 	struct fuse_loop_config *cfg;
+	int dfd = -1;
 	int r = 1;
 
 	g_mutex_init(&fs.lock);
@@ -223,17 +274,25 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &fs) < 0)
 		return 2;
 	fs.readonly = o.readonly;
-	if (add_nodes(&fs, &o) < 0)
+	if (!o.foreground && (dfd = daemon_start()) < 0) {
+		fprintf(stderr, "hyperfs: cannot go to the background: %s\n", g_strerror(-dfd));
 		return 1;
+	}
+	if (add_nodes(&fs, &o) < 0) {
+		daemon_ready(dfd, 1);
+		return 1;
+	}
 	fs.se = session_new(&fs, &o);
-	if (!fs.se)
+	if (!fs.se) {
+		daemon_ready(dfd, 1);
 		return 1;
+	}
 	if (fuse_set_signal_handlers(fs.se) != 0)
 		goto out_session;
 	if (fuse_session_mount(fs.se, o.mountpoint) != 0)
 		goto out_signals;
-	if (fuse_daemonize(o.foreground) != 0)
-		goto out_unmount;
+	daemon_ready(dfd, 0);
+	dfd = -1;
 	hv_events_start(&fs);
 	cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
@@ -243,12 +302,12 @@ main(int argc, char **argv)
 	r = !(r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP);
 	fuse_loop_cfg_destroy(cfg);
 	hv_events_stop(&fs);
-out_unmount:
 	fuse_session_unmount(fs.se);
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:
 	fuse_session_destroy(fs.se);
 	fs_clear(&fs, &o);
+	daemon_ready(dfd, 1);
 	return r;
 }

@@ -133,14 +133,11 @@ list(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plu
 			e.attr.st_mode = S_IFDIR;
 		} else {
 			o = entry_obj(fs, h->dir, name, (guint)(k - 2) < h->nlisted, &idx);
-			if (!o || hv_ops_attr(fs, o, idx, &e.attr) < 0) {
+			if (!o || hv_ops_entry(fs, o, idx, &e) < 0) {
 				if (o)
 					hv_obj_unref(fs, o);
 				continue;
 			}
-			e.ino = e.attr.st_ino;
-			e.attr_timeout = hv_ops_timeout(fs, o, idx);
-			e.entry_timeout = o->kind == DK_SCRATCH ? 0 : fs->timeout;
 		}
 		if (plus)
 			n = fuse_add_direntry_plus(req, buf + used, size - used, name, &e, k + 1);
@@ -157,6 +154,7 @@ list(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plu
 				g_mutex_lock(&fs->lock);
 				o->nlookup++;
 				g_mutex_unlock(&fs->lock);
+				hv_ops_ver_take(fs, o, idx, &e.attr);
 			}
 			hv_obj_unref(fs, o);
 		}

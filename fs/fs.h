@@ -27,6 +27,7 @@ typedef enum {
 } DirKind;
 
 typedef struct HvObj HvObj;
+typedef struct HvVer HvVer;
 typedef struct HvNode HvNode;
 typedef struct HvFs HvFs;
 
@@ -78,6 +79,7 @@ struct HvObj {
 	char *error;          /* last failure line, or NULL */
 	struct timespec mtime;
 	bool commit_on_close; /* DK_SCRATCH copied into a collection */
+	HvVer *ver;           /* versioned files, by file index - 1 (ops.c), or NULL */
 };
 
 struct HvNode {
@@ -113,10 +115,14 @@ struct HvFs {
 
 extern const DirOps *const hv_dir_ops[DK_LAST];
 
-/* ino <-> (object, file index); index 0 is the folder itself. */
+/* ino <-> (object, file index, version); index 0 is the folder itself. A
+ * versioned file (ops.c) gets a new inode whenever its content changes, the
+ * version in the top 16 bits (1..65535; 0 for everything else). */
 #define HV_INO(id, idx) (((uint64_t)(id) << 8) | (uint64_t)(idx))
-#define HV_INO_ID(ino) ((ino) >> 8)
+#define HV_INO_ID(ino) (((ino) >> 8) & ((UINT64_C(1) << 40) - 1))
 #define HV_INO_IDX(ino) ((unsigned)((ino)&0xff))
+#define HV_INO_VER(ino) ((unsigned)((ino) >> 48))
+#define HV_INO_V(id, idx, ver) (HV_INO(id, idx) | ((uint64_t)(ver) << 48))
 
 /* obj.c: the object tables. Callers hold fs->lock unless said otherwise. */
 HvObj *hv_obj_new(HvFs *fs, DirKind kind, HvNode *node, HvObj *parent, const char *name);
@@ -130,6 +136,7 @@ void hv_obj_ref(HvFs *fs, HvObj *o);    /* takes the lock */
 int hv_obj_fail(HvObj *o, const char *file, int r, const GError *err);
 void hv_obj_touch(HvObj *o);
 void hv_obj_free_all(HvFs *fs); /* at exit, once no handler runs */
+void hv_ver_free(HvObj *o);     /* ops.c */
 /* The object whose driver name is o->name: a domain for DK_DOMAIN, and so on. */
 const char *hv_obj_pool_name(HvObj *o); /* DK_VOLUME(S) and DK_POOL */
 

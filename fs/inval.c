@@ -4,6 +4,15 @@
  * knows is unhooked and its directory entry dropped. */
 #include <string.h>
 #include "fs/fs.h"
+#include "fs/io.h"
+
+/* One invalidation: an inode's attributes and pages, or (name set) the name
+ * of a versioned file in the folder ino, whose next lookup finds the new
+ * version (ops.c). Names point into the static file tables. */
+typedef struct {
+	fuse_ino_t ino;
+	const char *name;
+} Inval;
 
 static void
 add_obj_inos(GArray *inos, HvObj *o)
@@ -12,9 +21,24 @@ add_obj_inos(GArray *inos, HvObj *o)
 
 	hv_obj_touch(o);
 	for (size_t i = 0; i <= ops->nfiles; i++) {
-		fuse_ino_t ino = HV_INO(o->id, i);
+		Inval v = { HV_INO(o->id, i), NULL };
 
-		g_array_append_val(inos, ino);
+		if (hv_ops_versioned(o, (unsigned)i))
+			v = (Inval){ HV_INO(o->id, 0), ops->files[i - 1].name };
+		g_array_append_val(inos, v);
+	}
+}
+
+static void
+inval_all(HvFs *fs, GArray *inos)
+{
+	for (guint i = 0; i < inos->len; i++) {
+		Inval *v = &g_array_index(inos, Inval, i);
+
+		if (v->name)
+			fuse_lowlevel_notify_inval_entry(fs->se, v->ino, v->name, strlen(v->name));
+		else
+			fuse_lowlevel_notify_inval_inode(fs->se, v->ino, 0, 0);
 	}
 }
 
@@ -54,7 +78,7 @@ drop_if_gone(HvFs *fs, HvObj *dir, HvObj *o, const char *name)
 void
 hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const char *name)
 {
-	g_autoptr(GArray) inos = g_array_new(FALSE, FALSE, sizeof(fuse_ino_t));
+	g_autoptr(GArray) inos = g_array_new(FALSE, FALSE, sizeof(Inval));
 	g_autoptr(GPtrArray) vols = g_ptr_array_new_with_free_func(g_free);
 	HvObj *dir, *o = NULL, *pool, *vdir = NULL;
 
@@ -86,8 +110,7 @@ hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const cha
 		add_obj_inos(inos, pool); /* its capacity and allocation follow its volumes */
 	g_mutex_unlock(&fs->lock);
 
-	for (guint i = 0; i < inos->len; i++)
-		fuse_lowlevel_notify_inval_inode(fs->se, g_array_index(inos, fuse_ino_t, i), 0, 0);
+	inval_all(fs, inos);
 	if (dir)
 		drop_if_gone(fs, dir, o, name);
 	for (guint i = 0; vdir && i < vols->len; i++) {
@@ -96,14 +119,12 @@ hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const cha
 		g_mutex_lock(&fs->lock);
 		v = g_hash_table_lookup(vdir->children, vols->pdata[i]);
 		if (v && v->kind != DK_SCRATCH) {
-			g_autoptr(GArray) vinos = g_array_new(FALSE, FALSE, sizeof(fuse_ino_t));
+			g_autoptr(GArray) vinos = g_array_new(FALSE, FALSE, sizeof(Inval));
 
 			v->refs++;
 			add_obj_inos(vinos, v);
 			g_mutex_unlock(&fs->lock);
-			for (guint j = 0; j < vinos->len; j++)
-				fuse_lowlevel_notify_inval_inode(fs->se,
-								 g_array_index(vinos, fuse_ino_t, j), 0, 0);
+			inval_all(fs, vinos);
 			drop_if_gone(fs, vdir, v, vols->pdata[i]);
 			hv_obj_unref(fs, v);
 		} else {

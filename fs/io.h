@@ -5,7 +5,18 @@
 
 HvObj *hv_ops_resolve(HvFs *fs, fuse_ino_t ino, unsigned *idx); /* referenced, or NULL */
 fuse_ino_t hv_ops_ino(HvObj *o, unsigned idx);
-int hv_ops_attr(HvFs *fs, HvObj *o, unsigned idx, struct stat *st);
+int hv_ops_attr(HvFs *fs, HvObj *o, unsigned idx, fuse_ino_t ino, struct stat *st);
+int hv_ops_entry(HvFs *fs, HvObj *o, unsigned idx, struct fuse_entry_param *e);
+bool hv_ops_versioned(HvObj *o, unsigned idx);
+/* a read-only open of ino may use the page cache: ino is the current version
+ * of (o, idx) and still holds content */
+bool hv_ops_ver_match(HvFs *fs, HvObj *o, unsigned idx, fuse_ino_t ino, const GString *content);
+/* a write open of ino: 0 (counted until hv_ops_ver_close_write), or -ESTALE
+ * when the kernel must look the name up again to get a writable version */
+int hv_ops_ver_open_write(HvFs *fs, HvObj *o, unsigned idx, fuse_ino_t ino);
+void hv_ops_ver_close_write(HvFs *fs, HvObj *o, unsigned idx);
+/* a readdirplus entry with attributes st handed the kernel a reference */
+void hv_ops_ver_take(HvFs *fs, HvObj *o, unsigned idx, const struct stat *st);
 int hv_ops_static_index(const DirOps *ops, const char *name);
 bool hv_ops_present(HvObj *o, int i); /* file i of o's table is there */
 double hv_ops_timeout(HvFs *fs, HvObj *o, unsigned idx);

@@ -14,6 +14,7 @@ obj_free(HvObj *o)
 		g_hash_table_unref(o->children);
 	if (o->data)
 		g_string_free(o->data, TRUE);
+	hv_ver_free(o);
 	g_free(o->name);
 	g_free(o->error);
 	g_free(o);

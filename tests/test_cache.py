@@ -29,10 +29,17 @@ def test_state_is_fresh_after_each_verb(node):
             assert os.stat(d / "state").st_size == len(want) + 1
 
 
-def test_readers_racing_a_writer_see_whole_tokens(node):
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("wflags", [os.O_WRONLY, os.O_WRONLY | os.O_CREAT | os.O_TRUNC],
+                         ids=["plain", "shell-trunc"])
+def test_readers_racing_a_writer_see_whole_tokens(node, wflags):
     """Threads read state and memory in a loop (whole, and byte by byte as
     dash's `read` does) while another changes them: each open must read one
-    consistent value, never a mix of the value before and after."""
+    consistent value, never a mix of the value before and after. The writer
+    opens as a program would, and as a shell's `>` does (O_CREAT|O_TRUNC),
+    which makes the kernel truncate the inode it opens."""
     d = node / "domains/test"
     stop = threading.Event()
     bad = []
@@ -71,11 +78,11 @@ def test_readers_racing_a_writer_see_whole_tokens(node):
     try:
         for _ in range(100):
             for verb in ("suspend", "resume"):
-                fd = os.open(d / "state", os.O_WRONLY)
+                fd = os.open(d / "state", wflags)
                 os.write(fd, verb.encode() + b"\n")
                 os.close(fd)
             for mem in (b"524288\n", b"1048576\n"):
-                fd = os.open(d / "memory", os.O_WRONLY)
+                fd = os.open(d / "memory", wflags)
                 os.write(fd, mem)
                 os.close(fd)
     finally:

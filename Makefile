@@ -6,7 +6,7 @@ ASAN ?= build-asan
 MNT ?= mnt
 PYTEST = /usr/bin/python3 -m pytest
 
-.PHONY: all deps run stop check check-asan unit pytest install clean bench
+.PHONY: all deps run stop check check-asan unit pytest install clean bench bench-libvirt
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -50,6 +50,9 @@ check: deps all
 
 bench: deps all
 	./bench/run
+
+bench-libvirt: deps all
+	./bench/libvirt
 
 install: all
 	meson install -C $(BUILD)

@@ -5,8 +5,13 @@ BUILD ?= build
 ASAN ?= build-asan
 MNT ?= mnt
 PYTEST = /usr/bin/python3 -m pytest
+# the behaviour suite again through each transport (tests/README.md)
+TRANSPORTS ?= unix tcp tls ssh libssh2 libvirtd-unix libvirtd-tcp
+TRANSPORT_TESTS = tests/test_domain_files.py tests/test_domain_verbs.py \
+	tests/test_domain_settings.py tests/test_networks.py tests/test_pools.py \
+	tests/test_create_delete.py tests/test_config_xml.py tests/test_events.py
 
-.PHONY: all deps run stop check check-asan unit pytest install clean bench bench-libvirt
+.PHONY: all deps run stop check check-asan check-transports unit pytest install clean bench bench-libvirt
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -42,9 +47,17 @@ check-asan: $(ASAN)/build.ninja
 	HYPERFS=$(CURDIR)/$(ASAN)/hyperfs HYPERFS_XML=$(CURDIR)/$(ASAN)/hyperfs-xml ASAN_OPTIONS=detect_leaks=0 \
 		UBSAN_OPTIONS=print_stacktrace=1 $(PYTEST) -q tests
 
+check-transports: all
+	@for t in $(TRANSPORTS); do \
+		echo "== HV_TRANSPORT=$$t"; \
+		HV_TRANSPORT=$$t HYPERFS=$(CURDIR)/$(BUILD)/hyperfs HYPERFSD=$(CURDIR)/$(BUILD)/hyperfsd \
+			HYPERFS_XML=$(CURDIR)/$(BUILD)/hyperfs-xml $(PYTEST) -q $(TRANSPORT_TESTS) || exit 1; \
+	done
+
 check: deps all
 	meson test -C $(BUILD) --print-errorlogs
 	HYPERFS=$(CURDIR)/$(BUILD)/hyperfs HYPERFS_XML=$(CURDIR)/$(BUILD)/hyperfs-xml $(PYTEST) -q tests
+	$(MAKE) check-transports
 	$(MAKE) check-asan
 	./fuzz/run.sh 60
 

@@ -149,6 +149,14 @@ hv_domain_format_devices(const HvDomainDef *def, xmlNode *root)
 			}
 			if (mac && n->mac)
 				hv_xml_set_prop(mac, "address", n->mac);
+			/* a driver's device name (the qemu driver's taps) */
+			if (n->target_dev) {
+				xmlNode *t = hv_xml_child(c, "target");
+
+				if (!t)
+					t = xmlNewChild(c, NULL, (const xmlChar *)"target", NULL);
+				hv_xml_set_prop(t, "dev", n->target_dev);
+			}
 		}
 	}
 }

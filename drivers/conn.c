@@ -137,6 +137,7 @@ hv_domain_info_free(HvDomainInfo *i)
 		return;
 	g_free(i->name);
 	g_free(i->os_type);
+	g_free(i->accel);
 	g_free(i);
 }
 
@@ -183,5 +184,6 @@ hv_node_info_clear(HvNodeInfo *i)
 		return;
 	g_free(i->hostname);
 	g_free(i->model);
+	g_free(i->accels);
 	memset(i, 0, sizeof(*i));
 }

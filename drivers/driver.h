@@ -76,6 +76,7 @@ typedef struct {
 	unsigned vcpus;
 	unsigned max_vcpus;
 	uint64_t cpu_time_ns;
+	char *accel; /* the accelerator that runs (or would run) it: tcg, kvm; NULL: none to say */
 } HvDomainInfo;
 
 typedef struct {
@@ -123,6 +124,7 @@ typedef struct {
 	unsigned sockets;
 	unsigned cores;
 	unsigned threads;
+	char *accels; /* accelerators the node can run guests with ("kvm tcg"), or NULL */
 } HvNodeInfo;
 
 void hv_domain_info_free(HvDomainInfo *i);

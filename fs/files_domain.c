@@ -125,6 +125,8 @@ r_info(HvObj *o, GString *out, GError **err)
 			       state_name(i->state), i->vcpus,
 			       i->max_vcpus, i->max_memory_kib, i->memory_kib, i->cpu_time_ns,
 			       hv_bool_word(i->persistent), hv_bool_word(i->autostart));
+	if (i->accel)
+		g_string_append_printf(out, "accelerator: %s\n", i->accel);
 	return 0;
 }
 

@@ -37,6 +37,8 @@ r_info(HvObj *o, GString *out, GError **err)
 			       i.hostname ? i.hostname : "", c->uri_str, c->driver->name,
 			       i.model ? i.model : "", i.cpus, i.mhz, i.nodes, i.sockets, i.cores,
 			       i.threads, i.memory_kib, i.free_memory_kib);
+	if (i.accels)
+		g_string_append_printf(out, "accelerators: %s\n", i.accels);
 	connected_line(c, out);
 	hv_node_info_clear(&i);
 	return 0;

@@ -20,8 +20,6 @@
 #include "remote/tls.h"
 #include "util/error.h"
 
-#define KEEPALIVE_IDLE_MS 5000   /* ping a peer quiet this long */
-#define KEEPALIVE_DEAD_MS 15000  /* and give up on it after this */
 
 struct RpcClient {
 	gint refs;
@@ -39,6 +37,8 @@ struct RpcClient {
 	bool closing;
 	char *why;
 	uint64_t calls;
+	gint64 ka_interval; /* µs; 0: no pings */
+	int ka_count;
 	RpcClientEventFunc on_event;
 	RpcClientDeadFunc on_dead;
 	void *opaque;
@@ -48,6 +48,7 @@ struct RpcCall {
 	RpcClient *cl;
 	uint32_t serial;
 	int32_t proc;
+	gint64 deadline; /* monotonic, from the send */
 	bool done;
 	int rc;
 	GBytes *body;
@@ -59,21 +60,56 @@ static const struct {
 	int code, err;
 } virt_errno[] = {
 	{ VIR_ERR_NO_SUPPORT, ENOTSUP },
+	{ 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, ENOTSUP },
+	{ 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, ENOTSUP },
 	{ VIR_ERR_INVALID_ARG, EINVAL },
 	{ VIR_ERR_XML_ERROR, EINVAL },
+	{ 35 /* VIR_ERR_XML_DETAIL */, EINVAL },
+	{ 67 /* VIR_ERR_CONFIG_UNSUPPORTED */, EINVAL },
 	{ VIR_ERR_OPERATION_DENIED, EACCES },
 	{ VIR_ERR_NO_DOMAIN, ENOENT },
 	{ VIR_ERR_NO_NETWORK, ENOENT },
 	{ VIR_ERR_NO_STORAGE_POOL, ENOENT },
 	{ VIR_ERR_NO_STORAGE_VOL, ENOENT },
+	{ 28 /* VIR_ERR_DOM_EXIST */, EEXIST },
+	{ 37 /* VIR_ERR_NETWORK_EXIST */, EEXIST },
+	{ 90 /* VIR_ERR_STORAGE_VOL_EXIST */, EEXIST },
 	{ VIR_ERR_OPERATION_INVALID, EBUSY },
-	{ VIR_ERR_RESOURCE_BUSY, EBUSY },
+	{ 87 /* VIR_ERR_RESOURCE_BUSY */, EBUSY },
 	{ 68 /* VIR_ERR_OPERATION_TIMEOUT */, ETIMEDOUT },
 };
 
+/* libvirtd reports a taken name or uuid, a full pool, and a verb that does not
+ * apply (its test driver: "Domain 'x' is already running", "domain 'x' not
+ * paused") with generic codes (OPERATION_FAILED, INTERNAL_ERROR,
+ * OPERATION_INVALID): its messages say which. */
+static const struct {
+	const char *words;
+	int err;
+} virt_words[] = {
+	{ "already exists", EEXIST },
+	{ "already defined with uuid", EEXIST },
+	{ "already in use", EEXIST },
+	{ "not enough free space", ENOSPC },
+	{ "no space left", ENOSPC },
+	/* a verb that does not apply in the current state (the tree says EBUSY) */
+	{ "is already running", EBUSY },
+	{ "not paused", EBUSY },
+	{ "not running", EBUSY },
+	{ "is already active", EBUSY },
+	{ "is not active", EBUSY },
+};
+
 static int
-errno_of_virt(int code)
+errno_of_virt(int code, const char *message)
 {
+	g_autofree char *low = message ? g_ascii_strdown(message, -1) : NULL;
+
+	if (low && (code == VIR_ERR_OPERATION_FAILED || code == VIR_ERR_INTERNAL_ERROR ||
+		    code == VIR_ERR_OPERATION_INVALID))
+		for (size_t i = 0; i < G_N_ELEMENTS(virt_words); i++)
+			if (strstr(low, virt_words[i].words))
+				return virt_words[i].err;
 	for (size_t i = 0; i < G_N_ELEMENTS(virt_errno); i++)
 		if (virt_errno[i].code == code)
 			return virt_errno[i].err;
@@ -101,12 +137,14 @@ connect_unix(const char *path, GError **err)
 	return fd;
 }
 
-/* Non-blocking connect with the call timeout, then back to blocking. */
+/* Non-blocking connect with the call timeout, then back to blocking; gives up
+ * (-ECANCELED) as soon as cancel_fd (> 0) is readable. */
 static int
-connect_addr(const struct addrinfo *ai)
+connect_addr(const struct addrinfo *ai, int cancel_fd)
 {
-	struct pollfd p;
-	int fd, e = 0;
+	gint64 deadline = g_get_monotonic_time() + RPC_CLIENT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+	struct pollfd p[2];
+	int fd, r, e = 0;
 	socklen_t el = sizeof(e);
 
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
@@ -117,10 +155,16 @@ connect_addr(const struct addrinfo *ai)
 		close(fd);
 		return -e;
 	}
-	p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-	if (poll(&p, 1, RPC_CLIENT_TIMEOUT_MS) != 1) {
+	p[0] = (struct pollfd){ .fd = fd, .events = POLLOUT };
+	p[1] = (struct pollfd){ .fd = cancel_fd > 0 ? cancel_fd : -1, .events = POLLIN };
+	do {
+		gint64 left = deadline - g_get_monotonic_time();
+
+		r = left > 0 ? poll(p, 2, (int)((left + 999) / 1000)) : 0;
+	} while (r < 0 && errno == EINTR);
+	if (r <= 0 || p[1].revents) {
 		close(fd);
-		return -ETIMEDOUT;
+		return r > 0 ? -ECANCELED : -ETIMEDOUT;
 	}
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
 		close(fd);
@@ -131,7 +175,7 @@ connect_addr(const struct addrinfo *ai)
 }
 
 static int
-connect_tcp(const char *host, int port, GError **err)
+connect_tcp(const char *host, int port, int cancel_fd, GError **err)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
 	char portstr[16];
@@ -143,7 +187,7 @@ connect_tcp(const char *host, int port, GError **err)
 		return hv_error_set(err, EHOSTUNREACH, "cannot resolve '%s': %s", host,
 				    gai_strerror(rc));
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-		if ((fd = connect_addr(ai)) >= 0)
+		if ((fd = connect_addr(ai, cancel_fd)) >= 0 || fd == -ECANCELED)
 			break;
 	freeaddrinfo(res);
 	if (fd < 0)
@@ -281,24 +325,35 @@ reader_main(gpointer data)
 	RpcClient *cl = data;
 	g_autoptr(GByteArray) buf = g_byte_array_new();
 	gint64 last_rx = g_get_monotonic_time(), last_ping = 0;
+	gint64 dead_after = cl->ka_interval * (cl->ka_count + 1);
 	const char *why = NULL;
-	char tmp[65536];
+	char tmp[65536], whybuf[96];
 	bool report;
 
 	for (;;) {
 		struct pollfd p = { .fd = cl->fd, .events = POLLIN };
-		gint64 now;
+		gint64 now = g_get_monotonic_time(), next;
+		int timeout = 1000;
 		ssize_t n;
-		int r = cl->tls && hv_tls_pending(cl->tls) ? 1 : poll(&p, 1, 1000);
+		int r;
 
+		if (cl->ka_interval) { /* wake for the next ping, or the verdict */
+			next = MIN(MAX(last_rx, last_ping) + cl->ka_interval, last_rx + dead_after);
+			timeout = next > now ? (int)MIN((next - now + 999) / 1000, 1000) : 0;
+		}
+		r = cl->tls && hv_tls_pending(cl->tls) ? 1 : poll(&p, 1, timeout);
 		now = g_get_monotonic_time();
 		if (r == 0) {
-			if (now - last_rx > KEEPALIVE_DEAD_MS * 1000) {
-				why = "the peer stopped answering keepalive pings";
+			if (!cl->ka_interval)
+				continue;
+			if (now - last_rx >= dead_after) {
+				g_snprintf(whybuf, sizeof(whybuf),
+					   "the peer stopped answering keepalive pings (silent for %.1f s)",
+					   (double)(now - last_rx) / G_TIME_SPAN_SECOND);
+				why = whybuf;
 				break;
 			}
-			if (now - last_rx > KEEPALIVE_IDLE_MS * 1000 &&
-			    now - last_ping > KEEPALIVE_IDLE_MS * 1000) {
+			if (now - last_rx >= cl->ka_interval && now - last_ping >= cl->ka_interval) {
 				send_keepalive(cl, RPC_KEEPALIVE_PING);
 				last_ping = now;
 			}
@@ -402,7 +457,7 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 	if (g_str_equal(t, "unix")) {
 		fd = connect_unix(o->target, err);
 	} else if (g_str_equal(t, "tcp") || g_str_equal(t, "tls")) {
-		fd = connect_tcp(o->target, o->port, err);
+		fd = connect_tcp(o->target, o->port, o->cancel_fd, err);
 	} else if (g_str_equal(t, "ext")) {
 		char *argv[] = { "/bin/sh", "-c", (char *)o->command, NULL };
 
@@ -413,7 +468,7 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 
 		fd = spawn_stream(argv, &child, err);
 	} else if (g_str_equal(t, "libssh2")) {
-		fd = connect_tcp(o->target, o->port, err);
+		fd = connect_tcp(o->target, o->port, o->cancel_fd, err);
 		if (fd >= 0)
 			fd = hv_ssh2_open(fd, o, &ssh2, err);
 	} else {
@@ -441,6 +496,11 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 	cl->on_event = on_event;
 	cl->on_dead = on_dead;
 	cl->opaque = opaque;
+	if (o->keepalive_interval >= 0)
+		cl->ka_interval = (gint64)(o->keepalive_interval ? o->keepalive_interval
+								: RPC_KEEPALIVE_INTERVAL_S) *
+				  G_TIME_SPAN_SECOND;
+	cl->ka_count = o->keepalive_count > 0 ? o->keepalive_count : RPC_KEEPALIVE_COUNT;
 	cl->reader = g_thread_new("hv-rpc-reader", reader_main, cl);
 	return cl;
 }
@@ -513,6 +573,17 @@ rpc_client_alive(RpcClient *cl)
 	return alive;
 }
 
+char *
+rpc_client_why(RpcClient *cl)
+{
+	char *why;
+
+	g_mutex_lock(&cl->lock);
+	why = cl->dead ? g_strdup(cl->why) : cl->closing ? g_strdup("closed") : NULL;
+	g_mutex_unlock(&cl->lock);
+	return why;
+}
+
 uint64_t
 rpc_client_calls(RpcClient *cl)
 {
@@ -566,6 +637,7 @@ rpc_client_send(RpcClient *cl, int32_t proc, const RpcMsg *args, GError **err)
 		return NULL;
 	}
 	call->serial = h.serial = ++cl->serial;
+	call->deadline = g_get_monotonic_time() + RPC_CLIENT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
 	cl->calls++;
 	g_hash_table_insert(cl->pending, GUINT_TO_POINTER(call->serial), call);
 	g_mutex_unlock(&cl->lock);
@@ -594,7 +666,7 @@ decode_error(RpcCall *call, const char *name, GError **err)
 		rpc_error_clear(&e);
 		return hv_error_set(err, EPROTO, "%s: the peer sent an undecodable error", name);
 	}
-	rc = hv_error_set(err, errno_of_virt(e.code), "%s",
+	rc = hv_error_set(err, errno_of_virt(e.code, e.message), "%s",
 			  e.message ? e.message : "the peer reported an error");
 	rpc_error_clear(&e);
 	return rc;
@@ -605,19 +677,21 @@ rpc_client_wait(RpcCall *call, RpcMsg *ret, GError **err)
 {
 	RpcClient *cl = call->cl;
 	const RpcProc *p = rpc_proc_lookup(call->proc);
-	gint64 deadline = g_get_monotonic_time() + RPC_CLIENT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
 	RpcMsg none = { 0 };
 	XdrIn in;
 	int rc;
 
 	g_mutex_lock(&cl->lock);
 	while (!call->done)
-		if (!g_cond_wait_until(&cl->cond, &cl->lock, deadline))
+		if (!g_cond_wait_until(&cl->cond, &cl->lock, call->deadline))
 			break;
 	g_mutex_unlock(&cl->lock);
-	if (!call->done)
+	if (!call->done) {
+		/* suspect: probe now; a silent peer is declared dead by the reader */
+		send_keepalive(cl, RPC_KEEPALIVE_PING);
 		rc = hv_error_set(err, ETIMEDOUT, "%s: no reply within %d ms", p->name,
 				  RPC_CLIENT_TIMEOUT_MS);
+	}
 	else if (call->rc == -ENOTCONN)
 		rc = hv_error_set(err, ENOTCONN, "%s: %s", p->name, call->msg);
 	else if (call->rc < 0)

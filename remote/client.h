@@ -17,7 +17,15 @@ typedef void (*RpcClientEventFunc)(RpcClient *cl, int32_t proc, const uint8_t *b
 				   void *opaque);
 typedef void (*RpcClientDeadFunc)(RpcClient *cl, const char *why, void *opaque);
 
+/* Bounds (docs/remote.md, "Failure and reconnect"): a call fails with
+ * ETIMEDOUT when no reply came within RPC_CLIENT_TIMEOUT_MS of its send (calls
+ * in flight together share that deadline), and so does a TCP connect. A peer
+ * silent for the keepalive interval is pinged, once per interval; when it
+ * stays silent for interval x (count + 1) (5 s by default) it is declared
+ * dead and every call in flight fails with ENOTCONN. */
 #define RPC_CLIENT_TIMEOUT_MS 5000
+#define RPC_KEEPALIVE_INTERVAL_S 1
+#define RPC_KEEPALIVE_COUNT 4
 
 /* Where and how to connect (docs/remote.md, "Transports"). */
 typedef struct {
@@ -34,6 +42,9 @@ typedef struct {
 				  * libssh2: the far command (default hyperfsd --stdio) */
 	const char *netcat;      /* ssh, libssh2: run NETCAT -U SOCKET far side, not hyperfsd --stdio */
 	const char *socket;      /* ssh with netcat: the far socket */
+	int keepalive_interval;  /* seconds; 0: RPC_KEEPALIVE_INTERVAL_S; < 0: no pings */
+	int keepalive_count;     /* 0: RPC_KEEPALIVE_COUNT */
+	int cancel_fd;           /* > 0: a TCP connect gives up (ECANCELED) once it is readable */
 } RpcConnectOpts;
 
 /* Connects as o says; the reader starts at once; the callbacks may be NULL.
@@ -53,6 +64,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(RpcClient, rpc_client_unref)
  * after it returns. */
 void rpc_client_close(RpcClient *cl);
 bool rpc_client_alive(RpcClient *cl);
+/* Why it died (a copy), or NULL while it is alive. */
+char *rpc_client_why(RpcClient *cl);
 /* Calls sent since connect (for tests and docs: "no RPC when unchanged"). */
 uint64_t rpc_client_calls(RpcClient *cl);
 
@@ -61,7 +74,8 @@ RpcCall *rpc_client_send(RpcClient *cl, int32_t proc, const RpcMsg *args, GError
 /* Waits for the reply and decodes it into ret (may be NULL when the reply is
  * void); frees call. A libvirt error becomes -errno with the peer's message:
  * ENOENT for a missing object, ENOTSUP, EACCES, EINVAL, EBUSY, else EIO;
- * ETIMEDOUT after RPC_CLIENT_TIMEOUT_MS; ENOTCONN when the peer went away. */
+ * ETIMEDOUT RPC_CLIENT_TIMEOUT_MS after the send (then a keepalive PING
+ * probes the peer); ENOTCONN when the peer went away. */
 int rpc_client_wait(RpcCall *call, RpcMsg *ret, GError **err);
 /* Frees a call whose reply nobody wants. */
 void rpc_call_free(RpcCall *call);

@@ -2,12 +2,14 @@
  * (and TLS credentials from --pki), --stdio,
  * daemonizing with a pidfile, logging, and a clean shutdown on SIGTERM/SIGINT.
  * The protocol lives in proto*.c, the sockets in server.c. */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <glib-unix.h>
+#include "remote/hyperfsd_conf.h"
 #include "remote/server.h"
 #include "remote/tls.h"
 
@@ -15,6 +17,8 @@
 #define DEFAULT_SOCK_RO "/run/hyperfs/hyperfs-sock-ro"
 #define DEFAULT_PKI "/etc/pki"
 #define DEFAULT_TLS "tls:0.0.0.0:16514"
+
+#include "remote/hyperfsd_paths.h" /* HYPERFSD_CONF, from meson */
 
 typedef struct {
 	gboolean foreground;
@@ -26,8 +30,13 @@ typedef struct {
 	gchar *pki;
 	gchar **allowed_dn;
 	gboolean no_verify_clients;
+	gchar *log_file;
+	gchar *default_uri; /* from the config file */
+	gboolean debug;
 	HvServerLimits lim;
 } Options;
+
+static gboolean log_debug;
 
 static void
 log_handler(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
@@ -35,57 +44,82 @@ log_handler(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointe
 	g_autoptr(GDateTime) now = g_date_time_new_now_local();
 	g_autofree char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S");
 
-	if (level & G_LOG_LEVEL_DEBUG)
+	if ((level & G_LOG_LEVEL_DEBUG) && !log_debug)
 		return;
 	fprintf(stderr, "%s hyperfsd[%d]: %s\n", ts, (int)getpid(), msg);
 }
 
-/* [hyperfsd] keys: listen (list), max-clients, max-frame, max-queued,
- * keepalive-interval, keepalive-count, default-uri, pki, tls-allowed-dn-list
- * (list), tls-no-verify-certificate. The command line wins. */
+/* The config file's settings, where the command line did not set them. The
+ * default file may be missing (then defaults apply); one named by --config
+ * must be there. With --stdio (one client for ssh), listen, pidfile and
+ * log_file are not taken from the file: they belong to the daemon. */
 static int
 load_config(Options *o, GError **err)
 {
-	g_autoptr(GKeyFile) kf = g_key_file_new();
-	static const struct {
-		const char *key;
-		size_t off;
-		guint64 min, max;
-	} nums[] = {
-		{ "max-clients", G_STRUCT_OFFSET(HvServerLimits, max_clients), 1, 100000 },
-		{ "keepalive-interval", G_STRUCT_OFFSET(HvServerLimits, keepalive_interval), 0, 3600 },
-		{ "keepalive-count", G_STRUCT_OFFSET(HvServerLimits, keepalive_count), 1, 100 },
-		{ "max-frame", G_STRUCT_OFFSET(HvServerLimits, max_frame), 4096, RPC_MAX_FRAME },
-	};
+	const char *path = o->config ? o->config : HYPERFSD_CONF;
+	HvdConf c;
+	int rc;
 
-	if (!g_key_file_load_from_file(kf, o->config, G_KEY_FILE_NONE, err))
-		return -EINVAL;
-	for (size_t i = 0; i < G_N_ELEMENTS(nums); i++) {
-		g_autoptr(GError) e = NULL;
-		guint64 v = g_key_file_get_uint64(kf, "hyperfsd", nums[i].key, &e);
-
-		if (e && e->code == G_KEY_FILE_ERROR_KEY_NOT_FOUND)
-			continue;
-		if (e || v < nums[i].min || v > nums[i].max)
-			return hv_error_set(err, EINVAL, "'%s': %s must be a number from %" G_GUINT64_FORMAT
-					    " to %" G_GUINT64_FORMAT, o->config, nums[i].key,
-					    nums[i].min, nums[i].max);
-		*(unsigned *)((char *)&o->lim + nums[i].off) = (unsigned)v;
+	hvd_conf_init(&c);
+	rc = hvd_conf_load(&c, path, err);
+	if (rc == -ENOENT && !o->config) {
+		g_clear_error(err);
+		return 0;
 	}
-	if (g_key_file_has_key(kf, "hyperfsd", "max-queued", NULL))
-		o->lim.max_queued = g_key_file_get_uint64(kf, "hyperfsd", "max-queued", NULL);
-	if (g_key_file_has_key(kf, "hyperfsd", "default-uri", NULL))
-		o->lim.default_uri = g_key_file_get_string(kf, "hyperfsd", "default-uri", NULL);
-	if (!o->listen)
-		o->listen = g_key_file_get_string_list(kf, "hyperfsd", "listen", NULL, NULL);
+	if (rc < 0) {
+		hvd_conf_clear(&c);
+		return rc;
+	}
+	if (c.max_clients >= 0)
+		o->lim.max_clients = (unsigned)c.max_clients;
+	if (c.max_client_requests >= 0)
+		o->lim.max_requests = (unsigned)c.max_client_requests;
+	if (c.max_message_size >= 0)
+		o->lim.max_frame = (uint32_t)c.max_message_size;
+	if (c.max_queued_bytes >= 0)
+		o->lim.max_queued = (size_t)c.max_queued_bytes;
+	if (c.keepalive_interval >= 0)
+		o->lim.keepalive_interval = (unsigned)c.keepalive_interval;
+	if (c.keepalive_count >= 0)
+		o->lim.keepalive_count = (unsigned)c.keepalive_count;
+	if (c.default_uri) {
+		o->default_uri = g_steal_pointer(&c.default_uri);
+		o->lim.default_uri = o->default_uri;
+	}
+	if (!o->listen && !o->stdio)
+		o->listen = g_steal_pointer(&c.listen);
 	if (!o->pki)
-		o->pki = g_key_file_get_string(kf, "hyperfsd", "pki", NULL);
-	if (!o->allowed_dn)
-		o->allowed_dn = g_key_file_get_string_list(kf, "hyperfsd", "tls-allowed-dn-list", NULL,
-							   NULL);
-	if (!o->no_verify_clients)
-		o->no_verify_clients = g_key_file_get_boolean(kf, "hyperfsd",
-							      "tls-no-verify-certificate", NULL);
+		o->pki = g_steal_pointer(&c.pki_dir);
+	if (!o->allowed_dn && c.tls_allowed_dn_list && c.tls_allowed_dn_list[0])
+		o->allowed_dn = g_steal_pointer(&c.tls_allowed_dn_list); /* [] means no check */
+	if (!o->no_verify_clients && c.tls_no_verify_certificate > 0)
+		o->no_verify_clients = TRUE;
+	if (!o->pidfile && !o->stdio)
+		o->pidfile = g_steal_pointer(&c.pidfile);
+	if (!o->log_file && !o->stdio && c.log_file && *c.log_file)
+		o->log_file = g_steal_pointer(&c.log_file);
+	if (!o->debug && c.log_level && g_str_equal(c.log_level, "debug"))
+		o->debug = TRUE;
+	hvd_conf_clear(&c);
+	return 0;
+}
+
+/* Log lines (stderr) go to FILE from now on, appended. */
+static int
+open_log(const char *path, GError **err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+	if (fd < 0)
+		return hv_error_set(err, errno, "cannot open the log file '%s': %s", path,
+				    g_strerror(errno));
+	if (dup2(fd, 2) < 0) {
+		int e = errno;
+
+		close(fd);
+		return hv_error_set(err, e, "cannot log to '%s': %s", path, g_strerror(e));
+	}
+	close(fd);
 	return 0;
 }
 
@@ -107,16 +141,29 @@ write_pidfile(const char *path, GError **err)
 	return 0;
 }
 
+/* Forks; the parent waits until the child says it is ready (its pidfile is
+ * written), so `hyperfsd` returning means the daemon serves, as systemd's
+ * Type=forking expects. Returns the fd to report readiness on, or -errno. */
 static int
 daemonize(void)
 {
-	pid_t pid = fork();
+	int p[2];
+	pid_t pid;
 	int fd;
+	char ok = 0;
 
+	if (pipe(p) < 0)
+		return -errno;
+	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		close(p[1]);
+		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
+			;
+		_exit(ok == 1 ? 0 : 1);
+	}
+	close(p[0]);
 	setsid();
 	if (chdir("/") < 0)
 		return -errno;
@@ -127,13 +174,13 @@ daemonize(void)
 		if (fd > 2)
 			close(fd);
 	}
-	return 0;
+	return p[1];
 }
 
 int
 main(int argc, char **argv)
 {
-	Options o = { .lim = { .max_clients = 1024, .max_frame = RPC_MAX_FRAME,
+	Options o = { .lim = { .max_clients = 1024, .max_requests = 5, .max_frame = RPC_MAX_FRAME,
 			       .max_queued = RPC_MAX_FRAME + (1u << 20), .keepalive_interval = 5,
 			       .keepalive_count = 6, .default_uri = "test:///default" } };
 	GOptionEntry entries[] = {
@@ -147,6 +194,9 @@ main(int argc, char **argv)
 		  "libvirt/private/serverkey.pem (default /etc/pki)", "DIR" },
 		{ "tls-allowed-dn", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.allowed_dn,
 		  "Accept only TLS clients whose DN matches PATTERN (fnmatch; repeatable)", "PATTERN" },
+		{ "log", 0, 0, G_OPTION_ARG_FILENAME, &o.log_file,
+		  "Append log lines to FILE instead of standard error", "FILE" },
+		{ "debug", 'd', 0, G_OPTION_ARG_NONE, &o.debug, "Log debug lines too", NULL },
 		{ "stdio", 0, 0, G_OPTION_ARG_NONE, &o.stdio,
 		  "Serve one client on stdin/stdout, then exit (for ssh and ext)", NULL },
 		{ "version", 'V', 0, G_OPTION_ARG_NONE, &o.version, "Print the version", NULL },
@@ -155,7 +205,7 @@ main(int argc, char **argv)
 	g_autoptr(GOptionContext) ctx = g_option_context_new("- serve hyperfs drivers over libvirt's RPC protocol");
 	g_autoptr(GError) err = NULL;
 	HvServer *s;
-	int status = 0;
+	int status = 0, ready = -1;
 
 	g_log_set_default_handler(log_handler, NULL);
 	g_option_context_add_main_entries(ctx, entries, NULL);
@@ -171,10 +221,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "hyperfsd: unexpected argument '%s'\n", argv[1]);
 		return 2;
 	}
-	if (o.config && load_config(&o, &err) < 0) {
+	if (load_config(&o, &err) < 0) {
 		fprintf(stderr, "hyperfsd: %s\n", err->message);
 		return 2;
 	}
+	log_debug = o.debug || g_getenv("G_MESSAGES_DEBUG");
 	if ((!o.listen || !o.listen[0]) && !o.stdio) {
 		static char *defaults[] = { "unix:" DEFAULT_SOCK, "unix-ro:" DEFAULT_SOCK_RO,
 					    DEFAULT_TLS, NULL };
@@ -215,8 +266,13 @@ main(int argc, char **argv)
 			hv_server_free(s);
 			return 1;
 		}
-	if (!o.foreground && daemonize() < 0) {
-		fprintf(stderr, "hyperfsd: cannot daemonize: %s\n", g_strerror(errno));
+	if (o.log_file && open_log(o.log_file, &err) < 0) {
+		fprintf(stderr, "hyperfsd: %s\n", err->message);
+		hv_server_free(s);
+		return 1;
+	}
+	if (!o.foreground && (ready = daemonize()) < 0) {
+		fprintf(stderr, "hyperfsd: cannot daemonize: %s\n", g_strerror(-ready));
 		hv_server_free(s);
 		return 1;
 	}
@@ -224,6 +280,11 @@ main(int argc, char **argv)
 		g_message("%s", err->message);
 		hv_server_free(s);
 		return 1;
+	}
+	if (ready >= 0) { /* the parent exits 0 now */
+		if (write(ready, "\1", 1) < 0)
+			g_message("cannot tell the parent process we are ready: %s", g_strerror(errno));
+		close(ready);
 	}
 	g_unix_signal_add(SIGTERM, on_signal, s);
 	g_unix_signal_add(SIGINT, on_signal, s);
@@ -237,6 +298,8 @@ main(int argc, char **argv)
 	g_free(o.config);
 	g_free(o.pidfile);
 	g_free(o.pki);
+	g_free(o.log_file);
 	g_strfreev(o.allowed_dn);
+	g_free(o.default_uri);
 	return status;
 }

@@ -116,9 +116,16 @@ static const RpcProc procs[] = {
 	{ 282, "virStoragePoolListAllVolumes", S(X_POOL, X_INT, X_UINT), S(X_VOL_LIST, X_UINT),
 	  h_pool_list_all_volumes, HI, P },
 	{ 283, "virConnectListAllNetworks", S(X_INT, X_UINT), S(X_NET_LIST, X_UINT), h_list_all_networks, HI, N },
+	{ 313, "virConnectNetworkEventRegisterAny", S(X_INT, X_OPTNET), S(X_INT), h_net_event_register_any, HI, N },
+	{ 314, "virConnectNetworkEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, HI, N },
 	{ 316, "virConnectDomainEventRegisterAny", S(X_INT, X_OPTDOM), S(X_INT), h_event_register_any, HI, D },
 	{ 317, "virConnectDomainEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, HI, D },
+	{ 344, "virConnectGetAllDomainStats", S(X_DOM_LIST, X_UINT, X_UINT), S(X_STATS_LIST),
+	  h_get_all_domain_stats, 0, D },
 	{ 350, "virDomainDefineXMLFlags", S(X_STR, X_UINT), S(X_DOM), h_dom_define, W | HI, D },
+	{ 368, "virConnectStoragePoolEventRegisterAny", S(X_INT, X_OPTPOOL), S(X_INT),
+	  h_pool_event_register_any, HI, P },
+	{ 369, "virConnectStoragePoolEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, HI, P },
 };
 
 const RpcProc *
@@ -333,6 +340,74 @@ rpc_lifecycle_message(GByteArray *out, int callback_id, const RpcDom *dom, int t
 	size_t start = rpc_frame_begin(out, &h);
 
 	rpc_msg_encode(S(X_INT, X_DOM, X_INT, X_INT), &m, out);
+	rpc_frame_end(out, start);
+}
+
+static const struct {
+	HvObjKind kind;
+	const char *event;
+	int event_id, type;
+} obj_events[] = {
+	{ HV_OBJ_NETWORK, "defined", RPC_EVENT_LIFECYCLE, 0 },
+	{ HV_OBJ_NETWORK, "undefined", RPC_EVENT_LIFECYCLE, 1 },
+	{ HV_OBJ_NETWORK, "started", RPC_EVENT_LIFECYCLE, 2 },
+	{ HV_OBJ_NETWORK, "stopped", RPC_EVENT_LIFECYCLE, 3 },
+	{ HV_OBJ_POOL, "defined", RPC_EVENT_LIFECYCLE, 0 },
+	{ HV_OBJ_POOL, "undefined", RPC_EVENT_LIFECYCLE, 1 },
+	{ HV_OBJ_POOL, "started", RPC_EVENT_LIFECYCLE, 2 },
+	{ HV_OBJ_POOL, "stopped", RPC_EVENT_LIFECYCLE, 3 },
+	{ HV_OBJ_POOL, "built", RPC_EVENT_LIFECYCLE, 4 },   /* VIR_STORAGE_POOL_EVENT_CREATED */
+	{ HV_OBJ_POOL, "deleted", RPC_EVENT_LIFECYCLE, 5 },
+	{ HV_OBJ_POOL, "refreshed", RPC_EVENT_POOL_REFRESH, 0 },
+};
+
+bool
+rpc_obj_event(HvObjKind kind, const char *event, int *event_id, int *type)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(obj_events); i++)
+		if (obj_events[i].kind == kind && g_str_equal(obj_events[i].event, event)) {
+			*event_id = obj_events[i].event_id;
+			*type = obj_events[i].type;
+			return true;
+		}
+	return false;
+}
+
+bool
+rpc_obj_event_words(HvObjKind kind, int event_id, int type, const char **event)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(obj_events); i++)
+		if (obj_events[i].kind == kind && obj_events[i].event_id == event_id &&
+		    (event_id == RPC_EVENT_POOL_REFRESH || obj_events[i].type == type)) {
+			*event = obj_events[i].event;
+			return true;
+		}
+	return false;
+}
+
+void
+rpc_obj_event_message(GByteArray *out, HvObjKind kind, int event_id, int callback_id,
+		      const RpcNamed *obj, int type)
+{
+	RpcHeader h = { RPC_PROGRAM, RPC_PROTOCOL_VERSION, 0, RPC_MESSAGE, 0, RPC_OK };
+	RpcMsg m = { .num = { callback_id, type, 0 } };
+	size_t start;
+
+	if (kind == HV_OBJ_NETWORK) {
+		h.proc = PROC_NETWORK_EVENT_LIFECYCLE;
+		m.net = *obj;
+	} else {
+		h.proc = event_id == RPC_EVENT_POOL_REFRESH ? PROC_STORAGE_POOL_EVENT_REFRESH
+							    : PROC_STORAGE_POOL_EVENT_LIFECYCLE;
+		m.pool = *obj;
+	}
+	start = rpc_frame_begin(out, &h);
+	if (kind == HV_OBJ_NETWORK)
+		rpc_msg_encode(S(X_INT, X_NET, X_INT, X_INT), &m, out);
+	else if (event_id == RPC_EVENT_POOL_REFRESH)
+		rpc_msg_encode(S(X_INT, X_POOL), &m, out);
+	else
+		rpc_msg_encode(S(X_INT, X_POOL, X_INT, X_INT), &m, out);
 	rpc_frame_end(out, start);
 }
 

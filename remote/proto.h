@@ -12,7 +12,19 @@ enum {
 	PROC_CONNECT_OPEN = 1,
 	PROC_CONNECT_CLOSE = 2,
 	PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE = 318,
+	PROC_NETWORK_EVENT_REGISTER_ANY = 313,
+	PROC_NETWORK_EVENT_DEREGISTER_ANY = 314,
+	PROC_NETWORK_EVENT_LIFECYCLE = 315,
+	PROC_CONNECT_GET_ALL_DOMAIN_STATS = 344,
+	PROC_STORAGE_POOL_EVENT_REGISTER_ANY = 368,
+	PROC_STORAGE_POOL_EVENT_DEREGISTER_ANY = 369,
+	PROC_STORAGE_POOL_EVENT_LIFECYCLE = 370,
+	PROC_STORAGE_POOL_EVENT_REFRESH = 373,
 };
+
+/* Event IDs: VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_NETWORK_EVENT_ID_LIFECYCLE,
+ * VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE and _REFRESH. */
+enum { RPC_EVENT_LIFECYCLE = 0, RPC_EVENT_POOL_REFRESH = 1 };
 
 /* libvirt's virErrorNumber values we send. */
 enum {
@@ -29,7 +41,7 @@ enum {
 	VIR_ERR_NO_STORAGE_VOL = 50,
 	VIR_ERR_OPERATION_INVALID = 55,
 	VIR_ERR_NO_CONNECT = 5,
-	VIR_ERR_RESOURCE_BUSY = 83,
+	VIR_ERR_RESOURCE_BUSY = 87, /* 83 is BLOCK_COPY_ACTIVE */
 };
 
 typedef enum {
@@ -49,8 +61,10 @@ struct RpcClientCtx {
 	void *owner;
 	int (*open)(RpcClientCtx *c, const char *uri, GError **err);
 	void (*close)(RpcClientCtx *c);
-	/* Returns a callback id >= 0, or -errno. */
-	int (*event_register)(RpcClientCtx *c, int event_id, const RpcDom *dom, GError **err);
+	/* Returns a callback id >= 0, or -errno. kind: HV_OBJ_DOMAIN, _NETWORK or
+	 * _POOL; name: only that object's events (NULL: all). */
+	int (*event_register)(RpcClientCtx *c, HvObjKind kind, int event_id, const char *name,
+			      GError **err);
 	int (*event_deregister)(RpcClientCtx *c, int callback_id, GError **err);
 };
 
@@ -83,6 +97,14 @@ bool rpc_lifecycle_words(int type, int code, const char **event, const char **de
 /* Appends a REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE message. */
 void rpc_lifecycle_message(GByteArray *out, int callback_id, const RpcDom *dom, int type,
 			   int detail);
+
+/* Network and pool events: driver words <-> (event ID, virNetworkEventLifecycleType
+ * or virStoragePoolEventLifecycleType); the detail is always 0 on the wire. */
+bool rpc_obj_event(HvObjKind kind, const char *event, int *event_id, int *type);
+bool rpc_obj_event_words(HvObjKind kind, int event_id, int type, const char **event);
+/* Appends NETWORK_EVENT_LIFECYCLE, STORAGE_POOL_EVENT_LIFECYCLE or _REFRESH. */
+void rpc_obj_event_message(GByteArray *out, HvObjKind kind, int event_id, int callback_id,
+			   const RpcNamed *obj, int type);
 
 /* uuid text <-> 16 bytes; text "" gives zeroes. */
 void rpc_uuid_parse(const char *s, uint8_t out[16]);

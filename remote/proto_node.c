@@ -137,14 +137,34 @@ RPC_HANDLER(h_auth_list)
 	return 0;
 }
 
-RPC_HANDLER(h_event_register_any)
+static int
+event_register(RpcClientCtx *c, HvObjKind kind, int event_id, const char *name, RpcMsg *r,
+	       GError **err)
 {
-	int id = c->event_register(c, (int)a->num[0], a->has_dom ? &a->dom : NULL, err);
+	int id = c->event_register(c, kind, event_id, name, err);
 
 	if (id < 0)
 		return id;
 	r->num[0] = id;
 	return 0;
+}
+
+RPC_HANDLER(h_event_register_any)
+{
+	return event_register(c, HV_OBJ_DOMAIN, (int)a->num[0], a->has_dom ? a->dom.name : NULL, r,
+			      err);
+}
+
+RPC_HANDLER(h_net_event_register_any)
+{
+	return event_register(c, HV_OBJ_NETWORK, (int)a->num[0], a->has_net ? a->net.name : NULL, r,
+			      err);
+}
+
+RPC_HANDLER(h_pool_event_register_any)
+{
+	return event_register(c, HV_OBJ_POOL, (int)a->num[0], a->has_pool ? a->pool.name : NULL, r,
+			      err);
 }
 
 RPC_HANDLER(h_event_deregister_any)

@@ -24,6 +24,8 @@ RPC_HANDLER(h_is_secure);
 RPC_HANDLER(h_node_get_free_memory);
 RPC_HANDLER(h_event_register_any);
 RPC_HANDLER(h_event_deregister_any);
+RPC_HANDLER(h_net_event_register_any);
+RPC_HANDLER(h_pool_event_register_any);
 
 /* proto_domain.c */
 RPC_HANDLER(h_list_all_domains);
@@ -60,6 +62,7 @@ RPC_HANDLER(h_dom_set_memory_flags);
 RPC_HANDLER(h_dom_set_vcpus);
 RPC_HANDLER(h_dom_set_vcpus_flags);
 RPC_HANDLER(h_dom_get_vcpus_flags);
+RPC_HANDLER(h_get_all_domain_stats);
 
 /* proto_storage.c: networks, pools, volumes */
 RPC_HANDLER(h_list_all_networks);

@@ -4,6 +4,8 @@
  * turned into hv_conn_emit, the reconnect supervisor with backoff, and the node
  * ops. Domains are in remote_domain.c, storage and networks in remote_storage.c. */
 #include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 #include "remote/remote_priv.h"
@@ -45,7 +47,9 @@ static const struct {
 /* Query parameters the remote driver consumes; the others go to the peer. */
 static const char *const transport_params[] = {
 	"socket", "name", "no_verify", "no_tty", "pkipath", "keyfile", "netcat", "command",
-	"mode", "proxy", "known_hosts", "known_hosts_verify", "sshauth", NULL,
+	"mode", "proxy", "known_hosts", "known_hosts_verify", "sshauth",
+	"keepalive_interval", "keepalive_count", /* hyperfs's: client.h, docs/remote.md */
+	NULL,
 };
 
 static int
@@ -82,6 +86,36 @@ parse_query(RemotePriv *p, const char *query, char **name_out, GString *rest)
 			g_hash_table_replace(p->tparams, g_steal_pointer(&key),
 					     val ? g_steal_pointer(&val) : g_strdup(""));
 	}
+}
+
+/* keepalive_interval=SECONDS (1..3600, or -1: no pings, as libvirt's -1) and
+ * keepalive_count=N (1..100): a silent peer is dead after interval x (N + 1). */
+static int
+parse_keepalive(RemotePriv *p, GError **err)
+{
+	static const struct {
+		const char *key;
+		int min, max;
+	} keys[] = { { "keepalive_interval", -1, 3600 }, { "keepalive_count", 1, 100 } };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(keys); k++) {
+		const char *v = g_hash_table_lookup(p->tparams, keys[k].key);
+		int64_t n;
+
+		if (!v)
+			continue;
+		if (!g_ascii_string_to_signed(v, 10, keys[k].min, keys[k].max, &n, NULL) ||
+		    (k == 0 && n == 0))
+			return hv_error_set(err, EINVAL,
+					    "%s='%s' in '%s': want %s", keys[k].key, v,
+					    p->conn->uri_str,
+					    k == 0 ? "1..3600 seconds, or -1 for no keepalive" : "1..100");
+		if (k == 0)
+			p->ka_interval = (int)n;
+		else
+			p->ka_count = (int)n;
+	}
+	return 0;
 }
 
 /* test+unix:///default?socket=S -> transport unix, target S, remote test:///default */
@@ -134,13 +168,48 @@ parse_uri(RemotePriv *p, GUri *u, GError **err)
 
 		p->remote_uri = g_strconcat(base, rest->str, NULL);
 	}
-	return 0;
+	return parse_keepalive(p, err);
 }
 
 static void
 emit_node(RemotePriv *p, const char *event)
 {
 	hv_conn_emit(p->conn, HV_OBJ_NODE, NULL, "node", event, "-");
+}
+
+bool
+remote_peer_reports(RemotePriv *p, HvObjKind kind, const char *event)
+{
+	int id, type;
+
+	if (!(kind == HV_OBJ_NETWORK ? p->net_events : kind == HV_OBJ_POOL && p->pool_events))
+		return false;
+	return rpc_obj_event(kind, event, &id, &type);
+}
+
+/* Reader thread: a network or pool lifecycle (or pool refresh) event. */
+static void
+on_obj_event(RemotePriv *p, int32_t proc, const uint8_t *body, size_t len)
+{
+	static const XField net_shape[] = { X_INT, X_NET, X_INT, X_INT, X_END };
+	static const XField pool_shape[] = { X_INT, X_POOL, X_INT, X_INT, X_END };
+	static const XField refresh_shape[] = { X_INT, X_POOL, X_END };
+	HvObjKind kind = proc == PROC_NETWORK_EVENT_LIFECYCLE ? HV_OBJ_NETWORK : HV_OBJ_POOL;
+	int event_id = proc == PROC_STORAGE_POOL_EVENT_REFRESH ? RPC_EVENT_POOL_REFRESH
+							       : RPC_EVENT_LIFECYCLE;
+	RpcMsg m = { 0 };
+	const char *event, *name;
+	XdrIn in;
+
+	xdr_in_init(&in, body, len);
+	if (rpc_msg_decode(kind == HV_OBJ_NETWORK ? net_shape
+			   : event_id == RPC_EVENT_POOL_REFRESH ? refresh_shape : pool_shape,
+			   &in, &m) == 0) {
+		name = kind == HV_OBJ_NETWORK ? m.net.name : m.pool.name;
+		if (name && rpc_obj_event_words(kind, event_id, (int)m.num[1], &event))
+			hv_conn_emit(p->conn, kind, NULL, name, event, "-");
+	}
+	rpc_msg_clear(&m);
 }
 
 /* Reader thread: a lifecycle event -> cache invalidation and hv_conn_emit. */
@@ -153,6 +222,11 @@ on_event(RpcClient *cl, int32_t proc, const uint8_t *body, size_t len, void *opa
 	const char *event, *detail;
 	XdrIn in;
 
+	if (proc == PROC_NETWORK_EVENT_LIFECYCLE || proc == PROC_STORAGE_POOL_EVENT_LIFECYCLE ||
+	    proc == PROC_STORAGE_POOL_EVENT_REFRESH) {
+		on_obj_event(p, proc, body, len);
+		return;
+	}
 	if (proc != PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE)
 		return;
 	xdr_in_init(&in, body, len);
@@ -186,7 +260,7 @@ session_new(RemotePriv *p, GError **err)
 {
 	g_autoptr(RpcClient) cl = NULL;
 	RpcMsg a = { 0 }, r = { 0 };
-	bool none = false;
+	bool none = false, stopping;
 	int rc;
 
 	const char *nv = g_hash_table_lookup(p->tparams, "no_verify");
@@ -200,11 +274,21 @@ session_new(RemotePriv *p, GError **err)
 		.command = g_hash_table_lookup(p->tparams, "command"),
 		.netcat = g_hash_table_lookup(p->tparams, "netcat"),
 		.socket = g_hash_table_lookup(p->tparams, "socket"),
+		.keepalive_interval = p->ka_interval,
+		.keepalive_count = p->ka_count,
+		.cancel_fd = p->cancel_fd,
 	};
 
 	cl = rpc_client_open(&o, on_event, on_dead, p, err);
 	if (!cl)
 		return NULL;
+	/* remote_close closes it to end the set-up calls at once */
+	g_mutex_lock(&p->lock);
+	p->connecting = rpc_client_ref(cl);
+	stopping = p->stopping;
+	g_mutex_unlock(&p->lock);
+	if (stopping)
+		rpc_client_close(cl);
 	rc = rpc_client_call(cl, PROC_AUTH_LIST, NULL, &r, err);
 	for (guint i = 0; rc == 0 && r.ints && i < r.ints->len; i++)
 		none |= g_array_index(r.ints, int32_t, i) == 0;
@@ -222,6 +306,21 @@ session_new(RemotePriv *p, GError **err)
 	a = (RpcMsg){ .num = { EVENT_ID_LIFECYCLE } };
 	if (rc == 0)
 		rc = rpc_client_call(cl, PROC_EVENT_REGISTER_ANY, &a, NULL, err);
+	if (rc == 0) { /* network and pool events, when the peer has them */
+		RpcMsg ev = { .num = { RPC_EVENT_LIFECYCLE } };
+
+		p->net_events = rpc_client_call(cl, PROC_NETWORK_EVENT_REGISTER_ANY, &ev, NULL,
+						NULL) == 0;
+		p->pool_events = rpc_client_call(cl, PROC_STORAGE_POOL_EVENT_REGISTER_ANY, &ev, NULL,
+						 NULL) == 0;
+		ev.num[0] = RPC_EVENT_POOL_REFRESH;
+		if (p->pool_events)
+			p->pool_events = rpc_client_call(cl, PROC_STORAGE_POOL_EVENT_REGISTER_ANY, &ev,
+							 NULL, NULL) == 0;
+	}
+	g_mutex_lock(&p->lock);
+	g_clear_pointer(&p->connecting, rpc_client_unref);
+	g_mutex_unlock(&p->lock);
 	if (rc < 0) {
 		rpc_client_close(cl);
 		return NULL;
@@ -235,11 +334,16 @@ remote_client(RemotePriv *p, RpcClient **out, GError **err)
 	int rc = 0;
 
 	g_mutex_lock(&p->lock);
-	if (p->cl && rpc_client_alive(p->cl))
+	if (p->cl && rpc_client_alive(p->cl)) {
 		*out = rpc_client_ref(p->cl);
-	else
+	} else {
+		/* p->down is set by on_dead, a moment after the client died */
+		g_autofree char *why = p->down || !p->cl ? NULL : rpc_client_why(p->cl);
+
 		rc = hv_error_set(err, ENOTCONN, "node '%s' is not connected (%s); reconnecting",
-				  p->conn->uri_str, p->down ? p->down : "connection lost");
+				  p->conn->uri_str,
+				  p->down ? p->down : why ? why : "connection lost");
+	}
 	g_mutex_unlock(&p->lock);
 	return rc;
 }
@@ -296,6 +400,7 @@ supervisor_main(gpointer data)
 {
 	RemotePriv *p = data;
 	g_autoptr(GPtrArray) before = NULL;
+	g_autoptr(GError) e = NULL;
 	unsigned backoff = BACKOFF_MIN_MS;
 
 	g_mutex_lock(&p->lock);
@@ -311,6 +416,8 @@ supervisor_main(gpointer data)
 		}
 		if (p->cl) {
 			dead = g_steal_pointer(&p->cl);
+			if (!p->down) /* before on_dead: it will not set it now */
+				p->down = rpc_client_why(dead);
 			g_mutex_unlock(&p->lock);
 			if (!before)
 				before = cached_names(p);
@@ -327,11 +434,21 @@ supervisor_main(gpointer data)
 		if (p->stopping)
 			break;
 		g_mutex_unlock(&p->lock);
-		cl = session_new(p, NULL);
+		cl = session_new(p, &e);
 		g_mutex_lock(&p->lock);
 		if (!cl) {
 			backoff = MIN(backoff * 2, BACKOFF_MAX_MS);
+			g_debug("remote: '%s': reconnect failed: %s; next try in %u ms",
+				p->conn->uri_str, e ? e->message : "?", backoff);
+			g_clear_error(&e);
 			continue;
+		}
+		if (p->stopping) { /* remote_close did not see this one */
+			g_mutex_unlock(&p->lock);
+			rpc_client_close(cl);
+			rpc_client_unref(cl);
+			g_mutex_lock(&p->lock);
+			break;
 		}
 		backoff = BACKOFF_MIN_MS;
 		p->cl = cl;
@@ -358,6 +475,9 @@ priv_free(RemotePriv *p)
 	g_free(p->remote_uri);
 	g_free(p->down);
 	g_hash_table_unref(p->doms);
+	g_hash_table_unref(p->listed);
+	if (p->cancel_fd >= 0)
+		close(p->cancel_fd);
 	g_mutex_clear(&p->lock);
 	g_cond_clear(&p->cond);
 	g_free(p);
@@ -373,6 +493,8 @@ remote_open(HvConn *c, GError **err)
 	g_cond_init(&p->cond);
 	p->doms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					(GDestroyNotify)hv_domain_info_free);
+	p->listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	p->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->tparams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	if (parse_uri(p, c->uri, err) < 0 || !(p->cl = session_new(p, err))) {
 		priv_free(p);
@@ -389,14 +511,28 @@ static void
 remote_close(HvConn *c)
 {
 	RemotePriv *p = c->priv;
-	RpcClient *cl;
+	RpcClient *cl, *busy[2];
+	uint64_t one = 1;
 
 	if (!p)
 		return;
+	/* Teardown never waits on the network: the backoff sleep ends on the
+	 * broadcast, a connect in progress on cancel_fd, and the calls of a
+	 * session set-up or resync fail at once when their client is closed. */
 	g_mutex_lock(&p->lock);
 	p->stopping = true;
+	busy[0] = p->cl ? rpc_client_ref(p->cl) : NULL;
+	busy[1] = p->connecting ? rpc_client_ref(p->connecting) : NULL;
 	g_cond_broadcast(&p->cond);
 	g_mutex_unlock(&p->lock);
+	if (p->cancel_fd >= 0 && write(p->cancel_fd, &one, sizeof(one)) < 0) {
+		/* already signalled */
+	}
+	for (int i = 0; i < 2; i++)
+		if (busy[i]) {
+			rpc_client_close(busy[i]);
+			rpc_client_unref(busy[i]);
+		}
 	g_thread_join(p->supervisor);
 	cl = g_steal_pointer(&p->cl);
 	if (cl) {

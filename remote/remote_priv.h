@@ -21,13 +21,24 @@ typedef struct {
 	char *down;       /* why, while disconnected */
 	bool stopping;
 	GThread *supervisor;
+	RpcClient *connecting; /* the session being set up (a reference), for remote_close */
+	int cancel_fd;    /* an eventfd: readable once closing, ends a connect in progress */
+	int ka_interval, ka_count; /* keepalive_interval=, keepalive_count= (0: defaults) */
 
 	/* The domain cache (docs/remote.md): fresh infos by name, valid until an
 	 * event or a write on that domain; list_valid while no domain came or went. */
 	GHashTable *doms;  /* name -> HvDomainInfo* */
+	GHashTable *listed; /* the names of the last listing (a set); doms may lack some */
 	bool list_valid;
 	uint64_t gen;      /* bumped by every invalidation */
+
+	/* The peer sends network / pool lifecycle events (registered at session
+	 * set-up): then the driver does not emit those words itself. */
+	bool net_events, pool_events;
 } RemotePriv;
+
+/* Whether the peer reports this network or pool event itself. */
+bool remote_peer_reports(RemotePriv *p, HvObjKind kind, const char *event);
 
 /* A live client (a reference) or -ENOTCONN with the reason. */
 int remote_client(RemotePriv *p, RpcClient **out, GError **err);

@@ -31,6 +31,50 @@ vol_clear(void *p)
 	g_clear_pointer(&v->key, g_free);
 }
 
+static void
+param_clear(void *p)
+{
+	RpcParam *pa = p;
+
+	g_clear_pointer(&pa->field, g_free);
+	g_clear_pointer(&pa->s, g_free);
+}
+
+static void
+stats_clear(void *p)
+{
+	RpcStats *st = p;
+
+	dom_clear(&st->dom);
+	g_clear_pointer(&st->params, g_array_unref);
+}
+
+RpcStats *
+rpc_stats_add(RpcMsg *m, const RpcDom *dom)
+{
+	RpcStats st = { 0 };
+
+	if (!m->stats) {
+		m->stats = g_array_new(FALSE, TRUE, sizeof(RpcStats));
+		g_array_set_clear_func(m->stats, stats_clear);
+	}
+	st.dom = *dom;
+	st.dom.name = g_strdup(dom->name);
+	st.params = g_array_new(FALSE, TRUE, sizeof(RpcParam));
+	g_array_set_clear_func(st.params, param_clear);
+	g_array_append_val(m->stats, st);
+	return &g_array_index(m->stats, RpcStats, m->stats->len - 1);
+}
+
+void
+rpc_param_add(RpcStats *st, const char *field, int32_t type, int64_t i, double d, const char *s)
+{
+	RpcParam pa = { .field = g_strdup(field), .type = type, .i = i, .d = d,
+			.s = type == RPC_PARAM_STRING ? g_strdup(s ? s : "") : NULL };
+
+	g_array_append_val(st->params, pa);
+}
+
 void
 rpc_msg_init_lists(RpcMsg *m)
 {
@@ -70,6 +114,7 @@ rpc_msg_clear(RpcMsg *m)
 	g_clear_pointer(&m->pools, g_array_unref);
 	g_clear_pointer(&m->vols, g_array_unref);
 	g_clear_pointer(&m->ints, g_array_unref);
+	g_clear_pointer(&m->stats, g_array_unref);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -141,6 +186,60 @@ get_list(XdrIn *in, XField f, RpcMsg *m)
 	}
 }
 
+/* One remote_typed_param; an unknown type makes the message bad. */
+static void
+get_param(XdrIn *in, RpcStats *st)
+{
+	RpcParam pa = { 0 };
+	uint64_t bits;
+
+	pa.field = xdr_get_string(in, RPC_STRING_MAX);
+	pa.type = xdr_get_i32(in);
+	switch (pa.type) {
+	case RPC_PARAM_INT:
+	case RPC_PARAM_BOOLEAN:
+		pa.i = xdr_get_i32(in);
+		break;
+	case RPC_PARAM_UINT:
+		pa.i = xdr_get_u32(in);
+		break;
+	case RPC_PARAM_LLONG:
+	case RPC_PARAM_ULLONG:
+		pa.i = (int64_t)xdr_get_u64(in);
+		break;
+	case RPC_PARAM_DOUBLE:
+		bits = xdr_get_u64(in);
+		memcpy(&pa.d, &bits, sizeof(pa.d));
+		break;
+	case RPC_PARAM_STRING:
+		pa.s = xdr_get_string(in, RPC_STRING_MAX);
+		break;
+	default:
+		in->bad = true;
+		break;
+	}
+	g_array_append_val(st->params, pa);
+}
+
+static void
+get_stats_list(XdrIn *in, RpcMsg *m)
+{
+	uint32_t n = xdr_get_count(in, RPC_LIST_MAX, 28);
+
+	for (uint32_t i = 0; i < n && !in->bad; i++) {
+		RpcDom d = { 0 };
+		RpcStats *st;
+		uint32_t np;
+
+		get_dom(in, &d);
+		st = rpc_stats_add(m, &d);
+		dom_clear(&d);
+		np = xdr_get_count(in, RPC_PARAMS_MAX, 12);
+		for (uint32_t j = 0; j < np && !in->bad; j++)
+			get_param(in, st);
+	}
+}
+
 int
 rpc_msg_decode(const XField *shape, XdrIn *in, RpcMsg *m)
 {
@@ -194,6 +293,17 @@ rpc_msg_decode(const XField *shape, XdrIn *in, RpcMsg *m)
 				m->model[i] = (char)xdr_get_i32(in);
 			m->model[32] = '\0';
 			break;
+		case X_OPTNET:
+			if ((m->has_net = xdr_get_bool(in)))
+				get_named(in, &m->net);
+			break;
+		case X_OPTPOOL:
+			if ((m->has_pool = xdr_get_bool(in)))
+				get_named(in, &m->pool);
+			break;
+		case X_STATS_LIST:
+			get_stats_list(in, m);
+			break;
 		default:
 			get_list(in, *f, m);
 			break;
@@ -244,6 +354,43 @@ put_list(GByteArray *out, XField f, const RpcMsg *m)
 	}
 }
 
+static void
+put_stats_list(GByteArray *out, const RpcMsg *m)
+{
+	guint n = m->stats ? m->stats->len : 0;
+
+	xdr_put_u32(out, n);
+	for (guint i = 0; i < n; i++) {
+		const RpcStats *st = &g_array_index(m->stats, RpcStats, i);
+
+		put_dom(out, &st->dom);
+		xdr_put_u32(out, st->params->len);
+		for (guint j = 0; j < st->params->len; j++) {
+			const RpcParam *pa = &g_array_index(st->params, RpcParam, j);
+			uint64_t bits;
+
+			xdr_put_string(out, pa->field);
+			xdr_put_i32(out, pa->type);
+			switch (pa->type) {
+			case RPC_PARAM_LLONG:
+			case RPC_PARAM_ULLONG:
+				xdr_put_u64(out, (uint64_t)pa->i);
+				break;
+			case RPC_PARAM_DOUBLE:
+				memcpy(&bits, &pa->d, sizeof(bits));
+				xdr_put_u64(out, bits);
+				break;
+			case RPC_PARAM_STRING:
+				xdr_put_string(out, pa->s);
+				break;
+			default:
+				xdr_put_u32(out, (uint32_t)pa->i);
+				break;
+			}
+		}
+	}
+}
+
 void
 rpc_msg_encode(const XField *shape, const RpcMsg *m, GByteArray *out)
 {
@@ -288,6 +435,19 @@ rpc_msg_encode(const XField *shape, const RpcMsg *m, GByteArray *out)
 		case X_MODEL32:
 			for (int i = 0; i < 32; i++)
 				xdr_put_i32(out, (signed char)m->model[i]);
+			break;
+		case X_OPTNET:
+			xdr_put_u32(out, m->has_net);
+			if (m->has_net)
+				put_named(out, &m->net);
+			break;
+		case X_OPTPOOL:
+			xdr_put_u32(out, m->has_pool);
+			if (m->has_pool)
+				put_named(out, &m->pool);
+			break;
+		case X_STATS_LIST:
+			put_stats_list(out, m);
 			break;
 		default:
 			put_list(out, *f, m);

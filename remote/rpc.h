@@ -72,7 +72,28 @@ typedef enum {
 	X_POOL_LIST,
 	X_VOL_LIST,
 	X_INT_LIST, /* remote_auth_type<> */
+	X_OPTNET,   /* remote_network (optional) */
+	X_OPTPOOL,  /* remote_storage_pool (optional) */
+	X_STATS_LIST, /* remote_domain_stats_record<>: a domain and its typed parameters */
 } XField;
+
+/* virTypedParameterType, and remote_typed_param. */
+enum { RPC_PARAM_INT = 1, RPC_PARAM_UINT, RPC_PARAM_LLONG, RPC_PARAM_ULLONG, RPC_PARAM_DOUBLE,
+       RPC_PARAM_BOOLEAN, RPC_PARAM_STRING };
+#define RPC_PARAMS_MAX 262144u /* REMOTE_CONNECT_GET_ALL_DOMAIN_STATS_MAX */
+
+typedef struct {
+	char *field;
+	int32_t type;
+	int64_t i;  /* INT, UINT, LLONG, ULLONG (as bits), BOOLEAN */
+	double d;   /* DOUBLE */
+	char *s;    /* STRING */
+} RpcParam;
+
+typedef struct {
+	RpcDom dom;
+	GArray *params; /* RpcParam */
+} RpcStats;
 
 typedef struct {
 	int64_t num[RPC_MAX_NUMS];
@@ -90,7 +111,15 @@ typedef struct {
 	GArray *pools; /* RpcNamed */
 	GArray *vols;  /* RpcVol */
 	GArray *ints;  /* int32_t */
+	bool has_net, has_pool; /* X_OPTNET, X_OPTPOOL */
+	GArray *stats; /* RpcStats (X_STATS_LIST) */
 } RpcMsg;
+
+/* A stats record's parameter list, ready for rpc_param_add (freed with the msg). */
+RpcStats *rpc_stats_add(RpcMsg *m, const RpcDom *dom);
+/* Adds one parameter (type and value from the caller; strings copied). */
+void rpc_param_add(RpcStats *st, const char *field, int32_t type, int64_t i, double d,
+		   const char *s);
 
 /* Frees what m owns and zeroes it (NULL-safe, works on a half-decoded m). */
 void rpc_msg_clear(RpcMsg *m);

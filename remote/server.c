@@ -31,8 +31,9 @@ typedef struct {
 
 typedef struct {
 	int id;
+	HvObjKind kind; /* domain, network or pool */
 	int event_id;
-	char *dom; /* NULL: every domain */
+	char *name; /* NULL: every object of its kind */
 } Callback;
 
 typedef struct {
@@ -56,6 +57,8 @@ typedef struct {
 	GByteArray *in;
 	GByteArray *out;
 	size_t out_pos;
+	GArray *reply_ends; /* size_t: where each unsent reply ends in out */
+	bool throttled;     /* max_requests replies wait: not read */
 	GArray *callbacks; /* Callback */
 	int next_cb;
 	gint64 last_rx;
@@ -127,13 +130,38 @@ client_queue_full(const Client *cl)
 	return cl->out->len - cl->out_pos > cl->srv->lim.max_queued;
 }
 
+/* Calls read whose replies have not all gone out yet. */
+static unsigned
+client_pending(const Client *cl)
+{
+	return cl->reply_ends->len;
+}
+
+static bool
+client_busy(const Client *cl)
+{
+	return client_queue_full(cl) || client_pending(cl) >= cl->srv->lim.max_requests;
+}
+
+static void
+client_sent(Client *cl)
+{
+	guint n = 0;
+
+	while (n < cl->reply_ends->len && g_array_index(cl->reply_ends, size_t, n) <= cl->out_pos)
+		n++;
+	if (n)
+		g_array_remove_range(cl->reply_ends, 0, n);
+}
+
 static void
 client_send_event(Client *cl, const RpcDom *dom, int type, int detail)
 {
 	for (guint i = 0; i < cl->callbacks->len; i++) {
 		const Callback *cb = &g_array_index(cl->callbacks, Callback, i);
 
-		if (cb->event_id != LIFECYCLE_EVENT_ID || (cb->dom && g_strcmp0(cb->dom, dom->name)))
+		if (cb->kind != HV_OBJ_DOMAIN || cb->event_id != LIFECYCLE_EVENT_ID ||
+		    (cb->name && g_strcmp0(cb->name, dom->name)))
 			continue;
 		if (client_queue_full(cl)) {
 			g_message("client %s: not reading its events; dropping it", cl->peer);
@@ -143,6 +171,72 @@ client_send_event(Client *cl, const RpcDom *dom, int type, int detail)
 		rpc_lifecycle_message(cl->out, cb->id, dom, type, detail);
 	}
 	client_update_watch(cl);
+}
+
+static void
+client_send_obj_event(Client *cl, HvObjKind kind, int event_id, const RpcNamed *obj, int type)
+{
+	for (guint i = 0; i < cl->callbacks->len; i++) {
+		const Callback *cb = &g_array_index(cl->callbacks, Callback, i);
+
+		if (cb->kind != kind || cb->event_id != event_id ||
+		    (cb->name && g_strcmp0(cb->name, obj->name)))
+			continue;
+		if (client_queue_full(cl)) {
+			g_message("client %s: not reading its events; dropping it", cl->peer);
+			client_free(cl);
+			return;
+		}
+		rpc_obj_event_message(cl->out, kind, event_id, cb->id, obj, type);
+	}
+	client_update_watch(cl);
+}
+
+static SharedConn *
+shared_by_id(HvServer *s, guint64 id)
+{
+	GHashTableIter it;
+	gpointer v;
+
+	g_hash_table_iter_init(&it, s->conns);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((SharedConn *)v)->id == id)
+			return v;
+	return NULL;
+}
+
+/* A network or pool event: its uuid (when the object is still there) and the
+ * clients of that node that registered for it. */
+static void
+deliver_obj_event(HvServer *s, PendingEvent *p)
+{
+	g_autoptr(GPtrArray) targets = g_ptr_array_new();
+	SharedConn *sc = shared_by_id(s, p->conn_id);
+	RpcNamed obj = { .name = p->name };
+	GHashTableIter it;
+	gpointer v;
+	int event_id, type;
+
+	if (!sc || !rpc_obj_event(p->kind, p->event, &event_id, &type))
+		return;
+	if (p->kind == HV_OBJ_NETWORK && sc->conn->driver->network &&
+	    sc->conn->driver->network->get_info) {
+		g_autoptr(HvNetworkInfo) ni = NULL;
+
+		if (sc->conn->driver->network->get_info(sc->conn, p->name, &ni, NULL) == 0)
+			rpc_uuid_parse(ni->uuid, obj.uuid);
+	} else if (p->kind == HV_OBJ_POOL && sc->conn->driver->pool && sc->conn->driver->pool->get_info) {
+		g_autoptr(HvPoolInfo) pi = NULL;
+
+		if (sc->conn->driver->pool->get_info(sc->conn, p->name, &pi, NULL) == 0)
+			rpc_uuid_parse(pi->uuid, obj.uuid);
+	}
+	g_hash_table_iter_init(&it, s->clients);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((Client *)v)->shared == sc)
+			g_ptr_array_add(targets, v);
+	for (guint i = 0; i < targets->len; i++)
+		client_send_obj_event(targets->pdata[i], p->kind, event_id, &obj, type);
 }
 
 static gboolean
@@ -158,6 +252,10 @@ deliver_event(gpointer data)
 	RpcDom dom = { .name = p->name, .id = -1 };
 	int type, detail;
 
+	if (s && (p->kind == HV_OBJ_NETWORK || p->kind == HV_OBJ_POOL)) {
+		deliver_obj_event(s, p);
+		return G_SOURCE_REMOVE;
+	}
 	if (!s || p->kind != HV_OBJ_DOMAIN || !rpc_lifecycle_event(p->event, p->detail, &type, &detail))
 		return G_SOURCE_REMOVE;
 	g_hash_table_iter_init(&it, s->conns);
@@ -241,21 +339,22 @@ hook_close(RpcClientCtx *ctx)
 static void
 callback_clear(void *p)
 {
-	g_free(((Callback *)p)->dom);
+	g_free(((Callback *)p)->name);
 }
 
 static int
-hook_register(RpcClientCtx *ctx, int event_id, const RpcDom *dom, GError **err)
+hook_register(RpcClientCtx *ctx, HvObjKind kind, int event_id, const char *name, GError **err)
 {
 	Client *cl = ctx->owner;
-	Callback cb = { .event_id = event_id };
+	Callback cb = { .kind = kind, .event_id = event_id };
+	int max = kind == HV_OBJ_DOMAIN ? MAX_EVENT_ID : 1; /* network/pool: lifecycle, one more */
 
-	if (event_id < 0 || event_id > MAX_EVENT_ID)
+	if (event_id < 0 || event_id > max)
 		return hv_error_set(err, EINVAL, "unsupported event ID %d", event_id);
 	if (cl->callbacks->len >= MAX_CALLBACKS)
 		return hv_error_set(err, ENOSPC, "too many event callbacks (at most %d)", MAX_CALLBACKS);
 	cb.id = cl->next_cb++;
-	cb.dom = dom ? g_strdup(dom->name) : NULL;
+	cb.name = g_strdup(name);
 	g_array_append_val(cl->callbacks, cb);
 	return cb.id;
 }
@@ -295,6 +394,7 @@ client_free(Client *cl)
 	conn_release(cl->srv, cl->shared);
 	g_byte_array_unref(cl->in);
 	g_byte_array_unref(cl->out);
+	g_array_unref(cl->reply_ends);
 	g_array_unref(cl->callbacks);
 	g_free(cl->peer);
 	g_free(cl);
@@ -309,7 +409,7 @@ client_want(const Client *cl)
 
 	if (cl->handshaking)
 		return cl->hs_write ? G_IO_OUT : G_IO_IN;
-	if (!client_queue_full(cl))
+	if (!client_busy(cl))
 		want |= G_IO_IN;
 	if (cl->out->len > cl->out_pos)
 		want |= G_IO_OUT;
@@ -406,22 +506,45 @@ client_frame(Client *cl)
 	if (h.prog != RPC_PROGRAM || h.vers != RPC_PROTOCOL_VERSION) {
 		msg = g_strdup_printf("cannot find program %u version %u", h.prog, h.vers);
 		rpc_reply_error(cl->out, &h, VIR_ERR_RPC, msg);
-		return true;
-	}
-	if (h.status != RPC_OK) {
+	} else if (h.status != RPC_OK) {
 		rpc_reply_error(cl->out, &h, VIR_ERR_RPC, "a call must have status OK");
+	} else {
+		rpc_dispatch(&cl->ctx, &h, cl->in->data + RPC_HEADER_SIZE,
+			     cl->in->len - RPC_HEADER_SIZE, cl->out);
+	}
+	{
+		size_t end = cl->out->len;
+
+		g_array_append_val(cl->reply_ends, end);
+	}
+	return true;
+}
+
+static bool client_write(Client *cl);
+
+/* Before reading another call: at max_requests unanswered calls, try to send;
+ * if the client still does not take its replies, stop reading it. */
+static bool
+client_may_read(Client *cl)
+{
+	if (client_pending(cl) >= cl->srv->lim.max_requests && !client_write(cl))
+		return false;
+	if (!client_busy(cl)) {
+		cl->throttled = false;
 		return true;
 	}
-	rpc_dispatch(&cl->ctx, &h, cl->in->data + RPC_HEADER_SIZE, cl->in->len - RPC_HEADER_SIZE,
-		     cl->out);
-	return true;
+	if (!cl->throttled)
+		g_message("client %s: %u requests in flight and its replies are not read; "
+			  "not reading it until they are", cl->peer, client_pending(cl));
+	cl->throttled = true;
+	return false;
 }
 
 /* Reads what is there; false when the client is gone or broke the protocol. */
 static bool
 client_read(Client *cl)
 {
-	for (int rounds = 0; (rounds < 64 || client_tls_pending(cl)) && !client_queue_full(cl);
+	for (int rounds = 0; (rounds < 64 || client_tls_pending(cl)) && client_may_read(cl);
 	     rounds++) {
 		uint8_t buf[READ_CHUNK];
 		size_t want = cl->frame_len ? MIN(READ_CHUNK, cl->frame_len - RPC_LEN_SIZE - cl->in->len)
@@ -473,11 +596,14 @@ client_write(Client *cl)
 	while (cl->out->len > cl->out_pos) {
 		ssize_t n = client_send(cl, cl->out->data + cl->out_pos, cl->out->len - cl->out_pos);
 
-		if (n < 0)
+		if (n < 0) {
+			client_sent(cl);
 			return errno == EAGAIN || errno == EINTR;
+		}
 		cl->out_pos += (size_t)n;
 	}
 	g_byte_array_set_size(cl->out, 0);
+	g_array_set_size(cl->reply_ends, 0);
 	cl->out_pos = 0;
 	return true;
 }
@@ -514,7 +640,7 @@ client_io(gint fd, GIOCondition cond, gpointer data)
 			goto drop;
 		if (!client_write(cl))
 			goto drop;
-		if (client_tls_pending(cl) && !client_queue_full(cl) && !client_read(cl))
+		if (client_tls_pending(cl) && !client_busy(cl) && !client_read(cl))
 			goto drop;
 	}
 	if ((cond & (G_IO_HUP | G_IO_ERR)) && !(cond & G_IO_IN))
@@ -548,6 +674,7 @@ client_new(HvServer *s, int fd, int wfd, bool readonly, bool secure, const char 
 	cl->peer = g_strdup_printf("#%" G_GUINT64_FORMAT "%s", cl->id, kind);
 	cl->in = g_byte_array_new();
 	cl->out = g_byte_array_new();
+	cl->reply_ends = g_array_new(FALSE, FALSE, sizeof(size_t));
 	cl->callbacks = g_array_new(FALSE, TRUE, sizeof(Callback));
 	g_array_set_clear_func(cl->callbacks, callback_clear);
 	cl->next_cb = 1;
@@ -757,6 +884,8 @@ hv_server_new(const HvServerLimits *lim)
 	HvServer *s = g_new0(HvServer, 1);
 
 	s->lim = *lim;
+	if (!s->lim.max_requests) /* 0 would never read anyone */
+		s->lim.max_requests = 5;
 	s->loop = g_main_loop_new(NULL, FALSE);
 	s->clients = g_hash_table_new(g_int64_hash, g_int64_equal);
 	s->conns = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)conn_free);

@@ -6,6 +6,7 @@
 
 typedef struct {
 	unsigned max_clients;       /* connections at once */
+	unsigned max_requests;      /* calls of one client read but not yet answered on the wire */
 	uint32_t max_frame;         /* bytes, at most RPC_MAX_FRAME */
 	size_t max_queued;          /* reply bytes waiting for a client before it is not read */
 	unsigned keepalive_interval; /* seconds; 0 disables pings */

@@ -8,6 +8,11 @@ Each mount waits until its node folders answer, fails fast (with the log) if the
 daemon dies, and on teardown unmounts with fusermount3, waits for the daemon to
 exit 0 and scans its log for sanitizer and CRITICAL lines. A failing test's report
 carries the exact command line of every mount it used.
+
+HV_TRANSPORT=unix|tcp|tls|ssh|libssh2|libvirtd-unix|libvirtd-tcp runs the same
+tests with every node behind a real peer (helpers/transport.py, tests/README.md).
+Markers: `local_only("why")` skips a test under every transport,
+`not_libvirtd("why")` under the libvirtd ones; the reason is printed.
 """
 import sys
 from pathlib import Path
@@ -16,11 +21,37 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from helpers import transport  # noqa: E402
 from helpers.mount import BINARY, DEFAULT_URI, HyperfsMount, MountError  # noqa: E402
+from helpers.peers import PeerUnavailable  # noqa: E402
 
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long-running (still run by default)")
+    config.addinivalue_line("markers", "local_only(reason): skipped under HV_TRANSPORT")
+    config.addinivalue_line("markers",
+                            "not_libvirtd(reason): skipped under HV_TRANSPORT=libvirtd-*")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not transport.active():
+        return
+    for item in items:
+        for name, applies in (("local_only", True), ("not_libvirtd", transport.is_libvirtd())):
+            mark = item.get_closest_marker(name)
+            if mark and applies:
+                why = mark.args[0] if mark.args else mark.kwargs.get("reason", "")
+                item.add_marker(pytest.mark.skip(
+                    reason=f"HV_TRANSPORT={transport.NAME}: {why}"))
+                break
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _transport_session():
+    """The transport's shared peers (sshd, certificates, libvirtd) live for the
+    session and are stopped at its end."""
+    yield transport.SESSION
+    transport.SESSION.close()
 
 
 _current = {"item": None}
@@ -50,7 +81,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_report_header(config):
-    return f"hyperfs binary: {BINARY} ({'present' if BINARY.exists() else 'MISSING'})"
+    line = f"hyperfs binary: {BINARY} ({'present' if BINARY.exists() else 'MISSING'})"
+    if transport.active():
+        line += f"\nHV_TRANSPORT={transport.NAME}: every local node goes through a real peer"
+    return line
 
 
 class Factory:
@@ -63,6 +97,9 @@ class Factory:
                  extra_args=(), bare=False, argv=None):
         """bare=True: no -c at all (hyperfs's own default node). argv: the whole
         command line after the program, with "{mnt}" standing for the folder."""
+        if transport.active() and (bare or argv is not None):
+            pytest.fail("a mount without -c arguments cannot go through HV_TRANSPORT: "
+                        "mark the test local_only", pytrace=False)
         if not conns and not bare:
             conns = (DEFAULT_URI,)
         self.n += 1
@@ -79,6 +116,8 @@ class Factory:
             m.start()
         except MountError as e:
             pytest.fail(str(e), pytrace=False)
+        except PeerUnavailable as e:
+            pytest.skip(f"HV_TRANSPORT={transport.NAME}: {e}")
         return m
 
     def stop_all(self):
@@ -126,6 +165,8 @@ def _shared_mount(_shared_factory):
         m.start()
     except MountError as e:
         pytest.fail(str(e), pytrace=False)
+    except PeerUnavailable as e:
+        pytest.skip(f"HV_TRANSPORT={transport.NAME}: {e}")
     return m
 
 

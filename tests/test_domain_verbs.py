@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import transport
 from helpers.mount import DEFAULT_URI, node_uri
 from helpers.tools import (DOMAIN_VERBS, assert_error, cat, echo, error_line, fails, ok,
                            ls, read_token, sh, snapshot, state, wait_state, write_ok)
@@ -39,6 +40,17 @@ FROM_FILE = {"blocked": "st-blocked", "pmsuspended": "st-pmsuspended", "crashed"
 # the shutdown state lasts this long in these tests
 DELAY_MS = {"shutdown": 5000}
 RUNSTATES = Path(__file__).resolve().parent / "data" / "node-runstates.xml"
+# Under HV_TRANSPORT=libvirtd-*, libvirt's own test driver answers, which differs
+# from ours here (checked with virsh against the same libvirtd): its shutdown is
+# instant (no shutdown state; "shutdown>shutoff" ends shut off at once), and:
+LIBVIRT_DIFFERS = {
+    ("paused", "reboot"): "libvirt's test driver reboots a paused domain (it ends running)",
+    ("blocked", "reboot"): "libvirt's test driver reboot leaves a blocked domain running",
+    ("pmsuspended", "reboot"): "libvirt's test driver reboots a pmsuspended domain",
+    ("pmsuspended", "suspend"): "libvirt's test driver suspends a pmsuspended domain (paused)",
+    **{("crashed", v): "libvirt's test driver counts a crashed domain as active (it has an id)"
+       for v in DOMAIN_VERBS},
+}
 
 
 def test_table_covers_every_verb():
@@ -49,6 +61,11 @@ def test_table_covers_every_verb():
 @pytest.mark.parametrize("verb", DOMAIN_VERBS)
 @pytest.mark.parametrize("start_state", list(TABLE))
 def test_verb_in_state(mount_factory, start_state, verb):
+    if transport.is_libvirtd():
+        if start_state == "shutdown":
+            pytest.skip("libvirt's test driver shuts down at once: no shutdown state to start from")
+        if (start_state, verb) in LIBVIRT_DIFFERS:
+            pytest.skip(LIBVIRT_DIFFERS[start_state, verb])
     query = f"clock=fixed&shutdown-delay={DELAY_MS.get(start_state, 1000)}"
     if start_state in FROM_FILE:
         m = mount_factory(node_uri(RUNSTATES, query))
@@ -70,7 +87,9 @@ def test_verb_in_state(mount_factory, start_state, verb):
         assert verb in m_err["msg"] and f"'{d.name}'" in m_err["msg"], m_err.group(0)
         return
     ok(r)
-    if want == "shutdown>shutoff":
+    if want == "shutdown>shutoff" and transport.is_libvirtd():
+        assert state(d) == "shutoff"  # libvirt's test driver: at once
+    elif want == "shutdown>shutoff":
         assert state(d) == "shutdown"
         wait_state(d, "shutoff", timeout=10)
     else:
@@ -81,6 +100,7 @@ def test_verb_in_state(mount_factory, start_state, verb):
     assert (id_ == -1) == (final in ("shutoff", "crashed")), f"id {id_} in state {final}"
 
 
+@pytest.mark.not_libvirtd("libvirt's test driver shuts down at once (it ignores shutdown-delay=)")
 def test_shutdown_passes_through_shutdown_then_shutoff(mount_factory):
     m = mount_factory("test:///default?clock=fixed&shutdown-delay=500")
     d = m.node() / "domains/test"

@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from helpers import transport
 from helpers.tools import (assert_error, cat, echo, fails, kv, ls, ok, read_token, run, sh,
                            snapshot, state, uuid_ok, write_ok)
 
@@ -55,6 +56,8 @@ NET_TABLE = {"active": {"start": "EBUSY", "stop": "inactive"},
 @pytest.mark.parametrize("verb", ["start", "stop"])
 @pytest.mark.parametrize("start_state", ["active", "inactive"])
 def test_network_verb_in_state(node, start_state, verb):
+    if transport.is_libvirtd() and (start_state, verb) == ("inactive", "stop"):
+        pytest.skip("libvirt's test driver destroys an inactive network without complaint")
     n = node / "networks/default"
     if start_state == "inactive":
         write_ok(n / "state", "stop")

@@ -1,8 +1,9 @@
 /* qemu_command.c: the QEMU command line of a domain, x86_64 only: machine
  * pc/q35 with TCG or KVM, memory with a virtio balloon, vCPUs with hot-plug
  * room, direct kernel boot, file disks (raw, qcow2) on virtio/ide/sata/scsi,
- * user networking, serial consoles with a log, virtio-rng, and the runtime
- * plumbing (-S, QMP socket, pidfile). Each part is one row of builders[]. */
+ * user networking and taps (bridge, network), serial consoles with a log,
+ * virtio-rng, pvpanic, lifecycle actions (-action), and the runtime plumbing
+ * (-S, QMP socket, pidfile). Each part is one row of builders[]. */
 #include <string.h>
 #include "drivers/qemu/qemu_command.h"
 
@@ -15,6 +16,7 @@ typedef struct {
 	bool graphics;
 	bool video;
 	bool balloon_off;
+	bool panic;
 	unsigned serials;
 } Cmd;
 
@@ -200,19 +202,70 @@ b_os(Cmd *c, GError **err)
 	return 0;
 }
 
+/* One row per lifecycle element: its default and, for each value the driver
+ * honours, what QEMU is told. NULL: that value is refused by name. */
+typedef struct {
+	const char *value;
+	const char *qemu; /* -action value of that element's event */
+} ActionRow;
+
+static const ActionRow poweroff_rows[] = {
+	{ "destroy", "poweroff" }, { "restart", "pause" }, { "preserve", "pause" }, { NULL, NULL },
+};
+static const ActionRow reboot_rows[] = {
+	{ "restart", "reset" }, { "destroy", "shutdown" }, { "preserve", "shutdown" }, { NULL, NULL },
+};
+static const ActionRow crash_rows[] = {
+	{ "destroy", "shutdown" }, { "restart", "pause" }, { "preserve", "pause" }, { NULL, NULL },
+};
+
+static const char *
+action_of(const HvDomainDef *def, const char *elem, const char *value, const char *dflt,
+	  const ActionRow *rows, const char **qemu, GError **err)
+{
+	const char *v = value ? value : dflt;
+
+	for (const ActionRow *r = rows; r->value; r++)
+		if (g_str_equal(r->value, v)) {
+			*qemu = r->qemu;
+			return r->value;
+		}
+	hv_error_set(err, EOPNOTSUPP, "domain '%s': <%s>%s</%s> is not supported by the qemu "
+		     "driver (destroy, restart and preserve are)", def->name, elem, v, elem);
+	return NULL;
+}
+
+int
+qemu_command_actions(const HvDomainDef *def, QemuActions *a, GError **err)
+{
+	memset(a, 0, sizeof(*a));
+	if (!(a->on_poweroff = action_of(def, "on_poweroff", def->on_poweroff, "destroy",
+					 poweroff_rows, &a->shutdown, err)) ||
+	    !(a->on_reboot = action_of(def, "on_reboot", def->on_reboot, "restart", reboot_rows,
+				       &a->reboot, err)) ||
+	    !(a->on_crash = action_of(def, "on_crash", def->on_crash, "destroy", crash_rows,
+				      &a->panic, err)))
+		return -EOPNOTSUPP;
+	/* a preserved reboot keeps QEMU: its reboot becomes a shutdown that pauses,
+	 * and the driver ends QEMU itself when the guest powers off */
+	if (g_str_equal(a->on_reboot, "preserve"))
+		a->shutdown = "pause";
+	return 0;
+}
+
+/* -action: QEMU acts alone where it can (destroy, restart on reboot), so a
+ * guest behaves the same while hyperfs is not running; otherwise QEMU pauses
+ * and the driver acts on the event (qemu_process.c). */
 static int
 b_lifecycle(Cmd *c, GError **err)
 {
-	const HvDomainDef *d = c->def;
+	QemuActions a;
+	int r;
 
-	if (d->on_poweroff && !g_str_equal(d->on_poweroff, "destroy"))
-		return unsupported(c, err, "<on_poweroff> other than 'destroy'");
-	if (d->on_crash && !g_str_equal(d->on_crash, "destroy"))
-		return unsupported(c, err, "<on_crash> other than 'destroy'");
-	if (d->on_reboot && g_str_equal(d->on_reboot, "destroy"))
-		arg(c, "-no-reboot");
-	else if (d->on_reboot && !g_str_equal(d->on_reboot, "restart"))
-		return unsupported(c, err, "<on_reboot> other than 'restart' or 'destroy'");
+	if ((r = qemu_command_actions(c->def, &a, err)) < 0)
+		return r;
+	arg2(c, "-action", g_strdup_printf("reboot=%s,shutdown=%s,panic=%s", a.reboot, a.shutdown,
+					   a.panic));
 	return 0;
 }
 
@@ -419,6 +472,80 @@ static const struct {
 	{ "rtl8139", "rtl8139" },
 };
 
+void
+qemu_tap_free(QemuTap *t)
+{
+	if (!t)
+		return;
+	g_free(t->bridge);
+	g_free(t->ifname);
+	g_free(t->mac);
+	g_free(t);
+}
+
+/* A tap for interface k on bridge (stolen): numbered descriptor, own MAC. */
+static int
+add_tap(Cmd *c, guint k, const HvDomainNetDef *n, char *bridge, GError **err)
+{
+	QemuTap *t;
+
+	if (!c->paths->taps) {
+		g_free(bridge);
+		return unsupported(c, err, "a tap interface (no tap support here)");
+	}
+	t = g_new0(QemuTap, 1);
+	t->iface = k;
+	t->bridge = bridge;
+	/* vnet*: libvirt's automatic names, assigned again at each start */
+	if (n->target_dev && !g_str_has_prefix(n->target_dev, "vnet"))
+		t->ifname = g_strdup(n->target_dev);
+	if (n->mac)
+		t->mac = g_strdup_printf("fe%s", n->mac + 2);
+	t->fd = QEMU_TAP_FD_BASE + (int)c->paths->taps->len;
+	g_ptr_array_add(c->paths->taps, t);
+	arg2(c, "-netdev", g_strdup_printf("tap,id=hostnet%u,fd=%d", k, t->fd));
+	return 0;
+}
+
+/* user: QEMU's slirp; bridge: a tap on that bridge; network: a tap on the
+ * bridge of that network (resolve_network). */
+static int
+netdev(Cmd *c, guint k, const HvDomainNetDef *n, GError **err)
+{
+	char *bridge = NULL;
+	int r;
+
+	if (n->type && g_str_equal(n->type, "user")) {
+		arg2(c, "-netdev", g_strdup_printf("user,id=hostnet%u", k));
+		return 0;
+	}
+	if (n->type && g_str_equal(n->type, "bridge")) {
+		if (!n->source || !*n->source)
+			return unsupported(c, err, "<interface type='bridge'> without <source bridge=>");
+		return add_tap(c, k, n, g_strdup(n->source), err);
+	}
+	if (n->type && g_str_equal(n->type, "network")) {
+		if (!n->source || !*n->source)
+			return unsupported(c, err, "<interface type='network'> without <source network=>");
+		if (!c->paths->resolve_network)
+			return hv_error_set(err, EOPNOTSUPP, "domain '%s': <interface type='network'> "
+					    "(network '%s'): the qemu driver has no network backend "
+					    "yet (use <interface type='bridge'> with the network's "
+					    "bridge)", c->def->name, n->source);
+		if ((r = c->paths->resolve_network(c->paths->network_opaque, n->source, &bridge,
+						   err)) < 0) {
+			g_prefix_error(err, "cannot start domain '%s': interface %u: ", c->def->name, k);
+			return r;
+		}
+		return add_tap(c, k, n, bridge, err);
+	}
+	{
+		g_autofree char *what = g_strdup_printf("<interface type='%s'> (user, bridge and "
+							"network are)", n->type ? n->type : "");
+		return unsupported(c, err, what);
+	}
+}
+
 static int
 b_interfaces(Cmd *c, GError **err)
 {
@@ -426,12 +553,8 @@ b_interfaces(Cmd *c, GError **err)
 		const HvDomainNetDef *n = c->def->interfaces->pdata[k];
 		const char *model = n->model ? n->model : "virtio";
 		const char *dev = NULL;
+		int r;
 
-		if (!n->type || !g_str_equal(n->type, "user")) {
-			g_autofree char *what = g_strdup_printf("<interface type='%s'> (only 'user' so "
-								"far)", n->type ? n->type : "");
-			return unsupported(c, err, what);
-		}
 		for (guint m = 0; m < G_N_ELEMENTS(nic_models); m++)
 			if (g_str_equal(nic_models[m].model, model))
 				dev = nic_models[m].device;
@@ -439,7 +562,8 @@ b_interfaces(Cmd *c, GError **err)
 			g_autofree char *what = g_strdup_printf("<interface><model type='%s'>", model);
 			return unsupported(c, err, what);
 		}
-		arg2(c, "-netdev", g_strdup_printf("user,id=hostnet%u", k));
+		if ((r = netdev(c, k, n, err)) < 0)
+			return r;
 		arg2(c, "-device", g_strdup_printf("%s,netdev=hostnet%u,id=net%u%s%s", dev, k, k,
 						   n->mac ? ",mac=" : "", n->mac ? n->mac : ""));
 	}
@@ -613,6 +737,28 @@ d_graphics(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	return 0;
 }
 
+/* <panic>: the pvpanic device, through which the guest reports a panic
+ * (GUEST_PANICKED, then <on_crash>). isa (the x86 default) or pvpanic (PCI). */
+static int
+d_panic(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	const char *model = d->model ? d->model : "isa";
+
+	if (c->panic)
+		return unsupported(c, err, "a second <panic>");
+	if (g_str_equal(model, "isa"))
+		arg2(c, "-device", g_strdup("pvpanic,id=panic0"));
+	else if (g_str_equal(model, "pvpanic"))
+		arg2(c, "-device", g_strdup("pvpanic-pci,id=panic0"));
+	else {
+		g_autofree char *what = g_strdup_printf("<panic model='%s'> (isa and pvpanic are)",
+							model);
+		return unsupported(c, err, what);
+	}
+	c->panic = true;
+	return 0;
+}
+
 static const struct {
 	const char *kind;
 	DevBuild build;
@@ -622,6 +768,7 @@ static const struct {
 	{ "graphics", d_graphics },
 	{ "input", d_input },
 	{ "memballoon", d_memballoon },
+	{ "panic", d_panic },
 	{ "rng", d_rng },
 	{ "serial", d_serial },
 	{ "video", d_video },

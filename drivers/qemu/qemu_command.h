@@ -10,6 +10,40 @@
 typedef int (*QemuVolumeResolve)(void *opaque, const char *pool, const char *volume,
 				 char **path, char **format, GError **err);
 
+/* An <interface type='network'>: the bridge of that network (owned by the
+ * caller), or -errno with a message. */
+typedef int (*QemuNetworkResolve)(void *opaque, const char *network, char **bridge,
+				  GError **err);
+
+/* A tap the process layer creates before spawning QEMU (TUNSETIFF), attaches
+ * to bridge and hands over as descriptor fd (the builder numbers them from
+ * QEMU_TAP_FD_BASE, in interface order). */
+typedef struct QemuTap {
+	unsigned iface; /* index in def->interfaces */
+	char *bridge;
+	char *ifname;   /* <target dev=> asked for, or NULL: vnet%d */
+	char *mac;      /* the tap's own MAC: the guest's with 0xfe first, as libvirt */
+	int fd;         /* the number QEMU gets */
+} QemuTap;
+
+#define QEMU_TAP_FD_BASE 3
+
+void qemu_tap_free(QemuTap *t);
+
+/* What QEMU does by itself on a guest poweroff, reboot and panic (-action),
+ * from <on_poweroff>, <on_reboot>, <on_crash>. shutdown is "pause" when the
+ * driver must act on a SHUTDOWN event (restart or preserve); the action the
+ * driver then takes is the element's value. */
+typedef struct {
+	const char *shutdown; /* poweroff | pause */
+	const char *reboot;   /* reset | shutdown */
+	const char *panic;    /* shutdown | pause */
+	const char *on_poweroff, *on_reboot, *on_crash; /* destroy | restart | preserve */
+} QemuActions;
+
+/* Fills *a, or EOPNOTSUPP naming the element and value it cannot honour. */
+int qemu_command_actions(const HvDomainDef *def, QemuActions *a, GError **err);
+
 typedef struct {
 	const char *qmp;     /* QMP socket */
 	const char *pidfile;
@@ -18,6 +52,9 @@ typedef struct {
 	const char *vnc;     /* unix socket of <graphics type='vnc'>; NULL: vnc refused */
 	QemuVolumeResolve resolve_volume; /* NULL: volume disks are refused */
 	void *resolve_opaque;
+	QemuNetworkResolve resolve_network; /* NULL: type='network' is refused */
+	void *network_opaque;
+	GPtrArray *taps; /* out: QemuTap*, filled by the builder; NULL: taps refused */
 } QemuPaths;
 
 /* *argv: NULL-terminated, argv[0] = emulator; free with g_strfreev. */

@@ -28,6 +28,7 @@ info_new(const QemuDomain *d)
 	i->vcpus = d->def->vcpus;
 	i->max_vcpus = d->def->max_vcpus;
 	i->cpu_time_ns = d->pid ? qemu_process_cpu_ns(d->pid) : 0;
+	i->accel = g_strdup(qemu_command_accel(d->def));
 	return i;
 }
 

@@ -20,6 +20,8 @@ domain_free(QemuDomain *d)
 	qemu_mon_unref(d->mon);
 	qemu_console_free(d->con);
 	g_free(d->error);
+	if (d->unplugging)
+		g_ptr_array_unref(d->unplugging);
 	g_free(d);
 }
 
@@ -71,6 +73,15 @@ qemu_domain_save(QemuConn *qc, const HvDomainDef *def, GError **err)
 		return hv_error_set(err, EIO, "cannot save domain '%s' to '%s': %s", def->name, path,
 				    lerr->message);
 	return 0;
+}
+
+void
+qemu_worker_end(QemuConn *qc)
+{
+	g_mutex_lock(&qc->lock);
+	qc->workers--;
+	g_cond_broadcast(&qc->cond);
+	g_mutex_unlock(&qc->lock);
 }
 
 void
@@ -258,6 +269,15 @@ qemu_conn_free(QemuConn *qc)
 						g_steal_pointer(&((QemuDomain *)v)->mon));
 		g_mutex_unlock(&qc->lock);
 		qemu_reap_monitors(qc);
+		/* helper threads use qc: their monitors are closed, so they end soon */
+		g_mutex_lock(&qc->lock);
+		{
+			int64_t deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+
+			while (qc->workers && g_cond_wait_until(&qc->cond, &qc->lock, deadline))
+				;
+		}
+		g_mutex_unlock(&qc->lock);
 		g_hash_table_unref(qc->domains);
 	}
 	g_clear_pointer(&qc->dead_mons, g_ptr_array_unref);
@@ -324,6 +344,9 @@ node_get_info(HvConn *c, HvNodeInfo *out, GError **err)
 	out->sockets = 1;
 	out->cores = out->cpus;
 	out->threads = 1;
+	/* KVM when /dev/kvm opens (whether it runs a guest well is another matter:
+	 * docs/qemu-driver.md); TCG always */
+	out->accels = g_strdup(access("/dev/kvm", R_OK | W_OK) == 0 ? "kvm tcg" : "tcg");
 	if (g_file_get_contents("/proc/meminfo", &mem, NULL, NULL)) {
 		if ((p = strstr(mem, "MemTotal:")))
 			out->memory_kib = g_ascii_strtoull(p + 9, NULL, 10);

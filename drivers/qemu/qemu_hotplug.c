@@ -1,9 +1,14 @@
 /* qemu_hotplug.c: vCPU counts of the qemu driver. Live: CPUs are added with
- * device_add of what query-hotpluggable-cpus offers (the guest onlines them);
- * removing live vCPUs is not done yet. Config: <vcpu> and its current= in the
- * persistent definition, saved at once. */
+ * device_add of what query-hotpluggable-cpus offers (the guest onlines them)
+ * as devices vcpuN; lowering the count device_del's them, newest first, and
+ * waits for QEMU's DEVICE_DELETED (the guest must let each go: ACPI eject).
+ * vCPUs present at start (-smp) are not devices and cannot be removed.
+ * Config: <vcpu> and its current= in the persistent definition, saved at once. */
 #include <string.h>
 #include "drivers/qemu/qemu_priv.h"
+
+#define UNPLUG_WAIT_US (15 * G_USEC_PER_SEC)
+#define PERIPHERAL "/machine/peripheral/"
 
 /* device_add arguments for the first CPU slot that is empty, or NULL. */
 static char *
@@ -64,6 +69,89 @@ emit_n(QemuConn *qc, const char *name, const char *event, unsigned n)
 	qemu_emit(qc, name, event, s);
 }
 
+/* DEVICE_DELETED of a vCPU device being removed (once, whatever number of
+ * events QEMU sends for it): the live count goes down. */
+void
+qemu_vcpu_deleted(QemuConn *qc, QemuDomain *d, const char *id)
+{
+	guint k;
+
+	if (!d->unplugging || !g_ptr_array_find_with_equal_func(d->unplugging, id, g_str_equal, &k))
+		return;
+	g_ptr_array_remove_index(d->unplugging, k);
+	if (qemu_domain_active(d) && d->def->vcpus > 1) {
+		d->def->vcpus--;
+		emit_n(qc, d->name, "vcpus-changed", d->def->vcpus);
+	}
+	g_cond_broadcast(&qc->cond);
+}
+
+static gint
+id_desc(gconstpointer a, gconstpointer b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	guint64 i = g_ascii_strtoull(x + 4, NULL, 10), j = g_ascii_strtoull(y + 4, NULL, 10);
+
+	return i < j ? 1 : i > j ? -1 : 0;
+}
+
+/* Removes hot-plugged vCPUs until the guest has n; no lock held. */
+static int
+unplug(QemuConn *qc, QemuMon *m, const char *name, unsigned have, unsigned n, GError **err)
+{
+	g_autoptr(QJson) slots = NULL;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	int64_t deadline;
+	QemuDomain *d;
+	int r;
+
+	if ((r = qemu_mon_command(m, "query-hotpluggable-cpus", NULL, &slots, err)) < 0)
+		return r;
+	for (guint k = 0; slots && slots->type == QJ_ARR && k < slots->items->len; k++) {
+		const char *path = qjson_get_str(slots->items->pdata[k], "qom-path");
+
+		if (path && g_str_has_prefix(path, PERIPHERAL "vcpu"))
+			g_ptr_array_add(ids, g_strdup(path + strlen(PERIPHERAL)));
+	}
+	if (have - n > ids->len)
+		return hv_error_set(err, EOPNOTSUPP, "domain '%s': cannot go down to %u vCPUs: only "
+				    "hot-plugged vCPUs can be removed, and %u of its %u are (the "
+				    "others were there at start)", name, n, ids->len, have);
+	g_ptr_array_sort(ids, id_desc);
+	for (unsigned k = 0; k < have - n; k++) {
+		g_autoptr(GString) args = g_string_new("{\"id\":");
+
+		g_mutex_lock(&qc->lock);
+		if ((d = g_hash_table_lookup(qc->domains, name)) && d->mon == m) {
+			if (!d->unplugging)
+				d->unplugging = g_ptr_array_new_with_free_func(g_free);
+			if (!g_ptr_array_find_with_equal_func(d->unplugging, ids->pdata[k],
+							      g_str_equal, NULL))
+				g_ptr_array_add(d->unplugging, g_strdup(ids->pdata[k]));
+		}
+		g_mutex_unlock(&qc->lock);
+		qjson_append_str(args, ids->pdata[k]);
+		g_string_append_c(args, '}');
+		if ((r = qemu_mon_command(m, "device_del", args->str, NULL, err)) < 0)
+			return r;
+	}
+	/* DEVICE_DELETED lowers the live count (qemu_vcpu_deleted) */
+	deadline = g_get_monotonic_time() + UNPLUG_WAIT_US;
+	g_mutex_lock(&qc->lock);
+	while ((d = g_hash_table_lookup(qc->domains, name)) && d->mon == m && d->def->vcpus > n)
+		if (!g_cond_wait_until(&qc->cond, &qc->lock, deadline))
+			break;
+	r = 0;
+	if (!d || d->mon != m)
+		r = hv_error_set(err, EIO, "domain '%s' stopped while its vCPUs were removed", name);
+	else if (d->def->vcpus > n)
+		r = hv_error_set(err, ETIMEDOUT, "domain '%s': the guest has not released its vCPUs "
+				 "within %d s (it has %u; it may still let them go)", name,
+				 (int)(UNPLUG_WAIT_US / G_USEC_PER_SEC), d->def->vcpus);
+	g_mutex_unlock(&qc->lock);
+	return r;
+}
+
 /* The persistent half; lock held. */
 static int
 set_config(QemuConn *qc, QemuDomain *d, unsigned n, unsigned flags, GError **err)
@@ -111,9 +199,16 @@ live_check(QemuDomain *d, unsigned n, unsigned flags, GError **err)
 	if (n > d->def->max_vcpus)
 		return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is more than its maximum "
 				    "of %u", d->name, n, d->def->max_vcpus);
-	if (n < d->def->vcpus)
-		return hv_error_set(err, EOPNOTSUPP, "domain '%s': removing vCPUs from a running "
-				    "guest is not supported yet (it has %u)", d->name, d->def->vcpus);
+	if (n == 0)
+		return hv_error_set(err, EINVAL, "domain '%s': a running guest needs a vCPU", d->name);
+	/* QEMU 7.2's TCG gives each vCPU thread a context of maxcpus, never
+	 * reused: one more aborts QEMU (tcg_register_thread assertion) */
+	if (n > d->def->vcpus && d->def->type && g_str_equal(d->def->type, "qemu") &&
+	    d->vcpu_threads + (n - d->def->vcpus) > d->def->max_vcpus)
+		return hv_error_set(err, EOPNOTSUPP, "domain '%s': cannot plug a vCPU again after an "
+				    "unplug under TCG (QEMU 7.2 runs out of vCPU contexts and "
+				    "aborts: %u of %u used since start); restart the domain",
+				    d->name, d->vcpu_threads, d->def->max_vcpus);
 	return 0;
 }
 
@@ -137,6 +232,14 @@ qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError *
 	if (r < 0)
 		return r;
 	if (m && n > have && (r = plug(m, name, have, n, err)) < 0)
+		return r;
+	if (m && n > have) {
+		g_mutex_lock(&qc->lock);
+		if ((d = g_hash_table_lookup(qc->domains, name)) && d->mon == m)
+			d->vcpu_threads += n - have;
+		g_mutex_unlock(&qc->lock);
+	}
+	if (m && n < have && (r = unplug(qc, m, name, have, n, err)) < 0)
 		return r;
 	g_mutex_lock(&qc->lock);
 	if (!(d = qemu_domain_find(qc, name, err)))

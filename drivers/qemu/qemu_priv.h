@@ -13,7 +13,8 @@
 #define QEMU_MAX_MEMORY_KIB (1ull << 32) /* 4 TiB */
 
 /* libvirt's reason codes */
-enum { QR_BOOTED = 1, QR_UNPAUSED = 5, QR_PAUSED_USER = 1, QR_OFF_SHUTDOWN = 1,
+enum { QR_BOOTED = 1, QR_UNPAUSED = 5, QR_PAUSED_USER = 1, QR_PAUSED_SHUTTING_DOWN = 7,
+       QR_PAUSED_CRASHED = 13, QR_OFF_SHUTDOWN = 1,
        QR_OFF_DESTROYED = 2, QR_OFF_CRASHED = 3, QR_OFF_FAILED = 6, QR_CRASHED_PANICKED = 1,
        QR_SHUTDOWN_USER = 1, QR_CRASHED_UNKNOWN = 0 };
 
@@ -48,6 +49,11 @@ typedef struct {
 	uint64_t balloon_kib; /* actual, from BALLOON_CHANGE */
 	QemuConsole *con;    /* NULL until first started */
 	char *error;         /* why QEMU stopped the guest (internal-error), or NULL */
+	bool restarting;     /* a lifecycle restart (system_reset + cont) is under way */
+	bool bios_reset;     /* after that restart: SeaBIOS's own reset is still to come */
+	bool panicked;       /* GUEST_PANICKED came: a stop is `stopped crashed` */
+	GPtrArray *unplugging; /* char*: vCPU device ids device_del'ed, not yet gone */
+	unsigned vcpu_threads; /* vCPUs QEMU created since start (TCG never reuses one) */
 } QemuDomain;
 
 struct QemuConn {
@@ -64,6 +70,7 @@ struct QemuConn {
 	int con_wake;        /* eventfd: the set of consoles changed */
 	bool con_quit;
 	QemuStorage *storage; /* pools and volumes (qemu_pool.c), own lock */
+	unsigned workers;     /* helper threads running (faults, restarts, quits): under lock */
 };
 
 static inline QemuConn *
@@ -80,6 +87,9 @@ int qemu_domain_save(QemuConn *qc, const HvDomainDef *def, GError **err);
 char *qemu_run_path(QemuConn *qc, const char *name, const char *ext);
 void qemu_emit(QemuConn *qc, const char *name, const char *event, const char *detail);
 void qemu_reap_monitors(QemuConn *qc); /* closes dead monitors; lock NOT held */
+/* A helper thread is done (lock NOT held); qc->workers++ (lock held) when one
+ * starts. The connection waits for them before it goes. */
+void qemu_worker_end(QemuConn *qc);
 
 /* qemu_process.c */
 extern const QemuMonCallbacks qemu_mon_callbacks;
@@ -108,7 +118,23 @@ int qemu_console_read(HvConn *c, const char *name, uint64_t *pos, size_t max, GS
 int qemu_console_write(HvConn *c, const char *name, const char *buf, size_t len,
 		       GError **err);
 
+/* qemu_net.c: taps and their counters */
+struct QemuTap;
+typedef struct {
+	uint64_t rx_bytes, rx_pkts, rx_errs, rx_drop; /* as the guest sees them */
+	uint64_t tx_bytes, tx_pkts, tx_errs, tx_drop;
+} QemuNetCounters;
+/* Creates the tap (non-persistent), attaches it to t->bridge, brings it up:
+ * *ifname its name, *fd its descriptor (CLOEXEC). */
+int qemu_tap_create(const char *dom, const struct QemuTap *t, char **ifname, int *fd,
+		    GError **err);
+bool qemu_tap_exists(const char *ifname);
+void qemu_taps_wait_gone(GPtrArray *names, int64_t timeout_us);
+GPtrArray *qemu_taps_of(const HvDomainDef *def); /* char*: tap names of a live definition */
+int qemu_net_counters(const char *ifname, QemuNetCounters *c); /* -1: no such device */
+
 /* qemu_hotplug.c */
+void qemu_vcpu_deleted(QemuConn *qc, QemuDomain *d, const char *device); /* lock held */
 int qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError **err);
 
 /* qemu_stats.c */

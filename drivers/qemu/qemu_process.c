@@ -16,6 +16,7 @@
 #define TERM_GRACE_US (3 * G_USEC_PER_SEC)
 #define KILL_GRACE_US (5 * G_USEC_PER_SEC)
 #define KVM_SETTLE_US (300 * 1000) /* after cont, before a KVM guest counts as running */
+#define BIOS_RESET_US (2 * G_USEC_PER_SEC) /* SeaBIOS's hard reset after a restart */
 
 /* Files in run/ that only live while QEMU runs (NAME.log stays for reading). */
 static const char *const run_files[] = { "pid", "qmp", "xml", "console", "vnc", "png" };
@@ -95,10 +96,156 @@ ev_balloon(QemuConn *qc, QemuDomain *d, const QJson *data)
 		d->balloon_kib = (uint64_t)actual / 1024;
 }
 
+/* ---- lifecycle actions (<on_poweroff>, <on_reboot>, <on_crash>) that QEMU
+ * leaves to the driver: it paused the guest (qemu_command.c, -action), and
+ * the driver restarts it (system_reset + cont, from a thread: events arrive
+ * on the monitor's reader), keeps it (preserve) or ends QEMU (destroy). */
+
+typedef struct {
+	QemuConn *qc;
+	char *name;
+	QemuMon *m;
+	bool reboot_is_shutdown;
+} Restart;
+
+static gpointer
+restart_thread(gpointer data)
+{
+	Restart *rs = data;
+	g_autoptr(GError) err = NULL;
+	QemuDomain *d;
+	int r = 0;
+
+	/* With -action reboot=shutdown (on_reboot destroy or preserve) QEMU turns
+	 * a reset into a shutdown, and SeaBIOS, finding itself reset warm, resets
+	 * the machine once more at once (a hard reboot, within milliseconds):
+	 * reboot=reset until that reset came (at most BIOS_RESET_US). */
+	if (rs->reboot_is_shutdown)
+		r = qemu_mon_command(rs->m, "set-action", "{\"reboot\":\"reset\"}", NULL, &err);
+	if (r == 0)
+		r = qemu_mon_command(rs->m, "system_reset", NULL, NULL, &err);
+	g_mutex_lock(&rs->qc->lock);
+	if (r == 0 && (d = g_hash_table_lookup(rs->qc->domains, rs->name)) && d->mon == rs->m)
+		d->bios_reset = true;
+	g_mutex_unlock(&rs->qc->lock);
+	if (r == 0)
+		r = qemu_mon_command(rs->m, "cont", NULL, NULL, &err);
+	g_mutex_lock(&rs->qc->lock);
+	if (r == 0) {
+		int64_t deadline = g_get_monotonic_time() + BIOS_RESET_US;
+
+		while ((d = g_hash_table_lookup(rs->qc->domains, rs->name)) && d->mon == rs->m &&
+		       d->bios_reset)
+			if (!g_cond_wait_until(&rs->qc->cond, &rs->qc->lock, deadline))
+				break;
+	}
+	if ((d = g_hash_table_lookup(rs->qc->domains, rs->name)) && d->mon == rs->m)
+		d->bios_reset = false;
+	g_mutex_unlock(&rs->qc->lock);
+	if (rs->reboot_is_shutdown)
+		(void)qemu_mon_command(rs->m, "set-action", "{\"reboot\":\"shutdown\"}", NULL,
+				       r == 0 ? &err : NULL);
+	g_mutex_lock(&rs->qc->lock);
+	if ((d = g_hash_table_lookup(rs->qc->domains, rs->name)) && d->mon == rs->m &&
+	    d->restarting) {
+		d->restarting = false;
+		d->panicked = false;
+		if (r == 0) {
+			set_state(rs->qc, d, HV_DOMAIN_RUNNING, QR_BOOTED, "rebooted", "-");
+		} else {
+			g_free(d->error);
+			d->error = g_strdup_printf("domain '%s': restart failed: %s", d->name,
+						   err->message);
+			g_warning("%s", d->error);
+		}
+	}
+	g_mutex_unlock(&rs->qc->lock);
+	qemu_mon_unref(rs->m);
+	qemu_worker_end(rs->qc);
+	g_free(rs->name);
+	g_free(rs);
+	return NULL;
+}
+
+/* Lock held. */
+static void
+lifecycle_restart(QemuConn *qc, QemuDomain *d)
+{
+	Restart *rs;
+	QemuActions a;
+
+	if (d->restarting || !d->mon)
+		return;
+	d->restarting = true;
+	rs = g_new0(Restart, 1);
+	rs->reboot_is_shutdown = qemu_command_actions(d->def, &a, NULL) == 0 &&
+				 g_str_equal(a.reboot, "shutdown");
+	rs->qc = qc;
+	rs->name = g_strdup(d->name);
+	rs->m = qemu_mon_ref(d->mon);
+	qc->workers++;
+	g_thread_unref(g_thread_new("qemu-restart", restart_thread, rs));
+}
+
+static void kill_wait(pid_t pid);
+
+typedef struct {
+	QemuConn *qc;
+	QemuMon *m;
+	pid_t pid;
+} Quit;
+
+/* QEMU 7.2 paused in its shutdown (or panicked) run state leaves SIGTERM
+ * pending: ask it to quit over QMP, then signals if it stays. */
+static gpointer
+quit_thread(gpointer data)
+{
+	Quit *q = data;
+
+	(void)qemu_mon_command(q->m, "quit", NULL, NULL, NULL);
+	kill_wait(q->pid);
+	qemu_mon_unref(q->m);
+	qemu_worker_end(q->qc);
+	g_free(q);
+	return NULL;
+}
+
+/* Lock held: QEMU goes; the stop is reported when its socket closes. */
+static void
+lifecycle_destroy(QemuConn *qc, QemuDomain *d, int reason)
+{
+	Quit *q;
+
+	if (!d->stop_reason)
+		d->stop_reason = reason;
+	if (!d->mon || d->pid <= 0)
+		return;
+	q = g_new0(Quit, 1);
+	q->m = qemu_mon_ref(d->mon);
+	q->pid = d->pid;
+	q->qc = qc;
+	qc->workers++;
+	g_thread_unref(g_thread_new("qemu-quit", quit_thread, q));
+}
+
+/* QEMU pauses a panicked guest (action "pause") under -action panic=pause,
+ * and also under panic=shutdown when shutdown=pause: then the driver does
+ * <on_crash>. Action "poweroff": QEMU shuts down by itself (ev_shutdown). */
 static void
 ev_panicked(QemuConn *qc, QemuDomain *d, const QJson *data)
 {
+	const char *action = qjson_get_str(data, "action");
+	QemuActions a;
+
+	d->panicked = true;
 	set_state(qc, d, HV_DOMAIN_CRASHED, QR_CRASHED_PANICKED, "crashed", "panicked");
+	if (!action || !g_str_equal(action, "pause") || d->stop_reason ||
+	    qemu_command_actions(d->def, &a, NULL) < 0)
+		return;
+	if (g_str_equal(a.on_crash, "restart"))
+		lifecycle_restart(qc, d);
+	else if (g_str_equal(a.on_crash, "destroy"))
+		lifecycle_destroy(qc, d, QR_OFF_CRASHED);
 }
 
 static void
@@ -107,7 +254,36 @@ ev_reset(QemuConn *qc, QemuDomain *d, const QJson *data)
 	bool reboot = d->reboot_asked || qjson_get_bool(data, "guest", false);
 
 	d->reboot_asked = false;
+	if (d->bios_reset && qjson_get_bool(data, "guest", false)) {
+		d->bios_reset = false; /* SeaBIOS's own after our restart */
+		g_cond_broadcast(&qc->cond);
+		return;
+	}
+	if (d->restarting)
+		return; /* ours: restart_thread reports it */
 	qemu_emit(qc, d->name, reboot ? "rebooted" : "reset", "-");
+}
+
+/* A device_del done (the guest let it go). QEMU 7.2 reports a vCPU only by
+ * its child's path (/machine/peripheral/vcpu1/lapic, no device id): the
+ * id is the path's component under /machine/peripheral/. qemu_hotplug.c. */
+static void
+ev_device_deleted(QemuConn *qc, QemuDomain *d, const QJson *data)
+{
+	static const char prefix[] = "/machine/peripheral/";
+	const char *dev = qjson_get_str(data, "device");
+	const char *path = qjson_get_str(data, "path");
+	g_autofree char *id = NULL;
+
+	if (path && g_str_has_prefix(path, prefix)) {
+		const char *p = path + strlen(prefix);
+
+		id = g_strndup(p, strcspn(p, "/"));
+	} else if (dev) {
+		id = g_strdup(dev);
+	}
+	if (id)
+		qemu_vcpu_deleted(qc, d, id);
 }
 
 static void
@@ -117,10 +293,50 @@ ev_resume(QemuConn *qc, QemuDomain *d, const QJson *data)
 		set_state(qc, d, HV_DOMAIN_RUNNING, QR_UNPAUSED, "resumed", "unpaused");
 }
 
-/* QEMU is about to exit: by the guest (power off), a signal or a quit. */
+/* Which lifecycle element a SHUTDOWN's reason falls under, or NULL (the
+ * host asked: quit, signal). */
+static const char *
+shutdown_action(const QemuActions *a, const char *reason)
+{
+	if (!reason)
+		return NULL;
+	if (g_str_equal(reason, "guest-shutdown"))
+		return a->on_poweroff;
+	if (g_str_equal(reason, "guest-reset") || g_str_equal(reason, "host-qmp-system-reset"))
+		return a->on_reboot;
+	if (g_str_equal(reason, "guest-panic"))
+		return a->on_crash;
+	return NULL;
+}
+
+/* The guest powered off (or, with on_reboot=destroy, rebooted), QEMU was
+ * signalled or told to quit. QEMU exits by itself unless -action
+ * shutdown=pause: then the driver acts on the lifecycle element. */
 static void
 ev_shutdown(QemuConn *qc, QemuDomain *d, const QJson *data)
 {
+	const char *reason = qjson_get_str(data, "reason");
+	const char *act = NULL;
+	QemuActions a;
+
+	if (!d->stop_reason && qemu_command_actions(d->def, &a, NULL) == 0 &&
+	    g_str_equal(a.shutdown, "pause"))
+		act = shutdown_action(&a, reason);
+	if (!act && !d->stop_reason && reason && g_str_equal(reason, "guest-panic"))
+		d->stop_reason = QR_OFF_CRASHED; /* QEMU exits by itself (on_crash destroy) */
+	if (act && g_str_equal(act, "restart")) {
+		set_state(qc, d, HV_DOMAIN_SHUTDOWN, QR_SHUTDOWN_USER, "shutdown", "finished");
+		lifecycle_restart(qc, d);
+		return;
+	}
+	if (act && g_str_equal(act, "preserve")) {
+		if (d->panicked)
+			return; /* stays crashed */
+		set_state(qc, d, HV_DOMAIN_PAUSED, QR_PAUSED_SHUTTING_DOWN, "shutdown", "finished");
+		return;
+	}
+	if (act) /* destroy: QEMU paused, end it */
+		lifecycle_destroy(qc, d, d->panicked ? QR_OFF_CRASHED : QR_OFF_SHUTDOWN);
 	if (!d->stop_reason)
 		d->stop_reason = QR_OFF_SHUTDOWN;
 	if (d->stop_reason == QR_OFF_SHUTDOWN)
@@ -179,6 +395,7 @@ fault_check(gpointer data)
 	g_mutex_unlock(&f->qc->lock);
 	g_free(msg);
 	qemu_mon_unref(f->m);
+	qemu_worker_end(f->qc);
 	g_free(f->name);
 	g_free(f);
 	return NULL;
@@ -189,15 +406,18 @@ ev_stop(QemuConn *qc, QemuDomain *d, const QJson *data)
 {
 	FaultCheck *f;
 
-	if (!d->starting && d->state == HV_DOMAIN_RUNNING)
+	if (!d->starting && !d->restarting && d->state == HV_DOMAIN_RUNNING)
 		set_state(qc, d, HV_DOMAIN_PAUSED, QR_PAUSED_USER, "suspended", "paused");
-	if (d->starting || !d->mon)
+	/* after a lifecycle event or a panic the run state is known already */
+	if (d->starting || d->restarting || !d->mon || d->state == HV_DOMAIN_SHUTDOWN ||
+	    d->state == HV_DOMAIN_CRASHED || d->reason == QR_PAUSED_SHUTTING_DOWN)
 		return;
 	/* the reader thread delivers this: ask QEMU why from another thread */
 	f = g_new0(FaultCheck, 1);
 	f->qc = qc;
 	f->name = g_strdup(d->name);
 	f->m = qemu_mon_ref(d->mon);
+	qc->workers++;
 	g_thread_unref(g_thread_new("qemu-fault", fault_check, f));
 }
 
@@ -206,6 +426,7 @@ static const struct {
 	EventFunc fn;
 } events[] = { /* sorted by name: bsearch */
 	{ "BALLOON_CHANGE", ev_balloon },
+	{ "DEVICE_DELETED", ev_device_deleted },
 	{ "GUEST_PANICKED", ev_panicked },
 	{ "RESET", ev_reset },
 	{ "RESUME", ev_resume },
@@ -263,12 +484,12 @@ on_eof(QemuMon *m, void *opaque)
 const QemuMonCallbacks qemu_mon_callbacks = { .event = on_event, .eof = on_eof };
 
 static const char *
-stop_detail(int reason)
+stop_detail(int reason, bool panicked)
 {
 	switch (reason) {
 	case QR_OFF_SHUTDOWN: return "shutdown";
 	case QR_OFF_DESTROYED: return "destroyed";
-	default: return "failed";
+	default: return panicked ? "crashed" : "failed";
 	}
 }
 
@@ -286,12 +507,15 @@ qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason)
 	d->starting = false;
 	d->stop_reason = 0;
 	d->reboot_asked = false;
+	d->restarting = false;
 	d->balloon_kib = 0;
+	g_clear_pointer(&d->unplugging, g_ptr_array_unref);
 	if (d->newdef) {
 		hv_domain_def_free(d->def);
 		d->def = g_steal_pointer(&d->newdef);
 	}
-	set_state(qc, d, HV_DOMAIN_SHUTOFF, reason, "stopped", stop_detail(reason));
+	set_state(qc, d, HV_DOMAIN_SHUTOFF, reason, "stopped", stop_detail(reason, d->panicked));
+	d->panicked = false;
 	g_cond_broadcast(&qc->cond);
 	if (!d->persistent && !d->busy) {
 		qemu_emit(qc, d->name, "undefined", "removed");
@@ -303,14 +527,21 @@ qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason)
 
 /* Double fork: QEMU is not our child, so it outlives us and we never reap it.
  * Only async-signal-safe calls between fork and exec. */
+#define MAX_PASSED_FDS 32
+
+/* fds[k] becomes descriptor QEMU_TAP_FD_BASE + k in QEMU. */
 static int
-spawn(char **argv, const char *log, pid_t *out, GError **err)
+spawn(char **argv, const char *log, const int *fds, int nfds, pid_t *out, GError **err)
 {
-	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int logfd = -1, nullfd = -1;
 	int p[2] = { -1, -1 };
 	pid_t child, pid = 0;
 	int status, r = 0;
+
+	if (nfds > MAX_PASSED_FDS)
+		return hv_error_set(err, EOPNOTSUPP, "more than %d tap interfaces", MAX_PASSED_FDS);
+	logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (logfd < 0 || nullfd < 0 || pipe2(p, O_CLOEXEC) < 0) {
 		r = hv_error_set(err, errno, "cannot prepare to run QEMU (log '%s'): %s", log,
@@ -332,7 +563,17 @@ spawn(char **argv, const char *log, pid_t *out, GError **err)
 			(void)!write(p[1], &gc, sizeof(gc));
 			_exit(gc < 0);
 		}
-		close_range(3, ~0u, 0);
+		{
+			int moved[MAX_PASSED_FDS];
+
+			/* above the target range first, so no dup2 clobbers a source */
+			for (int k = 0; k < nfds; k++)
+				moved[k] = fcntl(fds[k], F_DUPFD_CLOEXEC, QEMU_TAP_FD_BASE + nfds);
+			for (int k = 0; k < nfds; k++)
+				if (moved[k] < 0 || dup2(moved[k], QEMU_TAP_FD_BASE + k) < 0)
+					_exit(126);
+		}
+		close_range(QEMU_TAP_FD_BASE + nfds, ~0u, 0);
 		execv(argv[0], argv);
 		_exit(127);
 	}
@@ -469,9 +710,31 @@ check_disks(QemuConn *qc, QemuDomain *d, GError **err)
 	return 0;
 }
 
-/* Under the lock: checks, the live definition and the command line. */
+/* <interface type='network'>: the bridge of that network, when this driver
+ * has a network backend (it has none yet: the builder then refuses, saying so).
+ * Called under the domain lock: a network backend must not take it. */
 static int
-start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, GError **err)
+resolve_network(void *opaque, const char *network, char **bridge, GError **err)
+{
+	HvConn *c = opaque;
+	g_autoptr(HvNetworkInfo) info = NULL;
+	int r;
+
+	if ((r = c->driver->network->get_info(c, network, &info, err)) < 0)
+		return r;
+	if (!info->active)
+		return hv_error_set(err, EBUSY, "network '%s' is not active", network);
+	if (!info->bridge || !*info->bridge)
+		return hv_error_set(err, EOPNOTSUPP, "network '%s' has no bridge", network);
+	*bridge = g_strdup(info->bridge);
+	return 0;
+}
+
+/* Under the lock: checks, the live definition and the command line (and the
+ * taps it needs, created by the caller). */
+static int
+start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, GPtrArray *taps,
+	      GError **err)
 {
 	QemuDomain *d = qemu_domain_find(qc, name, err);
 	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL, *vnc = NULL;
@@ -494,7 +757,12 @@ start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, 
 	console = qemu_run_path(qc, name, "console");
 	vnc = qemu_run_path(qc, name, "vnc");
 	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console, .vnc = vnc,
-			     .resolve_volume = qemu_volume_resolve, .resolve_opaque = qc->storage };
+			     .resolve_volume = qemu_volume_resolve, .resolve_opaque = qc->storage,
+			     .taps = taps };
+	if (qc->conn->driver->network && qc->conn->driver->network->get_info) {
+		paths.resolve_network = resolve_network;
+		paths.network_opaque = qc->conn;
+	}
 	*live = hv_domain_def_copy(d->def);
 	if ((r = qemu_command_build(*live, qc->emulator, &paths, argv, err)) < 0) {
 		g_clear_pointer(live, hv_domain_def_free);
@@ -502,6 +770,14 @@ start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, 
 	}
 	d->busy = true;
 	return 0;
+}
+
+static void
+close_fds(GArray *fds)
+{
+	for (guint k = 0; k < fds->len; k++)
+		close(g_array_index(fds, int, k));
+	g_array_set_size(fds, 0);
 }
 
 static int
@@ -534,6 +810,8 @@ qemu_process_start(QemuConn *qc, const char *name, GError **err)
 	g_autofree char *xml = NULL;
 	g_autoptr(QemuMon) m = NULL;
 	g_autofree char *fault = NULL;
+	g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_tap_free);
+	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
 	uint64_t balloon = 0;
 	bool kvm = false;
 	QemuDomain *d;
@@ -542,18 +820,35 @@ qemu_process_start(QemuConn *qc, const char *name, GError **err)
 
 	qemu_reap_monitors(qc);
 	g_mutex_lock(&qc->lock);
-	r = start_prepare(qc, name, &live, &argv, err);
+	r = start_prepare(qc, name, &live, &argv, taps, err);
 	g_mutex_unlock(&qc->lock);
 	if (r < 0)
 		return r;
 	run_files_remove(qc, name);
+	/* taps: their names go into the live definition (<target dev=>) */
+	for (guint k = 0; k < taps->len; k++) {
+		QemuTap *t = taps->pdata[k];
+		HvDomainNetDef *n = live->interfaces->pdata[t->iface];
+		char *ifname = NULL;
+		int fd;
+
+		if (qemu_tap_create(name, t, &ifname, &fd, err) < 0) {
+			close_fds(fds);
+			return start_fail(qc, name, 0, err);
+		}
+		g_array_append_val(fds, fd);
+		g_free(n->target_dev);
+		n->target_dev = ifname;
+	}
 	xml = hv_domain_def_format(live);
 	if (!xml || !g_file_set_contents(xml_path, xml, -1, NULL)) {
+		close_fds(fds);
 		hv_error_set(err, EIO, "domain '%s': cannot write '%s'", name, xml_path);
 		return start_fail(qc, name, 0, err);
 	}
-	if (spawn(argv, log, &pid, err) < 0 ||
-	    !(m = wait_monitor(qc, name, pid, qmp, log, err)))
+	r = spawn(argv, log, (const int *)fds->data, (int)fds->len, &pid, err);
+	close_fds(fds); /* QEMU holds them now: the taps go when it exits */
+	if (r < 0 || !(m = wait_monitor(qc, name, pid, qmp, log, err)))
 		return start_fail(qc, name, pid, err);
 	g_mutex_lock(&qc->lock);
 	d = g_hash_table_lookup(qc->domains, name);
@@ -563,6 +858,7 @@ qemu_process_start(QemuConn *qc, const char *name, GError **err)
 	d->state = HV_DOMAIN_PAUSED;
 	d->reason = 0;
 	d->starting = true;
+	d->vcpu_threads = live->vcpus;
 	if (live->current_memory_kib < live->max_memory_kib)
 		balloon = live->current_memory_kib;
 	kvm = live->type && g_str_equal(live->type, "kvm");
@@ -608,6 +904,8 @@ qemu_process_start(QemuConn *qc, const char *name, GError **err)
 int
 qemu_process_destroy(QemuConn *qc, const char *name, GError **err)
 {
+	g_autoptr(QemuMon) m = NULL;
+	g_autoptr(GPtrArray) taps = NULL;
 	QemuDomain *d;
 	pid_t pid;
 
@@ -623,7 +921,15 @@ qemu_process_destroy(QemuConn *qc, const char *name, GError **err)
 	}
 	pid = d->pid;
 	d->stop_reason = QR_OFF_DESTROYED;
+	taps = qemu_taps_of(d->def);
+	/* QEMU 7.2 leaves SIGTERM pending while the guest is panicked or powered
+	 * off under -action ...=pause, but answers QMP: ask it to quit first */
+	if ((d->state == HV_DOMAIN_CRASHED || d->state == HV_DOMAIN_SHUTDOWN ||
+	     d->reason == QR_PAUSED_SHUTTING_DOWN) && d->mon)
+		m = qemu_mon_ref(d->mon);
 	g_mutex_unlock(&qc->lock);
+	if (m)
+		(void)qemu_mon_command(m, "quit", NULL, NULL, NULL);
 	kill_wait(pid);
 	g_mutex_lock(&qc->lock);
 	d = g_hash_table_lookup(qc->domains, name);
@@ -634,6 +940,7 @@ qemu_process_destroy(QemuConn *qc, const char *name, GError **err)
 	if (qemu_pid_alive(pid))
 		return hv_error_set(err, EIO, "domain '%s': QEMU (pid %d) survived SIGKILL", name,
 				    (int)pid);
+	qemu_taps_wait_gone(taps, 2 * G_USEC_PER_SEC);
 	return 0;
 }
 
@@ -669,18 +976,31 @@ qemu_process_reattach(QemuConn *qc, const char *name)
 	pid_t pid = read_pidfile(pidfile, qmp);
 	QemuDomain *d;
 	bool running = false;
+	const char *st = NULL;
 
 	if (pid > 0 && (m = qemu_mon_open(qmp, &qemu_mon_callbacks, qc, NULL)) &&
-	    qemu_mon_command(m, "query-status", NULL, &status, NULL) == 0)
+	    qemu_mon_command(m, "query-status", NULL, &status, NULL) == 0) {
 		running = qjson_get_bool(status, "running", false);
+		st = qjson_get_str(status, "status");
+	}
 	g_mutex_lock(&qc->lock);
 	d = g_hash_table_lookup(qc->domains, name);
 	if (d && m && status) {
 		d->mon = qemu_mon_ref(m);
 		d->pid = pid;
 		d->id = qc->next_id++;
+		d->vcpu_threads = d->def->vcpus; /* at least; unplugs before are unknown */
 		d->state = running ? HV_DOMAIN_RUNNING : HV_DOMAIN_PAUSED;
 		d->reason = running ? QR_BOOTED : QR_PAUSED_USER;
+		/* what the guest did while we were away (-action ...=pause) */
+		if (st && g_str_equal(st, "shutdown"))
+			d->reason = QR_PAUSED_SHUTTING_DOWN;
+		else if (st && (g_str_equal(st, "guest-panicked") ||
+				g_str_equal(st, "internal-error"))) {
+			d->state = HV_DOMAIN_CRASHED;
+			d->reason = g_str_equal(st, "guest-panicked") ? QR_CRASHED_PANICKED
+								       : QR_CRASHED_UNKNOWN;
+		}
 	} else if (d) {
 		/* gone while we were away: back to the persistent definition */
 		run_files_remove(qc, name);

@@ -15,7 +15,7 @@ typedef struct {
 	uint64_t cur_kib, max_kib, balloon_kib;
 	unsigned vcpus, max_vcpus;
 	GPtrArray *disks; /* char*: "target\tpath" */
-	unsigned nets;
+	GPtrArray *nets;  /* char*: the tap's name, or "" (user networking) */
 	QemuMon *mon;     /* a reference, or NULL when not running */
 } StatsFacts;
 
@@ -23,6 +23,7 @@ static void
 facts_clear(StatsFacts *f)
 {
 	g_clear_pointer(&f->disks, g_ptr_array_unref);
+	g_clear_pointer(&f->nets, g_ptr_array_unref);
 	g_clear_pointer(&f->mon, qemu_mon_unref);
 }
 
@@ -51,7 +52,13 @@ facts_get(QemuConn *qc, const char *name, StatsFacts *f, GError **err)
 		g_ptr_array_add(f->disks, g_strdup_printf("%s\t%s", disk->target_dev,
 							  disk->source ? disk->source : ""));
 	}
-	f->nets = d->def->interfaces ? d->def->interfaces->len : 0;
+	f->nets = g_ptr_array_new_with_free_func(g_free);
+	for (guint k = 0; d->def->interfaces && k < d->def->interfaces->len; k++) {
+		const HvDomainNetDef *n = d->def->interfaces->pdata[k];
+		bool tap = qemu_domain_active(d) && n->type && !g_str_equal(n->type, "user");
+
+		g_ptr_array_add(f->nets, g_strdup(tap && n->target_dev ? n->target_dev : ""));
+	}
 	if (qemu_domain_active(d) && d->mon && !d->busy)
 		f->mon = qemu_mon_ref(d->mon);
 	g_mutex_unlock(&qc->lock);
@@ -122,6 +129,36 @@ add_blocks(GString *s, QemuMon *m, GPtrArray *disks)
 	}
 }
 
+/* net.N.* of taps from /proc/net/dev (rx: what the guest received). User
+ * networking has no host device and QEMU keeps no counters for it: only the
+ * count shows it. */
+static void
+add_nets(GString *s, GPtrArray *nets)
+{
+	g_string_append_printf(s, "net.count=%u\n", nets->len);
+	for (guint k = 0; k < nets->len; k++) {
+		const char *ifname = nets->pdata[k];
+		QemuNetCounters c;
+
+		if (!*ifname)
+			continue;
+		g_string_append_printf(s, "net.%u.name=%s\n", k, ifname);
+		if (qemu_net_counters(ifname, &c) < 0)
+			continue;
+		g_string_append_printf(s,
+				       "net.%u.rx.bytes=%" G_GUINT64_FORMAT "\n"
+				       "net.%u.rx.pkts=%" G_GUINT64_FORMAT "\n"
+				       "net.%u.rx.errs=%" G_GUINT64_FORMAT "\n"
+				       "net.%u.rx.drop=%" G_GUINT64_FORMAT "\n"
+				       "net.%u.tx.bytes=%" G_GUINT64_FORMAT "\n"
+				       "net.%u.tx.pkts=%" G_GUINT64_FORMAT "\n"
+				       "net.%u.tx.errs=%" G_GUINT64_FORMAT "\n"
+				       "net.%u.tx.drop=%" G_GUINT64_FORMAT "\n",
+				       k, c.rx_bytes, k, c.rx_pkts, k, c.rx_errs, k, c.rx_drop,
+				       k, c.tx_bytes, k, c.tx_pkts, k, c.tx_errs, k, c.tx_drop);
+	}
+}
+
 static void
 format_stats(GString *s, const StatsFacts *f)
 {
@@ -142,7 +179,7 @@ format_stats(GString *s, const StatsFacts *f)
 	g_string_append_printf(s, "vcpu.current=%u\nvcpu.maximum=%u\n", f->vcpus, f->max_vcpus);
 	if (f->mon)
 		add_vcpus(s, f->mon, f->pid);
-	g_string_append_printf(s, "net.count=%u\n", f->nets);
+	add_nets(s, f->nets);
 	add_blocks(s, f->mon, f->disks);
 }
 

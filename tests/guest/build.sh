@@ -4,12 +4,13 @@
 # whose /init mounts proc/sys/dev, loads a few modules, runs busybox acpid (the
 # ACPI power button powers off), prints HYPERFS-GUEST-READY on the console and
 # keeps a shell there; hot-plugged CPUs are brought online within a second (no
-# udev here). Output: OUT/vmlinuz and OUT/initrd.img (OUT defaults to
+# udev here). virtio_net and pvpanic are loaded: the tests configure eth0 with
+# busybox `ip` and make the guest panic with `echo c > /proc/sysrq-trigger`. Output: OUT/vmlinuz and OUT/initrd.img (OUT defaults to
 # tests/.guest-cache), rebuilt only when missing, older than this script's
 # `version` (OUT/version), or with -f.
 # Usage: tests/guest/build.sh [-f] [OUT]
 set -eu
-version=2 # bump when the guest changes: cached guests are rebuilt
+version=3 # bump when the guest changes: cached guests are rebuilt
 force=0
 [ "${1:-}" = "-f" ] && { force=1; shift; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -41,7 +42,8 @@ mkdir -p "$root/bin" "$root/proc" "$root/sys" "$root/dev" "$root/tmp" \
 cp "$busybox" "$root/bin/busybox"
 
 # Modules in load order: each one's dependencies (deepest first), then itself.
-wanted="button evdev virtio_pci virtio_balloon virtio_blk virtio_scsi sd_mod sr_mod ata_piix"
+wanted="button evdev virtio_pci virtio_balloon virtio_blk virtio_scsi sd_mod sr_mod ata_piix
+	virtio_net pvpanic pvpanic-mmio pvpanic-pci"
 order=$work/order
 : > "$order"
 for m in $wanted; do

@@ -12,6 +12,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from . import transport
+
 REPO = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("HYPERFS", REPO / "build" / "hyperfs"))
 
@@ -63,6 +65,7 @@ class HyperfsMount:
         self.expect_exited = False
         self.ok_status = {0}  # exit statuses that count as a clean stop
         self.stopped = False
+        self.peers = None  # transport mode: the daemons behind the nodes
 
     # ---- what tests use
     @property
@@ -78,6 +81,15 @@ class HyperfsMount:
         return (f"mkdir -p {shlex.quote(str(self.path))} && "
                 + (env + " " if env else "") + shlex.join(self.cmd))
 
+    def uri(self, name="localhost"):
+        """The URI node NAME was mounted with (under HV_TRANSPORT, the remote one)."""
+        for i, a in enumerate(self.cmd[:-1]):
+            if self.cmd[i] == "-c" and node_name_of(self.cmd[i + 1]) == name:
+                u = self.cmd[i + 1]
+                return u.split("=", 1)[1] if re.match(r"^[A-Za-z0-9_.-]+=", u) and \
+                    "://" not in u.split("=", 1)[0] else u
+        raise KeyError(name)
+
     def log_text(self):
         try:
             return self.log.read_text(errors="replace")
@@ -89,8 +101,9 @@ class HyperfsMount:
         shown = "\n".join(lines[-tail:])
         state = "running" if self.proc and self.proc.poll() is None else \
             f"exited with {self.proc.returncode if self.proc else '?'}"
+        peers = f"\n{self.peers.describe()}" if self.peers and self.peers.daemons else ""
         return (f"hyperfs ({state}), reproduce with:\n    {self.reproducer()}\n"
-                f"log {self.log} (last {tail} lines):\n{shown}")
+                f"log {self.log} (last {tail} lines):\n{shown}{peers}")
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -100,6 +113,8 @@ class HyperfsMount:
         if not BINARY.exists():
             raise MountError(f"{BINARY} is not built (run `ninja -C {REPO}/build`)")
         self.path.mkdir(parents=True, exist_ok=True)
+        if transport.active():
+            self._through_transport()
         logf = open(self.log, "ab")
         try:
             self.proc = subprocess.Popen(self.cmd, stdin=subprocess.DEVNULL, stdout=logf,
@@ -116,6 +131,19 @@ class HyperfsMount:
                 self._abort()
                 raise MountError(f"mount not ready after {MOUNT_DEADLINE_S}s\n{self.describe()}")
             time.sleep(0.02)
+
+    def _through_transport(self):
+        """HV_TRANSPORT: every local node URI on the command line goes through a
+        peer (helpers/transport.py), started here and stopped in stop()."""
+        self.peers = transport.MountPeers(self.log.parent / (self.log.stem + "-peers"))
+        transport.SESSION.check()
+        cmd = list(self.cmd)
+        for i in range(1, len(cmd) - 1):
+            if cmd[i - 1] == "-c":
+                cmd[i] = self.peers.node(cmd[i], node_name_of(cmd[i]))
+        if self.peers.netns:
+            cmd = self.peers.netns + cmd
+        self.cmd = cmd
 
     def mounted(self):
         """In the mount table (os.path.ismount says no once the daemon died)."""
@@ -157,6 +185,8 @@ class HyperfsMount:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if self.peers:
+            self.peers.stop()
         self.stopped = True
 
     def stop(self):
@@ -193,6 +223,8 @@ class HyperfsMount:
         bad = [l for l in self.log_text().splitlines() if LOG_SURPRISES.search(l)]
         if bad:
             problems.append("log has sanitizer/critical lines:\n  " + "\n  ".join(bad[:20]))
+        if self.peers:
+            problems += self.peers.stop()
         if problems:
             raise MountError("; ".join(problems) + "\n" + self.describe())
 

@@ -1,6 +1,6 @@
-"""Faults a real QEMU shows: a KVM guest that KVM cannot run (this machine's
-nested /dev/kvm fails stock kernels with a KVM internal error) is crashed with
-the reason in `error`, never `running`; two domains never write one disk."""
+"""Faults a real QEMU shows: a KVM guest that KVM cannot run is crashed with
+the reason in `error`, never `running` (when KVM reports the fault: on this
+machine it does not, see the skip below); two domains never write one disk."""
 import errno
 import os
 import subprocess
@@ -40,9 +40,15 @@ def test_kvm_failure_shows_in_state_and_error(qemu_node, tmp_path):
         assert "state.state=6" in (d / "stats").read_text()
         (d / "state").write_text("destroy")
         return
+    info = (d / "info").read_text()
+    assert "accelerator: kvm\n" in info, info
     (d / "state").write_text("destroy")
-    pytest.skip(f"KVM kept the guest {state.strip()} (no internal error within 5 s): "
-                "nothing to check")
+    # Measured here (QEMU 7.2, docs/qemu-driver.md "Faults"): the guest stops
+    # in the kernel's decompressor after "Probing EDD", the vCPU spins (HLT=0),
+    # query-status stays 'running', no STOP/internal-error/GUEST_PANICKED.
+    pytest.skip(f"KVM kept the guest {state.strip()} (no internal error within 5 s: this "
+                "/dev/kvm hangs the guest in its decompressor with QEMU reporting "
+                "'running', a state no QMP signal tells from a quiet guest)")
 
 
 def test_disk_shared_in_write_mode_is_refused(qemu_node, tmp_path):

@@ -1,6 +1,8 @@
-"""stats, live.xml and screenshot.png of one booted guest (with a raw disk and
-a VGA): block counters from query-blockstats after the kernel probed the disk,
-per-vCPU lines, the serial pty in live.xml, a valid PNG from screendump."""
+"""stats, info, live.xml and screenshot.png of one booted guest (with a raw
+disk, a user-mode NIC and a VGA): block counters from query-blockstats after
+the kernel probed the disk, per-vCPU lines, the user NIC counted but without
+counters (QEMU keeps none for slirp), the accelerator in info and node/info,
+the serial pty in live.xml, a valid PNG from screendump."""
 import struct
 import subprocess
 import time
@@ -19,6 +21,7 @@ def test_stats_live_xml_and_screenshot(qemu_node, tmp_path):
         f.write(b"\xab" * (1 << 20))
     dev = (f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
            f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"
+           "<interface type='user'><model type='virtio'/></interface>"
            "<video><model type='vga'/></video>")
     d = q.define(tmp_path, "st1", extra_devices=dev)
     assert not (d / "live.xml").read_text().count("/dev/pts/")
@@ -38,7 +41,12 @@ def test_stats_live_xml_and_screenshot(qemu_node, tmp_path):
     assert s["block.count"] == "1" and s["block.0.name"] == "vda"
     assert s["block.0.path"] == str(disk)
     assert int(s["block.0.rd.bytes"]) >= 1 << 20 and int(s["block.0.rd.reqs"]) > 0
-    assert s["net.count"] == "0"
+    assert s["net.count"] == "1" and "net.0.name" not in s
+    info = (d / "info").read_text()
+    assert "accelerator: tcg\n" in info, info
+    accels = [l for l in (q.node / "node/info").read_text().splitlines()
+              if l.startswith("accelerators: ")]
+    assert accels and "tcg" in accels[0].split(), accels
 
     live = (d / "live.xml").read_text()
     config = (d / "config.xml").read_text()

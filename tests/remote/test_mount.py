@@ -134,6 +134,21 @@ def test_unchanged_state_costs_no_rpc(daemon, mount_factory, monkeypatch):
     assert wait_for(lambda: read(st) == "paused", 3)
 
 
+def test_listing_after_writes_keeps_every_domain(daemon, mount_factory):
+    """A write (or an event) drops one domain's cached info, not the cached
+    listing: the listing must still show that domain. It used to be served
+    from the infos left, so `ls domains` right after a write (with the peer's
+    event racing the re-fetch) came back without it (found by test_netns.py)."""
+    m = mount_factory(daemon.uri)
+    n = m.path / "localhost"
+    for i in range(30):
+        assert os.listdir(n / "domains") == ["test"]
+        write(n / "domains/test/state", "suspend" if i % 2 == 0 else "resume")
+        assert os.listdir(n / "domains") == ["test"], i
+        assert read(n / "domains/test/state") == ("paused" if i % 2 == 0 else "running")
+        assert os.listdir(n / "domains") == ["test"], i
+
+
 def test_killed_peer_fails_fast_and_comes_back(remote_daemons, mount_factory):
     d = remote_daemons()
     m = mount_factory(d.uri)

@@ -23,6 +23,16 @@ fake_resolve(void *opaque, const char *pool, const char *volume, char **path, ch
 	return 0;
 }
 
+/* Network 'default' has bridge virbr0; nothing else exists. */
+static int
+fake_network(void *opaque, const char *network, char **bridge, GError **err)
+{
+	if (g_strcmp0(network, "default") != 0)
+		return hv_error_set(err, ENOENT, "network '%s' not found", network);
+	*bridge = g_strdup("virbr0");
+	return 0;
+}
+
 static const QemuPaths paths = {
 	.qmp = "/run/hq/NAME.qmp",
 	.pidfile = "/run/hq/NAME.pid",
@@ -30,6 +40,7 @@ static const QemuPaths paths = {
 	.console = "/run/hq/NAME.console",
 	.vnc = "/run/hq/NAME.vnc",
 	.resolve_volume = fake_resolve,
+	.resolve_network = fake_network,
 };
 
 static char *
@@ -41,15 +52,30 @@ render(const char *name)
 	g_autoptr(GError) err = NULL;
 	g_auto(GStrv) argv = NULL;
 	g_autofree char *joined = NULL;
+	g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_tap_free);
+	g_autoptr(GString) out = g_string_new(NULL);
+	QemuPaths p = paths;
 	gsize len;
 
 	g_assert_true(g_file_get_contents(path, &xml, &len, NULL));
 	def = hv_domain_def_parse(xml, len, &err);
 	g_assert_no_error(err);
-	if (qemu_command_build(def, "/usr/bin/qemu-system-x86_64", &paths, &argv, &err) < 0)
+	p.taps = taps;
+	if (g_str_has_prefix(name, "err-nonet-"))
+		p.resolve_network = NULL; /* a driver with no network backend */
+	if (qemu_command_build(def, "/usr/bin/qemu-system-x86_64", &p, &argv, &err) < 0)
 		return g_strdup_printf("error %d: %s\n", err->code, err->message);
 	joined = g_strjoinv("\n", argv);
-	return g_strconcat(joined, "\n", NULL);
+	g_string_append_printf(out, "%s\n", joined);
+	/* the taps the process layer is asked to create, one comment line each */
+	for (guint k = 0; k < taps->len; k++) {
+		const QemuTap *t = taps->pdata[k];
+
+		g_string_append_printf(out, "# tap fd=%d interface=%u bridge=%s ifname=%s mac=%s\n",
+				       t->fd, t->iface, t->bridge, t->ifname ? t->ifname : "(vnet%d)",
+				       t->mac ? t->mac : "(none)");
+	}
+	return g_string_free(g_steal_pointer(&out), FALSE);
 }
 
 static void

@@ -100,6 +100,7 @@ typedef struct {
 	size_t len;
 	struct timespec mtime;
 	uint64_t nlookup; /* the kernel's references to this inode */
+	bool writable;    /* made for writers: it never has page-cache readers */
 } LiveVer;
 
 struct HvVer {
@@ -221,7 +222,8 @@ ver_take_locked(HvObj *o, unsigned idx, const struct stat *st, uint64_t n)
 	v = ver_slot(o, idx);
 	lv = live_find(v, HV_INO_VER(st->st_ino));
 	if (!lv) {
-		LiveVer nv = { HV_INO_VER(st->st_ino), (size_t)st->st_size, st->st_mtim, 0 };
+		LiveVer nv = { HV_INO_VER(st->st_ino), (size_t)st->st_size, st->st_mtim, 0,
+			       v->writable && ver_bits(v->gen) == HV_INO_VER(st->st_ino) };
 
 		if (!v->live)
 			v->live = g_array_new(FALSE, FALSE, sizeof(LiveVer));
@@ -276,13 +278,18 @@ int
 hv_ops_ver_open_write(HvFs *fs, HvObj *o, unsigned idx, fuse_ino_t ino)
 {
 	HvVer *v;
+	LiveVer *lv;
 	int r = 0;
 
 	if (!hv_ops_versioned(o, idx) || HV_INO_VER(ino) == 0)
 		return 0;
 	g_mutex_lock(&fs->lock);
 	v = ver_slot(o, idx);
-	if (v->gen && v->writable && ver_bits(v->gen) == HV_INO_VER(ino)) {
+	lv = live_find(v, HV_INO_VER(ino));
+	/* a writable version, current or not (another writer's action may have
+	 * moved the content on since this writer's retry looked it up) */
+	if ((v->gen && v->writable && ver_bits(v->gen) == HV_INO_VER(ino)) ||
+	    (lv && lv->writable)) {
 		v->writers++;
 	} else {
 		if (!v->writable)

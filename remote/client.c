@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -171,6 +173,8 @@ connect_addr(const struct addrinfo *ai, int cancel_fd)
 		return -(e ? e : EIO);
 	}
 	g_unix_set_fd_nonblocking(fd, FALSE, NULL);
+	/* small pipelined frames: no Nagle delay (libvirt sets it too) */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	return fd;
 }
 

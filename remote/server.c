@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -699,6 +701,10 @@ listener_accept(gint fd, GIOCondition cond, gpointer data)
 
 	if (cfd < 0)
 		return G_SOURCE_CONTINUE;
+	/* replies and events are small frames: no Nagle delay (libvirtd sets it
+	 * too); harmless on a unix socket, where it fails */
+	if (!l->unix_sock)
+		setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	if (g_hash_table_size(s->clients) >= s->lim.max_clients) {
 		g_message("refusing a client: %u clients already", s->lim.max_clients);
 		close(cfd);

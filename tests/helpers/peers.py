@@ -251,6 +251,7 @@ class Libvirtd:
         why = libvirtd_unavailable()
         if why:
             raise PeerUnavailable(why)
+        self.own_dir = folder is None  # removed by stop()
         self.dir = Path(folder or tempfile.mkdtemp(prefix="hv-libvirtd-"))
         self.started = False
         self.extra_conf = extra_conf  # more libvirtd.conf lines (keepalive_interval = 1, ...)
@@ -334,3 +335,5 @@ class Libvirtd:
         if self.started:
             subprocess.run([str(SANDBOX), "stop", str(self.dir)], capture_output=True, timeout=60)
             self.started = False
+            if self.own_dir:
+                shutil.rmtree(self.dir, ignore_errors=True)

@@ -8,6 +8,7 @@ where no tool can express the case.
 import errno
 import os
 import re
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -214,19 +215,26 @@ class EventWait:
         self.proc = subprocess.Popen(
             ["timeout", str(self.timeout), "grep", "-m", str(self.count), "-E", self.pattern,
              str(self.events)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=TOOL_ENV)
+            env=TOOL_ENV, start_new_session=True)
         try:
             wait_open(self.proc.pid, self.events)
         except AssertionError:
-            self.proc.kill()
+            self._kill()
             out, err = self.proc.communicate()
             raise AssertionError(f"grep never opened {self.events}: rc={self.proc.returncode} "
                                  f"stderr={err!r}")
         return self
 
+    def _kill(self):
+        """timeout and the grep it runs, which would keep the pipe open."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
     def __exit__(self, et, ev, tb):
         if et is not None:
-            self.proc.kill()
+            self._kill()
             self.proc.communicate()
             return False
         out, err = self.proc.communicate(timeout=self.timeout + 10)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include "fs/fs.h"
+#include "util/error.h"
 
 #define RING_MAX 4096
 
@@ -68,6 +69,26 @@ format_line(const HvEvent *ev)
 			       kind_names[ev->kind], ev->name, ev->event, ev->detail);
 }
 
+/* A domain that crashed by itself (a guest panic, a KVM internal error) failed
+ * without a failed write: its `error` file says so too. */
+static void
+note_crash(HvNode *n, const HvEvent *ev)
+{
+	HvFs *fs = n->fs;
+	g_autoptr(GError) err = NULL;
+	HvObj *o;
+
+	if (ev->kind != HV_OBJ_DOMAIN || strcmp(ev->event, "crashed") != 0 || !n->domains)
+		return;
+	g_mutex_lock(&fs->lock);
+	o = hv_obj_child(fs, n->domains, DK_DOMAIN, ev->name);
+	o->refs++;
+	g_mutex_unlock(&fs->lock);
+	err = g_error_new(HV_ERROR, EIO, "domain '%s' crashed (%s)", ev->name, ev->detail);
+	hv_obj_fail(o, "state", -EIO, err);
+	hv_obj_unref(fs, o);
+}
+
 void
 hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque)
 {
@@ -76,6 +97,7 @@ hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque)
 
 	if (hv_console_on_driver_event(n, ev))
 		return;
+	note_crash(n, ev);
 	w = g_new0(InvalWork, 1);
 	g_mutex_lock(&n->ev_lock);
 	g_ptr_array_add(n->ring, format_line(ev));

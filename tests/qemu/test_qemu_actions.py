@@ -122,6 +122,8 @@ def test_panic_honours_on_crash(qemu_node, tmp_path, on_crash, on_reboot):
         type_in(d, "echo c > /proc/sysrq-trigger")
         crashed.wait()
         mark("crashed")
+        err = (d / "error").read_text()  # a crash is a failure nobody wrote
+        assert f"domain '{name}' crashed (panicked)" in err and " state EIO: " in err, err
         if on_crash == "destroy":
             assert waiter.wait().split()[-1] == "crashed"
             assert (d / "state").read_text() == "shutoff\n"

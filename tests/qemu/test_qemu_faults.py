@@ -48,7 +48,9 @@ def test_kvm_failure_shows_in_state_and_error(qemu_node, tmp_path):
     # query-status stays 'running', no STOP/internal-error/GUEST_PANICKED.
     pytest.skip(f"KVM kept the guest {state.strip()} (no internal error within 5 s: this "
                 "/dev/kvm hangs the guest in its decompressor with QEMU reporting "
-                "'running', a state no QMP signal tells from a quiet guest)")
+                "'running', a state no QMP signal tells from a quiet guest; the fault path "
+                "itself is covered by the meson test qemu-faults, "
+                "tests/unit/qemu/test_qemu_faults.c, with a fake QMP peer)")
 
 
 def test_disk_shared_in_write_mode_is_refused(qemu_node, tmp_path):

@@ -1,0 +1,551 @@
+/* test_qemu_faults.c: the qemu driver's fault detection (docs/qemu-driver.md,
+ * "Faults and refusals at start") against a fake QEMU, for the run states real
+ * QEMU cannot be made to reach on demand (KVM internal-error, a guest-panicked
+ * without its event). The fake is this program re-executed as
+ * `qemu-faults-unit --fake-qmp LISTEN_FD CTL_FD QMP_PATH`: a child process that
+ * serves the QMP socket (greeting, qmp_capabilities, query-status from a run
+ * state it is told, query-chardev, quit) and names that socket in its command
+ * line, as QEMU does. Each case writes lib/NAME.xml, run/NAME.xml,
+ * run/NAME.pid (the fake's pid) and run/NAME.qemu.log under a temporary root
+ * and opens qemu:///session?root=ROOT, so the driver's own re-attach path
+ * connects the monitor; then the test has the fake change its run state and
+ * send events (STOP, GUEST_PANICKED) and checks what the driver made of them:
+ * the state, reason, `error` and events; then destroy, and that the fake
+ * exited, was reaped and left no runtime files. The control socket carries
+ * the script to the fake and back a transcript of every command it got and
+ * event it sent; the fake exits when the test goes. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include "drivers/conn.h"
+#include "drivers/qemu/qemu_priv.h"
+
+#define WAIT_US (2 * G_USEC_PER_SEC) /* for anything the driver does in the background */
+#define LOG_LINE "emulation failure"
+
+static char *self_exe;
+
+/* ---- the fake QEMU (child process) */
+
+static void
+put(int fd, const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len) {
+		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return; /* the peer went: nothing to tell it */
+		s += n;
+		len -= (size_t)n;
+	}
+}
+
+static void
+send_event(int client, int ctl, const char *event, const char *data)
+{
+	g_autofree char *line = g_strdup_printf("{\"timestamp\":{\"seconds\":1,\"microseconds\":0},"
+						"\"event\":\"%s\"%s%s}\n", event,
+						data ? ",\"data\":" : "", data ? data : "");
+	g_autofree char *note = g_strdup_printf("event %s\n", event);
+
+	if (client >= 0)
+		put(client, line);
+	put(ctl, note);
+}
+
+typedef struct {
+	char status[64];
+	bool running;
+} FakeState;
+
+/* One command line from the driver; true: the fake is done (quit). */
+static bool
+fake_command(int client, int ctl, FakeState *st, const char *line)
+{
+	g_autoptr(QJson) msg = qjson_parse(line, strlen(line), NULL);
+	const char *cmd = qjson_get_str(msg, "execute");
+	g_autofree char *id = NULL, *note = NULL, *reply = NULL;
+	int64_t n;
+
+	if (!cmd)
+		return false;
+	id = qjson_get_int(msg, "id", &n) ? g_strdup_printf(",\"id\":%" G_GINT64_FORMAT, n)
+					  : g_strdup("");
+	note = g_strdup_printf("cmd %s\n", cmd);
+	put(ctl, note);
+	if (g_str_equal(cmd, "qmp_capabilities") || g_str_equal(cmd, "quit"))
+		reply = g_strdup_printf("{\"return\":{}%s}\n", id);
+	else if (g_str_equal(cmd, "query-status"))
+		reply = g_strdup_printf("{\"return\":{\"status\":\"%s\",\"singlestep\":false,"
+					"\"running\":%s}%s}\n", st->status,
+					st->running ? "true" : "false", id);
+	else if (g_str_equal(cmd, "query-chardev"))
+		reply = g_strdup_printf("{\"return\":[]%s}\n", id);
+	else if (g_str_equal(cmd, "query-version"))
+		reply = g_strdup_printf("{\"return\":{\"qemu\":{\"major\":7,\"minor\":2,\"micro\":0},"
+					"\"package\":\"fake\"}%s}\n", id);
+	else
+		reply = g_strdup_printf("{\"error\":{\"class\":\"CommandNotFound\",\"desc\":"
+					"\"The command %s has not been found\"}%s}\n", cmd, id);
+	if (g_str_equal(cmd, "quit")) {
+		signal(SIGTERM, SIG_IGN); /* exiting anyway: the driver's SIGTERM changes nothing */
+		put(client, reply);
+		send_event(client, ctl, "SHUTDOWN", "{\"guest\":false,\"reason\":\"host-qmp-quit\"}");
+		return true;
+	}
+	put(client, reply);
+	return false;
+}
+
+/* One script line from the test: `status RUNSTATE true|false` or
+ * `event NAME [DATA]`. */
+static void
+fake_script(int client, int ctl, FakeState *st, const char *line)
+{
+	g_auto(GStrv) w = g_strsplit(line, " ", 3);
+
+	if (g_strv_length(w) == 3 && g_str_equal(w[0], "status")) {
+		g_strlcpy(st->status, w[1], sizeof(st->status));
+		st->running = g_str_equal(w[2], "true");
+	} else if (g_strv_length(w) >= 2 && g_str_equal(w[0], "event")) {
+		send_event(client, ctl, w[1], w[2]);
+	}
+}
+
+/* Splits buf at newlines: hands each whole line to fn, keeps the rest. */
+static bool
+take_lines(GString *buf, bool (*fn)(const char *line, void *p), void *p)
+{
+	char *nl;
+
+	while ((nl = memchr(buf->str, '\n', buf->len))) {
+		g_autofree char *line = g_strndup(buf->str, (gsize)(nl - buf->str));
+
+		g_string_erase(buf, 0, (gssize)(nl - buf->str) + 1);
+		if (fn(line, p))
+			return true;
+	}
+	return false;
+}
+
+typedef struct {
+	int client, ctl;
+	FakeState st;
+} Fake;
+
+static bool
+on_cmd_line(const char *line, void *p)
+{
+	Fake *f = p;
+
+	return fake_command(f->client, f->ctl, &f->st, line);
+}
+
+static bool
+on_ctl_line(const char *line, void *p)
+{
+	Fake *f = p;
+
+	fake_script(f->client, f->ctl, &f->st, line);
+	return false;
+}
+
+/* Reads what there is into buf; false at the end (or an error). */
+static bool
+fill(int fd, GString *buf)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	while ((n = read(fd, chunk, sizeof(chunk))) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return false;
+	g_string_append_len(buf, chunk, n);
+	return true;
+}
+
+static int
+fake_main(int lfd, int ctl)
+{
+	static const char greeting[] =
+		"{\"QMP\":{\"version\":{\"qemu\":{\"micro\":0,\"minor\":2,\"major\":7},"
+		"\"package\":\"fake\"},\"capabilities\":[\"oob\"]}}\n";
+	g_autoptr(GString) cbuf = g_string_new(NULL), sbuf = g_string_new(NULL);
+	Fake f = { .client = -1, .ctl = ctl, .st = { "running", true } };
+	sigset_t none;
+
+	/* QEMU dies of the driver's SIGTERM: whatever the test runner left us */
+	signal(SIGTERM, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	put(ctl, "ready\n"); /* exec'd: the driver may read our command line now */
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = ctl, .events = POLLIN },
+				       { .fd = f.client >= 0 ? f.client : lfd, .events = POLLIN } };
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 2;
+		}
+		if (p[0].revents) {
+			if (!fill(ctl, sbuf))
+				return 1; /* the test is gone: so are we */
+			take_lines(sbuf, on_ctl_line, &f);
+		}
+		if (!p[1].revents)
+			continue;
+		if (f.client < 0) {
+			if ((f.client = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+				put(f.client, greeting);
+			continue;
+		}
+		if (!fill(f.client, cbuf)) { /* the driver closed: wait for the next one */
+			close(f.client);
+			f.client = -1;
+			g_string_truncate(cbuf, 0);
+			continue;
+		}
+		if (take_lines(cbuf, on_cmd_line, &f))
+			return 0; /* quit */
+	}
+}
+
+/* ---- the test's side */
+
+typedef struct {
+	GMutex lock;
+	GString *events; /* "EVENT DETAIL\n" for each domain event but console-output */
+} Recorder;
+
+static void
+record(HvConn *c, const HvEvent *ev, void *opaque)
+{
+	Recorder *r = opaque;
+
+	if (ev->kind != HV_OBJ_DOMAIN || g_str_equal(ev->event, "console-output"))
+		return;
+	g_mutex_lock(&r->lock);
+	g_string_append_printf(r->events, "%s %s\n", ev->event, ev->detail);
+	g_mutex_unlock(&r->lock);
+}
+
+static char *
+take_events(Recorder *r)
+{
+	char *s;
+
+	g_mutex_lock(&r->lock);
+	s = g_strdup(r->events->str);
+	g_string_truncate(r->events, 0);
+	g_mutex_unlock(&r->lock);
+	return s;
+}
+
+/* Reads the fake's transcript into out until it holds `until` (NULL: until
+ * the fake closes it); fails the test after WAIT_US. */
+static void
+read_transcript(int ctl, GString *out, const char *until)
+{
+	int64_t deadline = g_get_monotonic_time() + WAIT_US;
+
+	while (!until || !strstr(out->str, until)) {
+		struct pollfd p = { .fd = ctl, .events = POLLIN };
+		int64_t left = deadline - g_get_monotonic_time();
+
+		g_assert_cmpint(left, >, 0);
+		if (poll(&p, 1, (int)(left / 1000) + 1) <= 0)
+			continue;
+		if (!fill(ctl, out)) {
+			g_assert_null(until);
+			return;
+		}
+	}
+}
+
+/* The test's own probe (query-version) is not part of what is compared. */
+static char *
+without_probes(const char *transcript)
+{
+	g_auto(GStrv) lines = g_strsplit(transcript, "\n", -1);
+	GString *s = g_string_new(NULL);
+
+	for (guint k = 0; lines[k]; k++)
+		if (*lines[k] && !g_str_equal(lines[k], "cmd query-version"))
+			g_string_append_printf(s, "%s\n", lines[k]);
+	return g_string_free(s, FALSE);
+}
+
+/* Every event QEMU sent so far has been handled, and so has every check
+ * they started: the reply to a command of ours comes after them on the
+ * socket (the reader dispatches in order), and fault checks count as workers. */
+static void
+settle(HvConn *c, const char *name)
+{
+	QemuConn *qc = qemu_conn(c);
+	g_autoptr(QemuMon) m = NULL;
+	g_autoptr(GError) err = NULL;
+	int64_t deadline = g_get_monotonic_time() + WAIT_US;
+	QemuDomain *d;
+
+	g_mutex_lock(&qc->lock);
+	if ((d = g_hash_table_lookup(qc->domains, name)) && d->mon)
+		m = qemu_mon_ref(d->mon);
+	g_mutex_unlock(&qc->lock);
+	g_assert_nonnull(m);
+	g_assert_cmpint(qemu_mon_command(m, "query-version", NULL, NULL, &err), ==, 0);
+	g_assert_no_error(err);
+	g_mutex_lock(&qc->lock);
+	while (qc->workers && g_cond_wait_until(&qc->cond, &qc->lock, deadline))
+		;
+	g_assert_cmpuint(qc->workers, ==, 0);
+	g_mutex_unlock(&qc->lock);
+}
+
+/* The driver's own account of why the guest stopped (not in HvDomainInfo). */
+static char *
+domain_error(HvConn *c, const char *name)
+{
+	QemuConn *qc = qemu_conn(c);
+	QemuDomain *d;
+	char *e;
+
+	g_mutex_lock(&qc->lock);
+	d = g_hash_table_lookup(qc->domains, name);
+	g_assert_nonnull(d);
+	e = g_strdup(d->error);
+	g_mutex_unlock(&qc->lock);
+	return e;
+}
+
+static void
+assert_state(HvConn *c, const char *name, HvDomainState state, int reason)
+{
+	g_autoptr(HvDomainInfo) info = NULL;
+	g_autoptr(GError) err = NULL;
+
+	g_assert_cmpint(HV_CALL(c, domain, get_info, HV_READS, &err, name, &info), ==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(info->state, ==, state);
+	g_assert_cmpint(info->reason, ==, reason);
+}
+
+/* Starts the fake on a listening socket at qmp; *ctl gets the control socket.
+ * Returns once the fake runs (it says "ready"). */
+static pid_t
+fake_spawn(const char *qmp, int *ctl)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int lfd, sv[2];
+	g_autofree char *lfd_s = NULL, *ctl_s = NULL;
+	g_autoptr(GString) ready = g_string_new(NULL);
+	char *argv[6];
+	pid_t pid;
+
+	g_assert_cmpuint(strlen(qmp), <, sizeof(sa.sun_path));
+	strcpy(sa.sun_path, qmp);
+	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(lfd, >=, 0);
+	g_assert_cmpint(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), ==, 0);
+	g_assert_cmpint(listen(lfd, 4), ==, 0);
+	g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), ==, 0);
+	lfd_s = g_strdup_printf("%d", lfd);
+	ctl_s = g_strdup_printf("%d", sv[1]);
+	argv[0] = self_exe;
+	argv[1] = (char *)"--fake-qmp";
+	argv[2] = lfd_s;
+	argv[3] = ctl_s;
+	argv[4] = (char *)qmp; /* the driver checks that the pid names its socket */
+	argv[5] = NULL;
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		fcntl(lfd, F_SETFD, 0);
+		fcntl(sv[1], F_SETFD, 0);
+		execv(self_exe, argv);
+		_exit(127);
+	}
+	close(lfd);
+	close(sv[1]);
+	*ctl = sv[0];
+	read_transcript(*ctl, ready, "ready\n"); /* before that, /proc/PID/cmdline is ours */
+	g_assert_cmpstr(ready->str, ==, "ready\n");
+	return pid;
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+
+	g_assert_true(g_file_set_contents(path, text, -1, NULL));
+}
+
+static void
+rm_tree(const char *path)
+{
+	g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+	const char *f;
+
+	while (dir && (f = g_dir_read_name(dir))) {
+		g_autofree char *p = g_build_filename(path, f, NULL);
+
+		if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+			rm_tree(p);
+		else
+			g_assert_cmpint(g_unlink(p), ==, 0);
+	}
+	g_assert_cmpint(g_rmdir(path), ==, 0);
+}
+
+typedef struct {
+	const char *name;       /* the domain, and the test path */
+	const char *script;     /* what QEMU does once the driver is attached */
+	HvDomainState state;    /* what the driver makes of it */
+	int reason;
+	const char *events;
+	const char *error;      /* the domain's error, or NULL */
+	const char *transcript; /* the fake's, from the script on; without query-version */
+	bool quit;              /* destroy asks QEMU to quit (crashed) rather than SIGTERM */
+} Case;
+
+static const Case cases[] = {
+	{ /* KVM's internal error: QEMU stops the guest, says why only when asked */
+	  "kvm-internal", "status internal-error false\nevent STOP\n",
+	  HV_DOMAIN_CRASHED, QR_CRASHED_UNKNOWN, "suspended paused\ncrashed internal-error\n",
+	  "domain 'kvm-internal': QEMU stopped the guest: internal-error (" LOG_LINE ")",
+	  "event STOP\ncmd query-status\ncmd quit\nevent SHUTDOWN\n", true },
+	{ /* a panic whose GUEST_PANICKED event never came: the run state tells */
+	  "panic-no-event", "status guest-panicked false\nevent STOP\n",
+	  HV_DOMAIN_CRASHED, QR_CRASHED_UNKNOWN, "suspended paused\ncrashed panicked\n",
+	  "domain 'panic-no-event': QEMU stopped the guest: guest-panicked (" LOG_LINE ")",
+	  "event STOP\ncmd query-status\ncmd quit\nevent SHUTDOWN\n", true },
+	{ /* GUEST_PANICKED (panic=pause, <on_crash>preserve</on_crash>), then its
+	   * STOP: the event said it all, no query-status, no error text */
+	  "panic-event", "status guest-panicked false\n"
+	  "event GUEST_PANICKED {\"action\":\"pause\",\"info\":{\"type\":\"hyper-v\","
+	  "\"arg1\":1,\"arg2\":0,\"arg3\":0,\"arg4\":0,\"arg5\":0}}\nevent STOP\n",
+	  HV_DOMAIN_CRASHED, QR_CRASHED_PANICKED, "crashed panicked\n", NULL,
+	  "event GUEST_PANICKED\nevent STOP\ncmd quit\nevent SHUTDOWN\n", true },
+	{ /* a plain pause (someone ran `stop`) is asked about and is no fault */
+	  "user-pause", "status paused false\nevent STOP\n",
+	  HV_DOMAIN_PAUSED, QR_PAUSED_USER, "suspended paused\n", NULL,
+	  "event STOP\ncmd query-status\n", false },
+};
+
+static void
+fault_case(gconstpointer data)
+{
+	const Case *k = data;
+	g_autoptr(GError) err = NULL;
+	g_autofree char *root = g_dir_make_tmp("hq-faults-XXXXXX", &err);
+	g_autofree char *lib = g_build_filename(root, "lib", NULL);
+	g_autofree char *run = g_build_filename(root, "run", NULL);
+	g_autofree char *qmp = g_strdup_printf("%s/%s.qmp", run, k->name);
+	g_autofree char *xml = g_strdup_printf(
+		"<domain type='kvm'><name>%s</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+		"<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>"
+		"hvm</type></os><on_crash>preserve</on_crash><devices><panic model='pvpanic'/>"
+		"</devices></domain>", k->name);
+	g_autofree char *uri = NULL, *file = NULL, *pid_s = NULL, *events = NULL, *error = NULL;
+	g_autofree char *got = NULL;
+	g_autoptr(GString) transcript = g_string_new(NULL);
+	Recorder rec = { .events = g_string_new(NULL) };
+	HvConn *c;
+	int ctl = -1, status;
+	pid_t pid;
+
+	g_assert_no_error(err);
+	g_mutex_init(&rec.lock);
+	g_assert_cmpint(g_mkdir(lib, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(run, 0700), ==, 0);
+	file = g_strdup_printf("%s.xml", k->name);
+	write_file(lib, file, xml);
+	write_file(run, file, xml); /* the live definition: a running domain */
+	g_free(file);
+	file = g_strdup_printf("%s.qemu.log", k->name);
+	write_file(run, file, "KVM internal error. Suberror: 1\n" LOG_LINE "\n");
+	pid = fake_spawn(qmp, &ctl);
+	pid_s = g_strdup_printf("%d\n", (int)pid);
+	g_free(file);
+	file = g_strdup_printf("%s.pid", k->name);
+	write_file(run, file, pid_s);
+
+	/* the driver re-attaches: QEMU reports 'running' */
+	uri = g_strdup_printf("qemu:///session?root=%s", root);
+	c = hv_conn_open(uri, false, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(c);
+	hv_conn_set_event_cb(c, record, &rec);
+	assert_state(c, k->name, HV_DOMAIN_RUNNING, QR_BOOTED);
+	read_transcript(ctl, transcript, "cmd query-chardev\n");
+	g_assert_cmpstr(transcript->str, ==,
+			"cmd qmp_capabilities\ncmd query-status\ncmd query-chardev\n");
+	g_string_truncate(transcript, 0);
+
+	/* what QEMU does; the last event of the script is STOP */
+	g_assert_cmpint(write(ctl, k->script, strlen(k->script)), ==, (ssize_t)strlen(k->script));
+	read_transcript(ctl, transcript, "event STOP\n");
+	settle(c, k->name);
+	assert_state(c, k->name, k->state, k->reason);
+	events = take_events(&rec);
+	g_assert_cmpstr(events, ==, k->events);
+	error = domain_error(c, k->name);
+	g_assert_cmpstr(error, ==, k->error);
+
+	/* destroy ends it (quit for a crashed one) and nothing stays */
+	g_assert_cmpint(HV_CALL(c, domain, destroy, HV_WRITES, &err, k->name), ==, 0);
+	g_assert_no_error(err);
+	assert_state(c, k->name, HV_DOMAIN_SHUTOFF, QR_OFF_DESTROYED);
+	g_free(events);
+	events = take_events(&rec);
+	g_assert_cmpstr(events, ==, "stopped destroyed\n");
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	if (k->quit)
+		g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	else
+		g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+	read_transcript(ctl, transcript, NULL);
+	got = without_probes(transcript->str);
+	g_assert_cmpstr(got, ==, k->transcript);
+	close(ctl);
+	for (const char *const *ext = (const char *const[]){ "pid", "qmp", "xml", NULL }; *ext;
+	     ext++) {
+		g_autofree char *p = g_strdup_printf("%s/%s.%s", run, k->name, *ext);
+
+		g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+	}
+	g_assert_cmpuint(qemu_conn(c)->workers, ==, 0);
+	hv_conn_close(c);
+	rm_tree(root);
+	g_string_free(rec.events, TRUE);
+	g_mutex_clear(&rec.lock);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc == 5 && g_str_equal(argv[1], "--fake-qmp"))
+		return fake_main(atoi(argv[2]), atoi(argv[3]));
+	self_exe = g_file_read_link("/proc/self/exe", NULL);
+	g_assert_nonnull(self_exe);
+	g_test_init(&argc, &argv, NULL);
+	for (size_t k = 0; k < G_N_ELEMENTS(cases); k++) {
+		g_autofree char *path = g_strdup_printf("/qemu/faults/%s", cases[k].name);
+
+		g_test_add_data_func(path, &cases[k], fault_case);
+	}
+	return g_test_run();
+}

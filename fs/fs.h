@@ -111,6 +111,8 @@ struct HvFs {
 	double timeout; /* entry and attribute cache, seconds */
 	GAsyncQueue *inval; /* InvalWork* for the notifier thread */
 	GThread *notifier;
+	gint64 spin_us;   /* spin.c: how long the spinning receiver stays hot */
+	GThread *spinner;
 };
 
 extern const DirOps *const hv_dir_ops[DK_LAST];
@@ -155,6 +157,10 @@ EvReader *hv_events_open(HvNode *n, bool nonblock);
 void hv_events_close(EvReader *r);
 void hv_events_read(EvReader *r, fuse_req_t req, size_t size);
 void hv_events_poll(EvReader *r, fuse_req_t req, struct fuse_pollhandle *ph);
+
+/* spin.c */
+void hv_spin_start(HvFs *fs);
+void hv_spin_stop(HvFs *fs); /* after fuse_session_unmount() */
 
 /* console.c */
 typedef struct ConReader ConReader;

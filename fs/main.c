@@ -31,6 +31,7 @@ usage(FILE *f)
 		"  -f, --foreground          stay in the foreground\n"
 		"  -d, --debug               debug log (implies -f)\n"
 		"  -o OPT[,OPT...]           mount options: ro, allow_other, timeout=SECONDS,\n"
+		"                            spin=MICROSECONDS (0: off; default 100),\n"
 		"                            others are passed to FUSE\n"
 		"  -h, --help                this help\n"
 		"  -V, --version             print the version\n\n"
@@ -51,6 +52,15 @@ take_opts(Options *o, HvFs *fs, const char *arg)
 			g_ptr_array_add(o->fuse_opts, g_strdup(*p));
 		} else if (g_str_has_prefix(*p, "timeout=")) {
 			fs->timeout = g_ascii_strtod(*p + 8, NULL);
+		} else if (g_str_has_prefix(*p, "spin=")) {
+			guint64 us;
+
+			if (!g_ascii_string_to_unsigned(*p + 5, 10, 0, 1000000, &us, NULL)) {
+				fprintf(stderr, "hyperfs: spin=%s: microseconds from 0 to 1000000\n",
+					*p + 5);
+				return -1;
+			}
+			fs->spin_us = (gint64)us;
 		} else if (strcmp(*p, "rw") == 0 || strcmp(*p, "dev") == 0 ||
 			   strcmp(*p, "suid") == 0 || strcmp(*p, "nodev") == 0 ||
 			   strcmp(*p, "nosuid") == 0 || strcmp(*p, "exec") == 0 ||
@@ -85,7 +95,10 @@ parse_args(int argc, char **argv, Options *o, HvFs *fs)
 		case 'c': g_ptr_array_add(o->conns, g_strdup(optarg)); break;
 		case 'f': o->foreground = true; break;
 		case 'd': o->debug = o->foreground = true; break;
-		case 'o': take_opts(o, fs, optarg); break;
+		case 'o':
+			if (take_opts(o, fs, optarg) < 0)
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': printf("hyperfs %s\n", HV_VERSION); exit(0);
 		default: usage(stderr); return -1;
@@ -259,7 +272,7 @@ main(int argc, char **argv)
 {
 	Options o = { .conns = g_ptr_array_new_with_free_func(g_free),
 		      .fuse_opts = g_ptr_array_new_with_free_func(g_free) };
-	HvFs fs = { .timeout = 1.0, .next_id = 1 };
+	HvFs fs = { .timeout = 1.0, .next_id = 1, .spin_us = 100 };
 	struct fuse_loop_config *cfg;
 	int dfd = -1;
 	int r = 1;
@@ -294,6 +307,7 @@ main(int argc, char **argv)
 	daemon_ready(dfd, 0);
 	dfd = -1;
 	hv_events_start(&fs);
+	hv_spin_start(&fs);
 	cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_loop_cfg_set_idle_threads(cfg, 8);
@@ -303,6 +317,7 @@ main(int argc, char **argv)
 	fuse_loop_cfg_destroy(cfg);
 	hv_events_stop(&fs);
 	fuse_session_unmount(fs.se);
+	hv_spin_stop(&fs);
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpers.mount import BINARY
+from helpers.tools import cat, echo, ok
 
 
 def run(cmd, **kw):
@@ -74,8 +75,20 @@ def test_help_and_version():
     (["-c", "nosuchdriver:///x", "/nonexistent-mnt"], "no driver serves URI"),
     (["-c", "a=test:///default", "-c", "a=test:///default", "/tmp"], "two nodes are named 'a'"),
     (["-c", ".bad=test:///default", "/tmp"], "cannot be used as a file name"),
+    (["-o", "spin=abc", "/tmp"], "spin=abc: microseconds from 0 to 1000000"),
+    (["-o", "spin=-5", "/tmp"], "spin=-5: microseconds"),
 ])
 def test_bad_command_lines_say_why(args, message):
     r = run([str(BINARY), "-f", *args])
     assert r.returncode != 0
     assert message in r.stderr
+
+
+@pytest.mark.parametrize("spin", ["0", "1000"])
+def test_spin_option_mounts_and_serves(mount_factory, spin):
+    """-o spin=0 turns the spinning receiver off; any value serves the same tree."""
+    m = mount_factory(options=[f"spin={spin}"])
+    d = m.node() / "domains/test"
+    assert cat(d / "state") == "running\n"
+    ok(echo(d / "state", "suspend"))
+    assert cat(d / "state") == "paused\n"

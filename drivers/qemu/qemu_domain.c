@@ -10,8 +10,26 @@
 #include "conf/xml.h"
 #include "conf/conf_util.h"
 
+/* QEMU's CPU time, read from /proc at most every 10 ms: every file of a
+ * domain folder (state, memory...) comes from the same info, and a `cat state`
+ * loop must not pay a /proc read each time. Lock held. */
+static uint64_t
+cpu_ns(QemuDomain *d)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (!d->pid)
+		return 0;
+	if (d->cpu_pid != d->pid || now - d->cpu_ns_at >= 10000 || now < d->cpu_ns_at) {
+		d->cpu_ns = qemu_process_cpu_ns(d->pid);
+		d->cpu_ns_at = now;
+		d->cpu_pid = d->pid;
+	}
+	return d->cpu_ns;
+}
+
 static HvDomainInfo *
-info_new(const QemuDomain *d)
+info_new(QemuDomain *d)
 {
 	HvDomainInfo *i = g_new0(HvDomainInfo, 1);
 
@@ -27,7 +45,7 @@ info_new(const QemuDomain *d)
 	i->memory_kib = d->def->current_memory_kib;
 	i->vcpus = d->def->vcpus;
 	i->max_vcpus = d->def->max_vcpus;
-	i->cpu_time_ns = d->pid ? qemu_process_cpu_ns(d->pid) : 0;
+	i->cpu_time_ns = cpu_ns(d);
 	i->accel = g_strdup(qemu_command_accel(d->def));
 	return i;
 }

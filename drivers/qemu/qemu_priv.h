@@ -41,6 +41,9 @@ typedef struct {
 	bool persistent;
 	bool autostart;
 	pid_t pid;           /* QEMU, 0 when not running */
+	uint64_t cpu_ns;     /* QEMU's CPU time as last read from /proc, and when: */
+	gint64 cpu_ns_at;    /* info (state, memory...) reads it at most every 10 ms */
+	pid_t cpu_pid;       /* ... of this process */
 	QemuMon *mon;
 	bool busy;           /* a start or a stop in progress */
 	bool starting;       /* between spawn and cont: STOP/RESUME are ours */

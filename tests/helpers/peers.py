@@ -49,6 +49,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def virsh(uri, *args, check=True, timeout=20):
+    """A real virsh against uri; with check, a failure fails the test."""
+    r = subprocess.run(["virsh", "-q", "-c", uri, *args], capture_output=True, text=True,
+                       timeout=timeout)
+    if check and r.returncode != 0:
+        raise AssertionError(f"virsh -c {uri} {' '.join(args)} failed ({r.returncode}):\n"
+                             f"{r.stdout}{r.stderr}")
+    return r
+
+
 def _tail(path, n=40):
     try:
         return "\n".join(Path(path).read_text(errors="replace").splitlines()[-n:])
@@ -130,6 +140,7 @@ def _certtool(folder, *args):
 
 
 def _cert(folder, name, template, ca=None):
+    """An RSA key NAME.key and its certificate NAME.pem (self-signed without ca)."""
     (Path(folder) / f"{name}.tmpl").write_text(template)
     _certtool(folder, "--generate-privkey", "--key-type=rsa", "--bits=2048",
               "--outfile", f"{name}.key")

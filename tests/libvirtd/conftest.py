@@ -6,11 +6,9 @@
   libvirtd; with tcp=True hyperfs runs in the sandbox's network namespace;
 - `lvvirsh(uri, *args)`: a real virsh against it.
 """
-import subprocess
-
 import pytest
 
-from helpers import transport
+from helpers import peers, transport
 from helpers.mount import HyperfsMount, MountError
 from helpers.peers import PeerUnavailable, libvirtd_unavailable
 
@@ -28,12 +26,8 @@ def libvirtd():
 
 
 def virsh(uri, *args, check=True, timeout=60):
-    r = subprocess.run(["virsh", "-q", "-c", uri, *args], capture_output=True, text=True,
-                       timeout=timeout)
-    if check and r.returncode != 0:
-        raise AssertionError(f"virsh -c {uri} {' '.join(args)} failed ({r.returncode}):\n"
-                             f"{r.stdout}{r.stderr}")
-    return r
+    """helpers.peers.virsh with a longer default: libvirtd's qemu driver is slow to answer."""
+    return peers.virsh(uri, *args, check=check, timeout=timeout)
 
 
 @pytest.fixture

@@ -4,26 +4,18 @@ pidfile and its log; it must exit 0 on SIGTERM and its log is shown when a test
 fails."""
 import os
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from helpers import peers
+from helpers.peers import _cert, free_port, virsh  # noqa: F401 (the suite imports them from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _binary():
-    if os.environ.get("HYPERFSD"):
-        return os.environ["HYPERFSD"]
-    if os.environ.get("HYPERFS"):
-        return str(Path(os.environ["HYPERFS"]).parent / "hyperfsd")
-    return str(ROOT / "build" / "hyperfsd")
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return str(peers.hyperfsd_binary())
 
 
 class Daemon:
@@ -32,7 +24,7 @@ class Daemon:
         self.dir = Path(folder)
         self.sock = self.dir / "sock"
         self.sock_ro = self.dir / "sock-ro"
-        self.port = _free_port()
+        self.port = free_port()
         self.log = self.dir / "hyperfsd.log"
         self.pidfile = self.dir / "hyperfsd.pid"
         self.proc = None
@@ -86,21 +78,10 @@ class Daemon:
         return "\n".join(lines[-tail:])
 
 
-def virsh(uri, *args, check=True, timeout=20):
-    r = subprocess.run(["virsh", "-q", "-c", uri, *args], capture_output=True, text=True,
-                       timeout=timeout)
-    if check and r.returncode != 0:
-        raise AssertionError(f"virsh -c {uri} {' '.join(args)} failed ({r.returncode}):\n"
-                             f"{r.stdout}{r.stderr}")
-    return r
-
-
 def hyperfsd_binary():
     return _binary()
 
 
-def free_port():
-    return _free_port()
 
 
 def hyperfs_binary():
@@ -119,25 +100,6 @@ def mount_fails(uri, folder, timeout=15):
         subprocess.run(["fusermount3", "-u", str(mnt)], capture_output=True)
         raise AssertionError(f"hyperfs mounted {uri}, which must be refused:\n{r.stderr}")
     return r.stdout + r.stderr
-
-
-def _certtool(folder, *args):
-    subprocess.run(["certtool", *args], cwd=folder, check=True, capture_output=True)
-
-
-def _cert(folder, name, template, ca=None):
-    """An RSA key NAME.key and its certificate NAME.pem (self-signed without ca)."""
-    folder = Path(folder)
-    (folder / f"{name}.tmpl").write_text(template)
-    _certtool(folder, "--generate-privkey", "--key-type=rsa", "--bits=2048",
-              "--outfile", f"{name}.key")
-    if ca is None:
-        _certtool(folder, "--generate-self-signed", "--load-privkey", f"{name}.key",
-                  "--template", f"{name}.tmpl", "--outfile", f"{name}.pem")
-    else:
-        _certtool(folder, "--generate-certificate", "--load-privkey", f"{name}.key",
-                  "--load-ca-certificate", f"{ca}.pem", "--load-ca-privkey", f"{ca}.key",
-                  "--template", f"{name}.tmpl", "--outfile", f"{name}.pem")
 
 
 CA_TMPL = "cn = {cn}\nca\ncert_signing_key\nexpiration_days = 30\n"

@@ -131,6 +131,15 @@ hv_conn_check(HvConn *c, const void *method, const char *kind, const char *what,
 }
 
 void
+hv_job_info_clear(HvJobInfo *i)
+{
+	if (!i)
+		return;
+	g_free(i->type);
+	memset(i, 0, sizeof(*i));
+}
+
+void
 hv_domain_info_free(HvDomainInfo *i)
 {
 	if (!i)

@@ -127,6 +127,24 @@ typedef struct {
 	char *accels; /* accelerators the node can run guests with ("kvm tcg"), or NULL */
 } HvNodeInfo;
 
+/* The job that holds an object (drivers/job.h), as a snapshot: what a `job`
+ * file shows. type is NULL when no job runs. Counters are 0 when unknown. */
+typedef struct {
+	char *type;          /* "start", "set-vcpus", "migration-out", ... (owned) */
+	bool modifying;      /* false: only queries run */
+	bool destroying;     /* a destroy got through while it ran */
+	bool abortable;      /* `abort` may stop it */
+	bool abort_requested;
+	uint64_t elapsed_ms;
+	uint64_t total_bytes;     /* data to move, processed, still to go */
+	uint64_t processed_bytes;
+	uint64_t remaining_bytes;
+	uint64_t rate;       /* bytes per second (migration: the memory dirty rate) */
+	uint64_t iteration;  /* migration: the pass over memory */
+	unsigned queries;    /* query jobs running */
+} HvJobInfo;
+
+void hv_job_info_clear(HvJobInfo *i);
 void hv_domain_info_free(HvDomainInfo *i);
 void hv_network_info_free(HvNetworkInfo *i);
 void hv_pool_info_free(HvPoolInfo *i);
@@ -178,6 +196,10 @@ typedef struct {
 			     GError **err);
 	/* The display as a PNG image (*png owned by the caller). */
 	int (*screenshot)(HvConn *c, const char *name, GBytes **png, GError **err);
+	/* The job that holds the domain (*out cleared first; type NULL: none). */
+	int (*get_job)(HvConn *c, const char *name, HvJobInfo *out, GError **err);
+	/* Asks the running job to stop: -EBUSY when it cannot be aborted. */
+	int (*abort_job)(HvConn *c, const char *name, GError **err);
 } HvDomainOps;
 
 typedef struct {
@@ -212,6 +234,10 @@ typedef struct {
 	int (*create_xml)(HvConn *c, const char *pool, const char *xml, char **name_out, GError **err);
 	int (*delete)(HvConn *c, const char *pool, const char *name, GError **err);
 	int (*resize)(HvConn *c, const char *pool, const char *name, uint64_t bytes, GError **err);
+	/* As for domains: a volume's job (upload, clone, wipe), and aborting it. */
+	int (*get_job)(HvConn *c, const char *pool, const char *name, HvJobInfo *out,
+		       GError **err);
+	int (*abort_job)(HvConn *c, const char *pool, const char *name, GError **err);
 } HvVolumeOps;
 
 struct HvDriver {
@@ -251,6 +277,8 @@ typedef struct {
 
 typedef void (*HvEventFunc)(HvConn *c, const HvEvent *ev, void *opaque);
 
+struct HvObjTab;
+
 struct HvConn {
 	const HvDriver *driver;
 	char *uri_str;
@@ -259,6 +287,10 @@ struct HvConn {
 	void *priv; /* driver state */
 	HvEventFunc event_cb;
 	void *event_opaque;
+	/* A driver built on the shared object tables (drivers/objtab.h) puts its
+	 * domain, network and pool tables here, for the shared ops of
+	 * drivers/objops.h (volumes are children of their pool). */
+	struct HvObjTab *tables[HV_OBJ_LAST];
 };
 
 /* For drivers: report an event (thread-safe; may be called with driver locks held,

@@ -1,9 +1,11 @@
 /* test_driver.c: the test driver, hyperfs's built-in simulated hypervisor:
- * the driver table (scheme "test"), opening a connection (URI path: /default
- * or an absolute node document path; query parameters from one table), closing
- * it, and the node ops. Each connection gets its own fresh state. */
+ * the driver table (scheme "test": the shared ops over its object tables),
+ * opening a connection (URI path: /default or an absolute node document path;
+ * query parameters from one table), closing it, and the node ops. Each
+ * connection gets its own fresh state. */
 #include <string.h>
 #include "drivers/test/test_priv.h"
+#include "drivers/objops.h"
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -61,6 +63,18 @@ set_build_delay(TestParams *p, const char *key, const char *value, GError **err)
 }
 
 static int
+set_job_wait(TestParams *p, const char *key, const char *value, GError **err)
+{
+	return set_delay(key, value, &p->job_wait_ms, err);
+}
+
+static int
+set_set_delay(TestParams *p, const char *key, const char *value, GError **err)
+{
+	return set_delay(key, value, &p->set_delay_ms, err);
+}
+
+static int
 set_hostname(TestParams *p, const char *key, const char *value, GError **err)
 {
 	if (!*value || strlen(value) > 255)
@@ -79,6 +93,8 @@ static const struct {
 	{ "shutdown-delay", set_shutdown_delay },
 	{ "build-delay", set_build_delay },
 	{ "hostname", set_hostname },
+	{ "job-wait", set_job_wait },
+	{ "set-delay", set_set_delay },
 };
 
 static int
@@ -89,7 +105,8 @@ param_apply(TestParams *p, const char *uri, const char *key, const char *value,
 		if (g_str_equal(params_table[i].name, key))
 			return params_table[i].set(p, key, value, err);
 	return hv_error_set(err, EINVAL, "unknown parameter '%s' in URI '%s' (known: clock, "
-			    "seed, shutdown-delay, build-delay, hostname)", key, uri);
+			    "seed, shutdown-delay, build-delay, hostname, job-wait, set-delay)",
+			    key, uri);
 }
 
 static int
@@ -102,6 +119,7 @@ params_parse(HvConn *c, TestParams *p, GError **err)
 	gpointer k, v;
 
 	p->shutdown_delay_ms = 200;
+	p->job_wait_ms = HV_JOB_WAIT_MS;
 	if (!query || !*query)
 		return 0;
 	kv = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, &perr);
@@ -121,18 +139,23 @@ test_conn_free(TestConn *tc)
 	if (!tc)
 		return;
 	test_timer_stop(tc);
-	test_set_clear(&tc->domains);
-	test_set_clear(&tc->networks);
-	test_set_clear(&tc->pools);
+	hv_objtab_free(tc->domains);
+	hv_objtab_free(tc->networks);
+	hv_objtab_free(tc->pools);
 	hv_node_info_clear(&tc->node);
 	g_clear_pointer(&tc->rand, g_rand_free);
 	g_free(tc->params.hostname);
-	g_mutex_clear(&tc->lock);
-	g_mutex_clear(&tc->emit_lock);
+	hv_core_clear(&tc->core);
 	g_cond_clear(&tc->cond);
 	g_free(tc);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestConn, test_conn_free)
+
+static HvObjTab *
+table_new(TestConn *tc, const HvObjClass *cls)
+{
+	return hv_objtab_new(&(HvObjTabConfig){ .cls = cls, .core = &tc->core, .opaque = tc });
+}
 
 static TestConn *
 test_conn_new(HvConn *c)
@@ -140,14 +163,13 @@ test_conn_new(HvConn *c)
 	TestConn *tc = g_new0(TestConn, 1);
 
 	tc->conn = c;
-	g_mutex_init(&tc->lock);
-	g_mutex_init(&tc->emit_lock);
+	hv_core_init(&tc->core, c);
 	g_cond_init(&tc->cond);
-	g_queue_init(&tc->jobs);
+	g_queue_init(&tc->timers);
 	tc->next_id = 1;
-	test_set_init(&tc->domains, true, (GDestroyNotify)test_domain_free);
-	test_set_init(&tc->networks, true, (GDestroyNotify)test_network_free);
-	test_set_init(&tc->pools, true, (GDestroyNotify)test_pool_free);
+	tc->domains = table_new(tc, &test_domain_class);
+	tc->networks = table_new(tc, &test_network_class);
+	tc->pools = table_new(tc, &test_pool_class);
 	return tc;
 }
 
@@ -177,6 +199,7 @@ test_open(HvConn *c, GError **err)
 
 	if (params_parse(c, &tc->params, err) < 0)
 		return -EINVAL;
+	tc->core.job_wait_ms = tc->params.job_wait_ms;
 	seed[0] = (guint32)tc->params.seed;
 	seed[1] = (guint32)(tc->params.seed >> 32);
 	tc->rand = tc->params.seeded ? g_rand_new_with_seed_array(seed, 2) : g_rand_new();
@@ -189,6 +212,9 @@ test_open(HvConn *c, GError **err)
 	/* loading freed every parsed document: give those pages back */
 	malloc_trim(0);
 #endif
+	c->tables[HV_OBJ_DOMAIN] = tc->domains;
+	c->tables[HV_OBJ_NETWORK] = tc->networks;
+	c->tables[HV_OBJ_POOL] = tc->pools;
 	c->priv = g_steal_pointer(&tc);
 	return 0;
 }
@@ -196,6 +222,7 @@ test_open(HvConn *c, GError **err)
 static void
 test_close(HvConn *c)
 {
+	memset(c->tables, 0, sizeof(c->tables));
 	g_clear_pointer((TestConn **)&c->priv, test_conn_free);
 }
 
@@ -206,18 +233,18 @@ node_get_info(HvConn *c, HvNodeInfo *out, GError **err)
 	TestConn *tc = test_conn(c);
 	uint64_t used = 0;
 
-	test_lock(tc);
+	hv_core_lock(&tc->core);
 	*out = tc->node;
 	out->hostname = g_strdup(tc->node.hostname);
 	out->model = g_strdup(tc->node.model);
-	for (guint i = 0; i < tc->domains.order->len; i++) {
-		const TestDomain *d = tc->domains.order->pdata[i];
+	for (guint i = 0; i < hv_objtab_count(tc->domains); i++) {
+		const HvEntry *d = hv_objtab_nth(tc->domains, i);
 
-		if (test_domain_state_active(d->state))
-			used += d->def->current_memory_kib;
+		if (test_domain_state_active(test_dom(d)->state))
+			used += d->def.domain->current_memory_kib;
 	}
 	out->free_memory_kib = used < out->memory_kib ? out->memory_kib - used : 0;
-	test_unlock(tc, NULL);
+	hv_core_unlock(&tc->core);
 	return 0;
 }
 
@@ -226,9 +253,9 @@ node_get_capabilities(HvConn *c, char **xml, GError **err)
 {
 	TestConn *tc = test_conn(c);
 
-	test_lock(tc);
+	hv_core_lock(&tc->core);
 	*xml = test_capabilities_new(tc);
-	test_unlock(tc, NULL);
+	hv_core_unlock(&tc->core);
 	return *xml ? 0 : hv_error_set(err, EIO, "cannot format the test node's capabilities");
 }
 
@@ -245,8 +272,8 @@ const HvDriver hv_test_driver = {
 	.open = test_open,
 	.close = test_close,
 	.node = &test_node_ops,
-	.domain = &test_domain_ops,
-	.network = &test_network_ops,
-	.pool = &test_pool_ops,
-	.volume = &test_volume_ops,
+	.domain = &hv_objops_domain,
+	.network = &hv_objops_network,
+	.pool = &hv_objops_pool,
+	.volume = &hv_objops_volume,
 };

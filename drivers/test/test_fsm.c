@@ -11,7 +11,7 @@
 enum { R_BOOTED = 1, R_UNPAUSED = 5, R_PAUSED_USER = 1, R_SHUTDOWN_USER = 1,
        R_OFF_SHUTDOWN = 1, R_OFF_DESTROYED = 2 };
 
-typedef void (*TestAct)(TestConn *tc, TestDomain *d, GArray *q);
+typedef void (*TestAct)(TestConn *tc, HvEntry *o);
 
 typedef struct {
 	bool ok;
@@ -19,13 +19,13 @@ typedef struct {
 	int reason;
 	const char *event;
 	const char *detail;
-	TestAct act;     /* runs after the state change and the event; may free d */
+	TestAct act;     /* runs after the state change and the event; may remove o */
 	const char *why; /* when refused */
 } TestTransition;
 
-static void act_boot(TestConn *tc, TestDomain *d, GArray *q);
-static void act_shutdown(TestConn *tc, TestDomain *d, GArray *q);
-static void act_stop(TestConn *tc, TestDomain *d, GArray *q);
+static void act_boot(TestConn *tc, HvEntry *o);
+static void act_shutdown(TestConn *tc, HvEntry *o);
+static void act_stop(TestConn *tc, HvEntry *o);
 
 #define GO(st, rsn, ev, det, fn) { .ok = true, .to = (st), .reason = (rsn), .event = (ev), \
 				   .detail = (det), .act = (fn) }
@@ -132,10 +132,11 @@ accumulates(HvDomainState s)
 }
 
 uint64_t
-test_domain_cpu_ns(TestConn *tc, const TestDomain *d)
+test_domain_cpu_ns(TestConn *tc, const HvEntry *o)
 {
+	const TestDomain *d = test_dom(o);
 	int64_t now = test_clock_ns(tc);
-	unsigned vcpus = d->def->vcpus ? d->def->vcpus : 1;
+	unsigned vcpus = o->def.domain->vcpus ? o->def.domain->vcpus : 1;
 
 	if (!accumulates(d->state) || now <= d->since_ns)
 		return d->cpu_ns;
@@ -144,90 +145,88 @@ test_domain_cpu_ns(TestConn *tc, const TestDomain *d)
 
 /* Folds the time since the last change into cpu_ns (before vcpus or state change). */
 void
-test_domain_settle_cpu(TestConn *tc, TestDomain *d)
+test_domain_settle_cpu(TestConn *tc, HvEntry *o)
 {
-	d->cpu_ns = test_domain_cpu_ns(tc, d);
+	TestDomain *d = test_dom(o);
+
+	d->cpu_ns = test_domain_cpu_ns(tc, o);
 	d->since_ns = test_clock_ns(tc);
 }
 
 void
-test_domain_boot(TestConn *tc, TestDomain *d, int reason)
+test_domain_boot(TestConn *tc, HvEntry *o, int reason)
 {
+	TestDomain *d = test_dom(o);
+
 	d->state = HV_DOMAIN_RUNNING;
 	d->reason = reason;
 	d->id = tc->next_id++;
 	d->cpu_ns = 0;
 	d->since_ns = test_clock_ns(tc);
-	g_clear_pointer(&d->newdef, hv_domain_def_free); /* config == live until changed */
+	hv_entry_started(o); /* config == live until changed */
 }
 
 static void
-act_boot(TestConn *tc, TestDomain *d, GArray *q)
+act_boot(TestConn *tc, HvEntry *o)
 {
-	test_domain_boot(tc, d, d->reason);
+	test_domain_boot(tc, o, test_dom(o)->reason);
 }
 
 /* The process is gone: the persistent config becomes current again, and a
  * transient domain vanishes. */
 static void
-act_stop(TestConn *tc, TestDomain *d, GArray *q)
+act_stop(TestConn *tc, HvEntry *o)
 {
-	d->id = -1;
-	if (d->newdef) {
-		hv_domain_def_free(d->def);
-		d->def = g_steal_pointer(&d->newdef);
-	}
-	if (!d->persistent) {
-		test_evq_add(q, HV_OBJ_DOMAIN, NULL, d->name, "undefined", "removed");
-		test_set_remove(&tc->domains, d->name, d->uuid, d);
-	}
+	test_dom(o)->id = -1;
+	hv_entry_stopped(o);
 }
 
 static void
-act_shutdown(TestConn *tc, TestDomain *d, GArray *q)
+act_shutdown(TestConn *tc, HvEntry *o)
 {
 	if (tc->params.shutdown_delay_ms == 0)
-		test_domain_finish_shutdown(tc, d, q);
+		test_domain_finish_shutdown(tc, o);
 	else
-		test_timer_add(tc, TEST_JOB_SHUTDOWN, d->name, d->gen,
+		test_timer_add(tc, TEST_TIMER_SHUTDOWN, o->name, test_dom(o)->gen,
 			       tc->params.shutdown_delay_ms);
 }
 
 /* The guest finished shutting down (timer thread or no delay). */
 void
-test_domain_finish_shutdown(TestConn *tc, TestDomain *d, GArray *q)
+test_domain_finish_shutdown(TestConn *tc, HvEntry *o)
 {
-	test_domain_settle_cpu(tc, d);
+	TestDomain *d = test_dom(o);
+
+	test_domain_settle_cpu(tc, o);
 	d->state = HV_DOMAIN_SHUTOFF;
 	d->reason = R_OFF_SHUTDOWN;
 	d->gen++;
-	test_evq_add(q, HV_OBJ_DOMAIN, NULL, d->name, "shutdown", "finished");
-	test_evq_add(q, HV_OBJ_DOMAIN, NULL, d->name, "stopped", "shutdown");
-	act_stop(tc, d, q);
+	hv_entry_emit(o, "shutdown", "finished");
+	hv_entry_emit(o, "stopped", "shutdown");
+	act_stop(tc, o);
 }
 
 int
-test_domain_verb(TestConn *tc, TestVerb verb, const char *name, GArray *q, GError **err)
+test_domain_fsm(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err)
 {
-	const TestTransition *t;
-	TestDomain *d;
+	TestConn *tc = test_tab_conn(t);
+	TestDomain *d = test_dom(o);
+	const TestTransition *tr;
 
-	if (!(d = test_domain_find(tc, name, err)))
-		return -ENOENT;
-	g_assert(verb < TEST_VERB_LAST && d->state < HV_DOMAIN_STATE_LAST);
-	t = &fsm[verb][d->state];
-	if (!t->ok)
-		return hv_error_set(err, EBUSY, "cannot %s domain '%s': %s", verb_names[verb],
-				    name, t->why);
+	g_assert(code >= 0 && code < TEST_VERB_LAST && d->state < HV_DOMAIN_STATE_LAST);
+	tr = &fsm[code][d->state];
+	if (!tr->ok)
+		return hv_error_set(err, EBUSY, "cannot %s domain '%s': %s", verb_names[code],
+				    o->name, tr->why);
 	test_tick(tc);
-	test_domain_settle_cpu(tc, d);
-	if (t->to != KEEP) {
-		d->state = t->to;
-		d->reason = t->reason;
+	test_domain_settle_cpu(tc, o);
+	if (tr->to != KEEP) {
+		d->state = tr->to;
+		d->reason = tr->reason;
 	}
 	d->gen++;
-	test_evq_add(q, HV_OBJ_DOMAIN, NULL, d->name, t->event, t->detail);
-	if (t->act)
-		t->act(tc, d, q);
+	hv_entry_emit(o, tr->event, tr->detail);
+	if (tr->act)
+		tr->act(tc, o);
 	return 0;
 }

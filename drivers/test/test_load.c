@@ -36,8 +36,10 @@ read_hints(const HvDomainDef *def, HvDomainState *state, bool *transient)
 }
 
 static void
-apply_hints(TestConn *tc, TestDomain *d, HvDomainState state, bool transient)
+apply_hints(TestConn *tc, HvEntry *o, HvDomainState state, bool transient)
 {
+	TestDomain *d = test_dom(o);
+
 	if (!test_domain_state_active(state)) {
 		if (state == HV_DOMAIN_CRASHED) {
 			d->state = state;
@@ -45,11 +47,11 @@ apply_hints(TestConn *tc, TestDomain *d, HvDomainState state, bool transient)
 		}
 		return;
 	}
-	test_domain_boot(tc, d, 1);
+	test_domain_boot(tc, o, 1);
 	d->state = state;
-	d->persistent = !transient;
+	o->persistent = !transient;
 	if (state == HV_DOMAIN_SHUTDOWN)
-		test_timer_add(tc, TEST_JOB_SHUTDOWN, d->name, d->gen,
+		test_timer_add(tc, TEST_TIMER_SHUTDOWN, o->name, d->gen,
 			       tc->params.shutdown_delay_ms);
 }
 
@@ -65,15 +67,27 @@ load_domains(TestConn *tc, HvNodeDef *node, GError **err)
 	for (i = 0; i < n && r == 0; i++) {
 		HvDomainState state;
 		bool transient;
-		g_autofree char *name = g_strdup(defs[i]->name);
+		HvEntry *o;
 
 		read_hints(defs[i], &state, &transient);
-		if ((r = test_domain_add_def(tc, defs[i], err)) == 0)
-			apply_hints(tc, test_set_lookup(&tc->domains, name), state, transient);
+		if ((r = hv_objtab_add(tc->domains, defs[i], HV_ADD_PERSISTENT | HV_ADD_PREPARE, &o,
+				       err)) == 0)
+			apply_hints(tc, o, state, transient);
 	}
 	for (; i < n; i++)
 		hv_domain_def_free(defs[i]);
 	g_free(defs);
+	return r;
+}
+
+/* Every network and pool of a node document is active. */
+static int
+add_active(HvObjTab *t, void *def, HvEntry **out, GError **err)
+{
+	int r = hv_objtab_add(t, def, HV_ADD_PERSISTENT | HV_ADD_PREPARE, out, err);
+
+	if (r == 0)
+		hv_entry_started(*out);
 	return r;
 }
 
@@ -84,11 +98,12 @@ load_networks(TestConn *tc, HvNodeDef *node, GError **err)
 	HvNetworkDef **defs = node->networks
 				      ? (HvNetworkDef **)g_ptr_array_steal(node->networks, &n)
 				      : NULL;
+	HvEntry *o;
 	int r = 0;
 	gsize i;
 
 	for (i = 0; i < n && r == 0; i++)
-		r = test_network_add_def(tc, defs[i], true, err);
+		r = add_active(tc->networks, defs[i], &o, err);
 	for (; i < n; i++)
 		hv_network_def_free(defs[i]);
 	g_free(defs);
@@ -98,19 +113,18 @@ load_networks(TestConn *tc, HvNodeDef *node, GError **err)
 static int
 load_pool(TestConn *tc, HvNodePoolDef *np, GError **err)
 {
-	g_autofree char *name = g_strdup(np->def->name);
 	gsize n = 0;
 	HvVolumeDef **vols;
-	TestPool *p;
+	HvEntry *p;
 	int r;
 	gsize i;
 
-	if ((r = test_pool_add_def(tc, g_steal_pointer(&np->def), true, err)) < 0)
+	if ((r = add_active(tc->pools, g_steal_pointer(&np->def), &p, err)) < 0)
 		return r;
-	p = test_set_lookup(&tc->pools, name);
+	test_pool(p)->state = HV_POOL_RUNNING;
 	vols = np->volumes ? (HvVolumeDef **)g_ptr_array_steal(np->volumes, &n) : NULL;
 	for (i = 0; i < n && r == 0; i++)
-		r = test_pool_add_volume(tc, p, vols[i], err);
+		r = test_pool_add_volume(p, vols[i], NULL, err);
 	for (; i < n; i++)
 		hv_volume_def_free(vols[i]);
 	g_free(vols);

@@ -1,10 +1,11 @@
 /* test_priv.h: the test driver's private state, shared by the files of
- * drivers/test/. One TestConn per connection holds every object behind one
- * mutex; events are queued while it is held and emitted after it is released
- * (test_unlock), in order, under a second mutex. A timer thread finishes
- * delayed transitions (shutdown, pool build). */
+ * drivers/test/. The objects live in the shared tables (drivers/objtab.h)
+ * behind one core lock per connection; what is the test driver's own is the
+ * simulation kept beside each object (TestDomain, TestPool: HvEntry.priv), the
+ * clock, the seeded generators, and a timer thread that finishes delayed
+ * transitions (shutdown, pool build). */
 #pragma once
-#include "drivers/driver.h"
+#include "drivers/objtab.h"
 #include "conf/node_conf.h"
 
 #define TEST_POOL_DEFAULT_CAPACITY (100ull << 30) /* libvirt's test default */
@@ -13,59 +14,30 @@
 #define TEST_MAX_DELAY_MS 3600000u
 #define TEST_FIXED_TICK_NS 1000000000ll    /* clock=fixed: one second per action */
 
-/* An ordered set of named objects: O(1) lookup by name and uuid, stable order.
- * The keys are the objects' own name and uuid fields. */
+/* A domain's simulation (HvEntry.priv of the domain table). */
 typedef struct {
-	GHashTable *by_name; /* name -> obj (borrowed) */
-	GHashTable *by_uuid; /* uuid -> obj (borrowed), may be NULL */
-	GPtrArray *order;    /* obj, owns them through its free func */
-} TestSet;
-
-typedef struct {
-	char *name;
-	char uuid[HV_UUID_STRLEN]; /* the set's key: defs come and go, the uuid stays */
-	HvDomainDef *def;    /* the live definition while active, else the persistent one */
-	HvDomainDef *newdef; /* while active: persistent config when it differs, else NULL */
 	HvDomainState state;
 	int reason;
-	int id; /* -1 when inactive */
-	bool persistent;
-	bool autostart;
+	int id;           /* -1 when inactive */
 	uint64_t cpu_ns;  /* cpu time accumulated up to since_ns */
 	int64_t since_ns; /* clock value when cpu_ns was last settled */
-	unsigned gen;     /* bumped on every state change; stale timer jobs check it */
+	unsigned gen;     /* bumped on every state change; stale timers check it */
 } TestDomain;
 
+/* A pool's (HvEntry.priv of the pool table); its volumes are HvEntry.children. */
 typedef struct {
-	char *name;
-	char uuid[HV_UUID_STRLEN];
-	HvNetworkDef *def;
-	HvNetworkDef *newdef; /* pending persistent config while active */
-	bool active;
-	bool persistent;
-	bool autostart;
-} TestNetwork;
-
-typedef struct {
-	char *name;
-	char uuid[HV_UUID_STRLEN];
-	HvPoolDef *def;
-	HvPoolDef *newdef; /* pending persistent config while active */
 	HvPoolState state;
-	bool persistent;
-	bool autostart;
 	unsigned gen;
-	TestSet vols; /* HvVolumeDef*, keyed by name */
 } TestPool;
 
 /* A delayed transition, run by the timer thread when due. */
-typedef enum { TEST_JOB_SHUTDOWN, TEST_JOB_BUILD } TestJobKind;
+typedef enum { TEST_TIMER_SHUTDOWN, TEST_TIMER_BUILD } TestTimerKind;
 typedef struct {
-	TestJobKind kind;
+	TestTimerKind kind;
 	char *name;
 	unsigned gen;
 	int64_t due_us; /* g_get_monotonic_time() */
-} TestJob;
+} TestTimer;
 
 typedef struct {
 	bool fixed_clock;
@@ -73,35 +45,27 @@ typedef struct {
 	uint64_t seed;
 	unsigned shutdown_delay_ms;
 	unsigned build_delay_ms;
+	unsigned job_wait_ms;  /* how long a job waits for a busy object */
+	unsigned set_delay_ms; /* a memory or vCPU change holds its job this long */
 	char *hostname;
 } TestParams;
 
 typedef struct {
 	HvConn *conn;
-	GMutex lock;      /* guards everything below */
-	GMutex emit_lock; /* keeps events in order between unlock and emit */
-	GCond cond;       /* wakes the timer thread */
+	HvCore core;   /* guards everything below; queues the events */
+	GCond cond;    /* wakes the timer thread (waits on core.mutex) */
 	GThread *timer;
 	bool quit;
-	GQueue jobs; /* TestJob*, ordered by due_us */
+	GQueue timers; /* TestTimer*, ordered by due_us */
 	TestParams params;
 	GRand *rand;
 	int64_t vclock_ns; /* clock=fixed: the virtual clock */
 	int next_id;
 	HvNodeInfo node;
-	TestSet domains;
-	TestSet networks;
-	TestSet pools;
+	HvObjTab *domains;
+	HvObjTab *networks;
+	HvObjTab *pools;
 } TestConn;
-
-/* Events queued under the lock (GArray of TestEv). */
-typedef struct {
-	HvObjKind kind;
-	char *parent;
-	char *name;
-	const char *event;
-	char *detail;
-} TestEv;
 
 static inline TestConn *
 test_conn(HvConn *c)
@@ -109,20 +73,28 @@ test_conn(HvConn *c)
 	return c->priv;
 }
 
+static inline TestConn *
+test_tab_conn(const HvObjTab *t)
+{
+	return t->opaque;
+}
+
+static inline TestDomain *
+test_dom(const HvEntry *o)
+{
+	return o->priv;
+}
+
+static inline TestPool *
+test_pool(const HvEntry *o)
+{
+	return o->priv;
+}
+
 /* test_util.c */
-void test_set_init(TestSet *s, bool with_uuid, GDestroyNotify free_obj);
-void test_set_clear(TestSet *s);
-void test_set_add(TestSet *s, const char *name, const char *uuid, void *obj);
-void test_set_remove(TestSet *s, const char *name, const char *uuid, void *obj);
-void *test_set_lookup(const TestSet *s, const char *name);
-void *test_set_lookup_uuid(const TestSet *s, const char *uuid);
-GArray *test_evq_new(void);
-void test_evq_add(GArray *q, HvObjKind kind, const char *parent, const char *name,
-		  const char *event, const char *detail);
-void test_lock(TestConn *tc);
-void test_unlock(TestConn *tc, GArray *q); /* emits and frees q (may be NULL) */
 int64_t test_clock_ns(TestConn *tc);
 void test_tick(TestConn *tc);
+void test_changed(HvObjTab *t, HvEntry *o); /* the classes' changed hook: a tick */
 void test_uuid_generate(TestConn *tc, char out[HV_UUID_STRLEN]);
 char *test_mac_generate(TestConn *tc);
 /* Moves a local error into err and returns its -errno. */
@@ -140,47 +112,37 @@ typedef enum {
 	TEST_VERB_LAST
 } TestVerb;
 bool test_domain_state_active(HvDomainState s);
-int test_domain_verb(TestConn *tc, TestVerb verb, const char *name, GArray *q,
-		     GError **err);
-void test_domain_finish_shutdown(TestConn *tc, TestDomain *d, GArray *q);
-void test_domain_boot(TestConn *tc, TestDomain *d, int reason);
-uint64_t test_domain_cpu_ns(TestConn *tc, const TestDomain *d);
-void test_domain_settle_cpu(TestConn *tc, TestDomain *d);
+/* The verb rows' act (code: a TestVerb). */
+int test_domain_fsm(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
+/* May remove o (a transient domain). */
+void test_domain_finish_shutdown(TestConn *tc, HvEntry *o);
+void test_domain_boot(TestConn *tc, HvEntry *o, int reason);
+uint64_t test_domain_cpu_ns(TestConn *tc, const HvEntry *o);
+void test_domain_settle_cpu(TestConn *tc, HvEntry *o);
 const char *test_verb_name(TestVerb verb);
 
 /* test_timer.c */
 int test_timer_start(TestConn *tc, GError **err);
 void test_timer_stop(TestConn *tc);
-void test_timer_add(TestConn *tc, TestJobKind kind, const char *name, unsigned gen,
+void test_timer_add(TestConn *tc, TestTimerKind kind, const char *name, unsigned gen,
 		    unsigned delay_ms);
 
 /* test_domain.c, test_domain_set.c, test_stats.c */
-extern const HvDomainOps test_domain_ops;
-TestDomain *test_domain_find(TestConn *tc, const char *name, GError **err);
-void test_domain_free(TestDomain *d);
-HvDomainDef *test_domain_config(TestDomain *d); /* the persistent config (borrowed) */
-int test_domain_add_def(TestConn *tc, HvDomainDef *def, GError **err); /* steals def */
-int test_domain_prepare_def(TestConn *tc, HvDomainDef *def, GError **err);
-int test_domain_set_memory(HvConn *c, const char *name, uint64_t kib, unsigned flags,
-			   GError **err);
-int test_domain_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags,
-			  GError **err);
-int test_domain_get_stats(HvConn *c, const char *name, char **text, GError **err);
+extern const HvObjClass test_domain_class;
+int test_domain_set(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
+int test_domain_stats(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
+enum { TEST_SET_MEMORY, TEST_SET_VCPUS }; /* test_domain_set's codes */
 
 /* test_network.c */
-extern const HvNetworkOps test_network_ops;
-void test_network_free(TestNetwork *n);
-int test_network_add_def(TestConn *tc, HvNetworkDef *def, bool active, GError **err);
+extern const HvObjClass test_network_class;
 
 /* test_pool.c, test_volume.c */
-extern const HvPoolOps test_pool_ops;
-extern const HvVolumeOps test_volume_ops;
-void test_pool_free(TestPool *p);
-TestPool *test_pool_find(TestConn *tc, const char *name, GError **err);
-int test_pool_add_def(TestConn *tc, HvPoolDef *def, bool active, GError **err);
-int test_pool_add_volume(TestConn *tc, TestPool *p, HvVolumeDef *vol, GError **err);
-void test_pool_sizes(const TestPool *p, uint64_t *cap, uint64_t *alloc, uint64_t *avail);
-void test_pool_finish_build(TestConn *tc, TestPool *p, GArray *q);
+extern const HvObjClass test_pool_class;
+extern const HvObjClass test_volume_class;
+void test_pool_sizes(const HvEntry *p, uint64_t *cap, uint64_t *alloc, uint64_t *avail);
+void test_pool_finish_build(TestConn *tc, HvEntry *p);
+/* Lock held. Steals vol. The checks of a new volume (name, space), then added. */
+int test_pool_add_volume(HvEntry *p, HvVolumeDef *vol, HvEntry **out, GError **err);
 
 /* test_default.c */
 extern const char test_default_node_xml[];

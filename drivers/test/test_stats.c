@@ -75,36 +75,33 @@ stats_block(GString *s, uint64_t cpu, const HvDomainDef *def, bool active)
 }
 
 static char *
-stats_new(TestConn *tc, const TestDomain *d)
+stats_new(TestConn *tc, const HvEntry *o)
 {
+	const HvDomainDef *def = o->def.domain;
+	const TestDomain *d = test_dom(o);
 	GString *s = g_string_sized_new(1024);
 	bool active = test_domain_state_active(d->state);
-	uint64_t cpu = test_domain_cpu_ns(tc, d);
+	uint64_t cpu = test_domain_cpu_ns(tc, o);
 
 	KV(s, "state.state=%d\n", (int)d->state);
 	KV(s, "state.reason=%d\n", d->reason);
 	if (active) {
-		stats_cpu(s, cpu, d->def);
-		stats_net(s, cpu, d->def);
+		stats_cpu(s, cpu, def);
+		stats_net(s, cpu, def);
 	} else {
-		KV(s, "balloon.current=%" G_GUINT64_FORMAT "\n", d->def->current_memory_kib);
-		KV(s, "balloon.maximum=%" G_GUINT64_FORMAT "\n", d->def->max_memory_kib);
-		KV(s, "vcpu.current=%u\n", d->def->vcpus);
-		KV(s, "vcpu.maximum=%u\n", d->def->max_vcpus);
+		KV(s, "balloon.current=%" G_GUINT64_FORMAT "\n", def->current_memory_kib);
+		KV(s, "balloon.maximum=%" G_GUINT64_FORMAT "\n", def->max_memory_kib);
+		KV(s, "vcpu.current=%u\n", def->vcpus);
+		KV(s, "vcpu.maximum=%u\n", def->max_vcpus);
 	}
-	stats_block(s, cpu, d->def, active);
+	stats_block(s, cpu, def, active);
 	return g_string_free(s, FALSE);
 }
 
+/* The STATS verb row's act: arg is the char ** to fill. */
 int
-test_domain_get_stats(HvConn *c, const char *name, char **text, GError **err)
+test_domain_stats(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err)
 {
-	TestConn *tc = test_conn(c);
-	TestDomain *d;
-
-	test_lock(tc);
-	if ((d = test_domain_find(tc, name, err)))
-		*text = stats_new(tc, d);
-	test_unlock(tc, NULL);
-	return d ? 0 : -ENOENT;
+	*(char **)arg = stats_new(test_tab_conn(t), o);
+	return 0;
 }

@@ -1,12 +1,16 @@
 /* test_timer.c: the test driver's timer thread. Delayed transitions (a shutdown
  * that takes shutdown-delay ms, a pool build that takes build-delay ms) are
- * queued as jobs ordered by due time; one thread per connection sleeps on a
- * GCond until the first is due and runs it under the connection lock. A job
- * whose object changed state meanwhile (generation mismatch) is dropped. */
+ * queued as timers ordered by due time; one thread per connection sleeps on a
+ * GCond until the first is due and runs it under the connection lock. A timer
+ * whose object changed state meanwhile (generation mismatch) is dropped. The
+ * end of a shutdown stops the domain the way destroy does, so it holds a
+ * destroy-class job: a change in progress on the domain is told (job.h). */
 #include "drivers/test/test_priv.h"
 
+static const HvJobType shutdown_job = { "shutdown", HV_JOB_DESTROY, 0 };
+
 static void
-job_free(TestJob *j)
+timer_free(TestTimer *j)
 {
 	if (!j)
 		return;
@@ -14,23 +18,26 @@ job_free(TestJob *j)
 	g_free(j);
 }
 
-/* Runs j under the lock; events go to q. */
+/* Runs j under the lock. */
 static void
-job_run(TestConn *tc, const TestJob *j, GArray *q)
+timer_run(TestConn *tc, const TestTimer *j)
 {
-	TestDomain *d;
-	TestPool *p;
+	HvEntry *o;
+	HvJob *job;
 
 	switch (j->kind) {
-	case TEST_JOB_SHUTDOWN:
-		d = test_set_lookup(&tc->domains, j->name);
-		if (d && d->gen == j->gen && d->state == HV_DOMAIN_SHUTDOWN)
-			test_domain_finish_shutdown(tc, d, q);
+	case TEST_TIMER_SHUTDOWN:
+		o = hv_objtab_lookup(tc->domains, j->name);
+		if (o && test_dom(o)->gen == j->gen && test_dom(o)->state == HV_DOMAIN_SHUTDOWN &&
+		    hv_job_try_begin(o, &shutdown_job, &job, NULL) == 0) {
+			test_domain_finish_shutdown(tc, o);
+			hv_job_end(job);
+		}
 		break;
-	case TEST_JOB_BUILD:
-		p = test_set_lookup(&tc->pools, j->name);
-		if (p && p->gen == j->gen && p->state == HV_POOL_BUILDING)
-			test_pool_finish_build(tc, p, q);
+	case TEST_TIMER_BUILD:
+		o = hv_objtab_lookup(tc->pools, j->name);
+		if (o && test_pool(o)->gen == j->gen && test_pool(o)->state == HV_POOL_BUILDING)
+			test_pool_finish_build(tc, o);
 		break;
 	}
 }
@@ -40,27 +47,24 @@ timer_main(gpointer data)
 {
 	TestConn *tc = data;
 
-	test_lock(tc);
+	hv_core_lock(&tc->core);
 	while (!tc->quit) {
-		TestJob *j = g_queue_peek_head(&tc->jobs);
-		GArray *q;
+		TestTimer *j = g_queue_peek_head(&tc->timers);
 
 		if (!j) {
-			g_cond_wait(&tc->cond, &tc->lock);
+			g_cond_wait(&tc->cond, &tc->core.mutex);
 			continue;
 		}
 		if (j->due_us > g_get_monotonic_time()) {
-			g_cond_wait_until(&tc->cond, &tc->lock, j->due_us);
+			g_cond_wait_until(&tc->cond, &tc->core.mutex, j->due_us);
 			continue;
 		}
-		g_queue_pop_head(&tc->jobs);
-		q = test_evq_new();
-		job_run(tc, j, q);
-		job_free(j);
-		test_unlock(tc, q);
-		test_lock(tc);
+		g_queue_pop_head(&tc->timers);
+		timer_run(tc, j);
+		timer_free(j);
+		hv_core_flush(&tc->core);
 	}
-	test_unlock(tc, NULL);
+	hv_core_unlock(&tc->core);
 	return NULL;
 }
 
@@ -76,41 +80,41 @@ test_timer_start(TestConn *tc, GError **err)
 	return 0;
 }
 
-/* Stops and joins the thread; pending jobs are dropped. */
+/* Stops and joins the thread; pending timers are dropped. */
 void
 test_timer_stop(TestConn *tc)
 {
 	if (tc->timer) {
-		test_lock(tc);
+		hv_core_lock(&tc->core);
 		tc->quit = true;
 		g_cond_signal(&tc->cond);
-		test_unlock(tc, NULL);
+		hv_core_unlock(&tc->core);
 		g_thread_join(tc->timer);
 		tc->timer = NULL;
 	}
-	g_queue_clear_full(&tc->jobs, (GDestroyNotify)job_free);
+	g_queue_clear_full(&tc->timers, (GDestroyNotify)timer_free);
 }
 
 /* Called with the lock held. Inserts in due order, searching from the tail
  * (delays are constant per connection, so that is almost always O(1)). */
 void
-test_timer_add(TestConn *tc, TestJobKind kind, const char *name, unsigned gen,
+test_timer_add(TestConn *tc, TestTimerKind kind, const char *name, unsigned gen,
 	       unsigned delay_ms)
 {
-	TestJob *j = g_new0(TestJob, 1);
+	TestTimer *j = g_new0(TestTimer, 1);
 	GList *l;
 
 	j->kind = kind;
 	j->name = g_strdup(name);
 	j->gen = gen;
 	j->due_us = g_get_monotonic_time() + (int64_t)delay_ms * 1000;
-	for (l = tc->jobs.tail; l; l = l->prev)
-		if (((TestJob *)l->data)->due_us <= j->due_us)
+	for (l = tc->timers.tail; l; l = l->prev)
+		if (((TestTimer *)l->data)->due_us <= j->due_us)
 			break;
 	if (l)
-		g_queue_insert_after(&tc->jobs, l, j);
+		g_queue_insert_after(&tc->timers, l, j);
 	else
-		g_queue_push_head(&tc->jobs, j);
-	if (tc->jobs.head->data == j)
+		g_queue_push_head(&tc->timers, j);
+	if (tc->timers.head->data == j)
 		g_cond_signal(&tc->cond);
 }

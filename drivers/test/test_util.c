@@ -1,120 +1,7 @@
-/* test_util.c: the test driver's plumbing: ordered object sets, the event queue
- * that is emitted after the lock is released, the clock (real or fixed) and the
- * seeded generators for UUIDs and MAC addresses. */
-#include <string.h>
+/* test_util.c: what the test driver's files share beyond the shared tables:
+ * the clock (real, or fixed: one second per successful change), the seeded
+ * generators for UUIDs and MAC addresses, and moving a local error out. */
 #include "drivers/test/test_priv.h"
-
-void
-test_set_init(TestSet *s, bool with_uuid, GDestroyNotify free_obj)
-{
-	s->by_name = g_hash_table_new(g_str_hash, g_str_equal);
-	s->by_uuid = with_uuid ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
-	s->order = g_ptr_array_new_with_free_func(free_obj);
-}
-
-void
-test_set_clear(TestSet *s)
-{
-	g_clear_pointer(&s->by_name, g_hash_table_unref);
-	g_clear_pointer(&s->by_uuid, g_hash_table_unref);
-	g_clear_pointer(&s->order, g_ptr_array_unref);
-}
-
-/* name and uuid must live as long as obj (they are its own fields). */
-void
-test_set_add(TestSet *s, const char *name, const char *uuid, void *obj)
-{
-	g_hash_table_insert(s->by_name, (char *)name, obj);
-	if (s->by_uuid && uuid && *uuid)
-		g_hash_table_insert(s->by_uuid, (char *)uuid, obj);
-	g_ptr_array_add(s->order, obj);
-}
-
-/* Removes and frees obj. */
-void
-test_set_remove(TestSet *s, const char *name, const char *uuid, void *obj)
-{
-	g_hash_table_remove(s->by_name, name);
-	if (s->by_uuid && uuid && *uuid)
-		g_hash_table_remove(s->by_uuid, uuid);
-	g_ptr_array_remove(s->order, obj);
-}
-
-void *
-test_set_lookup(const TestSet *s, const char *name)
-{
-	return name ? g_hash_table_lookup(s->by_name, name) : NULL;
-}
-
-void *
-test_set_lookup_uuid(const TestSet *s, const char *uuid)
-{
-	if (!s->by_uuid || !uuid || !*uuid)
-		return NULL;
-	return g_hash_table_lookup(s->by_uuid, uuid);
-}
-
-static void
-test_ev_clear(void *p)
-{
-	TestEv *ev = p;
-
-	g_free(ev->parent);
-	g_free(ev->name);
-	g_free(ev->detail);
-}
-
-GArray *
-test_evq_new(void)
-{
-	GArray *q = g_array_new(FALSE, TRUE, sizeof(TestEv));
-
-	g_array_set_clear_func(q, test_ev_clear);
-	return q;
-}
-
-void
-test_evq_add(GArray *q, HvObjKind kind, const char *parent, const char *name,
-	     const char *event, const char *detail)
-{
-	TestEv ev = {
-		.kind = kind,
-		.parent = g_strdup(parent),
-		.name = g_strdup(name),
-		.event = event,
-		.detail = g_strdup(detail ? detail : "-"),
-	};
-
-	g_array_append_val(q, ev);
-}
-
-void
-test_lock(TestConn *tc)
-{
-	g_mutex_lock(&tc->lock);
-}
-
-/* Emits what q holds in order: emit_lock is taken before the state lock is
- * released, so a later change can't overtake these events. */
-void
-test_unlock(TestConn *tc, GArray *q)
-{
-	if (!q || q->len == 0) {
-		g_mutex_unlock(&tc->lock);
-		if (q)
-			g_array_unref(q);
-		return;
-	}
-	g_mutex_lock(&tc->emit_lock);
-	g_mutex_unlock(&tc->lock);
-	for (guint i = 0; i < q->len; i++) {
-		TestEv *ev = &g_array_index(q, TestEv, i);
-
-		hv_conn_emit(tc->conn, ev->kind, ev->parent, ev->name, ev->event, ev->detail);
-	}
-	g_mutex_unlock(&tc->emit_lock);
-	g_array_unref(q);
-}
 
 /* Nanoseconds: monotonic time, or the virtual clock with clock=fixed. */
 int64_t
@@ -131,6 +18,12 @@ test_tick(TestConn *tc)
 {
 	if (tc->params.fixed_clock)
 		tc->vclock_ns += TEST_FIXED_TICK_NS;
+}
+
+void
+test_changed(HvObjTab *t, HvEntry *o)
+{
+	test_tick(test_tab_conn(t));
 }
 
 /* A random (version 4) UUID from the connection's generator. */

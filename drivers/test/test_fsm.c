@@ -184,11 +184,7 @@ act_stop(TestConn *tc, HvEntry *o)
 static void
 act_shutdown(TestConn *tc, HvEntry *o)
 {
-	if (tc->params.shutdown_delay_ms == 0)
-		test_domain_finish_shutdown(tc, o);
-	else
-		test_timer_add(tc, TEST_TIMER_SHUTDOWN, o->name, test_dom(o)->gen,
-			       tc->params.shutdown_delay_ms);
+	test_timer_after(tc, TEST_TIMER_SHUTDOWN, o, test_dom(o)->gen, tc->params.shutdown_delay_ms);
 }
 
 /* The guest finished shutting down (timer thread or no delay). */

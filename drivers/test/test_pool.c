@@ -98,11 +98,7 @@ test_pool_finish_build(TestConn *tc, HvEntry *p)
 static void
 act_build(TestConn *tc, HvEntry *p)
 {
-	if (tc->params.build_delay_ms == 0)
-		test_pool_finish_build(tc, p);
-	else
-		test_timer_add(tc, TEST_TIMER_BUILD, p->name, test_pool(p)->gen,
-			       tc->params.build_delay_ms);
+	test_timer_after(tc, TEST_TIMER_BUILD, p, test_pool(p)->gen, tc->params.build_delay_ms);
 }
 
 /* The pool's storage is gone, and its volumes with it. */

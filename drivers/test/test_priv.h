@@ -126,6 +126,10 @@ int test_timer_start(TestConn *tc, GError **err);
 void test_timer_stop(TestConn *tc);
 void test_timer_add(TestConn *tc, TestTimerKind kind, const char *name, unsigned gen,
 		    unsigned delay_ms);
+/* Finishes o's transition now when delay_ms is 0 (lock held, within the verb),
+ * else on the timer thread after delay_ms. */
+void test_timer_after(TestConn *tc, TestTimerKind kind, HvEntry *o, unsigned gen,
+		      unsigned delay_ms);
 
 /* test_domain.c, test_domain_set.c, test_stats.c */
 extern const HvObjClass test_domain_class;

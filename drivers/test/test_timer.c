@@ -118,3 +118,19 @@ test_timer_add(TestConn *tc, TestTimerKind kind, const char *name, unsigned gen,
 	if (tc->timers.head->data == j)
 		g_cond_signal(&tc->cond);
 }
+
+typedef void (*TestFinish)(TestConn *tc, HvEntry *o);
+
+static const TestFinish finishers[] = {
+	[TEST_TIMER_SHUTDOWN] = test_domain_finish_shutdown,
+	[TEST_TIMER_BUILD] = test_pool_finish_build,
+};
+
+void
+test_timer_after(TestConn *tc, TestTimerKind kind, HvEntry *o, unsigned gen, unsigned delay_ms)
+{
+	if (delay_ms == 0)
+		finishers[kind](tc, o);
+	else
+		test_timer_add(tc, kind, o->name, gen, delay_ms);
+}

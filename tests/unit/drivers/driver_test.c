@@ -157,6 +157,7 @@ main(int argc, char **argv)
 	network_tests_register();
 	storage_tests_register();
 	node_tests_register();
+	job_tests_register();
 	r = g_test_run();
 	rm_tmpdir();
 	return r;

@@ -33,3 +33,4 @@ void domain_tests_register(void);
 void network_tests_register(void);
 void storage_tests_register(void);
 void node_tests_register(void);
+void job_tests_register(void);

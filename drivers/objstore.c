@@ -227,25 +227,37 @@ hv_store_read(HvStore *s, const char *name, size_t *len, GError **err)
 	return read_in(s->dir, file, len, err);
 }
 
-int
-hv_store_each(HvStore *s, HvStoreEach fn, void *data)
+static int
+each_in(const char *folder, HvStoreEach fn, void *data)
 {
-	g_autoptr(GDir) d = g_dir_open(s->dir, 0, NULL);
+	g_autoptr(GDir) d = folder ? g_dir_open(folder, 0, NULL) : NULL;
 	const char *f;
 	int r = 0;
 
 	while (r == 0 && d && (f = g_dir_read_name(d))) {
-		g_autofree char *name = NULL;
 		g_autofree char *xml = NULL;
+		g_autofree char *name = NULL;
 		size_t len;
 
 		if (f[0] == '.' || !g_str_has_suffix(f, ".xml") || strlen(f) <= 4)
 			continue;
 		name = g_strndup(f, strlen(f) - 4);
-		if ((xml = hv_store_read(s, name, &len, NULL)))
+		if ((xml = read_in(folder, f, &len, NULL)))
 			r = fn(name, xml, len, data);
 	}
 	return r;
+}
+
+int
+hv_store_each(HvStore *s, HvStoreEach fn, void *data)
+{
+	return each_in(s->dir, fn, data);
+}
+
+int
+hv_store_each_live(HvStore *s, HvStoreEach fn, void *data)
+{
+	return each_in(s->run_dir, fn, data);
 }
 
 /* An empty marker file in folder, on or off. */

@@ -47,3 +47,5 @@ bool hv_store_running(HvStore *s, const char *name);
  * hv_store_set_running(..., false). */
 int hv_store_write_live(HvStore *s, const char *name, const char *xml, GError **err);
 char *hv_store_read_live(HvStore *s, const char *name, size_t *len, GError **err);
+/* fn sees every RUN/NAME.xml: what was running, transient objects included. */
+int hv_store_each_live(HvStore *s, HvStoreEach fn, void *data);

@@ -75,6 +75,12 @@ set_set_delay(TestParams *p, const char *key, const char *value, GError **err)
 }
 
 static int
+set_info_delay(TestParams *p, const char *key, const char *value, GError **err)
+{
+	return set_delay(key, value, &p->info_delay_ms, err);
+}
+
+static int
 set_hostname(TestParams *p, const char *key, const char *value, GError **err)
 {
 	if (!*value || strlen(value) > 255)
@@ -95,6 +101,7 @@ static const struct {
 	{ "hostname", set_hostname },
 	{ "job-wait", set_job_wait },
 	{ "set-delay", set_set_delay },
+	{ "info-delay", set_info_delay },
 };
 
 static int
@@ -105,7 +112,8 @@ param_apply(TestParams *p, const char *uri, const char *key, const char *value,
 		if (g_str_equal(params_table[i].name, key))
 			return params_table[i].set(p, key, value, err);
 	return hv_error_set(err, EINVAL, "unknown parameter '%s' in URI '%s' (known: clock, "
-			    "seed, shutdown-delay, build-delay, hostname, job-wait, set-delay)",
+			    "seed, shutdown-delay, build-delay, hostname, job-wait, set-delay, "
+			    "info-delay)",
 			    key, uri);
 }
 
@@ -133,11 +141,25 @@ params_parse(HvConn *c, TestParams *p, GError **err)
 	return 0;
 }
 
+/* Wakes the get_info calls that info-delay keeps waiting, and waits for them
+ * to leave the driver. */
+static void
+late_stop(TestConn *tc)
+{
+	hv_core_lock(&tc->core);
+	tc->quit = true;
+	g_cond_broadcast(&tc->late_cond);
+	while (tc->late)
+		g_cond_wait(&tc->late_cond, &tc->core.mutex);
+	hv_core_unlock(&tc->core);
+}
+
 static void
 test_conn_free(TestConn *tc)
 {
 	if (!tc)
 		return;
+	late_stop(tc);
 	test_timer_stop(tc);
 	hv_objtab_free(tc->domains);
 	hv_objtab_free(tc->networks);
@@ -147,6 +169,7 @@ test_conn_free(TestConn *tc)
 	g_free(tc->params.hostname);
 	hv_core_clear(&tc->core);
 	g_cond_clear(&tc->cond);
+	g_cond_clear(&tc->late_cond);
 	g_free(tc);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(TestConn, test_conn_free)
@@ -165,6 +188,7 @@ test_conn_new(HvConn *c)
 	tc->conn = c;
 	hv_core_init(&tc->core, c);
 	g_cond_init(&tc->cond);
+	g_cond_init(&tc->late_cond);
 	g_queue_init(&tc->timers);
 	tc->next_id = 1;
 	tc->domains = table_new(tc, &test_domain_class);
@@ -189,14 +213,51 @@ node_parse(HvConn *c, GError **err)
 	return NULL;
 }
 
+/* info-delay=MS: a domain's get_info answers MS ms late, holding no lock, so
+ * tests can show that a caller does not wait on a stuck driver. */
+static int
+dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
+{
+	TestConn *tc = test_conn(c);
+	int64_t end = g_get_monotonic_time() + (int64_t)tc->params.info_delay_ms * 1000;
+	int r;
+
+	if (!tc->params.info_delay_ms)
+		return hv_objops_dom_get_info(c, name, out, err);
+	hv_core_lock(&tc->core);
+	tc->late++;
+	while (!tc->quit && g_cond_wait_until(&tc->late_cond, &tc->core.mutex, end))
+		;
+	hv_core_unlock(&tc->core);
+	r = hv_objops_dom_get_info(c, name, out, err);
+	hv_core_lock(&tc->core);
+	tc->late--;
+	g_cond_broadcast(&tc->late_cond);
+	hv_core_unlock(&tc->core);
+	return r;
+}
+
+/* The shared domain ops, with get_info able to be late (set at first open). */
+static HvDomainOps test_domain_ops;
+
+static gpointer
+domain_ops_init(gpointer unused)
+{
+	test_domain_ops = hv_objops_domain;
+	test_domain_ops.get_info = dom_get_info;
+	return NULL;
+}
+
 static int
 test_open(HvConn *c, GError **err)
 {
+	static GOnce ops_once = G_ONCE_INIT;
 	g_autoptr(TestConn) tc = test_conn_new(c);
 	g_autoptr(HvNodeDef) node = NULL;
 	g_autoptr(GError) lerr = NULL;
 	guint32 seed[2];
 
+	g_once(&ops_once, domain_ops_init, NULL);
 	if (params_parse(c, &tc->params, err) < 0)
 		return -EINVAL;
 	tc->core.job_wait_ms = tc->params.job_wait_ms;
@@ -222,8 +283,8 @@ test_open(HvConn *c, GError **err)
 static void
 test_close(HvConn *c)
 {
+	g_clear_pointer((TestConn **)&c->priv, test_conn_free); /* late calls end first */
 	memset(c->tables, 0, sizeof(c->tables));
-	g_clear_pointer((TestConn **)&c->priv, test_conn_free);
 }
 
 /* Free memory: the node's, less what the active domains hold. */
@@ -272,7 +333,7 @@ const HvDriver hv_test_driver = {
 	.open = test_open,
 	.close = test_close,
 	.node = &test_node_ops,
-	.domain = &hv_objops_domain,
+	.domain = &test_domain_ops,
 	.network = &hv_objops_network,
 	.pool = &hv_objops_pool,
 	.volume = &hv_objops_volume,

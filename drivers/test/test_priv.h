@@ -47,6 +47,7 @@ typedef struct {
 	unsigned build_delay_ms;
 	unsigned job_wait_ms;  /* how long a job waits for a busy object */
 	unsigned set_delay_ms; /* a memory or vCPU change holds its job this long */
+	unsigned info_delay_ms; /* a domain's get_info answers this late, lock-free */
 	char *hostname;
 } TestParams;
 
@@ -57,6 +58,8 @@ typedef struct {
 	GThread *timer;
 	bool quit;
 	GQueue timers; /* TestTimer*, ordered by due_us */
+	GCond late_cond;  /* info-delay: wakes late answers at close */
+	unsigned late;    /* get_info calls being late */
 	TestParams params;
 	GRand *rand;
 	int64_t vclock_ns; /* clock=fixed: the virtual clock */

@@ -1,7 +1,8 @@
 /* driver_test_jobs.c: per-object jobs through the test driver's API: a vCPU
  * change that takes a while (set-delay=) holds its job and shows in get_job;
  * another change gets EBUSY naming it once job-wait= passes; reads do not
- * wait; destroy gets through at once and the change is cancelled. */
+ * wait; destroy gets through at once and the change is cancelled. And a
+ * get_info that info-delay= makes late holds up nobody else. */
 #include <string.h>
 #include "tests/unit/drivers/driver_test.h"
 
@@ -72,6 +73,48 @@ test_destroy_through_a_change(void)
 	g_assert_cmpstr(ev, ==, "domain test stopped destroyed\n");
 }
 
+typedef struct {
+	HvConn *c;
+	int r;
+	gint64 start_us; /* set just before the call, atomically */
+	gint64 end_us;
+} Late;
+
+static gpointer
+late_info_main(gpointer p)
+{
+	Late *l = p;
+	g_autoptr(GError) err = NULL;
+	g_autoptr(HvDomainInfo) info = NULL;
+
+	g_atomic_pointer_set(&l->start_us, g_get_monotonic_time());
+	l->r = HV_CALL(l->c, domain, get_info, HV_READS, &err, "test", &info);
+	l->end_us = g_get_monotonic_time();
+	return NULL;
+}
+
+/* info-delay: a late get_info holds no lock: a change made meanwhile, and its
+ * event, are done before the late answer comes. */
+static void
+test_late_info(void)
+{
+	g_autoptr(Fx) fx = fx_open("test:///default?info-delay=1000");
+	g_autoptr(GError) err = NULL;
+	Late l = { .c = fx->c };
+	GThread *th = g_thread_new("late", late_info_main, &l);
+	gint64 done_us;
+
+	while (!g_atomic_pointer_get(&l.start_us))
+		g_usleep(1000);
+	g_assert_cmpint(HV_CALL(fx->c, domain, suspend, HV_WRITES, &err, "test"), ==, 0);
+	g_assert_true(fx_wait_event(fx, "domain test suspended paused", 10000));
+	done_us = g_get_monotonic_time();
+	g_thread_join(th);
+	g_assert_cmpint(l.r, ==, 0);
+	g_assert_cmpint(l.end_us - l.start_us, >=, 1000 * 1000);
+	g_assert_cmpint(done_us, <, l.end_us);
+}
+
 /* job-wait and set-delay are checked like every parameter. */
 static void
 test_job_params(void)
@@ -89,4 +132,5 @@ job_tests_register(void)
 {
 	g_test_add_func("/driver/test/jobs/destroy-through-a-change", test_destroy_through_a_change);
 	g_test_add_func("/driver/test/jobs/params", test_job_params);
+	g_test_add_func("/driver/test/jobs/late-info", test_late_info);
 }

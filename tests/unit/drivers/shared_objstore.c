@@ -94,6 +94,13 @@ test_markers(void)
 	g_assert_true(hv_store_running(s, "a"));
 	live = hv_store_read_live(s, "a", NULL, &err);
 	g_assert_cmpstr(live, ==, "<live/>");
+	{
+		g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+		hv_store_each_live(s, count_each, names);
+		g_assert_cmpuint(names->len, ==, 1);
+		g_assert_cmpstr(names->pdata[0], ==, "a");
+	}
 	g_assert_cmpint(hv_store_set_running(s, "a", false, &err), ==, 0);
 	g_assert_false(hv_store_running(s, "a"));
 	g_assert_null(hv_store_read_live(s, "a", NULL, &err));

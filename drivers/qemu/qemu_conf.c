@@ -121,13 +121,13 @@ qemu_screenshot_leftovers(QemuConn *qc, const char *name)
 int
 qemu_save_def(const char *dir, const char *kind, const char *name, char *xml, GError **err)
 {
-	g_autofree char *owned = xml;
+	g_autofree char *text = xml;
 	g_autofree char *path = g_strdup_printf("%s/%s.xml", dir, name);
 	g_autoptr(GError) lerr = NULL;
 
-	if (!xml)
+	if (!text)
 		return hv_error_set(err, EIO, "cannot format %s '%s'", kind, name);
-	if (!g_file_set_contents_full(path, xml, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &lerr))
+	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &lerr))
 		return hv_error_set(err, EIO, "cannot save %s '%s' to '%s': %s", kind, name, path,
 				    lerr->message);
 	return 0;

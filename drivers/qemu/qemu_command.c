@@ -6,6 +6,7 @@
  * (-S, QMP socket, pidfile). Each part is one row of builders[]. */
 #include <string.h>
 #include "drivers/qemu/qemu_command.h"
+#include "util/table.h"
 
 typedef struct {
 	GPtrArray *argv;
@@ -48,9 +49,16 @@ esc(const char *s)
 	return g_strjoinv(",,", parts);
 }
 
-static int
-unsupported(Cmd *c, GError **err, const char *what)
+/* EOPNOTSUPP: "domain 'x': WHAT is not supported by the qemu driver". */
+static int G_GNUC_PRINTF(3, 4)
+unsupported(Cmd *c, GError **err, const char *fmt, ...)
 {
+	g_autofree char *what = NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	what = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
 	return hv_error_set(err, EOPNOTSUPP, "domain '%s': %s is not supported by the qemu driver",
 			    c->def->name, what);
 }
@@ -121,11 +129,9 @@ b_features(Cmd *c, GError **err)
 	static const char *const known[] = { "acpi", "apic", "pae", NULL };
 
 	for (guint k = 0; c->def->features && k < c->def->features->len; k++)
-		if (str_in(c->def->features->pdata[k], known) < 0) {
-			g_autofree char *what = g_strdup_printf("<features><%s/>",
-								(char *)c->def->features->pdata[k]);
-			return unsupported(c, err, what);
-		}
+		if (str_in(c->def->features->pdata[k], known) < 0)
+			return unsupported(c, err, "<features><%s/>",
+					   (char *)c->def->features->pdata[k]);
 	return 0;
 }
 
@@ -190,11 +196,9 @@ b_os(Cmd *c, GError **err)
 	for (guint k = 0; d->boot_devs && k < d->boot_devs->len && k < sizeof(order) - 1; k++) {
 		int i = str_in(d->boot_devs->pdata[k], devs);
 
-		if (i < 0) {
-			g_autofree char *what = g_strdup_printf("<os><boot dev='%s'>",
-								(char *)d->boot_devs->pdata[k]);
-			return unsupported(c, err, what);
-		}
+		if (i < 0)
+			return unsupported(c, err, "<os><boot dev='%s'>",
+					   (char *)d->boot_devs->pdata[k]);
 		order[strlen(order)] = letters[i];
 	}
 	if (order[0] && !d->kernel)
@@ -255,7 +259,7 @@ qemu_command_actions(const HvDomainDef *def, QemuActions *a, GError **err)
 
 /* -action: QEMU acts alone where it can (destroy, restart on reboot), so a
  * guest behaves the same while hyperfs is not running; otherwise QEMU pauses
- * and the driver acts on the event (qemu_process.c). */
+ * and the driver acts on the event (qemu_events.c). */
 static int
 b_lifecycle(Cmd *c, GError **err)
 {
@@ -280,6 +284,34 @@ b_clock(Cmd *c, GError **err)
 		return unsupported(c, err, "<clock offset> other than 'utc' or 'localtime'");
 	arg2(c, "-rtc", g_strdup_printf("base=%s", o));
 	return 0;
+}
+
+/* ---- device models: one row per model QEMU is given for an element, NIC
+ * models (<interface><model type=>) and display devices (<video><model
+ * type=>: screendump needs one) */
+
+static const struct {
+	const char *element;
+	const char *model;
+	const char *device;
+} models[] = {
+	{ "interface", "virtio", "virtio-net-pci" },
+	{ "interface", "e1000", "e1000" },
+	{ "interface", "e1000e", "e1000e" },
+	{ "interface", "rtl8139", "rtl8139" },
+	{ "video", "bochs", "bochs-display" },
+	{ "video", "cirrus", "cirrus-vga" },
+	{ "video", "vga", "VGA" },
+	{ "video", "virtio", "virtio-vga" },
+};
+
+static const char *
+model_device(const char *element, const char *model)
+{
+	for (size_t k = 0; k < G_N_ELEMENTS(models); k++)
+		if (g_str_equal(models[k].element, element) && g_str_equal(models[k].model, model))
+			return models[k].device;
+	return NULL;
 }
 
 /* ---- disks: one row per bus */
@@ -360,14 +392,17 @@ place_scsi(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError 
 	return 0;
 }
 
+/* One row a bus: the target names it is the default for (libvirt's), and
+ * how a disk is placed on it. */
 static const struct {
 	const char *bus;
+	const char *prefix; /* vda, hda, sda: the default bus for them, or NULL */
 	DiskPlace place;
 } disk_buses[] = {
-	{ "virtio", place_virtio },
-	{ "ide", place_ide },
-	{ "sata", place_sata },
-	{ "scsi", place_scsi },
+	{ "virtio", "vd", place_virtio },
+	{ "ide", "hd", place_ide },
+	{ "sata", "sd", place_sata },
+	{ "scsi", NULL, place_scsi },
 };
 
 static const char *const disk_formats[] = { "raw", "qcow2", NULL };
@@ -377,12 +412,9 @@ static const char *const disk_types[] = { "file", "block", NULL };
 static const char *
 default_bus(const char *dev)
 {
-	if (g_str_has_prefix(dev, "vd"))
-		return "virtio";
-	if (g_str_has_prefix(dev, "hd"))
-		return "ide";
-	if (g_str_has_prefix(dev, "sd"))
-		return "sata";
+	for (size_t k = 0; k < G_N_ELEMENTS(disk_buses); k++)
+		if (disk_buses[k].prefix && g_str_has_prefix(dev, disk_buses[k].prefix))
+			return disk_buses[k].bus;
 	return NULL;
 }
 
@@ -407,7 +439,7 @@ disk_check(Cmd *c, const HvDomainDiskDef *d, const char *bus, GError **err)
 		what = g_strdup_printf("disk '%s' without a <source>", d->target_dev);
 	else if (!bus)
 		what = g_strdup_printf("disk '%s' with no known bus", d->target_dev);
-	return what ? unsupported(c, err, what) : 0;
+	return what ? unsupported(c, err, "%s", what) : 0;
 }
 
 static int
@@ -421,7 +453,7 @@ b_disks(Cmd *c, GError **err)
 		g_autofree char *src = d->source ? esc(d->source) : NULL;
 		g_autofree char *vol_path = NULL, *vol_fmt = NULL;
 		const char *fmt = d->driver_type;
-		guint b;
+		const typeof(disk_buses[0]) *row;
 		int r;
 
 		if ((r = disk_check(c, d, bus, err)) < 0)
@@ -437,24 +469,16 @@ b_disks(Cmd *c, GError **err)
 			g_free(src);
 			src = esc(vol_path);
 			fmt = fmt ? fmt : vol_fmt;
-			if (str_in(fmt, disk_formats) < 0) {
-				g_autofree char *what = g_strdup_printf("disk '%s' in format '%s'",
-									d->target_dev, fmt);
-				return unsupported(c, err, what);
-			}
+			if (str_in(fmt, disk_formats) < 0)
+				return unsupported(c, err, "disk '%s' in format '%s'", d->target_dev, fmt);
 		}
-		for (b = 0; b < G_N_ELEMENTS(disk_buses); b++)
-			if (g_str_equal(disk_buses[b].bus, bus))
-				break;
-		if (b == G_N_ELEMENTS(disk_buses)) {
-			g_autofree char *what = g_strdup_printf("disk '%s' on bus '%s'", d->target_dev, bus);
-			return unsupported(c, err, what);
-		}
+		if (!(row = HV_TABLE_FIND(disk_buses, bus)))
+			return unsupported(c, err, "disk '%s' on bus '%s'", d->target_dev, bus);
 		arg2(c, "-drive", g_strdup_printf("%s%s%sif=none,id=%s,format=%s%s",
 						  src ? "file=" : "", src ? src : "", src ? "," : "",
 						  drive, fmt ? fmt : "raw",
 						  cd || d->readonly ? ",readonly=on" : ""));
-		if ((r = disk_buses[b].place(c, d, cd, drive, err)) < 0)
+		if ((r = row->place(c, d, cd, drive, err)) < 0)
 			return r;
 	}
 	return 0;
@@ -462,88 +486,27 @@ b_disks(Cmd *c, GError **err)
 
 /* ---- interfaces */
 
-static const struct {
-	const char *model;
-	const char *device;
-} nic_models[] = {
-	{ "virtio", "virtio-net-pci" },
-	{ "e1000", "e1000" },
-	{ "e1000e", "e1000e" },
-	{ "rtl8139", "rtl8139" },
-};
 
-void
-qemu_tap_free(QemuTap *t)
-{
-	if (!t)
-		return;
-	g_free(t->bridge);
-	g_free(t->ifname);
-	g_free(t->mac);
-	g_free(t);
-}
-
-/* A tap for interface k on bridge (stolen): numbered descriptor, own MAC. */
-static int
-add_tap(Cmd *c, guint k, const HvDomainNetDef *n, char *bridge, GError **err)
-{
-	QemuTap *t;
-
-	if (!c->paths->taps) {
-		g_free(bridge);
-		return unsupported(c, err, "a tap interface (no tap support here)");
-	}
-	t = g_new0(QemuTap, 1);
-	t->iface = k;
-	t->bridge = bridge;
-	/* vnet*: libvirt's automatic names, assigned again at each start */
-	if (n->target_dev && !g_str_has_prefix(n->target_dev, "vnet"))
-		t->ifname = g_strdup(n->target_dev);
-	if (n->mac)
-		t->mac = g_strdup_printf("fe%s", n->mac + 2);
-	t->fd = QEMU_TAP_FD_BASE + (int)c->paths->taps->len;
-	g_ptr_array_add(c->paths->taps, t);
-	arg2(c, "-netdev", g_strdup_printf("tap,id=hostnet%u,fd=%d", k, t->fd));
-	return 0;
-}
-
-/* user: QEMU's slirp; bridge: a tap on that bridge; network: a tap on the
- * bridge of that network (resolve_network). */
+/* user: QEMU's slirp; bridge and network: a tap (qemu_interface.c). */
 static int
 netdev(Cmd *c, guint k, const HvDomainNetDef *n, GError **err)
 {
-	char *bridge = NULL;
-	int r;
+	int fd, r;
 
 	if (n->type && g_str_equal(n->type, "user")) {
 		arg2(c, "-netdev", g_strdup_printf("user,id=hostnet%u", k));
 		return 0;
 	}
-	if (n->type && g_str_equal(n->type, "bridge")) {
-		if (!n->source || !*n->source)
-			return unsupported(c, err, "<interface type='bridge'> without <source bridge=>");
-		return add_tap(c, k, n, g_strdup(n->source), err);
-	}
-	if (n->type && g_str_equal(n->type, "network")) {
-		if (!n->source || !*n->source)
-			return unsupported(c, err, "<interface type='network'> without <source network=>");
-		if (!c->paths->resolve_network)
-			return hv_error_set(err, EOPNOTSUPP, "domain '%s': <interface type='network'> "
-					    "(network '%s'): the qemu driver has no network backend "
-					    "yet (use <interface type='bridge'> with the network's "
-					    "bridge)", c->def->name, n->source);
-		if ((r = c->paths->resolve_network(c->paths->network_opaque, n->source, &bridge,
-						   err)) < 0) {
-			g_prefix_error(err, "cannot start domain '%s': interface %u: ", c->def->name, k);
+	if (qemu_interface_is_tap(n)) {
+		if ((r = qemu_interface_plan_tap(c->def, k, n, c->paths->taps,
+						 c->paths->resolve_network, c->paths->network_opaque,
+						 &fd, err)) < 0)
 			return r;
-		}
-		return add_tap(c, k, n, bridge, err);
+		arg2(c, "-netdev", g_strdup_printf("tap,id=hostnet%u,fd=%d", k, fd));
+		return 0;
 	}
-	{
-		g_autofree char *what = g_strdup_printf("<interface type='%s'> (user, bridge and "
-							"network are)", n->type ? n->type : "");
-		return unsupported(c, err, what);
-	}
+	return unsupported(c, err, "<interface type='%s'> (user, bridge and network are)",
+			   n->type ? n->type : "");
 }
 
 static int
@@ -552,16 +515,11 @@ b_interfaces(Cmd *c, GError **err)
 	for (guint k = 0; c->def->interfaces && k < c->def->interfaces->len; k++) {
 		const HvDomainNetDef *n = c->def->interfaces->pdata[k];
 		const char *model = n->model ? n->model : "virtio";
-		const char *dev = NULL;
+		const char *dev = model_device("interface", model);
 		int r;
 
-		for (guint m = 0; m < G_N_ELEMENTS(nic_models); m++)
-			if (g_str_equal(nic_models[m].model, model))
-				dev = nic_models[m].device;
-		if (!dev) {
-			g_autofree char *what = g_strdup_printf("<interface><model type='%s'>", model);
-			return unsupported(c, err, what);
-		}
+		if (!dev)
+			return unsupported(c, err, "<interface><model type='%s'>", model);
 		if ((r = netdev(c, k, n, err)) < 0)
 			return r;
 		arg2(c, "-device", g_strdup_printf("%s,netdev=hostnet%u,id=net%u%s%s", dev, k, k,
@@ -596,10 +554,8 @@ chardev_serial(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 		backend = g_strdup_printf("file,path=%s", p);
 	} else if (g_str_equal(type, "null")) {
 		backend = g_strdup("null");
-	} else {
-		g_autofree char *what = g_strdup_printf("<%s type='%s'>", d->kind, type);
-		return unsupported(c, err, what);
-	}
+	} else
+		return unsupported(c, err, "<%s type='%s'>", d->kind, type);
 	arg2(c, "-chardev", g_strdup_printf("%s,id=charserial%u,logfile=%s,logappend=off", backend,
 					    n, log));
 	arg2(c, "-device", g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u", n, n));
@@ -617,10 +573,8 @@ d_serial(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 static int
 d_console(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 {
-	if (d->target && !g_str_equal(d->target, "serial")) {
-		g_autofree char *what = g_strdup_printf("<console><target type='%s'>", d->target);
-		return unsupported(c, err, what);
-	}
+	if (d->target && !g_str_equal(d->target, "serial"))
+		return unsupported(c, err, "<console><target type='%s'>", d->target);
 	for (guint k = 0; k < c->def->devices->len; k++)
 		if (g_str_equal(((HvDomainDeviceDef *)c->def->devices->pdata[k])->kind, "serial"))
 			return 0;
@@ -651,9 +605,8 @@ d_controller(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 		return 0; /* added with the first scsi disk */
 	if (str_in(type, implicit) >= 0)
 		return 0;
-	g_autofree char *what = g_strdup_printf("<controller type='%s'%s%s>", type,
-						d->model ? " model=" : "", d->model ? d->model : "");
-	return unsupported(c, err, what);
+	return unsupported(c, err, "<controller type='%s'%s%s>", type, d->model ? " model=" : "",
+			   d->model ? d->model : "");
 }
 
 static int
@@ -680,36 +633,22 @@ d_input(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	return unsupported(c, err, "this <input> (only the built-in PS/2 mouse and keyboard)");
 }
 
-/* <video model=>: the display device (screendump needs one). */
-static const struct {
-	const char *model;
-	const char *device;
-} video_table[] = {
-	{ "bochs", "bochs-display" },
-	{ "cirrus", "cirrus-vga" },
-	{ "vga", "VGA" },
-	{ "virtio", "virtio-vga" },
-};
 
 static int
 d_video(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 {
 	const char *model = d->model ? d->model : "vga";
+	const char *dev;
 
 	if (g_str_equal(model, "none"))
 		return 0;
 	if (c->video)
 		return unsupported(c, err, "a second <video>");
-	for (size_t k = 0; k < G_N_ELEMENTS(video_table); k++)
-		if (g_str_equal(video_table[k].model, model)) {
-			arg2(c, "-device", g_strdup_printf("%s,id=video0", video_table[k].device));
-			c->video = true;
-			return 0;
-		}
-	{
-		g_autofree char *what = g_strdup_printf("<video> model '%s'", model);
-		return unsupported(c, err, what);
-	}
+	if (!(dev = model_device("video", model)))
+		return unsupported(c, err, "<video> model '%s'", model);
+	arg2(c, "-device", g_strdup_printf("%s,id=video0", dev));
+	c->video = true;
+	return 0;
 }
 
 /* <graphics type='vnc'>: a VNC server on run/NAME.vnc (a unix socket; no TCP
@@ -719,11 +658,9 @@ d_graphics(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 {
 	g_autofree char *path = NULL;
 
-	if (!d->type || !g_str_equal(d->type, "vnc") || !c->paths->vnc) {
-		g_autofree char *what = g_strdup_printf("<graphics type='%s'> (only vnc)",
-							d->type ? d->type : "");
-		return unsupported(c, err, what);
-	}
+	if (!d->type || !g_str_equal(d->type, "vnc") || !c->paths->vnc)
+		return unsupported(c, err, "<graphics type='%s'> (only vnc)",
+				   d->type ? d->type : "");
 	if (c->graphics)
 		return unsupported(c, err, "a second <graphics>");
 	c->graphics = true;
@@ -750,11 +687,8 @@ d_panic(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 		arg2(c, "-device", g_strdup("pvpanic,id=panic0"));
 	else if (g_str_equal(model, "pvpanic"))
 		arg2(c, "-device", g_strdup("pvpanic-pci,id=panic0"));
-	else {
-		g_autofree char *what = g_strdup_printf("<panic model='%s'> (isa and pvpanic are)",
-							model);
-		return unsupported(c, err, what);
-	}
+	else
+		return unsupported(c, err, "<panic model='%s'> (isa and pvpanic are)", model);
 	c->panic = true;
 	return 0;
 }
@@ -762,7 +696,7 @@ d_panic(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 static const struct {
 	const char *kind;
 	DevBuild build;
-} dev_table[] = { /* sorted by kind */
+} dev_table[] = {
 	{ "console", d_console },
 	{ "controller", d_controller },
 	{ "graphics", d_graphics },
@@ -775,24 +709,15 @@ static const struct {
 };
 
 static int
-dev_cmp(const void *key, const void *row)
-{
-	return strcmp(key, *(const char *const *)row);
-}
-
-static int
 b_devices(Cmd *c, GError **err)
 {
 	for (guint k = 0; c->def->devices && k < c->def->devices->len; k++) {
 		const HvDomainDeviceDef *d = c->def->devices->pdata[k];
-		const typeof(dev_table[0]) *row = bsearch(d->kind, dev_table, G_N_ELEMENTS(dev_table),
-							  sizeof(dev_table[0]), dev_cmp);
+		const typeof(dev_table[0]) *row = HV_TABLE_FIND(dev_table, d->kind);
 		int r;
 
-		if (!row) {
-			g_autofree char *what = g_strdup_printf("<devices><%s>", d->kind);
-			return unsupported(c, err, what);
-		}
+		if (!row)
+			return unsupported(c, err, "<devices><%s>", d->kind);
 		if ((r = row->build(c, d, err)) < 0)
 			return r;
 	}
@@ -820,24 +745,10 @@ b_runtime(Cmd *c, GError **err)
 	return 0;
 }
 
-static const struct {
-	const char *part;
-	Builder build;
-} builders[] = {
-	{ "domain", b_domain },
-	{ "machine", b_machine },
-	{ "features", b_features },
-	{ "cpu", b_cpu },
-	{ "memory", b_memory },
-	{ "vcpu", b_vcpu },
-	{ "os", b_os },
-	{ "lifecycle", b_lifecycle },
-	{ "clock", b_clock },
-	{ "disks", b_disks },
-	{ "interfaces", b_interfaces },
-	{ "devices", b_devices },
-	{ "balloon", b_balloon },
-	{ "runtime", b_runtime },
+/* The parts of the command line, in order. */
+static const Builder builders[] = {
+	b_domain, b_machine, b_features, b_cpu, b_memory, b_vcpu, b_os, b_lifecycle, b_clock,
+	b_disks, b_interfaces, b_devices, b_balloon, b_runtime,
 };
 
 int
@@ -850,7 +761,7 @@ qemu_command_build(const HvDomainDef *def, const char *emulator, const QemuPaths
 
 	g_ptr_array_add(a, g_strdup(emulator));
 	for (guint k = 0; k < G_N_ELEMENTS(builders); k++)
-		if ((r = builders[k].build(&c, err)) < 0)
+		if ((r = builders[k](&c, err)) < 0)
 			return r;
 	g_ptr_array_add(a, NULL);
 	g_ptr_array_set_free_func(a, NULL);

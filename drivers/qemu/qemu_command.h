@@ -4,31 +4,12 @@
  * with EOPNOTSUPP and a message that names the element: never a silent drop. */
 #pragma once
 #include "conf/domain_conf.h"
+#include "drivers/qemu/qemu_interface.h"
 
 /* A disk naming a pool volume (<source pool= volume=/>): its path and format
  * (both owned by the caller), or -errno. */
 typedef int (*QemuVolumeResolve)(void *opaque, const char *pool, const char *volume,
 				 char **path, char **format, GError **err);
-
-/* An <interface type='network'>: the bridge of that network (owned by the
- * caller), or -errno with a message. */
-typedef int (*QemuNetworkResolve)(void *opaque, const char *network, char **bridge,
-				  GError **err);
-
-/* A tap the process layer creates before spawning QEMU (TUNSETIFF), attaches
- * to bridge and hands over as descriptor fd (the builder numbers them from
- * QEMU_TAP_FD_BASE, in interface order). */
-typedef struct QemuTap {
-	unsigned iface; /* index in def->interfaces */
-	char *bridge;
-	char *ifname;   /* <target dev=> asked for, or NULL: vnet%d */
-	char *mac;      /* the tap's own MAC: the guest's with 0xfe first, as libvirt */
-	int fd;         /* the number QEMU gets */
-} QemuTap;
-
-#define QEMU_TAP_FD_BASE 3
-
-void qemu_tap_free(QemuTap *t);
 
 /* What QEMU does by itself on a guest poweroff, reboot and panic (-action),
  * from <on_poweroff>, <on_reboot>, <on_crash>. shutdown is "pause" when the

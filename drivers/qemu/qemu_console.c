@@ -1,10 +1,9 @@
 /* qemu_console.c: the serial consoles of running domains. The driver holds
- * the console's pty (or a client of its unix socket) open while QEMU runs,
- * one thread a connection drains every console into a bounded ring kept per
- * domain (QEMU_CONSOLE_RING bytes), and reports new output with a
- * `console-output TOTAL` event that the tree turns into wake-ups, never into
- * events lines. Input goes to the same descriptor. After a restart of hyperfs
- * the ring starts from the tail of run/NAME.log. */
+ * the console's pty (or a unix socket client) open while QEMU runs; one thread
+ * a connection drains every console into a ring per domain (QEMU_CONSOLE_RING
+ * bytes) and reports new output with `console-output TOTAL`, which wakes
+ * readers and is never an events line. Input goes to the same descriptor.
+ * After a restart of hyperfs the ring starts from the tail of run/NAME.log. */
 #include <fcntl.h>
 #include <poll.h>
 #include <string.h>
@@ -13,7 +12,7 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
-#include "drivers/qemu/qemu_priv.h"
+#include "drivers/qemu/qemu_console.h"
 
 #define COALESCE_US 20000 /* output is read and reported at most this often */
 
@@ -26,18 +25,6 @@ console_of(QemuDomain *d)
 		d->con->fd = -1;
 	}
 	return d->con;
-}
-
-void
-qemu_console_free(QemuConsole *con)
-{
-	if (!con)
-		return;
-	if (con->fd >= 0)
-		close(con->fd);
-	g_byte_array_unref(con->ring);
-	g_free(con->pty);
-	g_free(con);
 }
 
 static uint64_t
@@ -251,7 +238,7 @@ qemu_console_attach(QemuConn *qc, const char *name, QemuMon *m, bool fresh)
 	QemuDomain *d;
 
 	g_mutex_lock(&qc->lock);
-	if ((d = g_hash_table_lookup(qc->domains, name)) && d->mon == m) {
+	if ((d = qemu_domain_of_mon(qc, name, m))) {
 		QemuConsole *con = console_of(d);
 
 		if (con->fd >= 0)

@@ -1,153 +1,182 @@
-/* qemu_domain.c: the qemu driver's domain ops: bulk list, info (no QMP round
- * trip: state comes from events), XML, define/undefine with persistence, the
- * verbs (QMP commands in one table of allowed states; start and destroy in
- * qemu_process.c), memory through the balloon, autostart and stats. */
+/* qemu_domain.c: the qemu driver's domain objects: the table of QemuDomain
+ * by name (behind qc->lock), definitions checked and completed, persistence
+ * (one XML file a domain, written atomically; autostart markers; loading at
+ * open), redefinition while running, the XML of config.xml and live.xml, and
+ * state changes with the events they emit. Nothing here talks to QEMU. */
 #include <string.h>
 #include <unistd.h>
-#include "drivers/qemu/qemu_priv.h"
+#include "drivers/qemu/qemu_domain.h"
 #include "drivers/qemu/qemu_command.h"
 #include "util/names.h"
 #include "conf/xml.h"
 #include "conf/conf_util.h"
 
-/* QEMU's CPU time, read from /proc at most every 10 ms: every file of a
- * domain folder (state, memory...) comes from the same info, and a `cat state`
- * loop must not pay a /proc read each time. Lock held. */
-static uint64_t
-cpu_ns(QemuDomain *d)
+static void
+console_free(QemuConsole *con)
 {
-	gint64 now = g_get_monotonic_time();
-
-	if (!d->pid)
-		return 0;
-	if (d->cpu_pid != d->pid || now - d->cpu_ns_at >= 10000 || now < d->cpu_ns_at) {
-		d->cpu_ns = qemu_process_cpu_ns(d->pid);
-		d->cpu_ns_at = now;
-		d->cpu_pid = d->pid;
-	}
-	return d->cpu_ns;
+	if (!con)
+		return;
+	if (con->fd >= 0)
+		close(con->fd);
+	g_byte_array_unref(con->ring);
+	g_free(con->pty);
+	g_free(con);
 }
 
-static HvDomainInfo *
-info_new(QemuDomain *d)
+static void
+domain_free(QemuDomain *d)
 {
-	HvDomainInfo *i = g_new0(HvDomainInfo, 1);
-
-	i->name = g_strdup(d->name);
-	i->os_type = g_strdup(d->def->os_type ? d->def->os_type : "hvm");
-	memcpy(i->uuid, d->uuid, HV_UUID_STRLEN);
-	i->id = d->id;
-	i->state = d->state;
-	i->reason = d->reason;
-	i->persistent = d->persistent;
-	i->autostart = d->autostart;
-	i->max_memory_kib = d->def->max_memory_kib;
-	i->memory_kib = d->def->current_memory_kib;
-	i->vcpus = d->def->vcpus;
-	i->max_vcpus = d->def->max_vcpus;
-	i->cpu_time_ns = cpu_ns(d);
-	i->accel = g_strdup(qemu_command_accel(d->def));
-	return i;
+	if (!d)
+		return;
+	g_free(d->name);
+	hv_domain_def_free(d->def);
+	hv_domain_def_free(d->newdef);
+	qemu_mon_unref(d->mon);
+	console_free(d->con);
+	g_free(d->error);
+	if (d->unplugging)
+		g_ptr_array_unref(d->unplugging);
+	g_free(d);
 }
 
-static gint
-info_cmp(gconstpointer a, gconstpointer b)
+GHashTable *
+qemu_domain_table_new(void)
 {
-	return strcmp((*(HvDomainInfo *const *)a)->name, (*(HvDomainInfo *const *)b)->name);
+	return g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)domain_free);
 }
 
-static int
-dom_list(HvConn *c, GPtrArray **out, GError **err)
+QemuDomain *
+qemu_domain_find(QemuConn *qc, const char *name, GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
+	QemuDomain *d = name ? g_hash_table_lookup(qc->domains, name) : NULL;
+
+	if (!d)
+		hv_error_set(err, ENOENT, "domain '%s' not found", name ? name : "");
+	return d;
+}
+
+QemuDomain *
+qemu_domain_of_mon(QemuConn *qc, const char *name, QemuMon *m)
+{
+	QemuDomain *d = g_hash_table_lookup(qc->domains, name);
+
+	return d && d->mon == m ? d : NULL;
+}
+
+QemuDomain *
+qemu_domain_by_mon(QemuConn *qc, QemuMon *m)
+{
 	GHashTableIter it;
 	gpointer v;
-	GPtrArray *a;
 
-	g_mutex_lock(&qc->lock);
-	a = g_ptr_array_new_full(g_hash_table_size(qc->domains), (GDestroyNotify)hv_domain_info_free);
 	g_hash_table_iter_init(&it, qc->domains);
 	while (g_hash_table_iter_next(&it, NULL, &v))
-		g_ptr_array_add(a, info_new(v));
-	g_mutex_unlock(&qc->lock);
-	g_ptr_array_sort(a, info_cmp);
-	*out = a;
-	return 0;
+		if (((QemuDomain *)v)->mon == m)
+			return v;
+	return NULL;
 }
 
-static int
-dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
+HvDomainDef *
+qemu_domain_config(QemuDomain *d)
 {
-	QemuConn *qc = qemu_conn(c);
+	return d->newdef ? d->newdef : d->def;
+}
+
+bool
+qemu_domain_active(const QemuDomain *d)
+{
+	return d->id >= 0;
+}
+
+static QemuDomain *
+domain_add(QemuConn *qc, HvDomainDef *def, bool persistent)
+{
+	QemuDomain *d = g_new0(QemuDomain, 1);
+
+	d->name = g_strdup(def->name);
+	memcpy(d->uuid, def->uuid, HV_UUID_STRLEN);
+	d->def = def;
+	d->state = HV_DOMAIN_SHUTOFF;
+	d->id = -1;
+	d->persistent = persistent;
+	g_hash_table_insert(qc->domains, d->name, d);
+	return d;
+}
+
+/* ---- persistence */
+
+int
+qemu_domain_save(QemuConn *qc, const HvDomainDef *def, GError **err)
+{
+	return qemu_save_def(qc->lib_dir, "domain", def->name, hv_domain_def_format(def), err);
+}
+
+static HvDomainDef *
+load_file(const char *path)
+{
+	g_autofree char *xml = NULL;
+	gsize len;
+
+	if (!g_file_get_contents(path, &xml, &len, NULL))
+		return NULL;
+	return hv_domain_def_parse(xml, len, NULL);
+}
+
+/* One definition file of dir k (0: lib, 1: run); its name must be NAME.xml. */
+static void
+load_one(QemuConn *qc, size_t k, const char *path, const char *f, GPtrArray *running)
+{
+	g_autofree char *auto_path = NULL;
+	HvDomainDef *def;
 	QemuDomain *d;
 
-	g_mutex_lock(&qc->lock);
-	if ((d = qemu_domain_find(qc, name, err)))
-		*out = info_new(d);
-	g_mutex_unlock(&qc->lock);
-	return d ? 0 : -ENOENT;
+	if (!g_str_has_suffix(f, ".xml") || !(def = load_file(path)))
+		return;
+	if (!def->name || !g_str_has_prefix(f, def->name) || strlen(f) != strlen(def->name) + 4) {
+		hv_domain_def_free(def);
+		return;
+	}
+	d = g_hash_table_lookup(qc->domains, def->name);
+	if (k == 0) {
+		d = domain_add(qc, def, true);
+		auto_path = g_build_filename(qc->lib_dir, "autostart", def->name, NULL);
+		d->autostart = g_file_test(auto_path, G_FILE_TEST_EXISTS);
+		return;
+	}
+	if (!d) {
+		domain_add(qc, def, false);
+	} else {
+		d->newdef = d->def;
+		d->def = def;
+	}
+	g_ptr_array_add(running, g_strdup(def->name));
 }
 
-/* The runtime facts of the live XML that the definition does not hold: the
- * serial's pty as <source path=> of pty serials and consoles (and tty= on a
- * console), as libvirt shows them. Takes xml. */
-static char *
-live_runtime(char *xml, const char *pty)
+/* Every lib/NAME.xml is a persistent domain; run/NAME.xml marks a running one
+ * (its live definition), re-attached by the caller once everything is loaded
+ * (monitors start threads that take the lock). */
+GPtrArray *
+qemu_domain_load_all(QemuConn *qc)
 {
-	g_autofree char *owned = xml;
-	g_autoptr(xmlDoc) doc = NULL;
-	xmlNode *devs;
+	const char *dirs[] = { qc->lib_dir, qc->run_dir };
+	GPtrArray *running = g_ptr_array_new_with_free_func(g_free);
 
-	if (!pty || !(doc = hv_xml_parse(xml, strlen(xml), "live XML", NULL)))
-		return g_steal_pointer(&owned);
-	devs = hv_xml_child(xmlDocGetRootElement(doc), "devices");
-	for (xmlNode *n = devs ? devs->children : NULL; n; n = n->next) {
-		g_autofree char *type = NULL;
-		bool console;
-		xmlNode *src;
+	g_mutex_lock(&qc->lock);
+	for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++) {
+		g_autoptr(GDir) dir = g_dir_open(dirs[k], 0, NULL);
+		const char *f;
 
-		if (n->type != XML_ELEMENT_NODE)
-			continue;
-		console = xmlStrEqual(n->name, (const xmlChar *)"console");
-		if (!console && !xmlStrEqual(n->name, (const xmlChar *)"serial"))
-			continue;
-		if (!(type = hv_xml_prop(n, "type")) || !g_str_equal(type, "pty"))
-			continue;
-		if (console)
-			hv_xml_set_prop(n, "tty", pty);
-		if (!(src = hv_xml_child(n, "source"))) {
-			src = xmlNewNode(NULL, (const xmlChar *)"source");
-			if (n->children)
-				xmlAddPrevSibling(hv_xml_child(n, "target") ?: n->children, src);
-			else
-				xmlAddChild(n, src);
+		while (dir && (f = g_dir_read_name(dir))) {
+			g_autofree char *path = g_build_filename(dirs[k], f, NULL);
+
+			load_one(qc, k, path, f, running);
 		}
-		hv_xml_set_prop(src, "path", pty);
-	}
-	return hv_xml_format(xmlDocGetRootElement(doc)) ?: g_steal_pointer(&owned);
-}
-
-static int
-dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
-{
-	QemuConn *qc = qemu_conn(c);
-	g_autofree char *pty = NULL;
-	QemuDomain *d;
-
-	g_mutex_lock(&qc->lock);
-	if ((d = qemu_domain_find(qc, name, err))) {
-		*xml = (flags & HV_XML_INACTIVE) ? hv_domain_def_format(qemu_domain_config(d))
-						 : hv_domain_def_format_live(d->def, d->id);
-		if (!(flags & HV_XML_INACTIVE) && qemu_domain_active(d) && d->con)
-			pty = g_strdup(d->con->pty);
 	}
 	g_mutex_unlock(&qc->lock);
-	if (pty && *xml)
-		*xml = live_runtime(*xml, pty);
-	if (d && !*xml)
-		return hv_error_set(err, EIO, "cannot format the XML of domain '%s'", name);
-	return d ? 0 : -ENOENT;
+	return running;
 }
+
+/* ---- definitions */
 
 /* Checks and completes a definition: type, sizes, uuid, MAC addresses. */
 static int
@@ -197,9 +226,8 @@ find_uuid(QemuConn *qc, const char *uuid)
 	return NULL;
 }
 
-/* Steals def; lock held. */
-static int
-define_locked(QemuConn *qc, HvDomainDef *def, GError **err)
+int
+qemu_domain_define(QemuConn *qc, HvDomainDef *def, GError **err)
 {
 	g_autoptr(HvDomainDef) owned = def;
 	QemuDomain *d = g_hash_table_lookup(qc->domains, def->name);
@@ -219,15 +247,8 @@ define_locked(QemuConn *qc, HvDomainDef *def, GError **err)
 	if ((r = qemu_domain_save(qc, def, err)) < 0)
 		return r;
 	if (!d) {
-		d = g_new0(QemuDomain, 1);
-		d->name = g_strdup(def->name);
-		memcpy(d->uuid, def->uuid, HV_UUID_STRLEN);
-		d->def = g_steal_pointer(&owned);
-		d->state = HV_DOMAIN_SHUTOFF;
-		d->id = -1;
-		d->persistent = true;
-		g_hash_table_insert(qc->domains, d->name, d);
-		qemu_emit(qc, d->name, "defined", "added");
+		domain_add(qc, g_steal_pointer(&owned), true);
+		qemu_emit(qc, def->name, "defined", "added");
 		return 0;
 	}
 	if (qemu_domain_active(d)) {
@@ -242,25 +263,6 @@ define_locked(QemuConn *qc, HvDomainDef *def, GError **err)
 	return 0;
 }
 
-static int
-dom_define_xml(HvConn *c, const char *xml, char **name_out, GError **err)
-{
-	QemuConn *qc = qemu_conn(c);
-	HvDomainDef *def;
-	g_autofree char *name = NULL;
-	int r;
-
-	if (!(def = hv_domain_def_parse(xml, strlen(xml), err)))
-		return -EINVAL;
-	name = g_strdup(def->name);
-	g_mutex_lock(&qc->lock);
-	r = define_locked(qc, def, err);
-	g_mutex_unlock(&qc->lock);
-	if (r == 0 && name_out)
-		*name_out = g_steal_pointer(&name);
-	return r;
-}
-
 static void
 unlink_defs(QemuConn *qc, const char *name)
 {
@@ -271,250 +273,245 @@ unlink_defs(QemuConn *qc, const char *name)
 	unlink(autostart);
 }
 
-static int
-dom_undefine(HvConn *c, const char *name, GError **err)
+int
+qemu_domain_undefine(QemuConn *qc, const char *name, GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
-	QemuDomain *d;
+	QemuDomain *d = qemu_domain_find(qc, name, err);
+
+	if (!d)
+		return -ENOENT;
+	if (!d->persistent)
+		return hv_error_set(err, EBUSY, "cannot undefine transient domain '%s'", name);
+	unlink_defs(qc, name);
+	qemu_emit(qc, name, "undefined", "removed");
+	if (d->autostart) {
+		d->autostart = false;
+		qemu_emit(qc, name, "autostart-changed", "0");
+	}
+	if (!qemu_domain_active(d) && !d->busy) {
+		g_hash_table_remove(qc->domains, name);
+	} else {
+		d->persistent = false;
+		g_clear_pointer(&d->newdef, hv_domain_def_free);
+	}
+	return 0;
+}
+
+int
+qemu_domain_set_autostart(QemuConn *qc, const char *name, bool on, GError **err)
+{
+	g_autofree char *path = g_build_filename(qc->lib_dir, "autostart", name, NULL);
+	QemuDomain *d = qemu_domain_find(qc, name, err);
 	int r = 0;
 
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err))) {
-		r = -ENOENT;
-	} else if (!d->persistent) {
-		r = hv_error_set(err, EBUSY, "cannot undefine transient domain '%s'", name);
-	} else {
-		unlink_defs(qc, name);
-		qemu_emit(qc, name, "undefined", "removed");
-		if (d->autostart) {
-			d->autostart = false;
-			qemu_emit(qc, name, "autostart-changed", "0");
-		}
-		if (!qemu_domain_active(d) && !d->busy) {
-			g_hash_table_remove(qc->domains, name);
-		} else {
-			d->persistent = false;
-			g_clear_pointer(&d->newdef, hv_domain_def_free);
-		}
+	if (!d)
+		return -ENOENT;
+	if (!d->persistent)
+		return hv_error_set(err, EBUSY, "cannot set autostart for transient domain '%s'",
+				    name);
+	if (d->autostart == on)
+		return 0;
+	if (on && !g_file_set_contents(path, "", 0, NULL))
+		r = hv_error_set(err, EIO, "cannot write '%s'", path);
+	else if (!on && unlink(path) < 0 && errno != ENOENT)
+		r = hv_error_set(err, errno, "cannot remove '%s': %s", path, g_strerror(errno));
+	if (r == 0) {
+		d->autostart = on;
+		qemu_emit(qc, name, "autostart-changed", on ? "1" : "0");
 	}
-	g_mutex_unlock(&qc->lock);
 	return r;
 }
 
-/* ---- verbs that are one QMP command */
+/* ---- counts with a maximum */
 
-#define S(x) (1u << HV_DOMAIN_##x)
-
-typedef struct {
-	const char *verb;
-	const char *command;
-	const char *args;
-	unsigned states; /* where the verb applies */
-	const char *why; /* otherwise */
-	bool reboot;
-} QmpVerb;
-
-static const QmpVerb qmp_verbs[] = {
-	{ "shutdown", "system_powerdown", NULL, S(RUNNING) | S(BLOCKED), "domain is not running" },
-	{ "reboot", "system_reset", NULL, S(RUNNING) | S(BLOCKED), "domain is not running", true },
-	{ "reset", "system_reset", NULL, S(RUNNING) | S(BLOCKED) | S(PAUSED) | S(SHUTDOWN),
-	  "domain is not running" },
-	{ "suspend", "stop", NULL, S(RUNNING) | S(BLOCKED), "domain is not running" },
-	{ "resume", "cont", NULL, S(PAUSED), "domain is not paused" },
+static const struct {
+	const char *event, *max_event;
+	uint64_t max_lo, max_hi; /* the range of the maximum */
+} counts[] = {
+	[QEMU_COUNT_MEMORY] = { "memory-changed", "max-memory-changed", 1024, QEMU_MAX_MEMORY_KIB },
+	[QEMU_COUNT_VCPUS] = { "vcpus-changed", "max-vcpus-changed", 0, QEMU_MAX_VCPUS },
 };
 
+/* n refused: out of the maximum's range, or above the maximum max. */
 static int
-run_qmp_verb(HvConn *c, const char *name, const QmpVerb *v, GError **err)
+count_refused(QemuDomain *d, QemuCount kind, bool range, uint64_t n, uint64_t max,
+	      GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
-	g_autoptr(QemuMon) m = NULL;
-	QemuDomain *d;
-	int r = 0;
-
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err)))
-		r = -ENOENT;
-	else if (!qemu_domain_active(d) || d->busy || !d->mon)
-		r = hv_error_set(err, EBUSY, "cannot %s domain '%s': %s", v->verb, name,
-				 qemu_domain_active(d) ? "domain is starting or stopping"
-						       : "domain is not running");
-	else if (!(v->states & (1u << d->state)))
-		r = hv_error_set(err, EBUSY, "cannot %s domain '%s': %s", v->verb, name, v->why);
-	else {
-		m = qemu_mon_ref(d->mon);
-		if (v->reboot)
-			d->reboot_asked = true;
-	}
-	g_mutex_unlock(&qc->lock);
-	if (r < 0)
-		return r;
-	return qemu_mon_command(m, v->command, v->args, NULL, err);
-}
-
-static const QmpVerb *
-qmp_verb(const char *verb)
-{
-	for (size_t k = 0; k < G_N_ELEMENTS(qmp_verbs); k++)
-		if (g_str_equal(qmp_verbs[k].verb, verb))
-			return &qmp_verbs[k];
-	g_assert_not_reached();
-}
-
-static int
-dom_start(HvConn *c, const char *n, GError **e)
-{
-	return qemu_process_start(qemu_conn(c), n, e);
-}
-
-static int
-dom_destroy(HvConn *c, const char *n, GError **e)
-{
-	return qemu_process_destroy(qemu_conn(c), n, e);
-}
-
-static int dom_shutdown(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, qmp_verb("shutdown"), e); }
-static int dom_reboot(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, qmp_verb("reboot"), e); }
-static int dom_reset(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, qmp_verb("reset"), e); }
-static int dom_suspend(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, qmp_verb("suspend"), e); }
-static int dom_resume(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, qmp_verb("resume"), e); }
-
-/* ---- memory, autostart (stats: qemu_stats.c) */
-
-static void
-emit_kib(QemuConn *qc, const char *name, const char *event, uint64_t kib)
-{
-	char s[32];
-
-	g_snprintf(s, sizeof(s), "%" G_GUINT64_FORMAT, kib);
-	qemu_emit(qc, name, event, s);
-}
-
-/* The persistent half of set_memory; lock held. */
-static int
-set_memory_config(QemuConn *qc, QemuDomain *d, uint64_t kib, unsigned flags, GError **err)
-{
-	HvDomainDef *cfg = qemu_domain_config(d);
-	uint64_t old_cur = cfg->current_memory_kib, old_max = cfg->max_memory_kib;
-	int r;
-
-	if (flags & HV_MAXIMUM) {
-		if (kib < 1024 || kib > QEMU_MAX_MEMORY_KIB)
-			return hv_error_set(err, EINVAL, "domain '%s': memory of %" G_GUINT64_FORMAT
-					    " KiB is out of range (1 MiB to 4 TiB)", d->name, kib);
-		cfg->max_memory_kib = kib;
-		if (cfg->current_memory_kib > kib)
-			cfg->current_memory_kib = kib;
-	} else if (kib > cfg->max_memory_kib) {
+	if (kind == QEMU_COUNT_MEMORY && range)
+		return hv_error_set(err, EINVAL, "domain '%s': memory of %" G_GUINT64_FORMAT
+				    " KiB is out of range (1 MiB to 4 TiB)", d->name, n);
+	if (kind == QEMU_COUNT_MEMORY)
 		return hv_error_set(err, EINVAL, "domain '%s': %" G_GUINT64_FORMAT " KiB is more "
 				    "than its maximum memory of %" G_GUINT64_FORMAT " KiB", d->name,
-				    kib, cfg->max_memory_kib);
+				    n, max);
+	if (range)
+		return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is out of range (1 to %u)",
+				    d->name, (unsigned)n, QEMU_MAX_VCPUS);
+	return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is more than its maximum of %u",
+			    d->name, (unsigned)n, (unsigned)max);
+}
+
+static void
+count_store(HvDomainDef *cfg, QemuCount kind, uint64_t cur, uint64_t max)
+{
+	if (kind == QEMU_COUNT_MEMORY) {
+		cfg->current_memory_kib = cur;
+		cfg->max_memory_kib = max;
 	} else {
-		cfg->current_memory_kib = kib;
+		cfg->vcpus = (unsigned)cur;
+		cfg->max_vcpus = (unsigned)max;
 	}
+}
+
+int
+qemu_domain_set_count(QemuConn *qc, QemuDomain *d, QemuCount kind, uint64_t n, unsigned flags,
+		      GError **err)
+{
+	HvDomainDef *cfg = qemu_domain_config(d);
+	bool mem = kind == QEMU_COUNT_MEMORY;
+	uint64_t cur = mem ? cfg->current_memory_kib : cfg->vcpus;
+	uint64_t max = mem ? cfg->max_memory_kib : cfg->max_vcpus;
+	uint64_t new_cur = n, new_max = max;
+	int r;
+
+	if ((flags & HV_MAXIMUM) && (n < counts[kind].max_lo || n > counts[kind].max_hi))
+		return count_refused(d, kind, true, n, max, err);
+	if (flags & HV_MAXIMUM) {
+		new_max = n;
+		new_cur = MIN(cur, n);
+	} else if (n > max) {
+		return count_refused(d, kind, false, n, max, err);
+	}
+	count_store(cfg, kind, new_cur, new_max);
 	if (d->persistent && (r = qemu_domain_save(qc, cfg, err)) < 0) {
-		cfg->current_memory_kib = old_cur;
-		cfg->max_memory_kib = old_max;
+		count_store(cfg, kind, cur, max);
 		return r;
 	}
 	if (qemu_domain_active(d))
 		return 0; /* the files show the live values */
-	if (cfg->max_memory_kib != old_max)
-		emit_kib(qc, d->name, "max-memory-changed", cfg->max_memory_kib);
-	if (cfg->current_memory_kib != old_cur)
-		emit_kib(qc, d->name, "memory-changed", cfg->current_memory_kib);
+	if (new_max != max)
+		qemu_emit_num(qc, d->name, counts[kind].max_event, new_max);
+	if (new_cur != cur)
+		qemu_emit_num(qc, d->name, counts[kind].event, new_cur);
 	return 0;
 }
 
-static int
-dom_set_memory(HvConn *c, const char *name, uint64_t kib, unsigned flags, GError **err)
+int
+qemu_domain_live_change(QemuDomain *d, unsigned flags, const char *what, const char *max_why,
+			GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
-	g_autoptr(QemuMon) m = NULL;
-	g_autofree char *args = NULL;
-	QemuDomain *d;
-	int r = 0;
-
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err)))
-		r = -ENOENT;
-	else if ((flags & HV_AFFECT_LIVE) && (flags & HV_MAXIMUM))
-		r = hv_error_set(err, EBUSY, "cannot change the maximum memory of running domain "
-				 "'%s' (no memory hot-plug yet)", name);
-	else if ((flags & HV_AFFECT_LIVE) && (!qemu_domain_active(d) || !d->mon || d->busy))
-		r = hv_error_set(err, EBUSY, "cannot change the memory of domain '%s': domain is "
-				 "not running", name);
-	else if ((flags & HV_AFFECT_LIVE) && kib > d->def->max_memory_kib)
-		r = hv_error_set(err, EINVAL, "domain '%s': %" G_GUINT64_FORMAT " KiB is more than "
-				 "its maximum memory of %" G_GUINT64_FORMAT " KiB", name, kib,
-				 d->def->max_memory_kib);
-	else if (flags & HV_AFFECT_LIVE)
-		m = qemu_mon_ref(d->mon);
-	g_mutex_unlock(&qc->lock);
-	if (r < 0)
-		return r;
-	if (m) {
-		args = g_strdup_printf("{\"value\":%" G_GUINT64_FORMAT "}", kib * 1024);
-		if ((r = qemu_mon_command(m, "balloon", args, NULL, err)) < 0)
-			return r;
-	}
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err)))
-		r = -ENOENT;
-	if (r == 0 && m && qemu_domain_active(d) && d->def->current_memory_kib != kib) {
-		d->def->current_memory_kib = kib; /* the target; BALLOON_CHANGE reports progress */
-		emit_kib(qc, name, "memory-changed", kib);
-	}
-	if (r == 0 && (flags & HV_AFFECT_CONFIG))
-		r = set_memory_config(qc, d, kib, flags, err);
-	g_mutex_unlock(&qc->lock);
-	return r;
+	if (!(flags & HV_AFFECT_LIVE))
+		return 1;
+	if (flags & HV_MAXIMUM)
+		return hv_error_set(err, EBUSY, "cannot change the maximum %s of running domain "
+				    "'%s'%s", what, d->name, max_why);
+	if (!qemu_domain_active(d) || !d->mon || d->busy)
+		return hv_error_set(err, EBUSY, "cannot change the %s of domain '%s': domain is "
+				    "not running", what, d->name);
+	return 0;
 }
 
-static int
-dom_set_autostart(HvConn *c, const char *name, bool on, GError **err)
+int
+qemu_domain_get_mon(QemuConn *qc, const char *name, QemuDomainCheck check, void *opaque,
+		    QemuMon **m, GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
-	g_autofree char *path = g_build_filename(qc->lib_dir, "autostart", name, NULL);
 	QemuDomain *d;
-	int r = 0;
+	int r;
 
 	g_mutex_lock(&qc->lock);
 	if (!(d = qemu_domain_find(qc, name, err)))
 		r = -ENOENT;
-	else if (!d->persistent)
-		r = hv_error_set(err, EBUSY, "cannot set autostart for transient domain '%s'", name);
-	else if (d->autostart != on) {
-		if (on && !g_file_set_contents(path, "", 0, NULL))
-			r = hv_error_set(err, EIO, "cannot write '%s'", path);
-		else if (!on && unlink(path) < 0 && errno != ENOENT)
-			r = hv_error_set(err, errno, "cannot remove '%s': %s", path, g_strerror(errno));
-		if (r == 0) {
-			d->autostart = on;
-			qemu_emit(qc, name, "autostart-changed", on ? "1" : "0");
+	else if ((r = check ? check(d, opaque, err) : 0) == 0 && d->mon)
+		*m = qemu_mon_ref(d->mon);
+	g_mutex_unlock(&qc->lock);
+	return r < 0 ? r : 0;
+}
+
+/* ---- XML */
+
+char *
+qemu_domain_format(QemuDomain *d, unsigned flags, char **pty)
+{
+	if (flags & HV_XML_INACTIVE)
+		return hv_domain_def_format(qemu_domain_config(d));
+	if (qemu_domain_active(d) && d->con)
+		*pty = g_strdup(d->con->pty);
+	return hv_domain_def_format_live(d->def, d->id);
+}
+
+/* The serial's pty as <source path=> of pty serials and consoles (and tty=
+ * on a console), as libvirt shows them. */
+char *
+qemu_domain_live_runtime(char *xml, const char *pty)
+{
+	g_autofree char *owned = xml;
+	g_autoptr(xmlDoc) doc = NULL;
+	xmlNode *devs;
+
+	if (!pty || !(doc = hv_xml_parse(xml, strlen(xml), "live XML", NULL)))
+		return g_steal_pointer(&owned);
+	devs = hv_xml_child(xmlDocGetRootElement(doc), "devices");
+	for (xmlNode *n = devs ? devs->children : NULL; n; n = n->next) {
+		g_autofree char *type = NULL;
+		bool console;
+		xmlNode *src;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		console = xmlStrEqual(n->name, (const xmlChar *)"console");
+		if (!console && !xmlStrEqual(n->name, (const xmlChar *)"serial"))
+			continue;
+		if (!(type = hv_xml_prop(n, "type")) || !g_str_equal(type, "pty"))
+			continue;
+		if (console)
+			hv_xml_set_prop(n, "tty", pty);
+		if (!(src = hv_xml_child(n, "source"))) {
+			src = xmlNewNode(NULL, (const xmlChar *)"source");
+			if (n->children)
+				xmlAddPrevSibling(hv_xml_child(n, "target") ?: n->children, src);
+			else
+				xmlAddChild(n, src);
 		}
+		hv_xml_set_prop(src, "path", pty);
 	}
-	g_mutex_unlock(&qc->lock);
-	return r;
+	return hv_xml_format(xmlDocGetRootElement(doc)) ?: g_steal_pointer(&owned);
 }
 
-const HvDomainOps qemu_domain_ops = {
-	.list = dom_list,
-	.get_info = dom_get_info,
-	.get_xml = dom_get_xml,
-	.define_xml = dom_define_xml,
-	.undefine = dom_undefine,
-	.start = dom_start,
-	.shutdown = dom_shutdown,
-	.destroy = dom_destroy,
-	.reboot = dom_reboot,
-	.reset = dom_reset,
-	.suspend = dom_suspend,
-	.resume = dom_resume,
-	.set_memory = dom_set_memory,
-	.set_vcpus = qemu_set_vcpus,
-	.set_autostart = dom_set_autostart,
-	.get_stats = qemu_domain_stats,
-	.console_read = qemu_console_read,
-	.console_write = qemu_console_write,
-	.screenshot = qemu_domain_screenshot,
-};
+/* ---- state and events */
+
+void
+qemu_emit(QemuConn *qc, const char *name, const char *event, const char *detail)
+{
+	hv_conn_emit(qc->conn, HV_OBJ_DOMAIN, NULL, name, event, detail);
+}
+
+void
+qemu_emit_num(QemuConn *qc, const char *name, const char *event, uint64_t n)
+{
+	char s[32];
+
+	g_snprintf(s, sizeof(s), "%" G_GUINT64_FORMAT, n);
+	qemu_emit(qc, name, event, s);
+}
+
+void
+qemu_domain_set_state(QemuConn *qc, QemuDomain *d, HvDomainState s, int reason,
+		      const char *event, const char *detail)
+{
+	d->state = s;
+	d->reason = reason;
+	qemu_emit(qc, d->name, event, detail);
+}
+
+void
+qemu_reap_monitors(QemuConn *qc)
+{
+	g_autoptr(GPtrArray) dead = NULL;
+
+	g_mutex_lock(&qc->lock);
+	dead = g_steal_pointer(&qc->dead_mons);
+	qc->dead_mons = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_mon_unref);
+	g_mutex_unlock(&qc->lock);
+	for (guint k = 0; k < dead->len; k++)
+		qemu_mon_close(dead->pdata[k]);
+}

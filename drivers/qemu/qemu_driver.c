@@ -1,232 +1,273 @@
-/* qemu_driver.c: the qemu driver (scheme "qemu"): opening a connection
- * (qemu:///system, qemu:///session, ?root=DIR), its folders, loading the
- * persistent definitions and re-attaching to running QEMU processes,
- * persistence (one XML file a domain, written atomically), and node info.
- * Storage pools and volumes are in qemu_pool.c and qemu_volume.c. */
+/* qemu_driver.c: the qemu driver (scheme "qemu"), its API entry points and
+ * tables: opening a connection (folders, the QMP event callbacks, storage,
+ * loading, re-attaching, autostart) and closing it, node info, and the domain
+ * ops: list and info (no QMP round trip: state comes from events), XML,
+ * define/undefine, the verbs that are one QMP command (one table of allowed
+ * states), memory through the balloon, autostart. Calls go down only. */
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include "drivers/qemu/qemu_priv.h"
-#include "util/names.h"
+#include "drivers/qemu/qemu_domain.h"
+#include "drivers/qemu/qemu_command.h"
+#include "drivers/qemu/qemu_console.h"
+#include "drivers/qemu/qemu_events.h"
+#include "drivers/qemu/qemu_hotplug.h"
+#include "drivers/qemu/qemu_pool.h"
+#include "drivers/qemu/qemu_process.h"
+#include "drivers/qemu/qemu_stats.h"
 
-static void
-domain_free(QemuDomain *d)
+/* ---- list and info */
+
+/* QEMU's CPU time, read from /proc at most every 10 ms: every file of a
+ * domain folder (state, memory...) comes from the same info, and a `cat state`
+ * loop must not pay a /proc read each time. Lock held. */
+static uint64_t
+cpu_ns(QemuDomain *d)
 {
-	if (!d)
-		return;
-	g_free(d->name);
-	hv_domain_def_free(d->def);
-	hv_domain_def_free(d->newdef);
-	qemu_mon_unref(d->mon);
-	qemu_console_free(d->con);
-	g_free(d->error);
-	if (d->unplugging)
-		g_ptr_array_unref(d->unplugging);
-	g_free(d);
+	gint64 now = g_get_monotonic_time();
+
+	if (!d->pid)
+		return 0;
+	if (d->cpu_pid != d->pid || now - d->cpu_ns_at >= 10000 || now < d->cpu_ns_at) {
+		d->cpu_ns = qemu_process_cpu_ns(d->pid);
+		d->cpu_ns_at = now;
+		d->cpu_pid = d->pid;
+	}
+	return d->cpu_ns;
 }
 
-QemuDomain *
-qemu_domain_find(QemuConn *qc, const char *name, GError **err)
+static gpointer
+info_new(gpointer obj)
 {
-	QemuDomain *d = name ? g_hash_table_lookup(qc->domains, name) : NULL;
+	QemuDomain *d = obj;
+	HvDomainInfo *i = g_new0(HvDomainInfo, 1);
 
-	if (!d)
-		hv_error_set(err, ENOENT, "domain '%s' not found", name ? name : "");
-	return d;
+	i->name = g_strdup(d->name);
+	i->os_type = g_strdup(d->def->os_type ? d->def->os_type : "hvm");
+	memcpy(i->uuid, d->uuid, HV_UUID_STRLEN);
+	i->id = d->id;
+	i->state = d->state;
+	i->reason = d->reason;
+	i->persistent = d->persistent;
+	i->autostart = d->autostart;
+	i->max_memory_kib = d->def->max_memory_kib;
+	i->memory_kib = d->def->current_memory_kib;
+	i->vcpus = d->def->vcpus;
+	i->max_vcpus = d->def->max_vcpus;
+	i->cpu_time_ns = cpu_ns(d);
+	i->accel = g_strdup(qemu_command_accel(d->def));
+	return i;
 }
 
-HvDomainDef *
-qemu_domain_config(QemuDomain *d)
+static gint
+info_cmp(gconstpointer a, gconstpointer b)
 {
-	return d->newdef ? d->newdef : d->def;
+	return strcmp((*(HvDomainInfo *const *)a)->name, (*(HvDomainInfo *const *)b)->name);
 }
-
-bool
-qemu_domain_active(const QemuDomain *d)
-{
-	return d->id >= 0;
-}
-
-char *
-qemu_run_path(QemuConn *qc, const char *name, const char *ext)
-{
-	return g_strdup_printf("%s/%s.%s", qc->run_dir, name, ext);
-}
-
-void
-qemu_emit(QemuConn *qc, const char *name, const char *event, const char *detail)
-{
-	hv_conn_emit(qc->conn, HV_OBJ_DOMAIN, NULL, name, event, detail);
-}
-
-/* Written to a temporary file in the same folder and renamed over the old one. */
-int
-qemu_domain_save(QemuConn *qc, const HvDomainDef *def, GError **err)
-{
-	g_autofree char *xml = hv_domain_def_format(def);
-	g_autofree char *path = g_strdup_printf("%s/%s.xml", qc->lib_dir, def->name);
-	g_autoptr(GError) lerr = NULL;
-
-	if (!xml)
-		return hv_error_set(err, EIO, "cannot format domain '%s'", def->name);
-	if (!g_file_set_contents_full(path, xml, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &lerr))
-		return hv_error_set(err, EIO, "cannot save domain '%s' to '%s': %s", def->name, path,
-				    lerr->message);
-	return 0;
-}
-
-void
-qemu_worker_end(QemuConn *qc)
-{
-	g_mutex_lock(&qc->lock);
-	qc->workers--;
-	g_cond_broadcast(&qc->cond);
-	g_mutex_unlock(&qc->lock);
-}
-
-void
-qemu_reap_monitors(QemuConn *qc)
-{
-	g_autoptr(GPtrArray) dead = NULL;
-
-	g_mutex_lock(&qc->lock);
-	dead = g_steal_pointer(&qc->dead_mons);
-	qc->dead_mons = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_mon_unref);
-	g_mutex_unlock(&qc->lock);
-	for (guint k = 0; k < dead->len; k++)
-		qemu_mon_close(dead->pdata[k]);
-}
-
-/* ---- opening */
 
 static int
-dirs_from_uri(HvConn *c, QemuConn *qc, GError **err)
+dom_list(HvConn *c, GPtrArray **out, GError **err)
 {
-	const char *path = g_uri_get_path(c->uri);
-	const char *query = g_uri_get_query(c->uri);
-	g_autoptr(GHashTable) kv = NULL;
-	const char *root = NULL;
-	GHashTableIter it;
-	gpointer k, v;
+	QemuConn *qc = qemu_conn(c);
 
-	if (query && *query) {
-		if (!(kv = g_uri_parse_params(query, -1, "&", G_URI_PARAMS_NONE, NULL)))
-			return hv_error_set(err, EINVAL, "invalid query in URI '%s'", c->uri_str);
-		g_hash_table_iter_init(&it, kv);
-		while (g_hash_table_iter_next(&it, &k, &v)) {
-			if (!g_str_equal(k, "root"))
-				return hv_error_set(err, EINVAL, "unknown parameter '%s' in URI '%s' "
-						    "(known: root)", (char *)k, c->uri_str);
-			root = v;
-		}
-	}
-	if (g_uri_get_host(c->uri) && *g_uri_get_host(c->uri))
-		return hv_error_set(err, ENOTSUP, "URI '%s' names a remote host: the qemu driver is "
-				    "local only", c->uri_str);
-	if (root && !g_path_is_absolute(root))
-		return hv_error_set(err, EINVAL, "URI '%s': root '%s' is not an absolute path",
-				    c->uri_str, root);
-	if (g_strcmp0(path, "/system") == 0) {
-		qc->lib_dir = root ? g_build_filename(root, "lib", NULL) : g_strdup("/var/lib/hyperfs/qemu");
-		qc->run_dir = root ? g_build_filename(root, "run", NULL) : g_strdup("/run/hyperfs/qemu");
-	} else if (g_strcmp0(path, "/session") == 0) {
-		qc->lib_dir = root ? g_build_filename(root, "lib", NULL)
-				   : g_build_filename(g_get_user_config_dir(), "hyperfs", "qemu", NULL);
-		qc->run_dir = root ? g_build_filename(root, "run", NULL)
-				   : g_build_filename(g_get_user_runtime_dir(), "hyperfs", "qemu", NULL);
-	} else {
-		return hv_error_set(err, EINVAL, "URI '%s' names no qemu node: use qemu:///system or "
-				    "qemu:///session", c->uri_str);
-	}
+	*out = qemu_list_infos(&qc->lock, qc->domains, info_new,
+			       (GDestroyNotify)hv_domain_info_free);
+	g_ptr_array_sort(*out, info_cmp);
 	return 0;
 }
 
 static int
-make_dirs(QemuConn *qc, GError **err)
+dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
 {
-	g_autofree char *autostart = g_build_filename(qc->lib_dir, "autostart", NULL);
-	const char *dirs[] = { qc->lib_dir, autostart, qc->run_dir };
+	QemuConn *qc = qemu_conn(c);
 
-	for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++)
-		if (g_mkdir_with_parents(dirs[k], 0700) < 0)
-			return hv_error_set(err, errno, "cannot create folder '%s': %s", dirs[k],
-					    g_strerror(errno));
+	return qemu_info_of(&qc->lock, qc->domains, "domain", name, info_new, out, err);
+}
+
+static int
+dom_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	g_autofree char *pty = NULL;
+	QemuDomain *d;
+
+	g_mutex_lock(&qc->lock);
+	if ((d = qemu_domain_find(qc, name, err)))
+		*xml = qemu_domain_format(d, flags, &pty);
+	g_mutex_unlock(&qc->lock);
+	if (pty && *xml)
+		*xml = qemu_domain_live_runtime(*xml, pty);
+	if (d && !*xml)
+		return hv_error_set(err, EIO, "cannot format the XML of domain '%s'", name);
+	return d ? 0 : -ENOENT;
+}
+
+/* ---- define, undefine, autostart */
+
+static int
+dom_define_xml(HvConn *c, const char *xml, char **name_out, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	HvDomainDef *def;
+	g_autofree char *name = NULL;
+	int r;
+
+	if (!(def = hv_domain_def_parse(xml, strlen(xml), err)))
+		return -EINVAL;
+	name = g_strdup(def->name);
+	g_mutex_lock(&qc->lock);
+	r = qemu_domain_define(qc, def, err);
+	g_mutex_unlock(&qc->lock);
+	if (r == 0 && name_out)
+		*name_out = g_steal_pointer(&name);
+	return r;
+}
+
+static int
+dom_undefine(HvConn *c, const char *name, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	int r;
+
+	g_mutex_lock(&qc->lock);
+	r = qemu_domain_undefine(qc, name, err);
+	g_mutex_unlock(&qc->lock);
+	return r;
+}
+
+static int
+dom_set_autostart(HvConn *c, const char *name, bool on, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	int r;
+
+	g_mutex_lock(&qc->lock);
+	r = qemu_domain_set_autostart(qc, name, on, err);
+	g_mutex_unlock(&qc->lock);
+	return r;
+}
+
+/* ---- verbs that are one QMP command */
+
+#define S(x) (1u << HV_DOMAIN_##x)
+
+typedef struct {
+	const char *verb;
+	const char *command;
+	const char *args;
+	unsigned states; /* where the verb applies */
+	const char *why; /* otherwise */
+	bool reboot;
+} QmpVerb;
+
+enum { V_SHUTDOWN, V_REBOOT, V_RESET, V_SUSPEND, V_RESUME };
+
+static const QmpVerb qmp_verbs[] = {
+	[V_SHUTDOWN] = { "shutdown", "system_powerdown", NULL, S(RUNNING) | S(BLOCKED),
+			 "domain is not running" },
+	[V_REBOOT] = { "reboot", "system_reset", NULL, S(RUNNING) | S(BLOCKED),
+		       "domain is not running", true },
+	[V_RESET] = { "reset", "system_reset", NULL,
+		      S(RUNNING) | S(BLOCKED) | S(PAUSED) | S(SHUTDOWN), "domain is not running" },
+	[V_SUSPEND] = { "suspend", "stop", NULL, S(RUNNING) | S(BLOCKED), "domain is not running" },
+	[V_RESUME] = { "resume", "cont", NULL, S(PAUSED), "domain is not paused" },
+};
+
+/* Lock held: may the verb run on d now? */
+static int
+verb_check(QemuDomain *d, void *opaque, GError **err)
+{
+	const QmpVerb *v = opaque;
+
+	if (!qemu_domain_active(d) || d->busy || !d->mon)
+		return hv_error_set(err, EBUSY, "cannot %s domain '%s': %s", v->verb, d->name,
+				    qemu_domain_active(d) ? "domain is starting or stopping"
+							  : "domain is not running");
+	if (!(v->states & (1u << d->state)))
+		return hv_error_set(err, EBUSY, "cannot %s domain '%s': %s", v->verb, d->name,
+				    v->why);
+	if (v->reboot)
+		d->reboot_asked = true;
 	return 0;
 }
 
-static QemuDomain *
-domain_add(QemuConn *qc, HvDomainDef *def, bool persistent)
+static int
+run_qmp_verb(HvConn *c, const char *name, int verb, GError **err)
 {
-	QemuDomain *d = g_new0(QemuDomain, 1);
+	const QmpVerb *v = &qmp_verbs[verb];
+	g_autoptr(QemuMon) m = NULL;
+	int r = qemu_domain_get_mon(qemu_conn(c), name, verb_check, (void *)v, &m, err);
 
-	d->name = g_strdup(def->name);
-	memcpy(d->uuid, def->uuid, HV_UUID_STRLEN);
-	d->def = def;
-	d->state = HV_DOMAIN_SHUTOFF;
-	d->id = -1;
-	d->persistent = persistent;
-	g_hash_table_insert(qc->domains, d->name, d);
-	return d;
+	return r < 0 ? r : qemu_mon_command(m, v->command, v->args, NULL, err);
 }
 
-static HvDomainDef *
-load_file(const char *path)
-{
-	g_autofree char *xml = NULL;
-	gsize len;
+static int dom_shutdown(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, V_SHUTDOWN, e); }
+static int dom_reboot(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, V_REBOOT, e); }
+static int dom_reset(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, V_RESET, e); }
+static int dom_suspend(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, V_SUSPEND, e); }
+static int dom_resume(HvConn *c, const char *n, GError **e) { return run_qmp_verb(c, n, V_RESUME, e); }
 
-	if (!g_file_get_contents(path, &xml, &len, NULL))
-		return NULL;
-	return hv_domain_def_parse(xml, len, NULL);
+static int
+dom_start(HvConn *c, const char *n, GError **e)
+{
+	return qemu_process_start(qemu_conn(c), n, e);
 }
 
-/* Every lib/NAME.xml is a persistent domain; run/NAME.xml marks a running one
- * (its live definition), re-attached through run/NAME.pid and run/NAME.qmp
- * once everything is loaded (monitors start threads that take the lock). */
-static void
-load_domains(QemuConn *qc)
+static int
+dom_destroy(HvConn *c, const char *n, GError **e)
 {
-	const char *dirs[] = { qc->lib_dir, qc->run_dir };
-	g_autoptr(GPtrArray) running = g_ptr_array_new_with_free_func(g_free);
+	return qemu_process_destroy(qemu_conn(c), n, e);
+}
 
+/* ---- memory */
+
+typedef struct {
+	uint64_t kib;
+	unsigned flags;
+} MemoryChange;
+
+/* Lock held: whether a live change may go ahead (1: none asked). */
+static int
+memory_check(QemuDomain *d, void *opaque, GError **err)
+{
+	const MemoryChange *mc = opaque;
+	int r = qemu_domain_live_change(d, mc->flags, "memory", " (no memory hot-plug yet)", err);
+
+	if (r != 0)
+		return r;
+	if (mc->kib > d->def->max_memory_kib)
+		return hv_error_set(err, EINVAL, "domain '%s': %" G_GUINT64_FORMAT " KiB is more than "
+				    "its maximum memory of %" G_GUINT64_FORMAT " KiB", d->name,
+				    mc->kib, d->def->max_memory_kib);
+	return 0;
+}
+
+static int
+dom_set_memory(HvConn *c, const char *name, uint64_t kib, unsigned flags, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	MemoryChange mc = { kib, flags };
+	g_autoptr(QemuMon) m = NULL;
+	QemuDomain *d;
+	int r;
+
+	if ((r = qemu_domain_get_mon(qc, name, memory_check, &mc, &m, err)) < 0)
+		return r;
+	if (m && (r = qemu_mon_balloon(m, kib, err)) < 0)
+		return r;
 	g_mutex_lock(&qc->lock);
-	for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++) {
-		g_autoptr(GDir) dir = g_dir_open(dirs[k], 0, NULL);
-		const char *f;
-
-		while (dir && (f = g_dir_read_name(dir))) {
-			g_autofree char *path = g_build_filename(dirs[k], f, NULL);
-			g_autofree char *auto_path = NULL;
-			HvDomainDef *def;
-			QemuDomain *d;
-
-			if (!g_str_has_suffix(f, ".xml") || !(def = load_file(path)))
-				continue;
-			if (!def->name || !g_str_has_prefix(f, def->name) ||
-			    strlen(f) != strlen(def->name) + 4) {
-				hv_domain_def_free(def);
-				continue;
-			}
-			d = g_hash_table_lookup(qc->domains, def->name);
-			if (k == 0) {
-				d = domain_add(qc, def, true);
-				auto_path = g_build_filename(qc->lib_dir, "autostart", def->name, NULL);
-				d->autostart = g_file_test(auto_path, G_FILE_TEST_EXISTS);
-				continue;
-			}
-			if (!d) {
-				domain_add(qc, def, false);
-			} else {
-				d->newdef = d->def;
-				d->def = def;
-			}
-			g_ptr_array_add(running, g_strdup(def->name));
-		}
+	if (!(d = qemu_domain_find(qc, name, err)))
+		r = -ENOENT;
+	if (r == 0 && m && qemu_domain_active(d) && d->def->current_memory_kib != kib) {
+		d->def->current_memory_kib = kib; /* the target; BALLOON_CHANGE reports progress */
+		qemu_emit_num(qc, name, "memory-changed", kib);
 	}
+	if (r == 0 && (flags & HV_AFFECT_CONFIG))
+		r = qemu_domain_set_count(qc, d, QEMU_COUNT_MEMORY, kib, flags, err);
 	g_mutex_unlock(&qc->lock);
-	for (guint k = 0; k < running->len; k++)
-		qemu_process_reattach(qc, running->pdata[k]);
+	return r;
 }
+
+/* ---- opening and closing */
 
 static void
 autostart_all(QemuConn *qc)
@@ -250,36 +291,37 @@ autostart_all(QemuConn *qc)
 	}
 }
 
+/* Running domains keep running: only our monitors go, and the helper threads
+ * that use them (their monitors closed, they end soon). */
+static void
+close_domains(QemuConn *qc)
+{
+	int64_t deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+	GHashTableIter it;
+	gpointer v;
+
+	g_mutex_lock(&qc->lock);
+	g_hash_table_iter_init(&it, qc->domains);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		if (((QemuDomain *)v)->mon)
+			g_ptr_array_add(qc->dead_mons, g_steal_pointer(&((QemuDomain *)v)->mon));
+	g_mutex_unlock(&qc->lock);
+	qemu_reap_monitors(qc);
+	g_mutex_lock(&qc->lock);
+	while (qc->workers && g_cond_wait_until(&qc->cond, &qc->lock, deadline))
+		;
+	g_mutex_unlock(&qc->lock);
+	g_hash_table_unref(qc->domains);
+}
+
 static void
 qemu_conn_free(QemuConn *qc)
 {
 	if (!qc)
 		return;
 	qemu_console_stop_thread(qc);
-	if (qc->domains) {
-		GHashTableIter it;
-		gpointer v;
-
-		/* running domains keep running: only our monitors go */
-		g_mutex_lock(&qc->lock);
-		g_hash_table_iter_init(&it, qc->domains);
-		while (g_hash_table_iter_next(&it, NULL, &v))
-			if (((QemuDomain *)v)->mon)
-				g_ptr_array_add(qc->dead_mons,
-						g_steal_pointer(&((QemuDomain *)v)->mon));
-		g_mutex_unlock(&qc->lock);
-		qemu_reap_monitors(qc);
-		/* helper threads use qc: their monitors are closed, so they end soon */
-		g_mutex_lock(&qc->lock);
-		{
-			int64_t deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
-
-			while (qc->workers && g_cond_wait_until(&qc->cond, &qc->lock, deadline))
-				;
-		}
-		g_mutex_unlock(&qc->lock);
-		g_hash_table_unref(qc->domains);
-	}
+	if (qc->domains)
+		close_domains(qc);
 	g_clear_pointer(&qc->dead_mons, g_ptr_array_unref);
 	qemu_storage_close(qc);
 	g_free(qc->lib_dir);
@@ -295,16 +337,17 @@ static int
 qemu_open(HvConn *c, GError **err)
 {
 	g_autoptr(QemuConn) qc = g_new0(QemuConn, 1);
+	g_autoptr(GPtrArray) running = NULL;
 
 	qc->conn = c;
+	qc->mon_cb = &qemu_event_callbacks;
 	g_mutex_init(&qc->lock);
 	g_cond_init(&qc->cond);
 	qc->next_id = 1;
 	qc->con_wake = -1;
 	qc->dead_mons = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_mon_unref);
-	qc->domains = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					    (GDestroyNotify)domain_free);
-	if (dirs_from_uri(c, qc, err) < 0 || make_dirs(qc, err) < 0)
+	qc->domains = qemu_domain_table_new();
+	if (qemu_conf_dirs(qc, err) < 0)
 		return -EINVAL;
 	if (qemu_console_start_thread(qc, err) < 0)
 		return -EIO;
@@ -315,7 +358,9 @@ qemu_open(HvConn *c, GError **err)
 		c->priv = NULL;
 		return -EIO;
 	}
-	load_domains(qc);
+	running = qemu_domain_load_all(qc);
+	for (guint k = 0; k < running->len; k++)
+		qemu_process_reattach(qc, running->pdata[k]);
 	if (!c->readonly)
 		autostart_all(qc);
 	g_steal_pointer(&qc);
@@ -356,8 +401,32 @@ node_get_info(HvConn *c, HvNodeInfo *out, GError **err)
 	return 0;
 }
 
+/* ---- the tables */
+
 static const HvNodeOps qemu_node_ops = {
 	.get_info = node_get_info,
+};
+
+static const HvDomainOps qemu_domain_ops = {
+	.list = dom_list,
+	.get_info = dom_get_info,
+	.get_xml = dom_get_xml,
+	.define_xml = dom_define_xml,
+	.undefine = dom_undefine,
+	.start = dom_start,
+	.shutdown = dom_shutdown,
+	.destroy = dom_destroy,
+	.reboot = dom_reboot,
+	.reset = dom_reset,
+	.suspend = dom_suspend,
+	.resume = dom_resume,
+	.set_memory = dom_set_memory,
+	.set_vcpus = qemu_set_vcpus,
+	.set_autostart = dom_set_autostart,
+	.get_stats = qemu_domain_stats,
+	.console_read = qemu_console_read,
+	.console_write = qemu_console_write,
+	.screenshot = qemu_domain_screenshot,
 };
 
 static const char *const qemu_schemes[] = { "qemu", NULL };

@@ -5,7 +5,7 @@
  * vCPUs present at start (-smp) are not devices and cannot be removed.
  * Config: <vcpu> and its current= in the persistent definition, saved at once. */
 #include <string.h>
-#include "drivers/qemu/qemu_priv.h"
+#include "drivers/qemu/qemu_hotplug.h"
 
 #define UNPLUG_WAIT_US (15 * G_USEC_PER_SEC)
 #define PERIPHERAL "/machine/peripheral/"
@@ -60,15 +60,6 @@ plug(QemuMon *m, const char *name, unsigned have, unsigned n, GError **err)
 	return 0;
 }
 
-static void
-emit_n(QemuConn *qc, const char *name, const char *event, unsigned n)
-{
-	char s[16];
-
-	g_snprintf(s, sizeof(s), "%u", n);
-	qemu_emit(qc, name, event, s);
-}
-
 /* DEVICE_DELETED of a vCPU device being removed (once, whatever number of
  * events QEMU sends for it): the live count goes down. */
 void
@@ -81,7 +72,7 @@ qemu_vcpu_deleted(QemuConn *qc, QemuDomain *d, const char *id)
 	g_ptr_array_remove_index(d->unplugging, k);
 	if (qemu_domain_active(d) && d->def->vcpus > 1) {
 		d->def->vcpus--;
-		emit_n(qc, d->name, "vcpus-changed", d->def->vcpus);
+		qemu_emit_num(qc, d->name, "vcpus-changed", d->def->vcpus);
 	}
 	g_cond_broadcast(&qc->cond);
 }
@@ -122,7 +113,7 @@ unplug(QemuConn *qc, QemuMon *m, const char *name, unsigned have, unsigned n, GE
 		g_autoptr(GString) args = g_string_new("{\"id\":");
 
 		g_mutex_lock(&qc->lock);
-		if ((d = g_hash_table_lookup(qc->domains, name)) && d->mon == m) {
+		if ((d = qemu_domain_of_mon(qc, name, m))) {
 			if (!d->unplugging)
 				d->unplugging = g_ptr_array_new_with_free_func(g_free);
 			if (!g_ptr_array_find_with_equal_func(d->unplugging, ids->pdata[k],
@@ -138,11 +129,11 @@ unplug(QemuConn *qc, QemuMon *m, const char *name, unsigned have, unsigned n, GE
 	/* DEVICE_DELETED lowers the live count (qemu_vcpu_deleted) */
 	deadline = g_get_monotonic_time() + UNPLUG_WAIT_US;
 	g_mutex_lock(&qc->lock);
-	while ((d = g_hash_table_lookup(qc->domains, name)) && d->mon == m && d->def->vcpus > n)
+	while ((d = qemu_domain_of_mon(qc, name, m)) && d->def->vcpus > n)
 		if (!g_cond_wait_until(&qc->cond, &qc->lock, deadline))
 			break;
 	r = 0;
-	if (!d || d->mon != m)
+	if (!d)
 		r = hv_error_set(err, EIO, "domain '%s' stopped while its vCPUs were removed", name);
 	else if (d->def->vcpus > n)
 		r = hv_error_set(err, ETIMEDOUT, "domain '%s': the guest has not released its vCPUs "
@@ -152,50 +143,21 @@ unplug(QemuConn *qc, QemuMon *m, const char *name, unsigned have, unsigned n, GE
 	return r;
 }
 
-/* The persistent half; lock held. */
-static int
-set_config(QemuConn *qc, QemuDomain *d, unsigned n, unsigned flags, GError **err)
-{
-	HvDomainDef *cfg = qemu_domain_config(d);
-	unsigned old_cur = cfg->vcpus, old_max = cfg->max_vcpus;
-	int r;
+typedef struct {
+	unsigned n, flags;
+	unsigned have; /* out: the live count */
+} VcpuChange;
 
-	if (flags & HV_MAXIMUM) {
-		if (n > QEMU_MAX_VCPUS)
-			return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is out of range "
-					    "(1 to %u)", d->name, n, QEMU_MAX_VCPUS);
-		cfg->max_vcpus = n;
-		cfg->vcpus = MIN(cfg->vcpus, n);
-	} else if (n > cfg->max_vcpus) {
-		return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is more than its maximum "
-				    "of %u", d->name, n, cfg->max_vcpus);
-	} else {
-		cfg->vcpus = n;
-	}
-	if (d->persistent && (r = qemu_domain_save(qc, cfg, err)) < 0) {
-		cfg->vcpus = old_cur;
-		cfg->max_vcpus = old_max;
+/* Lock held: whether a live change may go ahead (1: none asked). */
+static int
+live_check(QemuDomain *d, void *opaque, GError **err)
+{
+	VcpuChange *vc = opaque;
+	unsigned n = vc->n;
+	int r = qemu_domain_live_change(d, vc->flags, "vCPUs", "", err);
+
+	if (r != 0)
 		return r;
-	}
-	if (qemu_domain_active(d))
-		return 0; /* the files show the live values */
-	if (cfg->max_vcpus != old_max)
-		emit_n(qc, d->name, "max-vcpus-changed", cfg->max_vcpus);
-	if (cfg->vcpus != old_cur)
-		emit_n(qc, d->name, "vcpus-changed", cfg->vcpus);
-	return 0;
-}
-
-/* Whether a live change may go ahead; lock held. */
-static int
-live_check(QemuDomain *d, unsigned n, unsigned flags, GError **err)
-{
-	if (flags & HV_MAXIMUM)
-		return hv_error_set(err, EBUSY, "cannot change the maximum vCPUs of running domain "
-				    "'%s'", d->name);
-	if (!qemu_domain_active(d) || !d->mon || d->busy)
-		return hv_error_set(err, EBUSY, "cannot change the vCPUs of domain '%s': domain is "
-				    "not running", d->name);
 	if (n > d->def->max_vcpus)
 		return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is more than its maximum "
 				    "of %u", d->name, n, d->def->max_vcpus);
@@ -209,6 +171,7 @@ live_check(QemuDomain *d, unsigned n, unsigned flags, GError **err)
 				    "unplug under TCG (QEMU 7.2 runs out of vCPU contexts and "
 				    "aborts: %u of %u used since start); restart the domain",
 				    d->name, d->vcpu_threads, d->def->max_vcpus);
+	vc->have = d->def->vcpus;
 	return 0;
 }
 
@@ -216,26 +179,20 @@ int
 qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
+	VcpuChange vc = { .n = n, .flags = flags };
 	g_autoptr(QemuMon) m = NULL;
 	QemuDomain *d;
-	unsigned have = 0;
-	int r = 0;
+	unsigned have;
+	int r;
 
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err)))
-		r = -ENOENT;
-	else if ((flags & HV_AFFECT_LIVE) && (r = live_check(d, n, flags, err)) == 0) {
-		m = qemu_mon_ref(d->mon);
-		have = d->def->vcpus;
-	}
-	g_mutex_unlock(&qc->lock);
-	if (r < 0)
+	if ((r = qemu_domain_get_mon(qc, name, live_check, &vc, &m, err)) < 0)
 		return r;
+	have = vc.have;
 	if (m && n > have && (r = plug(m, name, have, n, err)) < 0)
 		return r;
 	if (m && n > have) {
 		g_mutex_lock(&qc->lock);
-		if ((d = g_hash_table_lookup(qc->domains, name)) && d->mon == m)
+		if ((d = qemu_domain_of_mon(qc, name, m)))
 			d->vcpu_threads += n - have;
 		g_mutex_unlock(&qc->lock);
 	}
@@ -246,10 +203,10 @@ qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError *
 		r = -ENOENT;
 	if (r == 0 && m && qemu_domain_active(d) && d->def->vcpus != n) {
 		d->def->vcpus = n;
-		emit_n(qc, name, "vcpus-changed", n);
+		qemu_emit_num(qc, name, "vcpus-changed", n);
 	}
 	if (r == 0 && (flags & HV_AFFECT_CONFIG))
-		r = set_config(qc, d, n, flags, err);
+		r = qemu_domain_set_count(qc, d, QEMU_COUNT_VCPUS, n, flags, err);
 	g_mutex_unlock(&qc->lock);
 	return r;
 }

@@ -1,7 +1,9 @@
-/* qemu_monitor.c: the QMP client. One socket, one reader thread splitting
- * lines, one command in flight at a time (cmd_lock), matched by its "id".
- * Lines are bounded (QEMU_MON_MAX_LINE); a peer that breaks the protocol
- * is treated as gone. */
+/* qemu_monitor.c: the QMP client. One non-blocking socket, one reader thread
+ * splitting lines, one command in flight at a time (busy), matched by its
+ * "id". Every exchange has a deadline: the wait for the command slot, the
+ * send and the reply share one. Lines are bounded (QEMU_MON_MAX_LINE); a peer
+ * that breaks the protocol is treated as gone, one that stops reading leaves
+ * the monitor broken (no later command is sent). */
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,10 +19,14 @@ struct QemuMon {
 	QemuMonCallbacks cb;
 	void *opaque;
 	GThread *reader;
-	GMutex cmd_lock; /* one command in flight */
 	GMutex lock;     /* guards what follows */
 	GCond cond;
 	bool closing, closed, dead;
+	bool busy;        /* a command in flight (its name: cmd) */
+	char cmd[64];
+	char *broken;     /* why no command may be sent any more, or NULL */
+	int timeout_ms;
+	uint64_t sent;    /* commands whose sending began */
 	uint64_t next_id;
 	uint64_t want_id; /* the command waiting, 0 if none */
 	QJson *reply;     /* its reply once read */
@@ -77,19 +83,44 @@ read_line(QemuMon *m, int timeout_ms, GError **err)
 	}
 }
 
+/* "10 s", or "250 ms" for what is not whole seconds. */
+static char *
+span(int ms)
+{
+	return ms % 1000 ? g_strdup_printf("%d ms", ms) : g_strdup_printf("%d s", ms / 1000);
+}
+
+/* Sends all of s before deadline (monotonic us). A peer that takes nothing
+ * until then fails it with ETIMEDOUT. */
 static int
-write_all(QemuMon *m, const char *s, size_t len, GError **err)
+send_all(QemuMon *m, const char *what, const char *s, size_t len, int64_t deadline,
+	 GError **err)
 {
 	while (len) {
-		ssize_t n = send(m->fd, s, len, MSG_NOSIGNAL);
+		ssize_t n = send(m->fd, s, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		struct pollfd pfd = { .fd = m->fd, .events = POLLOUT };
+		int64_t left;
 
+		if (n > 0) {
+			s += n;
+			len -= (size_t)n;
+			continue;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return hv_error_set(err, EPIPE, "cannot write to QMP socket '%s': %s", m->path,
 					    g_strerror(errno));
-		s += n;
-		len -= (size_t)n;
+		if ((left = deadline - g_get_monotonic_time()) <= 0) {
+			g_autofree char *t = span(m->timeout_ms);
+
+			return hv_error_set(err, ETIMEDOUT, "cannot send '%s' to QEMU: QMP socket '%s' "
+					    "took no data for %s (QEMU is not reading its commands)",
+					    what, m->path, t);
+		}
+		if (poll(&pfd, 1, (int)(left / 1000) + 1) < 0 && errno != EINTR)
+			return hv_error_set(err, errno, "poll on QMP socket '%s': %s", m->path,
+					    g_strerror(errno));
 	}
 	return 0;
 }
@@ -145,18 +176,25 @@ reader_main(gpointer data)
 	return NULL;
 }
 
+/* A non-blocking client of path. A listener whose backlog is full is tried
+ * again until the deadline, never waited on without one. */
 static int
 sock_connect(const char *path, GError **err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int64_t deadline = g_get_monotonic_time() + QEMU_MON_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return hv_error_set(err, ENAMETOOLONG, "QMP socket path '%s' is too long", path);
 	strcpy(sa.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0)
 		return hv_error_set(err, errno, "socket: %s", g_strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	while ((r = connect(fd, (struct sockaddr *)&sa, sizeof(sa))) < 0 &&
+	       (errno == EINTR || errno == EAGAIN) && g_get_monotonic_time() < deadline)
+		if (errno == EAGAIN)
+			g_usleep(10000);
+	if (r < 0) {
 		int e = errno;
 
 		close(fd);
@@ -171,9 +209,9 @@ mon_free(QemuMon *m)
 {
 	qemu_mon_close(m);
 	g_free(m->path);
+	g_free(m->broken);
 	qjson_free(m->reply);
 	g_string_free(m->buf, TRUE);
-	g_mutex_clear(&m->cmd_lock);
 	g_mutex_clear(&m->lock);
 	g_cond_clear(&m->cond);
 	g_free(m);
@@ -184,24 +222,28 @@ static int
 handshake(QemuMon *m, GError **err)
 {
 	static const char caps[] = "{\"execute\":\"qmp_capabilities\"}\n";
-	g_autofree char *greeting = read_line(m, QEMU_MON_TIMEOUT_MS, err);
+	int64_t deadline = g_get_monotonic_time() + m->timeout_ms * G_TIME_SPAN_MILLISECOND;
+	g_autofree char *greeting = read_line(m, m->timeout_ms, err);
 	g_autoptr(QJson) g = NULL;
+	int r;
 
 	if (!greeting || !(g = qjson_parse(greeting, strlen(greeting), err)))
 		return -EPROTO;
 	if (!qjson_get(g, "QMP"))
 		return hv_error_set(err, EPROTO, "'%s' did not greet with QMP", m->path);
-	if (write_all(m, caps, strlen(caps), err) < 0)
-		return -EPIPE;
+	m->sent++;
+	if ((r = send_all(m, "qmp_capabilities", caps, strlen(caps), deadline, err)) < 0)
+		return r;
 	for (;;) {
-		g_autofree char *line = read_line(m, QEMU_MON_TIMEOUT_MS, err);
-		g_autoptr(QJson) r = NULL;
+		int64_t left = (deadline - g_get_monotonic_time()) / 1000;
+		g_autofree char *line = read_line(m, (int)MAX(left, 0), err);
+		g_autoptr(QJson) rep = NULL;
 
-		if (!line || !(r = qjson_parse(line, strlen(line), err)))
+		if (!line || !(rep = qjson_parse(line, strlen(line), err)))
 			return -EPROTO;
-		if (qjson_get(r, "event"))
+		if (qjson_get(rep, "event"))
 			continue; /* nothing to say yet: the reader is not running */
-		if (qjson_get(r, "error"))
+		if (qjson_get(rep, "error"))
 			return hv_error_set(err, EPROTO, "qmp_capabilities refused by '%s'", m->path);
 		return 0;
 	}
@@ -222,8 +264,8 @@ qemu_mon_open(const char *path, const QemuMonCallbacks *cb, void *opaque, GError
 	m->cb = *cb;
 	m->opaque = opaque;
 	m->next_id = 1;
+	m->timeout_ms = QEMU_MON_TIMEOUT_MS;
 	m->buf = g_string_new(NULL);
-	g_mutex_init(&m->cmd_lock);
 	g_mutex_init(&m->lock);
 	g_cond_init(&m->cond);
 	if (handshake(m, err) < 0) {
@@ -246,60 +288,124 @@ reply_error(QemuMon *m, const char *cmd, QJson *reply, GError **err)
 			    cls ? ")" : "");
 }
 
+/* Takes the command slot before deadline; lock held. 0, or -errno when the
+ * monitor is gone or broken or another command kept the slot too long. */
+static int
+take_slot(QemuMon *m, const char *cmd, int64_t deadline, GError **err)
+{
+	while (m->busy && !m->dead && !m->broken)
+		if (!g_cond_wait_until(&m->cond, &m->lock, deadline))
+			break;
+	if (m->dead)
+		return hv_error_set(err, EPIPE, "QEMU is gone (QMP socket '%s' closed)", m->path);
+	if (m->broken)
+		return hv_error_set(err, EPIPE, "cannot send '%s' to QEMU: QMP socket '%s' is "
+				    "unusable (%s)", cmd, m->path, m->broken);
+	if (m->busy) {
+		g_autofree char *t = span(m->timeout_ms);
+
+		return hv_error_set(err, ETIMEDOUT, "cannot send '%s' to QEMU: QMP socket '%s' was "
+				    "busy with '%s' for %s", cmd, m->path, m->cmd, t);
+	}
+	m->busy = true;
+	g_strlcpy(m->cmd, cmd, sizeof(m->cmd));
+	m->sent++;
+	m->want_id = m->next_id++;
+	g_clear_pointer(&m->reply, qjson_free);
+	return 0;
+}
+
+/* The reply's "return" value, detached from the message. */
+static QJson *
+take_return(QJson *r)
+{
+	QJson *ret_val = qjson_get(r, "return");
+	guint k;
+
+	if (!ret_val)
+		return qjson_parse("{}", 2, NULL);
+	for (k = 0; k < r->items->len; k++)
+		if (r->items->pdata[k] == ret_val)
+			break;
+	r->items->pdata[k] = qjson_parse("null", 4, NULL);
+	return ret_val;
+}
+
 int
 qemu_mon_command(QemuMon *m, const char *cmd, const char *args, QJson **reply, GError **err)
 {
 	g_autoptr(GString) msg = g_string_new("{\"execute\":");
 	g_autoptr(QJson) r = NULL;
-	int64_t deadline = g_get_monotonic_time() + QEMU_MON_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+	g_autoptr(GError) serr = NULL;
+	int64_t deadline;
 	uint64_t id;
-	int ret = 0;
+	int ret;
 
-	g_mutex_lock(&m->cmd_lock);
 	g_mutex_lock(&m->lock);
-	id = m->next_id++;
-	m->want_id = id;
-	g_clear_pointer(&m->reply, qjson_free);
+	deadline = g_get_monotonic_time() + m->timeout_ms * G_TIME_SPAN_MILLISECOND;
+	ret = take_slot(m, cmd, deadline, err);
+	id = m->want_id;
 	g_mutex_unlock(&m->lock);
+	if (ret < 0)
+		return ret;
 	qjson_append_str(msg, cmd);
 	if (args)
 		g_string_append_printf(msg, ",\"arguments\":%s", args);
 	g_string_append_printf(msg, ",\"id\":%" G_GUINT64_FORMAT "}\n", id);
-	if (m->dead)
-		ret = hv_error_set(err, EPIPE, "QEMU is gone (QMP socket '%s' closed)", m->path);
-	else
-		ret = write_all(m, msg->str, msg->len, err);
+	ret = send_all(m, cmd, msg->str, msg->len, deadline, &serr);
 	g_mutex_lock(&m->lock);
+	if (ret == -ETIMEDOUT) { /* half a command may sit in the stream: no more */
+		g_autofree char *t = span(m->timeout_ms);
+
+		m->broken = g_strdup_printf("QEMU took none of '%s' for %s", cmd, t);
+	}
 	while (ret == 0 && !m->reply && !m->dead)
 		if (!g_cond_wait_until(&m->cond, &m->lock, deadline))
 			break;
 	r = g_steal_pointer(&m->reply);
 	m->want_id = 0;
+	m->busy = false;
+	g_cond_broadcast(&m->cond);
 	g_mutex_unlock(&m->lock);
-	g_mutex_unlock(&m->cmd_lock);
-	if (ret < 0)
+	if (ret < 0) {
+		g_propagate_error(err, g_steal_pointer(&serr));
 		return ret;
+	}
 	if (!r)
 		return hv_error_set(err, m->dead ? EPIPE : ETIMEDOUT, "no reply from QEMU to '%s'",
 				    cmd);
 	if (qjson_get(r, "error"))
 		return reply_error(m, cmd, r, err);
-	if (reply) {
-		QJson *ret_val = qjson_get(r, "return");
-		guint k;
-
-		/* detach "return" from the message */
-		for (k = 0; ret_val && k < r->items->len; k++)
-			if (r->items->pdata[k] == ret_val)
-				break;
-		if (ret_val) {
-			r->items->pdata[k] = qjson_parse("null", 4, NULL);
-			*reply = ret_val;
-		} else {
-			*reply = qjson_parse("{}", 2, NULL);
-		}
-	}
+	if (reply)
+		*reply = take_return(r);
 	return 0;
+}
+
+int
+qemu_mon_balloon(QemuMon *m, uint64_t kib, GError **err)
+{
+	g_autofree char *args = g_strdup_printf("{\"value\":%" G_GUINT64_FORMAT "}", kib * 1024);
+
+	return qemu_mon_command(m, "balloon", args, NULL, err);
+}
+
+uint64_t
+qemu_mon_commands_sent(QemuMon *m)
+{
+	uint64_t n;
+
+	g_mutex_lock(&m->lock);
+	n = m->sent;
+	g_mutex_unlock(&m->lock);
+	return n;
+}
+
+void
+qemu_mon_set_timeout(QemuMon *m, int timeout_ms)
+{
+	g_mutex_lock(&m->lock);
+	m->timeout_ms = timeout_ms;
+	g_mutex_unlock(&m->lock);
 }
 
 void

@@ -1,23 +1,13 @@
-/* qemu_pool.c: the qemu driver's storage pools: persistence (LIB/storage/
- * NAME.xml written atomically, LIB/storage/autostart/NAME, RUN/storage/NAME
- * while active, so a restart of hyperfs keeps pools active), the verbs start,
- * stop, build, refresh and delete through one state table acting on the
- * backend of the pool's type, autostart, and the pool ops table. */
+/* qemu_pool.c: the qemu driver's storage pools: the table of them,
+ * persistence (LIB/storage/NAME.xml written atomically, LIB/storage/
+ * autostart/NAME, RUN/storage/NAME while active, so a restart of hyperfs keeps
+ * pools active), the verbs start, stop, build, refresh and delete through one
+ * state table, autostart, and the pool ops. What a pool does to storage is
+ * its backend's (drivers/storage/). */
 #include <string.h>
 #include <unistd.h>
-#include "drivers/qemu/qemu_priv.h"
+#include "drivers/qemu/qemu_pool.h"
 #include "util/names.h"
-
-static const QemuStorageBackend *const backends[] = { &qemu_storage_dir };
-
-const QemuStorageBackend *
-qemu_storage_backend(const char *type)
-{
-	for (size_t k = 0; type && k < G_N_ELEMENTS(backends); k++)
-		if (g_str_equal(backends[k]->type, type))
-			return backends[k];
-	return NULL;
-}
 
 QemuStorage *
 qemu_storage(HvConn *c)
@@ -31,22 +21,10 @@ emit(QemuConn *qc, const char *name, const char *event, const char *detail)
 	hv_conn_emit(qc->conn, HV_OBJ_POOL, NULL, name, event, detail);
 }
 
-static void
-pool_free(QemuPool *p)
-{
-	if (!p)
-		return;
-	g_free(p->name);
-	hv_pool_def_free(p->def);
-	hv_pool_def_free(p->newdef);
-	g_clear_pointer(&p->vols, g_hash_table_unref);
-	g_free(p);
-}
-
-QemuPool *
+StoragePool *
 qemu_pool_find(QemuStorage *st, const char *name, bool active, GError **err)
 {
-	QemuPool *p = name ? g_hash_table_lookup(st->pools, name) : NULL;
+	StoragePool *p = name ? g_hash_table_lookup(st->pools, name) : NULL;
 
 	if (!p)
 		hv_error_set(err, ENOENT, "storage pool '%s' not found", name ? name : "");
@@ -57,28 +35,7 @@ qemu_pool_find(QemuStorage *st, const char *name, bool active, GError **err)
 	return p;
 }
 
-static const QemuStorageBackend *
-backend_of(const QemuPool *p)
-{
-	return qemu_storage_backend(p->def->type);
-}
-
 /* ---- persistence */
-
-static int
-save_def(QemuStorage *st, const HvPoolDef *def, GError **err)
-{
-	g_autofree char *xml = hv_pool_def_format(def);
-	g_autofree char *path = g_strdup_printf("%s/%s.xml", st->dir, def->name);
-	g_autoptr(GError) lerr = NULL;
-
-	if (!xml)
-		return hv_error_set(err, EIO, "cannot format storage pool '%s'", def->name);
-	if (!g_file_set_contents_full(path, xml, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &lerr))
-		return hv_error_set(err, EIO, "cannot save storage pool '%s' to '%s': %s", def->name,
-				    path, lerr->message);
-	return 0;
-}
 
 /* A marker file (kind: "autostart" under dir, or the run folder) on or off. */
 static int
@@ -101,130 +58,97 @@ has_marker(const char *dir, const char *name)
 	return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
-/* ---- the verbs */
+/* ---- the verbs: one row each, where it applies, what it does and reports */
 
-/* Replaces the volume table with what the storage holds; volumes that came or
- * went are reported so the tree's caches follow. */
+typedef int (*PoolAct)(QemuConn *qc, StoragePool *p, GError **err);
+
 static int
-do_refresh(QemuConn *qc, QemuPool *p, GError **err)
+act_start(QemuConn *qc, StoragePool *p, GError **err)
 {
-	g_autoptr(GHashTable) now = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-							   (GDestroyNotify)qemu_volume_free);
-	GHashTableIter it;
-	gpointer k;
-	int r;
+	int r = storage_pool_start(p, qc->conn, false, err);
 
-	if ((r = backend_of(p)->scan(p, now, err)) < 0)
-		return r;
-	g_hash_table_iter_init(&it, p->vols);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		if (!g_hash_table_contains(now, k))
-			hv_conn_emit(qc->conn, HV_OBJ_VOLUME, p->name, k, "deleted", "-");
-	g_hash_table_iter_init(&it, now);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		if (!g_hash_table_contains(p->vols, k))
-			hv_conn_emit(qc->conn, HV_OBJ_VOLUME, p->name, k, "created", "-");
-	g_hash_table_unref(p->vols);
-	p->vols = g_steal_pointer(&now);
-	return 0;
+	if (r == 0)
+		set_marker(qc->storage->run_dir, p->name, true, NULL);
+	return r;
 }
 
 static int
-act_start(QemuConn *qc, QemuPool *p, GError **err)
+act_stop(QemuConn *qc, StoragePool *p, GError **err)
 {
-	int r;
+	int r = storage_pool_stop(p, err);
 
-	if ((r = backend_of(p)->check(p, err)) < 0 || (r = do_refresh(qc, p, err)) < 0)
-		return r;
-	p->state = HV_POOL_RUNNING;
-	set_marker(qc->storage->run_dir, p->name, true, NULL);
-	emit(qc, p->name, "started", "-");
-	return 0;
+	if (r == 0)
+		set_marker(qc->storage->run_dir, p->name, false, NULL);
+	return r;
 }
 
 static int
-act_stop(QemuConn *qc, QemuPool *p, GError **err)
+act_build(QemuConn *qc, StoragePool *p, GError **err)
 {
-	g_hash_table_remove_all(p->vols); /* not reported: an inactive pool lists none */
-	p->state = HV_POOL_INACTIVE;
-	if (p->newdef) {
-		hv_pool_def_free(p->def);
-		p->def = g_steal_pointer(&p->newdef);
-	}
-	set_marker(qc->storage->run_dir, p->name, false, NULL);
-	emit(qc, p->name, "stopped", "-");
-	return 0;
+	return STORAGE_CALL(p, build, "build", err, 0);
 }
 
 static int
-act_build(QemuConn *qc, QemuPool *p, GError **err)
+act_refresh(QemuConn *qc, StoragePool *p, GError **err)
 {
-	int r;
-
-	emit(qc, p->name, "building", "-");
-	if ((r = backend_of(p)->build(p, err)) < 0)
-		return r;
-	emit(qc, p->name, "built", "-");
-	return 0;
+	return storage_pool_refresh(p, qc->conn, err);
 }
 
 static int
-act_refresh(QemuConn *qc, QemuPool *p, GError **err)
+act_delete(QemuConn *qc, StoragePool *p, GError **err)
 {
-	int r;
-
-	if ((r = do_refresh(qc, p, err)) < 0)
-		return r;
-	emit(qc, p->name, "refreshed", "-");
-	return 0;
+	return STORAGE_CALL(p, delete, "delete", err, 0);
 }
 
-static int
-act_delete(QemuConn *qc, QemuPool *p, GError **err)
-{
-	int r;
+enum { V_START, V_STOP, V_BUILD, V_REFRESH, V_DELETE };
 
-	if ((r = backend_of(p)->delete(p, err)) < 0)
-		return r;
-	emit(qc, p->name, "deleted", "-");
-	return 0;
-}
-
-typedef int (*PoolAct)(QemuConn *qc, QemuPool *p, GError **err);
-
-/* One row a verb: where it applies (inactive or active) and what it does. */
 static const struct {
 	const char *verb;
-	bool when_active; /* allowed while active, else only while inactive */
-	const char *why;  /* the refusal otherwise */
+	bool when_active;   /* allowed while active, else only while inactive */
+	const char *why;    /* the refusal otherwise */
+	const char *before; /* event before the action, or NULL */
+	const char *after;  /* event once it is done */
 	PoolAct act;
 } pool_verbs[] = {
-	{ "start", false, "storage pool is already active", act_start },
-	{ "stop", true, "storage pool is not active", act_stop },
-	{ "build", false, "storage pool is already active", act_build },
-	{ "refresh", true, "storage pool is not active", act_refresh },
-	{ "delete", false, "storage pool is still active", act_delete },
+	[V_START] = { "start", false, "storage pool is already active", NULL, "started",
+		      act_start },
+	[V_STOP] = { "stop", true, "storage pool is not active", NULL, "stopped", act_stop },
+	[V_BUILD] = { "build", false, "storage pool is already active", "building", "built",
+		      act_build },
+	[V_REFRESH] = { "refresh", true, "storage pool is not active", NULL, "refreshed",
+			act_refresh },
+	[V_DELETE] = { "delete", false, "storage pool is still active", NULL, "deleted",
+		       act_delete },
 };
-enum { V_START, V_STOP, V_BUILD, V_REFRESH, V_DELETE };
+
+/* Lock held. */
+static int
+run_verb(QemuConn *qc, StoragePool *p, int verb, GError **err)
+{
+	int r;
+
+	if ((p->state == HV_POOL_RUNNING) != pool_verbs[verb].when_active)
+		return hv_error_set(err, EBUSY, "cannot %s storage pool '%s': %s",
+				    pool_verbs[verb].verb, p->name, pool_verbs[verb].why);
+	if (pool_verbs[verb].before)
+		emit(qc, p->name, pool_verbs[verb].before, "-");
+	if ((r = pool_verbs[verb].act(qc, p, err)) < 0)
+		return r;
+	emit(qc, p->name, pool_verbs[verb].after, "-");
+	return 0;
+}
 
 static int
 pool_call(HvConn *c, int verb, const char *name, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
 	QemuStorage *st = qc->storage;
-	QemuPool *p;
+	StoragePool *p;
 	int r = -ENOENT;
 
 	g_mutex_lock(&st->lock);
-	if (!(p = qemu_pool_find(st, name, false, err)))
-		goto out;
-	if ((p->state == HV_POOL_RUNNING) != pool_verbs[verb].when_active) {
-		r = hv_error_set(err, EBUSY, "cannot %s storage pool '%s': %s",
-				 pool_verbs[verb].verb, name, pool_verbs[verb].why);
-		goto out;
-	}
-	r = pool_verbs[verb].act(qc, p, err);
-out:
+	if ((p = qemu_pool_find(st, name, false, err)))
+		r = run_verb(qc, p, verb, err);
 	g_mutex_unlock(&st->lock);
 	return r;
 }
@@ -237,37 +161,18 @@ static int pool_delete(HvConn *c, const char *n, GError **e) { return pool_call(
 
 /* ---- queries */
 
-static HvPoolInfo *
-info_new(const QemuPool *p)
+static gpointer
+info_new(gpointer p)
 {
-	HvPoolInfo *i = g_new0(HvPoolInfo, 1);
-
-	i->name = g_strdup(p->name);
-	memcpy(i->uuid, p->def->uuid, HV_UUID_STRLEN);
-	i->type = g_strdup(p->def->type);
-	i->state = p->state;
-	i->persistent = true;
-	i->autostart = p->autostart;
-	if (p->state == HV_POOL_RUNNING)
-		backend_of(p)->sizes(p, &i->capacity, &i->allocation, &i->available);
-	i->target_path = g_strdup(p->def->target_path);
-	return i;
+	return storage_pool_info(p);
 }
 
 static int
 pool_list(HvConn *c, GPtrArray **out, GError **err)
 {
 	QemuStorage *st = qemu_storage(c);
-	GPtrArray *a = g_ptr_array_new_with_free_func((GDestroyNotify)hv_pool_info_free);
-	GHashTableIter it;
-	gpointer v;
 
-	g_mutex_lock(&st->lock);
-	g_hash_table_iter_init(&it, st->pools);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		g_ptr_array_add(a, info_new(v));
-	g_mutex_unlock(&st->lock);
-	*out = a;
+	*out = qemu_list_infos(&st->lock, st->pools, info_new, (GDestroyNotify)hv_pool_info_free);
 	return 0;
 }
 
@@ -275,30 +180,19 @@ static int
 pool_get_info(HvConn *c, const char *name, HvPoolInfo **out, GError **err)
 {
 	QemuStorage *st = qemu_storage(c);
-	QemuPool *p;
 
-	g_mutex_lock(&st->lock);
-	if ((p = qemu_pool_find(st, name, false, err)))
-		*out = info_new(p);
-	g_mutex_unlock(&st->lock);
-	return p ? 0 : -ENOENT;
+	return qemu_info_of(&st->lock, st->pools, "storage pool", name, info_new, out, err);
 }
 
-/* The live definition shows the sizes as they are now, as libvirt's does. */
 static int
 pool_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
 {
 	QemuStorage *st = qemu_storage(c);
-	QemuPool *p;
+	StoragePool *p;
 
 	g_mutex_lock(&st->lock);
-	if ((p = qemu_pool_find(st, name, false, err))) {
-		HvPoolDef *def = (flags & HV_XML_INACTIVE) && p->newdef ? p->newdef : p->def;
-
-		if (def == p->def && p->state == HV_POOL_RUNNING)
-			backend_of(p)->sizes(p, &def->capacity, &def->allocation, &def->available);
-		*xml = hv_pool_def_format(def);
-	}
+	if ((p = qemu_pool_find(st, name, false, err)))
+		*xml = storage_pool_xml(p, flags & HV_XML_INACTIVE);
 	g_mutex_unlock(&st->lock);
 	if (p && !*xml)
 		return hv_error_set(err, EIO, "cannot format the XML of storage pool '%s'", name);
@@ -307,21 +201,16 @@ pool_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **e
 
 /* ---- define, undefine, autostart */
 
-static QemuPool *
+static StoragePool *
 pool_add(QemuStorage *st, HvPoolDef *def)
 {
-	QemuPool *p = g_new0(QemuPool, 1);
+	StoragePool *p = storage_pool_new(def, storage_backend_find(def->type), NULL);
 
-	p->name = g_strdup(def->name);
-	p->def = def;
-	p->state = HV_POOL_INACTIVE;
-	p->vols = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
-					(GDestroyNotify)qemu_volume_free);
 	g_hash_table_insert(st->pools, p->name, p);
 	return p;
 }
 
-static QemuPool *
+static StoragePool *
 find_uuid(QemuStorage *st, const char *uuid)
 {
 	GHashTableIter it;
@@ -329,7 +218,7 @@ find_uuid(QemuStorage *st, const char *uuid)
 
 	g_hash_table_iter_init(&it, st->pools);
 	while (uuid[0] && g_hash_table_iter_next(&it, NULL, &v))
-		if (g_str_equal(((QemuPool *)v)->def->uuid, uuid))
+		if (g_str_equal(((StoragePool *)v)->def->uuid, uuid))
 			return v;
 	return NULL;
 }
@@ -340,23 +229,23 @@ define_locked(QemuConn *qc, HvPoolDef *def, GError **err)
 {
 	g_autoptr(HvPoolDef) owned = def;
 	QemuStorage *st = qc->storage;
-	QemuPool *p = g_hash_table_lookup(st->pools, def->name);
-	QemuPool *other = find_uuid(st, def->uuid);
+	StoragePool *p = g_hash_table_lookup(st->pools, def->name);
+	StoragePool *other = find_uuid(st, def->uuid);
 	HvPoolDef **slot;
 	int r;
 
 	if (hv_name_check("storage pool", def->name, err) < 0)
 		return -EINVAL;
-	if (!qemu_storage_backend(def->type))
-		return hv_error_set(err, EOPNOTSUPP, "storage pool '%s': type '%s' is not supported "
-				    "by the qemu driver (dir)", def->name, def->type);
+	if ((r = storage_pool_check_def(def, "qemu", err)) < 0)
+		return r;
 	if ((p && def->uuid[0] && strcmp(def->uuid, p->def->uuid) != 0) || (!p && other))
 		return hv_error_set(err, EEXIST, "storage pool '%s' already exists with uuid %s",
 				    p ? p->name : other->name, p ? p->def->uuid : other->def->uuid);
 	if (p)
 		memcpy(def->uuid, p->def->uuid, HV_UUID_STRLEN);
 	hv_pool_def_ensure_uuid(def);
-	if ((r = save_def(st, def, err)) < 0)
+	if ((r = qemu_save_def(st->dir, "storage pool", def->name, hv_pool_def_format(def),
+			       err)) < 0)
 		return r;
 	if (!p) {
 		pool_add(st, g_steal_pointer(&owned));
@@ -389,37 +278,37 @@ pool_define_xml(HvConn *c, const char *xml, char **name_out, GError **err)
 	return r;
 }
 
+/* Lock held. */
+static int
+undefine_locked(QemuConn *qc, StoragePool *p, GError **err)
+{
+	QemuStorage *st = qc->storage;
+	g_autofree char *path = g_strdup_printf("%s/%s.xml", st->dir, p->name);
+	g_autofree char *autostart = g_build_filename(st->dir, "autostart", NULL);
+
+	if (p->state != HV_POOL_INACTIVE)
+		return hv_error_set(err, EBUSY, "cannot undefine storage pool '%s': storage pool is "
+				    "still active", p->name);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return hv_error_set(err, errno, "cannot undefine storage pool '%s': cannot remove "
+				    "'%s': %s", p->name, path, g_strerror(errno));
+	set_marker(autostart, p->name, false, NULL);
+	emit(qc, p->name, "undefined", "removed");
+	g_hash_table_remove(st->pools, p->name);
+	return 0;
+}
+
 static int
 pool_undefine(HvConn *c, const char *name, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
-	QemuStorage *st = qc->storage;
-	g_autofree char *path = NULL;
-	g_autofree char *autostart = g_build_filename(st->dir, "autostart", NULL);
-	QemuPool *p;
+	StoragePool *p;
 	int r = -ENOENT;
 
-	g_mutex_lock(&st->lock);
-	if (!(p = qemu_pool_find(st, name, false, err)))
-		goto out;
-	r = -EBUSY;
-	if (p->state != HV_POOL_INACTIVE) {
-		hv_error_set(err, EBUSY, "cannot undefine storage pool '%s': storage pool is still "
-			     "active", name);
-		goto out;
-	}
-	path = g_strdup_printf("%s/%s.xml", st->dir, p->name);
-	if (unlink(path) < 0 && errno != ENOENT) {
-		r = hv_error_set(err, errno, "cannot undefine storage pool '%s': cannot remove '%s': "
-				 "%s", name, path, g_strerror(errno));
-		goto out;
-	}
-	set_marker(autostart, p->name, false, NULL);
-	emit(qc, p->name, "undefined", "removed");
-	g_hash_table_remove(st->pools, name);
-	r = 0;
-out:
-	g_mutex_unlock(&st->lock);
+	g_mutex_lock(&qc->storage->lock);
+	if ((p = qemu_pool_find(qc->storage, name, false, err)))
+		r = undefine_locked(qc, p, err);
+	g_mutex_unlock(&qc->storage->lock);
 	return r;
 }
 
@@ -429,7 +318,7 @@ pool_set_autostart(HvConn *c, const char *name, bool on, GError **err)
 	QemuConn *qc = qemu_conn(c);
 	QemuStorage *st = qc->storage;
 	g_autofree char *autostart = g_build_filename(st->dir, "autostart", NULL);
-	QemuPool *p;
+	StoragePool *p;
 	int r = -ENOENT;
 
 	g_mutex_lock(&st->lock);
@@ -446,39 +335,40 @@ pool_set_autostart(HvConn *c, const char *name, bool on, GError **err)
 
 /* ---- opening */
 
+/* One LIB/storage/NAME.xml; a pool that was active (its RUN marker) is
+ * re-adopted, an autostart one started. Lock held. */
 static void
-load_pools(QemuConn *qc, bool autostart)
+load_one(QemuConn *qc, const char *path, const char *f, bool autostart)
 {
 	QemuStorage *st = qc->storage;
 	g_autofree char *auto_dir = g_build_filename(st->dir, "autostart", NULL);
-	g_autoptr(GDir) dir = g_dir_open(st->dir, 0, NULL);
-	const char *f;
+	g_autofree char *xml = NULL;
+	g_autoptr(GError) err = NULL;
+	HvPoolDef *def;
+	StoragePool *p;
+	gsize len;
+	bool was_active;
 
-	g_mutex_lock(&st->lock);
-	while (dir && (f = g_dir_read_name(dir))) {
-		g_autofree char *path = g_build_filename(st->dir, f, NULL);
-		g_autofree char *xml = NULL;
-		g_autoptr(GError) err = NULL;
-		HvPoolDef *def;
-		QemuPool *p;
-		gsize len;
-
-		if (!g_str_has_suffix(f, ".xml") || !g_file_get_contents(path, &xml, &len, NULL) ||
-		    !(def = hv_pool_def_parse(xml, len, NULL)))
-			continue;
-		if (!def->name || strlen(f) != strlen(def->name) + 4 ||
-		    !g_str_has_prefix(f, def->name) || !qemu_storage_backend(def->type) ||
-		    g_hash_table_contains(st->pools, def->name)) {
-			hv_pool_def_free(def);
-			continue;
-		}
-		p = pool_add(st, def);
-		p->autostart = has_marker(auto_dir, p->name);
-		if ((has_marker(st->run_dir, p->name) || (autostart && p->autostart)) &&
-		    act_start(qc, p, &err) < 0)
-			g_warning("cannot start storage pool '%s': %s", p->name, err->message);
+	if (!g_str_has_suffix(f, ".xml") || !g_file_get_contents(path, &xml, &len, NULL) ||
+	    !(def = hv_pool_def_parse(xml, len, NULL)))
+		return;
+	if (!def->name || strlen(f) != strlen(def->name) + 4 || !g_str_has_prefix(f, def->name) ||
+	    storage_pool_check_def(def, "qemu", NULL) < 0 ||
+	    g_hash_table_contains(st->pools, def->name)) {
+		hv_pool_def_free(def);
+		return;
 	}
-	g_mutex_unlock(&st->lock);
+	p = pool_add(st, def);
+	p->autostart = has_marker(auto_dir, p->name);
+	was_active = has_marker(st->run_dir, p->name);
+	if (!was_active && !(autostart && p->autostart))
+		return;
+	if (storage_pool_start(p, qc->conn, was_active, &err) < 0) {
+		g_warning("cannot start storage pool '%s': %s", p->name, err->message);
+		return;
+	}
+	set_marker(st->run_dir, p->name, true, NULL);
+	emit(qc, p->name, "started", "-");
 }
 
 int
@@ -487,17 +377,27 @@ qemu_storage_open(QemuConn *qc, const char *lib_dir, const char *run_dir, bool a
 {
 	QemuStorage *st = g_new0(QemuStorage, 1);
 	g_autofree char *auto_dir = NULL;
+	g_autoptr(GDir) dir = NULL;
+	const char *f;
 
 	st->dir = g_build_filename(lib_dir, "storage", NULL);
 	st->run_dir = g_build_filename(run_dir, "storage", NULL);
 	g_mutex_init(&st->lock);
-	st->pools = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)pool_free);
+	st->pools = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+					  (GDestroyNotify)storage_pool_free);
 	qc->storage = st;
 	auto_dir = g_build_filename(st->dir, "autostart", NULL);
 	if (g_mkdir_with_parents(auto_dir, 0700) < 0 || g_mkdir_with_parents(st->run_dir, 0700) < 0)
 		return hv_error_set(err, errno, "cannot create the storage folders under '%s': %s",
 				    lib_dir, g_strerror(errno));
-	load_pools(qc, autostart);
+	dir = g_dir_open(st->dir, 0, NULL);
+	g_mutex_lock(&st->lock);
+	while (dir && (f = g_dir_read_name(dir))) {
+		g_autofree char *path = g_build_filename(st->dir, f, NULL);
+
+		load_one(qc, path, f, autostart);
+	}
+	g_mutex_unlock(&st->lock);
 	return 0;
 }
 

@@ -1,11 +1,13 @@
 /* qemu_stats.c: what a running QEMU is asked for, in bulk: `stats` (one round
  * of query-cpus-fast, query-blockstats and query-balloon on one monitor
- * reference, formatted as `virsh domstats` key=value lines) and
- * `screenshot.png` (QMP screendump with format png into run/NAME.png, read
- * back and removed). Nothing here holds the driver lock across QMP. */
+ * reference, formatted as `virsh domstats` key=value lines, and the QMP
+ * command count) and `screenshot.png` (QMP screendump into a file of its own
+ * per call, read back and removed). No driver lock is held across QMP. */
 #include <string.h>
 #include <unistd.h>
-#include "drivers/qemu/qemu_priv.h"
+#include "drivers/qemu/qemu_stats.h"
+#include "drivers/qemu/qemu_process.h"
+#include "drivers/network/netdev_tap.h"
 
 /* What the stats need from the domain, copied under the lock. */
 typedef struct {
@@ -17,6 +19,8 @@ typedef struct {
 	GPtrArray *disks; /* char*: "target\tpath" */
 	GPtrArray *nets;  /* char*: the tap's name, or "" (user networking) */
 	QemuMon *mon;     /* a reference, or NULL when not running */
+	bool has_qmp;     /* QEMU runs with a monitor: qmp_sent counts its commands */
+	uint64_t qmp_sent;
 } StatsFacts;
 
 static void
@@ -27,16 +31,13 @@ facts_clear(StatsFacts *f)
 	g_clear_pointer(&f->mon, qemu_mon_unref);
 }
 
+/* Lock held: the facts of d; 0 when QEMU can be asked (f->mon), else 1. */
 static int
-facts_get(QemuConn *qc, const char *name, StatsFacts *f, GError **err)
+facts_of(QemuDomain *d, void *opaque, GError **err)
 {
-	QemuDomain *d;
+	StatsFacts *f = opaque;
+	bool active = qemu_domain_active(d);
 
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err))) {
-		g_mutex_unlock(&qc->lock);
-		return -ENOENT;
-	}
 	f->state = d->state;
 	f->reason = d->reason;
 	f->pid = d->pid;
@@ -55,14 +56,21 @@ facts_get(QemuConn *qc, const char *name, StatsFacts *f, GError **err)
 	f->nets = g_ptr_array_new_with_free_func(g_free);
 	for (guint k = 0; d->def->interfaces && k < d->def->interfaces->len; k++) {
 		const HvDomainNetDef *n = d->def->interfaces->pdata[k];
-		bool tap = qemu_domain_active(d) && n->type && !g_str_equal(n->type, "user");
+		bool tap = active && n->type && !g_str_equal(n->type, "user");
 
 		g_ptr_array_add(f->nets, g_strdup(tap && n->target_dev ? n->target_dev : ""));
 	}
-	if (qemu_domain_active(d) && d->mon && !d->busy)
-		f->mon = qemu_mon_ref(d->mon);
-	g_mutex_unlock(&qc->lock);
-	return 0;
+	if (active && d->mon) { /* before this call's own queries */
+		f->has_qmp = true;
+		f->qmp_sent = qemu_mon_commands_sent(d->mon);
+	}
+	return active && d->mon && !d->busy ? 0 : 1;
+}
+
+static int
+facts_get(QemuConn *qc, const char *name, StatsFacts *f, GError **err)
+{
+	return qemu_domain_get_mon(qc, name, facts_of, f, &f->mon, err);
 }
 
 static int64_t
@@ -138,12 +146,12 @@ add_nets(GString *s, GPtrArray *nets)
 	g_string_append_printf(s, "net.count=%u\n", nets->len);
 	for (guint k = 0; k < nets->len; k++) {
 		const char *ifname = nets->pdata[k];
-		QemuNetCounters c;
+		NetdevCounters c;
 
 		if (!*ifname)
 			continue;
 		g_string_append_printf(s, "net.%u.name=%s\n", k, ifname);
-		if (qemu_net_counters(ifname, &c) < 0)
+		if (netdev_counters(ifname, &c) < 0)
 			continue;
 		g_string_append_printf(s,
 				       "net.%u.rx.bytes=%" G_GUINT64_FORMAT "\n"
@@ -181,6 +189,8 @@ format_stats(GString *s, const StatsFacts *f)
 		add_vcpus(s, f->mon, f->pid);
 	add_nets(s, f->nets);
 	add_blocks(s, f->mon, f->disks);
+	if (f->has_qmp)
+		g_string_append_printf(s, "debug.qmp.commands=%" G_GUINT64_FORMAT "\n", f->qmp_sent);
 }
 
 int
@@ -201,44 +211,50 @@ qemu_domain_stats(HvConn *c, const char *name, char **text, GError **err)
 
 #define SCREENSHOT_MAX (64u << 20)
 
-int
-qemu_domain_screenshot(HvConn *c, const char *name, GBytes **png, GError **err)
+/* screendump into path, read back. */
+static int
+screendump(QemuMon *m, const char *name, const char *path, GBytes **png, GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
-	g_autofree char *path = qemu_run_path(qc, name, "png");
 	g_autoptr(GString) args = g_string_new("{\"filename\":");
 	g_autoptr(GError) ferr = NULL;
-	StatsFacts f = { 0 };
 	char *data = NULL;
 	gsize len;
 	int r;
 
-	if ((r = facts_get(qc, name, &f, err)) < 0)
-		return r;
-	if (!f.mon) {
-		facts_clear(&f);
-		return hv_error_set(err, EBUSY, "cannot take a screenshot of domain '%s': domain is "
-				    "not running", name);
-	}
 	qjson_append_str(args, path);
 	g_string_append(args, ",\"format\":\"png\"}");
-	unlink(path);
-	r = qemu_mon_command(f.mon, "screendump", args->str, NULL, err);
-	facts_clear(&f);
-	if (r < 0) {
+	if ((r = qemu_mon_command(m, "screendump", args->str, NULL, err)) < 0) {
 		g_prefix_error(err, "cannot take a screenshot of domain '%s': ", name);
 		return r;
 	}
-	if (!g_file_get_contents(path, &data, &len, &ferr)) {
-		unlink(path);
+	if (!g_file_get_contents(path, &data, &len, &ferr))
 		return hv_error_set(err, EIO, "cannot take a screenshot of domain '%s': %s", name,
 				    ferr->message);
-	}
-	unlink(path);
 	if (len > SCREENSHOT_MAX) {
 		g_free(data);
 		return hv_error_set(err, EFBIG, "screenshot of domain '%s' is over 64 MiB", name);
 	}
 	*png = g_bytes_new_take(data, len);
 	return 0;
+}
+
+int
+qemu_domain_screenshot(HvConn *c, const char *name, GBytes **png, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	g_autofree char *path = NULL;
+	StatsFacts f = { 0 };
+	int r;
+
+	if ((r = facts_get(qc, name, &f, err)) < 0)
+		return r;
+	if (!f.mon)
+		r = hv_error_set(err, EBUSY, "cannot take a screenshot of domain '%s': domain is "
+				 "not running", name);
+	else if ((r = qemu_screenshot_file(qc, name, &path, err)) == 0)
+		r = screendump(f.mon, name, path, png, err);
+	if (path)
+		unlink(path);
+	facts_clear(&f);
+	return r;
 }

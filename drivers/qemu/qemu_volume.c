@@ -1,12 +1,9 @@
-/* qemu_volume.c: the qemu driver's storage volumes, through the backend of
- * their pool's type. A volume exists in an active pool (EBUSY otherwise); its
- * key is its path; capacity is the virtual size qemu-img reports (cached from
- * create, resize and refresh), allocation what the file takes now. get_xml
- * builds the document from those facts. Also resolves a domain disk's
- * <source pool= volume=/> for the command line. */
-#include <string.h>
-#include "drivers/qemu/qemu_priv.h"
-#include "util/names.h"
+/* qemu_volume.c: the qemu driver's volume ops: each takes the storage lock,
+ * finds the pool (a volume exists in an active pool, EBUSY otherwise) and
+ * hands over to drivers/storage/storage_pool.c, which does what is the same
+ * whatever the driver. Also resolves a domain disk's <source pool= volume=/>
+ * for the command line. */
+#include "drivers/qemu/qemu_pool.h"
 
 /* The errno a lookup left in err (err may be NULL). */
 static int
@@ -15,58 +12,31 @@ errno_of(GError **err)
 	return err && *err ? hv_error_errno(*err) : -ENOENT;
 }
 
-static QemuVolume *
-vol_find(QemuStorage *st, const char *pool, const char *name, QemuPool **pp, GError **err)
+/* Lock held: the active pool, and in it the volume when name is not NULL. */
+static StoragePool *
+pool_of(HvConn *c, const char *pool, const char *name, StorageVol **v, GError **err)
 {
-	QemuPool *p = qemu_pool_find(st, pool, true, err);
-	QemuVolume *v;
+	StoragePool *p = qemu_pool_find(qemu_storage(c), pool, true, err);
 
-	if (!p)
+	if (p && name && !(*v = storage_vol_find(p, name, err)))
 		return NULL;
-	if (!(v = name ? g_hash_table_lookup(p->vols, name) : NULL))
-		hv_error_set(err, ENOENT, "storage volume '%s' not found in pool '%s'",
-			     name ? name : "", pool);
-	if (pp)
-		*pp = p;
-	return v;
-}
-
-static uint64_t
-allocation(const QemuPool *p, const QemuVolume *v)
-{
-	return qemu_storage_backend(p->def->type)->vol_allocation(v);
-}
-
-static HvVolumeInfo *
-info_new(const QemuPool *p, const QemuVolume *v)
-{
-	HvVolumeInfo *i = g_new0(HvVolumeInfo, 1);
-
-	i->name = g_strdup(v->name);
-	i->pool = g_strdup(p->name);
-	i->key = g_strdup(v->path);
-	i->path = g_strdup(v->path);
-	i->type = g_strdup("file");
-	i->format = g_strdup(v->format);
-	i->capacity = v->capacity;
-	i->allocation = allocation(p, v);
-	return i;
+	return p;
 }
 
 static int
 vol_list(HvConn *c, const char *pool, GPtrArray **out, GError **err)
 {
 	QemuStorage *st = qemu_storage(c);
-	QemuPool *p;
+	StoragePool *p;
 	GHashTableIter it;
 	gpointer v;
 
 	g_mutex_lock(&st->lock);
-	if ((p = qemu_pool_find(st, pool, true, err))) {
+	if ((p = pool_of(c, pool, NULL, NULL, err))) {
 		*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_volume_info_free);
 		g_hash_table_iter_init(&it, p->vols);
 		while (g_hash_table_iter_next(&it, NULL, &v))
-			g_ptr_array_add(*out, info_new(p, v));
+			g_ptr_array_add(*out, storage_vol_info(p, v));
 	}
 	g_mutex_unlock(&st->lock);
 	return p ? 0 : errno_of(err);
@@ -78,14 +48,14 @@ vol_get_info(HvConn *c, const char *pool, const char *name, HvVolumeInfo **out,
 {
 	QemuStorage *st = qemu_storage(c);
 	g_autoptr(GError) lerr = NULL;
-	QemuVolume *v;
-	QemuPool *p;
+	StorageVol *v = NULL;
+	StoragePool *p;
 
 	g_mutex_lock(&st->lock);
-	if ((v = vol_find(st, pool, name, &p, &lerr)))
-		*out = info_new(p, v);
+	if ((p = pool_of(c, pool, name, &v, &lerr)))
+		*out = storage_vol_info(p, v);
 	g_mutex_unlock(&st->lock);
-	if (!v) {
+	if (!p) {
 		int r = hv_error_errno(lerr);
 
 		g_propagate_error(err, g_steal_pointer(&lerr));
@@ -94,91 +64,35 @@ vol_get_info(HvConn *c, const char *pool, const char *name, HvVolumeInfo **out,
 	return 0;
 }
 
-static char *
-volume_xml(const QemuPool *p, const QemuVolume *v)
-{
-	g_autoptr(GString) s = g_string_new("<volume type='file'>");
-	g_autofree char *name = g_markup_escape_text(v->name, -1);
-	g_autofree char *path = g_markup_escape_text(v->path, -1);
-
-	g_string_append_printf(s, "<name>%s</name><key>%s</key><capacity unit='bytes'>%"
-			       G_GUINT64_FORMAT "</capacity><allocation unit='bytes'>%"
-			       G_GUINT64_FORMAT "</allocation><target><path>%s</path>"
-			       "<format type='%s'/></target>", name, path, v->capacity,
-			       allocation(p, v), path, v->format);
-	if (v->backing) {
-		g_autofree char *b = g_markup_escape_text(v->backing, -1);
-
-		g_string_append_printf(s, "<backingStore><path>%s</path>", b);
-		if (v->backing_format)
-			g_string_append_printf(s, "<format type='%s'/>", v->backing_format);
-		g_string_append(s, "</backingStore>");
-	}
-	g_string_append(s, "</volume>");
-	return g_string_free(g_steal_pointer(&s), FALSE);
-}
-
 static int
 vol_get_xml(HvConn *c, const char *pool, const char *name, char **xml, GError **err)
 {
 	QemuStorage *st = qemu_storage(c);
-	g_autoptr(HvVolumeDef) def = NULL;
-	g_autofree char *raw = NULL;
-	QemuVolume *v;
-	QemuPool *p;
-	int r = 0;
-
-	g_mutex_lock(&st->lock);
-	if (!(v = vol_find(st, pool, name, &p, err)))
-		r = -ENOENT;
-	else if (!(raw = volume_xml(p, v)) ||
-		 !(def = hv_volume_def_parse(p->def, raw, strlen(raw), err)) ||
-		 !(*xml = hv_volume_def_format(def)))
-		r = hv_error_set(err, EIO, "cannot format the XML of volume '%s'", name);
-	g_mutex_unlock(&st->lock);
-	return r;
-}
-
-static int
-create_locked(QemuConn *qc, const char *pool, const char *xml, char **name, GError **err)
-{
-	QemuStorage *st = qc->storage;
-	g_autoptr(HvVolumeDef) def = NULL;
-	QemuVolume *v = NULL;
-	QemuPool *p;
+	StorageVol *v = NULL;
+	StoragePool *p;
 	int r;
 
-	if (!(p = qemu_pool_find(st, pool, true, err)))
-		return errno_of(err);
-	if (!(def = hv_volume_def_parse(p->def, xml, strlen(xml), err)))
-		return err && *err ? errno_of(err) : -EINVAL;
-	if (hv_name_check("storage volume", def->name, err) < 0)
-		return -EINVAL;
-	if (g_hash_table_contains(p->vols, def->name))
-		return hv_error_set(err, EEXIST, "storage volume '%s' already exists in pool '%s'",
-				    def->name, pool);
-	if (def->capacity == 0 && !def->backing_path)
-		return hv_error_set(err, EINVAL, "storage volume '%s': capacity must be more than "
-				    "0 bytes", def->name);
-	if ((r = qemu_storage_backend(p->def->type)->vol_create(p, def, &v, err)) < 0)
-		return r;
-	g_hash_table_insert(p->vols, v->name, v);
-	*name = g_strdup(v->name);
-	hv_conn_emit(qc->conn, HV_OBJ_VOLUME, pool, v->name, "created", "-");
-	return 0;
+	g_mutex_lock(&st->lock);
+	r = (p = pool_of(c, pool, name, &v, err)) ? storage_vol_xml(p, v, xml, err) : -ENOENT;
+	g_mutex_unlock(&st->lock);
+	return r;
 }
 
 static int
 vol_create_xml(HvConn *c, const char *pool, const char *xml, char **name_out,
 	       GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
+	QemuStorage *st = qemu_storage(c);
 	g_autofree char *name = NULL;
+	StoragePool *p;
 	int r;
 
-	g_mutex_lock(&qc->storage->lock);
-	r = create_locked(qc, pool, xml, &name, err);
-	g_mutex_unlock(&qc->storage->lock);
+	g_mutex_lock(&st->lock);
+	if ((p = pool_of(c, pool, NULL, NULL, err)))
+		r = storage_vol_create(p, c, xml, &name, err);
+	else
+		r = errno_of(err);
+	g_mutex_unlock(&st->lock);
 	if (r == 0 && name_out)
 		*name_out = g_steal_pointer(&name);
 	return r;
@@ -187,58 +101,28 @@ vol_create_xml(HvConn *c, const char *pool, const char *xml, char **name_out,
 static int
 vol_delete(HvConn *c, const char *pool, const char *name, GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
-	QemuStorage *st = qc->storage;
-	QemuVolume *v;
-	QemuPool *p;
+	QemuStorage *st = qemu_storage(c);
+	StoragePool *p;
 	int r;
 
 	g_mutex_lock(&st->lock);
-	if (!(v = vol_find(st, pool, name, &p, err)))
-		r = errno_of(err);
-	else if ((r = qemu_storage_backend(p->def->type)->vol_delete(p, v, err)) == 0) {
-		hv_conn_emit(qc->conn, HV_OBJ_VOLUME, pool, v->name, "deleted", "-");
-		g_hash_table_remove(p->vols, name);
-	}
+	p = pool_of(c, pool, NULL, NULL, err);
+	r = p ? storage_vol_delete(p, c, name, err) : errno_of(err);
 	g_mutex_unlock(&st->lock);
 	return r;
 }
 
 static int
-resize_locked(QemuConn *qc, const char *pool, const char *name, uint64_t bytes, GError **err)
-{
-	QemuVolume *v;
-	QemuPool *p;
-	char detail[32];
-	int r;
-
-	if (!(v = vol_find(qc->storage, pool, name, &p, err)))
-		return errno_of(err);
-	if (bytes == 0)
-		return hv_error_set(err, EINVAL, "cannot resize volume '%s' in pool '%s' to 0 bytes",
-				    name, pool);
-	if (bytes < v->capacity)
-		return hv_error_set(err, EINVAL, "cannot shrink volume '%s' in pool '%s' from %"
-				    G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " bytes", name,
-				    pool, v->capacity, bytes);
-	if (bytes == v->capacity)
-		return 0;
-	if ((r = qemu_storage_backend(p->def->type)->vol_resize(p, v, bytes, err)) < 0)
-		return r;
-	g_snprintf(detail, sizeof(detail), "%" G_GUINT64_FORMAT, v->capacity);
-	hv_conn_emit(qc->conn, HV_OBJ_VOLUME, pool, name, "resized", detail);
-	return 0;
-}
-
-static int
 vol_resize(HvConn *c, const char *pool, const char *name, uint64_t bytes, GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
+	QemuStorage *st = qemu_storage(c);
+	StoragePool *p;
 	int r;
 
-	g_mutex_lock(&qc->storage->lock);
-	r = resize_locked(qc, pool, name, bytes, err);
-	g_mutex_unlock(&qc->storage->lock);
+	g_mutex_lock(&st->lock);
+	p = pool_of(c, pool, NULL, NULL, err);
+	r = p ? storage_vol_resize(p, c, name, bytes, 0, err) : errno_of(err);
+	g_mutex_unlock(&st->lock);
 	return r;
 }
 
@@ -247,15 +131,25 @@ qemu_volume_resolve(void *opaque, const char *pool, const char *volume, char **p
 		    char **format, GError **err)
 {
 	QemuStorage *st = opaque;
-	QemuVolume *v;
+	StorageVolSource src = { 0 };
+	StoragePool *p;
+	int r;
 
 	g_mutex_lock(&st->lock);
-	if ((v = vol_find(st, pool, volume, NULL, err))) {
-		*path = g_strdup(v->path);
-		*format = g_strdup(v->format);
-	}
+	if ((p = qemu_pool_find(st, pool, true, err)))
+		r = storage_vol_source(p, volume, &src, err);
+	else
+		r = errno_of(err);
 	g_mutex_unlock(&st->lock);
-	return v ? 0 : errno_of(err);
+	if (r == 0 && src.protocol)
+		r = hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' is reached over %s, "
+				 "which the qemu driver cannot use yet", volume, pool, src.protocol);
+	if (r == 0) {
+		*path = g_steal_pointer(&src.path);
+		*format = g_steal_pointer(&src.format);
+	}
+	storage_vol_source_clear(&src);
+	return r;
 }
 
 const HvVolumeOps qemu_volume_ops = {

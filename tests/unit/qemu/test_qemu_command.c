@@ -4,7 +4,7 @@
  * sorted tables. HYPERFS_REGENERATE=1 rewrites the golden files for review. */
 #include <string.h>
 #include "drivers/qemu/qemu_command.h"
-#include "drivers/qemu/qemu_json.h"
+#include "util/json.h"
 
 static const char *srcdir;
 

@@ -13,7 +13,8 @@
  * the state, reason, `error` and events; then destroy, and that the fake
  * exited, was reaped and left no runtime files. The control socket carries
  * the script to the fake and back a transcript of every command it got and
- * event it sent; the fake exits when the test goes. */
+ * event it sent; the fake exits when the test goes. One more case has the
+ * fake stop reading its QMP socket (deaf-monitor): the send deadline. */
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -24,7 +25,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include "drivers/conn.h"
-#include "drivers/qemu/qemu_priv.h"
+#include "drivers/qemu/qemu_domain.h"
 
 #define WAIT_US (2 * G_USEC_PER_SEC) /* for anything the driver does in the background */
 #define LOG_LINE "emulation failure"
@@ -66,6 +67,7 @@ send_event(int client, int ctl, const char *event, const char *data)
 typedef struct {
 	char status[64];
 	bool running;
+	bool deaf; /* reads nothing more from the QMP socket */
 } FakeState;
 
 /* One command line from the driver; true: the fake is done (quit). */
@@ -107,14 +109,17 @@ fake_command(int client, int ctl, FakeState *st, const char *line)
 	return false;
 }
 
-/* One script line from the test: `status RUNSTATE true|false` or
- * `event NAME [DATA]`. */
+/* One script line from the test: `status RUNSTATE true|false`,
+ * `event NAME [DATA]` or `deaf` (answered with `deaf`). */
 static void
 fake_script(int client, int ctl, FakeState *st, const char *line)
 {
 	g_auto(GStrv) w = g_strsplit(line, " ", 3);
 
-	if (g_strv_length(w) == 3 && g_str_equal(w[0], "status")) {
+	if (g_str_equal(line, "deaf")) {
+		st->deaf = true;
+		put(ctl, "deaf\n");
+	} else if (g_strv_length(w) == 3 && g_str_equal(w[0], "status")) {
 		g_strlcpy(st->status, w[1], sizeof(st->status));
 		st->running = g_str_equal(w[2], "true");
 	} else if (g_strv_length(w) >= 2 && g_str_equal(w[0], "event")) {
@@ -195,7 +200,7 @@ fake_main(int lfd, int ctl)
 		struct pollfd p[2] = { { .fd = ctl, .events = POLLIN },
 				       { .fd = f.client >= 0 ? f.client : lfd, .events = POLLIN } };
 
-		if (poll(p, 2, -1) < 0) {
+		if (poll(p, f.st.deaf ? 1 : 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			return 2;
@@ -445,93 +450,162 @@ static const Case cases[] = {
 	  "event STOP\ncmd query-status\n", false },
 };
 
+/* A running domain whose QEMU is the fake, re-attached by a fresh connection. */
+typedef struct {
+	char *root, *run;
+	HvConn *c;
+	Recorder rec;
+	int ctl;
+	pid_t pid;
+} Fixture;
+
+static void
+fixture_start(Fixture *fx, const char *name)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *lib = NULL, *qmp = NULL, *xml = NULL, *uri = NULL, *file = NULL;
+	g_autofree char *pid_s = NULL;
+	g_autoptr(GString) transcript = g_string_new(NULL);
+
+	fx->root = g_dir_make_tmp("hq-faults-XXXXXX", &err);
+	g_assert_no_error(err);
+	lib = g_build_filename(fx->root, "lib", NULL);
+	fx->run = g_build_filename(fx->root, "run", NULL);
+	qmp = g_strdup_printf("%s/%s.qmp", fx->run, name);
+	xml = g_strdup_printf(
+		"<domain type='kvm'><name>%s</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
+		"<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>"
+		"hvm</type></os><on_crash>preserve</on_crash><devices><panic model='pvpanic'/>"
+		"</devices></domain>", name);
+	fx->rec.events = g_string_new(NULL);
+	g_mutex_init(&fx->rec.lock);
+	g_assert_cmpint(g_mkdir(lib, 0700), ==, 0);
+	g_assert_cmpint(g_mkdir(fx->run, 0700), ==, 0);
+	file = g_strdup_printf("%s.xml", name);
+	write_file(lib, file, xml);
+	write_file(fx->run, file, xml); /* the live definition: a running domain */
+	g_free(file);
+	file = g_strdup_printf("%s.qemu.log", name);
+	write_file(fx->run, file, "KVM internal error. Suberror: 1\n" LOG_LINE "\n");
+	fx->pid = fake_spawn(qmp, &fx->ctl);
+	pid_s = g_strdup_printf("%d\n", (int)fx->pid);
+	g_free(file);
+	file = g_strdup_printf("%s.pid", name);
+	write_file(fx->run, file, pid_s);
+
+	/* the driver re-attaches: QEMU reports 'running' */
+	uri = g_strdup_printf("qemu:///session?root=%s", fx->root);
+	fx->c = hv_conn_open(uri, false, &err);
+	g_assert_no_error(err);
+	g_assert_nonnull(fx->c);
+	hv_conn_set_event_cb(fx->c, record, &fx->rec);
+	assert_state(fx->c, name, HV_DOMAIN_RUNNING, QR_BOOTED);
+	read_transcript(fx->ctl, transcript, "cmd query-chardev\n");
+	g_assert_cmpstr(transcript->str, ==,
+			"cmd qmp_capabilities\ncmd query-status\ncmd query-chardev\n");
+}
+
+/* destroy ends it (quit for a crashed one: *status the fake's exit) and
+ * nothing stays; transcript gets the rest of what the fake saw. */
+static void
+fixture_destroy(Fixture *fx, const char *name, int *status, GString *transcript)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *events = NULL;
+
+	g_assert_cmpint(HV_CALL(fx->c, domain, destroy, HV_WRITES, &err, name), ==, 0);
+	g_assert_no_error(err);
+	assert_state(fx->c, name, HV_DOMAIN_SHUTOFF, QR_OFF_DESTROYED);
+	events = take_events(&fx->rec);
+	g_assert_cmpstr(events, ==, "stopped destroyed\n");
+	g_assert_cmpint(waitpid(fx->pid, status, 0), ==, fx->pid);
+	read_transcript(fx->ctl, transcript, NULL);
+	close(fx->ctl);
+	for (const char *const *ext = (const char *const[]){ "pid", "qmp", "xml", NULL }; *ext;
+	     ext++) {
+		g_autofree char *p = g_strdup_printf("%s/%s.%s", fx->run, name, *ext);
+
+		g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
+	}
+	g_assert_cmpuint(qemu_conn(fx->c)->workers, ==, 0);
+	hv_conn_close(fx->c);
+	rm_tree(fx->root);
+	g_free(fx->root);
+	g_free(fx->run);
+	g_string_free(fx->rec.events, TRUE);
+	g_mutex_clear(&fx->rec.lock);
+}
+
 static void
 fault_case(gconstpointer data)
 {
 	const Case *k = data;
-	g_autoptr(GError) err = NULL;
-	g_autofree char *root = g_dir_make_tmp("hq-faults-XXXXXX", &err);
-	g_autofree char *lib = g_build_filename(root, "lib", NULL);
-	g_autofree char *run = g_build_filename(root, "run", NULL);
-	g_autofree char *qmp = g_strdup_printf("%s/%s.qmp", run, k->name);
-	g_autofree char *xml = g_strdup_printf(
-		"<domain type='kvm'><name>%s</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
-		"<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>"
-		"hvm</type></os><on_crash>preserve</on_crash><devices><panic model='pvpanic'/>"
-		"</devices></domain>", k->name);
-	g_autofree char *uri = NULL, *file = NULL, *pid_s = NULL, *events = NULL, *error = NULL;
-	g_autofree char *got = NULL;
+	g_autofree char *events = NULL, *error = NULL, *got = NULL;
 	g_autoptr(GString) transcript = g_string_new(NULL);
-	Recorder rec = { .events = g_string_new(NULL) };
-	HvConn *c;
-	int ctl = -1, status;
-	pid_t pid;
+	Fixture fx = { 0 };
+	int status;
 
-	g_assert_no_error(err);
-	g_mutex_init(&rec.lock);
-	g_assert_cmpint(g_mkdir(lib, 0700), ==, 0);
-	g_assert_cmpint(g_mkdir(run, 0700), ==, 0);
-	file = g_strdup_printf("%s.xml", k->name);
-	write_file(lib, file, xml);
-	write_file(run, file, xml); /* the live definition: a running domain */
-	g_free(file);
-	file = g_strdup_printf("%s.qemu.log", k->name);
-	write_file(run, file, "KVM internal error. Suberror: 1\n" LOG_LINE "\n");
-	pid = fake_spawn(qmp, &ctl);
-	pid_s = g_strdup_printf("%d\n", (int)pid);
-	g_free(file);
-	file = g_strdup_printf("%s.pid", k->name);
-	write_file(run, file, pid_s);
-
-	/* the driver re-attaches: QEMU reports 'running' */
-	uri = g_strdup_printf("qemu:///session?root=%s", root);
-	c = hv_conn_open(uri, false, &err);
-	g_assert_no_error(err);
-	g_assert_nonnull(c);
-	hv_conn_set_event_cb(c, record, &rec);
-	assert_state(c, k->name, HV_DOMAIN_RUNNING, QR_BOOTED);
-	read_transcript(ctl, transcript, "cmd query-chardev\n");
-	g_assert_cmpstr(transcript->str, ==,
-			"cmd qmp_capabilities\ncmd query-status\ncmd query-chardev\n");
-	g_string_truncate(transcript, 0);
-
+	fixture_start(&fx, k->name);
 	/* what QEMU does; the last event of the script is STOP */
-	g_assert_cmpint(write(ctl, k->script, strlen(k->script)), ==, (ssize_t)strlen(k->script));
-	read_transcript(ctl, transcript, "event STOP\n");
-	settle(c, k->name);
-	assert_state(c, k->name, k->state, k->reason);
-	events = take_events(&rec);
+	g_assert_cmpint(write(fx.ctl, k->script, strlen(k->script)), ==,
+			(ssize_t)strlen(k->script));
+	read_transcript(fx.ctl, transcript, "event STOP\n");
+	settle(fx.c, k->name);
+	assert_state(fx.c, k->name, k->state, k->reason);
+	events = take_events(&fx.rec);
 	g_assert_cmpstr(events, ==, k->events);
-	error = domain_error(c, k->name);
+	error = domain_error(fx.c, k->name);
 	g_assert_cmpstr(error, ==, k->error);
-
-	/* destroy ends it (quit for a crashed one) and nothing stays */
-	g_assert_cmpint(HV_CALL(c, domain, destroy, HV_WRITES, &err, k->name), ==, 0);
-	g_assert_no_error(err);
-	assert_state(c, k->name, HV_DOMAIN_SHUTOFF, QR_OFF_DESTROYED);
-	g_free(events);
-	events = take_events(&rec);
-	g_assert_cmpstr(events, ==, "stopped destroyed\n");
-	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	fixture_destroy(&fx, k->name, &status, transcript);
 	if (k->quit)
 		g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	else
 		g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
-	read_transcript(ctl, transcript, NULL);
 	got = without_probes(transcript->str);
 	g_assert_cmpstr(got, ==, k->transcript);
-	close(ctl);
-	for (const char *const *ext = (const char *const[]){ "pid", "qmp", "xml", NULL }; *ext;
-	     ext++) {
-		g_autofree char *p = g_strdup_printf("%s/%s.%s", run, k->name, *ext);
+}
 
-		g_assert_false(g_file_test(p, G_FILE_TEST_EXISTS));
-	}
-	g_assert_cmpuint(qemu_conn(c)->workers, ==, 0);
-	hv_conn_close(c);
-	rm_tree(root);
-	g_string_free(rec.events, TRUE);
-	g_mutex_clear(&rec.lock);
+/* A QEMU that stops reading its QMP socket: a command that cannot be sent
+ * fails at its deadline, the monitor is broken (verbs fail at once, saying
+ * so; stats still answer), and destroy still ends QEMU. */
+static void
+deaf_monitor(void)
+{
+	static const char name[] = "deaf";
+	g_autoptr(GError) err = NULL;
+	g_autoptr(GString) transcript = g_string_new(NULL);
+	g_autoptr(GString) args = g_string_new("{\"filename\":\"");
+	g_autoptr(QemuMon) m = NULL;
+	g_autofree char *stats = NULL;
+	QemuConn *qc;
+	Fixture fx = { 0 };
+	int status;
+
+	fixture_start(&fx, name);
+	g_assert_cmpint(write(fx.ctl, "deaf\n", 5), ==, 5);
+	read_transcript(fx.ctl, transcript, "deaf\n");
+	qc = qemu_conn(fx.c);
+	g_mutex_lock(&qc->lock);
+	m = qemu_mon_ref(((QemuDomain *)g_hash_table_lookup(qc->domains, name))->mon);
+	g_mutex_unlock(&qc->lock);
+	qemu_mon_set_timeout(m, 300);
+	for (size_t k = 0; k < (8u << 20); k++) /* more than the socket holds */
+		g_string_append_c(args, 'x');
+	g_string_append(args, "\"}");
+	g_assert_cmpint(qemu_mon_command(m, "screendump", args->str, NULL, &err), ==, -ETIMEDOUT);
+	g_assert_nonnull(strstr(err->message, "took no data for 300 ms"));
+	g_clear_error(&err);
+	g_assert_cmpint(HV_CALL(fx.c, domain, suspend, HV_WRITES, &err, name), ==, -EPIPE);
+	g_assert_nonnull(strstr(err->message, "cannot send 'stop' to QEMU"));
+	g_assert_nonnull(strstr(err->message, "unusable"));
+	g_clear_error(&err);
+	g_assert_cmpint(HV_CALL(fx.c, domain, get_stats, HV_READS, &err, name, &stats), ==, 0);
+	g_assert_no_error(err);
+	/* qmp_capabilities, query-status, query-chardev, screendump */
+	g_assert_nonnull(strstr(stats, "\ndebug.qmp.commands=4\n"));
+	assert_state(fx.c, name, HV_DOMAIN_RUNNING, QR_BOOTED);
+	fixture_destroy(&fx, name, &status, transcript);
+	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 }
 
 int
@@ -547,5 +621,6 @@ main(int argc, char **argv)
 
 		g_test_add_data_func(path, &cases[k], fault_case);
 	}
+	g_test_add_func("/qemu/faults/deaf-monitor", deaf_monitor);
 	return g_test_run();
 }

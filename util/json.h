@@ -1,6 +1,6 @@
-/* qemu_json.h: the small JSON reader and writer the QMP client needs. QMP
- * messages are one JSON object a line; the reader builds a tree with limits
- * on depth and size (a peer controls both), the writer escapes strings. */
+/* json.h: a small JSON reader and writer (QMP messages, qemu-img reports). The
+ * reader builds a tree with limits on depth and size (a peer controls both),
+ * the writer escapes strings. */
 #pragma once
 #include <glib.h>
 #include <stdbool.h>

@@ -1,7 +1,8 @@
-/* qemu_json.c: a recursive-descent JSON reader for QMP replies and events
- * (RFC 8259, depth and size limited) and the string escaper for commands. */
+/* json.c: a recursive-descent JSON reader (RFC 8259, depth and size limited)
+ * and a string escaper, for what peers and tools speak in JSON: QMP replies and
+ * events (drivers/qemu), qemu-img's reports (drivers/storage). */
 #include <string.h>
-#include "drivers/qemu/qemu_json.h"
+#include "util/json.h"
 #include "util/error.h"
 
 typedef struct {

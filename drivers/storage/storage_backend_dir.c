@@ -1,0 +1,247 @@
+/* storage_backend_dir.c: the `dir` pool backend. A pool is a folder (its
+ * target path), a volume a regular file in it. build makes the folder, start
+ * needs it, delete removes it when empty, refresh lists its files with their
+ * format from qemu-img info; volumes are created, resized and inspected with
+ * qemu-img (raw files with ftruncate), sizes come from statvfs and st_blocks. */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+#include "drivers/storage/storage_util.h"
+#include "util/names.h"
+
+static const char *
+target(const StoragePool *p)
+{
+	return p->def->target_path;
+}
+
+/* -EINVAL when the pool has no folder to act on. */
+static int
+need_target(const StoragePool *p, const char *verb, GError **err)
+{
+	if (target(p))
+		return 0;
+	return hv_error_set(err, EINVAL, "cannot %s storage pool '%s': it has no <target><path>",
+			    verb, p->name);
+}
+
+static int
+dir_build(StoragePool *p, unsigned flags, GError **err)
+{
+	if (need_target(p, "build", err) < 0)
+		return -EINVAL;
+	if (g_mkdir_with_parents(target(p), 0755) < 0)
+		return hv_error_set(err, errno, "cannot build storage pool '%s': cannot create "
+				    "folder '%s': %s", p->name, target(p), g_strerror(errno));
+	return 0;
+}
+
+static int
+dir_start(StoragePool *p, GError **err)
+{
+	if (need_target(p, "start", err) < 0)
+		return -EINVAL;
+	if (!g_file_test(target(p), G_FILE_TEST_IS_DIR))
+		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': folder '%s' does "
+				    "not exist (write build to state first)", p->name, target(p));
+	return 0;
+}
+
+static int
+dir_stop(StoragePool *p, GError **err)
+{
+	return 0; /* the folder stays as it is */
+}
+
+static int
+dir_delete(StoragePool *p, unsigned flags, GError **err)
+{
+	if (!target(p))
+		return 0;
+	if (rmdir(target(p)) < 0 && errno != ENOENT)
+		return hv_error_set(err, errno, "cannot delete storage pool '%s': cannot remove "
+				    "folder '%s': %s", p->name, target(p), g_strerror(errno));
+	return 0;
+}
+
+/* One entry of the folder, or NULL (not a regular file, a name the tree can't
+ * show, or a file qemu-img can't read). */
+static StorageVol *
+scan_one(const StoragePool *p, const char *f)
+{
+	g_autofree char *path = g_build_filename(target(p), f, NULL);
+	g_autoptr(StorageVol) v = NULL;
+	struct stat st;
+
+	if (hv_name_check("storage volume", f, NULL) < 0)
+		return NULL;
+	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return NULL;
+	v = storage_vol_new(f, path);
+	if (storage_img_info(v->path, v, NULL) < 0)
+		return NULL;
+	return g_steal_pointer(&v);
+}
+
+static int
+dir_refresh(StoragePool *p, GHashTable *out, GError **err)
+{
+	g_autoptr(GError) lerr = NULL;
+	g_autoptr(GDir) dir = g_dir_open(target(p), 0, &lerr);
+	const char *f;
+
+	if (!dir)
+		return hv_error_set(err, ENOENT, "cannot refresh storage pool '%s': %s", p->name,
+				    lerr->message);
+	while ((f = g_dir_read_name(dir))) {
+		StorageVol *v = scan_one(p, f);
+
+		if (v)
+			g_hash_table_insert(out, v->name, v);
+	}
+	return 0;
+}
+
+static void
+dir_sizes(StoragePool *p, StorageSizes *out)
+{
+	struct statvfs s;
+
+	if (!target(p) || statvfs(target(p), &s) < 0)
+		return;
+	out->capacity = (uint64_t)s.f_blocks * s.f_frsize;
+	out->allocation = (uint64_t)(s.f_blocks - s.f_bfree) * s.f_frsize;
+	out->available = (uint64_t)s.f_bavail * s.f_frsize;
+}
+
+static int
+create_raw(const StorageVol *v, const HvVolumeDef *def, GError **err)
+{
+	int fd = open(v->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return hv_error_set(err, errno, "cannot create volume '%s': %s", v->path,
+				    g_strerror(errno));
+	if (ftruncate(fd, (off_t)def->capacity) < 0) {
+		int e = errno;
+
+		close(fd);
+		unlink(v->path);
+		return hv_error_set(err, e, "cannot create volume '%s': %s", v->path, g_strerror(e));
+	}
+	close(fd);
+	return 0;
+}
+
+/* qcow2 (and other formats qemu-img creates), with a backing file whose
+ * format qemu-img detects first. */
+static int
+create_img(const StorageVol *v, const HvVolumeDef *def, GError **err)
+{
+	g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, def->capacity);
+	g_autofree char *what = g_strdup_printf("create volume '%s'", v->path);
+	g_autoptr(StorageVol) back = storage_vol_new("", def->backing_path);
+	const char *args[] = { "create", "-q", "-f", v->format, v->path, size, NULL, NULL, NULL,
+			       NULL, NULL };
+	int r;
+
+	if (def->backing_path) {
+		if ((r = storage_img_info(def->backing_path, back, err)) < 0)
+			return r;
+		args[4] = "-b";
+		args[5] = def->backing_path;
+		args[6] = "-F";
+		args[7] = back->format;
+		args[8] = v->path;
+		args[9] = def->capacity ? size : NULL;
+	}
+	if (g_file_test(v->path, G_FILE_TEST_EXISTS))
+		return hv_error_set(err, EEXIST, "cannot %s: the file exists", what);
+	return storage_qemu_img(args, NULL, what, err);
+}
+
+static const struct {
+	const char *format;
+	int (*create)(const StorageVol *v, const HvVolumeDef *def, GError **err);
+} vol_formats[] = {
+	{ "raw", create_raw },
+	{ "qcow2", create_img },
+};
+
+static int
+dir_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError **err)
+{
+	g_autofree char *path = g_build_filename(target(p), def->name, NULL);
+	g_autoptr(StorageVol) v = NULL;
+	const char *fmt = def->format ? def->format : "raw";
+	size_t k;
+	int r;
+
+	for (k = 0; k < G_N_ELEMENTS(vol_formats); k++)
+		if (g_str_equal(vol_formats[k].format, fmt))
+			break;
+	if (k == G_N_ELEMENTS(vol_formats))
+		return hv_error_set(err, EOPNOTSUPP, "cannot create volume '%s' in pool '%s': "
+				    "format '%s' is not supported (raw, qcow2)", def->name, p->name,
+				    fmt);
+	if (def->backing_path && g_str_equal(fmt, "raw"))
+		return hv_error_set(err, EINVAL, "cannot create volume '%s' in pool '%s': a raw "
+				    "volume can't have a backing store", def->name, p->name);
+	v = storage_vol_new(def->name, path);
+	v->format = g_strdup(fmt);
+	if ((r = vol_formats[k].create(v, def, err)) < 0)
+		return r;
+	if ((r = storage_img_info(v->path, v, err)) < 0) {
+		unlink(v->path);
+		return r;
+	}
+	*out = g_steal_pointer(&v);
+	return 0;
+}
+
+static int
+dir_vol_delete(StoragePool *p, StorageVol *v, GError **err)
+{
+	if (unlink(v->path) < 0 && errno != ENOENT)
+		return hv_error_set(err, errno, "cannot delete volume '%s' in pool '%s': %s",
+				    v->name, p->name, g_strerror(errno));
+	return 0;
+}
+
+static int
+dir_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags, GError **err)
+{
+	g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
+	g_autofree char *what = g_strdup_printf("resize volume '%s' in pool '%s'", v->name,
+						p->name);
+	const char *args[] = { "resize", "-q", "-f", v->format, v->path, size, NULL };
+	int r;
+
+	if ((r = storage_qemu_img(args, NULL, what, err)) < 0)
+		return r;
+	return storage_img_info(v->path, v, err);
+}
+
+static uint64_t
+dir_vol_allocation(StoragePool *p, const StorageVol *v)
+{
+	struct stat st;
+
+	return stat(v->path, &st) == 0 ? (uint64_t)st.st_blocks * 512 : 0;
+}
+
+const StorageBackend storage_backend_dir = {
+	.type = "dir",
+	.build = dir_build,
+	.start = dir_start,
+	.stop = dir_stop,
+	.delete = dir_delete,
+	.refresh = dir_refresh,
+	.sizes = dir_sizes,
+	.vol_create = dir_vol_create,
+	.vol_delete = dir_vol_delete,
+	.vol_resize = dir_vol_resize,
+	.vol_allocation = dir_vol_allocation,
+};

@@ -59,12 +59,8 @@ hv_caps_def_parse(const char *xml, size_t len, GError **err)
 	def->guests = g_ptr_array_new_with_free_func((GDestroyNotify)guest_free);
 	if (!(def->doc = hv_xml_parse(xml, len, "capabilities", err)))
 		return NULL;
-	root = xmlDocGetRootElement(def->doc);
-	if (root->ns || strcmp((const char *)root->name, "capabilities") != 0) {
-		hv_error_set(err, EINVAL, "line %d: expected a <capabilities> document, not <%s>",
-			     root->line, (const char *)root->name);
+	if (!(root = hv_conf_root(def->doc, "capabilities", err)))
 		return NULL;
-	}
 	if (hv_schema_validate(HV_SCHEMA_CAPABILITIES, def->doc, err) < 0)
 		return NULL;
 	host = hv_xml_child(root, "host");

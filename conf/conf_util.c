@@ -282,6 +282,52 @@ hv_conf_name_check(const char *name, const char *what, GError **err)
 	return hv_name_check(kind, name, err);
 }
 
+int
+hv_conf_take_name(xmlNode *root, const char *what, char **name, GError **err)
+{
+	*name = hv_xml_child_text(root, "name");
+	if (*name)
+		g_strstrip(*name);
+	return hv_conf_name_check(*name, what, err);
+}
+
+xmlNode *
+hv_conf_root(xmlDoc *doc, const char *element, GError **err)
+{
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+	if (!root || root->ns || strcmp((const char *)root->name, element) != 0) {
+		hv_error_set(err, EINVAL, "line %d: expected a <%s> document, not <%s>",
+			     root ? root->line : 1, element, root ? (const char *)root->name : "");
+		return NULL;
+	}
+	return root;
+}
+
+xmlDoc *
+hv_conf_format_copy(xmlDoc *kept, const char *uuid)
+{
+	xmlDoc *doc = xmlCopyDoc(kept, 1);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *el;
+
+	if (!root || !uuid || !uuid[0])
+		return doc;
+	if (!(el = hv_xml_child(root, "uuid"))) {
+		el = xmlNewDocNode(doc, NULL, (const xmlChar *)"uuid", NULL);
+		xmlAddNextSibling(hv_xml_child(root, "name"), el);
+	}
+	hv_xml_set_text(el, uuid);
+	return doc;
+}
+
+void
+hv_uuid_ensure(char uuid[37])
+{
+	if (!uuid[0])
+		hv_uuid_generate(uuid);
+}
+
 char *
 hv_path_clean(const char *path)
 {

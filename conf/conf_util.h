@@ -46,6 +46,17 @@ int hv_xml_uuid(xmlNode *root, char out[37], const char *what, GError **err);
 
 /* A name usable as a file name: util/names.h's rule, message naming <name>. */
 int hv_conf_name_check(const char *name, const char *what, GError **err);
+/* The <name> of root, stripped, into *name (NULL when absent), and checked as
+ * the name of a `what`. */
+int hv_conf_take_name(xmlNode *root, const char *what, char **name, GError **err);
+/* The root element of doc when it is <element> in no namespace; otherwise
+ * NULL, with EINVAL naming the line and what the document holds instead. */
+xmlNode *hv_conf_root(xmlDoc *doc, const char *element, GError **err);
+/* A copy of a kept document to format from, with its <uuid> (made after
+ * <name> when missing) set to uuid unless uuid is empty. */
+xmlDoc *hv_conf_format_copy(xmlDoc *kept, const char *uuid);
+/* Generates uuid when it is empty. */
+void hv_uuid_ensure(char uuid[37]);
 /* Cleans a path as libvirt does: collapses '//' and drops a trailing '/'. */
 char *hv_path_clean(const char *path);
 /* Strips surrounding blanks and cleans, until stable (a fixed point). */

@@ -61,17 +61,13 @@ static const FormatFn formatters[HV_SCHEMA_LAST] = {
 	[HV_SCHEMA_NODE] = format_node,
 };
 
-int
-hv_document_kind(const char *buf, size_t len, GError **err)
+/* The kind of doc's root element, or -EINVAL naming it. */
+static int
+doc_kind(xmlDoc *doc, GError **err)
 {
-	g_autoptr(xmlDoc) doc = hv_xml_parse(buf, len, NULL, err);
-	xmlNode *root;
-	int kind;
+	xmlNode *root = xmlDocGetRootElement(doc);
+	int kind = root->ns ? -1 : hv_schema_kind_for_root((const char *)root->name);
 
-	if (!doc)
-		return -EINVAL;
-	root = xmlDocGetRootElement(doc);
-	kind = root->ns ? -1 : hv_schema_kind_for_root((const char *)root->name);
 	if (kind < 0)
 		return hv_error_set(err, EINVAL,
 				    "line %d: <%s> is not a document hyperfs knows (domain, network, pool, volume, capabilities, node)",
@@ -80,19 +76,23 @@ hv_document_kind(const char *buf, size_t len, GError **err)
 }
 
 int
+hv_document_kind(const char *buf, size_t len, GError **err)
+{
+	g_autoptr(xmlDoc) doc = hv_xml_parse(buf, len, NULL, err);
+
+	return doc ? doc_kind(doc, err) : -EINVAL;
+}
+
+int
 hv_document_check_grammar(const char *buf, size_t len, GError **err)
 {
 	g_autoptr(xmlDoc) doc = hv_xml_parse(buf, len, NULL, err);
-	xmlNode *root;
 	int kind;
 
 	if (!doc)
 		return -EINVAL;
-	root = xmlDocGetRootElement(doc);
-	kind = root->ns ? -1 : hv_schema_kind_for_root((const char *)root->name);
-	if (kind < 0)
-		return hv_error_set(err, EINVAL, "line %d: <%s> is not a document hyperfs knows",
-				    root->line, (const char *)root->name);
+	if ((kind = doc_kind(doc, err)) < 0)
+		return kind;
 	return hv_schema_validate(kind, doc, err);
 }
 

@@ -6,6 +6,7 @@
 #include "conf/domain_priv.h"
 #include "conf/xml.h"
 #include "conf/schema.h"
+#include <errno.h>
 #include <string.h>
 
 void
@@ -48,7 +49,12 @@ parse_memory(HvDomainDef *def, xmlNode *root, GError **err)
 			return -EINVAL;
 		G_STRUCT_MEMBER(uint64_t, def, mem[i].off) = bytes / 1024 + (bytes % 1024 ? 1 : 0);
 	}
-	if (!hv_xml_child(root, "currentMemory"))
+	/* virDomainDefPostParseMemory: without <memory>, the guest NUMA cells'
+	 * memory and the memory devices' sizes; a <currentMemory> that is absent,
+	 * 0 or above the total is the total */
+	if (!def->max_memory_kib && hv_domain_numa_memory_kib(root))
+		def->max_memory_kib = hv_domain_numa_memory_kib(root) + hv_domain_dimm_memory_kib(root);
+	if (!def->current_memory_kib || def->current_memory_kib > def->max_memory_kib)
 		def->current_memory_kib = def->max_memory_kib;
 	return 0;
 }
@@ -82,10 +88,7 @@ parse_top(HvDomainDef *def, xmlNode *root, GError **err)
 	xmlNode *os = hv_xml_child(root, "os");
 
 	def->type = hv_xml_prop(root, "type");
-	def->name = hv_xml_child_text(root, "name");
-	if (def->name)
-		g_strstrip(def->name);
-	if (hv_conf_name_check(def->name, "domain", err) < 0)
+	if (hv_conf_take_name(root, "domain", &def->name, err) < 0)
 		return -EINVAL;
 	if (hv_xml_uuid(root, def->uuid, "domain", err) < 0)
 		return -EINVAL;
@@ -113,11 +116,8 @@ domain_from_doc(xmlDoc *doc_in, bool check, GError **err)
 	def->test_runstate = -1;
 	def->disks = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_disk_free);
 	def->interfaces = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_net_free);
-	if (!root || root->ns || strcmp((const char *)root->name, "domain") != 0) {
-		hv_error_set(err, EINVAL, "line %d: expected a <domain> document, not <%s>",
-			     root ? root->line : 1, root ? (const char *)root->name : "");
+	if (!hv_conf_root(doc, "domain", err))
 		return NULL;
-	}
 	if (check && hv_schema_validate(HV_SCHEMA_DOMAIN, doc, err) < 0)
 		return NULL;
 	if (parse_top(def, root, err) < 0 || hv_domain_parse_devices(def, root, err) < 0 ||
@@ -148,6 +148,14 @@ hv_domain_def_parse_doc(xmlDoc *doc, GError **err)
 	return domain_from_doc(doc, true, err);
 }
 
+HvDomainDef *
+hv_domain_def_parse_own(const char *xml, size_t len, GError **err)
+{
+	xmlDoc *doc = hv_xml_parse(xml, len, "domain", err);
+
+	return doc ? domain_from_doc(doc, false, err) : NULL;
+}
+
 static void write_back(const HvDomainDef *def, xmlNode *root);
 
 /* The kept document with the typed fields written back, or NULL. */
@@ -173,16 +181,18 @@ hv_domain_def_copy(const HvDomainDef *def)
 	if (!doc)
 		return NULL;
 	copy = domain_from_doc(doc, false, NULL);
-	if (copy)
+	if (copy) {
 		memcpy(copy->uuid, def->uuid, sizeof(copy->uuid));
+		copy->postparse = def->postparse;
+	}
 	return copy;
 }
 
 void
 hv_domain_def_ensure_uuid(HvDomainDef *def)
 {
-	if (def && !def->uuid[0])
-		hv_uuid_generate(def->uuid);
+	if (def)
+		hv_uuid_ensure(def->uuid);
 }
 
 /* Returns the element name, created after the last of the given siblings. */
@@ -223,6 +233,9 @@ format_top(const HvDomainDef *def, xmlNode *root)
 		hv_xml_set_text(ensure_after(root, "name", (const char *const[]){ NULL }), def->name);
 	if (def->uuid[0])
 		hv_xml_set_text(ensure_after(root, "uuid", before_uuid), def->uuid);
+	if (def->max_memory_kib && !hv_xml_child(root, "memory"))
+		ensure_after(root, "memory", (const char *const[]){ "name", "uuid", "title", "description",
+								    "metadata", "maxMemory", NULL });
 	if ((el = hv_xml_child(root, "memory"))) {
 		g_snprintf(num, sizeof(num), "%" G_GUINT64_FORMAT, def->max_memory_kib);
 		hv_xml_set_text(el, num);
@@ -272,11 +285,44 @@ hv_domain_def_format_live(const HvDomainDef *def, int id)
 	if (id >= 0)
 		set_live_id(root, id);
 	hv_domain_normalise_chardevs(hv_xml_child(root, "devices"));
+	hv_domain_normalise_lists(root, def->max_vcpus);
+	hv_domain_shape(root, def->postparse, NULL);
 	return hv_xml_format(root);
+}
+
+int
+hv_domain_def_postparse_check(const HvDomainDef *def, GError **err)
+{
+	g_autoptr(xmlDoc) doc = doc_of(def);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	g_autoptr(GError) why = NULL;
+
+	if (!root)
+		return hv_error_set(err, EINVAL, "domain '%s': cannot read its definition",
+				    def->name ? def->name : "");
+	hv_domain_normalise_chardevs(hv_xml_child(root, "devices"));
+	hv_domain_normalise_lists(root, def->max_vcpus);
+	if (hv_domain_shape(root, def->postparse, &why) < 0)
+		return hv_error_set(err, EINVAL, "domain '%s': %s", def->name ? def->name : "",
+				    why->message);
+	return 0;
 }
 
 char *
 hv_domain_def_format(const HvDomainDef *def)
 {
 	return hv_domain_def_format_live(def, -1);
+}
+
+int
+hv_domain_postparse_from_name(const char *name, HvDomainPostParse *out, GError **err)
+{
+	static const char *const names[] = { "generic", "qemu", NULL };
+	int i = hv_str_index(names, name);
+
+	if (i < 0)
+		return hv_error_set(err, EINVAL, "unknown driver '%s' (generic or qemu)",
+				    name ? name : "");
+	*out = (HvDomainPostParse)i;
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <libxml/tree.h>
 #include "util/error.h"
+#include "conf/bandwidth_conf.h"
 
 #define HV_UUID_STRLEN 37
 
@@ -17,6 +18,8 @@ typedef struct {
 	char *source;     /* file or dev path, or NULL */
 	char *source_pool;   /* <source pool= volume=/> */
 	char *source_volume;
+	char *source_protocol; /* a network disk's <source protocol=> (nfs, iscsi, ...) */
+	char *source_host;     /* ... and its first <host name= port=>: "NAME[:PORT]" */
 	char *driver_type; /* raw, qcow2, ... */
 	char *target_dev; /* vda, sda, hdc */
 	char *target_bus; /* virtio, scsi, ide, sata */
@@ -29,6 +32,9 @@ typedef struct {
 	char *source; /* network or bridge name */
 	char *target_dev;
 	char *model;
+	char *source_mode; /* <source mode=> of a direct interface (vepa, ...), or NULL */
+	bool link_down;    /* <link state='down'/> */
+	HvBandwidth *bandwidth; /* <bandwidth>, or NULL */
 } HvDomainNetDef;
 
 /* Any other device the model types: controller, serial, console, channel,
@@ -41,6 +47,15 @@ typedef struct {
 	char *target; /* <target dev|name|dir|type=>, or NULL */
 	int index;    /* controller index=, -1 otherwise */
 } HvDomainDeviceDef;
+
+/* Whose post-parse the formatter applies after libvirt's generic one: none,
+ * or the QEMU driver's (conf/qemu_postparse.c, qemu_address.c: implicit
+ * controllers, default devices, PCI and other addresses), as libvirt's
+ * per-driver parser config does. */
+typedef enum {
+	HV_DOMAIN_POSTPARSE_GENERIC,
+	HV_DOMAIN_POSTPARSE_QEMU,
+} HvDomainPostParse;
 
 typedef struct {
 	char *type;    /* the <domain type=> : test, qemu, kvm, lxc */
@@ -72,12 +87,16 @@ typedef struct {
 	/* libvirt's test driver namespace (http://libvirt.org/schemas/domain/test/1.0) */
 	int test_runstate;     /* <test:runstate>, -1 if absent or not a number */
 	bool test_transient;   /* <test:transient/> */
+	HvDomainPostParse postparse; /* set by the driver that defines it */
 } HvDomainDef;
 
 /* Parses and validates (grammar and semantic checks). -EINVAL on error. */
 HvDomainDef *hv_domain_def_parse(const char *xml, size_t len, GError **err);
 /* The same for an already parsed (hv_xml_parse*) document; takes doc. */
 HvDomainDef *hv_domain_def_parse_doc(xmlDoc *doc, GError **err);
+/* A document a driver formatted itself (a get_xml answer): the typed fields
+ * only, without the grammar and semantic checks (still the safe parser). */
+HvDomainDef *hv_domain_def_parse_own(const char *xml, size_t len, GError **err);
 /* Formats: typed fields first written back into the document (a uuid or an
  * interface's MAC that the driver filled in included). */
 char *hv_domain_def_format(const HvDomainDef *def);
@@ -85,6 +104,12 @@ char *hv_domain_def_format(const HvDomainDef *def);
  * running domain (<domain type='test' id='1'>); id < 0 is the plain format. */
 char *hv_domain_def_format_live(const HvDomainDef *def, int id);
 HvDomainDef *hv_domain_def_copy(const HvDomainDef *def);
+/* The checks of the driver's post-parse (the QEMU driver's address
+ * assignment: an address used twice, a chipset controller moved); -EINVAL
+ * with the reason. */
+int hv_domain_def_postparse_check(const HvDomainDef *def, GError **err);
+/* The driver's post-parse by name: "qemu" (or "generic"); -EINVAL otherwise. */
+int hv_domain_postparse_from_name(const char *name, HvDomainPostParse *out, GError **err);
 void hv_domain_def_free(HvDomainDef *def);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvDomainDef, hv_domain_def_free)
 

@@ -14,6 +14,8 @@ hv_domain_disk_free(HvDomainDiskDef *d)
 	g_free(d->source);
 	g_free(d->source_pool);
 	g_free(d->source_volume);
+	g_free(d->source_protocol);
+	g_free(d->source_host);
 	g_free(d->driver_type);
 	g_free(d->target_dev);
 	g_free(d->target_bus);
@@ -30,6 +32,8 @@ hv_domain_net_free(HvDomainNetDef *n)
 	g_free(n->source);
 	g_free(n->target_dev);
 	g_free(n->model);
+	g_free(n->source_mode);
+	g_free(n->bandwidth);
 	g_free(n);
 }
 
@@ -57,6 +61,14 @@ parse_disk(HvDomainDef *def, xmlNode *el, GError **err)
 	}
 	d->source_pool = hv_xml_prop(src, "pool");
 	d->source_volume = hv_xml_prop(src, "volume");
+	d->source_protocol = hv_xml_prop(src, "protocol");
+	if (src && hv_xml_child(src, "host")) {
+		g_autofree char *host = hv_xml_child_prop(src, "host", "name");
+		g_autofree char *port = hv_xml_child_prop(src, "host", "port");
+
+		d->source_host = port ? g_strdup_printf("%s:%s", host ? host : "", port)
+				      : g_steal_pointer(&host);
+	}
 	d->driver_type = hv_xml_child_prop(el, "driver", "type");
 	d->target_dev = hv_xml_child_prop(el, "target", "dev");
 	d->target_bus = hv_xml_child_prop(el, "target", "bus");
@@ -83,6 +95,19 @@ parse_interface(HvDomainDef *def, xmlNode *el, GError **err)
 		n->source = hv_xml_prop(src, net_source_attrs[i]);
 	n->target_dev = hv_xml_child_prop(el, "target", "dev");
 	n->model = hv_xml_child_prop(el, "model", "type");
+	n->source_mode = src ? hv_xml_prop(src, "mode") : NULL;
+	{
+		g_autofree char *link = hv_xml_child_prop(el, "link", "state");
+
+		n->link_down = !g_strcmp0(link, "down");
+	}
+	{
+		g_autofree char *what = g_strdup_printf("line %d: domain <interface>", el->line);
+		int r = hv_bandwidth_parse(el, what, &n->bandwidth, err);
+
+		if (r < 0)
+			return r;
+	}
 	if (mac) {
 		n->mac = hv_mac_normalise(mac);
 		if (!n->mac)
@@ -149,6 +174,19 @@ hv_domain_format_devices(const HvDomainDef *def, xmlNode *root)
 			}
 			if (mac && n->mac)
 				hv_xml_set_prop(mac, "address", n->mac);
+			/* a model the driver chose (the qemu driver's default NIC) */
+			if (n->model && !hv_xml_child(c, "model"))
+				hv_xml_set_prop(xmlNewChild(c, NULL, (const xmlChar *)"model", NULL),
+						"type", n->model);
+			/* <link state>, which a driver may change live */
+			{
+				xmlNode *l = hv_xml_child(c, "link");
+
+				if (!l && n->link_down)
+					l = xmlNewChild(c, NULL, (const xmlChar *)"link", NULL);
+				if (l && (n->link_down || xmlHasProp(l, (const xmlChar *)"state")))
+					hv_xml_set_prop(l, "state", n->link_down ? "down" : "up");
+			}
 			/* a driver's device name (the qemu driver's taps) */
 			if (n->target_dev) {
 				xmlNode *t = hv_xml_child(c, "target");

@@ -9,6 +9,18 @@ int hv_domain_extra_parse(HvDomainDef *def, xmlNode *root, GError **err);
 void hv_domain_extra_free(HvDomainDef *def);
 int hv_domain_parse_devices(HvDomainDef *def, xmlNode *root, GError **err);
 int hv_domain_check(const HvDomainDef *def, xmlNode *root, GError **err);
+/* domain_validate.c: scheduler lists, NUMA cells, memnodes and seclabels. */
+int hv_domain_validate(const HvDomainDef *def, xmlNode *root, GError **err);
+/* domain_lists.c: virBitmapParse lists (false when unreadable), and the
+ * canonical lists, NUMA cell ids and pin order at format time. */
+#define HV_ID_MAX 4096
+bool hv_id_list(const char *s, bool set[HV_ID_MAX]);
+void hv_domain_normalise_lists(xmlNode *root, unsigned max_vcpus);
+/* KiB of the guest NUMA cells' memory, and of the memory devices. */
+uint64_t hv_domain_numa_memory_kib(xmlNode *root);
+uint64_t hv_domain_dimm_memory_kib(xmlNode *root);
+/* domain_shape.c: a <disk>'s bus, given or from its device and target name. */
+char *hv_domain_disk_bus(xmlNode *disk);
 void hv_domain_disk_free(HvDomainDiskDef *d);
 void hv_domain_net_free(HvDomainNetDef *n);
 /* Writes typed device fields back into their elements (format and copy). */
@@ -16,3 +28,18 @@ void hv_domain_format_devices(const HvDomainDef *def, xmlNode *root);
 /* Character devices and graphics (domain_chardev.c). */
 int hv_domain_check_chardevs(xmlNode *devs, GError **err);
 void hv_domain_normalise_chardevs(xmlNode *devs);
+/* A <graphics> in libvirt's shape (domain_graphics.c). */
+void hv_domain_normalise_graphics(xmlNode *el);
+/* Order, disk buses and sorting, controller indexes, then the rule table
+ * (domain_shape.c, rules_domain.c). */
+int hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err);
+/* Whether a device has its own <boot> (domain_check.c). */
+bool hv_domain_has_device_boot(xmlNode *root);
+/* Serial, parallel and console ports and aliases (domain_console.c). */
+void hv_domain_shape_chardevs(xmlNode *root, xmlNode *devs);
+int hv_domain_check_consoles(xmlNode *devs, GError **err);
+/* virDiskNameToIndex (domain_shape.c): -1 for a name without one. */
+long hv_domain_drive_index(const char *dev);
+/* Drive addresses and implicit controllers; the disk name check (domain_implicit.c). */
+void hv_domain_add_implicit(xmlNode *devs);
+int hv_domain_check_disk_names(xmlNode *devs, GError **err);

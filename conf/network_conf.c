@@ -13,6 +13,7 @@ hv_network_def_free(HvNetworkDef *def)
 	g_free(def->name);
 	g_free(def->bridge);
 	g_free(def->forward_mode);
+	g_free(def->bandwidth);
 	hv_network_parts_free(def);
 	g_clear_pointer(&def->doc, xmlFreeDoc);
 	g_free(def);
@@ -22,22 +23,15 @@ static HvNetworkDef *
 network_from_doc(xmlDoc *doc, bool check, GError **err)
 {
 	g_autoptr(HvNetworkDef) def = g_new0(HvNetworkDef, 1);
-	xmlNode *root = xmlDocGetRootElement(doc);
-	xmlNode *fwd;
+	xmlNode *root, *fwd;
 
 	def->doc = doc;
 	hv_network_parts_init(def);
-	if (!root || root->ns || strcmp((const char *)root->name, "network") != 0) {
-		hv_error_set(err, EINVAL, "line %d: expected a <network> document, not <%s>",
-			     root ? root->line : 1, root ? (const char *)root->name : "");
+	if (!(root = hv_conf_root(doc, "network", err)))
 		return NULL;
-	}
 	if (check && hv_schema_validate(HV_SCHEMA_NETWORK, doc, err) < 0)
 		return NULL;
-	def->name = hv_xml_child_text(root, "name");
-	if (def->name)
-		g_strstrip(def->name);
-	if (hv_conf_name_check(def->name, "network", err) < 0 ||
+	if (hv_conf_take_name(root, "network", &def->name, err) < 0 ||
 	    hv_xml_uuid(root, def->uuid, "network", err) < 0)
 		return NULL;
 	def->bridge = hv_xml_child_prop(root, "bridge", "name");
@@ -51,6 +45,12 @@ network_from_doc(xmlDoc *doc, bool check, GError **err)
 		return NULL;
 	if (check && hv_network_check(def, err) < 0)
 		return NULL;
+	{ /* after the rules' checks, whose messages are libvirt's */
+		g_autofree char *what = g_strdup_printf("network '%s'", def->name);
+
+		if (hv_bandwidth_parse(root, what, &def->bandwidth, err) < 0)
+			return NULL;
+	}
 	return g_steal_pointer(&def);
 }
 
@@ -84,8 +84,8 @@ hv_network_def_copy(const HvNetworkDef *def)
 void
 hv_network_def_ensure_uuid(HvNetworkDef *def)
 {
-	if (def && !def->uuid[0])
-		hv_uuid_generate(def->uuid);
+	if (def)
+		hv_uuid_ensure(def->uuid);
 }
 
 char *
@@ -96,16 +96,8 @@ hv_network_def_format(const HvNetworkDef *def)
 
 	if (!def || !def->doc)
 		return NULL;
-	doc = xmlCopyDoc(def->doc, 1);
+	doc = hv_conf_format_copy(def->doc, def->uuid);
 	root = xmlDocGetRootElement(doc);
-	if (def->uuid[0]) {
-		el = hv_xml_child(root, "uuid");
-		if (!el) {
-			el = xmlNewDocNode(doc, NULL, (const xmlChar *)"uuid", NULL);
-			xmlAddNextSibling(hv_xml_child(root, "name"), el);
-		}
-		hv_xml_set_text(el, def->uuid);
-	}
 	if ((el = hv_xml_child(root, "forward")) && def->forward_mode)
 		hv_xml_set_prop(el, "mode", def->forward_mode);
 	hv_network_normalise(def, root);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <libxml/tree.h>
 #include "util/error.h"
+#include "conf/bandwidth_conf.h"
 
 #define HV_UUID_STRLEN 37
 
@@ -42,6 +43,7 @@ typedef struct {
 	GPtrArray *ips;     /* HvNetworkIpDef* */
 	GPtrArray *dns_hosts; /* HvNetworkDnsHostDef* */
 	GPtrArray *dns_forwarders; /* char*: <dns><forwarder addr= or domain=> */
+	HvBandwidth *bandwidth; /* <bandwidth> on the bridge, or NULL */
 } HvNetworkDef;
 
 HvNetworkDef *hv_network_def_parse(const char *xml, size_t len, GError **err);
@@ -51,4 +53,11 @@ char *hv_network_def_format(const HvNetworkDef *def);
 HvNetworkDef *hv_network_def_copy(const HvNetworkDef *def);
 void hv_network_def_free(HvNetworkDef *def);
 void hv_network_def_ensure_uuid(HvNetworkDef *def);
+/* virNetworkUpdate on a copy of def: command (modify 1, delete 2, add-last 3,
+ * add-first 4) of one element of section (ip-dhcp-host 4, ip-dhcp-range 5,
+ * dns-host 10, dns-txt 11, dns-srv 12; others EOPNOTSUPP) under <ip>
+ * parent_index (-1: the first IPv4 one). The new definition, checked as a
+ * define is, or NULL (EEXIST: already there; ENOENT: nothing matches). */
+HvNetworkDef *hv_network_def_update(const HvNetworkDef *def, unsigned command, unsigned section,
+				    int parent_index, const char *xml, GError **err);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvNetworkDef, hv_network_def_free)

@@ -3,6 +3,7 @@
  * grammar can't express; and libvirt's canonical shape at format time. */
 #include "conf/network_priv.h"
 #include "conf/normalise.h"
+#include "conf/rules.h"
 #include <string.h>
 
 static void
@@ -155,6 +156,15 @@ hv_network_check(const HvNetworkDef *def, GError **err)
 		return hv_error_set(err, EINVAL,
 				    "network '%s' <forward mode='open'>: a forward dev is not allowed in open mode",
 				    def->name);
+	if (hv_xml_run_checks(xmlDocGetRootElement(def->doc), hv_network_checks,
+			      hv_network_checks_len, "network", def->name, err) < 0)
+		return -EINVAL;
+	if (hv_network_check_addresses(def->name, xmlDocGetRootElement(def->doc), err) < 0)
+		return -EINVAL;
+	if (mode && strcmp(mode, "nat") && hv_xml_child(fwd, "nat"))
+		return hv_error_set(err, EINVAL,
+				    "network '%s' <forward mode='%s'>: <nat> is only for mode 'nat'",
+				    def->name, mode);
 	for (xmlNode *i = hv_xml_child(fwd, "interface"); i; i = hv_xml_next_named(i)) {
 		g_autofree char *dev = hv_xml_prop(i, "dev");
 
@@ -175,19 +185,45 @@ hv_network_check(const HvNetworkDef *def, GError **err)
 }
 
 static const char *const network_order[] = {
-	"name", "uuid", "metadata", "forward", "bridge", "mac", "domain", "dns", "vlan",
+	"name", "uuid", "metadata", "forward", "bridge", "mtu", "mac", "domain", "dns", "vlan",
 	"bandwidth", "ip", "route", "virtualport", "portgroup", NULL,
 };
 
-/* nat/route/open and isolated networks get libvirt's bridge defaults, and a
- * forward dev is written both as dev= and as its first <interface>. */
+/* Children in virNetworkDefFormatBuf's, virNetworkDNSDefFormat's and
+ * virNetworkIPDefFormat's order (forward interfaces and addresses keep theirs). */
+static const struct {
+	const char *path;
+	const char *const *order;
+} child_orders[] = {
+	{ "forward", (const char *const[]){ "driver", "nat", "pf", NULL } },
+	{ "forward/nat", (const char *const[]){ "address", "port", NULL } },
+	{ "dns", (const char *const[]){ "forwarder", "txt", "srv", "host", NULL } },
+	{ "portgroup", (const char *const[]){ "vlan", "virtualport", "bandwidth", NULL } },
+	{ "bandwidth", (const char *const[]){ "inbound", "outbound", NULL } },
+};
+
+static void
+reorder_children(xmlNode *root)
+{
+	static const char *const ip_order[] = { "tftp", "dhcp", NULL };
+	static const char *const dhcp_order[] = { "range", "host", "bootp", NULL };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(child_orders); i++)
+		for (xmlNode *el = hv_xml_path(root, child_orders[i].path); el; el = hv_xml_next_named(el))
+			hv_xml_reorder(el, child_orders[i].order);
+	for (xmlNode *ip = hv_xml_child(root, "ip"); ip; ip = hv_xml_next_named(ip)) {
+		hv_xml_reorder(ip, ip_order);
+		hv_xml_reorder(hv_xml_child(ip, "dhcp"), dhcp_order);
+	}
+}
+
+/* A forward dev is written both as dev= and as its first <interface>; the
+ * rest of libvirt's shape is the rule table (rules_network.c). */
 void
 hv_network_normalise(const HvNetworkDef *def, xmlNode *root)
 {
 	xmlNode *fwd = hv_xml_child(root, "forward");
-	xmlNode *bridge = hv_xml_child(root, "bridge");
 	xmlNode *mac = hv_xml_child(root, "mac");
-	bool routed = !def->forward_mode || hv_str_index(routed_modes, def->forward_mode) >= 0;
 
 	if (fwd && !hv_xml_child(fwd, "pf") && def->forward_devs->len) {
 		const char *first = def->forward_devs->pdata[0];
@@ -198,11 +234,9 @@ hv_network_normalise(const HvNetworkDef *def, xmlNode *root)
 			xmlSetProp(xmlNewChild(fwd, NULL, (const xmlChar *)"interface", NULL),
 				   (const xmlChar *)"dev", (const xmlChar *)first);
 	}
-	if (bridge && routed) {
-		hv_xml_default_prop(bridge, "stp", "on");
-		hv_xml_default_prop(bridge, "delay", "0");
-	}
 	if (mac && def->mac)
 		hv_xml_set_prop(mac, "address", def->mac);
+	hv_xml_apply_rules(root, hv_network_rules, hv_network_rules_len);
+	reorder_children(root);
 	hv_xml_reorder(root, network_order);
 }

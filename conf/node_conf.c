@@ -305,12 +305,8 @@ hv_node_def_parse(const char *xml, size_t len, const char *basedir, GError **err
 
 	if (!doc)
 		return NULL;
-	root = xmlDocGetRootElement(doc);
-	if (root->ns || strcmp((const char *)root->name, "node") != 0) {
-		hv_error_set(err, EINVAL, "line %d: expected a <node> document, not <%s>", root->line,
-			     (const char *)root->name);
+	if (!(root = hv_conf_root(doc, "node", err)))
 		return NULL;
-	}
 	if (check_skeleton(root, err) < 0)
 		return NULL;
 	def = g_new0(HvNodeDef, 1);

@@ -3,6 +3,7 @@
  * Elements a table doesn't name keep their relative order after the named ones,
  * so nothing is lost. Internal to conf/. */
 #pragma once
+#include <glib.h>
 #include <libxml/tree.h>
 
 /* Stable-sorts parent's element children by their index in order (NULL-ended);
@@ -16,3 +17,9 @@ void hv_xml_remove_children(xmlNode *parent, const char *name);
 void hv_xml_default_prop(xmlNode *n, const char *attr, const char *value);
 /* Number of element children called name. */
 unsigned hv_xml_count(xmlNode *parent, const char *name);
+
+/* network_check.c: virNetDevVlanParse's checks on one <vlan>, and on every
+ * <vlan> under root (networks, portgroups, domain interfaces); what names the
+ * document in the message. */
+int hv_vlan_check(xmlNode *vlan, const char *what, GError **err);
+int hv_vlan_check_all(xmlNode *root, const char *what, GError **err);

@@ -4,6 +4,7 @@
 #include "conf/storage_priv.h"
 #include "conf/xml.h"
 #include "conf/normalise.h"
+#include "conf/rules.h"
 #include "conf/schema.h"
 #include <string.h>
 
@@ -42,14 +43,11 @@ static HvPoolDef *
 pool_from_doc(xmlDoc *doc, bool check, GError **err)
 {
 	g_autoptr(HvPoolDef) def = g_new0(HvPoolDef, 1);
-	xmlNode *root = xmlDocGetRootElement(doc);
+	xmlNode *root;
 
 	def->doc = doc;
-	if (!root || root->ns || strcmp((const char *)root->name, "pool") != 0) {
-		hv_error_set(err, EINVAL, "line %d: expected a <pool> document, not <%s>",
-			     root ? root->line : 1, root ? (const char *)root->name : "");
+	if (!(root = hv_conf_root(doc, "pool", err)))
 		return NULL;
-	}
 	if (check && hv_schema_validate(HV_SCHEMA_POOL, doc, err) < 0)
 		return NULL;
 	def->type = hv_xml_prop(root, "type");
@@ -57,11 +55,13 @@ pool_from_doc(xmlDoc *doc, bool check, GError **err)
 		hv_error_set(err, EINVAL, "storage pool: missing type= on <pool>");
 		return NULL;
 	}
-	def->name = hv_xml_child_text(root, "name");
-	if (def->name)
-		g_strstrip(def->name);
-	if (hv_conf_name_check(def->name, "storage pool", err) < 0 ||
+	if (hv_conf_take_name(root, "storage pool", &def->name, err) < 0 ||
 	    hv_xml_uuid(root, def->uuid, "storage pool", err) < 0)
+		return NULL;
+	if (check && hv_xml_run_checks(root, hv_pool_checks, hv_pool_checks_len, "storage pool",
+				       def->name, err) < 0)
+		return NULL;
+	if (check && hv_storage_check(root, "storage pool", def->name, err) < 0)
 		return NULL;
 	for (size_t i = 0; i < G_N_ELEMENTS(pool_sizes); i++) {
 		uint64_t *v = &G_STRUCT_MEMBER(uint64_t, def, pool_sizes[i].off);
@@ -109,28 +109,20 @@ hv_pool_def_copy(const HvPoolDef *def)
 void
 hv_pool_def_ensure_uuid(HvPoolDef *def)
 {
-	if (def && !def->uuid[0])
-		hv_uuid_generate(def->uuid);
+	if (def)
+		hv_uuid_ensure(def->uuid);
 }
 
 char *
 hv_pool_def_format(const HvPoolDef *def)
 {
 	g_autoptr(xmlDoc) doc = NULL;
-	xmlNode *root, *el;
+	xmlNode *root;
 
 	if (!def || !def->doc)
 		return NULL;
-	doc = xmlCopyDoc(def->doc, 1);
+	doc = hv_conf_format_copy(def->doc, def->uuid);
 	root = xmlDocGetRootElement(doc);
-	if (def->uuid[0]) {
-		el = hv_xml_child(root, "uuid");
-		if (!el) {
-			el = xmlNewDocNode(doc, NULL, (const xmlChar *)"uuid", NULL);
-			xmlAddNextSibling(hv_xml_child(root, "name"), el);
-		}
-		hv_xml_set_text(el, def->uuid);
-	}
 	for (size_t i = 0; i < G_N_ELEMENTS(pool_sizes); i++)
 		hv_storage_set_bytes(hv_xml_ensure_child(root, pool_sizes[i].name),
 				     G_STRUCT_MEMBER(uint64_t, def, pool_sizes[i].off));

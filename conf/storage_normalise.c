@@ -4,6 +4,7 @@
  * type) and volume defaults that depend on the parent pool's type. */
 #include "conf/storage_priv.h"
 #include "conf/normalise.h"
+#include "conf/rules.h"
 #include <string.h>
 
 static const char *const pool_order[] = {
@@ -30,17 +31,30 @@ static const struct {
 	{ "fs", "auto" }, { "netfs", "auto" }, { "logical", "lvm2" }, { "disk", "unknown" },
 };
 
-/* The type a volume gets from its pool when it names none. */
+/* A volume's <target><format> by its pool's type: poolTypeInfo[].volOptions
+ * in libvirt's storage_conf.c. read: whether the input's format is read
+ * (formatFromString); otherwise the formatter writes value 0 of the type's
+ * enum. NULL format: the pool's volumes have no <format> (no formatToString). */
 static const struct {
 	const char *pool;
-	const char *vol_type;
-	const char *format; /* default <target><format>, or NULL */
-} pool_vol_defaults[] = {
-	{ "dir", "file", "raw" },        { "fs", "file", "raw" },     { "netfs", "file", "raw" },
-	{ "logical", "block", NULL },    { "disk", "block", "none" }, { "iscsi", "block", NULL },
-	{ "iscsi-direct", "network", NULL }, { "scsi", "block", NULL }, { "mpath", "block", NULL },
-	{ "rbd", "network", NULL },      { "sheepdog", "network", NULL },
-	{ "gluster", "network", "raw" }, { "zfs", "block", NULL },    { "vstorage", "file", "raw" },
+	const char *format; /* the default, or what is always written */
+	bool read;
+} vol_formats[] = {
+	{ "dir", "raw", true },       { "fs", "raw", true },       { "netfs", "raw", true },
+	{ "gluster", "raw", true },   { "vstorage", "raw", true }, { "rbd", "raw", true },
+	{ "disk", "none", true },     { "iscsi", "unknown", false }, { "scsi", "unknown", false },
+	{ "mpath", "unknown", false }, { "sheepdog", "unknown", false },
+	{ "logical", NULL, false },   { "zfs", NULL, false },
+};
+
+/* Pool types with a source <name> (VIR_STORAGE_POOL_SOURCE_NAME), which
+ * defaults to the pool's name, and the target path made from it. */
+static const struct {
+	const char *pool;
+	const char *target_prefix; /* NULL: the target is the input's */
+} name_pools[] = {
+	{ "logical", "/dev/" }, { "zfs", "/dev/zvol/" }, { "rbd", NULL },
+	{ "sheepdog", NULL },   { "gluster", NULL },     { "vstorage", NULL },
 };
 
 static void
@@ -87,15 +101,19 @@ pool_type_defaults(const HvPoolDef *def, xmlNode *root, xmlNode *src)
 		if (!strcmp(def->type, pool_formats[i].pool))
 			hv_xml_default_prop(hv_xml_ensure_child(src, "format"), "type",
 					    pool_formats[i].format);
-	if (!strcmp(def->type, "logical")) {
+	for (size_t i = 0; i < G_N_ELEMENTS(name_pools); i++) {
 		xmlNode *name = hv_xml_child(src, "name");
 		g_autofree char *vg = NULL;
 		g_autofree char *path = NULL;
 
+		if (strcmp(def->type, name_pools[i].pool))
+			continue;
 		if (!name)
 			hv_xml_set_text(name = hv_xml_ensure_child(src, "name"), def->name);
+		if (!name_pools[i].target_prefix)
+			continue;
 		vg = hv_xml_text(name);
-		path = g_strdup_printf("/dev/%s", g_strstrip(vg));
+		path = g_strdup_printf("%s%s", name_pools[i].target_prefix, g_strstrip(vg));
 		hv_xml_set_text(hv_xml_ensure_child(hv_xml_ensure_child(root, "target"), "path"), path);
 	}
 	if (adapter && !xmlHasProp(adapter, (const xmlChar *)"type"))
@@ -110,48 +128,89 @@ hv_pool_normalise(const HvPoolDef *def, xmlNode *root)
 	xmlNode *target;
 
 	pool_type_defaults(def, root, src);
-	hv_xml_reorder(src, pool_source_order);
-	if ((target = hv_xml_child(root, "target"))) {
+	if ((target = hv_xml_child(root, "target")))
 		normalise_perms(hv_xml_child(target, "permissions"));
+	hv_xml_apply_rules(root, hv_pool_rules, hv_pool_rules_len);
+	hv_xml_reorder(src, pool_source_order);
+	if ((target = hv_xml_child(root, "target")))
 		hv_xml_reorder(target, target_order);
-	}
 	hv_xml_reorder(root, pool_order);
 }
 
 const char *
 hv_volume_default_type(const HvPoolDef *pool)
 {
-	for (size_t i = 0; pool && pool->type && i < G_N_ELEMENTS(pool_vol_defaults); i++)
-		if (!strcmp(pool->type, pool_vol_defaults[i].pool))
-			return pool_vol_defaults[i].vol_type;
+	(void)pool; /* virStorageVolDefParseXML: file, whatever the pool */
 	return "file";
+}
+
+static int
+vol_format_row(const char *pool_type)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(vol_formats); i++)
+		if (!strcmp(pool_type ? pool_type : "dir", vol_formats[i].pool))
+			return (int)i;
+	return -1;
 }
 
 const char *
 hv_volume_default_format(const char *pool_type)
 {
-	for (size_t i = 0; pool_type && i < G_N_ELEMENTS(pool_vol_defaults); i++)
-		if (!strcmp(pool_type, pool_vol_defaults[i].pool))
-			return pool_vol_defaults[i].format;
-	return NULL;
+	int i = vol_format_row(pool_type);
+
+	return i < 0 ? NULL : vol_formats[i].format;
+}
+
+bool
+hv_volume_format_is_read(const char *pool_type)
+{
+	int i = vol_format_row(pool_type);
+
+	return i < 0 || vol_formats[i].read;
+}
+
+/* <format> of a target or backing store: the pool type's rule. */
+static void
+normalise_vol_format(const char *pool_type, xmlNode *target)
+{
+	int i = vol_format_row(pool_type);
+	xmlNode *fmt;
+
+	if (!target || i < 0)
+		return;
+	if (!vol_formats[i].format) {
+		hv_xml_remove_children(target, "format");
+		return;
+	}
+	fmt = hv_xml_ensure_child(target, "format");
+	if (!vol_formats[i].read || !xmlHasProp(fmt, (const xmlChar *)"type"))
+		hv_xml_set_prop(fmt, "type", vol_formats[i].format);
 }
 
 void
 hv_volume_normalise(const HvVolumeDef *def, xmlNode *root)
 {
-	xmlNode *src = hv_xml_ensure_child(root, "source");
-	xmlNode *target = hv_xml_child(root, "target");
-	xmlNode *backing = hv_xml_child(root, "backingStore");
+	xmlNode *target, *backing;
 
-	hv_xml_remove_children(src, "device"); /* extents are the pool's to report */
+	hv_xml_ensure_child(root, "source");
+	target = hv_xml_child(root, "target");
+	backing = hv_xml_child(root, "backingStore");
+	/* permissions first, so that the table drops one left empty (no -1
+	 * owner or group): virStorageVolTargetDefFormat writes none then (a
+	 * fixed-point fuzz finding) */
+	normalise_perms(hv_xml_child(target, "permissions"));
+	normalise_perms(hv_xml_child(backing, "permissions"));
+	hv_xml_apply_rules(root, hv_volume_rules, hv_volume_rules_len);
+	target = hv_xml_child(root, "target");
+	backing = hv_xml_child(root, "backingStore");
 	if (target) {
-		hv_xml_remove_children(target, "timestamps");
-		hv_xml_remove_children(target, "nocow");
-		normalise_perms(hv_xml_child(target, "permissions"));
+		/* virStorageVolDefParseXML: <features> implies compat 1.1 */
+		if (hv_xml_child(target, "features") && !hv_xml_child(target, "compat"))
+			hv_xml_set_text(hv_xml_ensure_child(target, "compat"), "1.1");
 		hv_xml_reorder(target, target_order);
 	}
 	if (backing) {
-		normalise_perms(hv_xml_child(backing, "permissions"));
+		normalise_vol_format(def->pool_type, backing);
 		hv_xml_reorder(backing, target_order);
 	}
 	hv_xml_reorder(root, vol_order);

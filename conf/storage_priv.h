@@ -12,3 +12,8 @@ void hv_volume_normalise(const HvVolumeDef *def, xmlNode *root);
 /* Volume defaults that depend on the parent pool's type (pool may be NULL). */
 const char *hv_volume_default_type(const HvPoolDef *pool);
 const char *hv_volume_default_format(const char *pool_type);
+/* Whether a volume in a pool of this type has its input <format> read. */
+bool hv_volume_format_is_read(const char *pool_type);
+/* storage_check.c: libvirt's checks on permissions and host ports of a pool
+ * or volume document (what: "storage pool" or "storage volume"). */
+int hv_storage_check(xmlNode *root, const char *what, const char *name, GError **err);

@@ -23,11 +23,15 @@ hv_volume_def_free(HvVolumeDef *def)
 	g_free(def);
 }
 
+/* A file's path cleaned (hyperfs's own: libvirt keeps a volume's as written);
+ * a network volume's (nfs://HOST/..., IQN/LUN) is not a file's, and stays. */
 static char *
 clean_text(xmlNode *root, const char *path)
 {
 	g_autofree char *p = hv_xml_text(hv_xml_path(root, path));
 
+	if (p && strstr(p, "://"))
+		return g_strstrip(g_steal_pointer(&p));
 	return hv_path_clean_text(p);
 }
 
@@ -35,30 +39,26 @@ static HvVolumeDef *
 volume_from_doc(const HvPoolDef *pool, xmlDoc *doc, bool check, GError **err)
 {
 	g_autoptr(HvVolumeDef) def = g_new0(HvVolumeDef, 1);
-	xmlNode *root = xmlDocGetRootElement(doc);
-	xmlNode *cap;
+	xmlNode *root, *cap;
 
 	def->doc = doc;
-	if (!root || root->ns || strcmp((const char *)root->name, "volume") != 0) {
-		hv_error_set(err, EINVAL, "line %d: expected a <volume> document, not <%s>",
-			     root ? root->line : 1, root ? (const char *)root->name : "");
+	if (!(root = hv_conf_root(doc, "volume", err)))
 		return NULL;
-	}
 	if (check && hv_schema_validate(HV_SCHEMA_VOLUME, doc, err) < 0)
 		return NULL;
-	def->name = hv_xml_child_text(root, "name");
-	if (def->name)
-		g_strstrip(def->name);
-	if (hv_conf_name_check(def->name, "storage volume", err) < 0)
+	if (hv_conf_take_name(root, "storage volume", &def->name, err) < 0)
 		return NULL;
 	def->key = hv_xml_child_text(root, "key");
 	def->pool_type = g_strdup(pool ? pool->type : NULL);
 	def->type = hv_xml_prop(root, "type");
 	if (!def->type)
 		def->type = g_strdup(hv_volume_default_type(pool));
-	def->format = hv_xml_prop(hv_xml_path(root, "target/format"), "type");
-	if (!def->format && (!pool || !strcmp(def->type, "file")))
-		def->format = g_strdup(hv_volume_default_format(pool ? pool->type : "dir"));
+	if (hv_volume_format_is_read(def->pool_type))
+		def->format = hv_xml_prop(hv_xml_path(root, "target/format"), "type");
+	if (!def->format && hv_volume_default_format(def->pool_type))
+		def->format = g_strdup(hv_volume_default_format(def->pool_type));
+	if (check && hv_storage_check(root, "storage volume", def->name, err) < 0)
+		return NULL;
 	cap = hv_xml_child(root, "capacity");
 	if (!cap && check) {
 		hv_error_set(err, EINVAL, "storage volume '%s': missing <capacity>", def->name);
@@ -116,6 +116,8 @@ hv_volume_def_format(const HvVolumeDef *def)
 	if (def->format)
 		hv_xml_set_prop(hv_xml_ensure_child(hv_xml_ensure_child(root, "target"), "format"),
 				"type", def->format);
+	else if ((el = hv_xml_child(root, "target")))
+		hv_xml_remove_children(el, "format");
 	/* libvirt writes the key and path it knows (normalise puts them in place) */
 	if (def->key)
 		hv_xml_set_text(hv_xml_ensure_child(root, "key"), def->key);

@@ -10,9 +10,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "util/error.h"
+#include "drivers/driver_extra.h"
 
 typedef struct HvConn HvConn;
 typedef struct HvDriver HvDriver;
+typedef struct HvDataStream HvDataStream;
 
 typedef enum {
 	HV_OBJ_NODE,
@@ -20,6 +22,7 @@ typedef enum {
 	HV_OBJ_NETWORK,
 	HV_OBJ_POOL,
 	HV_OBJ_VOLUME,
+	HV_OBJ_SECRET,
 	HV_OBJ_LAST
 } HvObjKind;
 
@@ -87,7 +90,34 @@ typedef struct {
 	bool autostart;
 	char *bridge; /* may be NULL */
 	char *forward; /* forward mode or NULL for isolated */
+	/* what of a new definition of the active network waits for its next start
+	 * ("<forward>, <ip>"), or NULL: the `error` file says it */
+	char *pending;
 } HvNetworkInfo;
+
+/* One DHCP lease of a network: the `leases` line MAC IP HOSTNAME EXPIRY. */
+typedef struct {
+	char *mac;
+	char *ip;       /* with its prefix: 192.168.122.10/24 */
+	char *hostname; /* or NULL */
+	int64_t expiry; /* epoch seconds, 0: none */
+} HvNetworkLease;
+
+/* One domain interface on a network: the `ports` line DOMAIN MAC DEVICE. */
+typedef struct {
+	char *domain;
+	char *mac;
+	char *device; /* the host side (vnet0), or NULL while unknown */
+} HvNetworkPort;
+
+/* One guest address: the `addresses` line DEVICE MAC FAMILY IP/PREFIX SOURCE. */
+typedef struct {
+	char *device;  /* the host side of the interface (vnet0) */
+	char *mac;
+	char *family;  /* ipv4, ipv6 */
+	char *ip;      /* with its prefix */
+	char *source;  /* lease, arp */
+} HvDomainAddress;
 
 typedef struct {
 	char *name;
@@ -144,9 +174,75 @@ typedef struct {
 	unsigned queries;    /* query jobs running */
 } HvJobInfo;
 
+/* A typed parameter (libvirt's virTypedParameter; types numbered as its
+ * virTypedParameterType): tuning groups and their settings. */
+typedef enum {
+	HV_PARAM_INT = 1,
+	HV_PARAM_UINT,
+	HV_PARAM_LLONG,
+	HV_PARAM_ULLONG,
+	HV_PARAM_DOUBLE,
+	HV_PARAM_BOOLEAN,
+	HV_PARAM_STRING,
+} HvParamType;
+
+typedef struct {
+	char *field;
+	HvParamType type;
+	int64_t i;  /* every integer type and BOOLEAN (ULLONG as bits) */
+	double d;
+	char *s;    /* STRING */
+} HvParam;
+
+/* A GArray of HvParam that frees its members. */
+GArray *hv_params_new(void);
+void hv_params_add(GArray *ps, const char *field, HvParamType type, int64_t i, const char *s);
+const HvParam *hv_params_find(const GArray *ps, const char *field);
+
+/* A domain's tuning groups (virsh schedinfo, memtune, blkiotune, numatune,
+ * domiftune DEVICE, blkdeviotune DEVICE). */
+typedef enum {
+	HV_TUNE_SCHED,
+	HV_TUNE_MEMORY,
+	HV_TUNE_BLKIO,
+	HV_TUNE_NUMA,
+	HV_TUNE_INTERFACE,
+	HV_TUNE_BLOCK_IO,
+	HV_TUNE_LAST
+} HvTuneKind;
+
+/* One vCPU as virDomainGetVcpus shows it. */
+typedef struct {
+	unsigned number;
+	int state;  /* virVcpuState: 0 offline, 1 running, 2 blocked */
+	uint64_t cpu_time_ns;
+	int cpu;    /* host CPU it runs on, -1: none */
+} HvVcpuInfo;
+
+/* CPU affinity: whose (one map per vCPU, one for the emulator, one per
+ * IOThread), as bitmaps of host CPUs. */
+typedef enum { HV_AFFINITY_VCPU, HV_AFFINITY_EMULATOR, HV_AFFINITY_IOTHREAD } HvAffinityKind;
+#define HV_CPUMAP_BYTES 128 /* up to 1024 host CPUs */
+typedef struct {
+	unsigned id;  /* vCPU number, IOThread id; 0 for the emulator */
+	uint8_t map[HV_CPUMAP_BYTES];
+} HvCpuMap;
+
+/* A host network interface (libvirt's virInterface). */
+typedef struct {
+	char *name;
+	char *mac;
+	bool active;
+} HvInterfaceInfo;
+
+void hv_interface_info_free(HvInterfaceInfo *i);
+
 void hv_job_info_clear(HvJobInfo *i);
 void hv_domain_info_free(HvDomainInfo *i);
 void hv_network_info_free(HvNetworkInfo *i);
+void hv_network_lease_free(HvNetworkLease *l);
+void hv_network_port_free(HvNetworkPort *p);
+void hv_domain_address_free(HvDomainAddress *a);
 void hv_pool_info_free(HvPoolInfo *i);
 void hv_volume_info_free(HvVolumeInfo *i);
 void hv_node_info_clear(HvNodeInfo *i);
@@ -162,6 +258,36 @@ typedef struct {
 	 * not, with *reason (owned) saying why; node/info can show `connected:`.
 	 * A NULL method means the node is local and always connected. */
 	int (*is_alive)(HvConn *c, char **reason, GError **err);
+	/* Host CPUs: how many are present (returned), the online ones in map
+	 * (bit n: CPU n) and their count. */
+	int (*get_cpu_map)(HvConn *c, uint8_t map[HV_CPUMAP_BYTES], unsigned *online,
+			   GError **err);
+	/* Free memory in bytes of NUMA cells start.. (at most max; GArray of
+	 * guint64); EINVAL when start is not a cell. */
+	int (*get_cells_free_memory)(HvConn *c, int start, int max, GArray **out, GError **err);
+	/* The host's SMBIOS data, libvirt's <sysinfo> document. */
+	int (*get_sysinfo)(HvConn *c, char **xml, GError **err);
+	/* CPU time counters (ns) of one host CPU, or of all with cpu -1 (GArray
+	 * of HvParam, ULLONG: user, kernel, idle, iowait...). */
+	int (*get_cpu_stats)(HvConn *c, int cpu, GArray **out, GError **err);
+	/* The hypervisor's version (major * 1000000 + minor * 1000 + micro) and
+	 * the most vCPUs a guest of type (NULL: the default) may have. */
+	int (*get_version)(HvConn *c, uint64_t *version, GError **err);
+	int (*get_max_vcpus)(HvConn *c, const char *type, unsigned *max, GError **err);
+	/* The security driver's model and DOI ("" when none). */
+	int (*get_security_model)(HvConn *c, char **model, char **doi, GError **err);
+	/* What the hypervisor can run for an emulator, arch, machine and virt
+	 * type (each NULL: the default), libvirt's <domainCapabilities>. */
+	int (*get_domain_capabilities)(HvConn *c, const char *emulator, const char *arch,
+				       const char *machine, const char *virttype, char **xml,
+				       GError **err);
+	/* Free pages of each of the npages sizes (KiB) in cells start ..
+	 * start + count - 1, cell after cell (GArray of guint64: count x npages). */
+	int (*get_free_pages)(HvConn *c, const unsigned *pages, unsigned npages, int start,
+			      unsigned count, GArray **out, GError **err);
+	/* The CPU model names the hypervisor knows for arch (libvirt's names:
+	 * x86_64, ppc64le, ...), *out owned (drivers/cpu_models.h has libvirt's). */
+	int (*get_cpu_models)(HvConn *c, const char *arch, GStrv *out, GError **err);
 } HvNodeOps;
 
 /* list: one bulk call; *out is a GPtrArray of HvDomainInfo* with a free func. */
@@ -200,7 +326,168 @@ typedef struct {
 	int (*get_job)(HvConn *c, const char *name, HvJobInfo *out, GError **err);
 	/* Asks the running job to stop: -EBUSY when it cannot be aborted. */
 	int (*abort_job)(HvConn *c, const char *name, GError **err);
+	/* Starts a transient domain from a document (libvirt's virDomainCreateXML;
+	 * flags: VIR_DOMAIN_START_PAUSED = 1); it leaves when it stops. */
+	int (*create_xml)(HvConn *c, const char *xml, unsigned flags, char **name_out,
+			  GError **err);
+	/* vCPUs of a running domain (GArray of HvVcpuInfo), and CPU affinity
+	 * (GArray of HvCpuMap; *ncpus: host CPUs the maps cover). */
+	int (*get_vcpus)(HvConn *c, const char *name, GArray **out, GError **err);
+	int (*get_affinity)(HvConn *c, const char *name, HvAffinityKind kind, unsigned flags,
+			    unsigned *ncpus, GArray **out, GError **err);
+	/* Pins vCPU id (or the emulator, an IOThread) to the CPUs of map (len
+	 * bytes, bit n: CPU n); flags: libvirt's AFFECT_* (virDomainPinVcpuFlags,
+	 * virDomainPinEmulator). */
+	int (*set_affinity)(HvConn *c, const char *name, HvAffinityKind kind, unsigned id,
+			    const uint8_t *map, size_t len, unsigned flags, GError **err);
+	/* The scheduler's name ("fair", "posix") and its parameters. */
+	int (*get_scheduler_type)(HvConn *c, const char *name, char **type, GError **err);
+	/* A tuning group (GArray of HvParam, hv_params_new); device names the
+	 * interface or disk of HV_TUNE_INTERFACE and _BLOCK_IO, else NULL.
+	 * flags: HV_AFFECT_*. */
+	int (*get_tune)(HvConn *c, const char *name, HvTuneKind kind, const char *device,
+			unsigned flags, GArray **out, GError **err);
+	int (*set_tune)(HvConn *c, const char *name, HvTuneKind kind, const char *device,
+			const GArray *params, unsigned flags, GError **err);
+	/* What the guest reports: memory counters (GArray of HvParam, ULLONG,
+	 * fields named as virsh dommemstat prints them: actual, swap_in, rss...),
+	 * its hostname, its clock, the disks in error (HvParam INT: disk name and
+	 * virDomainDiskErrorCode) and the perf events (HvParam BOOLEAN). */
+	int (*get_memory_stats)(HvConn *c, const char *name, GArray **out, GError **err);
+	int (*get_hostname)(HvConn *c, const char *name, char **hostname, GError **err);
+	int (*get_time)(HvConn *c, const char *name, int64_t *seconds, unsigned *nseconds,
+			GError **err);
+	int (*get_disk_errors)(HvConn *c, const char *name, GArray **out, GError **err);
+	int (*get_perf_events)(HvConn *c, const char *name, unsigned flags, GArray **out,
+			       GError **err);
+	/* The monitor's state (virDomainControlState), its detail and for how
+	 * long (ms) it has been in it. */
+	int (*get_control_info)(HvConn *c, const char *name, unsigned *state, unsigned *details,
+				uint64_t *since_ms, GError **err);
+	/* A disk's sizes in bytes (path: its target or source). */
+	int (*get_block_info)(HvConn *c, const char *name, const char *path, uint64_t *capacity,
+			      uint64_t *allocation, uint64_t *physical, GError **err);
+	/* The domain's security label and whether it is enforced. */
+	int (*get_security_label)(HvConn *c, const char *name, char **label, bool *enforcing,
+				  GError **err);
+	/* The guest's addresses (HvDomainAddress*), from its networks' DHCP
+	 * leases and the host's neighbour table: `addresses`, virsh domifaddr. */
+	int (*get_addresses)(HvConn *c, const char *name, GPtrArray **out, GError **err);
+	/* Migration, libvirt's protocol v3 with parameters (virDomainMigrate*3Params;
+	 * drivers/migrate.h runs the phases between two connections): params are
+	 * libvirt's VIR_MIGRATE_PARAM_* (HvParam: "migrate_uri", "destination_xml",
+	 * "destination_name", "persistent_xml", "bandwidth" MiB/s, "compression",
+	 * "auto_converge.initial", ... and "downtime" ms, ours), flags its
+	 * VIR_MIGRATE_* (HV_MIGRATE_* below). Cookies are not used.
+	 * begin (source): the definition to send (*xml owned).
+	 * prepare (target): makes ready to receive destination_xml; *uri (owned,
+	 * NULL offline) is where the source sends the guest.
+	 * perform (source): sends it to params' migrate_uri, as the domain's job
+	 * (get_job shows it, abort_job cancels it: -ECANCELED).
+	 * finish (target): after perform; cancelled: perform failed, undo the
+	 * prepare; else the guest runs here (defined when PERSIST_DEST).
+	 * confirm (source): cancelled: the guest runs on here as before; else
+	 * its process ends (stopped migrated), undefined with UNDEFINE_SOURCE. */
+	int (*migrate_begin)(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			     char **xml, GError **err);
+	int (*migrate_prepare)(HvConn *c, const GArray *params, unsigned flags, char **uri,
+			       GError **err);
+	int (*migrate_perform)(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			       GError **err);
+	int (*migrate_finish)(HvConn *c, const GArray *params, unsigned flags, bool cancelled,
+			      GError **err);
+	int (*migrate_confirm)(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			       bool cancelled, GError **err);
+	/* Save and restore (docs/moving-and-keeping.md). managed_save: the
+	 * memory goes to an image the driver keeps and the domain stops; the
+	 * next start restores it. has_managed_save: 1 when an image exists,
+	 * else 0; managed_save_remove discards it (ENOENT when none). save: the
+	 * memory and definition to path, the domain stops; restore: runs the
+	 * domain a save image at path holds (*name_out optional). flags:
+	 * libvirt's VIR_DOMAIN_SAVE_RUNNING 2 / _PAUSED 4. save_image_xml: the
+	 * definition a save image holds. */
+	int (*managed_save)(HvConn *c, const char *name, unsigned flags, GError **err);
+	int (*has_managed_save)(HvConn *c, const char *name, GError **err);
+	int (*managed_save_remove)(HvConn *c, const char *name, GError **err);
+	int (*save)(HvConn *c, const char *name, const char *path, unsigned flags, GError **err);
+	int (*restore)(HvConn *c, const char *path, unsigned flags, char **name_out, GError **err);
+	int (*save_image_xml)(HvConn *c, const char *path, char **xml, GError **err);
+	/* The guest's mounted file systems (HvDomainFsInfo*): virsh domfsinfo. */
+	int (*get_fsinfo)(HvConn *c, const char *name, GPtrArray **out, GError **err);
+	/* Launch security (SEV) facts of a running domain (GArray of HvParam);
+	 * flags: libvirt's, as the client sent them. */
+	int (*get_launch_security)(HvConn *c, const char *name, unsigned flags, GArray **out,
+				   GError **err);
+	/* A guest request (HvGuestRequest); mounts (NULL-terminated, NULL or
+	 * empty: all) for the file system ones; *count: how many file systems
+	 * the freeze or thaw changed. */
+	int (*guest_request)(HvConn *c, const char *name, HvGuestRequest what,
+			     const char *const *mounts, int *count, GError **err);
 } HvDomainOps;
+
+/* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */
+enum {
+	HV_MIGRATE_LIVE = 1 << 0,
+	HV_MIGRATE_PEER2PEER = 1 << 1,
+	HV_MIGRATE_TUNNELLED = 1 << 2,
+	HV_MIGRATE_PERSIST_DEST = 1 << 3,
+	HV_MIGRATE_UNDEFINE_SOURCE = 1 << 4,
+	HV_MIGRATE_PAUSED = 1 << 5,
+	HV_MIGRATE_NON_SHARED_DISK = 1 << 6,
+	HV_MIGRATE_NON_SHARED_INC = 1 << 7,
+	HV_MIGRATE_OFFLINE = 1 << 10,
+	HV_MIGRATE_COMPRESSED = 1 << 11,
+	HV_MIGRATE_ABORT_ON_ERROR = 1 << 12,
+	HV_MIGRATE_AUTO_CONVERGE = 1 << 13,
+	HV_MIGRATE_POSTCOPY = 1 << 15,
+};
+
+
+/* One snapshot of a domain (libvirt's virDomainSnapshot), as list and
+ * get_info give it; freed with hv_snapshot_info_free. */
+typedef struct {
+	char *name;
+	char *parent;   /* NULL: a root */
+	char *state;    /* the domain state it keeps: running, paused, shutoff, disk-snapshot */
+	char *kind;     /* internal, external */
+	bool memory;    /* it holds the guest's memory */
+	bool current;
+	unsigned children;
+	int64_t creation_time; /* epoch seconds */
+} HvSnapshotInfo;
+
+void hv_snapshot_info_free(HvSnapshotInfo *i);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvSnapshotInfo, hv_snapshot_info_free)
+
+/* Snapshot delete flags (libvirt's virDomainSnapshotDeleteFlags). */
+enum {
+	HV_SNAPSHOT_DELETE_CHILDREN = 1 << 0,
+	HV_SNAPSHOT_DELETE_METADATA_ONLY = 1 << 1,
+	HV_SNAPSHOT_DELETE_CHILDREN_ONLY = 1 << 2,
+};
+
+/* Snapshot create flags used (libvirt's virDomainSnapshotCreateFlags). */
+enum {
+	HV_SNAPSHOT_CREATE_DISK_ONLY = 1 << 4,
+};
+
+/* A domain's snapshots, named by domain and snapshot name. The shapes of
+ * list, get_info and get_xml are those of the pooled volume methods. list:
+ * HvSnapshotInfo*, parents before children. create_xml takes libvirt's
+ * domainsnapshot document ("" or NULL: a default snapshot named by the
+ * time); revert flags: VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING 1 / _PAUSED 2. */
+typedef struct {
+	int (*list)(HvConn *c, const char *domain, GPtrArray **out, GError **err);
+	int (*get_info)(HvConn *c, const char *domain, const char *name, HvSnapshotInfo **out,
+			GError **err);
+	int (*get_xml)(HvConn *c, const char *domain, const char *name, char **xml, GError **err);
+	int (*create_xml)(HvConn *c, const char *domain, const char *xml, unsigned flags,
+			  char **name_out, GError **err);
+	int (*revert)(HvConn *c, const char *domain, const char *name, unsigned flags,
+		      GError **err);
+	int (*delete)(HvConn *c, const char *domain, const char *name, unsigned flags,
+		      GError **err);
+} HvSnapshotOps;
 
 typedef struct {
 	int (*list)(HvConn *c, GPtrArray **out, GError **err); /* HvNetworkInfo* */
@@ -211,6 +498,17 @@ typedef struct {
 	int (*start)(HvConn *c, const char *name, GError **err);
 	int (*stop)(HvConn *c, const char *name, GError **err);
 	int (*set_autostart)(HvConn *c, const char *name, bool on, GError **err);
+	/* Starts a transient network from a document; it leaves when it stops. */
+	int (*create_xml)(HvConn *c, const char *xml, char **name_out, GError **err);
+	/* The DHCP leases of an active network (HvNetworkLease*): `leases`. */
+	int (*get_leases)(HvConn *c, const char *name, GPtrArray **out, GError **err);
+	/* The domain interfaces on it (HvNetworkPort*): `ports`. */
+	int (*get_ports)(HvConn *c, const char *name, GPtrArray **out, GError **err);
+	/* virNetworkUpdate: command (modify 1, delete 2, add-last 3, add-first 4)
+	 * of one element of section (libvirt's numbers) under parent_index (-1:
+	 * the first), flags HV_AFFECT_*. */
+	int (*update)(HvConn *c, const char *name, unsigned command, unsigned section,
+		      int parent_index, const char *xml, unsigned flags, GError **err);
 } HvNetworkOps;
 
 typedef struct {
@@ -225,6 +523,13 @@ typedef struct {
 	int (*refresh)(HvConn *c, const char *name, GError **err);
 	int (*delete)(HvConn *c, const char *name, GError **err);
 	int (*set_autostart)(HvConn *c, const char *name, bool on, GError **err);
+	/* Starts a transient pool from a document; it leaves when it stops. */
+	int (*create_xml)(HvConn *c, const char *xml, unsigned flags, char **name_out,
+			  GError **err);
+	/* build with libvirt's VIR_STORAGE_POOL_BUILD_* flags (NO_OVERWRITE 4:
+	 * refuse when the storage holds a file system or label; OVERWRITE 8: make
+	 * it anew). Plain build refuses as NO_OVERWRITE does. */
+	int (*build_flags)(HvConn *c, const char *name, unsigned flags, GError **err);
 } HvPoolOps;
 
 typedef struct {
@@ -238,7 +543,157 @@ typedef struct {
 	int (*get_job)(HvConn *c, const char *pool, const char *name, HvJobInfo *out,
 		       GError **err);
 	int (*abort_job)(HvConn *c, const char *pool, const char *name, GError **err);
+	/* A new volume in pool from a document, with the content of src_pool/src
+	 * (libvirt's virStorageVolCreateXMLFrom). */
+	int (*clone_xml)(HvConn *c, const char *pool, const char *xml, const char *src_pool,
+			 const char *src, char **name_out, GError **err);
+	/* Overwrites the content (algorithm: virStorageVolWipeAlgorithm). */
+	int (*wipe)(HvConn *c, const char *pool, const char *name, unsigned algorithm,
+		    GError **err);
+	/* The volume's content from offset for length bytes (0: to the end) as
+	 * a stream (virStorageVolUpload / virStorageVolDownload; flags: libvirt's
+	 * VIR_STORAGE_VOL_UPLOAD_* / DOWNLOAD_*). An upload may run as the
+	 * volume's job (get_job shows bytes done and total). */
+	int (*upload)(HvConn *c, const char *pool, const char *name, uint64_t offset,
+		      uint64_t length, unsigned flags, HvDataStream **out, GError **err);
+	int (*download)(HvConn *c, const char *pool, const char *name, uint64_t offset,
+			uint64_t length, unsigned flags, HvDataStream **out, GError **err);
+	/* resize with libvirt's VIR_STORAGE_VOL_RESIZE_* flags (SHRINK 4: may
+	 * shrink, never below the allocation) */
+	int (*resize_flags)(HvConn *c, const char *pool, const char *name, uint64_t bytes,
+			    unsigned flags, GError **err);
 } HvVolumeOps;
+
+/* A byte stream into (upload) or out of (download) a volume, as libvirt's
+ * virStreamPtr under virStorageVolUpload/Download: whoever opened it moves the
+ * bytes (a FUSE read or write of `data`, an RPC stream) and ends it with
+ * finish (all bytes came: flush, the volume's facts are refreshed) or close
+ * alone (given up: nothing more is written). close always frees it. */
+typedef struct {
+	/* download: at most len bytes into buf; 0 at the end, or -errno */
+	gssize (*read)(HvDataStream *s, void *buf, size_t len, GError **err);
+	/* upload: all of buf, or -errno */
+	int (*write)(HvDataStream *s, const void *buf, size_t len, GError **err);
+	int (*finish)(HvDataStream *s, GError **err);
+	void (*close)(HvDataStream *s);
+} HvDataStreamOps;
+
+struct HvDataStream {
+	const HvDataStreamOps *ops;
+	uint64_t offset; /* where the next byte goes to or comes from */
+	uint64_t end;    /* where the stream stops (UINT64_MAX: the volume's end) */
+	void *priv;      /* the driver's */
+};
+
+/* Secrets (libvirt's virSecret): a value that CHAP and cephx logins, disk
+ * encryption and TLS keys use, named by uuid and found by its usage. The
+ * usage types are numbered as libvirt's virSecretUsageType. */
+typedef enum {
+	HV_SECRET_USAGE_NONE = 0,
+	HV_SECRET_USAGE_VOLUME = 1,
+	HV_SECRET_USAGE_CEPH = 2,
+	HV_SECRET_USAGE_ISCSI = 3,
+	HV_SECRET_USAGE_TLS = 4,
+	HV_SECRET_USAGE_VTPM = 5,
+	HV_SECRET_USAGE_LAST
+} HvSecretUsage;
+
+/* list_all flags: libvirt's VIR_CONNECT_LIST_SECRETS_* */
+enum {
+	HV_SECRET_LIST_EPHEMERAL = 1 << 0,
+	HV_SECRET_LIST_NO_EPHEMERAL = 1 << 1,
+	HV_SECRET_LIST_PRIVATE = 1 << 2,
+	HV_SECRET_LIST_NO_PRIVATE = 1 << 3,
+};
+
+typedef struct {
+	char *uuid;          /* first: it is the secret's name in the tree */
+	HvSecretUsage usage_type;
+	char *usage_id;      /* "" for usage none */
+	bool ephemeral;
+	bool is_private;
+	bool has_value;
+} HvSecretInfo;
+
+void hv_secret_info_free(HvSecretInfo *i);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvSecretInfo, hv_secret_info_free)
+
+/* Secrets are named by their uuid (lower-case text). get_value is for the
+ * drivers' own use (a pool's CHAP login, a disk's cephx key) and for
+ * callers that libvirt lets read a value: it is never shown in the tree, and
+ * the RPC server refuses it for private secrets and on read-only clients. */
+typedef struct {
+	int (*list)(HvConn *c, GPtrArray **out, GError **err); /* HvSecretInfo* */
+	int (*get_info)(HvConn *c, const char *uuid, HvSecretInfo **out, GError **err);
+	/* ENOENT: "no secret with matching usage 'ID'" */
+	int (*lookup_usage)(HvConn *c, HvSecretUsage type, const char *usage_id,
+			    HvSecretInfo **out, GError **err);
+	int (*get_xml)(HvConn *c, const char *uuid, unsigned flags, char **xml, GError **err);
+	/* Defines or redefines; *uuid_out (optional) gets the uuid (a new one when
+	 * the document has none). */
+	int (*define_xml)(HvConn *c, const char *xml, char **uuid_out, GError **err);
+	int (*undefine)(HvConn *c, const char *uuid, GError **err);
+	int (*set_value)(HvConn *c, const char *uuid, GBytes *value, GError **err);
+	/* *value owned by the caller; ENOENT when the secret has no value yet */
+	int (*get_value)(HvConn *c, const char *uuid, GBytes **value, GError **err);
+} HvSecretOps;
+/* Node devices (virNodeDevice*): the host's devices in a tree
+ * from a root device (parent NULL). caps: the device's capability types as
+ * libvirt names them ("system", "pci", "usb_device", "net", "storage", ...). */
+typedef struct {
+	char *name;
+	char *parent;
+	GStrv caps;
+} HvNodeDevInfo;
+
+void hv_nodedev_info_free(HvNodeDevInfo *i);
+
+typedef struct {
+	/* every device, in the driver's order (HvNodeDevInfo*); flags:
+	 * libvirt's VIR_CONNECT_LIST_NODE_DEVICES_* (the driver refuses what it
+	 * does not know, as libvirt's drivers do) */
+	int (*list)(HvConn *c, unsigned flags, GPtrArray **out, GError **err);
+	int (*get_xml)(HvConn *c, const char *name, char **xml, GError **err);
+	/* A new device (a vHBA) from a document (*name_out: its name), and the
+	 * removal of one (virNodeDeviceCreateXML, virNodeDeviceDestroy). */
+	int (*create_xml)(HvConn *c, const char *xml, unsigned flags, char **name_out,
+			  GError **err);
+	int (*destroy)(HvConn *c, const char *name, GError **err);
+} HvNodeDevOps;
+
+/* Network filters (virNWFilter*): definitions only (list: HvNwfilterInfo*);
+ * a driver that stores them does not enforce them (docs/remote.md). */
+typedef struct {
+	char *name;
+	char uuid[HV_UUID_STRLEN];
+} HvNwfilterInfo;
+
+void hv_nwfilter_info_free(HvNwfilterInfo *i);
+
+typedef struct {
+	int (*list)(HvConn *c, GPtrArray **out, GError **err);
+	int (*get_xml)(HvConn *c, const char *name, char **xml, GError **err);
+	int (*define_xml)(HvConn *c, const char *xml, char **name_out, GError **err);
+	int (*undefine)(HvConn *c, const char *name, GError **err);
+} HvNwfilterOps;
+
+/* Host interfaces (list: HvInterfaceInfo*). The writes are libvirt's
+ * virInterface* calls: define (or redefine: the state is kept), undefine,
+ * start and stop (EBUSY when it already is, with no message, as libvirt's
+ * test driver), and a transaction: change_begin keeps the current set,
+ * change_commit drops what it kept, change_rollback goes back to it (EBUSY:
+ * one at a time; none running). flags: libvirt's (none yet). */
+typedef struct {
+	int (*list)(HvConn *c, GPtrArray **out, GError **err);
+	int (*get_xml)(HvConn *c, const char *name, unsigned flags, char **xml, GError **err);
+	int (*define_xml)(HvConn *c, const char *xml, char **name_out, GError **err);
+	int (*undefine)(HvConn *c, const char *name, GError **err);
+	int (*start)(HvConn *c, const char *name, GError **err);
+	int (*stop)(HvConn *c, const char *name, GError **err);
+	int (*change_begin)(HvConn *c, unsigned flags, GError **err);
+	int (*change_commit)(HvConn *c, unsigned flags, GError **err);
+	int (*change_rollback)(HvConn *c, unsigned flags, GError **err);
+} HvInterfaceOps;
 
 struct HvDriver {
 	const char *name;            /* "test", "qemu", "remote" */
@@ -250,6 +705,12 @@ struct HvDriver {
 	const HvNetworkOps *network;
 	const HvPoolOps *pool;
 	const HvVolumeOps *volume;
+	const HvInterfaceOps *iface; /* may be NULL: no interfaces */
+	const HvSecretOps *secret;   /* may be NULL: no secrets */
+	const HvNodeDevOps *nodedev; /* may be NULL: no node devices */
+	const HvNwfilterOps *nwfilter; /* may be NULL: no network filters */
+	const HvSnapshotOps *snapshot; /* may be NULL: no snapshots */
+	const HvFlagRule *flag_rules;  /* may be NULL: every flag the API has */
 };
 
 /* One change, as drivers report it. libvirt's vocabulary, extended where a
@@ -260,11 +721,14 @@ struct HvDriver {
  *            stopped shutdown|destroyed|crashed|failed, crashed panicked,
  *            rebooted -, reset -, memory-changed KIB, max-memory-changed KIB,
  *            vcpus-changed N, max-vcpus-changed N, autostart-changed 0|1,
- *            console-output TOTAL (not an events line: wakes console readers)
+ *            console-output TOTAL (not an events line: wakes console readers),
+ *            snapshot-created NAME, snapshot-reverted NAME, snapshot-deleted NAME,
+ *            saved managed|PATH, save-discarded -
  *   network: defined, undefined, started, stopped, autostart-changed
  *   pool:    defined, undefined, started, stopped, building, built, deleted,
  *            refreshed, autostart-changed
  *   volume:  created, deleted, resized BYTES (parent = the pool)
+ *   secret:  defined, undefined, value-changed (name = the uuid)
  * Every change to anything a file shows must be reported: the tree's caches
  * are invalidated from these events, never by polling. */
 typedef struct {
@@ -276,6 +740,9 @@ typedef struct {
 } HvEvent;
 
 typedef void (*HvEventFunc)(HvConn *c, const HvEvent *ev, void *opaque);
+/* A problem that failed no call (an object a peer sent that had to be left
+ * out, ...): what it concerns ("readdir", "events"), -errno and why. */
+typedef void (*HvWarnFunc)(HvConn *c, const char *what, int r, const GError *err, void *opaque);
 
 struct HvObjTab;
 
@@ -284,6 +751,7 @@ struct HvConn {
 	char *uri_str;
 	GUri *uri;
 	bool readonly;
+	bool away_ok; /* HV_CONN_AWAY_OK (conn.h): a remote node may open while away */
 	void *priv; /* driver state */
 	HvEventFunc event_cb;
 	void *event_opaque;
@@ -291,9 +759,21 @@ struct HvConn {
 	 * domain, network and pool tables here, for the shared ops of
 	 * drivers/objops.h (volumes are children of their pool). */
 	struct HvObjTab *tables[HV_OBJ_LAST];
+	/* A view (hv_conn_view_new) is one client's handle on base's node: the
+	 * driver state above is base's, readonly and identity are its own.
+	 * NULL for a connection a driver opened. */
+	HvConn *base;
+	char *identity; /* who uses it, for log lines ("unix uid=0 pid=12"); may be NULL */
+	HvWarnFunc warn_cb;
+	void *warn_opaque;
+	/* A local driver's secrets (drivers/secret/secret_store.h), for the
+	 * shared hv_secret_store_ops; NULL when it has none. A view shares base's. */
+	struct SecretStore *secrets;
 };
 
 /* For drivers: report an event (thread-safe; may be called with driver locks held,
  * so the callback must not call back into the driver). */
 void hv_conn_emit(HvConn *c, HvObjKind kind, const char *parent, const char *name,
 		  const char *event, const char *detail);
+/* For drivers: report a problem that fails no call (the same rules as emit). */
+void hv_conn_warn(HvConn *c, const char *what, int r, const GError *err);

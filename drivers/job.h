@@ -49,6 +49,8 @@ typedef enum {
 enum {
 	HV_JOBF_ABORTABLE = 1 << 0, /* hv_job_abort() may ask it to stop */
 	HV_JOBF_QUERIES = 1 << 1,   /* a MODIFY job that lets queries run beside it */
+	HV_JOBF_TRY = 1 << 2,       /* the verb runner (objtab.h) begins it without waiting:
+				     * a query that answers EBUSY rather than wait for a change */
 };
 
 /* What a job is. name is what messages and the job file call it ("start",

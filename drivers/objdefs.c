@@ -1,10 +1,48 @@
 /* objdefs.c: what the object tables need to know about each kind of
  * definition (conf/): its name and uuid fields, parse, format, copy and free,
- * and libvirt's undefine rule for the kind (objtab.h, HvDefOps). */
+ * and libvirt's undefine rule for the kind (objtab.h, HvDefOps); a domain's
+ * and a network's info from its entry. */
 #include <stddef.h>
 #include <string.h>
 #include "drivers/objtab.h"
 #include "conf/conf_util.h"
+
+HvDomainInfo *
+hv_entry_domain_info(const HvEntry *o, HvDomainState state, int reason, int id)
+{
+	const HvDomainDef *def = o->def.domain;
+	HvDomainInfo *i = g_new0(HvDomainInfo, 1);
+
+	i->name = g_strdup(o->name);
+	i->os_type = g_strdup(def->os_type);
+	memcpy(i->uuid, o->uuid, HV_UUID_STRLEN);
+	i->id = id;
+	i->state = state;
+	i->reason = reason;
+	i->persistent = o->persistent;
+	i->autostart = o->autostart;
+	i->max_memory_kib = def->max_memory_kib;
+	i->memory_kib = def->current_memory_kib;
+	i->vcpus = def->vcpus;
+	i->max_vcpus = def->max_vcpus;
+	return i;
+}
+
+void *
+hv_entry_network_info(HvObjTab *t, HvEntry *n)
+{
+	HvNetworkInfo *i = g_new0(HvNetworkInfo, 1);
+
+	(void)t;
+	i->name = g_strdup(n->name);
+	memcpy(i->uuid, n->def.network->uuid, HV_UUID_STRLEN);
+	i->active = n->active;
+	i->persistent = n->persistent;
+	i->autostart = n->autostart;
+	i->bridge = g_strdup(n->def.network->bridge);
+	i->forward = g_strdup(n->def.network->forward_mode);
+	return i;
+}
 
 static void *dom_parse(const char *x, size_t n, GError **e) { return hv_domain_def_parse(x, n, e); }
 static void *net_parse(const char *x, size_t n, GError **e) { return hv_network_def_parse(x, n, e); }

@@ -280,26 +280,39 @@ typedef struct {
 	int count;
 } LoadCtx;
 
+/* A stored document of name (what: "definition", "live state"), or NULL
+ * when it does not parse or names another object. */
+static void *
+stored_def(HvObjTab *t, const char *what, const char *name, const char *xml, size_t len)
+{
+	const HvDefOps *d = t->cls->defs;
+	g_autoptr(GError) err = NULL;
+	void *def;
+
+	if (!(def = d->parse(xml, len, &err))) {
+		g_debug("%s '%s': stored %s skipped: %s", d->what, name, what, err->message);
+		return NULL;
+	}
+	if (g_strcmp0(hv_def_name(d, def), name) != 0) {
+		g_debug("%s '%s': stored %s names '%s': skipped", d->what, name, what,
+			hv_def_name(d, def));
+		d->free(def);
+		return NULL;
+	}
+	return def;
+}
+
 static int
 load_one(const char *name, const char *xml, size_t len, void *data)
 {
 	LoadCtx *ctx = data;
 	HvObjTab *t = ctx->t;
-	const HvDefOps *d = t->cls->defs;
 	g_autoptr(GError) err = NULL;
 	HvEntry *o;
 	void *def;
 
-	if (!(def = d->parse(xml, len, &err))) {
-		g_debug("%s '%s': stored definition skipped: %s", d->what, name, err->message);
+	if (!(def = stored_def(t, "definition", name, xml, len)))
 		return 0;
-	}
-	if (g_strcmp0(hv_def_name(d, def), name) != 0) {
-		g_debug("%s '%s': stored definition names '%s': skipped", d->what, name,
-			hv_def_name(d, def));
-		d->free(def);
-		return 0;
-	}
 	if (hv_objtab_add(t, def, HV_ADD_PERSISTENT, &o, &err) < 0) {
 		g_debug("%s", err->message);
 		return 0;
@@ -325,6 +338,55 @@ hv_objtab_load(HvObjTab *t, HvObjLoaded fn, void *data, GError **err)
 	return ctx.count;
 }
 
+/* One RUN/NAME.xml: the object was active when the driver last ran. */
+static int
+load_live_one(const char *name, const char *xml, size_t len, void *data)
+{
+	LoadCtx *ctx = data;
+	HvObjTab *t = ctx->t;
+	const HvDefOps *d = t->cls->defs;
+	g_autoptr(GError) err = NULL;
+	HvEntry *o;
+	void *def;
+
+	if (!(def = stored_def(t, "live state", name, xml, len)))
+		return 0;
+	if ((o = hv_objtab_lookup(t, name))) {
+		const char *uuid = hv_def_uuid(d, def);
+
+		if (o->active || (uuid && uuid[0] && strcmp(uuid, o->uuid) != 0)) {
+			d->free(def);
+			return 0;
+		}
+		if (o->persistent)
+			o->newdef.any = o->def.any;
+		else
+			d->free(o->def.any);
+		o->def.any = def;
+	} else if (hv_objtab_add(t, def, 0, &o, &err) < 0) {
+		g_debug("%s", err->message);
+		return 0;
+	}
+	o->active = true;
+	ctx->count++;
+	if (ctx->fn)
+		ctx->fn(t, o, true, ctx->data);
+	return 0;
+}
+
+int
+hv_objtab_load_live(HvObjTab *t, HvObjLoaded fn, void *data)
+{
+	LoadCtx ctx = { t, fn, data, 0 };
+
+	if (!t->store || !t->cls->defs->parse)
+		return 0;
+	hv_core_lock(t->core);
+	hv_store_each_live(t->store, load_live_one, &ctx);
+	hv_core_unlock(t->core);
+	return ctx.count;
+}
+
 GPtrArray *
 hv_objtab_autostart_names(HvObjTab *t)
 {
@@ -339,4 +401,43 @@ hv_objtab_autostart_names(HvObjTab *t)
 	}
 	hv_core_unlock(t->core);
 	return names;
+}
+
+/* A transient object from a document, started at once (libvirt's
+ * virDomainCreateXML, virNetworkCreateXML, virStoragePoolCreateXML): added
+ * without persistence, then the class's start row runs; when it fails, the
+ * object goes again. It leaves the table when it stops (hv_entry_stopped). */
+int
+hv_objtab_create_xml(HvObjTab *t, const char *xml, char **name_out, GError **err)
+{
+	const HvDefOps *d = t->cls->defs;
+	g_autofree char *name = NULL;
+	g_autoptr(GError) perr = NULL;
+	HvEntry *o;
+	void *def;
+	int r;
+
+	if (!d->parse || !t->cls->verbs || !t->cls->verbs[HV_VERB_START].act)
+		return hv_error_set(err, ENOTSUP, "%s objects cannot be created", d->what);
+	if (!(def = d->parse(xml, strlen(xml), &perr))) {
+		r = -perr->code;
+		g_propagate_error(err, g_steal_pointer(&perr));
+		return r;
+	}
+	name = g_strdup(hv_def_name(d, def));
+	hv_core_lock(t->core);
+	r = hv_objtab_add(t, def, HV_ADD_PREPARE, NULL, err);
+	hv_core_unlock(t->core);
+	if (r < 0)
+		return r;
+	if ((r = hv_objtab_run(t, name, HV_VERB_START, NULL, err)) < 0) {
+		hv_core_lock(t->core);
+		if ((o = hv_objtab_lookup(t, name)) && !o->active && !o->persistent)
+			hv_objtab_remove(t, o);
+		hv_core_unlock(t->core);
+		return r;
+	}
+	if (name_out)
+		*name_out = g_steal_pointer(&name);
+	return 0;
 }

@@ -4,6 +4,7 @@
  * row is refused here with the checkpoint's own ENOTSUP message. */
 #include "drivers/objops.h"
 #include "drivers/conn.h"
+#include "drivers/voldata.h"
 
 static const char *const kind_words[HV_OBJ_LAST] = {
 	[HV_OBJ_NODE] = "node",	    [HV_OBJ_DOMAIN] = "domain", [HV_OBJ_NETWORK] = "network",
@@ -133,6 +134,21 @@ hv_objops_dom_abort_job(HvConn *c, const char *name, GError **err)
 	return hv_objtab_abort_job(DOMS(c), name, err);
 }
 
+/* A transient domain; START_PAUSED (1) suspends it once it runs. */
+int
+hv_objops_dom_create_xml(HvConn *c, const char *xml, unsigned flags, char **name_out,
+			 GError **err)
+{
+	g_autofree char *name = NULL;
+	int r = hv_objtab_create_xml(DOMS(c), xml, &name, err);
+
+	if (r == 0 && (flags & 1) && (r = hv_objops_dom_suspend(c, name, err)) < 0)
+		hv_objops_dom_destroy(c, name, NULL);
+	if (r == 0 && name_out)
+		*name_out = g_steal_pointer(&name);
+	return r;
+}
+
 const HvDomainOps hv_objops_domain = { HV_OBJOPS_DOMAIN };
 
 /* ---- networks and pools: the same calls on their own tables */
@@ -173,6 +189,12 @@ net_set_autostart(HvConn *c, const char *name, bool on, GError **err)
 	return hv_objtab_set_autostart(c->tables[HV_OBJ_NETWORK], name, on, err);
 }
 
+static int
+net_create_xml(HvConn *c, const char *xml, char **name_out, GError **err)
+{
+	return hv_objtab_create_xml(c->tables[HV_OBJ_NETWORK], xml, name_out, err);
+}
+
 static int net_start(HvConn *c, const char *n, GError **e) { return verb(c, HV_OBJ_NETWORK, HV_VERB_START, n, NULL, e); }
 static int net_stop(HvConn *c, const char *n, GError **e) { return verb(c, HV_OBJ_NETWORK, HV_VERB_STOP, n, NULL, e); }
 
@@ -185,6 +207,7 @@ const HvNetworkOps hv_objops_network = {
 	.start = net_start,
 	.stop = net_stop,
 	.set_autostart = net_set_autostart,
+	.create_xml = net_create_xml,
 };
 
 static int
@@ -223,11 +246,26 @@ pool_set_autostart(HvConn *c, const char *name, bool on, GError **err)
 	return hv_objtab_set_autostart(c->tables[HV_OBJ_POOL], name, on, err);
 }
 
+static int
+pool_create_xml(HvConn *c, const char *xml, unsigned flags, char **name_out, GError **err)
+{
+	return hv_objtab_create_xml(c->tables[HV_OBJ_POOL], xml, name_out, err);
+}
+
 static int pool_start(HvConn *c, const char *n, GError **e) { return verb(c, HV_OBJ_POOL, HV_VERB_START, n, NULL, e); }
 static int pool_stop(HvConn *c, const char *n, GError **e) { return verb(c, HV_OBJ_POOL, HV_VERB_STOP, n, NULL, e); }
 static int pool_build(HvConn *c, const char *n, GError **e) { return verb(c, HV_OBJ_POOL, HV_VERB_BUILD, n, NULL, e); }
 static int pool_refresh(HvConn *c, const char *n, GError **e) { return verb(c, HV_OBJ_POOL, HV_VERB_REFRESH, n, NULL, e); }
 static int pool_delete(HvConn *c, const char *n, GError **e) { return verb(c, HV_OBJ_POOL, HV_VERB_DELETE, n, NULL, e); }
+
+/* build with libvirt's VIR_STORAGE_POOL_BUILD_* flags (arg: HvSetArg.flags) */
+static int
+pool_build_flags(HvConn *c, const char *name, unsigned flags, GError **err)
+{
+	HvSetArg a = { 0, flags };
+
+	return verb(c, HV_OBJ_POOL, HV_VERB_BUILD, name, &a, err);
+}
 
 const HvPoolOps hv_objops_pool = {
 	.list = pool_list,
@@ -238,9 +276,11 @@ const HvPoolOps hv_objops_pool = {
 	.start = pool_start,
 	.stop = pool_stop,
 	.build = pool_build,
+	.build_flags = pool_build_flags,
 	.refresh = pool_refresh,
 	.delete = pool_delete,
 	.set_autostart = pool_set_autostart,
+	.create_xml = pool_create_xml,
 };
 
 /* ---- volumes: children of their pool */
@@ -284,6 +324,15 @@ vol_resize(HvConn *c, const char *pool, const char *name, uint64_t bytes, GError
 }
 
 static int
+vol_resize_flags(HvConn *c, const char *pool, const char *name, uint64_t bytes, unsigned flags,
+		 GError **err)
+{
+	HvSetArg a = { bytes, flags };
+
+	return vol_verb(c, HV_VERB_RESIZE, pool, name, &a, err);
+}
+
+static int
 vol_get_job(HvConn *c, const char *pool, const char *name, HvJobInfo *out, GError **err)
 {
 	return hv_objtab_child_get_job(c->tables[HV_OBJ_POOL], pool, name, out, err);
@@ -295,6 +344,46 @@ vol_abort_job(HvConn *c, const char *pool, const char *name, GError **err)
 	return hv_objtab_child_abort_job(c->tables[HV_OBJ_POOL], pool, name, err);
 }
 
+/* A copy of src_pool/src: with a class that keeps content (voldata.h), a
+ * new volume filled with the source's bytes as its job "clone"; else the
+ * source must exist and the new volume is made from its own document (the
+ * simulated content is its allocation). */
+static int
+vol_clone_xml(HvConn *c, const char *pool, const char *xml, const char *src_pool,
+	      const char *src, char **name_out, GError **err)
+{
+	g_autoptr(HvVolumeInfo) si = NULL;
+	HvObjTab *t = c->tables[HV_OBJ_POOL];
+	int r;
+
+	if (t->cls->children && t->cls->children->data)
+		return hv_voldata_clone(t, pool, xml, src_pool, src, name_out, err);
+	r = vol_get_info(c, src_pool, src, &si, err);
+	return r < 0 ? r : vol_create_xml(c, pool, xml, name_out, err);
+}
+
+static int
+vol_wipe(HvConn *c, const char *pool, const char *name, unsigned algorithm, GError **err)
+{
+	return hv_voldata_wipe(c->tables[HV_OBJ_POOL], pool, name, algorithm, err);
+}
+
+static int
+vol_upload(HvConn *c, const char *pool, const char *name, uint64_t offset, uint64_t length,
+	   unsigned flags, HvDataStream **out, GError **err)
+{
+	return hv_voldata_open(c->tables[HV_OBJ_POOL], pool, name, true, offset, length, flags,
+			       out, err);
+}
+
+static int
+vol_download(HvConn *c, const char *pool, const char *name, uint64_t offset, uint64_t length,
+	     unsigned flags, HvDataStream **out, GError **err)
+{
+	return hv_voldata_open(c->tables[HV_OBJ_POOL], pool, name, false, offset, length, flags,
+			       out, err);
+}
+
 const HvVolumeOps hv_objops_volume = {
 	.list = vol_list,
 	.get_info = vol_get_info,
@@ -304,4 +393,9 @@ const HvVolumeOps hv_objops_volume = {
 	.resize = vol_resize,
 	.get_job = vol_get_job,
 	.abort_job = vol_abort_job,
+	.clone_xml = vol_clone_xml,
+	.wipe = vol_wipe,
+	.upload = vol_upload,
+	.download = vol_download,
+	.resize_flags = vol_resize_flags,
 };

@@ -35,6 +35,8 @@ int hv_objops_dom_set_autostart(HvConn *c, const char *name, bool on, GError **e
 int hv_objops_dom_get_stats(HvConn *c, const char *name, char **text, GError **err);
 int hv_objops_dom_get_job(HvConn *c, const char *name, HvJobInfo *out, GError **err);
 int hv_objops_dom_abort_job(HvConn *c, const char *name, GError **err);
+int hv_objops_dom_create_xml(HvConn *c, const char *xml, unsigned flags, char **name_out,
+			     GError **err);
 
 #define HV_OBJOPS_DOMAIN                                    \
 	.list = hv_objops_dom_list,                         \
@@ -54,4 +56,5 @@ int hv_objops_dom_abort_job(HvConn *c, const char *name, GError **err);
 	.set_autostart = hv_objops_dom_set_autostart,       \
 	.get_stats = hv_objops_dom_get_stats,               \
 	.get_job = hv_objops_dom_get_job,                   \
-	.abort_job = hv_objops_dom_abort_job
+	.abort_job = hv_objops_dom_abort_job,              \
+	.create_xml = hv_objops_dom_create_xml

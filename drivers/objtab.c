@@ -428,7 +428,8 @@ run_locked(HvObjTab *t, HvEntry *o, const HvObjVerb *row, void *arg, GError **er
 	HvJob *job = NULL;
 	int r;
 
-	if (jt.cls != HV_JOB_NONE && (r = hv_job_begin(o, &jt, &job, err)) < 0)
+	if (jt.cls != HV_JOB_NONE &&
+	    (r = ((jt.flags & HV_JOBF_TRY) ? hv_job_try_begin : hv_job_begin)(o, &jt, &job, err)) < 0)
 		return r;
 	if (row->when && !(row->when & (o->active ? HV_WHEN_ACTIVE : HV_WHEN_INACTIVE))) {
 		g_autofree char *who = hv_entry_describe(o);

@@ -38,6 +38,7 @@
 
 typedef struct HvObjTab HvObjTab;
 typedef struct HvObjClass HvObjClass;
+typedef struct HvVolDataOps HvVolDataOps; /* voldata.h */
 typedef struct HvStore HvStore;
 
 /* A definition of any kind, typed where the kind is known. */
@@ -159,6 +160,8 @@ struct HvObjClass {
 	/* Children: makes one from a document in parent (lock held): adds it to t
 	 * (hv_objtab_add), reports it, and gives it in *out. */
 	int (*create)(HvObjTab *t, HvEntry *parent, const char *xml, HvEntry **out, GError **err);
+	/* Volumes: their content (upload, download, clone, wipe; voldata.h), or NULL. */
+	const HvVolDataOps *data;
 };
 
 typedef struct {
@@ -221,6 +224,14 @@ void hv_entry_emit_u64(HvEntry *o, const char *event, uint64_t value);
 /* "domain 'web1'", "storage volume 'v' in pool 'p'" (owned). */
 char *hv_entry_describe(const HvEntry *o);
 
+/* A domain's info from its entry (name, uuid, persistence, memory, vCPUs of
+ * the current definition) and the driver's state, reason and id; the caller
+ * adds the CPU time and what else it knows (objdefs.c). */
+HvDomainInfo *hv_entry_domain_info(const HvEntry *o, HvDomainState state, int reason, int id);
+/* A network's info from its entry, as an HvObjClass.info (objdefs.c): what
+ * every driver's network table shows. */
+void *hv_entry_network_info(HvObjTab *t, HvEntry *n);
+
 /* ---- the model (objlife.c) */
 /* The persistent config: newdef while it differs from the live def. */
 void *hv_entry_config(HvEntry *o);
@@ -248,6 +259,8 @@ int hv_objtab_list(HvObjTab *t, GPtrArray **out, GError **err);
 int hv_objtab_get_info(HvObjTab *t, const char *name, void **out, GError **err);
 int hv_objtab_get_xml(HvObjTab *t, const char *name, unsigned flags, char **xml, GError **err);
 int hv_objtab_define_xml(HvObjTab *t, const char *xml, char **name_out, GError **err);
+/* A transient object, started (objlife.c): it leaves the table when it stops. */
+int hv_objtab_create_xml(HvObjTab *t, const char *xml, char **name_out, GError **err);
 int hv_objtab_undefine(HvObjTab *t, const char *name, GError **err);
 int hv_objtab_set_autostart(HvObjTab *t, const char *name, bool on, GError **err);
 /* Runs the class's row for verb on the named object: find (ENOENT), begin
@@ -281,6 +294,13 @@ int hv_objtab_child_abort_job(HvObjTab *t, const char *parent, const char *name,
  * how many loaded. */
 typedef void (*HvObjLoaded)(HvObjTab *t, HvEntry *o, bool was_active, void *data);
 int hv_objtab_load(HvObjTab *t, HvObjLoaded fn, void *data, GError **err);
+/* After hv_objtab_load: every live definition the store keeps (RUN/NAME.xml,
+ * hv_store_write_live) marks its object active, on that definition, with the
+ * stored one as its pending config; one without a stored definition comes
+ * back as a transient object. fn sees each (was_active true): the driver
+ * re-adopts the process behind it, or calls hv_entry_stopped() when it is
+ * gone. No event, no run marker written. Takes the lock; returns how many. */
+int hv_objtab_load_live(HvObjTab *t, HvObjLoaded fn, void *data);
 /* Names (owned) of the persistent, inactive objects marked autostart, for the
  * driver to start at open. Takes the lock. */
 GPtrArray *hv_objtab_autostart_names(HvObjTab *t);

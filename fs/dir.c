@@ -3,6 +3,8 @@
  * 10,000-domain listing costs one driver call however the kernel pages it. */
 #include <string.h>
 #include <sys/stat.h>
+#include "fs/files.h"
+#include "fs/inode.h"
 #include "fs/io.h"
 
 typedef struct {
@@ -25,15 +27,15 @@ snapshot(HvFs *fs, HvObj *dir, GPtrArray **out, guint *nlisted)
 	g_autoptr(GError) err = NULL;
 	int r;
 
-	if (ops->list) {
-		r = ops->list(dir, &names, &err);
+	if (hv_dir_is_collection(ops)) {
+		r = hv_coll_list(dir, &names, &err);
 		if (r < 0)
 			return hv_obj_fail(dir, "readdir", r, err);
 	} else {
 		names = g_ptr_array_new_with_free_func(g_free);
 	}
 	for (size_t i = 0; i < ops->nfiles; i++)
-		if (hv_ops_present(dir, (int)i))
+		if (hv_file_present(dir, (int)i))
 			g_ptr_array_add(names, g_strdup(ops->files[i].name));
 	*nlisted = names->len;
 	if (dir->children && dir->kind != DK_ROOT) {
@@ -54,30 +56,26 @@ snapshot(HvFs *fs, HvObj *dir, GPtrArray **out, guint *nlisted)
 void
 hv_io_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	HvFs *fs = fs_of(req);
 	unsigned idx;
-	HvObj *o = hv_ops_resolve(fs, ino, &idx);
+	HvObj *o = hv_ino_req(req, ino, &idx);
+	g_autoptr(GPtrArray) names = NULL;
 	DirHandle *h;
-	int r;
+	guint nlisted = 0;
+	int r = -ENOTDIR;
 
-	if (!o) {
-		fuse_reply_err(req, ENOENT);
+	if (!o)
 		return;
-	}
-	if (idx != 0 || o->kind == DK_SCRATCH) {
-		hv_obj_unref(fs, o);
-		fuse_reply_err(req, ENOTDIR);
-		return;
-	}
-	h = g_new0(DirHandle, 1);
-	h->dir = o;
-	r = snapshot(fs, o, &h->names, &h->nlisted);
+	if (idx == 0 && o->kind != DK_SCRATCH)
+		r = snapshot(fs_of(req), o, &names, &nlisted);
 	if (r < 0) {
-		hv_obj_unref(fs, o);
-		g_free(h);
+		hv_obj_unref(fs_of(req), o);
 		fuse_reply_err(req, -r);
 		return;
 	}
+	h = g_new0(DirHandle, 1);
+	h->dir = o; /* the handle keeps the reference */
+	h->names = g_steal_pointer(&names);
+	h->nlisted = nlisted;
 	fi->fh = (uintptr_t)h;
 	fuse_reply_open(req, fi);
 }
@@ -89,7 +87,7 @@ static HvObj *
 entry_obj(HvFs *fs, HvObj *dir, const char *name, bool listed, unsigned *idx)
 {
 	const DirOps *ops = hv_dir_ops[dir->kind];
-	int i = hv_ops_static_index(ops, name);
+	int i = hv_file_index(ops, name);
 	HvObj *o;
 
 	*idx = 0;
@@ -103,7 +101,7 @@ entry_obj(HvFs *fs, HvObj *dir, const char *name, bool listed, unsigned *idx)
 		o = g_hash_table_lookup(dir->children, name);
 		if (o && o->kind == DK_SCRATCH && listed)
 			o = NULL; /* a scratch file took a listed name: skip it */
-		else if (!o && ops->list && listed)
+		else if (!o && hv_dir_is_collection(ops) && listed)
 			o = hv_obj_child(fs, dir, ops->child_kind, name);
 	}
 	if (o)
@@ -129,11 +127,11 @@ list(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plu
 		size_t n;
 
 		if (k < 2) {
-			e.attr.st_ino = k == 0 ? hv_ops_ino(h->dir, 0) : FUSE_ROOT_ID;
+			e.attr.st_ino = k == 0 ? hv_ino_of(h->dir, 0) : FUSE_ROOT_ID;
 			e.attr.st_mode = S_IFDIR;
 		} else {
 			o = entry_obj(fs, h->dir, name, (guint)(k - 2) < h->nlisted, &idx);
-			if (!o || hv_ops_entry(fs, o, idx, &e) < 0) {
+			if (!o || hv_ino_entry(fs, o, idx, &e) < 0) {
 				if (o)
 					hv_obj_unref(fs, o);
 				continue;
@@ -150,12 +148,8 @@ list(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plu
 		}
 		used += n;
 		if (o) {
-			if (plus) {
-				g_mutex_lock(&fs->lock);
-				o->nlookup++;
-				g_mutex_unlock(&fs->lock);
-				hv_ops_ver_take(fs, o, idx, &e.attr);
-			}
+			if (plus)
+				hv_ino_take(fs, o, idx, &e.attr);
 			hv_obj_unref(fs, o);
 		}
 	}

@@ -1,37 +1,20 @@
-/* events.c: driver events in, two things out. Each node keeps a ring of event
- * lines that `events` readers consume with their own cursor (blocked reads are
- * parked and answered later, so no FUSE thread waits), and a notifier thread
- * turns each event into kernel cache invalidations. The notifier holds no lock
- * that a handler needs while it talks to the kernel. */
+/* events.c: driver events in, in this order: a domain's console output wakes
+ * its console readers (console.c) and is no events line; a crash is noted in
+ * the domain's error file; the line goes into the node's ring and the node's
+ * `events` readers (a stream, stream.c) are answered at once, from the ring
+ * alone; last, the event is queued for the node's notifier (inval.c), whose
+ * invalidations may wait on the kernel but never hold up a reader. */
 #include <poll.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "fs/fs.h"
-#include "util/error.h"
+#include "fs/stream.h"
 
 #define RING_MAX 4096
-
-struct EvReader {
-	HvNode *n;
-	uint64_t cursor;
-	bool nonblock;
-	fuse_req_t req; /* a parked read, or NULL */
-	size_t size;
-	struct fuse_pollhandle *ph;
-};
-
-typedef struct {
-	HvNode *node; /* NULL: stop */
-	HvObjKind kind;
-	char *parent;
-	char *name;
-	uint64_t seq;
-} InvalWork;
 
 static const char *const kind_names[HV_OBJ_LAST] = {
 	[HV_OBJ_NODE] = "node",	  [HV_OBJ_DOMAIN] = "domain", [HV_OBJ_NETWORK] = "network",
 	[HV_OBJ_POOL] = "pool",	  [HV_OBJ_VOLUME] = "volume",
+	[HV_OBJ_SECRET] = "secret",
 };
 
 void
@@ -40,13 +23,17 @@ hv_events_init(HvNode *n)
 	g_mutex_init(&n->ev_lock);
 	g_cond_init(&n->ev_cond);
 	n->ring = g_ptr_array_new_with_free_func(g_free);
+	g_queue_init(&n->inval);
+	g_cond_init(&n->inval_cond);
+	hv_streams_init(n);
 }
 
 void
 hv_events_clear(HvNode *n)
 {
+	hv_streams_clear(n);
+	g_cond_clear(&n->inval_cond); /* the notifier has emptied its queue */
 	g_ptr_array_unref(n->ring);
-	g_list_free(n->readers);
 	g_cond_clear(&n->ev_cond);
 	g_mutex_clear(&n->ev_lock);
 }
@@ -89,175 +76,113 @@ note_crash(HvNode *n, const HvEvent *ev)
 	hv_obj_unref(fs, o);
 }
 
+/* Puts one line into out for a reader that may read less than a line: a line
+ * that fits goes whole; one that does not stops the answer, unless out is
+ * still empty, when its head goes now and its tail waits in r->rest for the
+ * next read. Nothing taken is ever dropped. 1 when the line was taken. */
+static int
+put_line(HvStream *r, size_t size, GString *out, const char *line, size_t len)
+{
+	size_t room = size - out->len;
+
+	if (len <= room) {
+		g_string_append_len(out, line, (gssize)len);
+		return 1;
+	}
+	if (out->len > 0)
+		return 0;
+	g_string_append_len(out, line, (gssize)room);
+	r->rest = g_string_new_len(line + room, (gssize)(len - room));
+	return 1;
+}
+
+/* The tail of a line a short read cut, first. */
+static void
+put_rest(HvStream *r, size_t size, GString *out)
+{
+	size_t n = MIN(size, r->rest->len);
+
+	g_string_append_len(out, r->rest->str, (gssize)n);
+	g_string_erase(r->rest, 0, (gssize)n);
+	if (r->rest->len == 0)
+		g_string_free(g_steal_pointer(&r->rest), TRUE);
+}
+
+/* The events source: lines of the ring from the reader's cursor, whole and in
+ * order whatever the reader's buffer size. */
+static int
+fetch_lines(HvStream *r, size_t size, GString *out, bool peek)
+{
+	HvNode *n = r->n;
+	int ready;
+
+	g_mutex_lock(&n->ev_lock);
+	ready = r->rest || r->pos < n->ring_first + n->ring->len;
+	if (ready && !peek && r->rest)
+		put_rest(r, size, out);
+	if (ready && !peek && !r->rest && r->pos < n->ring_first) {
+		/* the reader fell more than RING_MAX lines behind: say so, once */
+		g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+		g_autofree char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S.%fZ");
+		g_autofree char *line =
+			g_strdup_printf("%.23sZ node %s overflow %" G_GUINT64_FORMAT "\n", ts,
+					n->name, n->ring_first - r->pos);
+
+		if (put_line(r, size, out, line, strlen(line)))
+			r->pos = n->ring_first;
+	}
+	while (ready && !peek && !r->rest && r->pos >= n->ring_first &&
+	       r->pos < n->ring_first + n->ring->len) {
+		const char *line = n->ring->pdata[r->pos - n->ring_first];
+
+		if (!put_line(r, size, out, line, strlen(line)))
+			break;
+		r->pos++;
+	}
+	g_mutex_unlock(&n->ev_lock);
+	return ready;
+}
+
+static const HvStreamSource events_source = {
+	.fetch = fetch_lines,
+	.ready = POLLIN | POLLRDNORM,
+	.idle = 0,
+};
+
+HvStream *
+hv_events_open(HvNode *n, bool nonblock)
+{
+	uint64_t now;
+
+	g_mutex_lock(&n->ev_lock);
+	now = n->ring_first + n->ring->len; /* each open starts at the moment of the open */
+	g_mutex_unlock(&n->ev_lock);
+	return hv_stream_open(n, &events_source, NULL, now, nonblock);
+}
+
 void
 hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque)
 {
 	HvNode *n = opaque;
-	InvalWork *w;
+	uint64_t seq;
 
 	if (hv_console_on_driver_event(n, ev))
 		return;
 	note_crash(n, ev);
-	w = g_new0(InvalWork, 1);
 	g_mutex_lock(&n->ev_lock);
 	g_ptr_array_add(n->ring, format_line(ev));
 	if (n->ring->len > RING_MAX) {
 		g_ptr_array_remove_index(n->ring, 0);
 		n->ring_first++;
 	}
-	w->seq = ++n->ev_seq;
+	seq = ++n->ev_seq;
 	g_mutex_unlock(&n->ev_lock);
-
-	w->node = n;
-	w->kind = ev->kind;
-	w->parent = g_strdup(ev->parent);
-	w->name = g_strdup(ev->name);
-	g_async_queue_push(n->fs->inval, w);
+	hv_stream_wake(n, &events_source, NULL); /* readers first */
+	hv_inval_queue(n, ev, seq);
 }
 
-/* Lines from the reader's cursor that fit in size; ev_lock held. */
-static GString *
-take_lines(EvReader *r, size_t size)
-{
-	HvNode *n = r->n;
-	GString *out = g_string_new(NULL);
-
-	if (r->cursor < n->ring_first) {
-		/* the reader fell more than RING_MAX lines behind: say so, once */
-		g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-		g_autofree char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%S.%fZ");
-
-		g_string_append_printf(out, "%.23sZ node %s overflow %" G_GUINT64_FORMAT "\n", ts,
-				       n->name, n->ring_first - r->cursor);
-		r->cursor = n->ring_first;
-	}
-	while (r->cursor < n->ring_first + n->ring->len) {
-		const char *line = n->ring->pdata[r->cursor - n->ring_first];
-		size_t len = strlen(line);
-
-		if (out->len + len > size && out->len > 0)
-			break;
-		g_string_append_len(out, line, (gssize)MIN(len, size));
-		r->cursor++;
-	}
-	return out;
-}
-
-static bool
-pending(EvReader *r)
-{
-	return r->cursor < r->n->ring_first + r->n->ring->len;
-}
-
-EvReader *
-hv_events_open(HvNode *n, bool nonblock)
-{
-	EvReader *r = g_new0(EvReader, 1);
-
-	r->n = n;
-	r->nonblock = nonblock;
-	g_mutex_lock(&n->ev_lock);
-	r->cursor = n->ring_first + n->ring->len;
-	n->readers = g_list_prepend(n->readers, r);
-	g_mutex_unlock(&n->ev_lock);
-	return r;
-}
-
-void
-hv_events_close(EvReader *r)
-{
-	HvNode *n = r->n;
-
-	g_mutex_lock(&n->ev_lock);
-	n->readers = g_list_remove(n->readers, r);
-	if (r->req)
-		fuse_reply_err(r->req, EINTR);
-	if (r->ph)
-		fuse_pollhandle_destroy(r->ph);
-	g_mutex_unlock(&n->ev_lock);
-	g_free(r);
-}
-
-static void
-on_interrupt(fuse_req_t req, void *data)
-{
-	EvReader *r = data;
-
-	g_mutex_lock(&r->n->ev_lock);
-	if (r->req == req) {
-		r->req = NULL;
-		fuse_reply_err(req, EINTR);
-	}
-	g_mutex_unlock(&r->n->ev_lock);
-}
-
-void
-hv_events_read(EvReader *r, fuse_req_t req, size_t size)
-{
-	HvNode *n = r->n;
-	g_autoptr(GString) out = NULL;
-
-	fuse_req_interrupt_func(req, on_interrupt, r);
-	g_mutex_lock(&n->ev_lock);
-	if (pending(r)) {
-		out = take_lines(r, size);
-		fuse_reply_buf(req, out->str, out->len);
-	} else if (r->nonblock) {
-		fuse_reply_err(req, EAGAIN);
-	} else if (fuse_req_interrupted(req)) {
-		fuse_reply_err(req, EINTR);
-	} else if (r->req) {
-		fuse_reply_err(req, EBUSY); /* one blocked read per open file */
-	} else {
-		r->req = req;
-		r->size = size;
-	}
-	g_mutex_unlock(&n->ev_lock);
-}
-
-void
-hv_events_poll(EvReader *r, fuse_req_t req, struct fuse_pollhandle *ph)
-{
-	HvNode *n = r->n;
-
-	g_mutex_lock(&n->ev_lock);
-	if (pending(r)) {
-		if (ph)
-			fuse_pollhandle_destroy(ph);
-		fuse_reply_poll(req, POLLIN | POLLRDNORM);
-	} else {
-		if (r->ph)
-			fuse_pollhandle_destroy(r->ph);
-		r->ph = ph;
-		fuse_reply_poll(req, 0);
-	}
-	g_mutex_unlock(&n->ev_lock);
-}
-
-/* Answers parked reads and polls that now have lines; ev_lock held. */
-static void
-wake_readers(HvNode *n)
-{
-	for (GList *l = n->readers; l; l = l->next) {
-		EvReader *r = l->data;
-
-		if (!pending(r))
-			continue;
-		if (r->req) {
-			g_autoptr(GString) out = take_lines(r, r->size);
-			fuse_req_t req = r->req;
-
-			r->req = NULL;
-			fuse_reply_buf(req, out->str, out->len);
-		}
-		if (r->ph) {
-			fuse_lowlevel_notify_poll(r->ph);
-			fuse_pollhandle_destroy(r->ph);
-			r->ph = NULL;
-		}
-	}
-}
-
+/* A notifier held up (by a lookup stuck in a slow driver call) makes one
+ * wait time out, not every one: until it moves again, nobody waits on it. */
 void
 hv_events_wait_settled(HvNode *n, unsigned ms)
 {
@@ -266,50 +191,11 @@ hv_events_wait_settled(HvNode *n, unsigned ms)
 
 	g_mutex_lock(&n->ev_lock);
 	target = n->ev_seq;
-	while (n->inval_seq < target)
-		if (!g_cond_wait_until(&n->ev_cond, &n->ev_lock, deadline))
-			break;
-	g_mutex_unlock(&n->ev_lock);
-}
-
-static gpointer
-notifier(gpointer data)
-{
-	HvFs *fs = data;
-
-	for (;;) {
-		InvalWork *w = g_async_queue_pop(fs->inval);
-		HvNode *n = w->node;
-
-		if (!n) {
-			g_free(w);
+	while (n->inval_seq < target && !(n->inval_held && n->inval_seq == n->inval_held_at))
+		if (!g_cond_wait_until(&n->ev_cond, &n->ev_lock, deadline)) {
+			n->inval_held = true;
+			n->inval_held_at = n->inval_seq;
 			break;
 		}
-		hv_invalidate(fs, n, w->kind, w->parent, w->name);
-		g_mutex_lock(&n->ev_lock);
-		n->inval_seq = w->seq;
-		g_cond_broadcast(&n->ev_cond);
-		wake_readers(n);
-		g_mutex_unlock(&n->ev_lock);
-		g_free(w->parent);
-		g_free(w->name);
-		g_free(w);
-	}
-	return NULL;
-}
-
-void
-hv_events_start(HvFs *fs)
-{
-	fs->notifier = g_thread_new("hv-notify", notifier, fs);
-}
-
-void
-hv_events_stop(HvFs *fs)
-{
-	if (!fs->notifier)
-		return;
-	g_async_queue_push(fs->inval, g_new0(InvalWork, 1));
-	g_thread_join(fs->notifier);
-	fs->notifier = NULL;
+	g_mutex_unlock(&n->ev_lock);
 }

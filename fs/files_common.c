@@ -1,16 +1,18 @@
 /* files_common.c: what the per-kind file tables share: the error file, control
- * verbs dispatched through a table of ops offsets, reading the name a document
- * declares, and defining objects from documents copied into a folder. */
+ * verbs dispatched through a table of ops offsets, and reading the name a
+ * document declares. */
 #include <string.h>
 #include "fs/files.h"
 #include "conf/domain_conf.h"
 #include "conf/network_conf.h"
 #include "conf/storage_conf.h"
+#include "conf/secret_conf.h"
 #include "util/names.h"
 
 static const char *const kind_words[HV_OBJ_LAST] = {
 	[HV_OBJ_NODE] = "node",	  [HV_OBJ_DOMAIN] = "domain", [HV_OBJ_NETWORK] = "network",
 	[HV_OBJ_POOL] = "pool",	  [HV_OBJ_VOLUME] = "volume",
+	[HV_OBJ_SECRET] = "secret",
 };
 
 int
@@ -84,38 +86,18 @@ hv_files_doc_name(HvObjKind kind, const char *buf, size_t len, char **name, GErr
 		*name = g_strdup(d->name);
 		break;
 	}
+	case HV_OBJ_SECRET: {
+		/* named by its uuid; "" when it has none yet (the driver gives one) */
+		g_autoptr(HvSecretDef) d = hv_secret_def_parse(buf, len, err);
+		if (!d)
+			return err && *err ? hv_error_errno(*err) : -EINVAL;
+		*name = g_strdup(d->uuid);
+		return 0;
+	}
 	default:
 		return hv_error_set(err, EINVAL, "no document kind");
 	}
 	return hv_name_check(kind_words[kind], *name, err);
-}
-
-int
-hv_files_names_of(GPtrArray *infos, GPtrArray **names)
-{
-	*names = g_ptr_array_new_full(infos->len, g_free);
-	for (guint k = 0; k < infos->len; k++) {
-		char **name = infos->pdata[k]; /* every Hv*Info starts with its name */
-
-		g_ptr_array_add(*names, g_steal_pointer(name));
-	}
-	return 0;
-}
-
-int
-hv_files_define(HvObj *dir, const char *buf, size_t len, GError **err)
-{
-	const DirOps *ops = hv_dir_ops[dir->kind];
-	const char *kind = kind_words[ops->obj_kind];
-	g_autofree char *what = g_strdup_printf("%s document", kind);
-	g_autofree char *name = NULL;
-	int r = hv_files_check_len(what, len, err);
-
-	if (r < 0 || (r = hv_files_doc_name(ops->obj_kind, buf, len, &name, err)) < 0)
-		return r;
-	if (ops->exists(dir, name, NULL) == 0)
-		return hv_error_set(err, EEXIST, "%s '%s' already exists", kind, name);
-	return ops->create(dir, buf, err);
 }
 
 int

@@ -1,8 +1,9 @@
 /* files_domain.c: domains/ and domains/<name>/: one table of files, each a
  * read (and maybe write) through the domain ops of the node's driver. */
 #include <inttypes.h>
+#include <string.h>
 #include "fs/files.h"
-#include "util/parse.h"
+#include "fs/move.h"
 
 static const char *const state_names[HV_DOMAIN_STATE_LAST] = {
 	[HV_DOMAIN_NOSTATE] = "nostate",   [HV_DOMAIN_RUNNING] = "running",
@@ -19,6 +20,7 @@ static const HvVerb verbs[] = {
 	{ "reset", offsetof(HvDomainOps, reset) },
 	{ "suspend", offsetof(HvDomainOps, suspend) },
 	{ "resume", offsetof(HvDomainOps, resume) },
+	{ "discard-save", offsetof(HvDomainOps, managed_save_remove) },
 };
 
 static int
@@ -51,40 +53,18 @@ affect(const HvDomainInfo *i)
 	return HV_AFFECT_LIVE | (i->persistent ? HV_AFFECT_CONFIG : 0);
 }
 
+/* The running definition (equal to config.xml while shut off). */
 static int
-read_xml(HvObj *o, GString *out, unsigned flags, GError **err)
+r_live(HvObj *o, GString *out, GError **err)
 {
 	HvConn *c = o->node->conn;
 	g_autofree char *xml = NULL;
-	int r = HV_CALL(c, domain, get_xml, HV_READS, err, o->name, flags, &xml);
+	int r = HV_CALL(c, domain, get_xml, HV_READS, err, o->name, 0, &xml);
 
 	if (r < 0)
 		return r;
 	g_string_append(out, xml);
 	return 0;
-}
-
-static int
-r_config(HvObj *o, GString *out, GError **err)
-{
-	return read_xml(o, out, HV_XML_INACTIVE, err);
-}
-
-static int
-r_live(HvObj *o, GString *out, GError **err)
-{
-	return read_xml(o, out, 0, err);
-}
-
-static int
-c_config(HvObj *o, const char *buf, size_t len, GError **err)
-{
-	HvConn *c = o->node->conn;
-	int r = hv_files_same_name(HV_OBJ_DOMAIN, o, buf, len, err);
-
-	if (r < 0)
-		return r;
-	return HV_CALL(c, domain, define_xml, HV_WRITES, err, buf, NULL);
 }
 
 #define INFO_READER(fname, fmt, expr)                                   \
@@ -127,6 +107,9 @@ r_info(HvObj *o, GString *out, GError **err)
 			       hv_bool_word(i->persistent), hv_bool_word(i->autostart));
 	if (i->accel)
 		g_string_append_printf(out, "accelerator: %s\n", i->accel);
+	if (o->node->conn->driver->domain->has_managed_save &&
+	    (r = HV_CALL(o->node->conn, domain, has_managed_save, HV_READS, NULL, o->name)) >= 0)
+		g_string_append_printf(out, "managed-save: %s\n", hv_bool_word(r > 0));
 	return 0;
 }
 
@@ -145,6 +128,33 @@ r_stats(HvObj *o, GString *out, GError **err)
 	return 0;
 }
 
+/* One line an address: DEVICE MAC FAMILY IP/PREFIX SOURCE (lease or arp). */
+static int
+r_addresses(HvObj *o, GString *out, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autoptr(GPtrArray) a = NULL;
+	int r = HV_CALL(c, domain, get_addresses, HV_READS, err, o->name, &a);
+
+	if (r < 0)
+		return r;
+	for (guint k = 0; k < a->len; k++) {
+		const HvDomainAddress *x = a->pdata[k];
+
+		g_string_append_printf(out, "%s %s %s %s %s\n", x->device, x->mac, x->family, x->ip,
+				       x->source);
+	}
+	return 0;
+}
+
+static bool
+has_addresses(HvObj *o)
+{
+	const HvDomainOps *ops = o->node->conn->driver->domain;
+
+	return ops && ops->get_addresses;
+}
+
 /* Only drivers that take screenshots show the file. */
 static bool
 has_screenshot(HvObj *o)
@@ -154,7 +164,8 @@ has_screenshot(HvObj *o)
 	return ops && ops->screenshot;
 }
 
-/* The display as PNG bytes. */
+/* The display as PNG bytes: at open, into that open's snapshot (F_SLOW), so
+ * two readers get two whole images. */
 static int
 r_screenshot(HvObj *o, GString *out, GError **err)
 {
@@ -171,13 +182,55 @@ r_screenshot(HvObj *o, GString *out, GError **err)
 	return 0;
 }
 
+/* save: managed save (the next start restores it); the rest are verbs of
+ * the table above */
 static int
 w_state(HvObj *o, const char *tok, GError **err)
 {
 	HvConn *c = o->node->conn;
 
+	if (strcmp(tok, "save") == 0)
+		return HV_CALL(c, domain, managed_save, HV_WRITES, err, o->name, 0);
 	return hv_files_verb(c, c->driver->domain, verbs, G_N_ELEMENTS(verbs), "domain", o->name,
 			     tok, err);
+}
+
+/* save: a path written here gets the domain's memory and definition (virsh
+ * save); restore from it with node/restore. Reads as empty. */
+static int
+r_empty(HvObj *o, GString *out, GError **err)
+{
+	return 0;
+}
+
+static int
+w_save(HvObj *o, const char *tok, GError **err)
+{
+	HvConn *c = o->node->conn;
+
+	return HV_CALL(c, domain, save, HV_WRITES, err, o->name, tok, 0);
+}
+
+static bool
+has_save(HvObj *o)
+{
+	const HvDomainOps *ops = o->node->conn->driver->domain;
+
+	return ops && ops->save;
+}
+
+static bool
+has_snapshots(HvObj *o)
+{
+	return o->node->conn->driver->snapshot != NULL;
+}
+
+static HvObj *
+snapshots_dir(HvObj *o)
+{
+	if (!o->snapshots)
+		o->snapshots = hv_obj_new(o->node->fs, DK_SNAPSHOTS, o->node, o, "snapshots");
+	return o->snapshots;
 }
 
 static int
@@ -236,35 +289,32 @@ w_max_vcpus(HvObj *o, const char *tok, GError **err)
 	return set_cpus(o, tok, HV_MAXIMUM, err);
 }
 
-static int
-w_autostart(HvObj *o, const char *tok, GError **err)
-{
-	HvConn *c = o->node->conn;
-	bool on;
-	int r = hv_parse_bool(tok, &on, err);
-
-	if (r < 0)
-		return r;
-	return HV_CALL(c, domain, set_autostart, HV_WRITES, err, o->name, on);
-}
-
+/* Reads that may reach the hypervisor, or change without an event, are F_SLOW
+ * (fs.h): a lookup never calls them. */
 static const FileDef domain_files[] = {
-	{ "config.xml", F_XML, r_config, NULL, c_config },
-	{ "live.xml", 0, r_live },
+	{ "config.xml", F_XML | F_SLOW, hv_coll_read_config, NULL, hv_coll_commit_config },
+	{ "live.xml", F_SLOW, r_live },
 	{ "state", F_WRITE, r_state, w_state },
 	{ "memory", F_WRITE, r_memory, w_memory },
 	{ "max-memory", F_WRITE, r_max_memory, w_max_memory },
 	{ "vcpus", F_WRITE, r_vcpus, w_vcpus },
 	{ "max-vcpus", F_WRITE, r_max_vcpus, w_max_vcpus },
-	{ "autostart", F_WRITE, r_autostart, w_autostart },
+	{ "autostart", F_WRITE, r_autostart, hv_coll_write_autostart },
 	{ "id", 0, r_id },
 	{ "uuid", 0, r_uuid },
 	{ "persistent", 0, r_persistent },
-	{ "info", F_VOLATILE, r_info },
-	{ "stats", F_VOLATILE, r_stats },
+	{ "info", F_VOLATILE | F_SLOW, r_info },
+	{ "stats", F_VOLATILE | F_SLOW, r_stats },
 	{ "error", F_VOLATILE, hv_files_error },
 	{ "console", F_CONSOLE | F_WRITE }, /* fs/console.c */
-	{ "screenshot.png", F_VOLATILE, r_screenshot, .present = has_screenshot },
+	{ "screenshot.png", F_VOLATILE | F_SLOW, r_screenshot, .present = has_screenshot },
+	{ "addresses", F_VOLATILE | F_SLOW, r_addresses, .present = has_addresses },
+	{ "save", F_WRITE, r_empty, w_save, .present = has_save },
+	{ "snapshots", F_DIR, .subdir = snapshots_dir, .present = has_snapshots },
+	{ "job", F_VOLATILE | F_SLOW | F_WRITE, hv_move_read_job, hv_move_write_job,
+	  .present = hv_move_has_job },
+	{ "migrate", F_VOLATILE | F_WRITE, hv_move_read_settings, hv_move_write_settings,
+	  .present = hv_move_has_migrate },
 };
 
 const DirOps hv_domain_ops = {
@@ -272,45 +322,8 @@ const DirOps hv_domain_ops = {
 	.scratch = true,
 };
 
-/* domains/ */
-
-static int
-list(HvObj *dir, GPtrArray **names, GError **err)
-{
-	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(dir->node->conn, domain, list, HV_READS, err, &all);
-
-	return r < 0 ? r : hv_files_names_of(all, names);
-}
-
-static int
-exists(HvObj *dir, const char *name, GError **err)
-{
-	g_autoptr(HvDomainInfo) i = NULL;
-
-	return HV_CALL(dir->node->conn, domain, get_info, HV_READS, err, name, &i);
-}
-
-static int
-create(HvObj *dir, const char *xml, GError **err)
-{
-	return HV_CALL(dir->node->conn, domain, define_xml, HV_WRITES, err, xml, NULL);
-}
-
-static int
-remove_domain(HvObj *dir, const char *name, GError **err)
-{
-	HvConn *c = dir->node->conn;
-
-	return HV_CALL(c, domain, undefine, HV_WRITES, err, name);
-}
-
+/* domains/: its children come from collection.c */
 const DirOps hv_domains_ops = {
 	.child_kind = DK_DOMAIN,
-	.obj_kind = HV_OBJ_DOMAIN,
-	.list = list,
-	.exists = exists,
-	.create = create,
-	.remove = remove_domain,
 	.scratch = true,
 };

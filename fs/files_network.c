@@ -1,6 +1,5 @@
 /* files_network.c: networks/ and networks/<name>/ through the network ops. */
 #include "fs/files.h"
-#include "util/parse.h"
 
 static const HvVerb verbs[] = {
 	{ "start", offsetof(HvNetworkOps, start) },
@@ -13,30 +12,6 @@ info(HvObj *o, HvNetworkInfo **out, GError **err)
 	HvConn *c = o->node->conn;
 
 	return HV_CALL(c, network, get_info, HV_READS, err, o->name, out);
-}
-
-static int
-r_config(HvObj *o, GString *out, GError **err)
-{
-	HvConn *c = o->node->conn;
-	g_autofree char *xml = NULL;
-	int r = HV_CALL(c, network, get_xml, HV_READS, err, o->name, HV_XML_INACTIVE, &xml);
-
-	if (r < 0)
-		return r;
-	g_string_append(out, xml);
-	return 0;
-}
-
-static int
-c_config(HvObj *o, const char *buf, size_t len, GError **err)
-{
-	HvConn *c = o->node->conn;
-	int r = hv_files_same_name(HV_OBJ_NETWORK, o, buf, len, err);
-
-	if (r < 0)
-		return r;
-	return HV_CALL(c, network, define_xml, HV_WRITES, err, buf, NULL);
 }
 
 #define NET_READER(fname, fmt, expr)                            \
@@ -82,27 +57,110 @@ w_state(HvObj *o, const char *tok, GError **err)
 			     o->name, tok, err);
 }
 
+/* One line a lease: MAC IP/PREFIX HOSTNAME EXPIRY ('-' for none). */
 static int
-w_autostart(HvObj *o, const char *tok, GError **err)
+r_leases(HvObj *o, GString *out, GError **err)
 {
 	HvConn *c = o->node->conn;
-	bool on;
-	int r = hv_parse_bool(tok, &on, err);
+	g_autoptr(GPtrArray) a = NULL;
+	int r = HV_CALL(c, network, get_leases, HV_READS, err, o->name, &a);
 
 	if (r < 0)
 		return r;
-	return HV_CALL(c, network, set_autostart, HV_WRITES, err, o->name, on);
+	for (guint k = 0; k < a->len; k++) {
+		const HvNetworkLease *l = a->pdata[k];
+
+		g_string_append_printf(out, "%s %s %s ", l->mac, l->ip, l->hostname ? l->hostname : "-");
+		if (l->expiry)
+			g_string_append_printf(out, "%" G_GINT64_FORMAT "\n", l->expiry);
+		else
+			g_string_append(out, "-\n");
+	}
+	return 0;
 }
 
+/* One line an interface on the network: DOMAIN MAC DEVICE. */
+static int
+r_ports(HvObj *o, GString *out, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autoptr(GPtrArray) a = NULL;
+	int r = HV_CALL(c, network, get_ports, HV_READS, err, o->name, &a);
+
+	if (r < 0)
+		return r;
+	for (guint k = 0; k < a->len; k++) {
+		const HvNetworkPort *p = a->pdata[k];
+
+		g_string_append_printf(out, "%s %s %s\n", p->domain, p->mac ? p->mac : "-",
+				       p->device ? p->device : "-");
+	}
+	return 0;
+}
+
+/* The running definition (equal to config.xml while inactive): what
+ * `virsh net-dumpxml` shows, config.xml being `--inactive`. */
+static int
+r_live(HvObj *o, GString *out, GError **err)
+{
+	HvConn *c = o->node->conn;
+	g_autofree char *xml = NULL;
+	int r = HV_CALL(c, network, get_xml, HV_READS, err, o->name, 0, &xml);
+
+	if (r < 0)
+		return r;
+	g_string_append(out, xml);
+	return 0;
+}
+
+/* A new config.xml: an active network applies what it can live, and what
+ * waits for its next start goes into `error` (EAGAIN: the write itself
+ * succeeded). */
+static int
+w_config(HvObj *o, const char *buf, size_t len, GError **err)
+{
+	g_autoptr(HvNetworkInfo) i = NULL;
+	g_autoptr(GError) note = NULL;
+	int r = hv_coll_commit_config(o, buf, len, err);
+
+	if (r < 0 || info(o, &i, NULL) < 0 || !i->pending)
+		return r;
+	hv_error_set(&note, EAGAIN, "network '%s': applied live what can be (DHCP ranges and "
+		     "hosts, DNS hosts, SRV, TXT); saved for its next start: %s", o->name,
+		     i->pending);
+	hv_obj_fail(o, "config.xml", -EAGAIN, note);
+	return 0;
+}
+
+static bool
+has_leases(HvObj *o)
+{
+	const HvNetworkOps *ops = o->node->conn->driver->network;
+
+	return ops && ops->get_leases;
+}
+
+static bool
+has_ports(HvObj *o)
+{
+	const HvNetworkOps *ops = o->node->conn->driver->network;
+
+	return ops && ops->get_ports;
+}
+
+/* Leases and ports change without an event: F_VOLATILE | F_SLOW (fs.h). */
 static const FileDef network_files[] = {
-	{ "config.xml", F_XML, r_config, NULL, c_config },
+	{ "config.xml", F_XML | F_SLOW, hv_coll_read_config, NULL, w_config },
+	{ "live.xml", F_SLOW, r_live },
 	{ "state", F_WRITE, r_state, w_state },
-	{ "autostart", F_WRITE, r_autostart, w_autostart },
+	{ "autostart", F_WRITE, r_autostart, hv_coll_write_autostart },
 	{ "persistent", 0, r_persistent },
 	{ "uuid", 0, r_uuid },
 	{ "bridge", 0, r_bridge },
 	{ "info", 0, r_info },
 	{ "error", F_VOLATILE, hv_files_error },
+	{ "leases", F_VOLATILE | F_SLOW, r_leases, .present = has_leases },
+	{ "ports", F_VOLATILE | F_SLOW, r_ports, .present = has_ports },
 };
 
 const DirOps hv_network_ops = {
@@ -110,50 +168,8 @@ const DirOps hv_network_ops = {
 	.scratch = true,
 };
 
-static int
-list(HvObj *dir, GPtrArray **names, GError **err)
-{
-	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(dir->node->conn, network, list, HV_READS, err, &all);
-
-	return r < 0 ? r : hv_files_names_of(all, names);
-}
-
-static int
-exists(HvObj *dir, const char *name, GError **err)
-{
-	g_autoptr(HvNetworkInfo) i = NULL;
-
-	return HV_CALL(dir->node->conn, network, get_info, HV_READS, err, name, &i);
-}
-
-static int
-create(HvObj *dir, const char *xml, GError **err)
-{
-	return HV_CALL(dir->node->conn, network, define_xml, HV_WRITES, err, xml, NULL);
-}
-
-static int
-remove_network(HvObj *dir, const char *name, GError **err)
-{
-	HvConn *c = dir->node->conn;
-	g_autoptr(HvNetworkInfo) i = NULL;
-	int r = HV_CALL(c, network, get_info, HV_READS, err, name, &i);
-
-	if (r < 0)
-		return r;
-	if (i->active)
-		return hv_error_set(err, EBUSY, "network '%s' is active: write stop to its state first",
-				    name);
-	return HV_CALL(c, network, undefine, HV_WRITES, err, name);
-}
-
+/* networks/: its children come from collection.c */
 const DirOps hv_networks_ops = {
 	.child_kind = DK_NETWORK,
-	.obj_kind = HV_OBJ_NETWORK,
-	.list = list,
-	.exists = exists,
-	.create = create,
-	.remove = remove_network,
 	.scratch = true,
 };

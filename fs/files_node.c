@@ -58,10 +58,35 @@ r_caps(HvObj *o, GString *out, GError **err)
 	return 0;
 }
 
+/* node/restore: a save image's path written here runs the domain it holds
+ * (virsh restore); reads as empty. */
+static int
+r_restore(HvObj *o, GString *out, GError **err)
+{
+	return 0;
+}
+
+static int
+w_restore(HvObj *o, const char *tok, GError **err)
+{
+	HvConn *c = o->node->conn;
+
+	return HV_CALL(c, domain, restore, HV_WRITES, err, tok, 0, NULL);
+}
+
+static bool
+has_restore(HvObj *o)
+{
+	const HvDomainOps *ops = o->node->conn->driver->domain;
+
+	return ops && ops->restore;
+}
+
 static const FileDef nodeinfo_files[] = {
-	{ "info", F_VOLATILE, r_info },
-	{ "capabilities.xml", F_CACHE, r_caps },
+	{ "info", F_VOLATILE | F_SLOW, r_info },
+	{ "capabilities.xml", F_SLOW, r_caps },
 	{ "error", F_VOLATILE, hv_files_error },
+	{ "restore", F_WRITE, r_restore, w_restore, .present = has_restore },
 };
 
 const DirOps hv_nodeinfo_ops = { HV_FILES(nodeinfo_files) };
@@ -90,44 +115,31 @@ sub_pools(HvObj *o)
 	return o->node->pools;
 }
 
+static HvObj *
+sub_secrets(HvObj *o)
+{
+	return o->node->secrets;
+}
+
+static bool
+has_secrets(HvObj *o)
+{
+	return o->node->conn->driver->secret != NULL;
+}
+
 static const FileDef node_files[] = {
 	{ "events", F_STREAM },
 	{ "node", F_DIR, .subdir = sub_nodeinfo },
 	{ "domains", F_DIR, .subdir = sub_domains },
 	{ "networks", F_DIR, .subdir = sub_networks },
 	{ "pools", F_DIR, .subdir = sub_pools },
+	{ "secrets", F_DIR, .subdir = sub_secrets, .present = has_secrets },
 };
 
 const DirOps hv_node_ops = { HV_FILES(node_files) };
 
-/* The root lists the nodes given with -c; they never change while mounted, so
- * the root's children table is read without the lock. */
-static int
-root_list(HvObj *dir, GPtrArray **names, GError **err)
-{
-	GHashTableIter it;
-	gpointer k;
-
-	*names = g_ptr_array_new_with_free_func(g_free);
-	g_hash_table_iter_init(&it, dir->children);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		g_ptr_array_add(*names, g_strdup(k));
-	return 0;
-}
-
-static int
-root_exists(HvObj *dir, const char *name, GError **err)
-{
-	if (g_hash_table_lookup(dir->children, name))
-		return 0;
-	return hv_error_set(err, ENOENT, "no node '%s'", name);
-}
-
-const DirOps hv_root_ops = {
-	.child_kind = DK_NODE,
-	.list = root_list,
-	.exists = root_exists,
-};
+/* The root: its children are the nodes given with -c (collection.c). */
+const DirOps hv_root_ops = { .child_kind = DK_NODE };
 
 const DirOps hv_scratch_ops = { 0 };
 
@@ -143,5 +155,9 @@ const DirOps *const hv_dir_ops[DK_LAST] = {
 	[DK_NETWORK] = &hv_network_ops,
 	[DK_POOL] = &hv_pool_ops,
 	[DK_VOLUME] = &hv_volume_ops,
+	[DK_SNAPSHOTS] = &hv_snapshots_ops,
+	[DK_SNAPSHOT] = &hv_snapshot_ops,
 	[DK_SCRATCH] = &hv_scratch_ops,
+	[DK_SECRETS] = &hv_secrets_ops,
+	[DK_SECRET] = &hv_secret_ops,
 };

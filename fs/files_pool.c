@@ -1,8 +1,8 @@
 /* files_pool.c: pools/, pools/<name>/, and its volumes/<volume>/ folders,
  * through the pool and volume ops. */
 #include <inttypes.h>
+#include <string.h>
 #include "fs/files.h"
-#include "util/parse.h"
 
 static const char *const pool_states[HV_POOL_STATE_LAST] = {
 	[HV_POOL_INACTIVE] = "inactive", [HV_POOL_BUILDING] = "building",
@@ -30,30 +30,6 @@ static const char *
 pool_state(HvPoolState s)
 {
 	return s < HV_POOL_STATE_LAST ? pool_states[s] : "inaccessible";
-}
-
-static int
-r_config(HvObj *o, GString *out, GError **err)
-{
-	HvConn *c = o->node->conn;
-	g_autofree char *xml = NULL;
-	int r = HV_CALL(c, pool, get_xml, HV_READS, err, o->name, HV_XML_INACTIVE, &xml);
-
-	if (r < 0)
-		return r;
-	g_string_append(out, xml);
-	return 0;
-}
-
-static int
-c_config(HvObj *o, const char *buf, size_t len, GError **err)
-{
-	HvConn *c = o->node->conn;
-	int r = hv_files_same_name(HV_OBJ_POOL, o, buf, len, err);
-
-	if (r < 0)
-		return r;
-	return HV_CALL(c, pool, define_xml, HV_WRITES, err, buf, NULL);
 }
 
 #define POOL_READER(fname, fmt, expr)                           \
@@ -93,25 +69,42 @@ r_info(HvObj *o, GString *out, GError **err)
 	return 0;
 }
 
+/* build with libvirt's flags: the verbs that say what to do with what the
+ * storage holds */
+static const struct {
+	const char *verb;
+	unsigned flags;
+} build_verbs[] = {
+	{ "build-overwrite", 8 },    /* VIR_STORAGE_POOL_BUILD_OVERWRITE */
+	{ "build-no-overwrite", 4 }, /* VIR_STORAGE_POOL_BUILD_NO_OVERWRITE */
+};
+
 static int
 w_state(HvObj *o, const char *tok, GError **err)
 {
 	HvConn *c = o->node->conn;
 
+	for (size_t k = 0; k < G_N_ELEMENTS(build_verbs); k++)
+		if (strcmp(tok, build_verbs[k].verb) == 0)
+			return HV_CALL(c, pool, build_flags, HV_WRITES, err, o->name,
+				       build_verbs[k].flags);
 	return hv_files_verb(c, c->driver->pool, verbs, G_N_ELEMENTS(verbs), "pool", o->name, tok,
 			     err);
 }
 
+/* The live definition with the storage's facts now: sizes, a disk's
+ * <freeExtent>s (equal to config.xml, sizes aside, while inactive). */
 static int
-w_autostart(HvObj *o, const char *tok, GError **err)
+r_live(HvObj *o, GString *out, GError **err)
 {
 	HvConn *c = o->node->conn;
-	bool on;
-	int r = hv_parse_bool(tok, &on, err);
+	g_autofree char *xml = NULL;
+	int r = HV_CALL(c, pool, get_xml, HV_READS, err, o->name, 0, &xml);
 
 	if (r < 0)
 		return r;
-	return HV_CALL(c, pool, set_autostart, HV_WRITES, err, o->name, on);
+	g_string_append(out, xml);
+	return 0;
 }
 
 static HvObj *
@@ -125,9 +118,10 @@ volumes_dir(HvObj *o)
 }
 
 static const FileDef pool_files[] = {
-	{ "config.xml", F_XML, r_config, NULL, c_config },
+	{ "config.xml", F_XML | F_SLOW, hv_coll_read_config, NULL, hv_coll_commit_config },
+	{ "live.xml", F_SLOW, r_live },
 	{ "state", F_WRITE, r_state, w_state },
-	{ "autostart", F_WRITE, r_autostart, w_autostart },
+	{ "autostart", F_WRITE, r_autostart, hv_coll_write_autostart },
 	{ "capacity", 0, r_capacity },
 	{ "allocation", 0, r_allocation },
 	{ "available", 0, r_available },
@@ -143,51 +137,9 @@ const DirOps hv_pool_ops = {
 	.scratch = true,
 };
 
-static int
-list_pools(HvObj *dir, GPtrArray **names, GError **err)
-{
-	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(dir->node->conn, pool, list, HV_READS, err, &all);
-
-	return r < 0 ? r : hv_files_names_of(all, names);
-}
-
-static int
-pool_exists(HvObj *dir, const char *name, GError **err)
-{
-	g_autoptr(HvPoolInfo) i = NULL;
-
-	return HV_CALL(dir->node->conn, pool, get_info, HV_READS, err, name, &i);
-}
-
-static int
-create_pool(HvObj *dir, const char *xml, GError **err)
-{
-	return HV_CALL(dir->node->conn, pool, define_xml, HV_WRITES, err, xml, NULL);
-}
-
-static int
-remove_pool(HvObj *dir, const char *name, GError **err)
-{
-	HvConn *c = dir->node->conn;
-	g_autoptr(HvPoolInfo) i = NULL;
-	int r = HV_CALL(c, pool, get_info, HV_READS, err, name, &i);
-
-	if (r < 0)
-		return r;
-	if (i->state != HV_POOL_INACTIVE)
-		return hv_error_set(err, EBUSY, "pool '%s' is active: write stop to its state first",
-				    name);
-	return HV_CALL(c, pool, undefine, HV_WRITES, err, name);
-}
-
+/* pools/: its children come from collection.c */
 const DirOps hv_pools_ops = {
 	.child_kind = DK_POOL,
-	.obj_kind = HV_OBJ_POOL,
-	.list = list_pools,
-	.exists = pool_exists,
-	.create = create_pool,
-	.remove = remove_pool,
 	.scratch = true,
 };
 
@@ -197,21 +149,9 @@ static int
 vinfo(HvObj *o, HvVolumeInfo **out, GError **err)
 {
 	HvConn *c = o->node->conn;
+	g_autofree char *pool = hv_obj_pool_dup(o->node->fs, o);
 
-	return HV_CALL(c, volume, get_info, HV_READS, err, hv_obj_pool_name(o), o->name, out);
-}
-
-static int
-r_vconfig(HvObj *o, GString *out, GError **err)
-{
-	HvConn *c = o->node->conn;
-	g_autofree char *xml = NULL;
-	int r = HV_CALL(c, volume, get_xml, HV_READS, err, hv_obj_pool_name(o), o->name, &xml);
-
-	if (r < 0)
-		return r;
-	g_string_append(out, xml);
-	return 0;
+	return HV_CALL(c, volume, get_info, HV_READS, err, pool, o->name, out);
 }
 
 #define VOL_READER(fname, fmt, expr)                            \
@@ -253,16 +193,20 @@ static int
 w_vcapacity(HvObj *o, const char *tok, GError **err)
 {
 	HvConn *c = o->node->conn;
+	g_autofree char *pool = hv_obj_pool_dup(o->node->fs, o);
+	bool shrink = g_str_has_prefix(tok, "shrink ");
 	uint64_t bytes;
-	int r = hv_parse_bytes(tok, &bytes, err);
+	int r = hv_parse_bytes(shrink ? tok + 7 : tok, &bytes, err);
 
 	if (r < 0)
 		return r;
-	return HV_CALL(c, volume, resize, HV_WRITES, err, hv_obj_pool_name(o), o->name, bytes);
+	if (shrink) /* libvirt's VIR_STORAGE_VOL_RESIZE_SHRINK */
+		return HV_CALL(c, volume, resize_flags, HV_WRITES, err, pool, o->name, bytes, 4);
+	return HV_CALL(c, volume, resize, HV_WRITES, err, pool, o->name, bytes);
 }
 
 static const FileDef volume_files[] = {
-	{ "config.xml", 0, r_vconfig },
+	{ "config.xml", F_SLOW, hv_coll_read_config },
 	{ "path", 0, r_path },
 	{ "key", 0, r_key },
 	{ "type", 0, r_type },
@@ -271,51 +215,19 @@ static const FileDef volume_files[] = {
 	{ "allocation", 0, r_vallocation },
 	{ "info", 0, r_vinfo },
 	{ "error", F_VOLATILE, hv_files_error },
+	{ "data", F_DATA, .present = hv_vol_has_data },
+	{ "job", F_WRITE | F_SLOW | F_VOLATILE, hv_vol_read_job, hv_vol_write_job,
+	  .present = hv_vol_has_job },
+	{ "wipe", F_WRITE, hv_vol_read_wipe, hv_vol_write_wipe, .present = hv_vol_has_wipe },
+	{ "clone", F_WRITE, hv_vol_read_clone, hv_vol_write_clone, .present = hv_vol_has_clone },
 };
 
 const DirOps hv_volume_ops = {
 	HV_FILES(volume_files),
 };
 
-static int
-list_vols(HvObj *dir, GPtrArray **names, GError **err)
-{
-	g_autoptr(GPtrArray) all = NULL;
-	int r = HV_CALL(dir->node->conn, volume, list, HV_READS, err, hv_obj_pool_name(dir), &all);
-
-	return r < 0 ? r : hv_files_names_of(all, names);
-}
-
-static int
-vol_exists(HvObj *dir, const char *name, GError **err)
-{
-	g_autoptr(HvVolumeInfo) i = NULL;
-
-	return HV_CALL(dir->node->conn, volume, get_info, HV_READS, err, hv_obj_pool_name(dir),
-		       name, &i);
-}
-
-static int
-create_vol(HvObj *dir, const char *xml, GError **err)
-{
-	return HV_CALL(dir->node->conn, volume, create_xml, HV_WRITES, err, hv_obj_pool_name(dir),
-		       xml, NULL);
-}
-
-static int
-remove_vol(HvObj *dir, const char *name, GError **err)
-{
-	HvConn *c = dir->node->conn;
-
-	return HV_CALL(c, volume, delete, HV_WRITES, err, hv_obj_pool_name(dir), name);
-}
-
+/* volumes/: its children come from collection.c */
 const DirOps hv_volumes_ops = {
 	.child_kind = DK_VOLUME,
-	.obj_kind = HV_OBJ_VOLUME,
-	.list = list_vols,
-	.exists = vol_exists,
-	.create = create_vol,
-	.remove = remove_vol,
 	.scratch = true,
 };

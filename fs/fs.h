@@ -1,12 +1,14 @@
 /* fs.h: the mounted tree. Every folder is an HvObj of some DirKind; each kind
- * has one static table of files ({name, flags, read, write, commit}) plus, for
- * collections, callbacks that list and look up dynamic children through the
- * driver API. An inode number packs (object id, file index) in the Plan 9 /
- * procfs way. Nothing here calls a driver while holding the tree lock. */
+ * has one static table of files ({name, flags, read, write, commit}), and a
+ * collection's children come from the driver through one generic table
+ * (collection.c). An inode number packs (object id, file index) in the Plan 9
+ * / procfs way (inode.c). Nothing here calls a driver while holding the tree
+ * lock. */
 #pragma once
 #define FUSE_USE_VERSION 314
 #include <fuse_lowlevel.h>
 #include <glib.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include "drivers/conn.h"
 
@@ -22,7 +24,11 @@ typedef enum {
 	DK_NETWORK,
 	DK_POOL,
 	DK_VOLUME,
+	DK_SNAPSHOTS, /* domains/<d>/snapshots */
+	DK_SNAPSHOT,
 	DK_SCRATCH, /* a temporary file a tool created (sed -i, cp into a folder) */
+	DK_SECRETS,
+	DK_SECRET,
 	DK_LAST
 } DirKind;
 
@@ -35,12 +41,25 @@ enum {
 	F_DIR = 1 << 0,      /* a fixed sub-folder */
 	F_WRITE = 1 << 1,    /* writable control file: acts in write(2) */
 	F_XML = 1 << 2,      /* writable document: checked and committed at close */
-	F_VOLATILE = 1 << 3, /* changes without events (stats): never cached */
-	F_STREAM = 1 << 4,   /* the events file */
-	F_CACHE = 1 << 5,    /* never changes while mounted: served from the page cache */
+	F_VOLATILE = 1 << 3, /* changes without events (stats): attributes never cached */
+	F_STREAM = 1 << 4,   /* the events file (events.c) */
+	F_SLOW = 1 << 5,     /* read only at open: see "What a lookup may call" below */
 	F_CONSOLE = 1 << 6,  /* a domain's serial console (console.c): streamed both ways */
+	F_DATA = 1 << 7,     /* a volume's content (data.c): download and upload streams */
 };
 
+/* What a lookup or getattr may call (no FUSE worker waits on a hypervisor).
+ * A lookup, a getattr and a readdirplus entry size a file by reading it, so
+ * those reads must be cheap: the tree's own state (`error`) or a driver's
+ * get_info, which every driver serves from state it holds, without a round
+ * trip to the hypervisor (the qemu driver caches a domain's info, the remote
+ * driver keeps the infos of a list-all call and events). Every other read
+ * (documents through get_xml, which a remote node answers over RPC; stats and
+ * screenshot.png, which ask QEMU; node/info; and whatever changes without an
+ * event, like a domain's info) is F_SLOW: it is called only by open(2), into
+ * that open's own snapshot (so a screenshot is taken once per open, for that
+ * reader alone), the file shows size 0 and is read with direct_io, the way
+ * /proc files are (cat, cp, tail, less and sed -i read to the end of file). */
 typedef struct {
 	const char *name;
 	unsigned flags;
@@ -51,18 +70,30 @@ typedef struct {
 	bool (*present)(HvObj *o);   /* NULL: always; else whether the node has it */
 } FileDef;
 
+/* A lookup or getattr may read fd to size it (the rule above). */
+static inline bool
+hv_file_sized(const FileDef *fd)
+{
+	return fd->read && !(fd->flags & (F_SLOW | F_DIR | F_STREAM | F_CONSOLE | F_DATA));
+}
+
+/* One kind of folder: its static files and, for a collection (child_kind set;
+ * DK_ROOT is never a child), children that are the objects of one kind,
+ * listed, looked up, defined and removed through collection.c. */
 typedef struct {
 	const FileDef *files;
 	size_t nfiles;
-	/* collections: children come from the driver */
-	DirKind child_kind;
-	HvObjKind obj_kind; /* what the children are, for documents copied in */
-	int (*list)(HvObj *dir, GPtrArray **names, GError **err);
-	int (*exists)(HvObj *dir, const char *name, GError **err); /* 0 or -ENOENT */
-	int (*create)(HvObj *dir, const char *xml, GError **err); /* the driver's define */
-	int (*remove)(HvObj *dir, const char *name, GError **err); /* rmdir */
-	bool scratch; /* tools may create temporary files here */
+	DirKind child_kind; /* collections: the kind of their children's folders */
+	bool scratch;       /* tools may create temporary files here (scratch.c) */
+	/* mkdir NAME in this folder makes a child object (snapshots/); NULL: EPERM */
+	int (*mkdir)(HvObj *dir, const char *name, GError **err);
 } DirOps;
+
+static inline bool
+hv_dir_is_collection(const DirOps *ops)
+{
+	return ops->child_kind != DK_ROOT;
+}
 
 struct HvObj {
 	uint64_t id;
@@ -75,12 +106,23 @@ struct HvObj {
 	bool dead;       /* gone from the driver or unlinked */
 	GHashTable *children; /* name -> HvObj*, collections and scratch holders */
 	HvObj *volumes;       /* DK_POOL: its volumes/ folder */
+	HvObj *snapshots;     /* DK_DOMAIN: its snapshots/ folder */
 	GString *data;        /* DK_SCRATCH: the bytes written */
 	char *error;          /* last failure line, or NULL */
 	struct timespec mtime;
 	bool commit_on_close; /* DK_SCRATCH copied into a collection */
-	HvVer *ver;           /* versioned files, by file index - 1 (ops.c), or NULL */
+	unsigned scratch_n;   /* folders: their temporary files (scratch.c) */
+	size_t scratch_bytes; /* and the bytes those hold */
+	HvVer *ver;           /* versioned files, by file index - 1 (inode.c), or NULL */
 };
+
+/* The parked-read streams of one node (stream.c): its `events` and `console`
+ * readers, each with its own cursor. */
+typedef struct {
+	GMutex lock;        /* the readers list and their parked requests */
+	GList *readers;     /* HvStream* */
+	GThreadPool *waker; /* answers readers whose source calls the driver */
+} HvStreamSet;
 
 struct HvNode {
 	HvFs *fs;
@@ -88,14 +130,24 @@ struct HvNode {
 	HvConn *conn;
 	HvObj *obj; /* its folder */
 	HvObj *nodeinfo, *domains, *networks, *pools;
-	/* events */
+	HvObj *secrets; /* secrets/ (files_secret.c) */
+	HvStreamSet streams;
+	/* events (events.c) */
 	GMutex ev_lock;
 	GCond ev_cond;
-	GPtrArray *ring; /* char* lines, oldest first */
+	GPtrArray *ring;     /* char* lines, oldest first */
 	uint64_t ring_first; /* sequence number of ring[0] */
-	GList *readers;      /* EvReader* with a pending read or poll */
 	uint64_t ev_seq;     /* events seen */
 	uint64_t inval_seq;  /* events whose invalidations are done */
+	bool inval_held;        /* a wait for them timed out, at inval_seq inval_held_at */
+	uint64_t inval_held_at;
+	/* invalidations (inval.c): this node's own notifier, so that a node whose
+	 * invalidations wait (on a lookup stuck in its driver) delays no other */
+	GQueue inval;       /* HvInval*, under ev_lock (our lock: ThreadSanitizer sees it) */
+	GCond inval_cond;   /* something queued */
+	bool inval_full;    /* under ev_lock: the queue overflowed (inval.c) */
+	GThread *notifier;
+	GHashTable *migrate; /* domain name -> its `migrate` settings (move.c), under fs->lock */
 };
 
 struct HvFs {
@@ -108,17 +160,21 @@ struct HvFs {
 	bool readonly;
 	uid_t uid;
 	gid_t gid;
-	double timeout; /* entry and attribute cache, seconds */
-	GAsyncQueue *inval; /* InvalWork* for the notifier thread */
-	GThread *notifier;
+	double timeout;       /* attribute cache of files that change with events, seconds */
+	double entry_timeout; /* names: they change only with events, which drop them */
 	gint64 spin_us;   /* spin.c: how long the spinning receiver stays hot */
 	GThread *spinner;
+	GMutex spin_lock; /* spin_tid, spin_ended */
+	GCond spin_cond;
+	pthread_t spin_tid;
+	bool spin_ended;
+	gint spin_done; /* atomic: stop */
 };
 
 extern const DirOps *const hv_dir_ops[DK_LAST];
 
 /* ino <-> (object, file index, version); index 0 is the folder itself. A
- * versioned file (ops.c) gets a new inode whenever its content changes, the
+ * versioned file (inode.c) gets a new inode whenever its content changes, the
  * version in the top 16 bits (1..65535; 0 for everything else). */
 #define HV_INO(id, idx) (((uint64_t)(id) << 8) | (uint64_t)(idx))
 #define HV_INO_ID(ino) (((ino) >> 8) & ((UINT64_C(1) << 40) - 1))
@@ -134,42 +190,44 @@ void hv_obj_forget(HvFs *fs, HvObj *o, uint64_t n);
 void hv_obj_kill(HvFs *fs, HvObj *o);   /* gone: unhook from its parent */
 void hv_obj_unref(HvFs *fs, HvObj *o);  /* takes the lock */
 void hv_obj_ref(HvFs *fs, HvObj *o);    /* takes the lock */
-/* Records a failure on o (takes the lock) and logs it; returns r. */
-int hv_obj_fail(HvObj *o, const char *file, int r, const GError *err);
 void hv_obj_touch(HvObj *o);
 void hv_obj_free_all(HvFs *fs); /* at exit, once no handler runs */
-void hv_ver_free(HvObj *o);     /* ops.c */
-/* The object whose driver name is o->name: a domain for DK_DOMAIN, and so on. */
-const char *hv_obj_pool_name(HvObj *o); /* DK_VOLUME(S) and DK_POOL */
+char *hv_obj_pool_dup(HvFs *fs, HvObj *o); /* DK_VOLUME(S), DK_POOL; takes the lock */
 
-/* events.c */
+/* fail.c: failures. Records one on o's error file (takes the lock) and logs
+ * it; returns r. */
+int hv_obj_fail(HvObj *o, const char *file, int r, const GError *err);
+
+/* events.c: driver events in; each node's ring of lines for `events` readers,
+ * answered as soon as their line is pushed. */
 void hv_events_init(HvNode *n);
 void hv_events_clear(HvNode *n);
 void hv_events_on_driver_event(HvConn *c, const HvEvent *ev, void *opaque);
-void hv_events_start(HvFs *fs);
-void hv_events_stop(HvFs *fs);
-
-/* inval.c: the kernel cache invalidations one event calls for (notifier thread). */
-void hv_invalidate(HvFs *fs, HvNode *n, HvObjKind kind, const char *parent, const char *name);
+/* waits (at most ms) until the invalidations of every event n has seen so
+ * far are done, so that `echo 1G > memory; stat memory` sees the new size */
 void hv_events_wait_settled(HvNode *n, unsigned ms);
-typedef struct EvReader EvReader;
-EvReader *hv_events_open(HvNode *n, bool nonblock);
-void hv_events_close(EvReader *r);
-void hv_events_read(EvReader *r, fuse_req_t req, size_t size);
-void hv_events_poll(EvReader *r, fuse_req_t req, struct fuse_pollhandle *ph);
+typedef struct HvStream HvStream;
+HvStream *hv_events_open(HvNode *n, bool nonblock);
+
+/* inval.c: each node's notifier thread, turning events into kernel cache
+ * invalidations without asking the driver anything. */
+void hv_inval_queue(HvNode *n, const HvEvent *ev, uint64_t seq);
+void hv_inval_start(HvFs *fs); /* once the session exists */
+void hv_inval_stop(HvFs *fs);
+
+/* stream.c: parked reads (stream.h has the sources' side) */
+void hv_stream_close(HvStream *r);
+void hv_stream_read(HvStream *r, fuse_req_t req, size_t size);
+void hv_stream_poll(HvStream *r, fuse_req_t req, struct fuse_pollhandle *ph);
+
+/* console.c */
+bool hv_console_on_driver_event(HvNode *n, const HvEvent *ev); /* true: it was console output */
+HvStream *hv_console_open(HvObj *o, bool nonblock);
+int hv_console_write(HvStream *r, HvObj *o, const char *buf, size_t size); /* bytes or -errno */
 
 /* spin.c */
 void hv_spin_start(HvFs *fs);
-void hv_spin_stop(HvFs *fs); /* after fuse_session_unmount() */
-
-/* console.c */
-typedef struct ConReader ConReader;
-bool hv_console_on_driver_event(HvNode *n, const HvEvent *ev); /* true: it was console output */
-ConReader *hv_console_open(HvObj *o, bool nonblock);
-void hv_console_close(ConReader *r);
-void hv_console_read(ConReader *r, fuse_req_t req, size_t size);
-void hv_console_poll(ConReader *r, fuse_req_t req, struct fuse_pollhandle *ph);
-int hv_console_write(ConReader *r, HvObj *o, const char *buf, size_t size); /* bytes or -errno */
+void hv_spin_stop(HvFs *fs); /* before fuse_session_unmount(), which closes its fd */
 
 /* ops.c */
 extern const struct fuse_lowlevel_ops hv_fuse_ops;

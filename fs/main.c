@@ -1,5 +1,5 @@
 /* main.c: the hyperfs program. Parses the command line, opens one connection
- * per -c (one folder per node), builds the fixed folders, and runs the FUSE
+ * per -c (one folder per node, side by side), builds the fixed folders, and runs the FUSE
  * session multi-threaded until unmounted or signalled.
  *   hyperfs [-f] [-d] [-o OPT[,OPT]...] [-c [NAME=]URI]... [URI] MOUNTPOINT */
 #include <fcntl.h>
@@ -18,6 +18,7 @@ typedef struct {
 	bool foreground;
 	bool debug;
 	bool readonly;
+	bool strict_nodes; /* -o nodes=strict: a node that cannot be reached fails the mount */
 	GPtrArray *fuse_opts;
 } Options;
 
@@ -30,8 +31,11 @@ usage(FILE *f)
 		"  -c, --connect [NAME=]URI  add a node (repeatable); default test:///default\n"
 		"  -f, --foreground          stay in the foreground\n"
 		"  -d, --debug               debug log (implies -f)\n"
-		"  -o OPT[,OPT...]           mount options: ro, allow_other, timeout=SECONDS,\n"
+		"  -o OPT[,OPT...]           mount options: ro, allow_other, timeout=SECONDS\n"
+		"                            (attributes, default 1), entry_timeout=SECONDS\n"
+		"                            (names, default 86400; events drop them anyway),\n"
 		"                            spin=MICROSECONDS (0: off; default 100),\n"
+		"                            nodes=strict (an unreachable node fails the mount),\n"
 		"                            others are passed to FUSE\n"
 		"  -h, --help                this help\n"
 		"  -V, --version             print the version\n\n"
@@ -50,8 +54,12 @@ take_opts(Options *o, HvFs *fs, const char *arg)
 		if (strcmp(*p, "ro") == 0) {
 			o->readonly = true;
 			g_ptr_array_add(o->fuse_opts, g_strdup(*p));
+		} else if (strcmp(*p, "nodes=strict") == 0 || strcmp(*p, "nodes=away") == 0) {
+			o->strict_nodes = strcmp(*p, "nodes=strict") == 0;
 		} else if (g_str_has_prefix(*p, "timeout=")) {
 			fs->timeout = g_ascii_strtod(*p + 8, NULL);
+		} else if (g_str_has_prefix(*p, "entry_timeout=")) {
+			fs->entry_timeout = g_ascii_strtod(*p + 14, NULL);
 		} else if (g_str_has_prefix(*p, "spin=")) {
 			guint64 us;
 
@@ -117,65 +125,188 @@ parse_args(int argc, char **argv, Options *o, HvFs *fs)
 	return 0;
 }
 
-static HvNode *
-node_new(HvFs *fs, const char *spec, bool readonly, GError **err)
+/* A driver's problem that failed no call (a name a peer sent that cannot be a
+ * file name, ...) goes to node/error. */
+static void
+node_warn(HvConn *c, const char *what, int r, const GError *err, void *opaque)
+{
+	HvNode *n = opaque;
+
+	hv_obj_fail(n->nodeinfo, what, r, err);
+}
+
+/* The URI of "[NAME=]URI", and the name when one is given. */
+static const char *
+spec_split(const char *spec, char **name)
 {
 	const char *eq = strchr(spec, '=');
 	const char *colon = strstr(spec, "://");
-	g_autofree char *name = NULL;
-	const char *uri = spec;
-	HvNode *n;
-	HvConn *c;
 
 	if (eq && (!colon || eq < colon)) {
-		name = g_strndup(spec, (gsize)(eq - spec));
-		uri = eq + 1;
+		*name = g_strndup(spec, (gsize)(eq - spec));
+		return eq + 1;
 	}
-	c = hv_conn_open(uri, readonly, err);
-	if (!c)
-		return NULL;
-	if (!name)
-		name = g_strdup(g_uri_get_host(c->uri) && *g_uri_get_host(c->uri)
-					? g_uri_get_host(c->uri)
-					: "localhost");
-	if (hv_name_check("node", name, err) < 0) {
-		hv_conn_close(c);
-		return NULL;
-	}
-	n = g_new0(HvNode, 1);
+	return spec;
+}
+
+/* A node's folder name: NAME= of its spec, else its URI's host, else
+ * "localhost". */
+static char *
+node_name(const char *uri)
+{
+	g_autoptr(GUri) u = g_uri_parse(uri, G_URI_FLAGS_ENCODED_QUERY | G_URI_FLAGS_NON_DNS, NULL);
+	const char *host = u ? g_uri_get_host(u) : NULL;
+
+	return g_strdup(host && *host ? host : "localhost");
+}
+
+static void
+node_free(HvNode *n)
+{
+	hv_events_clear(n); /* first: its console waker calls the driver */
+	hv_conn_close(n->conn);
+	g_clear_pointer(&n->migrate, g_hash_table_unref);
+	g_free(n->name);
+	g_free(n);
+}
+
+/* The node and its folders exist before its connection opens: the driver's
+ * threads report into them from the start (the sink is set before they run). */
+static HvNode *
+node_new(HvFs *fs, const char *spec, GError **err)
+{
+	g_autofree char *name = NULL;
+	const char *uri = spec_split(spec, &name);
+	HvNode *n = g_new0(HvNode, 1);
+
+	n->name = name ? g_steal_pointer(&name) : node_name(uri);
 	n->fs = fs;
-	n->name = g_steal_pointer(&name);
-	n->conn = c;
 	hv_events_init(n);
+	if (hv_name_check("node", n->name, err) < 0) {
+		node_free(n);
+		return NULL;
+	}
+	g_mutex_lock(&fs->lock); /* the nodes opened before report already */
 	n->obj = hv_obj_new(fs, DK_NODE, n, fs->root, n->name);
 	n->nodeinfo = hv_obj_new(fs, DK_NODEINFO, n, n->obj, "node");
 	n->domains = hv_obj_new(fs, DK_DOMAINS, n, n->obj, "domains");
 	n->networks = hv_obj_new(fs, DK_NETWORKS, n, n->obj, "networks");
 	n->pools = hv_obj_new(fs, DK_POOLS, n, n->obj, "pools");
-	hv_conn_set_event_cb(c, hv_events_on_driver_event, n);
+	n->secrets = hv_obj_new(fs, DK_SECRETS, n, n->obj, "secrets");
+	g_mutex_unlock(&fs->lock);
 	return n;
+}
+
+/* Nodes connect side by side (a fleet of remote nodes is ready in about the
+ * time of its slowest node), on at most OPEN_THREADS threads that end before
+ * the mount. */
+#define OPEN_THREADS 32
+
+typedef struct {
+	HvNode *node;
+	const char *spec;
+	unsigned flags;
+	bool done; /* opened already, on the main thread */
+	GError *err;
+} Opening;
+
+static void
+open_one(gpointer data, gpointer unused)
+{
+	Opening *op = data;
+	HvConnSink sink = { hv_events_on_driver_event, op->node, node_warn, op->node };
+	g_autofree char *name = NULL;
+
+	op->node->conn = hv_conn_open_sink(spec_split(op->spec, &name), op->flags, &sink,
+					   &op->err);
+}
+
+typedef struct {
+	Opening *ops;
+	guint n;
+	gint next; /* the next op to take, atomically */
+} OpenQueue;
+
+static gpointer
+open_worker(gpointer data)
+{
+	OpenQueue *q = data;
+	guint i;
+
+	while ((i = (guint)g_atomic_int_add(&q->next, 1)) < q->n)
+		if (!q->ops[i].done)
+			open_one(&q->ops[i], NULL);
+	return NULL;
+}
+
+/* Plain threads, joined (pthread_join orders their work before ours, in a
+ * way ThreadSanitizer sees, unlike a GThreadPool's wait). */
+static void
+open_all(Opening *ops, guint n)
+{
+	OpenQueue q = { ops, n, 0 };
+	guint nt = MIN(n, OPEN_THREADS);
+	g_autofree GThread **t = NULL;
+
+	if (n == 1) {
+		open_one(&ops[0], NULL);
+		return;
+	}
+	/* local drivers open one after the other, here: they load their own
+	 * state (a test node parses its document on workers of its own), and
+	 * only nodes that wait on a peer gain from opening side by side */
+	for (guint i = 0; i < n; i++) {
+		g_autofree char *name = NULL;
+		const char *uri = spec_split(ops[i].spec, &name);
+		const char *sep = strstr(uri, "://");
+
+		if (sep && !memchr(uri, '+', (size_t)(sep - uri)) && sep[3] == '/') {
+			open_one(&ops[i], NULL);
+			ops[i].done = true;
+		}
+	}
+	t = g_new0(GThread *, nt);
+	for (guint k = 0; k < nt; k++)
+		t[k] = g_thread_new("hv-open", open_worker, &q);
+	for (guint k = 0; k < nt; k++)
+		g_thread_join(t[k]);
 }
 
 static int
 add_nodes(HvFs *fs, Options *o)
 {
-	for (guint i = 0; i < o->conns->len; i++) {
-		g_autoptr(GError) err = NULL;
-		HvNode *n = node_new(fs, o->conns->pdata[i], o->readonly, &err);
+	guint n = o->conns->len, i;
+	g_autofree Opening *ops = g_new0(Opening, n);
+	g_autoptr(GError) err = NULL;
+	int rc = 0;
 
-		if (!n) {
+	for (i = 0; i < n; i++) {
+		HvNode *node = node_new(fs, o->conns->pdata[i], &err);
+
+		if (!node) {
 			fprintf(stderr, "hyperfs: %s\n", err->message);
 			return -1;
 		}
-		if (g_hash_table_lookup(fs->root->children, n->name)) {
+		g_ptr_array_add(fs->nodes, node); /* fs_clear frees it */
+		if (g_hash_table_lookup(fs->root->children, node->name)) {
 			fprintf(stderr, "hyperfs: two nodes are named '%s': name them with -c NAME=URI\n",
-				n->name);
+				node->name);
 			return -1;
 		}
-		g_hash_table_insert(fs->root->children, n->obj->name, n->obj);
-		g_ptr_array_add(fs->nodes, n);
+		g_hash_table_insert(fs->root->children, node->obj->name, node->obj);
+		ops[i] = (Opening){ .node = node, .spec = o->conns->pdata[i],
+				    .flags = (o->readonly ? HV_CONN_RO : 0) |
+					     (o->strict_nodes ? 0 : HV_CONN_AWAY_OK) };
 	}
-	return 0;
+	open_all(ops, n);
+	for (i = 0; i < n; i++) {
+		if (!ops[i].node->conn && rc == 0) {
+			fprintf(stderr, "hyperfs: %s\n", ops[i].err->message);
+			rc = -1;
+		}
+		g_clear_error(&ops[i].err);
+	}
+	return rc;
 }
 
 static struct fuse_session *
@@ -253,14 +384,10 @@ fs_clear(HvFs *fs, Options *o)
 		HvNode *n = fs->nodes->pdata[i];
 
 		hv_conn_set_event_cb(n->conn, NULL, NULL);
-		hv_conn_close(n->conn);
-		hv_events_clear(n);
-		g_free(n->name);
-		g_free(n);
+		node_free(n);
 	}
 	g_ptr_array_unref(fs->nodes);
 	hv_obj_free_all(fs);
-	g_async_queue_unref(fs->inval);
 	g_mutex_clear(&fs->lock);
 	g_ptr_array_unref(o->conns);
 	g_ptr_array_unref(o->fuse_opts);
@@ -272,7 +399,7 @@ main(int argc, char **argv)
 {
 	Options o = { .conns = g_ptr_array_new_with_free_func(g_free),
 		      .fuse_opts = g_ptr_array_new_with_free_func(g_free) };
-	HvFs fs = { .timeout = 1.0, .next_id = 1, .spin_us = 100 };
+	HvFs fs = { .timeout = 1.0, .entry_timeout = 86400.0, .next_id = 1, .spin_us = 100 };
 	struct fuse_loop_config *cfg;
 	int dfd = -1;
 	int r = 1;
@@ -280,9 +407,10 @@ main(int argc, char **argv)
 	g_mutex_init(&fs.lock);
 	fs.objs = g_hash_table_new(g_int64_hash, g_int64_equal);
 	fs.nodes = g_ptr_array_new();
-	fs.inval = g_async_queue_new();
 	fs.uid = getuid();
 	fs.gid = getgid();
+	(void)HV_ERROR; /* made before any thread: G_DEFINE_QUARK caches it without a lock */
+	(void)g_get_host_name(); /* glib computes it once, lazily: before the nodes open side by side */
 	fs.root = hv_obj_new(&fs, DK_ROOT, NULL, NULL, "");
 	if (parse_args(argc, argv, &o, &fs) < 0)
 		return 2;
@@ -306,7 +434,7 @@ main(int argc, char **argv)
 		goto out_signals;
 	daemon_ready(dfd, 0);
 	dfd = -1;
-	hv_events_start(&fs);
+	hv_inval_start(&fs);
 	hv_spin_start(&fs);
 	cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
@@ -315,9 +443,9 @@ main(int argc, char **argv)
 	/* unmounted (0) or asked to stop by SIGTERM, SIGINT or SIGHUP: a clean exit */
 	r = !(r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP);
 	fuse_loop_cfg_destroy(cfg);
-	hv_events_stop(&fs);
+	hv_inval_stop(&fs);
+	hv_spin_stop(&fs); /* the unmount closes the descriptor it replies on */
 	fuse_session_unmount(fs.se);
-	hv_spin_stop(&fs);
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:

@@ -2,10 +2,9 @@
  * tool creates) is an HvObj with a unique id that never gets reused in a mount,
  * so a stale inode can never name a new object. Objects live while the kernel
  * holds a lookup reference or a file is open, and are freed when gone. */
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "fs/fs.h"
+#include "fs/inode.h"
 
 static void
 obj_free(HvObj *o)
@@ -53,7 +52,7 @@ hv_obj_new(HvFs *fs, DirKind kind, HvNode *node, HvObj *parent, const char *name
 	o->parent = parent;
 	o->name = g_strdup(name);
 	hv_obj_touch(o);
-	if (hv_dir_ops[kind]->list || hv_dir_ops[kind]->scratch)
+	if (hv_dir_is_collection(hv_dir_ops[kind]) || hv_dir_ops[kind]->scratch)
 		o->children = g_hash_table_new(g_str_hash, g_str_equal);
 	g_hash_table_insert(fs->objs, &o->id, o);
 	return o;
@@ -82,6 +81,11 @@ maybe_free(HvFs *fs, HvObj *o)
 {
 	if (!o->dead || o->nlookup > 0 || o->refs > 0)
 		return;
+	if (o->snapshots) {
+		o->snapshots->parent = NULL;
+		hv_obj_kill(fs, o->snapshots);
+		o->snapshots = NULL;
+	}
 	if (o->volumes) {
 		o->volumes->parent = NULL;
 		hv_obj_kill(fs, o->volumes);
@@ -97,6 +101,10 @@ hv_obj_kill(HvFs *fs, HvObj *o)
 	if (o->dead)
 		return;
 	o->dead = true;
+	if (o->kind == DK_SCRATCH && o->parent) { /* its folder's limits (scratch.c) */
+		o->parent->scratch_n--;
+		o->parent->scratch_bytes -= o->data->len;
+	}
 	if (o->parent && o->parent->children &&
 	    g_hash_table_lookup(o->parent->children, o->name) == o)
 		g_hash_table_remove(o->parent->children, o->name);
@@ -144,89 +152,31 @@ hv_obj_unref(HvFs *fs, HvObj *o)
 	g_mutex_unlock(&fs->lock);
 }
 
-static const char *
-errno_name(int e)
+/* The pool's name, copied under the lock: hv_obj_kill clears o->parent and
+ * may free the pool's folder while another thread asks. */
+char *
+hv_obj_pool_dup(HvFs *fs, HvObj *o)
 {
-	static const struct {
-		int e;
-		const char *name;
-	} names[] = {
-		{ EINVAL, "EINVAL" }, { EBUSY, "EBUSY" },   { EEXIST, "EEXIST" },
-		{ ENOENT, "ENOENT" }, { EFBIG, "EFBIG" },   { ERANGE, "ERANGE" },
-		{ EROFS, "EROFS" },   { EPERM, "EPERM" },   { EACCES, "EACCES" },
-		{ ENOTSUP, "ENOTSUP" }, { EIO, "EIO" },     { ENOTCONN, "ENOTCONN" },
-		{ ENOSPC, "ENOSPC" }, { EAGAIN, "EAGAIN" }, { ENOTEMPTY, "ENOTEMPTY" },
-		{ ENOMEM, "ENOMEM" }, { EINTR, "EINTR" },
-	};
+	const char *name;
+	char *copy;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
-		if (names[i].e == e)
-			return names[i].name;
-	return "EIO";
-}
-
-/* One clean line whatever a user wrote: control characters, DEL and bytes that
- * are not UTF-8 become \xNN. */
-static char *
-clean_text(const char *s)
-{
-	GString *out = g_string_new(NULL);
-	const char *end = s + strlen(s);
-
-	while (s < end) {
-		gunichar c = g_utf8_get_char_validated(s, end - s);
-
-		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			g_string_append_printf(out, "\\x%02x", (unsigned char)*s++);
-		} else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0)) {
-			g_string_append_printf(out, "\\x%02x", (unsigned)c);
-			s = g_utf8_next_char(s);
-		} else {
-			const char *next = g_utf8_next_char(s);
-
-			g_string_append_len(out, s, next - s);
-			s = next;
-		}
-	}
-	return g_string_free(out, FALSE);
-}
-
-int
-hv_obj_fail(HvObj *o, const char *file, int r, const GError *err)
-{
-	g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-	g_autofree char *ts = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
-	g_autofree char *msg = clean_text(err ? err->message : g_strerror(-r));
-	char *line;
-	HvFs *fs;
-
-	line = g_strdup_printf("%s %s %s: %s\n", ts, file, errno_name(-r), msg);
-	if (o) {
-		fs = o->node ? o->node->fs : NULL;
-		if (fs)
-			g_mutex_lock(&fs->lock);
-		g_free(o->error);
-		o->error = g_strdup(line);
-		if (fs)
-			g_mutex_unlock(&fs->lock);
-	}
-	fprintf(stderr, "hyperfs: %s%s%s: %s", o && o->node ? o->node->name : "",
-		o && o->name ? "/" : "", o && o->name ? o->name : "", line);
-	g_free(line);
-	return r;
-}
-
-const char *
-hv_obj_pool_name(HvObj *o)
-{
+	g_mutex_lock(&fs->lock);
 	switch (o->kind) {
 	case DK_POOL:
-		return o->name;
+		name = o->name;
+		break;
 	case DK_VOLUMES:
-		return o->parent ? o->parent->name : "";
+	case DK_SNAPSHOTS:
+		name = o->parent ? o->parent->name : "";
+		break;
+	case DK_SNAPSHOT:
 	case DK_VOLUME:
-		return o->parent && o->parent->parent ? o->parent->parent->name : "";
+		name = o->parent && o->parent->parent ? o->parent->parent->name : "";
+		break;
 	default:
-		return "";
+		name = "";
 	}
+	copy = g_strdup(name);
+	g_mutex_unlock(&fs->lock);
+	return copy;
 }

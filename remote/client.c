@@ -1,27 +1,29 @@
-/* client.c: the client side of libvirt's RPC protocol (client.h): a socket, a
- * table of calls in flight keyed by serial, and one reader thread that
- * completes them, answers and sends keepalive pings and passes events on. The
+/* client.c: the client side of libvirt's RPC protocol (client.h): a
+ * non-blocking socket, a table of calls in flight keyed by serial, and a watch
+ * on one of the shared I/O threads (rpc_loop.c) that completes them, answers
+ * and sends keepalive pings and passes events on. The
  * stream is a socket, TLS over a socket (tls.c), or a socketpair to a child
  * process (ssh, ext) or to libssh2's pump thread (ssh2.c). The bodies are
  * encoded and decoded with the shapes of proto.c's table. */
 #include <errno.h>
 #include <glib-unix.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "remote/client.h"
+#include "remote/client_stream.h"
 #include "remote/proto.h"
+#include "remote/rpc_loop.h"
 #include "remote/ssh2.h"
 #include "remote/tls.h"
 #include "util/error.h"
 
+/* keepalive frames queued while a writer has the socket, at most */
+#define RPC_CTL_MAX 4096
+#define RPC_CTL_RETRY_US (50 * G_TIME_SPAN_MILLISECOND)
 
 struct RpcClient {
 	gint refs;
@@ -29,11 +31,17 @@ struct RpcClient {
 	HvTls *tls;   /* NULL: plain socket */
 	GPid child;   /* ssh or ext; 0: none */
 	HvSsh2 *ssh2; /* libssh2: the session behind fd */
-	GThread *reader;
+	RpcWatch *watch; /* on a shared I/O thread (rpc_loop.h) */
 	GMutex lock; /* pending, serial, dead, closing */
 	GCond cond;
-	GMutex write_lock;
+	GMutex write_lock; /* one writer at a time; the fd is non-blocking */
+	GMutex ctl_lock;   /* ctl */
+	GByteArray *ctl;   /* keepalive frames the I/O thread could not send at once */
+	/* the I/O thread's own */
+	GByteArray *rx;
+	gint64 last_rx, last_ping;
 	GHashTable *pending; /* serial -> RpcCall* (owned by the waiter) */
+	GHashTable *streams; /* serial -> StreamSink* (rpc_client_send_stream) */
 	uint32_t serial;
 	bool dead;
 	bool closing;
@@ -46,6 +54,11 @@ struct RpcClient {
 	void *opaque;
 };
 
+typedef struct {
+	RpcClientStreamFunc fn;
+	void *opaque;
+} StreamSink;
+
 struct RpcCall {
 	RpcClient *cl;
 	uint32_t serial;
@@ -57,7 +70,8 @@ struct RpcCall {
 	char *msg;
 };
 
-/* libvirt error codes -> errno; everything else is EIO. */
+/* libvirt error codes -> errno; everything else is EIO. Shared with the
+ * libvirt driver (drivers/libvirt/), which meets the same codes in-process. */
 static const struct {
 	int code, err;
 } virt_errno[] = {
@@ -69,16 +83,20 @@ static const struct {
 	{ 35 /* VIR_ERR_XML_DETAIL */, EINVAL },
 	{ 67 /* VIR_ERR_CONFIG_UNSUPPORTED */, EINVAL },
 	{ VIR_ERR_OPERATION_DENIED, EACCES },
+	{ 45 /* VIR_ERR_AUTH_FAILED */, EACCES },
 	{ VIR_ERR_NO_DOMAIN, ENOENT },
 	{ VIR_ERR_NO_NETWORK, ENOENT },
 	{ VIR_ERR_NO_STORAGE_POOL, ENOENT },
 	{ VIR_ERR_NO_STORAGE_VOL, ENOENT },
+	{ VIR_ERR_NO_SECRET, ENOENT },
+	{ VIR_ERR_INVALID_SECRET, EPERM },
 	{ 28 /* VIR_ERR_DOM_EXIST */, EEXIST },
 	{ 37 /* VIR_ERR_NETWORK_EXIST */, EEXIST },
 	{ 90 /* VIR_ERR_STORAGE_VOL_EXIST */, EEXIST },
 	{ VIR_ERR_OPERATION_INVALID, EBUSY },
 	{ 87 /* VIR_ERR_RESOURCE_BUSY */, EBUSY },
 	{ 68 /* VIR_ERR_OPERATION_TIMEOUT */, ETIMEDOUT },
+	{ 80 /* VIR_ERR_NO_DOMAIN_METADATA */, ENODATA },
 };
 
 /* libvirtd reports a taken name or uuid, a full pool, and a verb that does not
@@ -102,8 +120,8 @@ static const struct {
 	{ "is not active", EBUSY },
 };
 
-static int
-errno_of_virt(int code, const char *message)
+int
+rpc_errno_of_virt(int code, const char *message)
 {
 	g_autofree char *low = message ? g_ascii_strdown(message, -1) : NULL;
 
@@ -118,113 +136,115 @@ errno_of_virt(int code, const char *message)
 	return EIO;
 }
 
-static int
-connect_unix(const char *path, GError **err)
+
+/* One send on the non-blocking socket: the bytes sent or -errno (-EAGAIN:
+ * the socket takes nothing now; TLS then wants the same bytes again). */
+static ssize_t
+send_some(RpcClient *cl, const uint8_t *p, size_t n)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	ssize_t w;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return hv_error_set(err, ENAMETOOLONG, "socket path '%s' is too long", path);
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return hv_error_set(err, errno, "cannot create a socket: %s", g_strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int e = errno;
-
-		close(fd);
-		return hv_error_set(err, e, "cannot connect to '%s': %s", path, g_strerror(e));
-	}
-	return fd;
-}
-
-/* Non-blocking connect with the call timeout, then back to blocking; gives up
- * (-ECANCELED) as soon as cancel_fd (> 0) is readable. */
-static int
-connect_addr(const struct addrinfo *ai, int cancel_fd)
-{
-	gint64 deadline = g_get_monotonic_time() + RPC_CLIENT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
-	struct pollfd p[2];
-	int fd, r, e = 0;
-	socklen_t el = sizeof(e);
-
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-	if (fd < 0)
-		return -errno;
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
-		e = errno;
-		close(fd);
-		return -e;
-	}
-	p[0] = (struct pollfd){ .fd = fd, .events = POLLOUT };
-	p[1] = (struct pollfd){ .fd = cancel_fd > 0 ? cancel_fd : -1, .events = POLLIN };
 	do {
-		gint64 left = deadline - g_get_monotonic_time();
-
-		r = left > 0 ? poll(p, 2, (int)((left + 999) / 1000)) : 0;
-	} while (r < 0 && errno == EINTR);
-	if (r <= 0 || p[1].revents) {
-		close(fd);
-		return r > 0 ? -ECANCELED : -ETIMEDOUT;
-	}
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el) < 0 || e) {
-		close(fd);
-		return -(e ? e : EIO);
-	}
-	g_unix_set_fd_nonblocking(fd, FALSE, NULL);
-	/* small pipelined frames: no Nagle delay (libvirt sets it too) */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	return fd;
+		w = cl->tls ? hv_tls_send(cl->tls, p, n) : send(cl->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (!cl->tls && w < 0)
+			w = -errno;
+	} while (w == -EINTR);
+	return w == 0 ? -EIO : w;
 }
 
 static int
-connect_tcp(const char *host, int port, int cancel_fd, GError **err)
+wait_writable(RpcClient *cl, gint64 deadline)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
-	char portstr[16];
-	int rc, fd = -ECONNREFUSED;
+	struct pollfd p = { .fd = cl->fd, .events = POLLOUT };
 
-	g_snprintf(portstr, sizeof(portstr), "%d", port);
-	rc = getaddrinfo(host, portstr, &hints, &res);
-	if (rc)
-		return hv_error_set(err, EHOSTUNREACH, "cannot resolve '%s': %s", host,
-				    gai_strerror(rc));
-	for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
-		if ((fd = connect_addr(ai, cancel_fd)) >= 0 || fd == -ECANCELED)
-			break;
-	freeaddrinfo(res);
-	if (fd < 0)
-		return hv_error_set(err, -fd, "cannot connect to '%s:%d': %s", host, port,
-				    g_strerror(-fd));
-	return fd;
+	for (;;) {
+		gint64 left = deadline - g_get_monotonic_time();
+		int r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)((left + 999) / 1000));
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
 }
 
+/* Sends the queued keepalive frames first; write_lock held. With a deadline
+ * it waits for the socket until then; without, it sends what the socket
+ * takes now and leaves the rest queued (-EAGAIN). */
+static int
+flush_ctl(RpcClient *cl, gint64 deadline)
+{
+	for (;;) {
+		ssize_t w;
+
+		g_mutex_lock(&cl->ctl_lock);
+		if (cl->ctl->len == 0) {
+			g_mutex_unlock(&cl->ctl_lock);
+			return 0;
+		}
+		w = send_some(cl, cl->ctl->data, cl->ctl->len);
+		if (w > 0)
+			g_byte_array_remove_range(cl->ctl, 0, (guint)w);
+		g_mutex_unlock(&cl->ctl_lock);
+		if (w > 0)
+			continue;
+		if (w != -EAGAIN || !deadline)
+			return (int)w;
+		if ((w = wait_writable(cl, deadline)) < 0)
+			return (int)w;
+	}
+}
+
+/* A whole frame, within RPC_CLIENT_TIMEOUT_MS; on failure the socket is shut
+ * down and the I/O thread reports the death. */
 static int
 write_all(RpcClient *cl, const uint8_t *p, size_t n)
 {
-	int rc = 0;
+	gint64 deadline = g_get_monotonic_time() + RPC_CLIENT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+	int rc;
 
 	g_mutex_lock(&cl->write_lock);
-	while (n > 0) {
-		ssize_t w = cl->tls ? hv_tls_send(cl->tls, p, n) : send(cl->fd, p, n, MSG_NOSIGNAL);
+	rc = flush_ctl(cl, deadline);
+	while (rc == 0 && n > 0) {
+		ssize_t w = send_some(cl, p, n);
 
-		if (cl->tls && w < 0)
-			errno = (int)-w;
-		if (w < 0 && errno == EINTR)
+		if (w == -EAGAIN) {
+			rc = wait_writable(cl, deadline);
 			continue;
-		if (w <= 0) {
-			rc = -(w < 0 ? errno : EIO);
-			shutdown(cl->fd, SHUT_RDWR); /* the reader reports it */
+		}
+		if (w < 0) {
+			rc = (int)w;
 			break;
 		}
 		p += w;
 		n -= (size_t)w;
 	}
+	if (rc < 0)
+		shutdown(cl->fd, SHUT_RDWR);
 	g_mutex_unlock(&cl->write_lock);
 	return rc;
 }
 
+/* Sends queued keepalives unless a call is being written (its writer sends
+ * them first); never waits. */
+static void
+try_flush(RpcClient *cl)
+{
+	int rc;
+
+	if (!g_mutex_trylock(&cl->write_lock))
+		return;
+	rc = flush_ctl(cl, 0);
+	if (rc < 0 && rc != -EAGAIN)
+		shutdown(cl->fd, SHUT_RDWR);
+	g_mutex_unlock(&cl->write_lock);
+}
+
+/* Queues a PING or PONG and sends it if no call is being written; never
+ * waits (the I/O thread sends it), so a stuck peer holds up no other. */
 static void
 send_keepalive(RpcClient *cl, int proc)
 {
@@ -233,7 +253,22 @@ send_keepalive(RpcClient *cl, int proc)
 	size_t start = rpc_frame_begin(out, &h);
 
 	rpc_frame_end(out, start);
-	write_all(cl, out->data, out->len);
+	g_mutex_lock(&cl->ctl_lock);
+	if (cl->ctl->len < RPC_CTL_MAX) /* a peer that reads nothing misses pongs */
+		g_byte_array_append(cl->ctl, out->data, out->len);
+	g_mutex_unlock(&cl->ctl_lock);
+	try_flush(cl);
+}
+
+static bool
+ctl_pending(RpcClient *cl)
+{
+	bool pending;
+
+	g_mutex_lock(&cl->ctl_lock);
+	pending = cl->ctl->len > 0;
+	g_mutex_unlock(&cl->ctl_lock);
+	return pending;
 }
 
 /* Marks the client dead and fails every call in flight; lock held. */
@@ -275,6 +310,20 @@ complete(RpcClient *cl, const RpcHeader *h, const uint8_t *body, size_t len)
 	g_mutex_unlock(&cl->lock);
 }
 
+/* A stream's packet, to its sink; the lock is held while it runs, so that
+ * rpc_client_stream_end waits for a sink that runs. */
+static void
+stream_packet(RpcClient *cl, const RpcHeader *h, const uint8_t *body, size_t len)
+{
+	StreamSink *sink;
+
+	g_mutex_lock(&cl->lock);
+	sink = g_hash_table_lookup(cl->streams, GUINT_TO_POINTER(h->serial));
+	if (sink)
+		sink->fn(cl, h, body, len, sink->opaque);
+	g_mutex_unlock(&cl->lock);
+}
+
 /* One whole frame: 0, or -EBADMSG when the peer breaks the protocol. */
 static int
 handle_frame(RpcClient *cl, const uint8_t *p, size_t len)
@@ -294,7 +343,9 @@ handle_frame(RpcClient *cl, const uint8_t *p, size_t len)
 	}
 	if (h.prog != RPC_PROGRAM)
 		return -EBADMSG;
-	if (h.type == RPC_REPLY)
+	if (h.type == RPC_STREAM || h.type == RPC_STREAM_HOLE)
+		stream_packet(cl, &h, p, len);
+	else if (h.type == RPC_REPLY)
 		complete(cl, &h, p, len);
 	else if (h.type == RPC_MESSAGE && cl->on_event)
 		cl->on_event(cl, h.proc, p, len, cl->opaque);
@@ -323,128 +374,76 @@ drain(RpcClient *cl, GByteArray *buf)
 	return rc;
 }
 
-static gpointer
-reader_main(gpointer data)
+/* Reads what the socket has and handles the whole frames; NULL, or why the
+ * connection is over. */
+static const char *
+client_read(RpcClient *cl, gint64 now)
 {
-	RpcClient *cl = data;
-	g_autoptr(GByteArray) buf = g_byte_array_new();
-	gint64 last_rx = g_get_monotonic_time(), last_ping = 0;
-	gint64 dead_after = cl->ka_interval * (cl->ka_count + 1);
-	const char *why = NULL;
-	char tmp[65536], whybuf[96];
-	bool report;
+	char tmp[65536];
 
-	for (;;) {
-		struct pollfd p = { .fd = cl->fd, .events = POLLIN };
-		gint64 now = g_get_monotonic_time(), next;
-		int timeout = 1000;
+	for (int round = 0;; round++) {
 		ssize_t n;
-		int r;
 
-		if (cl->ka_interval) { /* wake for the next ping, or the verdict */
-			next = MIN(MAX(last_rx, last_ping) + cl->ka_interval, last_rx + dead_after);
-			timeout = next > now ? (int)MIN((next - now + 999) / 1000, 1000) : 0;
-		}
-		r = cl->tls && hv_tls_pending(cl->tls) ? 1 : poll(&p, 1, timeout);
-		now = g_get_monotonic_time();
-		if (r == 0) {
-			if (!cl->ka_interval)
-				continue;
-			if (now - last_rx >= dead_after) {
-				g_snprintf(whybuf, sizeof(whybuf),
-					   "the peer stopped answering keepalive pings (silent for %.1f s)",
-					   (double)(now - last_rx) / G_TIME_SPAN_SECOND);
-				why = whybuf;
-				break;
-			}
-			if (now - last_rx >= cl->ka_interval && now - last_ping >= cl->ka_interval) {
-				send_keepalive(cl, RPC_KEEPALIVE_PING);
-				last_ping = now;
-			}
-			continue;
-		}
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			n = -1;
-		else if (cl->tls && (n = hv_tls_recv(cl->tls, tmp, sizeof(tmp))) < 0)
+		if (round >= 16 && !(cl->tls && hv_tls_pending(cl->tls)))
+			return NULL; /* level-triggered: the loop comes back */
+		if (cl->tls && (n = hv_tls_recv(cl->tls, tmp, sizeof(tmp))) < 0)
 			errno = (int)-n, n = -1;
 		else if (!cl->tls)
-			n = recv(cl->fd, tmp, sizeof(tmp), 0);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			n = recv(cl->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0) {
-			why = n == 0 ? "the peer closed the connection" : "the connection failed";
-			break;
-		}
-		last_rx = now;
-		g_byte_array_append(buf, (const guint8 *)tmp, (guint)n);
-		if (drain(cl, buf) < 0) {
-			why = "the peer sent a malformed message";
-			break;
-		}
+		if (n < 0 && errno == EAGAIN)
+			return NULL;
+		if (n <= 0)
+			return n == 0 ? "the peer closed the connection" : "the connection failed";
+		cl->last_rx = now;
+		g_byte_array_append(cl->rx, (const guint8 *)tmp, (guint)n);
+		if (drain(cl, cl->rx) < 0)
+			return "the peer sent a malformed message";
+		if ((size_t)n < sizeof(tmp) && !(cl->tls && hv_tls_pending(cl->tls)))
+			return NULL;
 	}
+}
+
+/* The I/O thread's work for one connection (rpc_loop.h): what came in, a
+ * ping to a quiet peer, the verdict on a silent one, queued keepalives. */
+static gint64
+client_io(void *data, bool readable, gint64 now)
+{
+	RpcClient *cl = data;
+	gint64 dead_after = cl->ka_interval * (cl->ka_count + 1), next = 0;
+	const char *why = readable ? client_read(cl, now) : NULL;
+	char whybuf[96];
+	bool report;
+
+	if (!why && cl->ka_interval) {
+		if (now - cl->last_rx >= dead_after) {
+			g_snprintf(whybuf, sizeof(whybuf),
+				   "the peer stopped answering keepalive pings (silent for %.1f s)",
+				   (double)(now - cl->last_rx) / G_TIME_SPAN_SECOND);
+			why = whybuf;
+		} else if (now - cl->last_rx >= cl->ka_interval &&
+			   now - cl->last_ping >= cl->ka_interval) {
+			send_keepalive(cl, RPC_KEEPALIVE_PING);
+			cl->last_ping = now;
+		}
+		next = MIN(MAX(cl->last_rx, cl->last_ping) + cl->ka_interval,
+			   cl->last_rx + dead_after);
+	}
+	if (!why && ctl_pending(cl)) { /* a writer had the socket: try again soon */
+		try_flush(cl);
+		next = next ? MIN(next, now + RPC_CTL_RETRY_US) : now + RPC_CTL_RETRY_US;
+	}
+	if (!why)
+		return next;
 	g_mutex_lock(&cl->lock);
 	report = mark_dead(cl, why) && !cl->closing;
 	g_mutex_unlock(&cl->lock);
 	if (report && cl->on_dead)
 		cl->on_dead(cl, why, cl->opaque);
-	return NULL;
+	return -1;
 }
 
-/* ssh's command line (docs/remote.md): BatchMode, host keys checked unless
- * no_verify, and hyperfsd --stdio (or NETCAT -U SOCKET) on the far side. */
-static GStrv
-ssh_argv(const RpcConnectOpts *o)
-{
-	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
-	g_autofree char *q = NULL, *far = NULL;
-
-	g_strv_builder_add_many(b, o->command ? o->command : "ssh", "-T", "-e", "none", "-o",
-				"BatchMode=yes", "-o",
-				o->no_verify ? "StrictHostKeyChecking=no" : "StrictHostKeyChecking=yes",
-				NULL);
-	if (o->port > 0) {
-		g_autofree char *port = g_strdup_printf("%d", o->port);
-
-		g_strv_builder_add_many(b, "-p", port, NULL);
-	}
-	if (o->user)
-		g_strv_builder_add_many(b, "-l", o->user, NULL);
-	if (o->keyfile)
-		g_strv_builder_add_many(b, "-i", o->keyfile, NULL);
-	if (o->known_hosts) {
-		g_autofree char *kh = g_strdup_printf("UserKnownHostsFile=%s", o->known_hosts);
-
-		g_strv_builder_add_many(b, "-o", kh, NULL);
-	}
-	if (o->netcat) {
-		q = g_shell_quote(o->socket ? o->socket : "/run/hyperfs/hyperfs-sock");
-		far = g_strdup_printf("%s -U %s", o->netcat, q);
-	}
-	g_strv_builder_add_many(b, "--", o->target, far ? far : "hyperfsd --stdio", NULL);
-	return g_strv_builder_end(b);
-}
-
-/* Runs argv with stdin and stdout on one end of a socketpair; returns the other. */
-static int
-spawn_stream(char **argv, GPid *pid, GError **err)
-{
-	g_autoptr(GError) e = NULL;
-	int sv[2];
-	gboolean ok;
-
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return hv_error_set(err, errno, "cannot create a socketpair: %s", g_strerror(errno));
-	ok = g_spawn_async_with_fds(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-				    NULL, NULL, pid, sv[1], sv[1], -1, &e);
-	close(sv[1]);
-	if (!ok) {
-		close(sv[0]);
-		return hv_error_set(err, ENOENT, "cannot run '%s': %s", argv[0], e->message);
-	}
-	return sv[0];
-}
 
 RpcClient *
 rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientDeadFunc on_dead,
@@ -458,26 +457,7 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 	RpcClient *cl;
 	int fd;
 
-	if (g_str_equal(t, "unix")) {
-		fd = connect_unix(o->target, err);
-	} else if (g_str_equal(t, "tcp") || g_str_equal(t, "tls")) {
-		fd = connect_tcp(o->target, o->port, o->cancel_fd, err);
-	} else if (g_str_equal(t, "ext")) {
-		char *argv[] = { "/bin/sh", "-c", (char *)o->command, NULL };
-
-		fd = o->command ? spawn_stream(argv, &child, err)
-				: hv_error_set(err, EINVAL, "the ext transport needs command=");
-	} else if (g_str_equal(t, "ssh")) {
-		g_auto(GStrv) argv = ssh_argv(o);
-
-		fd = spawn_stream(argv, &child, err);
-	} else if (g_str_equal(t, "libssh2")) {
-		fd = connect_tcp(o->target, o->port, o->cancel_fd, err);
-		if (fd >= 0)
-			fd = hv_ssh2_open(fd, o, &ssh2, err);
-	} else {
-		fd = hv_error_set(err, ENOTSUP, "transport '%s' is not supported", t);
-	}
+	fd = rpc_stream_open(o, &child, &ssh2, err);
 	if (fd < 0)
 		return NULL;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -496,7 +476,9 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 	g_mutex_init(&cl->lock);
 	g_cond_init(&cl->cond);
 	g_mutex_init(&cl->write_lock);
+	g_mutex_init(&cl->ctl_lock);
 	cl->pending = g_hash_table_new(NULL, NULL);
+	cl->streams = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 	cl->on_event = on_event;
 	cl->on_dead = on_dead;
 	cl->opaque = opaque;
@@ -505,7 +487,12 @@ rpc_client_open(const RpcConnectOpts *o, RpcClientEventFunc on_event, RpcClientD
 								: RPC_KEEPALIVE_INTERVAL_S) *
 				  G_TIME_SPAN_SECOND;
 	cl->ka_count = o->keepalive_count > 0 ? o->keepalive_count : RPC_KEEPALIVE_COUNT;
-	cl->reader = g_thread_new("hv-rpc-reader", reader_main, cl);
+	cl->ctl = g_byte_array_new();
+	cl->rx = g_byte_array_new();
+	cl->last_rx = g_get_monotonic_time();
+	g_unix_set_fd_nonblocking(fd, TRUE, NULL);
+	cl->watch = rpc_watch_add(fd, cl->ka_interval ? cl->last_rx + cl->ka_interval : 0, client_io,
+				  cl);
 	return cl;
 }
 
@@ -529,19 +516,19 @@ rpc_client_ref(RpcClient *cl)
 void
 rpc_client_close(RpcClient *cl)
 {
-	GThread *t;
+	RpcWatch *w;
 
 	if (!cl)
 		return;
 	g_mutex_lock(&cl->lock);
 	cl->closing = true;
-	t = g_steal_pointer(&cl->reader);
+	w = g_steal_pointer(&cl->watch);
 	g_mutex_unlock(&cl->lock);
+	rpc_watch_free(w); /* its function is not running now, and never runs again */
 	shutdown(cl->fd, SHUT_RDWR);
-	if (t && t != g_thread_self())
-		g_thread_join(t);
-	else if (t)
-		g_thread_unref(t);
+	g_mutex_lock(&cl->lock);
+	mark_dead(cl, "closed");
+	g_mutex_unlock(&cl->lock);
 }
 
 void
@@ -559,10 +546,14 @@ rpc_client_unref(RpcClient *cl)
 		g_spawn_close_pid(cl->child);
 	}
 	g_hash_table_unref(cl->pending);
+	g_hash_table_unref(cl->streams);
 	g_free(cl->why);
 	g_mutex_clear(&cl->lock);
 	g_cond_clear(&cl->cond);
 	g_mutex_clear(&cl->write_lock);
+	g_mutex_clear(&cl->ctl_lock);
+	g_byte_array_unref(cl->ctl);
+	g_byte_array_unref(cl->rx);
 	g_free(cl);
 }
 
@@ -615,8 +606,58 @@ rpc_call_free(RpcCall *call)
 	g_free(call);
 }
 
+static RpcCall *send_call(RpcClient *cl, int32_t proc, const RpcMsg *args, StreamSink *sink,
+			  GError **err);
+
 RpcCall *
 rpc_client_send(RpcClient *cl, int32_t proc, const RpcMsg *args, GError **err)
+{
+	return send_call(cl, proc, args, NULL, err);
+}
+
+RpcCall *
+rpc_client_send_stream(RpcClient *cl, int32_t proc, const RpcMsg *args, RpcClientStreamFunc fn,
+		       void *opaque, uint32_t *serial, GError **err)
+{
+	StreamSink *sink = g_new0(StreamSink, 1);
+	RpcCall *call;
+
+	sink->fn = fn;
+	sink->opaque = opaque;
+	call = send_call(cl, proc, args, sink, err);
+	if (call)
+		*serial = call->serial;
+	return call;
+}
+
+void
+rpc_client_stream_end(RpcClient *cl, uint32_t serial)
+{
+	g_mutex_lock(&cl->lock);
+	g_hash_table_remove(cl->streams, GUINT_TO_POINTER(serial));
+	g_mutex_unlock(&cl->lock);
+}
+
+int
+rpc_client_stream_send(RpcClient *cl, int32_t proc, uint32_t serial, int status,
+		       const void *buf, size_t len, GError **err)
+{
+	g_autoptr(GByteArray) out = g_byte_array_new();
+	RpcHeader h = { RPC_PROGRAM, RPC_PROTOCOL_VERSION, proc, RPC_STREAM, serial, status };
+	size_t start = rpc_frame_begin(out, &h);
+	int rc;
+
+	g_byte_array_append(out, buf, (guint)len);
+	rpc_frame_end(out, start);
+	if (!rpc_client_alive(cl))
+		return hv_error_set(err, ENOTCONN, "stream of procedure %d: not connected", proc);
+	if ((rc = write_all(cl, out->data, out->len)) < 0)
+		return hv_error_set(err, -rc, "stream of procedure %d: %s", proc, g_strerror(-rc));
+	return 0;
+}
+
+static RpcCall *
+send_call(RpcClient *cl, int32_t proc, const RpcMsg *args, StreamSink *sink, GError **err)
 {
 	const RpcProc *p = rpc_proc_lookup(proc);
 	g_autoptr(GByteArray) out = g_byte_array_new();
@@ -626,6 +667,7 @@ rpc_client_send(RpcClient *cl, int32_t proc, const RpcMsg *args, GError **err)
 	size_t start;
 
 	if (!p) {
+		g_free(sink);
 		hv_error_set(err, ENOTSUP, "procedure %d has no row in the table", proc);
 		return NULL;
 	}
@@ -637,10 +679,13 @@ rpc_client_send(RpcClient *cl, int32_t proc, const RpcMsg *args, GError **err)
 		hv_error_set(err, ENOTCONN, "%s: not connected (%s)", p->name,
 			     cl->why ? cl->why : "closed");
 		g_mutex_unlock(&cl->lock);
+		g_free(sink);
 		rpc_call_free(call);
 		return NULL;
 	}
 	call->serial = h.serial = ++cl->serial;
+	if (sink)
+		g_hash_table_insert(cl->streams, GUINT_TO_POINTER(call->serial), sink);
 	call->deadline = g_get_monotonic_time() + RPC_CLIENT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
 	cl->calls++;
 	g_hash_table_insert(cl->pending, GUINT_TO_POINTER(call->serial), call);
@@ -651,10 +696,11 @@ rpc_client_send(RpcClient *cl, int32_t proc, const RpcMsg *args, GError **err)
 	if (rpc_frame_end(out, start) < 0) {
 		hv_error_set(err, EMSGSIZE, "the arguments of %s exceed %u bytes", p->name,
 			     RPC_MAX_FRAME);
+		rpc_client_stream_end(cl, call->serial);
 		rpc_call_free(call);
 		return NULL;
 	}
-	write_all(cl, out->data, out->len); /* a failure surfaces through the reader */
+	write_all(cl, out->data, out->len); /* a failure surfaces through the I/O thread */
 	return call;
 }
 
@@ -670,7 +716,7 @@ decode_error(RpcCall *call, const char *name, GError **err)
 		rpc_error_clear(&e);
 		return hv_error_set(err, EPROTO, "%s: the peer sent an undecodable error", name);
 	}
-	rc = hv_error_set(err, errno_of_virt(e.code, e.message), "%s",
+	rc = hv_error_set(err, rpc_errno_of_virt(e.code, e.message), "%s",
 			  e.message ? e.message : "the peer reported an error");
 	rpc_error_clear(&e);
 	return rc;
@@ -691,7 +737,7 @@ rpc_client_wait(RpcCall *call, RpcMsg *ret, GError **err)
 			break;
 	g_mutex_unlock(&cl->lock);
 	if (!call->done) {
-		/* suspect: probe now; a silent peer is declared dead by the reader */
+		/* suspect: probe now; a silent peer is declared dead by the I/O thread */
 		send_keepalive(cl, RPC_KEEPALIVE_PING);
 		rc = hv_error_set(err, ETIMEDOUT, "%s: no reply within %d ms", p->name,
 				  RPC_CLIENT_TIMEOUT_MS);

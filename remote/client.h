@@ -9,6 +9,10 @@
 #pragma once
 #include "remote/rpc.h"
 
+/* libvirt's virErrorNumber (and its message, for codes that say too little)
+ * -> a positive errno: the one table for every libvirt peer and library. */
+int rpc_errno_of_virt(int code, const char *message);
+
 typedef struct RpcClient RpcClient;
 typedef struct RpcCall RpcCall;
 
@@ -81,3 +85,20 @@ int rpc_client_wait(RpcCall *call, RpcMsg *ret, GError **err);
 void rpc_call_free(RpcCall *call);
 /* send + wait */
 int rpc_client_call(RpcClient *cl, int32_t proc, const RpcMsg *args, RpcMsg *ret, GError **err);
+
+/* Streams (libvirt's VIR_NET_STREAM packets; remote/client_data.c builds
+ * HvDataStream on them). Runs on the reader thread: must not call and wait. */
+typedef void (*RpcClientStreamFunc)(RpcClient *cl, const RpcHeader *h, const uint8_t *body,
+				    size_t len, void *opaque);
+/* rpc_client_send, with every STREAM packet of the call (its serial) going to
+ * fn from before the call is sent until rpc_client_stream_end; *serial says
+ * which. */
+RpcCall *rpc_client_send_stream(RpcClient *cl, int32_t proc, const RpcMsg *args,
+				RpcClientStreamFunc fn, void *opaque, uint32_t *serial,
+				GError **err);
+/* No packet reaches the stream's function after it returns. */
+void rpc_client_stream_end(RpcClient *cl, uint32_t serial);
+/* Sends one STREAM packet: status RPC_CONTINUE with data, RPC_OK (finish) or
+ * RPC_ERROR (abort) empty. 0, or -errno with err set. */
+int rpc_client_stream_send(RpcClient *cl, int32_t proc, uint32_t serial, int status,
+			   const void *buf, size_t len, GError **err);

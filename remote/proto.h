@@ -1,8 +1,9 @@
 /* proto.h: libvirt's remote program (0x20008086 v1) as hyperfsd serves it: one
  * const table, one row per procedure {number, name, args shape, reply shape,
- * handler, flags}. The dispatcher enforces the row flags (read-only sockets
- * refuse RPC_WRITES rows, most rows need an open connection) and answers an
- * unknown procedure with libvirt's VIR_ERR_NO_SUPPORT so clients degrade. */
+ * handler, flags}. The dispatcher enforces the row flags (a row is a write
+ * unless it is marked RPC_READS, and read-only clients are refused writes; most
+ * rows need an open connection) and answers an unknown procedure with libvirt's
+ * VIR_ERR_NO_SUPPORT so clients degrade. */
 #pragma once
 #include "drivers/conn.h"
 #include "remote/rpc.h"
@@ -39,18 +40,42 @@ enum {
 	VIR_ERR_NO_NETWORK = 43,
 	VIR_ERR_NO_STORAGE_POOL = 49,
 	VIR_ERR_NO_STORAGE_VOL = 50,
+	VIR_ERR_NO_INTERFACE = 57,
+	VIR_ERR_NO_NODE_DEVICE = 53,
 	VIR_ERR_OPERATION_INVALID = 55,
 	VIR_ERR_NO_CONNECT = 5,
 	VIR_ERR_RESOURCE_BUSY = 87, /* 83 is BLOCK_COPY_ACTIVE */
+	VIR_ERR_INVALID_SECRET = 65,
+	VIR_ERR_NO_SECRET = 66,
 };
 
+/* Default-deny: a row without RPC_READS is a write, refused on read-only
+ * clients (and their driver connections are read-only too, so a read row that
+ * does write is refused by the driver checkpoint all the same). */
 typedef enum {
-	RPC_WRITES = 1 << 0,    /* changes something: refused on read-only clients */
+	RPC_READS = 1 << 0,     /* changes nothing: allowed on read-only clients */
 	RPC_NO_CONN = 1 << 1,   /* allowed before CONNECT_OPEN */
 	RPC_PRIORITY = 1 << 2,  /* libvirt's priority:high (never blocks) */
+	RPC_SLOW = 1 << 3,      /* may take minutes: hyperfsd runs it on a thread of its own */
 } RpcProcFlags;
 
+/* RpcProc.obj for host interfaces, which have no HvObjKind (no tree folder yet). */
+#define RPC_OBJ_IFACE ((HvObjKind)HV_OBJ_LAST)
+/* ... and for node devices. */
+#define RPC_OBJ_NODEDEV ((HvObjKind)(HV_OBJ_LAST + 1))
+#define RPC_OBJ_NWFILTER ((HvObjKind)(HV_OBJ_LAST + 2))
+
 typedef struct RpcClientCtx RpcClientCtx;
+
+/* Which way a stream's bytes go (libvirt's VIR_NET_STREAM packets). */
+typedef enum {
+	RPC_STREAM_OUT = 1 << 0, /* the daemon sends (download, screenshot, console output) */
+	RPC_STREAM_IN = 1 << 1,  /* the client sends (upload, console input) */
+} RpcStreamDir;
+
+/* Largest data packet of a stream (VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX). */
+#define RPC_STREAM_CHUNK 262120u
+typedef struct RpcProc RpcProc;
 
 /* What a handler sees of its client; the daemon fills the hooks. */
 struct RpcClientCtx {
@@ -66,11 +91,25 @@ struct RpcClientCtx {
 	int (*event_register)(RpcClientCtx *c, HvObjKind kind, int event_id, const char *name,
 			      GError **err);
 	int (*event_deregister)(RpcClientCtx *c, int callback_id, GError **err);
+	/* Optional: told of every write call, refused or not, once it is answered:
+	 * target says what it touched ("domain 'web1'", escaped), rc and err how
+	 * it went. */
+	void (*audit)(RpcClientCtx *c, const RpcProc *p, const char *target, int rc,
+		      const GError *err);
+	/* The call being handled (set by rpc_dispatch for the handler). */
+	int32_t call_proc;
+	uint32_t call_serial;
+	/* Attaches a stream to the call being handled (remote/server_stream.c):
+	 * once the reply is out the daemon moves the bytes as libvirt's stream
+	 * packets and ends with s->ops->finish or close. Takes s, also on
+	 * failure. A handler attaches last (nothing may fail after it).
+	 * A read of s returning -EAGAIN means "nothing yet" (a console). */
+	int (*stream_open)(RpcClientCtx *c, HvDataStream *s, RpcStreamDir dir, GError **err);
 };
 
 typedef int (*RpcHandler)(RpcClientCtx *c, RpcMsg *args, RpcMsg *ret, GError **err);
 
-typedef struct {
+struct RpcProc {
 	int32_t proc;
 	const char *name;      /* libvirt API name, used in messages */
 	const XField *args;
@@ -78,10 +117,14 @@ typedef struct {
 	RpcHandler handler;
 	unsigned flags;        /* RpcProcFlags */
 	HvObjKind obj;         /* what ENOENT means: no domain, network, ... */
-} RpcProc;
+};
 
 const RpcProc *rpc_proc_lookup(int32_t proc);
 const RpcProc *rpc_procs(size_t *n);
+/* Whether a read-only client is refused p (every row not marked RPC_READS). */
+bool rpc_proc_writes(const RpcProc *p);
+/* Whether p (may be NULL) is RPC_SLOW. */
+bool rpc_proc_slow(const RpcProc *p);
 
 /* Handles one CALL (header already checked for program and type) and appends
  * exactly one REPLY frame to out. */
@@ -106,6 +149,12 @@ bool rpc_obj_event_words(HvObjKind kind, int event_id, int type, const char **ev
 void rpc_obj_event_message(GByteArray *out, HvObjKind kind, int event_id, int callback_id,
 			   const RpcNamed *obj, int type);
 
+/* s with control characters and backslashes as \xNN, for one log line (owned). */
+char *rpc_log_text(const char *s);
+
 /* uuid text <-> 16 bytes; text "" gives zeroes. */
 void rpc_uuid_parse(const char *s, uint8_t out[16]);
 void rpc_uuid_format(const uint8_t in[16], char out[HV_UUID_STRLEN]);
+
+/* Our job name of a virDomainJobOperation ("job" when not one of ours). */
+const char *rpc_job_type(int operation);

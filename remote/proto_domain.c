@@ -4,6 +4,7 @@
  * onto ours one to one where they overlap (AFFECT_*, MEM/VCPU_MAXIMUM). */
 #include <errno.h>
 #include <string.h>
+#include "conf/domain_conf.h"
 #include "remote/proto_priv.h"
 
 #define DOM_XML_INACTIVE 2u     /* VIR_DOMAIN_XML_INACTIVE */
@@ -204,23 +205,48 @@ RPC_HANDLER(h_dom_get_autostart) { return dom_query(c, a, r, pick_autostart, err
 RPC_HANDLER(h_dom_is_active) { return dom_query(c, a, r, pick_active, err); }
 RPC_HANDLER(h_dom_is_persistent) { return dom_query(c, a, r, pick_persistent, err); }
 RPC_HANDLER(h_dom_is_updated) { return dom_query(c, a, r, pick_zero, err); }
-RPC_HANDLER(h_dom_has_managed_save) { return dom_query(c, a, r, pick_zero, err); }
+/* A driver without managed save has no image. */
+RPC_HANDLER(h_dom_has_managed_save)
+{
+	int rc;
 
+	if (!c->conn->driver->domain->has_managed_save)
+		return dom_query(c, a, r, pick_zero, err);
+	rc = HV_CALL(c->conn, domain, has_managed_save, HV_READS, err, a->dom.name);
+	if (rc >= 0)
+		r->num[0] = rc > 0;
+	return rc < 0 ? rc : 0;
+}
+
+/* CONFIG of a running domain: the counts of its persistent definition. */
 RPC_HANDLER(h_dom_get_vcpus_flags)
 {
 	g_autoptr(HvDomainInfo) i = NULL;
+	g_autoptr(HvDomainDef) def = NULL;
+	g_autofree char *xml = NULL;
+	bool max = (unsigned)a->num[0] & VCPU_MAXIMUM;
 	int rc = dom_info(c, a->dom.name, &i, err);
 
-	if (rc == 0)
-		r->num[0] = ((unsigned)a->num[0] & VCPU_MAXIMUM) ? i->max_vcpus : i->vcpus;
-	return rc;
+	if (rc < 0)
+		return rc;
+	r->num[0] = max ? i->max_vcpus : i->vcpus;
+	if (!((unsigned)a->num[0] & HV_AFFECT_CONFIG) || !dom_active(i))
+		return 0;
+	if ((rc = HV_CALL(c->conn, domain, get_xml, HV_READS, err, a->dom.name, HV_XML_INACTIVE,
+			  &xml)) < 0)
+		return rc;
+	if (!(def = hv_domain_def_parse(xml, strlen(xml), err)))
+		return -EINVAL;
+	r->num[0] = max ? def->max_vcpus : (def->vcpus ? def->vcpus : def->max_vcpus);
+	return 0;
 }
 
 RPC_HANDLER(h_dom_get_xml)
 {
 	unsigned f = ((unsigned)a->num[0] & DOM_XML_INACTIVE) ? HV_XML_INACTIVE : 0;
+	int rc = rpc_check_flags(c, "virDomainGetXMLDesc", (unsigned)a->num[0], err);
 
-	return HV_CALL(c->conn, domain, get_xml, HV_READS, err, a->dom.name, f, &r->str[0]);
+	return rc < 0 ? rc : HV_CALL(c->conn, domain, get_xml, HV_READS, err, a->dom.name, f, &r->str[0]);
 }
 
 RPC_HANDLER(h_dom_define)
@@ -257,7 +283,8 @@ DOM_VERB(h_dom_resume, resume)
 
 RPC_HANDLER(h_dom_create_flags)
 {
-	int rc = h_dom_create(c, a, r, err);
+	int rc = rpc_check_flags(c, "virDomainCreateWithFlags", (unsigned)a->num[0], err) ?:
+		 h_dom_create(c, a, r, err);
 
 	return rc < 0 ? rc : h_dom_lookup_by_name(c, &(RpcMsg){ .str = { a->dom.name } }, r, err);
 }

@@ -7,6 +7,19 @@
 
 void rpc_dom_fill(RpcDom *d, const HvDomainInfo *i);
 
+/* proto_secret.c */
+RPC_HANDLER(h_num_of_secrets);
+RPC_HANDLER(h_list_secrets);
+RPC_HANDLER(h_secret_lookup_by_uuid);
+RPC_HANDLER(h_secret_lookup_by_usage);
+RPC_HANDLER(h_secret_define_xml);
+RPC_HANDLER(h_secret_get_xml_desc);
+RPC_HANDLER(h_secret_set_value);
+RPC_HANDLER(h_secret_get_value);
+RPC_HANDLER(h_secret_undefine);
+RPC_HANDLER(h_list_all_secrets);
+RPC_HANDLER(h_secret_event_register_any);
+
 /* proto_node.c */
 RPC_HANDLER(h_connect_open);
 RPC_HANDLER(h_connect_close);
@@ -78,6 +91,13 @@ RPC_HANDLER(h_net_create);
 RPC_HANDLER(h_net_destroy);
 RPC_HANDLER(h_net_undefine);
 RPC_HANDLER(h_net_define);
+/* proto_network.c */
+RPC_HANDLER(h_net_get_dhcp_leases);
+RPC_HANDLER(h_dom_interface_addresses);
+RPC_HANDLER(h_net_update);
+RPC_HANDLER(h_net_list_all_ports);
+RPC_HANDLER(h_net_port_lookup_uuid);
+RPC_HANDLER(h_net_port_get_xml);
 RPC_HANDLER(h_list_all_pools);
 RPC_HANDLER(h_pool_lookup_by_name);
 RPC_HANDLER(h_pool_lookup_by_uuid);
@@ -105,3 +125,172 @@ RPC_HANDLER(h_vol_get_path);
 RPC_HANDLER(h_vol_create_xml);
 RPC_HANDLER(h_vol_delete);
 RPC_HANDLER(h_vol_resize);
+
+/* proto_lists.c: the older list calls, transient objects, volume copies */
+RPC_HANDLER(h_list_domains);
+RPC_HANDLER(h_list_defined_domains);
+RPC_HANDLER(h_num_of_networks);
+RPC_HANDLER(h_num_of_defined_networks);
+RPC_HANDLER(h_list_networks);
+RPC_HANDLER(h_list_defined_networks);
+RPC_HANDLER(h_num_of_pools);
+RPC_HANDLER(h_num_of_defined_pools);
+RPC_HANDLER(h_list_pools);
+RPC_HANDLER(h_list_defined_pools);
+RPC_HANDLER(h_pool_list_volumes);
+RPC_HANDLER(h_dom_create_xml);
+RPC_HANDLER(h_net_create_xml);
+RPC_HANDLER(h_pool_create_xml);
+RPC_HANDLER(h_vol_create_xml_from);
+RPC_HANDLER(h_vol_wipe);
+RPC_HANDLER(h_vol_wipe_pattern);
+
+/* proto_snapshot.c: snapshots, managed save, save and restore */
+RPC_HANDLER(h_snap_list_all);
+RPC_HANDLER(h_snap_list_all_children);
+RPC_HANDLER(h_snap_num);
+RPC_HANDLER(h_snap_list_names);
+RPC_HANDLER(h_snap_num_children);
+RPC_HANDLER(h_snap_list_children_names);
+RPC_HANDLER(h_snap_lookup_by_name);
+RPC_HANDLER(h_snap_has_current);
+RPC_HANDLER(h_snap_current);
+RPC_HANDLER(h_snap_get_parent);
+RPC_HANDLER(h_snap_is_current);
+RPC_HANDLER(h_snap_has_metadata);
+RPC_HANDLER(h_snap_get_xml);
+RPC_HANDLER(h_snap_create);
+RPC_HANDLER(h_snap_revert);
+RPC_HANDLER(h_snap_delete);
+RPC_HANDLER(h_dom_managed_save);
+RPC_HANDLER(h_dom_managed_save_remove);
+RPC_HANDLER(h_dom_save);
+RPC_HANDLER(h_dom_save_flags);
+RPC_HANDLER(h_dom_restore);
+RPC_HANDLER(h_dom_restore_flags);
+RPC_HANDLER(h_dom_save_image_xml);
+
+/* proto_tune.c: vCPUs, affinity, scheduler and tuning parameters */
+RPC_HANDLER(h_dom_get_vcpus);
+RPC_HANDLER(h_dom_get_vcpu_pin_info);
+RPC_HANDLER(h_dom_get_emulator_pin_info);
+RPC_HANDLER(h_dom_get_iothread_info);
+RPC_HANDLER(h_dom_pin_vcpu);
+RPC_HANDLER(h_dom_pin_emulator);
+RPC_HANDLER(h_dom_get_scheduler_type);
+RPC_HANDLER(h_dom_get_sched_params);
+RPC_HANDLER(h_dom_set_sched_params);
+RPC_HANDLER(h_dom_get_memory_params);
+RPC_HANDLER(h_dom_set_memory_params);
+RPC_HANDLER(h_dom_get_blkio_params);
+RPC_HANDLER(h_dom_set_blkio_params);
+RPC_HANDLER(h_dom_get_numa_params);
+RPC_HANDLER(h_dom_set_numa_params);
+RPC_HANDLER(h_dom_get_interface_params);
+RPC_HANDLER(h_dom_set_interface_params);
+RPC_HANDLER(h_dom_get_block_io_tune);
+RPC_HANDLER(h_dom_set_block_io_tune);
+
+/* proto_node.c: the host */
+RPC_HANDLER(h_node_get_cpu_map);
+RPC_HANDLER(h_node_get_cells_free_memory);
+RPC_HANDLER(h_get_sysinfo);
+RPC_HANDLER(h_node_get_cpu_stats);
+RPC_HANDLER(h_node_get_security_model);
+RPC_HANDLER(h_dom_get_security_label);
+
+/* proto_guest.c: what a guest reports */
+RPC_HANDLER(h_dom_memory_stats);
+RPC_HANDLER(h_dom_get_hostname);
+RPC_HANDLER(h_dom_get_time);
+RPC_HANDLER(h_dom_get_disk_errors);
+RPC_HANDLER(h_dom_get_perf_events);
+RPC_HANDLER(h_dom_get_control_info);
+RPC_HANDLER(h_dom_get_block_info);
+RPC_HANDLER(h_dom_block_stats);
+RPC_HANDLER(h_dom_interface_stats);
+RPC_HANDLER(h_dom_get_fsinfo);
+RPC_HANDLER(h_dom_get_launch_security_info);
+RPC_HANDLER(h_dom_inject_nmi);
+RPC_HANDLER(h_dom_send_key);
+RPC_HANDLER(h_dom_set_time);
+RPC_HANDLER(h_dom_set_user_password);
+RPC_HANDLER(h_dom_fstrim);
+RPC_HANDLER(h_dom_fsfreeze);
+RPC_HANDLER(h_dom_fsthaw);
+
+/* proto_host.c: free pages, CPU models, checkpoints, and "not supported" */
+RPC_HANDLER(h_no_support);
+/* 0, or libvirt's EINVAL "unsupported flags" when the driver's flag_rules
+ * refuse flags for api. */
+int rpc_check_flags(RpcClientCtx *c, const char *api, unsigned flags, GError **err);
+RPC_HANDLER(h_node_get_free_pages);
+RPC_HANDLER(h_get_cpu_model_names);
+RPC_HANDLER(h_list_all_checkpoints);
+
+/* proto_iface.c: host interfaces */
+RPC_HANDLER(h_num_of_ifaces);
+RPC_HANDLER(h_num_of_defined_ifaces);
+RPC_HANDLER(h_list_ifaces);
+RPC_HANDLER(h_list_defined_ifaces);
+RPC_HANDLER(h_list_all_ifaces);
+RPC_HANDLER(h_iface_lookup_by_name);
+RPC_HANDLER(h_iface_lookup_by_mac);
+RPC_HANDLER(h_iface_is_active);
+RPC_HANDLER(h_iface_get_xml);
+RPC_HANDLER(h_iface_define_xml);
+RPC_HANDLER(h_iface_undefine);
+RPC_HANDLER(h_iface_create);
+RPC_HANDLER(h_iface_destroy);
+RPC_HANDLER(h_iface_change_begin);
+RPC_HANDLER(h_iface_change_commit);
+RPC_HANDLER(h_iface_change_rollback);
+
+/* proto_stream.c: procedures answered with a stream */
+RPC_HANDLER(h_vol_upload);
+RPC_HANDLER(h_vol_download);
+RPC_HANDLER(h_dom_screenshot);
+RPC_HANDLER(h_dom_open_console);
+
+/* proto_job.c: domain job queries */
+RPC_HANDLER(h_dom_get_job_info);
+/* proto_node.c: what the hypervisor can run */
+RPC_HANDLER(h_get_domain_capabilities);
+/* proto_meta.c: title, description, custom metadata */
+RPC_HANDLER(h_dom_set_metadata);
+RPC_HANDLER(h_dom_get_metadata);
+/* proto_nodedev.c: node devices */
+RPC_HANDLER(h_nodedev_num);
+RPC_HANDLER(h_nodedev_list);
+RPC_HANDLER(h_nodedev_list_all);
+RPC_HANDLER(h_nodedev_lookup);
+RPC_HANDLER(h_nodedev_get_xml);
+RPC_HANDLER(h_nodedev_get_parent);
+RPC_HANDLER(h_nodedev_num_caps);
+RPC_HANDLER(h_nodedev_list_caps);
+RPC_HANDLER(h_nodedev_create_xml);
+RPC_HANDLER(h_nodedev_destroy);
+/* proto_nwfilter.c: network filter definitions */
+RPC_HANDLER(h_nwfilter_lookup_by_name);
+RPC_HANDLER(h_nwfilter_lookup_by_uuid);
+RPC_HANDLER(h_nwfilter_get_xml);
+RPC_HANDLER(h_nwfilter_num);
+RPC_HANDLER(h_nwfilter_list);
+RPC_HANDLER(h_nwfilter_define);
+RPC_HANDLER(h_nwfilter_undefine);
+RPC_HANDLER(h_nwfilter_list_all);
+RPC_HANDLER(h_nwfilter_bindings);
+/* proto_tune.c: the typed parameters of a call */
+GArray *params_in(const RpcMsg *a);
+/* The reply's typed parameters from ps (HvParam), at most max of them. */
+void params_out(RpcMsg *r, const GArray *ps, int64_t max);
+
+/* proto_migrate.c */
+int rpc_job_operation(const char *job);
+RPC_HANDLER(h_dom_migrate_begin3_params);
+RPC_HANDLER(h_dom_migrate_prepare3_params);
+RPC_HANDLER(h_dom_migrate_perform3_params);
+RPC_HANDLER(h_dom_migrate_finish3_params);
+RPC_HANDLER(h_dom_migrate_confirm3_params);
+RPC_HANDLER(h_dom_get_job_stats);
+RPC_HANDLER(h_dom_abort_job);

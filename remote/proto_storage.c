@@ -1,6 +1,7 @@
 /* proto_storage.c: hyperfsd's network, storage pool and volume procedures.
  * Objects are addressed by name (volumes by pool and name); list filters follow
  * libvirt's virConnectListAll{Networks,StoragePools}Flags. */
+#include <errno.h>
 #include <string.h>
 #include "remote/proto_priv.h"
 
@@ -63,6 +64,16 @@ RPC_HANDLER(h_list_all_networks)
 	return 0;
 }
 
+/* A name that is not there: libvirt's lookup message, which clients match. */
+static int
+no_such(int rc, GError **err, const char *what, const char *name)
+{
+	if (rc != -ENOENT || !err || !*err)
+		return rc;
+	g_clear_error(err);
+	return hv_error_set(err, ENOENT, "no %s with matching name '%s'", what, name);
+}
+
 RPC_HANDLER(h_net_lookup_by_name)
 {
 	g_autoptr(HvNetworkInfo) i = NULL;
@@ -70,7 +81,7 @@ RPC_HANDLER(h_net_lookup_by_name)
 
 	if (rc == 0)
 		named_fill(&r->net, i->name, i->uuid);
-	return rc;
+	return no_such(rc, err, "network", a->str[0]);
 }
 
 RPC_HANDLER(h_net_lookup_by_uuid)
@@ -96,8 +107,9 @@ RPC_HANDLER(h_net_lookup_by_uuid)
 RPC_HANDLER(h_net_get_xml)
 {
 	unsigned f = ((unsigned)a->num[0] & 1u) ? HV_XML_INACTIVE : 0;
+	int rc = rpc_check_flags(c, "virNetworkGetXMLDesc", (unsigned)a->num[0], err);
 
-	return HV_CALL(c->conn, network, get_xml, HV_READS, err, a->net.name, f, &r->str[0]);
+	return rc < 0 ? rc : HV_CALL(c->conn, network, get_xml, HV_READS, err, a->net.name, f, &r->str[0]);
 }
 
 typedef enum { Q_ACTIVE, Q_PERSISTENT, Q_AUTOSTART, Q_BRIDGE } NetQuery;
@@ -184,7 +196,7 @@ RPC_HANDLER(h_pool_lookup_by_name)
 
 	if (rc == 0)
 		named_fill(&r->pool, i->name, i->uuid);
-	return rc;
+	return no_such(rc, err, "storage pool", a->str[0]);
 }
 
 RPC_HANDLER(h_pool_lookup_by_uuid)
@@ -245,8 +257,9 @@ RPC_HANDLER(h_pool_get_autostart) { return pool_flag(c, a, r, 2, err); }
 RPC_HANDLER(h_pool_get_xml)
 {
 	unsigned f = ((unsigned)a->num[0] & 1u) ? HV_XML_INACTIVE : 0;
+	int rc = rpc_check_flags(c, "virStoragePoolGetXMLDesc", (unsigned)a->num[0], err);
 
-	return HV_CALL(c->conn, pool, get_xml, HV_READS, err, a->pool.name, f, &r->str[0]);
+	return rc < 0 ? rc : HV_CALL(c->conn, pool, get_xml, HV_READS, err, a->pool.name, f, &r->str[0]);
 }
 
 RPC_HANDLER(h_pool_set_autostart)

@@ -3,6 +3,7 @@
  * OS type, max vCPUs) and kept until a lifecycle event or a write names that
  * domain; a listing is one list-all call plus the infos not cached, and is
  * itself cached until a domain is defined or undefined (docs/remote.md). */
+#include <stddef.h>
 #include <string.h>
 #include "remote/remote_priv.h"
 
@@ -18,6 +19,8 @@ enum {
 	PROC_DOM_REBOOT = 27,
 	PROC_DOM_RESUME = 28,
 	PROC_DOM_SET_AUTOSTART = 29,
+	PROC_DOM_ABORT_JOB = 164,
+	PROC_DOM_GET_JOB_STATS = 298,
 	PROC_DOM_SHUTDOWN = 33,
 	PROC_DOM_SUSPEND = 34,
 	PROC_DOM_UNDEFINE = 35,
@@ -206,6 +209,8 @@ remote_dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **er
 
 		rc = rpc_client_call(cl, PROC_DOM_LOOKUP_NAME, &a, &d, err);
 	}
+	if (rc == 0)
+		rc = remote_same_name(p, HV_OBJ_DOMAIN, name, d.dom.name, err);
 	if (rc == 0) {
 		fetch_send(cl, &d.dom, &f);
 		rc = fetch_finish(&f, out, err);
@@ -254,6 +259,7 @@ remote_dom_list(HvConn *c, GPtrArray **out, GError **err)
 	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_info_free);
 	g_autofree Fetch *f = NULL;
 	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
+	bool listing = true;
 	uint64_t gen;
 	int rc = remote_client(p, &cl, err);
 
@@ -265,6 +271,11 @@ remote_dom_list(HvConn *c, GPtrArray **out, GError **err)
 	}
 	rc = rpc_client_call(cl, PROC_LIST_DOMAINS, &a, &r, err);
 	if (rc == 0) {
+		guint sent = r.doms->len;
+
+		remote_names_filter(p, HV_OBJ_DOMAIN, r.doms, G_STRUCT_OFFSET(RpcDom, name), "readdir");
+		/* bad names at the prefetch are said again by the first real listing */
+		listing = !(p->prefetch && r.doms->len < sent);
 		f = g_new0(Fetch, r.doms->len);
 		for (guint k = 0; k < r.doms->len; k++) {
 			const RpcDom *d = &g_array_index(r.doms, RpcDom, k);
@@ -294,7 +305,7 @@ remote_dom_list(HvConn *c, GPtrArray **out, GError **err)
 	rpc_msg_clear(&r);
 	if (rc < 0)
 		return rc;
-	cache_store(p, gen, (HvDomainInfo *const *)all->pdata, all->len, true);
+	cache_store(p, gen, (HvDomainInfo *const *)all->pdata, all->len, listing);
 	*out = g_steal_pointer(&all);
 	return 0;
 }
@@ -317,7 +328,7 @@ dom_call(HvConn *c, const char *name, int32_t proc, int64_t n0, int64_t n1, RpcM
 
 		rc = rpc_client_call(cl, proc, &a, ret, err);
 	}
-	if (proc != PROC_DOM_XML)
+	if (proc != PROC_DOM_XML && proc != PROC_DOM_GET_JOB_STATS) /* the queries */
 		remote_dom_invalidate(p, name, proc == PROC_DOM_UNDEFINE);
 	rpc_msg_clear(&d);
 	return rc;
@@ -346,7 +357,9 @@ remote_dom_define(HvConn *c, const char *xml, char **name_out, GError **err)
 
 	if (rc == 0)
 		rc = rpc_client_call(cl, PROC_DOM_DEFINE, &a, &r, err);
-	remote_dom_invalidate(p, r.dom.name, true);
+	if (rc == 0)
+		rc = remote_name_check(p, HV_OBJ_DOMAIN, r.dom.name, err);
+	remote_dom_invalidate(p, rc == 0 ? r.dom.name : NULL, true);
 	if (rc == 0 && name_out)
 		*name_out = g_steal_pointer(&r.dom.name);
 	rpc_msg_clear(&r);
@@ -377,6 +390,7 @@ DOM_ACTION(remote_dom_shutdown, PROC_DOM_SHUTDOWN, "shutdown")
 DOM_ACTION(remote_dom_destroy, PROC_DOM_DESTROY, "destroy")
 DOM_ACTION(remote_dom_suspend, PROC_DOM_SUSPEND, "suspend")
 DOM_ACTION(remote_dom_resume, PROC_DOM_RESUME, "resume")
+DOM_ACTION(remote_dom_abort_job, PROC_DOM_ABORT_JOB, "abort the job of")
 
 /* Changes libvirt sends no lifecycle event for: we report them ourselves. */
 static int
@@ -461,6 +475,22 @@ remote_dom_set_autostart(HvConn *c, const char *name, bool on, GError **err)
 			     on ? "1" : "0", err);
 }
 
+/* A parameter the peer sent makes one `key=value` line: no '=' in the key
+ * and no control character in either (a newline would forge another line). */
+static bool
+stat_line_ok(const RpcParam *pa)
+{
+	const char *parts[] = { pa->field, pa->type == RPC_PARAM_STRING ? pa->s : "" };
+
+	if (!pa->field || !*pa->field || strchr(pa->field, '='))
+		return false;
+	for (size_t k = 0; k < G_N_ELEMENTS(parts); k++)
+		for (const char *c = parts[k]; c && *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return false;
+	return true;
+}
+
 /* One CONNECT_GET_ALL_DOMAIN_STATS call for this domain (all groups), as
  * `key=value` lines the way virsh domstats prints them. Not cached. */
 static int
@@ -490,6 +520,8 @@ remote_dom_get_stats(HvConn *c, const char *name, char **text, GError **err)
 		for (guint i = 0; i < st->params->len; i++) {
 			const RpcParam *pa = &g_array_index(st->params, RpcParam, i);
 
+			if (!stat_line_ok(pa))
+				continue;
 			if (pa->type == RPC_PARAM_STRING)
 				g_string_append_printf(s, "%s=%s\n", pa->field, pa->s);
 			else if (pa->type == RPC_PARAM_DOUBLE)
@@ -506,6 +538,55 @@ remote_dom_get_stats(HvConn *c, const char *name, char **text, GError **err)
 	rpc_msg_clear(&d);
 	rpc_msg_clear(&r);
 	return rc;
+}
+
+/* The peer's job (virDomainGetJobStats): its operation names it, its
+ * counters fill the snapshot; a peer without job stats has no job to show. */
+static const struct {
+	const char *field;
+	size_t off;
+} job_fields[] = {
+	{ "time_elapsed", offsetof(HvJobInfo, elapsed_ms) },
+	{ "data_total", offsetof(HvJobInfo, total_bytes) },
+	{ "data_processed", offsetof(HvJobInfo, processed_bytes) },
+	{ "data_remaining", offsetof(HvJobInfo, remaining_bytes) },
+	{ "memory_iteration", offsetof(HvJobInfo, iteration) },
+};
+
+static int
+remote_dom_get_job(HvConn *c, const char *name, HvJobInfo *out, GError **err)
+{
+	RpcMsg r = { 0 };
+	int rc = dom_call(c, name, PROC_DOM_GET_JOB_STATS, 0, 0, &r, err);
+	int operation = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (rc == -ENOTSUP) { /* an older peer: no job it can show */
+		g_clear_error(err);
+		rc = 0;
+	}
+	if (rc < 0 || r.num[0] == 0) {
+		rpc_msg_clear(&r);
+		return rc;
+	}
+	for (guint i = 0; r.params && i < r.params->len; i++) {
+		const RpcParam *pa = &g_array_index(r.params, RpcParam, i);
+
+		if (!pa->field || pa->type == RPC_PARAM_STRING || pa->type == RPC_PARAM_DOUBLE)
+			continue;
+		if (g_str_equal(pa->field, "operation"))
+			operation = (int)pa->i;
+		else if (g_str_equal(pa->field, "memory_dirty_rate"))
+			out->rate = (uint64_t)pa->i * 4096; /* pages a second */
+		for (size_t k = 0; k < G_N_ELEMENTS(job_fields); k++)
+			if (g_str_equal(pa->field, job_fields[k].field))
+				*(uint64_t *)((char *)out + job_fields[k].off) = (uint64_t)pa->i;
+	}
+	out->type = g_strdup(rpc_job_type(operation));
+	out->modifying = true;
+	out->abortable = true; /* the peer answers an abort it cannot do */
+	rpc_msg_clear(&r);
+	return 0;
 }
 
 const HvDomainOps remote_domain_ops = {
@@ -525,4 +606,7 @@ const HvDomainOps remote_domain_ops = {
 	.set_vcpus = remote_dom_set_vcpus,
 	.set_autostart = remote_dom_set_autostart,
 	.get_stats = remote_dom_get_stats,
+	.get_addresses = remote_dom_get_addresses,
+	.get_job = remote_dom_get_job,
+	.abort_job = remote_dom_abort_job,
 };

@@ -1,8 +1,8 @@
 /* remote_driver.c: hv_remote_driver, hyperfs's client of libvirt's RPC protocol
  * (docs/remote.md). Here: URI parsing (driver+transport://host:port/path?params),
  * the session set-up (auth list, open, event registration), lifecycle events
- * turned into hv_conn_emit, the reconnect supervisor with backoff, and the node
- * ops. Domains are in remote_domain.c, storage and networks in remote_storage.c. */
+ * turned into hv_conn_emit, one reconnect step with backoff (run by
+ * remote_sched.c), and the node ops. Domains are in remote_domain.c, storage and networks in remote_storage.c. */
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
@@ -187,7 +187,7 @@ remote_peer_reports(RemotePriv *p, HvObjKind kind, const char *event)
 	return rpc_obj_event(kind, event, &id, &type);
 }
 
-/* Reader thread: a network or pool lifecycle (or pool refresh) event. */
+/* I/O thread: a network or pool lifecycle (or pool refresh) event. */
 static void
 on_obj_event(RemotePriv *p, int32_t proc, const uint8_t *body, size_t len)
 {
@@ -206,13 +206,14 @@ on_obj_event(RemotePriv *p, int32_t proc, const uint8_t *body, size_t len)
 			   : event_id == RPC_EVENT_POOL_REFRESH ? refresh_shape : pool_shape,
 			   &in, &m) == 0) {
 		name = kind == HV_OBJ_NETWORK ? m.net.name : m.pool.name;
-		if (name && rpc_obj_event_words(kind, event_id, (int)m.num[1], &event))
+		if (remote_name_ok(p, kind, name, "events") &&
+		    rpc_obj_event_words(kind, event_id, (int)m.num[1], &event))
 			hv_conn_emit(p->conn, kind, NULL, name, event, "-");
 	}
 	rpc_msg_clear(&m);
 }
 
-/* Reader thread: a lifecycle event -> cache invalidation and hv_conn_emit. */
+/* I/O thread: a lifecycle event -> cache invalidation and hv_conn_emit. */
 static void
 on_event(RpcClient *cl, int32_t proc, const uint8_t *body, size_t len, void *opaque)
 {
@@ -230,7 +231,8 @@ on_event(RpcClient *cl, int32_t proc, const uint8_t *body, size_t len, void *opa
 	if (proc != PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE)
 		return;
 	xdr_in_init(&in, body, len);
-	if (rpc_msg_decode(shape, &in, &m) == 0 && m.dom.name &&
+	if (rpc_msg_decode(shape, &in, &m) == 0 &&
+	    remote_name_ok(p, HV_OBJ_DOMAIN, m.dom.name, "events") &&
 	    rpc_lifecycle_words((int)m.num[1], (int)m.num[2], &event, &detail)) {
 		remote_dom_invalidate(p, m.dom.name,
 				      g_str_equal(event, "defined") || g_str_equal(event, "undefined"));
@@ -239,19 +241,23 @@ on_event(RpcClient *cl, int32_t proc, const uint8_t *body, size_t len, void *opa
 	rpc_msg_clear(&m);
 }
 
-/* Reader thread: the peer went away; the supervisor reconnects. */
+/* I/O thread: the peer went away; the scheduler cleans up and reconnects. */
 static void
 on_dead(RpcClient *cl, const char *why, void *opaque)
 {
 	RemotePriv *p = opaque;
 
+	bool ours;
+
 	g_mutex_lock(&p->lock);
-	if (p->cl == cl) {
+	ours = p->cl == cl;
+	if (ours) {
 		g_free(p->down);
 		p->down = g_strdup(why);
 	}
-	g_cond_broadcast(&p->cond);
 	g_mutex_unlock(&p->lock);
+	if (ours)
+		remote_sched_at(p, g_get_monotonic_time());
 }
 
 /* Connects and sets the session up: auth (none), open, keepalive, events. */
@@ -259,7 +265,8 @@ static RpcClient *
 session_new(RemotePriv *p, GError **err)
 {
 	g_autoptr(RpcClient) cl = NULL;
-	RpcMsg a = { 0 }, r = { 0 };
+	RpcMsg a = { 0 }, o1 = { 0 }, r = { 0 };
+	RpcCall *c[3];
 	bool none = false, stopping;
 	int rc;
 
@@ -289,34 +296,51 @@ session_new(RemotePriv *p, GError **err)
 	g_mutex_unlock(&p->lock);
 	if (stopping)
 		rpc_client_close(cl);
-	rc = rpc_client_call(cl, PROC_AUTH_LIST, NULL, &r, err);
+	/* Two round trips: the auth list, the keepalive feature and the open
+	 * together (none depends on another's answer), then the registrations,
+	 * which need the open (libvirtd may run one client's calls out of order). */
+	a.num[0] = FEATURE_PROGRAM_KEEPALIVE;
+	o1 = (RpcMsg){ .str = { p->remote_uri }, .has_str = { true },
+		       .num = { p->conn->readonly ? VIR_CONNECT_RO : 0 } };
+	c[0] = rpc_client_send(cl, PROC_AUTH_LIST, NULL, err);
+	c[1] = c[0] ? rpc_client_send(cl, PROC_SUPPORTS_FEATURE, &a, err) : NULL;
+	c[2] = c[1] ? rpc_client_send(cl, PROC_CONNECT_OPEN, &o1, err) : NULL;
+	rc = c[0] ? rpc_client_wait(c[0], &r, err) : -ENOTCONN;
 	for (guint i = 0; rc == 0 && r.ints && i < r.ints->len; i++)
 		none |= g_array_index(r.ints, int32_t, i) == 0;
 	if (rc == 0 && r.ints && r.ints->len && !none)
 		rc = hv_error_set(err, EACCES, "'%s' asks for authentication (only 'none' is supported)",
 				  p->conn->uri_str);
 	rpc_msg_clear(&r);
-	a.num[0] = FEATURE_PROGRAM_KEEPALIVE;
-	if (rc == 0)
-		rc = rpc_client_call(cl, PROC_SUPPORTS_FEATURE, &a, NULL, err);
-	a = (RpcMsg){ .str = { p->remote_uri }, .has_str = { true },
-		      .num = { p->conn->readonly ? VIR_CONNECT_RO : 0 } };
-	if (rc == 0)
-		rc = rpc_client_call(cl, PROC_CONNECT_OPEN, &a, NULL, err);
-	a = (RpcMsg){ .num = { EVENT_ID_LIFECYCLE } };
-	if (rc == 0)
-		rc = rpc_client_call(cl, PROC_EVENT_REGISTER_ANY, &a, NULL, err);
-	if (rc == 0) { /* network and pool events, when the peer has them */
-		RpcMsg ev = { .num = { RPC_EVENT_LIFECYCLE } };
+	for (int k = 1; k < 3; k++) {
+		if (rc == 0)
+			rc = c[k] ? rpc_client_wait(c[k], NULL, err) : -ENOTCONN;
+		else
+			rpc_call_free(c[k]);
+	}
+	if (rc == 0) { /* domain events; network and pool events when the peer has them */
+		static const struct {
+			int32_t proc;
+			int id;
+		} regs[] = {
+			{ PROC_EVENT_REGISTER_ANY, EVENT_ID_LIFECYCLE },
+			{ PROC_NETWORK_EVENT_REGISTER_ANY, RPC_EVENT_LIFECYCLE },
+			{ PROC_STORAGE_POOL_EVENT_REGISTER_ANY, RPC_EVENT_LIFECYCLE },
+			{ PROC_STORAGE_POOL_EVENT_REGISTER_ANY, RPC_EVENT_POOL_REFRESH },
+		};
+		RpcCall *rc_[G_N_ELEMENTS(regs)];
+		bool ok[G_N_ELEMENTS(regs)];
 
-		p->net_events = rpc_client_call(cl, PROC_NETWORK_EVENT_REGISTER_ANY, &ev, NULL,
-						NULL) == 0;
-		p->pool_events = rpc_client_call(cl, PROC_STORAGE_POOL_EVENT_REGISTER_ANY, &ev, NULL,
-						 NULL) == 0;
-		ev.num[0] = RPC_EVENT_POOL_REFRESH;
-		if (p->pool_events)
-			p->pool_events = rpc_client_call(cl, PROC_STORAGE_POOL_EVENT_REGISTER_ANY, &ev,
-							 NULL, NULL) == 0;
+		for (size_t k = 0; k < G_N_ELEMENTS(regs); k++) {
+			RpcMsg ev = { .num = { regs[k].id } };
+
+			rc_[k] = rpc_client_send(cl, regs[k].proc, &ev, k == 0 ? err : NULL);
+		}
+		for (size_t k = 0; k < G_N_ELEMENTS(regs); k++)
+			ok[k] = rc_[k] && rpc_client_wait(rc_[k], NULL, k == 0 ? err : NULL) == 0;
+		rc = ok[0] ? 0 : err && *err ? hv_error_errno(*err) : -ENOTCONN;
+		p->net_events = ok[1];
+		p->pool_events = ok[2] && ok[3];
 	}
 	g_mutex_lock(&p->lock);
 	g_clear_pointer(&p->connecting, rpc_client_unref);
@@ -354,9 +378,13 @@ resync(RemotePriv *p, const GPtrArray *before)
 {
 	g_autoptr(GPtrArray) doms = NULL, nets = NULL, pools = NULL;
 	g_autoptr(GHashTable) now = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GError) derr = NULL, nerr = NULL, perr = NULL;
+	int r;
 
 	emit_node(p, "connected");
-	if (remote_domain_ops.list(p->conn, &doms, NULL) == 0)
+	if ((r = remote_domain_ops.list(p->conn, &doms, &derr)) < 0)
+		hv_conn_warn(p->conn, "resync", r, derr); /* node/error: what was not resynced */
+	else
 		for (guint i = 0; i < doms->len; i++) {
 			HvDomainInfo *d = doms->pdata[i];
 
@@ -367,11 +395,15 @@ resync(RemotePriv *p, const GPtrArray *before)
 		if (!g_hash_table_contains(now, before->pdata[i]))
 			hv_conn_emit(p->conn, HV_OBJ_DOMAIN, NULL, before->pdata[i], "undefined",
 				     "removed");
-	if (remote_network_ops.list(p->conn, &nets, NULL) == 0)
+	if ((r = remote_network_ops.list(p->conn, &nets, &nerr)) < 0)
+		hv_conn_warn(p->conn, "resync", r, nerr);
+	else
 		for (guint i = 0; i < nets->len; i++)
 			hv_conn_emit(p->conn, HV_OBJ_NETWORK, NULL,
 				     ((HvNetworkInfo *)nets->pdata[i])->name, "defined", "-");
-	if (remote_pool_ops.list(p->conn, &pools, NULL) == 0)
+	if ((r = remote_pool_ops.list(p->conn, &pools, &perr)) < 0)
+		hv_conn_warn(p->conn, "resync", r, perr);
+	else
 		for (guint i = 0; i < pools->len; i++)
 			hv_conn_emit(p->conn, HV_OBJ_POOL, NULL, ((HvPoolInfo *)pools->pdata[i])->name,
 				     "refreshed", "-");
@@ -393,74 +425,96 @@ cached_names(RemotePriv *p)
 	return names;
 }
 
-/* Waits for the client to die, then reconnects with backoff 0.2 s .. 5 s;
- * p->lock is held except around network and event calls. */
-static gpointer
-supervisor_main(gpointer data)
+/* One step of the reconnect scheduler (remote_sched.c): a dead client is
+ * cleaned up (disconnected), then connects are tried with backoff 0.2 s ..
+ * 5 s; p->lock is held except around network and event calls. */
+gint64
+remote_supervise(RemotePriv *p)
 {
-	RemotePriv *p = data;
-	g_autoptr(GPtrArray) before = NULL;
 	g_autoptr(GError) e = NULL;
-	unsigned backoff = BACKOFF_MIN_MS;
+	RpcClient *dead, *cl;
+	bool alive;
 
 	g_mutex_lock(&p->lock);
-	while (!p->stopping) {
-		RpcClient *dead, *cl;
-		gint64 until;
-
-		/* alive is checked under p->lock: on_dead takes it after marking the
-		 * client dead, so a death is never missed. */
-		if (p->cl && !p->down && rpc_client_alive(p->cl)) {
-			g_cond_wait(&p->cond, &p->lock);
-			continue;
-		}
-		if (p->cl) {
-			dead = g_steal_pointer(&p->cl);
-			if (!p->down) /* before on_dead: it will not set it now */
-				p->down = rpc_client_why(dead);
-			g_mutex_unlock(&p->lock);
-			if (!before)
-				before = cached_names(p);
-			remote_dom_cache_reset(p);
-			rpc_client_close(dead);
-			rpc_client_unref(dead);
-			emit_node(p, "disconnected");
-			g_mutex_lock(&p->lock);
-			continue;
-		}
-		until = g_get_monotonic_time() + backoff * G_TIME_SPAN_MILLISECOND;
-		while (!p->stopping && g_cond_wait_until(&p->cond, &p->lock, until))
-			;
-		if (p->stopping)
-			break;
+	if (p->stopping || (p->cl && !p->down && rpc_client_alive(p->cl))) {
 		g_mutex_unlock(&p->lock);
-		cl = session_new(p, &e);
-		g_mutex_lock(&p->lock);
-		if (!cl) {
-			backoff = MIN(backoff * 2, BACKOFF_MAX_MS);
-			g_debug("remote: '%s': reconnect failed: %s; next try in %u ms",
-				p->conn->uri_str, e ? e->message : "?", backoff);
-			g_clear_error(&e);
-			continue;
-		}
-		if (p->stopping) { /* remote_close did not see this one */
-			g_mutex_unlock(&p->lock);
-			rpc_client_close(cl);
-			rpc_client_unref(cl);
-			g_mutex_lock(&p->lock);
-			break;
-		}
-		backoff = BACKOFF_MIN_MS;
-		p->cl = cl;
-		g_clear_pointer(&p->down, g_free);
+		return 0;
+	}
+	if (p->cl) {
+		dead = g_steal_pointer(&p->cl);
+		if (!p->down) /* before on_dead: it will not set it now */
+			p->down = rpc_client_why(dead);
 		g_mutex_unlock(&p->lock);
+		if (!p->before)
+			p->before = cached_names(p);
 		remote_dom_cache_reset(p);
-		resync(p, before);
-		g_clear_pointer(&before, g_ptr_array_unref);
-		g_mutex_lock(&p->lock);
+		rpc_client_close(dead);
+		rpc_client_unref(dead);
+		emit_node(p, "disconnected");
+		return g_get_monotonic_time() + p->backoff * G_TIME_SPAN_MILLISECOND;
 	}
 	g_mutex_unlock(&p->lock);
-	return NULL;
+	cl = session_new(p, &e);
+	g_mutex_lock(&p->lock);
+	if (!cl) {
+		p->backoff = MIN(p->backoff * 2, BACKOFF_MAX_MS);
+		g_debug("remote: '%s': reconnect failed: %s; next try in %u ms", p->conn->uri_str,
+			e ? e->message : "?", p->backoff);
+		if (e) { /* node/info shows the latest reason */
+			g_free(p->down);
+			p->down = g_strdup(e->message);
+		}
+		g_mutex_unlock(&p->lock);
+		return g_get_monotonic_time() + p->backoff * G_TIME_SPAN_MILLISECOND;
+	}
+	if (p->stopping) { /* remote_close did not see this one */
+		g_mutex_unlock(&p->lock);
+		rpc_client_close(cl);
+		rpc_client_unref(cl);
+		return 0;
+	}
+	p->backoff = BACKOFF_MIN_MS;
+	p->cl = cl;
+	g_clear_pointer(&p->down, g_free);
+	/* on_dead looks at p->cl under p->lock: a death before this line is seen
+	 * here, one after it by on_dead */
+	alive = rpc_client_alive(cl);
+	g_mutex_unlock(&p->lock);
+	remote_dom_cache_reset(p);
+	resync(p, p->before);
+	g_clear_pointer(&p->before, g_ptr_array_unref);
+	return alive ? 0 : g_get_monotonic_time();
+}
+
+/* Errors that say the peer is not there (yet), by transport, as opposed to a
+ * refusal (certificates, host keys, authentication, permissions) or a bad
+ * URI. ssh and ext run a command whose failure cannot be told from a refusal:
+ * none. A connection closed during the set-up counts only where nothing can
+ * refuse us that way (unix, tcp). */
+static const struct {
+	const char *transport;
+	int errnos[10];
+} away_errors[] = {
+	{ "unix", { ENOENT, ECONNREFUSED, ETIMEDOUT, ENOTCONN, ECONNRESET, EPIPE } },
+	{ "tcp", { ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN,
+		   ENOTCONN, ECONNRESET, EPIPE } },
+	{ "tls", { ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN } },
+	{ "libssh2", { ECONNREFUSED, ETIMEDOUT, EHOSTUNREACH, ENETUNREACH, EHOSTDOWN, ENETDOWN } },
+};
+
+static bool
+peer_away(const RemotePriv *p, const GError *e)
+{
+	int code = e ? -hv_error_errno(e) : 0;
+
+	for (size_t i = 0; code && i < G_N_ELEMENTS(away_errors); i++) {
+		if (!g_str_equal(away_errors[i].transport, p->transport))
+			continue;
+		for (size_t k = 0; k < G_N_ELEMENTS(away_errors[i].errnos); k++)
+			if (away_errors[i].errnos[k] == code)
+				return true;
+	}
+	return false;
 }
 
 static void
@@ -476,10 +530,11 @@ priv_free(RemotePriv *p)
 	g_free(p->down);
 	g_hash_table_unref(p->doms);
 	g_hash_table_unref(p->listed);
+	if (p->before)
+		g_ptr_array_unref(p->before);
 	if (p->cancel_fd >= 0)
 		close(p->cancel_fd);
 	g_mutex_clear(&p->lock);
-	g_cond_clear(&p->cond);
 	g_free(p);
 }
 
@@ -487,23 +542,50 @@ static int
 remote_open(HvConn *c, GError **err)
 {
 	RemotePriv *p = g_new0(RemotePriv, 1);
+	RpcClient *cl;
+	g_autoptr(GError) e = NULL;
+	int rc;
 
 	p->conn = c;
+	p->backoff = BACKOFF_MIN_MS;
 	g_mutex_init(&p->lock);
-	g_cond_init(&p->cond);
 	p->doms = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 					(GDestroyNotify)hv_domain_info_free);
 	p->listed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	p->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->tparams = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	if (parse_uri(p, c->uri, err) < 0 || !(p->cl = session_new(p, err))) {
+	if (parse_uri(p, c->uri, err) < 0) {
 		priv_free(p);
 		return err && *err ? hv_error_errno(*err) : -EIO;
 	}
-	g_debug("remote: '%s' opened '%s' over %s '%s'", c->uri_str, p->remote_uri, p->transport,
-		p->target);
+	cl = session_new(p, &e);
+	g_mutex_lock(&p->lock);
+	p->cl = cl;
+	g_mutex_unlock(&p->lock);
+	if (!p->cl && !(c->away_ok && peer_away(p, e))) {
+		priv_free(p);
+		rc = e ? hv_error_errno(e) : -EIO;
+		g_propagate_error(err, g_steal_pointer(&e));
+		return rc;
+	}
 	c->priv = p;
-	p->supervisor = g_thread_new("hv-remote-supervisor", supervisor_main, p);
+	if (p->cl) {
+		g_autoptr(GPtrArray) doms = NULL;
+
+		g_debug("remote: '%s' opened '%s' over %s '%s'", c->uri_str, p->remote_uri,
+			p->transport, p->target);
+		/* the first listing is served from the cache, kept fresh by events */
+		p->prefetch = true;
+		remote_domain_ops.list(c, &doms, NULL);
+		p->prefetch = false;
+		g_mutex_lock(&p->lock);
+		if (!rpc_client_alive(p->cl)) /* died before on_dead could see p->cl */
+			remote_sched_at(p, g_get_monotonic_time());
+		g_mutex_unlock(&p->lock);
+	} else { /* away: connects with the backoff, as after a disconnect */
+		p->down = g_strdup(e->message);
+		remote_sched_at(p, g_get_monotonic_time() + p->backoff * G_TIME_SPAN_MILLISECOND);
+	}
 	return 0;
 }
 
@@ -523,7 +605,6 @@ remote_close(HvConn *c)
 	p->stopping = true;
 	busy[0] = p->cl ? rpc_client_ref(p->cl) : NULL;
 	busy[1] = p->connecting ? rpc_client_ref(p->connecting) : NULL;
-	g_cond_broadcast(&p->cond);
 	g_mutex_unlock(&p->lock);
 	if (p->cancel_fd >= 0 && write(p->cancel_fd, &one, sizeof(one)) < 0) {
 		/* already signalled */
@@ -533,7 +614,7 @@ remote_close(HvConn *c)
 			rpc_client_close(busy[i]);
 			rpc_client_unref(busy[i]);
 		}
-	g_thread_join(p->supervisor);
+	remote_sched_cancel(p);
 	cl = g_steal_pointer(&p->cl);
 	if (cl) {
 		rpc_client_close(cl);
@@ -661,4 +742,5 @@ const HvDriver hv_remote_driver = {
 	.network = &remote_network_ops,
 	.pool = &remote_pool_ops,
 	.volume = &remote_volume_ops,
+	.secret = &remote_secret_ops,
 };

@@ -16,11 +16,11 @@ typedef struct {
 	char *remote_uri; /* what CONNECT_OPEN asks the peer for */
 
 	GMutex lock;      /* everything below */
-	GCond cond;
 	RpcClient *cl;    /* NULL or dead while disconnected */
 	char *down;       /* why, while disconnected */
 	bool stopping;
-	GThread *supervisor;
+	unsigned backoff; /* ms before the next connect attempt */
+	GPtrArray *before; /* the domains cached when the connection went, for resync */
 	RpcClient *connecting; /* the session being set up (a reference), for remote_close */
 	int cancel_fd;    /* an eventfd: readable once closing, ends a connect in progress */
 	int ka_interval, ka_count; /* keepalive_interval=, keepalive_count= (0: defaults) */
@@ -30,12 +30,26 @@ typedef struct {
 	GHashTable *doms;  /* name -> HvDomainInfo* */
 	GHashTable *listed; /* the names of the last listing (a set); doms may lack some */
 	bool list_valid;
+	bool prefetch;     /* the listing remote_open makes, before anyone hears warnings */
 	uint64_t gen;      /* bumped by every invalidation */
 
 	/* The peer sends network / pool lifecycle events (registered at session
 	 * set-up): then the driver does not emit those words itself. */
 	bool net_events, pool_events;
+
+	/* remote_sched.c's, under its lock */
+	gint64 sched_due;
+	bool sched_queued, sched_running, sched_cancelled;
 } RemotePriv;
+
+/* Reconnects (remote_sched.c): runs remote_supervise(p) on a worker at when
+ * (monotonic µs; an earlier request wins). */
+void remote_sched_at(RemotePriv *p, gint64 when);
+/* No step runs after it returns (a running one is waited for). */
+void remote_sched_cancel(RemotePriv *p);
+/* One step (remote_driver.c): a dead connection's clean-up or one connect
+ * attempt; returns when to run again (0: not until a death is reported). */
+gint64 remote_supervise(RemotePriv *p);
 
 /* Whether the peer reports this network or pool event itself. */
 bool remote_peer_reports(RemotePriv *p, HvObjKind kind, const char *event);
@@ -47,12 +61,37 @@ int remote_client(RemotePriv *p, RpcClient **out, GError **err);
 void remote_dom_invalidate(RemotePriv *p, const char *name, bool listing);
 void remote_dom_cache_reset(RemotePriv *p);
 
+/* Names a peer sends are held to the rules of local names (util/names.h):
+ * true when name can be a file name; otherwise the object is left out and
+ * node/error says why (hv_conn_warn, what: "readdir", "events", ...), with
+ * the name escaped so that no newline reaches an events line or a log. */
+bool remote_name_ok(RemotePriv *p, HvObjKind kind, const char *name, const char *what);
+/* The same check for a name a reply carries (a define's): 0, or -EPROTO
+ * saying why in err. */
+int remote_name_check(RemotePriv *p, HvObjKind kind, const char *name, GError **err);
+/* Drops from a listing (elements of elem bytes, the name at name_off) every
+ * element whose name is bad or came before, saying why for each. */
+void remote_names_filter(RemotePriv *p, HvObjKind kind, GArray *a, size_t name_off,
+			 const char *what);
+/* A lookup answered for another name than the one asked: -EPROTO. */
+int remote_same_name(RemotePriv *p, HvObjKind kind, const char *asked, const char *got,
+		     GError **err);
+
 /* Small helpers for remote_*.c */
 char *remote_xpath(const char *xml, const char *expr); /* first match's text, or NULL */
 bool remote_xpath_exists(const char *xml, const char *expr);
 int remote_lookup_pool(RpcClient *cl, const char *name, RpcNamed *out, GError **err);
 
+/* remote_netinfo.c: leases (341), addresses (353), net-update (291). */
+int remote_net_get_leases(HvConn *c, const char *name, GPtrArray **out, GError **err);
+/* remote_netport.c: the `ports` file (404, 409). */
+int remote_net_get_ports(HvConn *c, const char *name, GPtrArray **out, GError **err);
+int remote_dom_get_addresses(HvConn *c, const char *name, GPtrArray **out, GError **err);
+int remote_net_update(HvConn *c, const char *name, unsigned command, unsigned section,
+		      int parent_index, const char *xml, unsigned flags, GError **err);
+
 extern const HvDomainOps remote_domain_ops;
 extern const HvNetworkOps remote_network_ops;
 extern const HvPoolOps remote_pool_ops;
 extern const HvVolumeOps remote_volume_ops;
+extern const HvSecretOps remote_secret_ops;

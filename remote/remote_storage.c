@@ -4,6 +4,7 @@
  * libvirt sends no events for these objects, so each successful write reports
  * its own event (defined, started, autostart-changed, ...). */
 #include <string.h>
+#include "remote/client_data.h"
 #include "remote/remote_priv.h"
 
 enum {
@@ -18,6 +19,8 @@ enum {
 	PROC_POOL_LIST = 281, PROC_VOL_LIST = 282,
 	PROC_VOL_CREATE = 93, PROC_VOL_DELETE = 94, PROC_VOL_LOOKUP = 95, PROC_VOL_INFO = 98,
 	PROC_VOL_XML = 99, PROC_VOL_PATH = 100, PROC_VOL_RESIZE = 260,
+	PROC_VOL_UPLOAD = 208, PROC_VOL_DOWNLOAD = 209,
+	PROC_VOL_CREATE_FROM = 125, PROC_VOL_WIPE = 165, PROC_VOL_WIPE_PATTERN = 259,
 };
 
 #define MAX_BATCH 6
@@ -77,6 +80,55 @@ connected(HvConn *c, RpcClient **cl, GError **err)
 
 /* ---- networks ---- */
 
+/* One kind's listing: its list call, then each object's batch of queries
+ * sent at once and finished in order (names the peer sent are checked first;
+ * an object gone meanwhile is left out). */
+typedef struct {
+	HvObjKind kind;
+	int32_t list_proc;
+	size_t list_off;  /* the GArray of RpcNamed in the reply (RpcMsg member) */
+	size_t arg_off;   /* the RpcNamed of a query's args (RpcMsg member) */
+	const int32_t *procs;
+	size_t nprocs;
+	int (*finish)(Batch *b, const RpcNamed *n, void **out, GError **err);
+	GDestroyNotify free;
+} ListKind;
+
+static int
+kind_list(HvConn *c, const ListKind *k, GPtrArray **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func(k->free);
+	g_autofree Batch *b = NULL;
+	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
+	int rc = connected(c, &cl, err);
+	GArray *names;
+
+	if (rc == 0)
+		rc = rpc_client_call(cl, k->list_proc, &a, &r, err);
+	if (rc == 0) {
+		names = *(GArray **)((char *)&r + k->list_off);
+		remote_names_filter(c->priv, k->kind, names, G_STRUCT_OFFSET(RpcNamed, name),
+				    "readdir");
+		b = g_new0(Batch, names->len + 1);
+		for (guint i = 0; i < names->len; i++) {
+			RpcMsg qa = { 0 };
+
+			*(RpcNamed *)((char *)&qa + k->arg_off) = g_array_index(names, RpcNamed, i);
+			batch_send(&b[i], cl, k->procs, k->nprocs, &qa);
+		}
+		for (guint i = 0; i < names->len; i++) {
+			void *info = NULL;
+
+			if (k->finish(&b[i], &g_array_index(names, RpcNamed, i), &info, NULL) == 0)
+				g_ptr_array_add(all, info);
+		}
+		*out = g_steal_pointer(&all);
+	}
+	rpc_msg_clear(&r);
+	return rc;
+}
+
 static const int32_t net_procs[] = { PROC_NET_IS_ACTIVE, PROC_NET_IS_PERSISTENT,
 				     PROC_NET_GET_AUTOSTART, PROC_NET_XML, PROC_NET_BRIDGE };
 
@@ -116,33 +168,24 @@ net_lookup(RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
 }
 
 static int
+net_finish_any(Batch *b, const RpcNamed *n, void **out, GError **err)
+{
+	HvNetworkInfo *i = NULL;
+	int rc = net_finish(b, n, &i, err);
+
+	*out = i;
+	return rc;
+}
+
+static const ListKind net_list_kind = {
+	HV_OBJ_NETWORK, PROC_NET_LIST, G_STRUCT_OFFSET(RpcMsg, nets), G_STRUCT_OFFSET(RpcMsg, net),
+	net_procs, G_N_ELEMENTS(net_procs), net_finish_any, (GDestroyNotify)hv_network_info_free,
+};
+
+static int
 remote_net_list(HvConn *c, GPtrArray **out, GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)hv_network_info_free);
-	g_autofree Batch *b = NULL;
-	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
-	int rc = connected(c, &cl, err);
-
-	if (rc == 0)
-		rc = rpc_client_call(cl, PROC_NET_LIST, &a, &r, err);
-	if (rc == 0) {
-		b = g_new0(Batch, r.nets->len + 1);
-		for (guint k = 0; k < r.nets->len; k++) {
-			RpcMsg na = { .net = g_array_index(r.nets, RpcNamed, k) };
-
-			batch_send(&b[k], cl, net_procs, G_N_ELEMENTS(net_procs), &na);
-		}
-		for (guint k = 0; k < r.nets->len; k++) {
-			HvNetworkInfo *i = NULL;
-
-			if (net_finish(&b[k], &g_array_index(r.nets, RpcNamed, k), &i, NULL) == 0)
-				g_ptr_array_add(all, i);
-		}
-		*out = g_steal_pointer(&all);
-	}
-	rpc_msg_clear(&r);
-	return rc;
+	return kind_list(c, &net_list_kind, out, err);
 }
 
 static int
@@ -155,6 +198,8 @@ remote_net_get_info(HvConn *c, const char *name, HvNetworkInfo **out, GError **e
 
 	if (rc == 0)
 		rc = net_lookup(cl, name, &d, err);
+	if (rc == 0)
+		rc = remote_same_name(c->priv, HV_OBJ_NETWORK, name, d.net.name, err);
 	if (rc == 0) {
 		RpcMsg a = { .net = d.net };
 
@@ -231,7 +276,9 @@ define_call(HvConn *c, HvObjKind kind, int32_t proc, const char *xml, char **nam
 	if (rc == 0)
 		rc = rpc_client_call(cl, proc, &a, &r, err);
 	name = kind == HV_OBJ_NETWORK ? r.net.name : r.pool.name;
-	if (rc == 0 && name) {
+	if (rc == 0)
+		rc = remote_name_check(c->priv, kind, name, err);
+	if (rc == 0) {
 		if (!remote_peer_reports(c->priv, kind, "defined"))
 			hv_conn_emit(c, kind, NULL, name, "defined", "-");
 		if (name_out)
@@ -278,6 +325,9 @@ const HvNetworkOps remote_network_ops = {
 	.start = remote_net_start,
 	.stop = remote_net_stop,
 	.set_autostart = remote_net_set_autostart,
+	.get_leases = remote_net_get_leases,
+	.get_ports = remote_net_get_ports,
+	.update = remote_net_update,
 };
 
 /* ---- pools ---- */
@@ -326,33 +376,24 @@ pool_finish(Batch *b, const RpcNamed *n, HvPoolInfo **out, GError **err)
 }
 
 static int
+pool_finish_any(Batch *b, const RpcNamed *n, void **out, GError **err)
+{
+	HvPoolInfo *i = NULL;
+	int rc = pool_finish(b, n, &i, err);
+
+	*out = i;
+	return rc;
+}
+
+static const ListKind pool_list_kind = {
+	HV_OBJ_POOL, PROC_POOL_LIST, G_STRUCT_OFFSET(RpcMsg, pools), G_STRUCT_OFFSET(RpcMsg, pool),
+	pool_procs, G_N_ELEMENTS(pool_procs), pool_finish_any, (GDestroyNotify)hv_pool_info_free,
+};
+
+static int
 remote_pool_list(HvConn *c, GPtrArray **out, GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)hv_pool_info_free);
-	g_autofree Batch *b = NULL;
-	RpcMsg a = { .num = { 1, 0 } }, r = { 0 };
-	int rc = connected(c, &cl, err);
-
-	if (rc == 0)
-		rc = rpc_client_call(cl, PROC_POOL_LIST, &a, &r, err);
-	if (rc == 0) {
-		b = g_new0(Batch, r.pools->len + 1);
-		for (guint k = 0; k < r.pools->len; k++) {
-			RpcMsg pa = { .pool = g_array_index(r.pools, RpcNamed, k) };
-
-			batch_send(&b[k], cl, pool_procs, G_N_ELEMENTS(pool_procs), &pa);
-		}
-		for (guint k = 0; k < r.pools->len; k++) {
-			HvPoolInfo *i = NULL;
-
-			if (pool_finish(&b[k], &g_array_index(r.pools, RpcNamed, k), &i, NULL) == 0)
-				g_ptr_array_add(all, i);
-		}
-		*out = g_steal_pointer(&all);
-	}
-	rpc_msg_clear(&r);
-	return rc;
+	return kind_list(c, &pool_list_kind, out, err);
 }
 
 static int
@@ -365,6 +406,8 @@ remote_pool_get_info(HvConn *c, const char *name, HvPoolInfo **out, GError **err
 
 	if (rc == 0)
 		rc = remote_lookup_pool(cl, name, &n, err);
+	if (rc == 0)
+		rc = remote_same_name(c->priv, HV_OBJ_POOL, name, n.name, err);
 	if (rc == 0) {
 		RpcMsg a = { .pool = n };
 
@@ -413,8 +456,9 @@ const HvPoolOps remote_pool_ops = {
 static const int32_t vol_procs[] = { PROC_VOL_INFO, PROC_VOL_PATH, PROC_VOL_XML };
 static const char *const vol_types[] = { "file", "block", "dir", "network", "netdir", "ploop" };
 
+/* pool: the one asked for (the peer's word for it is used only on the wire). */
 static int
-vol_finish(Batch *b, const RpcVol *v, HvVolumeInfo **out, GError **err)
+vol_finish(Batch *b, const char *pool, const RpcVol *v, HvVolumeInfo **out, GError **err)
 {
 	g_autofree char *xml = NULL;
 	HvVolumeInfo *i;
@@ -424,7 +468,7 @@ vol_finish(Batch *b, const RpcVol *v, HvVolumeInfo **out, GError **err)
 	if (rc == 0) {
 		i = g_new0(HvVolumeInfo, 1);
 		i->name = g_strdup(v->name);
-		i->pool = g_strdup(v->pool);
+		i->pool = g_strdup(pool);
 		i->key = g_strdup(v->key);
 		t = b->r[0].num[0];
 		i->type = g_strdup(t >= 0 && t < (int64_t)G_N_ELEMENTS(vol_types) ? vol_types[t] : "file");
@@ -469,6 +513,8 @@ remote_vol_list(HvConn *c, const char *pool, GPtrArray **out, GError **err)
 	if (rc == 0)
 		rc = rpc_client_call(cl, PROC_VOL_LIST, &a, &r, err);
 	if (rc == 0) {
+		remote_names_filter(c->priv, HV_OBJ_VOLUME, r.vols, G_STRUCT_OFFSET(RpcVol, name),
+				    "readdir");
 		b = g_new0(Batch, r.vols->len + 1);
 		for (guint k = 0; k < r.vols->len; k++) {
 			RpcMsg va = { .vol = g_array_index(r.vols, RpcVol, k) };
@@ -478,7 +524,7 @@ remote_vol_list(HvConn *c, const char *pool, GPtrArray **out, GError **err)
 		for (guint k = 0; k < r.vols->len; k++) {
 			HvVolumeInfo *i = NULL;
 
-			if (vol_finish(&b[k], &g_array_index(r.vols, RpcVol, k), &i, NULL) == 0)
+			if (vol_finish(&b[k], pool, &g_array_index(r.vols, RpcVol, k), &i, NULL) == 0)
 				g_ptr_array_add(all, i);
 		}
 		*out = g_steal_pointer(&all);
@@ -499,11 +545,13 @@ remote_vol_get_info(HvConn *c, const char *pool, const char *name, HvVolumeInfo 
 
 	if (rc == 0)
 		rc = vol_lookup(cl, pool, name, &d, err);
+	if (rc == 0)
+		rc = remote_same_name(c->priv, HV_OBJ_VOLUME, name, d.vol.name, err);
 	if (rc == 0) {
 		RpcMsg a = { .vol = d.vol };
 
 		batch_send(&b, cl, vol_procs, G_N_ELEMENTS(vol_procs), &a);
-		rc = vol_finish(&b, &d.vol, out, err);
+		rc = vol_finish(&b, pool, &d.vol, out, err);
 	}
 	rpc_msg_clear(&d);
 	return rc;
@@ -552,7 +600,9 @@ remote_vol_create(HvConn *c, const char *pool, const char *xml, char **name_out,
 		rc = remote_lookup_pool(cl, pool, &a.pool, err);
 	if (rc == 0)
 		rc = rpc_client_call(cl, PROC_VOL_CREATE, &a, &r, err);
-	if (rc == 0 && r.vol.name) {
+	if (rc == 0)
+		rc = remote_name_check(c->priv, HV_OBJ_VOLUME, r.vol.name, err);
+	if (rc == 0) {
 		hv_conn_emit(c, HV_OBJ_VOLUME, pool, r.vol.name, "created", "-");
 		if (name_out)
 			*name_out = g_strdup(r.vol.name);
@@ -583,6 +633,79 @@ remote_vol_resize(HvConn *c, const char *pool, const char *name, uint64_t bytes,
 	return rc;
 }
 
+/* A copy of src in pool (virStorageVolCreateXMLFrom), named by xml. */
+static int
+remote_vol_clone(HvConn *c, const char *pool, const char *xml, const char *src_pool,
+		 const char *src, char **name_out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg s = { 0 }, r = { 0 };
+	RpcMsg a = { .str = { (char *)xml }, .has_str = { true } };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = vol_lookup(cl, src_pool, src, &s, err);
+	if (rc == 0)
+		rc = remote_lookup_pool(cl, pool, &a.pool, err);
+	if (rc == 0) {
+		a.vol = s.vol;
+		rc = rpc_client_call(cl, PROC_VOL_CREATE_FROM, &a, &r, err);
+	}
+	if (rc == 0)
+		rc = remote_name_check(c->priv, HV_OBJ_VOLUME, r.vol.name, err);
+	if (rc == 0) {
+		hv_conn_emit(c, HV_OBJ_VOLUME, pool, r.vol.name, "created", "-");
+		if (name_out)
+			*name_out = g_strdup(r.vol.name);
+	}
+	g_free(a.pool.name);
+	rpc_msg_clear(&s);
+	rpc_msg_clear(&r);
+	return rc;
+}
+
+/* virStorageVolWipe, or WipePattern for an algorithm other than zero. */
+static int
+remote_vol_wipe(HvConn *c, const char *pool, const char *name, unsigned algorithm, GError **err)
+{
+	return algorithm ? vol_call(c, pool, name, PROC_VOL_WIPE_PATTERN, algorithm, NULL, err)
+			 : vol_call(c, pool, name, PROC_VOL_WIPE, 0, NULL, err);
+}
+
+/* A volume's data over a stream (client_data.c). */
+static int
+vol_data(HvConn *c, const char *pool, const char *name, int32_t proc, uint64_t offset,
+	 uint64_t length, unsigned flags, HvDataStream **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg d = { 0 };
+	int rc = connected(c, &cl, err);
+
+	if (rc == 0)
+		rc = vol_lookup(cl, pool, name, &d, err);
+	if (rc == 0) {
+		RpcMsg a = { .vol = d.vol, .num = { (int64_t)offset, (int64_t)length, flags } };
+
+		rc = rpc_data_open(cl, proc, &a, offset, length, out, err);
+	}
+	rpc_msg_clear(&d);
+	return rc;
+}
+
+static int
+remote_vol_upload(HvConn *c, const char *pool, const char *name, uint64_t offset,
+		  uint64_t length, unsigned flags, HvDataStream **out, GError **err)
+{
+	return vol_data(c, pool, name, PROC_VOL_UPLOAD, offset, length, flags, out, err);
+}
+
+static int
+remote_vol_download(HvConn *c, const char *pool, const char *name, uint64_t offset,
+		    uint64_t length, unsigned flags, HvDataStream **out, GError **err)
+{
+	return vol_data(c, pool, name, PROC_VOL_DOWNLOAD, offset, length, flags, out, err);
+}
+
 const HvVolumeOps remote_volume_ops = {
 	.list = remote_vol_list,
 	.get_info = remote_vol_get_info,
@@ -590,4 +713,8 @@ const HvVolumeOps remote_volume_ops = {
 	.create_xml = remote_vol_create,
 	.delete = remote_vol_delete,
 	.resize = remote_vol_resize,
+	.upload = remote_vol_upload,
+	.download = remote_vol_download,
+	.clone_xml = remote_vol_clone,
+	.wipe = remote_vol_wipe,
 };

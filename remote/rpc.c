@@ -3,7 +3,7 @@
  * bounded by RPC_LIST_MAX and by the bytes actually present. */
 #include <errno.h>
 #include <string.h>
-#include "remote/rpc.h"
+#include "remote/rpc_priv.h"
 
 static void
 dom_clear(void *p)
@@ -31,8 +31,8 @@ vol_clear(void *p)
 	g_clear_pointer(&v->key, g_free);
 }
 
-static void
-param_clear(void *p)
+void
+rpc_param_clear(void *p)
 {
 	RpcParam *pa = p;
 
@@ -61,7 +61,7 @@ rpc_stats_add(RpcMsg *m, const RpcDom *dom)
 	st.dom = *dom;
 	st.dom.name = g_strdup(dom->name);
 	st.params = g_array_new(FALSE, TRUE, sizeof(RpcParam));
-	g_array_set_clear_func(st.params, param_clear);
+	g_array_set_clear_func(st.params, rpc_param_clear);
 	g_array_append_val(m->stats, st);
 	return &g_array_index(m->stats, RpcStats, m->stats->len - 1);
 }
@@ -115,6 +115,13 @@ rpc_msg_clear(RpcMsg *m)
 	g_clear_pointer(&m->vols, g_array_unref);
 	g_clear_pointer(&m->ints, g_array_unref);
 	g_clear_pointer(&m->stats, g_array_unref);
+	g_clear_pointer(&m->strs, g_ptr_array_unref);
+	g_clear_pointer(&m->params, g_array_unref);
+	g_clear_pointer(&m->bytes, g_byte_array_unref);
+	g_clear_pointer(&m->vcpus, g_array_unref);
+	g_clear_pointer(&m->iothreads, g_array_unref);
+	g_clear_pointer(&m->u64s, g_array_unref);
+	g_clear_pointer(&m->raw, g_byte_array_unref);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -187,8 +194,8 @@ get_list(XdrIn *in, XField f, RpcMsg *m)
 }
 
 /* One remote_typed_param; an unknown type makes the message bad. */
-static void
-get_param(XdrIn *in, RpcStats *st)
+void
+rpc_get_param(XdrIn *in, GArray *params)
 {
 	RpcParam pa = { 0 };
 	uint64_t bits;
@@ -218,7 +225,7 @@ get_param(XdrIn *in, RpcStats *st)
 		in->bad = true;
 		break;
 	}
-	g_array_append_val(st->params, pa);
+	g_array_append_val(params, pa);
 }
 
 static void
@@ -236,7 +243,7 @@ get_stats_list(XdrIn *in, RpcMsg *m)
 		dom_clear(&d);
 		np = xdr_get_count(in, RPC_PARAMS_MAX, 12);
 		for (uint32_t j = 0; j < np && !in->bad; j++)
-			get_param(in, st);
+			rpc_get_param(in, st->params);
 	}
 }
 
@@ -268,6 +275,24 @@ rpc_msg_decode(const XField *shape, XdrIn *in, RpcMsg *m)
 			}
 			ns++;
 			break;
+		case X_CHARS: {
+			uint32_t n = xdr_get_count(in, 4096, 4);
+			GString *str = g_string_sized_new(n);
+
+			if (ns >= RPC_MAX_STRS) {
+				g_string_free(str, TRUE);
+				return -EINVAL;
+			}
+			for (uint32_t i = 0; i < n && !in->bad; i++) {
+				char ch = (char)xdr_get_i32(in);
+
+				if (ch)
+					g_string_append_c(str, ch);
+			}
+			m->str[ns] = g_string_free(str, FALSE);
+			m->has_str[ns++] = true;
+			break;
+		}
 		case X_UUID:
 			xdr_get_fixed(in, m->uuid, 16);
 			break;
@@ -304,8 +329,19 @@ rpc_msg_decode(const XField *shape, XdrIn *in, RpcMsg *m)
 		case X_STATS_LIST:
 			get_stats_list(in, m);
 			break;
-		default:
-			get_list(in, *f, m);
+		case X_RAW: {
+			size_t n = xdr_in_left(in);
+
+			m->raw = g_byte_array_sized_new((guint)n);
+			g_byte_array_set_size(m->raw, (guint)n);
+			xdr_get_fixed(in, m->raw->data, n);
+			break;
+		}
+		default: /* the object lists here, the others' in rpc_extra.c */
+			if (rpc_is_extra(*f))
+				rpc_get_extra(in, *f, m);
+			else
+				get_list(in, *f, m);
 			break;
 		}
 	}
@@ -354,6 +390,37 @@ put_list(GByteArray *out, XField f, const RpcMsg *m)
 	}
 }
 
+void
+rpc_put_params(GByteArray *out, const GArray *ps)
+{
+	guint n = ps ? ps->len : 0;
+
+	xdr_put_u32(out, n);
+	for (guint j = 0; j < n; j++) {
+		const RpcParam *pa = &g_array_index(ps, RpcParam, j);
+		uint64_t bits;
+
+		xdr_put_string(out, pa->field);
+		xdr_put_i32(out, pa->type);
+		switch (pa->type) {
+		case RPC_PARAM_LLONG:
+		case RPC_PARAM_ULLONG:
+			xdr_put_u64(out, (uint64_t)pa->i);
+			break;
+		case RPC_PARAM_DOUBLE:
+			memcpy(&bits, &pa->d, sizeof(bits));
+			xdr_put_u64(out, bits);
+			break;
+		case RPC_PARAM_STRING:
+			xdr_put_string(out, pa->s);
+			break;
+		default:
+			xdr_put_u32(out, (uint32_t)pa->i);
+			break;
+		}
+	}
+}
+
 static void
 put_stats_list(GByteArray *out, const RpcMsg *m)
 {
@@ -364,30 +431,7 @@ put_stats_list(GByteArray *out, const RpcMsg *m)
 		const RpcStats *st = &g_array_index(m->stats, RpcStats, i);
 
 		put_dom(out, &st->dom);
-		xdr_put_u32(out, st->params->len);
-		for (guint j = 0; j < st->params->len; j++) {
-			const RpcParam *pa = &g_array_index(st->params, RpcParam, j);
-			uint64_t bits;
-
-			xdr_put_string(out, pa->field);
-			xdr_put_i32(out, pa->type);
-			switch (pa->type) {
-			case RPC_PARAM_LLONG:
-			case RPC_PARAM_ULLONG:
-				xdr_put_u64(out, (uint64_t)pa->i);
-				break;
-			case RPC_PARAM_DOUBLE:
-				memcpy(&bits, &pa->d, sizeof(bits));
-				xdr_put_u64(out, bits);
-				break;
-			case RPC_PARAM_STRING:
-				xdr_put_string(out, pa->s);
-				break;
-			default:
-				xdr_put_u32(out, (uint32_t)pa->i);
-				break;
-			}
-		}
+		rpc_put_params(out, st->params);
 	}
 }
 
@@ -412,6 +456,15 @@ rpc_msg_encode(const XField *shape, const RpcMsg *m, GByteArray *out)
 			xdr_put_opt_string(out, m->has_str[ns] ? m->str[ns] : NULL);
 			ns++;
 			break;
+		case X_CHARS: {
+			const char *str = m->str[ns++];
+			size_t n = str ? strlen(str) + 1 : 0;
+
+			xdr_put_u32(out, (uint32_t)n);
+			for (size_t i = 0; i < n; i++)
+				xdr_put_i32(out, (signed char)str[i]);
+			break;
+		}
 		case X_UUID:
 			xdr_put_fixed(out, m->uuid, 16);
 			break;
@@ -449,8 +502,15 @@ rpc_msg_encode(const XField *shape, const RpcMsg *m, GByteArray *out)
 		case X_STATS_LIST:
 			put_stats_list(out, m);
 			break;
+		case X_RAW:
+			if (m->raw)
+				g_byte_array_append(out, m->raw->data, m->raw->len);
+			break;
 		default:
-			put_list(out, *f, m);
+			if (rpc_is_extra(*f))
+				rpc_put_extra(out, *f, m);
+			else
+				put_list(out, *f, m);
 			break;
 		}
 	}

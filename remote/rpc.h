@@ -21,7 +21,7 @@
 #define RPC_LIST_MAX 65536u        /* objects in one list reply */
 #define RPC_AUTH_LIST_MAX 20u
 #define RPC_MAX_NUMS 8
-#define RPC_MAX_STRS 2
+#define RPC_MAX_STRS 4
 
 enum { RPC_CALL = 0, RPC_REPLY = 1, RPC_MESSAGE = 2, RPC_STREAM = 3,
        RPC_CALL_WITH_FDS = 4, RPC_REPLY_WITH_FDS = 5, RPC_STREAM_HOLE = 6 };
@@ -75,7 +75,22 @@ typedef enum {
 	X_OPTNET,   /* remote_network (optional) */
 	X_OPTPOOL,  /* remote_storage_pool (optional) */
 	X_STATS_LIST, /* remote_domain_stats_record<>: a domain and its typed parameters */
+	X_STR_LIST, /* remote_nonnull_string<> (the old list calls' names) */
+	X_PARAMS,   /* remote_typed_param<> */
+	X_OPAQUE,   /* opaque<> (cpumaps) */
+	X_VCPU_LIST, /* remote_vcpu_info<> */
+	X_IOTHREAD_LIST, /* remote_domain_iothread_info<> */
+	X_U64_LIST, /* unsigned hyper<> (cells' free memory) */
+	X_FIELD_U64_LIST, /* remote_node_get_cpu_stats<>: {field, unsigned hyper} (in params) */
+	X_TAG_U64_LIST, /* remote_domain_memory_stat<>: {int tag, unsigned hyper} (ints, u64s) */
+	X_DISK_ERROR_LIST, /* remote_domain_disk_error<>: {string disk, int error} (strs, ints) */
+	X_IFACE_LIST, /* remote_nonnull_interface<>: {name, mac} pairs in strs */
+	X_CHARS,    /* char<>: a NUL-terminated string, each char widened to 4 bytes (a str slot) */
+	X_RAW,      /* a reply the handler encoded itself (RpcMsg.raw), last in a shape */
 } XField;
+
+#define RPC_TUNE_PARAMS_MAX 64u  /* typed parameters of one tuning call */
+#define RPC_CPUMAPS_MAX 8388608u /* REMOTE_CPUMAPS_MAX */
 
 /* virTypedParameterType, and remote_typed_param. */
 enum { RPC_PARAM_INT = 1, RPC_PARAM_UINT, RPC_PARAM_LLONG, RPC_PARAM_ULLONG, RPC_PARAM_DOUBLE,
@@ -96,6 +111,18 @@ typedef struct {
 } RpcStats;
 
 typedef struct {
+	uint32_t number;
+	int32_t state;
+	uint64_t cpu_time;
+	int32_t cpu;
+} RpcVcpu; /* remote_vcpu_info */
+
+typedef struct {
+	uint32_t id;
+	GByteArray *map;
+} RpcIOThread; /* remote_domain_iothread_info */
+
+typedef struct {
 	int64_t num[RPC_MAX_NUMS];
 	char *str[RPC_MAX_STRS];
 	bool has_str[RPC_MAX_STRS];
@@ -113,7 +140,21 @@ typedef struct {
 	GArray *ints;  /* int32_t */
 	bool has_net, has_pool; /* X_OPTNET, X_OPTPOOL */
 	GArray *stats; /* RpcStats (X_STATS_LIST) */
+	GPtrArray *strs;  /* char * (X_STR_LIST) */
+	GArray *params;   /* RpcParam (X_PARAMS) */
+	GByteArray *bytes; /* X_OPAQUE */
+	GArray *vcpus;    /* RpcVcpu */
+	GArray *iothreads; /* RpcIOThread */
+	GArray *u64s;     /* guint64 (X_U64_LIST) */
+	GByteArray *raw; /* X_RAW: XDR bytes, appended as they are (decoded: the rest) */
 } RpcMsg;
+
+/* X_PARAMS, X_STR_LIST, X_OPAQUE, X_VCPU_LIST and X_IOTHREAD_LIST: the
+ * members made ready to fill (freed with the msg). */
+void rpc_msg_init_extra(RpcMsg *m);
+/* Adds one parameter to m->params (string copied). */
+void rpc_msg_param_add(RpcMsg *m, const char *field, int32_t type, int64_t i, double d,
+		       const char *s);
 
 /* A stats record's parameter list, ready for rpc_param_add (freed with the msg). */
 RpcStats *rpc_stats_add(RpcMsg *m, const RpcDom *dom);

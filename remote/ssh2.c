@@ -173,51 +173,62 @@ far_command(const RpcConnectOpts *o)
 	return g_strdup_printf("%s -U %s", o->netcat, q);
 }
 
-/* Moves what it can each way; false when either side has ended. */
-static bool
+/* Moves what it can each way: -1 when either side has ended, else whether
+ * anything moved. libssh2 reads the socket inside its write and stderr calls
+ * too and keeps what it read, so a round that moved anything is followed by
+ * another before the pump sleeps in poll(): the socket may be quiet while
+ * libssh2 holds a whole reply. */
+static int
 pump_once(HvSsh2 *s, GByteArray *to_chan, GByteArray *to_local)
 {
 	char tmp[32768];
 	ssize_t n;
+	int moved = 0;
 
 	while (to_local->len < PUMP_BUF) {
 		n = libssh2_channel_read(s->chan, tmp, sizeof(tmp));
 		if (n == LIBSSH2_ERROR_EAGAIN)
 			break;
 		if (n < 0 || (n == 0 && libssh2_channel_eof(s->chan)))
-			return false;
+			return -1;
 		if (n == 0)
 			break;
 		g_byte_array_append(to_local, (guint8 *)tmp, (guint)n);
+		moved = 1;
 	}
 	while ((n = libssh2_channel_read_stderr(s->chan, tmp, sizeof(tmp) - 1)) > 0) {
 		tmp[n] = 0;
 		g_debug("libssh2: far side: %s", g_strchomp(tmp));
+		moved = 1;
 	}
 	if (to_local->len) {
 		n = send(s->local, to_local->data, to_local->len, MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return false;
-		if (n > 0)
+			return -1;
+		if (n > 0) {
 			g_byte_array_remove_range(to_local, 0, (guint)n);
+			moved = 1;
+		}
 	}
 	while (to_chan->len < PUMP_BUF) {
 		n = recv(s->local, tmp, sizeof(tmp), MSG_DONTWAIT);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			return false;
+			return -1;
 		if (n < 0)
 			break;
 		g_byte_array_append(to_chan, (guint8 *)tmp, (guint)n);
+		moved = 1;
 	}
 	while (to_chan->len) {
 		n = libssh2_channel_write(s->chan, (char *)to_chan->data, to_chan->len);
 		if (n == LIBSSH2_ERROR_EAGAIN)
 			break;
 		if (n < 0)
-			return false;
+			return -1;
 		g_byte_array_remove_range(to_chan, 0, (guint)n);
+		moved = 1;
 	}
-	return true;
+	return moved;
 }
 
 static gpointer
@@ -226,8 +237,9 @@ pump_main(gpointer data)
 	HvSsh2 *s = data;
 	g_autoptr(GByteArray) to_chan = g_byte_array_new();
 	g_autoptr(GByteArray) to_local = g_byte_array_new();
+	int moved;
 
-	while (!g_atomic_int_get(&s->stop) && pump_once(s, to_chan, to_local)) {
+	while (!g_atomic_int_get(&s->stop) && (moved = pump_once(s, to_chan, to_local)) >= 0) {
 		int dirs = libssh2_session_block_directions(s->sess);
 		struct pollfd p[2] = {
 			{ .fd = s->sock, .events = POLLIN },
@@ -238,7 +250,8 @@ pump_main(gpointer data)
 			p[0].events |= POLLOUT;
 		if (to_chan->len < PUMP_BUF)
 			p[1].events |= POLLIN;
-		if (poll(p, 2, 500) < 0 && errno != EINTR)
+		/* after a round that moved bytes, only look (see pump_once) */
+		if (poll(p, 2, moved ? 0 : 500) < 0 && errno != EINTR)
 			break;
 	}
 	/* The peer or our reader is gone: the reader sees EOF and reports it. */

@@ -48,30 +48,40 @@ verify_peer(HvTls *t, const char *host, GError **err)
 	return rc;
 }
 
-/* The client's DN (libvirt's format: gnutls_x509_crt_get_dn) against the list. */
-static int
-check_dn(HvTls *t, GError **err)
+char *
+hv_tls_peer_dn(HvTls *t)
 {
 	unsigned n = 0;
 	const gnutls_datum_t *certs = gnutls_certificate_get_peers(t->s, &n);
 	gnutls_x509_crt_t crt;
 	gnutls_datum_t dn = { 0 };
-	bool ok = false;
+	char *out = NULL;
+
+	if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+		return NULL;
+	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
+	    gnutls_x509_crt_get_dn3(crt, &dn, GNUTLS_X509_DN_FLAG_COMPAT) == 0)
+		out = g_strndup((const char *)dn.data, dn.size);
+	gnutls_x509_crt_deinit(crt);
+	gnutls_free(dn.data);
+	return out;
+}
+
+/* The client's DN (libvirt's format: gnutls_x509_crt_get_dn) against the list. */
+static int
+check_dn(HvTls *t, GError **err)
+{
+	g_autofree char *dn = NULL;
 
 	if (!t->srv->allowed_dn)
 		return 0;
-	if (!certs || n == 0 || gnutls_x509_crt_init(&crt) < 0)
+	dn = hv_tls_peer_dn(t);
+	if (!dn)
 		return hv_error_set(err, EACCES, "the client sent no certificate");
-	if (gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) == 0 &&
-	    gnutls_x509_crt_get_dn3(crt, &dn, GNUTLS_X509_DN_FLAG_COMPAT) == 0)
-		for (char **p = t->srv->allowed_dn; *p && !ok; p++)
-			ok = fnmatch(*p, (char *)dn.data, 0) == 0;
-	gnutls_x509_crt_deinit(crt);
-	if (!ok)
-		hv_error_set(err, EACCES, "client DN '%s' is not in the allowed list",
-			     dn.data ? (char *)dn.data : "?");
-	gnutls_free(dn.data);
-	return ok ? 0 : -EACCES;
+	for (char **p = t->srv->allowed_dn; *p; p++)
+		if (fnmatch(*p, dn, 0) == 0)
+			return 0;
+	return hv_error_set(err, EACCES, "client DN '%s' is not in the allowed list", dn);
 }
 
 HvTls *

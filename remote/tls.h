@@ -35,6 +35,9 @@ int hv_tls_handshake_step(HvTls *t, bool *want_write, GError **err);
  * -EAGAIN must be repeated with the same data. */
 ssize_t hv_tls_recv(HvTls *t, void *buf, size_t n);
 ssize_t hv_tls_send(HvTls *t, const void *buf, size_t n);
+/* The peer's certificate DN in libvirt's format ("O=hyperfs,CN=client"),
+ * owned, or NULL when it sent none. */
+char *hv_tls_peer_dn(HvTls *t);
 /* Decrypted bytes waiting inside the session (poll() does not see them). */
 size_t hv_tls_pending(HvTls *t);
 void hv_tls_free(HvTls *t);

@@ -61,14 +61,12 @@ xdr_get_u64(XdrIn *in)
 	return hi << 32 | xdr_get_u32(in);
 }
 
+/* As libvirt's decoder (xdr_bool of libtirpc/glibc): any nonzero word is
+ * true. Lengths, counts and sizes stay strict. */
 bool
 xdr_get_bool(XdrIn *in)
 {
-	uint32_t v = xdr_get_u32(in);
-
-	if (v > 1)
-		in->bad = true;
-	return v == 1;
+	return xdr_get_u32(in) != 0;
 }
 
 void
@@ -76,6 +74,8 @@ xdr_get_fixed(XdrIn *in, void *out, size_t n)
 {
 	const uint8_t *p = take(in, n + pad4(n));
 
+	if (!n)
+		return;
 	if (p)
 		memcpy(out, p, n);
 	else

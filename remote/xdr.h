@@ -32,7 +32,7 @@ size_t xdr_in_left(const XdrIn *in);
 uint32_t xdr_get_u32(XdrIn *in);
 int32_t xdr_get_i32(XdrIn *in);
 uint64_t xdr_get_u64(XdrIn *in);
-bool xdr_get_bool(XdrIn *in); /* 0 or 1, anything else is bad */
+bool xdr_get_bool(XdrIn *in); /* 0 is false, any other word true (as libvirt) */
 void xdr_get_fixed(XdrIn *in, void *out, size_t n); /* opaque[n] */
 /* string<max>: owned, NUL-terminated, no embedded NUL; NULL when bad. */
 char *xdr_get_string(XdrIn *in, uint32_t max);

@@ -4,10 +4,12 @@ over 4 MiB) and the old definition stays."""
 import errno
 import os
 import re
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from helpers.mount import DEFAULT_URI
 from helpers.tools import (assert_error, cat, fails, ls, ok, read_token, run, sh, snapshot,
                            state, write_ok)
 from test_domain_files import DOMAIN_FILES, kib_of
@@ -211,3 +213,39 @@ def test_xinclude_leaks_nothing(node, tmp_path):
     passwd_line = open("/etc/passwd").readline().strip()
     for f in ["config.xml", "live.xml", "error", "info"]:
         assert passwd_line not in cat(d / f), f
+
+
+def peak_rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+@pytest.mark.parametrize("kind", ["billion-laughs", "quadratic"])
+def test_entity_bombs_are_refused_in_bounded_time_and_memory(mount_factory, data, tmp_path, kind):
+    """An entity bomb is refused with EINVAL without being expanded: expanded,
+    the billion laughs are 3 GB of text and the quadratic blow-up (one 64 KiB
+    entity used 60,000 times) almost 4 GB. The refusal takes well under 10 s
+    and the daemon's peak memory grows by less than 64 MiB."""
+    m = mount_factory(DEFAULT_URI)
+    d = m.node() / "domains/test"
+    if kind == "billion-laughs":
+        doc = (data / "bad-entity-bomb.xml").read_text()
+    else:
+        doc = ('<?xml version="1.0"?>\n<!DOCTYPE domain [<!ENTITY a "' + "a" * 65536 + '">]>\n'
+               "<domain type='test'><name>bomb</name><description>" + "&a;" * 60000 +
+               "</description><memory unit='KiB'>524288</memory><vcpu>1</vcpu>"
+               "<os><type>hvm</type></os></domain>\n")
+    src = tmp_path / "bomb.xml"
+    src.write_text(doc)
+    before = cat(d / "config.xml")
+    peak = peak_rss_kib(m.pid)
+    t0 = time.monotonic()
+    fails(sh('cat "$1" > "$2"', str(src), str(d / "config.xml")), errno.EINVAL)
+    took = time.monotonic() - t0
+    grew = peak_rss_kib(m.pid) - peak
+    assert took < 10, f"the refusal took {took:.1f} s"
+    assert grew < 64 * 1024, f"the daemon's peak memory grew by {grew} KiB"
+    assert cat(d / "config.xml") == before
+    assert_error(d, errno.EINVAL, file="config.xml")

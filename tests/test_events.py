@@ -12,7 +12,7 @@ import pytest
 
 from helpers import transport
 from helpers.mount import DEFAULT_URI
-from helpers.tools import EVENT_LINE, EventWait, TOOL_ENV, ok, run, sh, wait_open, write_ok
+from helpers.tools import EVENT_LINE, OVERFLOW_LINE, EventWait, TOOL_ENV, ok, run, sh, wait_open, write_ok
 
 
 def test_grep_waits_for_the_event_like_a_script(node):
@@ -41,7 +41,10 @@ def test_reading_blocks_when_nothing_happens(node):
 
 
 def test_cursor_starts_at_open(node):
-    write_ok(node / "domains/test/state", "suspend")  # before the open: not seen
+    # the event of a write arrives after the write returns on a remote node:
+    # wait for it on one reader, so that it is surely before the second open
+    with EventWait(node, r" domain test suspended paused$"):
+        write_ok(node / "domains/test/state", "suspend")  # before the open: not seen
     fd = os.open(node / "events", os.O_RDONLY | os.O_NONBLOCK)
     try:
         with pytest.raises(BlockingIOError) as e:
@@ -238,13 +241,20 @@ def test_event_vocabulary(node, data, case):
 
 
 def test_events_of_two_nodes_are_apart(mount_factory):
+    """a's change never shows on b: b's reader, open before both changes, sees
+    b's own (later) change first and nothing of a's, with no sleep: a's line
+    has reached a's own reader before b changes."""
     m = mount_factory("a=" + DEFAULT_URI, "b=" + DEFAULT_URI)
     fd = os.open(m.path / "b/events", os.O_RDONLY | os.O_NONBLOCK)
     try:
-        write_ok(m.path / "a/domains/test/state", "suspend")
-        time.sleep(0.3)
-        with pytest.raises(BlockingIOError):
-            os.read(fd, 4096)
+        with EventWait(m.path / "a", r" domain test suspended paused$"):
+            write_ok(m.path / "a/domains/test/state", "suspend")
+        with EventWait(m.path / "b", r" domain test stopped destroyed$"):
+            write_ok(m.path / "b/domains/test/state", "destroy")
+        d = Drain(fd)
+        while not any(" stopped destroyed" in l for l in d.lines):
+            d.until(d.accounted() + 1)
+        assert all("suspended" not in l for l in d.lines), d.lines
     finally:
         os.close(fd)
 
@@ -257,26 +267,86 @@ def test_transient_domain_events(node):
     assert [l.split()[3] for l in ew.lines] == ["stopped", "undefined"]
 
 
-def test_a_reader_that_falls_behind_is_told_how_much_it_missed(node):
-    """The node keeps the latest 4,096 lines; a reader further behind first gets
-    one `node <name> overflow N` line, then the lines that remain."""
+class Drain:
+    """Reads fd (O_NONBLOCK) in reads of `size` bytes into whole lines, until
+    `want` events are accounted for (a line each, or N for `overflow N`)."""
+
+    def __init__(self, fd, size=65536):
+        self.fd, self.size = fd, size
+        self.buf, self.lines, self.missed = b"", [], 0
+
+    def accounted(self):
+        return len(self.lines) + self.missed
+
+    def until(self, want, timeout=30):
+        deadline = time.monotonic() + timeout
+        while self.accounted() < want:
+            assert time.monotonic() < deadline, (
+                f"{self.accounted()} of {want} events in {timeout}s; last {self.lines[-3:]!r}, "
+                f"pending {self.buf!r}")
+            p = select.poll()
+            p.register(self.fd, select.POLLIN)
+            if not p.poll(200):
+                continue
+            try:
+                chunk = os.read(self.fd, self.size)
+            except BlockingIOError:
+                continue
+            assert chunk, "end of file on events"
+            assert len(chunk) <= self.size
+            self.buf += chunk
+            *done, self.buf = self.buf.split(b"\n")
+            for raw in done:
+                line = raw.decode()
+                m = OVERFLOW_LINE.match(line)
+                if m:
+                    self.missed += int(m["missed"])
+                    continue
+                assert EVENT_LINE.match(line), f"not an event line: {line!r}"
+                self.lines.append(line)
+        return self
+
+
+@pytest.mark.parametrize("size", [1, 7, 40])
+def test_a_reader_with_a_small_buffer_gets_every_line_whole(node, size):
+    """read(2) of 1, 7 and 40 bytes (every event line is longer than 40): each
+    line arrives whole over the reads that follow, none is dropped or torn."""
     fd = os.open(node / "events", os.O_RDONLY | os.O_NONBLOCK)
     try:
-        script = 'for i in $(seq 2200); do echo suspend > "$1"; echo resume > "$1"; done'
-        ok(sh(script, node / "domains/test/state"))  # 4,400 events, none read yet
-        first = os.read(fd, 4096).decode().splitlines()[0]
-        fields = first.split()
-        assert fields[1:4] == ["node", "localhost", "overflow"], first
-        assert int(fields[4]) == 4400 - 4096, first
-        rest = b""
-        while True:
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                break
-            if not chunk:
-                break
-            rest += chunk
-        assert all(EVENT_LINE.match(line) for line in rest.decode().splitlines())
+        ok(sh('for i in $(seq 20); do echo 1 > "$1"; echo 0 > "$1"; done',
+              str(node / "domains/test/autostart")))
+        d = Drain(fd, size).until(40)
+        assert d.missed == 0
+        assert [l.rsplit(" ", 2)[1:] for l in d.lines] == \
+            [["autostart-changed", "1"], ["autostart-changed", "0"]] * 20
+        assert d.buf == b""
+        with pytest.raises(BlockingIOError):
+            os.read(fd, size)  # nothing more: no line was answered twice
     finally:
         os.close(fd)
+
+
+def test_a_reader_that_falls_behind_is_told_how_much_it_missed(node):
+    """The node keeps the latest 4,096 lines; a reader further behind first gets
+    one `node <name> overflow N` line, then every line that remains: N and the
+    lines add up to every event, in order, with no gap."""
+    total = 4400
+    slow = os.open(node / "events", os.O_RDONLY | os.O_NONBLOCK)
+    fast = os.open(node / "events", os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        script = f'for i in $(seq {total // 2}); do echo 1 > "$1"; echo 0 > "$1"; done'
+        ok(sh(script, node / "domains/test/autostart"))  # none read yet by slow
+        Drain(fast).until(total)  # every event is in the ring (a remote node's come later)
+        first = os.read(slow, 4096).decode()
+        m = OVERFLOW_LINE.match(first.splitlines()[0])
+        assert m and m["node"] == "localhost", first[:200]
+        assert int(m["missed"]) == total - 4096, first[:200]
+        d = Drain(slow)
+        d.buf = first.split("\n", 1)[1].encode()
+        d.missed = int(m["missed"])
+        d.until(total)
+        assert d.accounted() == total and len(d.lines) == 4096
+        assert [l.rsplit(" ", 1)[1] for l in d.lines] == ["1", "0"] * 2048
+    finally:
+        os.close(fast)
+        os.close(slow)

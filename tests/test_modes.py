@@ -11,11 +11,11 @@ from helpers.tools import (cat, echo, fails, ls, ok, run, sh, snapshot_node, sta
 
 RW = {
     "domains/test": {"config.xml", "state", "memory", "max-memory", "vcpus", "max-vcpus",
-                     "autostart", "console"},
+                     "autostart", "console", "save", "job"},
     "networks/default": {"config.xml", "state", "autostart"},
     "pools/default-pool": {"config.xml", "state", "autostart"},
-    "pools/default-pool/volumes/disk1.img": {"capacity"},
-    "node": set(),
+    "pools/default-pool/volumes/disk1.img": {"capacity", "data", "job", "wipe", "clone"},
+    "node": {"restore"},
     ".": set(),
 }
 
@@ -99,6 +99,31 @@ def test_ro_mount_refuses_every_write_with_erofs(mount_factory, data, tmp_path):
     assert snapshot_node(n) == before
     assert state(n / "domains/test") == "running"
     assert cat(n / "domains/test/error") == ""
+
+
+def test_ro_is_hyperfs_own_too_after_a_remount_rw(mount_factory, data, tmp_path):
+    """-o ro is hyperfs's own refusal, not only the kernel's flag: after
+    `mount -o remount,rw` lifts the flag, every write still fails with EROFS
+    (hyperfs's checks in open, create, mkdir, rmdir, rename, setattr), no
+    temporary file appears, and nothing changes."""
+    m = mount_factory(DEFAULT_URI, options=["ro"])
+    n = m.node()
+    ok(run(["mount", "-i", "-o", "remount,rw", m.path]))  # -i: the syscall, no helper
+    opts = [l.split()[3] for l in open("/proc/self/mounts") if l.split()[1] == str(m.path)]
+    assert opts and opts[0].split(",")[0] == "rw", opts
+    before = snapshot_node(n)
+    names = sorted(ls(n / "domains/test", "-A"))
+    fails(echo(n / "domains/test/state", "destroy"), errno.EROFS)
+    fails(echo(n / "domains/test/memory", "1G"), errno.EROFS)
+    fails(echo(n / "domains/test/.scratch", "x"), errno.EROFS)
+    fails(run(["cp", data / "domain-vm1.xml", n / "domains/"]), errno.EROFS)
+    fails(run(["mkdir", n / "domains/x"]), errno.EROFS)
+    fails(run(["rmdir", n / "domains/test"]), errno.EROFS)
+    fails(run(["sed", "-i", "s/a/b/", n / "domains/test/config.xml"]), errno.EROFS)
+    fails(run(["truncate", "-s", "0", n / "domains/test/config.xml"]), errno.EROFS)
+    assert sorted(ls(n / "domains/test", "-A")) == names
+    assert snapshot_node(n) == before
+    assert state(n / "domains/test") == "running"
 
 
 def test_ro_mount_still_reads_and_streams_events(mount_factory):

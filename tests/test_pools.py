@@ -10,11 +10,17 @@ from helpers.tools import (assert_error, cat, echo, fails, kv, ls, ok, read_toke
                            snapshot, state, uuid_ok, wait_state, write_ok)
 
 POOL_FILES = ["allocation", "autostart", "available", "capacity", "config.xml", "error", "info",
-              "persistent", "state", "uuid"]
+              "live.xml", "persistent", "state", "uuid"]
 POOL_INFO_KEYS = ["name", "uuid", "type", "state", "persistent", "autostart", "capacity",
                   "allocation", "available", "target-path"]
-VOLUME_FILES = ["allocation", "capacity", "config.xml", "error", "format", "info", "key", "path",
-                "type"]
+VOLUME_FILES = ["allocation", "capacity", "clone", "config.xml", "data", "error", "format", "info",
+                "job", "key", "path", "type", "wipe"]
+# a volume folder shows the files its driver can serve: the remote driver has
+# no volume jobs; the libvirt driver no volume data, wipe, clone or jobs yet
+# (docs/remote.md, docs/drivers.md)
+for f in {"libvirt-lib": ("clone", "data", "job", "wipe")}.get(
+        transport.NAME, ("job",) if transport.active() else ()):
+    VOLUME_FILES.remove(f)
 VOLUME_INFO_KEYS = ["name", "pool", "key", "path", "type", "format", "capacity", "allocation"]
 POOL_STATES = {"active", "inactive", "building", "degraded", "inaccessible"}
 
@@ -169,6 +175,28 @@ def first_volume(node):
 def test_volume_folder_lists_every_file(snode):
     for v in ls(snode / "pools/default-pool/volumes"):
         assert sorted(ls(snode / "pools/default-pool/volumes" / v)) == VOLUME_FILES
+
+
+@pytest.mark.skipif(transport.NAME == "libvirt-lib", reason="the libvirt driver has no clone or wipe yet")
+def test_clone_and_wipe_a_volume(node):
+    """`echo NAME > clone` copies a volume (virStorageVolCreateXMLFrom over the
+    remote driver), `echo zero > wipe` overwrites the copy (virStorageVolWipe);
+    an unknown algorithm is refused and changes nothing."""
+    vols = node / "pools/default-pool/volumes"
+    v = vols / "disk1.img"
+    write_ok(v / "clone", "copy1.img")
+    assert "copy1.img" in ls(vols)
+    assert cat(vols / "copy1.img/capacity") == cat(v / "capacity")
+    copy = vols / "copy1.img"
+    if not transport.is_libvirtd():  # libvirt's test driver has no virStorageVolWipe
+        write_ok(copy / "wipe", "zero")
+        assert cat(copy / "error") == ""
+    before = snapshot(copy)
+    fails(echo(copy / "wipe", "shred"), errno.EINVAL)
+    assert "unknown wipe algorithm 'shred'" in cat(copy / "error")
+    assert snapshot(copy) == before
+    fails(echo(v / "clone", "copy1.img"), errno.EEXIST)
+    assert ls(vols).count("copy1.img") == 1
 
 
 def test_volume_files(snode):

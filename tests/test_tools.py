@@ -53,13 +53,27 @@ def ls_l_sizes(d):
     return sizes
 
 
+# Files that a lookup never reads, because reading them may ask the hypervisor
+# or they change without an event (docs/tree.md, "Sizes"): they show size 0
+# and are read to their end, like /proc files.
+READ_AT_OPEN = {
+    "domains/test": {"config.xml", "live.xml", "info", "stats", "job", "addresses"},
+    "networks/default": {"config.xml", "live.xml"},
+    "pools/default-pool": {"config.xml", "live.xml"},
+    "pools/default-pool/volumes/disk1.img": {"config.xml", "data", "job"},
+    "node": {"info", "capabilities.xml"},
+}
+
+
 def test_ls_l_sizes_are_what_cat_reads(snode):
-    for folder in ["domains/test", "networks/default", "pools/default-pool",
-                   "pools/default-pool/volumes/disk1.img", "node"]:
+    for folder, at_open in READ_AT_OPEN.items():
         d = snode / folder
         for name, size in ls_l_sizes(d).items():
             text = ok(run(["cat", d / name])).stdout
-            assert len(text.encode()) == size, f"{folder}/{name}: ls -l says {size}, cat reads {len(text)}"
+            if name in at_open:
+                assert size == 0 and text, f"{folder}/{name}: ls -l says {size}, cat reads {len(text)}"
+            else:
+                assert len(text.encode()) == size, f"{folder}/{name}: ls -l says {size}, cat reads {len(text)}"
 
 
 def test_sizes_follow_changes(node):

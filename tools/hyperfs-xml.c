@@ -1,10 +1,14 @@
 /* hyperfs-xml.c: the command-line face of conf/: validate documents, or print
  * one normalised the way hyperfs (and libvirt) writes it. The kind is found
  * from the root element.
- *   hyperfs-xml validate [--schema-only] FILE...
- *   hyperfs-xml format [--pool POOLFILE] FILE */
+ *   hyperfs-xml validate [--schema-only] [--driver qemu] FILE...
+ *   hyperfs-xml format [--pool POOLFILE] [--driver qemu] FILE
+ * --driver qemu formats a domain as the qemu driver shows it (its post-parse:
+ * implicit controllers, default devices, addresses). */
 #include "conf/document.h"
+#include "conf/domain_conf.h"
 #include "conf/xml.h"
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,18 +25,55 @@ read_file(const char *path, gsize *len)
 	return buf;
 }
 
+/* A domain as that driver's post-parse leaves it; other kinds have none. */
+static char *
+format_for_driver(const char *buf, gsize len, const char *driver, GError **err)
+{
+	g_autoptr(HvDomainDef) def = NULL;
+	HvDomainPostParse pp;
+	int kind;
+
+	if (hv_domain_postparse_from_name(driver, &pp, err) < 0)
+		return NULL;
+	kind = hv_document_kind(buf, len, err);
+	if (kind < 0)
+		return NULL;
+	if (kind != HV_SCHEMA_DOMAIN)
+		return hv_document_format(buf, len, NULL, 0, err);
+	if (!(def = hv_domain_def_parse(buf, len, err)))
+		return NULL;
+	def->postparse = pp;
+	if (hv_domain_def_postparse_check(def, err) < 0)
+		return NULL;
+	return hv_domain_def_format(def);
+}
+
+/* A domain through that driver's post-parse checks too. */
+static int
+validate_for_driver(const char *buf, gsize len, const char *driver, GError **err)
+{
+	g_autofree char *out = format_for_driver(buf, len, driver, err);
+
+	return out ? 0 : -EINVAL;
+}
+
 static int
 cmd_validate(int argc, char **argv)
 {
 	int failed = 0;
-	bool grammar_only = argc > 0 && !strcmp(argv[0], "--schema-only");
+	bool grammar_only = false;
+	const char *driver = NULL;
 
-	if (grammar_only) {
-		argc--;
-		argv++;
+	for (; argc > 0; argc--, argv++) {
+		if (!strcmp(argv[0], "--schema-only"))
+			grammar_only = true;
+		else if (!strcmp(argv[0], "--driver") && argc > 1)
+			driver = (argc--, *++argv);
+		else
+			break;
 	}
 	if (argc < 1) {
-		fprintf(stderr, "usage: hyperfs-xml validate [--schema-only] FILE...\n");
+		fprintf(stderr, "usage: hyperfs-xml validate [--schema-only] [--driver qemu] FILE...\n");
 		return 2;
 	}
 	for (int i = 0; i < argc; i++) {
@@ -45,6 +86,7 @@ cmd_validate(int argc, char **argv)
 			continue;
 		}
 		if ((grammar_only ? hv_document_check_grammar(buf, len, &err)
+		     : driver	  ? validate_for_driver(buf, len, driver, &err)
 				  : hv_document_validate(buf, len, &err)) < 0) {
 			fprintf(stderr, "%s: invalid: %s\n", argv[i], err->message);
 			failed++;
@@ -64,11 +106,14 @@ cmd_format(int argc, char **argv)
 	g_autofree char *out = NULL;
 	gsize len = 0, pool_len = 0;
 	const char *file = NULL;
+	const char *driver = NULL;
 
 	for (int i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "--pool") && i + 1 < argc) {
 			if (!(pool = read_file(argv[++i], &pool_len)))
 				return 1;
+		} else if (!strcmp(argv[i], "--driver") && i + 1 < argc) {
+			driver = argv[++i];
 		} else if (!file && argv[i][0] != '-') {
 			file = argv[i];
 		} else {
@@ -77,12 +122,13 @@ cmd_format(int argc, char **argv)
 		}
 	}
 	if (!file) {
-		fprintf(stderr, "usage: hyperfs-xml format [--pool POOLFILE] FILE\n");
+		fprintf(stderr, "usage: hyperfs-xml format [--pool POOLFILE] [--driver qemu] FILE\n");
 		return 2;
 	}
 	if (!(buf = read_file(file, &len)))
 		return 1;
-	out = hv_document_format(buf, len, pool, pool_len, &err);
+	out = driver ? format_for_driver(buf, len, driver, &err)
+		     : hv_document_format(buf, len, pool, pool_len, &err);
 	if (!out) {
 		fprintf(stderr, "%s: invalid: %s\n", file, err->message);
 		return 1;
@@ -105,6 +151,6 @@ main(int argc, char **argv)
 	for (size_t i = 0; argc > 1 && i < G_N_ELEMENTS(commands); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].run(argc - 2, argv + 2);
-	fprintf(stderr, "usage: hyperfs-xml validate [--schema-only] FILE... | format [--pool POOLFILE] FILE\n");
+	fprintf(stderr, "usage: hyperfs-xml validate [--schema-only] [--driver qemu] FILE... | format [--pool POOLFILE] [--driver qemu] FILE\n");
 	return 2;
 }

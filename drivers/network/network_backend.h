@@ -1,6 +1,6 @@
 /* network_backend.h: the virtual network backend interface, for every driver
- * that has networks (qemu first, then LXC and UML). Nothing implements it yet
- * (issue 11 does); this is the contract the drivers are written against.
+ * that has networks (qemu first, then LXC and UML); network_backend_for()
+ * picks the one of a forward mode (network_bridge.c is the first).
  *
  * README. A backend runs one family of libvirt forward modes on the host:
  *   - "bridge": isolated (no <forward>), nat, route and open networks: a
@@ -75,13 +75,8 @@ typedef struct {
 	unsigned nfds;
 } NetworkPort;
 
-/* One DHCP lease (the `leases` file: MAC IP HOSTNAME EXPIRY). */
-typedef struct {
-	char *mac;
-	char *ip;        /* with its prefix: 192.168.122.10/24 */
-	char *hostname;  /* or NULL */
-	int64_t expiry;  /* epoch seconds, 0: none */
-} NetworkLease;
+/* One DHCP lease (the `leases` file: MAC IP HOSTNAME EXPIRY): driver.h's. */
+typedef HvNetworkLease NetworkLease;
 
 struct NetworkBackend {
 	const char *name; /* "bridge", "macvtap" */
@@ -117,3 +112,14 @@ struct NetworkBackend {
 	/* *out: NetworkLease*, from dnsmasq's lease file. */
 	int (*leases)(NetworkObj *n, GPtrArray **out, GError **err);
 };
+
+extern const NetworkBackend network_bridge_backend;
+extern const NetworkBackend network_macvtap_backend;
+
+/* network_macvtap.c: the host interface a new macvtap of def goes on (the
+ * first of its pool that exists) and the mode, both owned; ENOENT when none. */
+int network_macvtap_pick(const HvNetworkDef *def, char **parent, char **mode, GError **err);
+
+/* The backend that serves def's forward mode, or NULL with EOPNOTSUPP saying
+ * why (hostdev needs SR-IOV hardware). */
+const NetworkBackend *network_backend_for(const HvNetworkDef *def, GError **err);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "drivers/qemu/qemu_command.h"
 #include "util/table.h"
+#include "drivers/storage/storage_backend.h"
 
 typedef struct {
 	GPtrArray *argv;
@@ -406,7 +407,7 @@ static const struct {
 };
 
 static const char *const disk_formats[] = { "raw", "qcow2", NULL };
-static const char *const disk_types[] = { "file", "block", NULL };
+static const char *const disk_types[] = { "file", "block", "network", NULL };
 
 /* libvirt's default bus for a target name. */
 static const char *
@@ -421,7 +422,7 @@ default_bus(const char *dev)
 static int
 disk_check(Cmd *c, const HvDomainDiskDef *d, const char *bus, GError **err)
 {
-	g_autofree char *what = NULL;
+	g_autofree char *what = NULL, *url = NULL;
 
 	bool vol = d->source_pool || d->source_volume;
 
@@ -437,6 +438,11 @@ disk_check(Cmd *c, const HvDomainDiskDef *d, const char *bus, GError **err)
 		what = g_strdup_printf("disk '%s' in format '%s'", d->target_dev, d->driver_type);
 	else if (!vol && !d->source && g_str_equal(d->device, "disk"))
 		what = g_strdup_printf("disk '%s' without a <source>", d->target_dev);
+	else if (!vol && g_strcmp0(d->type, "network") == 0 &&
+		 !(url = storage_network_url(d->source_protocol, d->source_host, d->source)))
+		what = g_strdup_printf("disk '%s' over protocol '%s' (nfs and iscsi are, with a "
+				       "<host name=> and a name=)", d->target_dev,
+				       d->source_protocol ? d->source_protocol : "");
 	else if (!bus)
 		what = g_strdup_printf("disk '%s' with no known bus", d->target_dev);
 	return what ? unsupported(c, err, "%s", what) : 0;
@@ -458,6 +464,13 @@ b_disks(Cmd *c, GError **err)
 
 		if ((r = disk_check(c, d, bus, err)) < 0)
 			return r;
+		if (g_strcmp0(d->type, "network") == 0 && !d->source_pool) {
+			g_autofree char *url = storage_network_url(d->source_protocol,
+								   d->source_host, d->source);
+
+			g_free(src);
+			src = esc(url);
+		}
 		if (d->source_pool) {
 			if ((r = c->paths->resolve_volume(c->paths->resolve_opaque, d->source_pool,
 							  d->source_volume, &vol_path, &vol_fmt,
@@ -505,7 +518,7 @@ netdev(Cmd *c, guint k, const HvDomainNetDef *n, GError **err)
 		arg2(c, "-netdev", g_strdup_printf("tap,id=hostnet%u,fd=%d", k, fd));
 		return 0;
 	}
-	return unsupported(c, err, "<interface type='%s'> (user, bridge and network are)",
+	return unsupported(c, err, "<interface type='%s'> (user, bridge, network and direct are)",
 			   n->type ? n->type : "");
 }
 
@@ -514,7 +527,7 @@ b_interfaces(Cmd *c, GError **err)
 {
 	for (guint k = 0; c->def->interfaces && k < c->def->interfaces->len; k++) {
 		const HvDomainNetDef *n = c->def->interfaces->pdata[k];
-		const char *model = n->model ? n->model : "virtio";
+		const char *model = n->model ? n->model : QEMU_DEFAULT_NIC_MODEL;
 		const char *dev = model_device("interface", model);
 		int r;
 
@@ -742,6 +755,8 @@ b_runtime(Cmd *c, GError **err)
 	arg2(c, "-qmp", g_strdup_printf("unix:%s,server=on,wait=off", qmp));
 	arg2(c, "-pidfile", g_strdup(c->paths->pidfile));
 	arg(c, "-S");
+	if (c->paths->incoming)
+		arg2(c, "-incoming", g_strdup(c->paths->incoming));
 	return 0;
 }
 

@@ -6,6 +6,9 @@
 #include "conf/domain_conf.h"
 #include "drivers/qemu/qemu_interface.h"
 
+/* The NIC model an <interface> without <model> gets (and shows). */
+#define QEMU_DEFAULT_NIC_MODEL "virtio"
+
 /* A disk naming a pool volume (<source pool= volume=/>): its path and format
  * (both owned by the caller), or -errno. */
 typedef int (*QemuVolumeResolve)(void *opaque, const char *pool, const char *volume,
@@ -36,6 +39,7 @@ typedef struct {
 	QemuNetworkResolve resolve_network; /* NULL: type='network' is refused */
 	void *network_opaque;
 	GPtrArray *taps; /* out: QemuTap*, filled by the builder; NULL: taps refused */
+	const char *incoming; /* -incoming URI (a migration target), or NULL */
 } QemuPaths;
 
 /* *argv: NULL-terminated, argv[0] = emulator; free with g_strfreev. */

@@ -1,7 +1,7 @@
 /* qemu_conf.c: the qemu driver's folders: where definitions and runtime files
  * live for qemu:///system, qemu:///session and ?root=DIR (the only parameter),
- * their creation, the paths of runtime files, the atomic save of a
- * definition, and the bulk list helper of the object tables. */
+ * their creation, the paths of runtime files and screenshots, and what /proc
+ * says about a process (alive, CPU time). */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -118,48 +118,44 @@ qemu_screenshot_leftovers(QemuConn *qc, const char *name)
 	}
 }
 
-int
-qemu_save_def(const char *dir, const char *kind, const char *name, char *xml, GError **err)
-{
-	g_autofree char *text = xml;
-	g_autofree char *path = g_strdup_printf("%s/%s.xml", dir, name);
-	g_autoptr(GError) lerr = NULL;
+/* ---- what /proc says about a process */
 
-	if (!text)
-		return hv_error_set(err, EIO, "cannot format %s '%s'", kind, name);
-	if (!g_file_set_contents_full(path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &lerr))
-		return hv_error_set(err, EIO, "cannot save %s '%s' to '%s': %s", kind, name, path,
-				    lerr->message);
-	return 0;
+/* Alive and not a zombie. */
+bool
+qemu_pid_alive(pid_t pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
+	g_autofree char *stat = NULL;
+	const char *p;
+
+	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL))
+		return false;
+	if (!(p = strrchr(stat, ')')) || strlen(p) < 3)
+		return false;
+	return p[2] != 'Z' && p[2] != 'X';
 }
 
-int
-qemu_info_of(GMutex *lock, GHashTable *table, const char *kind, const char *name,
-	     gpointer (*info)(gpointer obj), gpointer out, GError **err)
+uint64_t
+qemu_process_cpu_ns(pid_t pid)
 {
-	gpointer obj, i = NULL;
+	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
 
-	g_mutex_lock(lock);
-	if (name && (obj = g_hash_table_lookup(table, name)))
-		i = info(obj);
-	g_mutex_unlock(lock);
-	*(gpointer *)out = i;
-	return i ? 0 : hv_error_set(err, ENOENT, "%s '%s' not found", kind, name ? name : "");
+	return pid > 0 ? qemu_proc_cpu_ns(path) : 0;
 }
 
-GPtrArray *
-qemu_list_infos(GMutex *lock, GHashTable *table, gpointer (*info)(gpointer obj),
-		GDestroyNotify free_info)
+uint64_t
+qemu_proc_cpu_ns(const char *path)
 {
-	GPtrArray *a;
-	GHashTableIter it;
-	gpointer v;
+	g_autofree char *stat = NULL;
+	g_auto(GStrv) f = NULL;
+	const char *p;
+	long hz = sysconf(_SC_CLK_TCK);
 
-	g_mutex_lock(lock);
-	a = g_ptr_array_new_full(g_hash_table_size(table), free_info);
-	g_hash_table_iter_init(&it, table);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		g_ptr_array_add(a, info(v));
-	g_mutex_unlock(lock);
-	return a;
+	if (!g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')))
+		return 0;
+	f = g_strsplit(p + 2, " ", 16); /* f[0] is field 3 (state); utime 14, stime 15 */
+	if (g_strv_length(f) < 14 || hz <= 0)
+		return 0;
+	return (g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) *
+	       (1000000000ull / (uint64_t)hz);
 }

@@ -1,13 +1,14 @@
 /* qemu_conf.h: the qemu driver's connection (QemuConn, libvirt's
- * virQEMUDriver): its folders from the URI, the domain table behind one
- * mutex, the monitors, the console thread, the storage, and the callbacks
- * that lower layers call upward, registered at open (qemu_driver.c). Helpers
- * for the folders and for the files kept in them. */
+ * virQEMUDriver): its folders from the URI, the domain table (drivers/objtab.h)
+ * behind the core lock (drivers/core.h), the monitors, the console thread, the
+ * storage tables, and the callbacks that lower layers call upward, registered
+ * at open (qemu_driver.c). Helpers for the folders, the files kept in them,
+ * and /proc. */
 #pragma once
-#include "drivers/driver.h"
+#include "drivers/core.h"
 #include "drivers/qemu/qemu_monitor.h"
 
-typedef struct QemuStorage QemuStorage;
+typedef struct StorageTables StorageTables;
 
 typedef struct QemuConn {
 	HvConn *conn;
@@ -17,15 +18,15 @@ typedef struct QemuConn {
 	/* QMP events of every monitor (qemu_events.c): set at open, so that the
 	 * process layer that opens monitors never calls up into the events */
 	const QemuMonCallbacks *mon_cb;
-	GMutex lock;    /* guards what follows */
-	GCond cond;     /* signalled when a domain stops, a helper ends, a vCPU goes */
-	GHashTable *domains; /* name -> QemuDomain* (owned, qemu_domain.c) */
+	HvCore core;    /* the lock over what follows, and the queue of events */
+	GCond cond;     /* (with core.mutex) signalled when a helper ends */
+	struct HvObjTab *domains; /* the shared table (QemuDomain: qemu_domain.h) */
 	GPtrArray *dead_mons; /* monitors of stopped domains, closed outside the lock */
 	int next_id;
 	GThread *con_thread; /* qemu_console.c */
 	int con_wake;        /* eventfd: the set of consoles changed */
 	bool con_quit;
-	QemuStorage *storage; /* pools and volumes (qemu_pool.c), own lock */
+	StorageTables *storage; /* pools and volumes (drivers/storage/storage_class.h) */
 	unsigned workers;     /* helper threads running (faults, restarts, quits): under lock */
 } QemuConn;
 
@@ -45,15 +46,7 @@ char *qemu_run_path(QemuConn *qc, const char *name, const char *ext);
 int qemu_screenshot_file(QemuConn *qc, const char *name, char **path, GError **err);
 /* Removes what screenshots of name left behind (hyperfs ended mid-call). */
 void qemu_screenshot_leftovers(QemuConn *qc, const char *name);
-/* DIR/NAME.xml, written to a temporary file and renamed over the old one;
- * takes xml (NULL: the definition could not be formatted). kind names the
- * object in messages ("domain", "storage pool"). */
-int qemu_save_def(const char *dir, const char *kind, const char *name, char *xml, GError **err);
-/* info(object) of the object named name in table, under lock: 0, or
- * ENOENT naming it as a kind ("domain", "storage pool"). */
-int qemu_info_of(GMutex *lock, GHashTable *table, const char *kind, const char *name,
-		 gpointer (*info)(gpointer obj), gpointer out, GError **err);
-/* One info per object of table, made by info(object) under lock: the bulk
- * list of a kind. */
-GPtrArray *qemu_list_infos(GMutex *lock, GHashTable *table, gpointer (*info)(gpointer obj),
-			   GDestroyNotify free_info);
+/* cpu time of a running QEMU, from /proc */
+uint64_t qemu_process_cpu_ns(pid_t pid);
+uint64_t qemu_proc_cpu_ns(const char *stat_path); /* utime + stime of a /proc stat file */
+bool qemu_pid_alive(pid_t pid); /* alive and not a zombie */

@@ -82,7 +82,7 @@ drain(QemuConn *qc, QemuDomain *d)
 	if (!got)
 		return;
 	g_snprintf(detail, sizeof(detail), "%" G_GUINT64_FORMAT, total(con));
-	qemu_emit(qc, d->name, "console-output", detail);
+	qemu_emit(qc, d->o->name, "console-output", detail);
 }
 
 static gpointer
@@ -93,16 +93,13 @@ console_thread(gpointer data)
 	for (;;) {
 		g_autoptr(GArray) pfds = g_array_new(FALSE, TRUE, sizeof(struct pollfd));
 		struct pollfd w = { .fd = qc->con_wake, .events = POLLIN };
-		GHashTableIter it;
-		gpointer v;
 		bool quit;
 
 		g_array_append_val(pfds, w);
-		g_mutex_lock(&qc->lock);
+		hv_core_lock(&qc->core);
 		quit = qc->con_quit;
-		g_hash_table_iter_init(&it, qc->domains);
-		while (g_hash_table_iter_next(&it, NULL, &v)) {
-			QemuDomain *d = v;
+		for (guint k = 0; k < hv_objtab_count(qc->domains); k++) {
+			QemuDomain *d = qemu_dom(hv_objtab_nth(qc->domains, k));
 			struct pollfd p = { .events = POLLIN };
 
 			if (d->con && d->con->fd >= 0) {
@@ -110,7 +107,7 @@ console_thread(gpointer data)
 				g_array_append_val(pfds, p);
 			}
 		}
-		g_mutex_unlock(&qc->lock);
+		hv_core_unlock(&qc->core);
 		if (quit)
 			break;
 		if (poll((struct pollfd *)pfds->data, pfds->len, -1) < 0 && errno != EINTR)
@@ -120,7 +117,7 @@ console_thread(gpointer data)
 
 			(void)!read(qc->con_wake, &n, sizeof(n));
 		}
-		g_mutex_lock(&qc->lock);
+		hv_core_lock(&qc->core);
 		for (guint k = 1; k < pfds->len; k++) {
 			struct pollfd *p = &g_array_index(pfds, struct pollfd, k);
 
@@ -128,9 +125,8 @@ console_thread(gpointer data)
 				continue;
 			/* a descriptor closed since poll() may have been reused: the
 			 * owner found now reads it without blocking, at worst nothing */
-			g_hash_table_iter_init(&it, qc->domains);
-			while (g_hash_table_iter_next(&it, NULL, &v)) {
-				QemuDomain *d = v;
+			for (guint i = 0; i < hv_objtab_count(qc->domains); i++) {
+				QemuDomain *d = qemu_dom(hv_objtab_nth(qc->domains, i));
 
 				if (d->con && d->con->fd == p->fd) {
 					drain(qc, d);
@@ -138,7 +134,7 @@ console_thread(gpointer data)
 				}
 			}
 		}
-		g_mutex_unlock(&qc->lock);
+		hv_core_unlock(&qc->core);
 		g_usleep(COALESCE_US);
 	}
 	return NULL;
@@ -159,9 +155,9 @@ qemu_console_stop_thread(QemuConn *qc)
 {
 	if (!qc->con_thread)
 		return;
-	g_mutex_lock(&qc->lock);
+	hv_core_lock(&qc->core);
 	qc->con_quit = true;
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	wake(qc);
 	g_thread_join(qc->con_thread);
 	qc->con_thread = NULL;
@@ -237,7 +233,7 @@ qemu_console_attach(QemuConn *qc, const char *name, QemuMon *m, bool fresh)
 	int fd = filename ? open_backend(filename) : -1;
 	QemuDomain *d;
 
-	g_mutex_lock(&qc->lock);
+	hv_core_lock(&qc->core);
 	if ((d = qemu_domain_of_mon(qc, name, m))) {
 		QemuConsole *con = console_of(d);
 
@@ -254,7 +250,7 @@ qemu_console_attach(QemuConn *qc, const char *name, QemuMon *m, bool fresh)
 		if (!fresh)
 			seed_from_log(qc, con, name);
 	}
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	if (fd >= 0)
 		close(fd);
 	wake(qc);
@@ -282,9 +278,9 @@ qemu_console_read(HvConn *c, const char *name, uint64_t *pos, size_t max, GStrin
 	QemuDomain *d;
 	size_t n = 0;
 
-	g_mutex_lock(&qc->lock);
+	hv_core_lock(&qc->core);
 	if (!(d = qemu_domain_find(qc, name, err))) {
-		g_mutex_unlock(&qc->lock);
+		hv_core_unlock(&qc->core);
 		return -ENOENT;
 	}
 	if (d->con) {
@@ -299,7 +295,7 @@ qemu_console_read(HvConn *c, const char *name, uint64_t *pos, size_t max, GStrin
 					    (gssize)n);
 		*pos += n;
 	}
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	return (int)n;
 }
 
@@ -311,7 +307,7 @@ qemu_console_write(HvConn *c, const char *name, const char *buf, size_t len, GEr
 	ssize_t n = 0;
 	int r;
 
-	g_mutex_lock(&qc->lock);
+	hv_core_lock(&qc->core);
 	if (!(d = qemu_domain_find(qc, name, err)))
 		r = -ENOENT;
 	else if (!qemu_domain_active(d))
@@ -325,6 +321,6 @@ qemu_console_write(HvConn *c, const char *name, const char *buf, size_t len, GEr
 				 name, g_strerror(errno));
 	else
 		r = (int)n;
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	return r;
 }

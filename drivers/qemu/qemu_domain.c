@@ -1,8 +1,9 @@
-/* qemu_domain.c: the qemu driver's domain objects: the table of QemuDomain
- * by name (behind qc->lock), definitions checked and completed, persistence
- * (one XML file a domain, written atomically; autostart markers; loading at
- * open), redefinition while running, the XML of config.xml and live.xml, and
- * state changes with the events they emit. Nothing here talks to QEMU. */
+/* qemu_domain.c: the qemu driver's domain objects in the shared table
+ * (drivers/objtab.h: lookups, define/undefine/autostart, persistence in
+ * LIB/NAME.xml): QemuDomain beside each entry, the class hooks (definitions
+ * checked and completed, info, the XML of config.xml and live.xml), counts
+ * with a maximum, and state changes with the events they emit. Nothing here
+ * talks to QEMU. */
 #include <string.h>
 #include <unistd.h>
 #include "drivers/qemu/qemu_domain.h"
@@ -10,6 +11,7 @@
 #include "util/names.h"
 #include "conf/xml.h"
 #include "conf/conf_util.h"
+#include "drivers/objstore.h"
 
 static void
 console_free(QemuConsole *con)
@@ -23,14 +25,24 @@ console_free(QemuConsole *con)
 	g_free(con);
 }
 
-static void
-domain_free(QemuDomain *d)
+void *
+qemu_domain_priv_new(HvObjTab *t, HvEntry *o)
 {
+	QemuDomain *d = g_new0(QemuDomain, 1);
+
+	d->o = o;
+	d->state = HV_DOMAIN_SHUTOFF;
+	d->id = -1;
+	return d;
+}
+
+void
+qemu_domain_priv_free(void *priv)
+{
+	QemuDomain *d = priv;
+
 	if (!d)
 		return;
-	g_free(d->name);
-	hv_domain_def_free(d->def);
-	hv_domain_def_free(d->newdef);
 	qemu_mon_unref(d->mon);
 	console_free(d->con);
 	g_free(d->error);
@@ -39,68 +51,58 @@ domain_free(QemuDomain *d)
 	g_free(d);
 }
 
-GHashTable *
-qemu_domain_table_new(void)
-{
-	return g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)domain_free);
-}
-
 QemuDomain *
 qemu_domain_find(QemuConn *qc, const char *name, GError **err)
 {
-	QemuDomain *d = name ? g_hash_table_lookup(qc->domains, name) : NULL;
+	HvEntry *o = hv_objtab_find(qc->domains, name ? name : "", err);
 
-	if (!d)
-		hv_error_set(err, ENOENT, "domain '%s' not found", name ? name : "");
-	return d;
+	return o ? qemu_dom(o) : NULL;
+}
+
+QemuDomain *
+qemu_domain_lookup(QemuConn *qc, const char *name)
+{
+	HvEntry *o = hv_objtab_lookup(qc->domains, name);
+
+	return o ? qemu_dom(o) : NULL;
 }
 
 QemuDomain *
 qemu_domain_of_mon(QemuConn *qc, const char *name, QemuMon *m)
 {
-	QemuDomain *d = g_hash_table_lookup(qc->domains, name);
+	HvEntry *o = hv_objtab_lookup(qc->domains, name);
 
-	return d && d->mon == m ? d : NULL;
+	return o && qemu_dom(o)->mon == m ? qemu_dom(o) : NULL;
 }
 
 QemuDomain *
 qemu_domain_by_mon(QemuConn *qc, QemuMon *m)
 {
-	GHashTableIter it;
-	gpointer v;
+	for (guint k = 0; k < hv_objtab_count(qc->domains); k++) {
+		QemuDomain *d = qemu_dom(hv_objtab_nth(qc->domains, k));
 
-	g_hash_table_iter_init(&it, qc->domains);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		if (((QemuDomain *)v)->mon == m)
-			return v;
+		if (d->mon == m)
+			return d;
+	}
 	return NULL;
 }
 
 HvDomainDef *
 qemu_domain_config(QemuDomain *d)
 {
-	return d->newdef ? d->newdef : d->def;
+	return hv_entry_config(d->o);
 }
 
 bool
 qemu_domain_active(const QemuDomain *d)
 {
-	return d->id >= 0;
+	return d->o->active;
 }
 
-static QemuDomain *
-domain_add(QemuConn *qc, HvDomainDef *def, bool persistent)
+bool
+qemu_domain_starting(QemuDomain *d)
 {
-	QemuDomain *d = g_new0(QemuDomain, 1);
-
-	d->name = g_strdup(def->name);
-	memcpy(d->uuid, def->uuid, HV_UUID_STRLEN);
-	d->def = def;
-	d->state = HV_DOMAIN_SHUTOFF;
-	d->id = -1;
-	d->persistent = persistent;
-	g_hash_table_insert(qc->domains, d->name, d);
-	return d;
+	return d->o->jobs.modify && g_str_equal(hv_job_name(d->o->jobs.modify), "start");
 }
 
 /* ---- persistence */
@@ -108,80 +110,22 @@ domain_add(QemuConn *qc, HvDomainDef *def, bool persistent)
 int
 qemu_domain_save(QemuConn *qc, const HvDomainDef *def, GError **err)
 {
-	return qemu_save_def(qc->lib_dir, "domain", def->name, hv_domain_def_format(def), err);
+	g_autofree char *xml = hv_domain_def_format(def);
+
+	if (!xml)
+		return hv_error_set(err, EIO, "cannot format domain '%s'", def->name);
+	return hv_store_write(qc->domains->store, def->name, xml, err);
 }
 
-static HvDomainDef *
-load_file(const char *path)
+/* ---- the class hooks */
+
+/* Checks and completes a definition: type, sizes, uuid, MAC addresses, NIC
+ * models, and the qemu post-parse of the formatter with its checks. */
+int
+qemu_domain_prepare(HvObjTab *t, HvEntry *existing, void *p, GError **err)
 {
-	g_autofree char *xml = NULL;
-	gsize len;
+	HvDomainDef *def = p;
 
-	if (!g_file_get_contents(path, &xml, &len, NULL))
-		return NULL;
-	return hv_domain_def_parse(xml, len, NULL);
-}
-
-/* One definition file of dir k (0: lib, 1: run); its name must be NAME.xml. */
-static void
-load_one(QemuConn *qc, size_t k, const char *path, const char *f, GPtrArray *running)
-{
-	g_autofree char *auto_path = NULL;
-	HvDomainDef *def;
-	QemuDomain *d;
-
-	if (!g_str_has_suffix(f, ".xml") || !(def = load_file(path)))
-		return;
-	if (!def->name || !g_str_has_prefix(f, def->name) || strlen(f) != strlen(def->name) + 4) {
-		hv_domain_def_free(def);
-		return;
-	}
-	d = g_hash_table_lookup(qc->domains, def->name);
-	if (k == 0) {
-		d = domain_add(qc, def, true);
-		auto_path = g_build_filename(qc->lib_dir, "autostart", def->name, NULL);
-		d->autostart = g_file_test(auto_path, G_FILE_TEST_EXISTS);
-		return;
-	}
-	if (!d) {
-		domain_add(qc, def, false);
-	} else {
-		d->newdef = d->def;
-		d->def = def;
-	}
-	g_ptr_array_add(running, g_strdup(def->name));
-}
-
-/* Every lib/NAME.xml is a persistent domain; run/NAME.xml marks a running one
- * (its live definition), re-attached by the caller once everything is loaded
- * (monitors start threads that take the lock). */
-GPtrArray *
-qemu_domain_load_all(QemuConn *qc)
-{
-	const char *dirs[] = { qc->lib_dir, qc->run_dir };
-	GPtrArray *running = g_ptr_array_new_with_free_func(g_free);
-
-	g_mutex_lock(&qc->lock);
-	for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++) {
-		g_autoptr(GDir) dir = g_dir_open(dirs[k], 0, NULL);
-		const char *f;
-
-		while (dir && (f = g_dir_read_name(dir))) {
-			g_autofree char *path = g_build_filename(dirs[k], f, NULL);
-
-			load_one(qc, k, path, f, running);
-		}
-	}
-	g_mutex_unlock(&qc->lock);
-	return running;
-}
-
-/* ---- definitions */
-
-/* Checks and completes a definition: type, sizes, uuid, MAC addresses. */
-static int
-prepare_def(HvDomainDef *def, GError **err)
-{
 	if (hv_name_check("domain", def->name, err) < 0)
 		return -EINVAL;
 	if (!qemu_command_accel(def))
@@ -209,117 +153,61 @@ prepare_def(HvDomainDef *def, GError **err)
 		if (!n->mac)
 			n->mac = g_strdup_printf("52:54:00:%02x:%02x:%02x", g_random_int_range(0, 256),
 						 g_random_int_range(0, 256), g_random_int_range(0, 256));
+		/* the NIC this driver gives QEMU (qemu_command.c), shown as such */
+		if (!n->model && g_strcmp0(n->type, "hostdev"))
+			n->model = g_strdup(QEMU_DEFAULT_NIC_MODEL);
 	}
-	return 0;
+	/* what libvirt's qemu driver adds after parsing: implicit controllers,
+	 * default devices, addresses (conf/qemu_postparse.c) */
+	def->postparse = HV_DOMAIN_POSTPARSE_QEMU;
+	return hv_domain_def_postparse_check(def, err);
 }
 
-static QemuDomain *
-find_uuid(QemuConn *qc, const char *uuid)
+/* QEMU's CPU time, read from /proc at most every 10 ms: every file of a
+ * domain folder (state, memory...) comes from the same info, and a `cat state`
+ * loop must not pay a /proc read each time. */
+static uint64_t
+cpu_ns(QemuDomain *d)
 {
-	GHashTableIter it;
-	gpointer v;
+	gint64 now = g_get_monotonic_time();
 
-	g_hash_table_iter_init(&it, qc->domains);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		if (g_str_equal(((QemuDomain *)v)->uuid, uuid))
-			return v;
-	return NULL;
-}
-
-int
-qemu_domain_define(QemuConn *qc, HvDomainDef *def, GError **err)
-{
-	g_autoptr(HvDomainDef) owned = def;
-	QemuDomain *d = g_hash_table_lookup(qc->domains, def->name);
-	QemuDomain *other;
-	int r;
-
-	if (d && def->uuid[0] && strcmp(def->uuid, d->uuid) != 0)
-		return hv_error_set(err, EEXIST, "domain '%s' already exists with uuid %s", d->name,
-				    d->uuid);
-	if (d)
-		memcpy(def->uuid, d->uuid, HV_UUID_STRLEN);
-	if ((r = prepare_def(def, err)) < 0)
-		return r;
-	if (!d && (other = find_uuid(qc, def->uuid)))
-		return hv_error_set(err, EEXIST, "domain '%s' already exists with uuid %s",
-				    other->name, other->uuid);
-	if ((r = qemu_domain_save(qc, def, err)) < 0)
-		return r;
-	if (!d) {
-		domain_add(qc, g_steal_pointer(&owned), true);
-		qemu_emit(qc, def->name, "defined", "added");
+	if (!d->pid || !qemu_domain_active(d))
 		return 0;
+	if (d->cpu_pid != d->pid || now - d->cpu_ns_at >= 10000 || now < d->cpu_ns_at) {
+		d->cpu_ns = qemu_process_cpu_ns(d->pid);
+		d->cpu_ns_at = now;
+		d->cpu_pid = d->pid;
 	}
-	if (qemu_domain_active(d)) {
-		hv_domain_def_free(d->newdef);
-		d->newdef = g_steal_pointer(&owned);
-	} else {
-		hv_domain_def_free(d->def);
-		d->def = g_steal_pointer(&owned);
-	}
-	d->persistent = true;
-	qemu_emit(qc, d->name, "defined", "updated");
-	return 0;
+	return d->cpu_ns;
 }
 
-static void
-unlink_defs(QemuConn *qc, const char *name)
+/* No QMP round trip: the state comes from events. */
+void *
+qemu_domain_info(HvObjTab *t, HvEntry *o)
 {
-	g_autofree char *xml = g_strdup_printf("%s/%s.xml", qc->lib_dir, name);
-	g_autofree char *autostart = g_build_filename(qc->lib_dir, "autostart", name, NULL);
+	QemuDomain *d = qemu_dom(o);
+	HvDomainInfo *i = hv_entry_domain_info(o, d->state, d->reason, d->id);
 
-	unlink(xml);
-	unlink(autostart);
+	if (!i->os_type)
+		i->os_type = g_strdup("hvm");
+	i->cpu_time_ns = cpu_ns(d);
+	i->accel = g_strdup(qemu_command_accel(o->def.domain));
+	return i;
 }
 
-int
-qemu_domain_undefine(QemuConn *qc, const char *name, GError **err)
+/* config.xml (HV_XML_INACTIVE) or live.xml, with the serial's pty. */
+char *
+qemu_domain_xml(HvObjTab *t, HvEntry *o, unsigned flags)
 {
-	QemuDomain *d = qemu_domain_find(qc, name, err);
+	QemuDomain *d = qemu_dom(o);
+	char *xml;
 
-	if (!d)
-		return -ENOENT;
-	if (!d->persistent)
-		return hv_error_set(err, EBUSY, "cannot undefine transient domain '%s'", name);
-	unlink_defs(qc, name);
-	qemu_emit(qc, name, "undefined", "removed");
-	if (d->autostart) {
-		d->autostart = false;
-		qemu_emit(qc, name, "autostart-changed", "0");
-	}
-	if (!qemu_domain_active(d) && !d->busy) {
-		g_hash_table_remove(qc->domains, name);
-	} else {
-		d->persistent = false;
-		g_clear_pointer(&d->newdef, hv_domain_def_free);
-	}
-	return 0;
-}
-
-int
-qemu_domain_set_autostart(QemuConn *qc, const char *name, bool on, GError **err)
-{
-	g_autofree char *path = g_build_filename(qc->lib_dir, "autostart", name, NULL);
-	QemuDomain *d = qemu_domain_find(qc, name, err);
-	int r = 0;
-
-	if (!d)
-		return -ENOENT;
-	if (!d->persistent)
-		return hv_error_set(err, EBUSY, "cannot set autostart for transient domain '%s'",
-				    name);
-	if (d->autostart == on)
-		return 0;
-	if (on && !g_file_set_contents(path, "", 0, NULL))
-		r = hv_error_set(err, EIO, "cannot write '%s'", path);
-	else if (!on && unlink(path) < 0 && errno != ENOENT)
-		r = hv_error_set(err, errno, "cannot remove '%s': %s", path, g_strerror(errno));
-	if (r == 0) {
-		d->autostart = on;
-		qemu_emit(qc, name, "autostart-changed", on ? "1" : "0");
-	}
-	return r;
+	if (flags & HV_XML_INACTIVE)
+		return hv_domain_def_format(hv_entry_config(o));
+	xml = hv_domain_def_format_live(o->def.domain, d->id);
+	if (xml && qemu_domain_active(d) && d->con && d->con->pty)
+		xml = qemu_domain_live_runtime(xml, d->con->pty);
+	return xml;
 }
 
 /* ---- counts with a maximum */
@@ -339,16 +227,16 @@ count_refused(QemuDomain *d, QemuCount kind, bool range, uint64_t n, uint64_t ma
 {
 	if (kind == QEMU_COUNT_MEMORY && range)
 		return hv_error_set(err, EINVAL, "domain '%s': memory of %" G_GUINT64_FORMAT
-				    " KiB is out of range (1 MiB to 4 TiB)", d->name, n);
+				    " KiB is out of range (1 MiB to 4 TiB)", d->o->name, n);
 	if (kind == QEMU_COUNT_MEMORY)
 		return hv_error_set(err, EINVAL, "domain '%s': %" G_GUINT64_FORMAT " KiB is more "
-				    "than its maximum memory of %" G_GUINT64_FORMAT " KiB", d->name,
+				    "than its maximum memory of %" G_GUINT64_FORMAT " KiB", d->o->name,
 				    n, max);
 	if (range)
 		return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is out of range (1 to %u)",
-				    d->name, (unsigned)n, QEMU_MAX_VCPUS);
+				    d->o->name, (unsigned)n, QEMU_MAX_VCPUS);
 	return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is more than its maximum of %u",
-			    d->name, (unsigned)n, (unsigned)max);
+			    d->o->name, (unsigned)n, (unsigned)max);
 }
 
 static void
@@ -383,16 +271,16 @@ qemu_domain_set_count(QemuConn *qc, QemuDomain *d, QemuCount kind, uint64_t n, u
 		return count_refused(d, kind, false, n, max, err);
 	}
 	count_store(cfg, kind, new_cur, new_max);
-	if (d->persistent && (r = qemu_domain_save(qc, cfg, err)) < 0) {
+	if (d->o->persistent && (r = qemu_domain_save(qc, cfg, err)) < 0) {
 		count_store(cfg, kind, cur, max);
 		return r;
 	}
 	if (qemu_domain_active(d))
 		return 0; /* the files show the live values */
 	if (new_max != max)
-		qemu_emit_num(qc, d->name, counts[kind].max_event, new_max);
+		qemu_emit_num(qc, d->o->name, counts[kind].max_event, new_max);
 	if (new_cur != cur)
-		qemu_emit_num(qc, d->name, counts[kind].event, new_cur);
+		qemu_emit_num(qc, d->o->name, counts[kind].event, new_cur);
 	return 0;
 }
 
@@ -404,39 +292,11 @@ qemu_domain_live_change(QemuDomain *d, unsigned flags, const char *what, const c
 		return 1;
 	if (flags & HV_MAXIMUM)
 		return hv_error_set(err, EBUSY, "cannot change the maximum %s of running domain "
-				    "'%s'%s", what, d->name, max_why);
-	if (!qemu_domain_active(d) || !d->mon || d->busy)
+				    "'%s'%s", what, d->o->name, max_why);
+	if (!qemu_domain_active(d) || !d->mon)
 		return hv_error_set(err, EBUSY, "cannot change the %s of domain '%s': domain is "
-				    "not running", what, d->name);
+				    "not running", what, d->o->name);
 	return 0;
-}
-
-int
-qemu_domain_get_mon(QemuConn *qc, const char *name, QemuDomainCheck check, void *opaque,
-		    QemuMon **m, GError **err)
-{
-	QemuDomain *d;
-	int r;
-
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err)))
-		r = -ENOENT;
-	else if ((r = check ? check(d, opaque, err) : 0) == 0 && d->mon)
-		*m = qemu_mon_ref(d->mon);
-	g_mutex_unlock(&qc->lock);
-	return r < 0 ? r : 0;
-}
-
-/* ---- XML */
-
-char *
-qemu_domain_format(QemuDomain *d, unsigned flags, char **pty)
-{
-	if (flags & HV_XML_INACTIVE)
-		return hv_domain_def_format(qemu_domain_config(d));
-	if (qemu_domain_active(d) && d->con)
-		*pty = g_strdup(d->con->pty);
-	return hv_domain_def_format_live(d->def, d->id);
 }
 
 /* The serial's pty as <source path=> of pty serials and consoles (and tty=
@@ -482,16 +342,13 @@ qemu_domain_live_runtime(char *xml, const char *pty)
 void
 qemu_emit(QemuConn *qc, const char *name, const char *event, const char *detail)
 {
-	hv_conn_emit(qc->conn, HV_OBJ_DOMAIN, NULL, name, event, detail);
+	hv_core_emit(&qc->core, HV_OBJ_DOMAIN, NULL, name, event, detail);
 }
 
 void
 qemu_emit_num(QemuConn *qc, const char *name, const char *event, uint64_t n)
 {
-	char s[32];
-
-	g_snprintf(s, sizeof(s), "%" G_GUINT64_FORMAT, n);
-	qemu_emit(qc, name, event, s);
+	hv_core_emit_u64(&qc->core, HV_OBJ_DOMAIN, NULL, name, event, n);
 }
 
 void
@@ -500,7 +357,7 @@ qemu_domain_set_state(QemuConn *qc, QemuDomain *d, HvDomainState s, int reason,
 {
 	d->state = s;
 	d->reason = reason;
-	qemu_emit(qc, d->name, event, detail);
+	qemu_emit(qc, d->o->name, event, detail);
 }
 
 void
@@ -508,10 +365,10 @@ qemu_reap_monitors(QemuConn *qc)
 {
 	g_autoptr(GPtrArray) dead = NULL;
 
-	g_mutex_lock(&qc->lock);
+	hv_core_lock(&qc->core);
 	dead = g_steal_pointer(&qc->dead_mons);
 	qc->dead_mons = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_mon_unref);
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	for (guint k = 0; k < dead->len; k++)
 		qemu_mon_close(dead->pdata[k]);
 }

@@ -32,7 +32,7 @@ helper_start(QemuConn *qc, QemuDomain *d, const char *thread, GThreadFunc fn,
 	Helper *h = g_new0(Helper, 1);
 
 	h->qc = qc;
-	h->name = g_strdup(d->name);
+	h->name = g_strdup(d->o->name);
 	h->m = qemu_mon_ref(d->mon);
 	h->pid = d->pid;
 	h->reboot_is_shutdown = reboot_is_shutdown;
@@ -44,10 +44,10 @@ static void
 helper_end(Helper *h)
 {
 	qemu_mon_unref(h->m);
-	g_mutex_lock(&h->qc->lock);
+	hv_core_lock(&h->qc->core);
 	h->qc->workers--;
 	g_cond_broadcast(&h->qc->cond);
-	g_mutex_unlock(&h->qc->lock);
+	hv_core_unlock(&h->qc->core);
 	g_free(h->name);
 	g_free(h);
 }
@@ -78,23 +78,23 @@ restart_reset(Helper *h, GError **err)
 		r = qemu_mon_command(h->m, "set-action", "{\"reboot\":\"reset\"}", NULL, err);
 	if (r == 0)
 		r = qemu_mon_command(h->m, "system_reset", NULL, NULL, err);
-	g_mutex_lock(&h->qc->lock);
+	hv_core_lock(&h->qc->core);
 	if (r == 0 && (d = helper_domain(h)))
 		d->bios_reset = true;
-	g_mutex_unlock(&h->qc->lock);
+	hv_core_unlock(&h->qc->core);
 	if (r == 0)
 		r = qemu_mon_command(h->m, "cont", NULL, NULL, err);
-	g_mutex_lock(&h->qc->lock);
+	hv_core_lock(&h->qc->core);
 	if (r == 0) {
 		int64_t deadline = g_get_monotonic_time() + BIOS_RESET_US;
 
 		while ((d = helper_domain(h)) && d->bios_reset)
-			if (!g_cond_wait_until(&h->qc->cond, &h->qc->lock, deadline))
+			if (!g_cond_wait_until(&h->qc->cond, &h->qc->core.mutex, deadline))
 				break;
 	}
 	if ((d = helper_domain(h)))
 		d->bios_reset = false;
-	g_mutex_unlock(&h->qc->lock);
+	hv_core_unlock(&h->qc->core);
 	if (h->reboot_is_shutdown)
 		(void)qemu_mon_command(h->m, "set-action", "{\"reboot\":\"shutdown\"}", NULL,
 				       r == 0 ? err : NULL);
@@ -109,7 +109,7 @@ restart_thread(gpointer data)
 	int r = restart_reset(h, &err);
 	QemuDomain *d;
 
-	g_mutex_lock(&h->qc->lock);
+	hv_core_lock(&h->qc->core);
 	if ((d = helper_domain(h)) && d->restarting) {
 		d->restarting = false;
 		d->panicked = false;
@@ -117,12 +117,12 @@ restart_thread(gpointer data)
 			qemu_domain_set_state(h->qc, d, HV_DOMAIN_RUNNING, QR_BOOTED, "rebooted", "-");
 		} else {
 			g_free(d->error);
-			d->error = g_strdup_printf("domain '%s': restart failed: %s", d->name,
+			d->error = g_strdup_printf("domain '%s': restart failed: %s", d->o->name,
 						   err->message);
 			g_warning("%s", d->error);
 		}
 	}
-	g_mutex_unlock(&h->qc->lock);
+	hv_core_unlock(&h->qc->core);
 	helper_end(h);
 	return NULL;
 }
@@ -137,7 +137,7 @@ lifecycle_restart(QemuConn *qc, QemuDomain *d)
 	if (d->restarting || !d->mon)
 		return;
 	d->restarting = true;
-	reboot_is_shutdown = qemu_command_actions(d->def, &a, NULL) == 0 &&
+	reboot_is_shutdown = qemu_command_actions(d->o->def.domain, &a, NULL) == 0 &&
 			     g_str_equal(a.reboot, "shutdown");
 	helper_start(qc, d, "qemu-restart", restart_thread, reboot_is_shutdown);
 }
@@ -174,10 +174,10 @@ fault_thread(gpointer data)
 	char *msg = qemu_process_fault(h->qc, h->name, h->m);
 	QemuDomain *d;
 
-	g_mutex_lock(&h->qc->lock);
+	hv_core_lock(&h->qc->core);
 	if (msg && (d = helper_domain(h)))
 		qemu_process_set_fault(h->qc, d, g_steal_pointer(&msg));
-	g_mutex_unlock(&h->qc->lock);
+	hv_core_unlock(&h->qc->core);
 	g_free(msg);
 	helper_end(h);
 	return NULL;
@@ -210,7 +210,7 @@ ev_panicked(QemuConn *qc, QemuDomain *d, const QJson *data)
 	qemu_domain_set_state(qc, d, HV_DOMAIN_CRASHED, QR_CRASHED_PANICKED, "crashed",
 			      "panicked");
 	if (!action || !g_str_equal(action, "pause") || d->stop_reason ||
-	    qemu_command_actions(d->def, &a, NULL) < 0)
+	    qemu_command_actions(d->o->def.domain, &a, NULL) < 0)
 		return;
 	if (g_str_equal(a.on_crash, "restart"))
 		lifecycle_restart(qc, d);
@@ -231,7 +231,7 @@ ev_reset(QemuConn *qc, QemuDomain *d, const QJson *data)
 	}
 	if (d->restarting)
 		return; /* ours: restart_thread reports it */
-	qemu_emit(qc, d->name, reboot ? "rebooted" : "reset", "-");
+	qemu_emit(qc, d->o->name, reboot ? "rebooted" : "reset", "-");
 }
 
 /* A device_del done (the guest let it go). QEMU 7.2 reports a vCPU only by
@@ -289,7 +289,7 @@ ev_shutdown(QemuConn *qc, QemuDomain *d, const QJson *data)
 	const char *act = NULL;
 	QemuActions a;
 
-	if (!d->stop_reason && qemu_command_actions(d->def, &a, NULL) == 0 &&
+	if (!d->stop_reason && qemu_command_actions(d->o->def.domain, &a, NULL) == 0 &&
 	    g_str_equal(a.shutdown, "pause"))
 		act = shutdown_action(&a, reason);
 	if (!act && !d->stop_reason && reason && g_str_equal(reason, "guest-panic"))
@@ -354,10 +354,10 @@ on_event(QemuMon *m, const char *event, const QJson *data, void *opaque)
 
 	if (!row)
 		return;
-	g_mutex_lock(&qc->lock);
-	if ((d = qemu_domain_by_mon(qc, m)) && (row->at_start || !d->starting))
+	hv_core_lock(&qc->core);
+	if ((d = qemu_domain_by_mon(qc, m)) && (row->at_start || !qemu_domain_starting(d)))
 		row->fn(qc, d, data);
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 }
 
 static void
@@ -366,10 +366,10 @@ on_eof(QemuMon *m, void *opaque)
 	QemuConn *qc = opaque;
 	QemuDomain *d;
 
-	g_mutex_lock(&qc->lock);
+	hv_core_lock(&qc->core);
 	if ((d = qemu_domain_by_mon(qc, m)))
 		qemu_process_stopped(qc, d, d->stop_reason ? d->stop_reason : QR_OFF_CRASHED);
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 }
 
 const QemuMonCallbacks qemu_event_callbacks = { .event = on_event, .eof = on_eof };

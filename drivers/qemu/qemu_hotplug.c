@@ -1,9 +1,11 @@
-/* qemu_hotplug.c: vCPU counts of the qemu driver. Live: CPUs are added with
- * device_add of what query-hotpluggable-cpus offers (the guest onlines them)
- * as devices vcpuN; lowering the count device_del's them, newest first, and
- * waits for QEMU's DEVICE_DELETED (the guest must let each go: ACPI eject).
- * vCPUs present at start (-smp) are not devices and cannot be removed.
- * Config: <vcpu> and its current= in the persistent definition, saved at once. */
+/* qemu_hotplug.c: vCPU counts of the qemu driver, the set-vcpus job's act
+ * (one change at a time per domain: the job, drivers/job.h). Live: CPUs are
+ * added with device_add of what query-hotpluggable-cpus offers (the guest
+ * onlines them) as devices vcpuN; lowering the count device_del's them,
+ * newest first, and waits for QEMU's DEVICE_DELETED (the guest must let each
+ * go: ACPI eject). vCPUs present at start (-smp) are not devices and cannot
+ * be removed. Config: <vcpu> and its current= in the persistent definition,
+ * saved at once. */
 #include <string.h>
 #include "drivers/qemu/qemu_hotplug.h"
 
@@ -65,16 +67,17 @@ plug(QemuMon *m, const char *name, unsigned have, unsigned n, GError **err)
 void
 qemu_vcpu_deleted(QemuConn *qc, QemuDomain *d, const char *id)
 {
+	HvDomainDef *def = qemu_dom_def(d);
 	guint k;
 
 	if (!d->unplugging || !g_ptr_array_find_with_equal_func(d->unplugging, id, g_str_equal, &k))
 		return;
 	g_ptr_array_remove_index(d->unplugging, k);
-	if (qemu_domain_active(d) && d->def->vcpus > 1) {
-		d->def->vcpus--;
-		qemu_emit_num(qc, d->name, "vcpus-changed", d->def->vcpus);
+	if (qemu_domain_active(d) && def->vcpus > 1) {
+		def->vcpus--;
+		qemu_emit_num(qc, d->o->name, "vcpus-changed", def->vcpus);
 	}
-	g_cond_broadcast(&qc->cond);
+	hv_entry_broadcast(d->o); /* the set-vcpus job waiting in unplug_wait */
 }
 
 static gint
@@ -86,14 +89,11 @@ id_desc(gconstpointer a, gconstpointer b)
 	return i < j ? 1 : i > j ? -1 : 0;
 }
 
-/* Removes hot-plugged vCPUs until the guest has n; no lock held. */
+/* No lock held: the ids of the hot-plugged vCPUs, newest first. */
 static int
-unplug(QemuConn *qc, QemuMon *m, const char *name, unsigned have, unsigned n, GError **err)
+plugged_ids(QemuMon *m, GPtrArray *ids, GError **err)
 {
 	g_autoptr(QJson) slots = NULL;
-	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-	int64_t deadline;
-	QemuDomain *d;
 	int r;
 
 	if ((r = qemu_mon_command(m, "query-hotpluggable-cpus", NULL, &slots, err)) < 0)
@@ -104,109 +104,139 @@ unplug(QemuConn *qc, QemuMon *m, const char *name, unsigned have, unsigned n, GE
 		if (path && g_str_has_prefix(path, PERIPHERAL "vcpu"))
 			g_ptr_array_add(ids, g_strdup(path + strlen(PERIPHERAL)));
 	}
+	g_ptr_array_sort(ids, id_desc);
+	return 0;
+}
+
+/* Lock held on entry and return, the set-vcpus job held: device_del of
+ * hot-plugged vCPUs until the guest has n, each noted before it is sent (its
+ * DEVICE_DELETED may come at once). */
+static int
+unplug_send(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned have, unsigned n,
+	    GError **err)
+{
+	const char *name = d->o->name;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	int r;
+
+	hv_core_unlock(&qc->core);
+	r = plugged_ids(m, ids, err);
+	hv_core_lock(&qc->core);
+	if (r < 0 || (r = hv_job_check(job, err)) < 0)
+		return r;
 	if (have - n > ids->len)
 		return hv_error_set(err, EOPNOTSUPP, "domain '%s': cannot go down to %u vCPUs: only "
 				    "hot-plugged vCPUs can be removed, and %u of its %u are (the "
 				    "others were there at start)", name, n, ids->len, have);
-	g_ptr_array_sort(ids, id_desc);
 	for (unsigned k = 0; k < have - n; k++) {
 		g_autoptr(GString) args = g_string_new("{\"id\":");
 
-		g_mutex_lock(&qc->lock);
-		if ((d = qemu_domain_of_mon(qc, name, m))) {
-			if (!d->unplugging)
-				d->unplugging = g_ptr_array_new_with_free_func(g_free);
-			if (!g_ptr_array_find_with_equal_func(d->unplugging, ids->pdata[k],
-							      g_str_equal, NULL))
-				g_ptr_array_add(d->unplugging, g_strdup(ids->pdata[k]));
-		}
-		g_mutex_unlock(&qc->lock);
+		if (!d->unplugging)
+			d->unplugging = g_ptr_array_new_with_free_func(g_free);
+		if (!g_ptr_array_find_with_equal_func(d->unplugging, ids->pdata[k], g_str_equal, NULL))
+			g_ptr_array_add(d->unplugging, g_strdup(ids->pdata[k]));
 		qjson_append_str(args, ids->pdata[k]);
 		g_string_append_c(args, '}');
-		if ((r = qemu_mon_command(m, "device_del", args->str, NULL, err)) < 0)
+		hv_core_unlock(&qc->core);
+		r = qemu_mon_command(m, "device_del", args->str, NULL, err);
+		hv_core_lock(&qc->core);
+		if (r < 0 || (r = hv_job_check(job, err)) < 0)
 			return r;
 	}
-	/* DEVICE_DELETED lowers the live count (qemu_vcpu_deleted) */
-	deadline = g_get_monotonic_time() + UNPLUG_WAIT_US;
-	g_mutex_lock(&qc->lock);
-	while ((d = qemu_domain_of_mon(qc, name, m)) && d->def->vcpus > n)
-		if (!g_cond_wait_until(&qc->cond, &qc->lock, deadline))
-			break;
-	r = 0;
-	if (!d)
-		r = hv_error_set(err, EIO, "domain '%s' stopped while its vCPUs were removed", name);
-	else if (d->def->vcpus > n)
-		r = hv_error_set(err, ETIMEDOUT, "domain '%s': the guest has not released its vCPUs "
-				 "within %d s (it has %u; it may still let them go)", name,
-				 (int)(UNPLUG_WAIT_US / G_USEC_PER_SEC), d->def->vcpus);
-	g_mutex_unlock(&qc->lock);
-	return r;
-}
-
-typedef struct {
-	unsigned n, flags;
-	unsigned have; /* out: the live count */
-} VcpuChange;
-
-/* Lock held: whether a live change may go ahead (1: none asked). */
-static int
-live_check(QemuDomain *d, void *opaque, GError **err)
-{
-	VcpuChange *vc = opaque;
-	unsigned n = vc->n;
-	int r = qemu_domain_live_change(d, vc->flags, "vCPUs", "", err);
-
-	if (r != 0)
-		return r;
-	if (n > d->def->max_vcpus)
-		return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is more than its maximum "
-				    "of %u", d->name, n, d->def->max_vcpus);
-	if (n == 0)
-		return hv_error_set(err, EINVAL, "domain '%s': a running guest needs a vCPU", d->name);
-	/* QEMU 7.2's TCG gives each vCPU thread a context of maxcpus, never
-	 * reused: one more aborts QEMU (tcg_register_thread assertion) */
-	if (n > d->def->vcpus && d->def->type && g_str_equal(d->def->type, "qemu") &&
-	    d->vcpu_threads + (n - d->def->vcpus) > d->def->max_vcpus)
-		return hv_error_set(err, EOPNOTSUPP, "domain '%s': cannot plug a vCPU again after an "
-				    "unplug under TCG (QEMU 7.2 runs out of vCPU contexts and "
-				    "aborts: %u of %u used since start); restart the domain",
-				    d->name, d->vcpu_threads, d->def->max_vcpus);
-	vc->have = d->def->vcpus;
 	return 0;
 }
 
-int
-qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError **err)
+/* Lock held: DEVICE_DELETED lowers the live count (qemu_vcpu_deleted) until
+ * the guest has n, within UNPLUG_WAIT_US. */
+static int
+unplug_wait(QemuDomain *d, HvJob *job, QemuMon *m, unsigned n, GError **err)
 {
-	QemuConn *qc = qemu_conn(c);
-	VcpuChange vc = { .n = n, .flags = flags };
-	g_autoptr(QemuMon) m = NULL;
-	QemuDomain *d;
-	unsigned have;
-	int r;
+	int64_t deadline = g_get_monotonic_time() + UNPLUG_WAIT_US;
+	int r = 0;
 
-	if ((r = qemu_domain_get_mon(qc, name, live_check, &vc, &m, err)) < 0)
+	while (d->mon == m && qemu_dom_def(d)->vcpus > n && r == 0)
+		r = hv_job_wait(job, deadline, err);
+	if (r == -ECANCELED)
 		return r;
-	have = vc.have;
-	if (m && n > have && (r = plug(m, name, have, n, err)) < 0)
+	if (d->mon != m)
+		return hv_error_set(err, EIO, "domain '%s' stopped while its vCPUs were removed",
+				    d->o->name);
+	if (qemu_dom_def(d)->vcpus > n)
+		return hv_error_set(err, ETIMEDOUT, "domain '%s': the guest has not released its "
+				    "vCPUs within %d s (it has %u; it may still let them go)",
+				    d->o->name, (int)(UNPLUG_WAIT_US / G_USEC_PER_SEC),
+				    qemu_dom_def(d)->vcpus);
+	return 0;
+}
+
+/* Lock held: whether a live change to n vCPUs may go ahead (1: none asked). */
+static int
+live_check(QemuDomain *d, unsigned n, unsigned flags, GError **err)
+{
+	const HvDomainDef *def = qemu_dom_def(d);
+	const char *name = d->o->name;
+	int r = qemu_domain_live_change(d, flags, "vCPUs", "", err);
+
+	if (r != 0)
 		return r;
-	if (m && n > have) {
-		g_mutex_lock(&qc->lock);
-		if ((d = qemu_domain_of_mon(qc, name, m)))
+	if (n > def->max_vcpus)
+		return hv_error_set(err, EINVAL, "domain '%s': %u vCPUs is more than its maximum "
+				    "of %u", name, n, def->max_vcpus);
+	if (n == 0)
+		return hv_error_set(err, EINVAL, "domain '%s': a running guest needs a vCPU", name);
+	/* QEMU 7.2's TCG gives each vCPU thread a context of maxcpus, never
+	 * reused: one more aborts QEMU (tcg_register_thread assertion) */
+	if (n > def->vcpus && def->type && g_str_equal(def->type, "qemu") &&
+	    d->vcpu_threads + (n - def->vcpus) > def->max_vcpus)
+		return hv_error_set(err, EOPNOTSUPP, "domain '%s': cannot plug a vCPU again after an "
+				    "unplug under TCG (QEMU 7.2 runs out of vCPU contexts and "
+				    "aborts: %u of %u used since start); restart the domain",
+				    name, d->vcpu_threads, def->max_vcpus);
+	return 0;
+}
+
+/* Lock held, the set-vcpus job held: the live change, one step at a time. */
+static int
+set_live(QemuConn *qc, QemuDomain *d, HvJob *job, unsigned n, GError **err)
+{
+	g_autoptr(QemuMon) m = qemu_mon_ref(d->mon);
+	unsigned have = qemu_dom_def(d)->vcpus;
+	int r = 0;
+
+	if (n > have) {
+		hv_core_unlock(&qc->core);
+		r = plug(m, d->o->name, have, n, err);
+		hv_core_lock(&qc->core);
+		if (r == 0)
+			r = hv_job_check(job, err);
+		if (r == 0)
 			d->vcpu_threads += n - have;
-		g_mutex_unlock(&qc->lock);
+	} else if (n < have) {
+		r = unplug_send(qc, d, job, m, have, n, err);
+		if (r == 0)
+			r = unplug_wait(d, job, m, n, err);
 	}
-	if (m && n < have && (r = unplug(qc, m, name, have, n, err)) < 0)
-		return r;
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err)))
-		r = -ENOENT;
-	if (r == 0 && m && qemu_domain_active(d) && d->def->vcpus != n) {
-		d->def->vcpus = n;
-		qemu_emit_num(qc, name, "vcpus-changed", n);
+	if (r == 0 && d->mon == m && qemu_dom_def(d)->vcpus != n) {
+		qemu_dom_def(d)->vcpus = n;
+		qemu_emit_num(qc, d->o->name, "vcpus-changed", n);
 	}
-	if (r == 0 && (flags & HV_AFFECT_CONFIG))
-		r = qemu_domain_set_count(qc, d, QEMU_COUNT_VCPUS, n, flags, err);
-	g_mutex_unlock(&qc->lock);
 	return r;
+}
+
+int
+qemu_set_vcpus(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err)
+{
+	QemuConn *qc = t->opaque;
+	QemuDomain *d = qemu_dom(o);
+	const HvSetArg *a = arg;
+	unsigned n = (unsigned)MIN(a->value, G_MAXUINT);
+	int r = live_check(d, n, a->flags, err);
+
+	if (r < 0)
+		return r;
+	if (r == 0 && (r = set_live(qc, d, job, n, err)) < 0)
+		return r;
+	if (a->flags & HV_AFFECT_CONFIG)
+		return qemu_domain_set_count(qc, d, QEMU_COUNT_VCPUS, n, a->flags, err);
+	return 0;
 }

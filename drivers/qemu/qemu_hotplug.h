@@ -4,5 +4,5 @@
 
 /* DEVICE_DELETED of a device being removed; lock held. */
 void qemu_vcpu_deleted(QemuConn *qc, QemuDomain *d, const char *device);
-/* HvDomainOps.set_vcpus */
-int qemu_set_vcpus(HvConn *c, const char *name, unsigned n, unsigned flags, GError **err);
+/* The set-vcpus verb row's act (arg: HvSetArg; lock and job held). */
+int qemu_set_vcpus(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);

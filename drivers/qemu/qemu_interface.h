@@ -7,9 +7,16 @@
 #pragma once
 #include "conf/domain_conf.h"
 
-/* An <interface type='network'>: the bridge of that network (owned by the
- * caller), or -errno with a message. */
-typedef int (*QemuNetworkResolve)(void *opaque, const char *network, char **bridge,
+/* Where an <interface type='network'> goes: a bridge (a tap on it), or for a
+ * macvtap network a host interface and mode (a macvtap on it). Owned. */
+typedef struct {
+	char *bridge;
+	char *parent, *mode;
+} QemuNetTarget;
+
+/* An <interface type='network'>: where that network puts it, or -errno with
+ * a message. */
+typedef int (*QemuNetworkResolve)(void *opaque, const char *network, QemuNetTarget *out,
 				  GError **err);
 
 /* A tap the process layer creates before spawning QEMU (TUNSETIFF), attaches
@@ -17,7 +24,9 @@ typedef int (*QemuNetworkResolve)(void *opaque, const char *network, char **brid
  * in interface order). */
 typedef struct QemuTap {
 	unsigned iface; /* index in def->interfaces */
-	char *bridge;
+	char *bridge;   /* a tap on it, or NULL: a macvtap on parent: */
+	char *parent, *mode;
+	char *guest_mac; /* a macvtap has the guest's own MAC */
 	char *ifname;   /* <target dev=> asked for, or NULL: vnet%d */
 	char *mac;      /* the tap's own MAC: the guest's with 0xfe first, as libvirt */
 	int fd;         /* the number QEMU gets */
@@ -27,7 +36,8 @@ typedef struct QemuTap {
 
 void qemu_tap_free(QemuTap *t);
 
-/* Whether interface n is a tap (bridge, network); user is QEMU's own. */
+/* Whether interface n is a tap (bridge, network, direct: a macvtap is read
+ * as a tap); user is QEMU's own. */
 bool qemu_interface_is_tap(const HvDomainNetDef *n);
 /* Interface k (a tap) of def: its bridge (resolve_network for a network; NULL
  * refuses them, saying there is no network backend), one more QemuTap in
@@ -36,9 +46,10 @@ int qemu_interface_plan_tap(const HvDomainDef *def, guint k, const HvDomainNetDe
 			    GPtrArray *taps, QemuNetworkResolve resolve_network, void *opaque,
 			    int *fd, GError **err);
 /* QemuNetworkResolve through the connection's own network ops (opaque: the
- * HvConn): the network must be active and have a bridge. Called under the
+ * HvConn): the network must be active and have a bridge, or be a macvtap
+ * network (drivers/network/network_macvtap.c picks its interface). Called under the
  * domain lock: a network backend must not take it. */
-int qemu_interface_resolve_network(void *opaque, const char *network, char **bridge,
+int qemu_interface_resolve_network(void *opaque, const char *network, QemuNetTarget *out,
 				   GError **err);
 
 /* Creates the taps planned (QemuTap*) for domain dom: fds (int) gets their
@@ -49,6 +60,14 @@ int qemu_interface_open_taps(const char *dom, HvDomainDef *live, GPtrArray *taps
 void qemu_interface_close_fds(GArray *fds);
 /* The taps of a running domain's live definition (char*, owned). */
 GPtrArray *qemu_interface_taps_of(const HvDomainDef *def);
+/* The set_link arguments (JSON, owned) of the interfaces of def whose
+ * <link state='down'/>: sent before the guest first runs, so it never sees
+ * a carrier there. */
+GPtrArray *qemu_interface_links_down(const HvDomainDef *def);
+/* QEMU is gone: its macvtaps go (a tap goes with its last descriptor, a
+ * macvtap does not), and so do the policers of <bandwidth> (an nftables
+ * table outlives its device). */
+void qemu_interface_release(const HvDomainDef *def);
 /* After QEMU is gone: waits (at most 2 s) until the kernel dropped them, so
  * a script that destroyed the domain sees no tap. */
 void qemu_interface_wait_gone(GPtrArray *taps);

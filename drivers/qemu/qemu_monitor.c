@@ -339,6 +339,7 @@ qemu_mon_command(QemuMon *m, const char *cmd, const char *args, QJson **reply, G
 	g_autoptr(GError) serr = NULL;
 	int64_t deadline;
 	uint64_t id;
+	bool dead;
 	int ret;
 
 	g_mutex_lock(&m->lock);
@@ -363,6 +364,7 @@ qemu_mon_command(QemuMon *m, const char *cmd, const char *args, QJson **reply, G
 		if (!g_cond_wait_until(&m->cond, &m->lock, deadline))
 			break;
 	r = g_steal_pointer(&m->reply);
+	dead = m->dead; /* the reader thread sets it, under the lock */
 	m->want_id = 0;
 	m->busy = false;
 	g_cond_broadcast(&m->cond);
@@ -372,7 +374,7 @@ qemu_mon_command(QemuMon *m, const char *cmd, const char *args, QJson **reply, G
 		return ret;
 	}
 	if (!r)
-		return hv_error_set(err, m->dead ? EPIPE : ETIMEDOUT, "no reply from QEMU to '%s'",
+		return hv_error_set(err, dead ? EPIPE : ETIMEDOUT, "no reply from QEMU to '%s'",
 				    cmd);
 	if (qjson_get(r, "error"))
 		return reply_error(m, cmd, r, err);

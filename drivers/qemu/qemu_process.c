@@ -14,7 +14,9 @@
 #include "drivers/qemu/qemu_command.h"
 #include "drivers/qemu/qemu_console.h"
 #include "drivers/qemu/qemu_interface.h"
-#include "drivers/qemu/qemu_pool.h"
+#include "drivers/qemu/qemu_saveimg.h"
+#include "drivers/objstore.h"
+#include "drivers/storage/storage_class.h"
 
 #define START_DEADLINE_US (30 * G_USEC_PER_SEC)
 #define TERM_GRACE_US (3 * G_USEC_PER_SEC)
@@ -33,46 +35,6 @@ run_files_remove(QemuConn *qc, const char *name)
 		unlink(p);
 	}
 	qemu_screenshot_leftovers(qc, name);
-}
-
-/* Alive and not a zombie. */
-bool
-qemu_pid_alive(pid_t pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-	g_autofree char *stat = NULL;
-	const char *p;
-
-	if (pid <= 0 || !g_file_get_contents(path, &stat, NULL, NULL))
-		return false;
-	if (!(p = strrchr(stat, ')')) || strlen(p) < 3)
-		return false;
-	return p[2] != 'Z' && p[2] != 'X';
-}
-
-uint64_t
-qemu_process_cpu_ns(pid_t pid)
-{
-	g_autofree char *path = g_strdup_printf("/proc/%d/stat", (int)pid);
-
-	return pid > 0 ? qemu_proc_cpu_ns(path) : 0;
-}
-
-uint64_t
-qemu_proc_cpu_ns(const char *path)
-{
-	g_autofree char *stat = NULL;
-	g_auto(GStrv) f = NULL;
-	const char *p;
-	long hz = sysconf(_SC_CLK_TCK);
-
-	if (!g_file_get_contents(path, &stat, NULL, NULL) || !(p = strrchr(stat, ')')))
-		return 0;
-	f = g_strsplit(p + 2, " ", 16); /* f[0] is field 3 (state); utime 14, stime 15 */
-	if (g_strv_length(f) < 14 || hz <= 0)
-		return 0;
-	return (g_ascii_strtoull(f[11], NULL, 10) + g_ascii_strtoull(f[12], NULL, 10)) *
-	       (1000000000ull / (uint64_t)hz);
 }
 
 /* The last line QEMU wrote to its log: why it failed. */
@@ -95,7 +57,7 @@ log_tail(const char *log)
 
 /* Why QEMU stopped the guest, when it was not asked to: KVM's internal
  * errors, or a guest-panicked that came without its event. */
-static const char *const fault_states[] = { "internal-error", "guest-panicked", "io-error" };
+static const char *const fault_states[] = { "internal-error", "guest-panicked", "io-error", NULL };
 
 char *
 qemu_process_fault(QemuConn *qc, const char *name, QemuMon *m)
@@ -131,6 +93,8 @@ stop_detail(int reason, bool panicked)
 	switch (reason) {
 	case QR_OFF_SHUTDOWN: return "shutdown";
 	case QR_OFF_DESTROYED: return "destroyed";
+	case QR_OFF_SAVED: return "saved";
+	case QR_OFF_MIGRATED: return "migrated";
 	default: return panicked ? "crashed" : "failed";
 	}
 }
@@ -143,27 +107,20 @@ qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason)
 	if (d->mon)
 		g_ptr_array_add(qc->dead_mons, g_steal_pointer(&d->mon));
 	qemu_console_detach(qc, d);
-	run_files_remove(qc, d->name);
+	qemu_interface_release(qemu_dom_def(d));
+	run_files_remove(qc, d->o->name);
 	d->id = -1;
 	d->pid = 0;
-	d->starting = false;
 	d->stop_reason = 0;
 	d->reboot_asked = false;
 	d->restarting = false;
 	d->balloon_kib = 0;
 	g_clear_pointer(&d->unplugging, g_ptr_array_unref);
-	if (d->newdef) {
-		hv_domain_def_free(d->def);
-		d->def = g_steal_pointer(&d->newdef);
-	}
 	qemu_domain_set_state(qc, d, HV_DOMAIN_SHUTOFF, reason, "stopped",
 			      stop_detail(reason, d->panicked));
 	d->panicked = false;
-	g_cond_broadcast(&qc->cond);
-	if (!d->persistent && !d->busy) {
-		qemu_emit(qc, d->name, "undefined", "removed");
-		g_hash_table_remove(qc->domains, d->name);
-	}
+	hv_entry_broadcast(d->o); /* a job waiting for the guest (a vCPU unplug) */
+	hv_entry_stopped(d->o);   /* the pending config; a transient domain goes */
 }
 
 /* ---- spawning */
@@ -310,47 +267,70 @@ same_file(const char *a, const char *b)
 static int
 check_disks(QemuConn *qc, QemuDomain *d, GError **err)
 {
-	GHashTableIter it;
-	gpointer v;
+	const HvDomainDef *def = qemu_dom_def(d);
 
-	for (guint a = 0; d->def->disks && a < d->def->disks->len; a++) {
-		const HvDomainDiskDef *mine = d->def->disks->pdata[a];
+	for (guint a = 0; def->disks && a < def->disks->len; a++) {
+		const HvDomainDiskDef *mine = def->disks->pdata[a];
 
 		if (!disk_writable(mine))
 			continue;
-		g_hash_table_iter_init(&it, qc->domains);
-		while (g_hash_table_iter_next(&it, NULL, &v)) {
-			QemuDomain *o = v;
+		for (guint k = 0; k < hv_objtab_count(qc->domains); k++) {
+			QemuDomain *o = qemu_dom(hv_objtab_nth(qc->domains, k));
+			const HvDomainDef *odef = qemu_dom_def(o);
 
-			if (o == d || (!qemu_domain_active(o) && !o->busy))
+			if (o == d || (!qemu_domain_active(o) && !qemu_domain_starting(o)))
 				continue;
-			for (guint b = 0; o->def->disks && b < o->def->disks->len; b++) {
-				const HvDomainDiskDef *theirs = o->def->disks->pdata[b];
+			for (guint b = 0; odef->disks && b < odef->disks->len; b++) {
+				const HvDomainDiskDef *theirs = odef->disks->pdata[b];
 
 				if (disk_writable(theirs) && same_file(mine->source, theirs->source))
 					return hv_error_set(err, EBUSY, "cannot start domain '%s': disk "
 							    "'%s' is in use in write mode by domain "
-							    "'%s'", d->name, mine->source, o->name);
+							    "'%s'", d->o->name, mine->source, o->o->name);
 			}
 		}
 	}
 	return 0;
 }
 
-/* Under the lock: checks, the live definition and the command line (and the
- * taps it needs, created by the caller). */
+/* Lock held, the start job held: checks, the live definition and the
+ * command line (and the taps it needs, created by the caller). */
+/* -incoming and -loadvm of a start from saved memory. */
 static int
-start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, GPtrArray *taps,
-	      GError **err)
+start_extra(const char *name, const QemuStartArg *a, char ***argv, GError **err)
 {
-	QemuDomain *d = qemu_domain_find(qc, name, err);
+	g_autoptr(GStrvBuilder) b = g_strv_builder_new();
+	uint64_t offset;
+	int r;
+
+	g_strv_builder_addv(b, (const char **)*argv);
+	if (a->image) {
+		g_autofree char *uri = NULL;
+
+		if ((r = hv_saveimg_read(a->image, NULL, NULL, &offset, err)) < 0) {
+			g_prefix_error(err, "cannot start domain '%s': ", name);
+			return r;
+		}
+		uri = qemu_saveimg_incoming(a->image, offset);
+		g_strv_builder_add_many(b, "-incoming", uri, NULL);
+	}
+	if (a->loadvm)
+		g_strv_builder_add_many(b, "-loadvm", a->loadvm, NULL);
+	g_strfreev(*argv);
+	*argv = g_strv_builder_end(b);
+	return 0;
+}
+
+static int
+start_prepare(QemuConn *qc, QemuDomain *d, const char *incoming, HvDomainDef **live,
+	      char ***argv, GPtrArray *taps, GError **err)
+{
+	const char *name = d->o->name;
 	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL, *vnc = NULL;
 	QemuPaths paths;
 	int r;
 
-	if (!d)
-		return -ENOENT;
-	if (qemu_domain_active(d) || d->busy)
+	if (qemu_domain_active(d))
 		return hv_error_set(err, EBUSY, "cannot start domain '%s': domain is already running",
 				    name);
 	if (!qc->emulator)
@@ -364,49 +344,47 @@ start_prepare(QemuConn *qc, const char *name, HvDomainDef **live, char ***argv, 
 	console = qemu_run_path(qc, name, "console");
 	vnc = qemu_run_path(qc, name, "vnc");
 	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console, .vnc = vnc,
-			     .resolve_volume = qemu_volume_resolve, .resolve_opaque = qc->storage,
-			     .taps = taps };
+			     .resolve_volume = storage_volume_resolve, .resolve_opaque = qc->storage,
+			     .taps = taps, .incoming = incoming };
 	if (qc->conn->driver->network && qc->conn->driver->network->get_info) {
 		paths.resolve_network = qemu_interface_resolve_network;
 		paths.network_opaque = qc->conn;
 	}
-	*live = hv_domain_def_copy(d->def);
+	*live = hv_domain_def_copy(qemu_dom_def(d));
 	if ((r = qemu_command_build(*live, qc->emulator, &paths, argv, err)) < 0) {
 		g_clear_pointer(live, hv_domain_def_free);
 		return r;
 	}
-	d->busy = true;
 	return 0;
 }
 
+/* Lock held on entry and return: a start that failed (or was destroyed)
+ * leaves nothing behind. */
 static int
-start_fail(QemuConn *qc, const char *name, pid_t pid, GError **err)
+start_fail(QemuConn *qc, QemuDomain *d, pid_t pid, GError **err)
 {
-	QemuDomain *d;
-
+	hv_core_unlock(&qc->core);
 	qemu_process_kill(pid);
-	g_mutex_lock(&qc->lock);
-	if ((d = g_hash_table_lookup(qc->domains, name))) {
-		d->busy = false;
-		if (qemu_domain_active(d))
-			qemu_process_stopped(qc, d, QR_OFF_FAILED);
-		else
-			run_files_remove(qc, name);
-	}
-	g_mutex_unlock(&qc->lock);
+	hv_core_lock(&qc->core);
+	if (qemu_domain_active(d) && d->pid == pid) /* a destroy may have set the reason */
+		qemu_process_stopped(qc, d, d->stop_reason ? d->stop_reason : QR_OFF_FAILED);
+	else if (!qemu_domain_active(d))
+		run_files_remove(qc, d->o->name);
+	if (!qemu_domain_active(d))
+		d->pid = 0;
+	hv_core_unlock(&qc->core);
 	qemu_reap_monitors(qc);
-	return hv_error_errno(*err);
+	hv_core_lock(&qc->core);
+	return err && *err ? hv_error_errno(*err) : -EIO;
 }
 
-/* Outside the lock: the taps (their names go into the live definition,
- * <target dev=>), run/NAME.xml, QEMU itself and its monitor. */
+/* No lock held: the taps (their names go into the live definition,
+ * <target dev=>), run/NAME.xml, and QEMU itself. */
 static int
 start_spawn(QemuConn *qc, const char *name, HvDomainDef *live, char **argv, GPtrArray *taps,
-	    pid_t *pid, QemuMon **mon, GError **err)
+	    pid_t *pid, GError **err)
 {
-	g_autofree char *qmp = qemu_run_path(qc, name, "qmp");
 	g_autofree char *log = qemu_run_path(qc, name, "qemu.log");
-	g_autofree char *xml_path = qemu_run_path(qc, name, "xml");
 	g_autofree char *xml = NULL;
 	g_autoptr(GArray) fds = g_array_new(FALSE, FALSE, sizeof(int));
 	int r;
@@ -415,55 +393,59 @@ start_spawn(QemuConn *qc, const char *name, HvDomainDef *live, char **argv, GPtr
 	if ((r = qemu_interface_open_taps(name, live, taps, fds, err)) < 0)
 		return r;
 	xml = hv_domain_def_format(live);
-	if (!xml || !g_file_set_contents(xml_path, xml, -1, NULL)) {
+	if (!xml) {
 		qemu_interface_close_fds(fds);
-		return hv_error_set(err, EIO, "domain '%s': cannot write '%s'", name, xml_path);
+		qemu_interface_release(live);
+		return hv_error_set(err, EIO, "domain '%s': cannot format its live definition", name);
+	}
+	if ((r = hv_store_write_live(qc->domains->store, name, xml, err)) < 0) {
+		qemu_interface_close_fds(fds);
+		qemu_interface_release(live);
+		return r;
 	}
 	r = spawn(argv, log, (const int *)fds->data, (int)fds->len, pid, err);
 	qemu_interface_close_fds(fds); /* QEMU holds them now: the taps go when it exits */
-	if (r < 0 || !(*mon = wait_monitor(qc, name, *pid, qmp, log, err)))
-		return err && *err ? hv_error_errno(*err) : -EIO;
-	return 0;
+	if (r < 0)
+		qemu_interface_release(live); /* the macvtaps do not */
+	return r;
 }
 
 /* Lock held: the domain runs (paused, under -S) on its live definition
  * (taken). Returns the balloon target to set before cont, or 0. */
 static uint64_t
-start_record(QemuConn *qc, QemuDomain *d, QemuMon *m, pid_t pid, HvDomainDef *live)
+start_record(QemuConn *qc, QemuDomain *d, QemuMon *m, HvDomainDef *live)
 {
+	HvEntry *o = d->o;
 	uint64_t balloon = live->current_memory_kib < live->max_memory_kib
 				   ? live->current_memory_kib : 0;
 
 	d->mon = qemu_mon_ref(m);
-	d->pid = pid;
 	d->id = qc->next_id++;
 	d->state = HV_DOMAIN_PAUSED;
 	d->reason = 0;
-	d->starting = true;
 	d->vcpu_threads = live->vcpus;
-	if (d->persistent)
-		d->newdef = g_steal_pointer(&d->def);
+	if (o->persistent)
+		o->newdef.domain = g_steal_pointer(&o->def.domain);
 	else
-		hv_domain_def_free(d->def);
-	d->def = live;
+		hv_domain_def_free(o->def.domain);
+	o->def.domain = live;
+	hv_entry_started(o);
 	return balloon;
 }
 
 /* Lock held: started, unless the KVM check found a fault. */
 static int
-start_done(QemuConn *qc, QemuDomain *d, QemuMon *m, char *fault, GError **err)
+start_done(QemuConn *qc, QemuDomain *d, const QemuStartArg *a, char *fault, GError **err)
 {
 	g_autofree char *owned = fault;
 	int r = 0;
 
-	if (!d)
-		return 0;
-	d->busy = false;
-	if (d->mon != m)
-		return 0;
-	d->starting = false;
 	g_clear_pointer(&d->error, g_free);
-	qemu_domain_set_state(qc, d, HV_DOMAIN_RUNNING, QR_BOOTED, "started", "booted");
+	qemu_domain_set_state(qc, d, HV_DOMAIN_RUNNING, QR_BOOTED, "started",
+			      a->detail ? a->detail : "booted");
+	if (a->paused)
+		qemu_domain_set_state(qc, d, HV_DOMAIN_PAUSED, QR_PAUSED_USER, "suspended",
+				      "paused");
 	if (fault) {
 		r = hv_error_set(err, EIO, "%s", fault);
 		qemu_process_set_fault(qc, d, g_steal_pointer(&owned));
@@ -471,87 +453,157 @@ start_done(QemuConn *qc, QemuDomain *d, QemuMon *m, char *fault, GError **err)
 	return r;
 }
 
-int
-qemu_process_start(QemuConn *qc, const char *name, GError **err)
+/* Whether a destroy (or an abort) got through the start job: then err says
+ * that rather than what it did to QEMU (a closed socket, an exit). */
+static bool
+start_stopped(HvJob *job, GError **err)
 {
-	g_autoptr(HvDomainDef) live = NULL;
-	g_auto(GStrv) argv = NULL;
-	g_autoptr(QemuMon) m = NULL;
-	g_autofree char *fault = NULL;
-	g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_tap_free);
-	uint64_t balloon;
-	bool kvm;
-	pid_t pid = 0;
-	int r;
+	if (!hv_job_stop_requested(job))
+		return false;
+	if (err)
+		g_clear_error(err);
+	hv_job_check(job, err);
+	return true;
+}
 
-	qemu_reap_monitors(qc);
-	g_mutex_lock(&qc->lock);
-	r = start_prepare(qc, name, &live, &argv, taps, err);
-	g_mutex_unlock(&qc->lock);
-	if (r < 0)
-		return r;
-	if (start_spawn(qc, name, live, argv, taps, &pid, &m, err) < 0)
-		return start_fail(qc, name, pid, err);
-	kvm = live->type && g_str_equal(live->type, "kvm");
-	g_mutex_lock(&qc->lock);
-	balloon = start_record(qc, g_hash_table_lookup(qc->domains, name), m, pid,
-			       g_steal_pointer(&live));
-	g_mutex_unlock(&qc->lock);
+/* After the spawn, lock held: the monitor, then continue the guest. Every
+ * step without the lock ends with hv_job_check(): a destroy got through.
+ * <0 with *started false: undo the start; with *started true: it runs, with
+ * a fault (QEMU stays for inspection). */
+static int
+start_run(QemuConn *qc, QemuDomain *d, HvJob *job, const QemuStartArg *a, HvDomainDef **live,
+	  bool *started, GError **err)
+{
+	const char *name = d->o->name;
+	g_autofree char *qmp = qemu_run_path(qc, name, "qmp");
+	g_autofree char *log = qemu_run_path(qc, name, "qemu.log");
+	g_autofree char *fault = NULL;
+	g_autoptr(QemuMon) m = NULL;
+	bool kvm = (*live)->type && g_str_equal((*live)->type, "kvm");
+	pid_t pid = d->pid;
+	uint64_t balloon;
+	g_autoptr(GPtrArray) down = qemu_interface_links_down(*live);
+	int r = 0;
+
+	hv_core_unlock(&qc->core);
+	m = wait_monitor(qc, name, pid, qmp, log, err);
+	hv_core_lock(&qc->core);
+	if (start_stopped(job, err))
+		return -ECANCELED;
+	if (!m)
+		return -EIO;
+	balloon = start_record(qc, d, m, g_steal_pointer(live));
+	hv_core_unlock(&qc->core);
 	qemu_console_attach(qc, name, m, true);
-	if ((balloon && qemu_mon_balloon(m, balloon, err) < 0) ||
-	    qemu_mon_command(m, "cont", NULL, NULL, err) < 0)
-		return start_fail(qc, name, pid, err);
+	for (guint k = 0; k < down->len && r == 0; k++) /* <link state='down'/> */
+		r = qemu_mon_command(m, "set_link", down->pdata[k], NULL, err);
+	if (r == 0 && a->incoming) { /* a migration target: paused until the guest has come */
+		hv_core_lock(&qc->core);
+		if (hv_job_check(job, err) < 0)
+			return -ECANCELED;
+		d->reason = QR_PAUSED_MIGRATION;
+		*started = true;
+		return 0;
+	}
+	if (r < 0 || (a->image && qemu_saveimg_wait_in(m, name, err) < 0) ||
+	    (balloon && !a->image && qemu_mon_balloon(m, balloon, err) < 0) ||
+	    (!a->paused && qemu_mon_command(m, "cont", NULL, NULL, err) < 0)) {
+		hv_core_lock(&qc->core);
+		return start_stopped(job, err) ? -ECANCELED : -EIO;
+	}
 	if (kvm) { /* KVM that cannot run the guest fails at its first instructions */
 		g_usleep(KVM_SETTLE_US);
 		fault = qemu_process_fault(qc, name, m);
 	}
-	g_mutex_lock(&qc->lock);
-	r = start_done(qc, g_hash_table_lookup(qc->domains, name), m, g_steal_pointer(&fault),
-		       err);
-	g_mutex_unlock(&qc->lock);
-	return r;
+	hv_core_lock(&qc->core);
+	if (hv_job_check(job, err) < 0)
+		return -ECANCELED;
+	if (d->mon != m)
+		return hv_error_set(err, EIO, "domain '%s' stopped at start", name);
+	*started = true;
+	return start_done(qc, d, a, g_steal_pointer(&fault), err);
 }
 
 int
-qemu_process_destroy(QemuConn *qc, const char *name, GError **err)
+qemu_process_start(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err)
 {
-	g_autoptr(QemuMon) m = NULL;
-	g_autoptr(GPtrArray) taps = NULL;
-	QemuDomain *d;
-	pid_t pid;
+	QemuConn *qc = t->opaque;
+	QemuDomain *d = qemu_dom(o);
+	g_autoptr(HvDomainDef) live = NULL;
+	g_auto(GStrv) argv = NULL;
+	g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_tap_free);
+	g_autofree char *managed = qemu_managed_save_path(qc, o->name);
+	QemuStartArg plain = { 0 };
+	const QemuStartArg *a = arg ? arg : &plain;
+	bool started = false;
+	bool saved_running = true;
+	pid_t pid = 0;
+	int r;
 
-	g_mutex_lock(&qc->lock);
-	if (!(d = qemu_domain_find(qc, name, err))) {
-		g_mutex_unlock(&qc->lock);
-		return -ENOENT;
+	/* the next start of a managed-saved domain restores it */
+	if (!arg && g_file_test(managed, G_FILE_TEST_EXISTS) &&
+	    hv_saveimg_read(managed, NULL, &saved_running, &(uint64_t){ 0 }, NULL) == 0)
+		plain = (QemuStartArg){ .image = managed, .paused = !saved_running,
+					.detail = "restored" };
+	if ((r = start_prepare(qc, d, a->incoming, &live, &argv, taps, err)) < 0 ||
+	    ((a->image || a->loadvm) && (r = start_extra(o->name, a, &argv, err)) < 0))
+		return r;
+	hv_core_unlock(&qc->core);
+	qemu_reap_monitors(qc);
+	r = start_spawn(qc, o->name, live, argv, taps, &pid, err);
+	hv_core_lock(&qc->core);
+	if (r < 0 || hv_job_check(job, err) < 0)
+		return start_fail(qc, d, pid, err);
+	d->pid = pid; /* from now on a destroy can end it */
+	if ((r = start_run(qc, d, job, a, &live, &started, err)) < 0 && !started)
+		return start_fail(qc, d, pid, err);
+	if (r == 0 && a == &plain && plain.image) {
+		unlink(managed); /* restored: the image is used up */
+		qemu_emit(qc, o->name, "save-discarded", "restored");
 	}
-	if (!qemu_domain_active(d)) {
-		g_mutex_unlock(&qc->lock);
+	return r; /* a fault at start keeps QEMU for inspection */
+}
+
+/* Lock held, the destroy job held (it got through any other job: a start or
+ * a change in progress sees hv_job_check() fail and undoes itself). */
+int
+qemu_process_destroy(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err)
+{
+	QemuDomain *d = qemu_dom(o);
+	pid_t pid = d->pid;
+	QemuConn *qc = t->opaque;
+	g_autoptr(GPtrArray) taps = NULL;
+	g_autoptr(QemuMon) m = NULL;
+	int reason = code ? code : QR_OFF_DESTROYED; /* code: QR_OFF_MIGRATED */
+
+	if (!qemu_domain_active(d) && !pid) {
+		if (qemu_domain_starting(d))
+			return 0; /* not spawned yet: the start sees the destroy and stops */
 		return hv_error_set(err, EBUSY, "cannot destroy domain '%s': domain is not running",
-				    name);
+				    o->name);
 	}
-	pid = d->pid;
-	d->stop_reason = QR_OFF_DESTROYED;
-	taps = qemu_interface_taps_of(d->def);
+	d->stop_reason = reason;
+	taps = qemu_interface_taps_of(qemu_dom_def(d));
 	/* QEMU 7.2 leaves SIGTERM pending while the guest is panicked or powered
 	 * off under -action ...=pause, but answers QMP: ask it to quit first */
 	if ((d->state == HV_DOMAIN_CRASHED || d->state == HV_DOMAIN_SHUTDOWN ||
 	     d->reason == QR_PAUSED_SHUTTING_DOWN) && d->mon)
 		m = qemu_mon_ref(d->mon);
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	if (m)
 		(void)qemu_mon_command(m, "quit", NULL, NULL, NULL);
 	qemu_process_kill(pid);
-	g_mutex_lock(&qc->lock);
-	d = g_hash_table_lookup(qc->domains, name);
-	if (d && qemu_domain_active(d) && d->pid == pid)
-		qemu_process_stopped(qc, d, QR_OFF_DESTROYED);
-	g_mutex_unlock(&qc->lock);
+	hv_core_lock(&qc->core);
+	if (qemu_domain_active(d) && d->pid == pid)
+		qemu_process_stopped(qc, d, reason);
+	hv_core_unlock(&qc->core);
 	qemu_reap_monitors(qc);
+	if (!qemu_pid_alive(pid))
+		qemu_interface_wait_gone(taps);
+	hv_core_lock(&qc->core);
 	if (qemu_pid_alive(pid))
-		return hv_error_set(err, EIO, "domain '%s': QEMU (pid %d) survived SIGKILL", name,
+		return hv_error_set(err, EIO, "domain '%s': QEMU (pid %d) survived SIGKILL", o->name,
 				    (int)pid);
-	qemu_interface_wait_gone(taps);
 	return 0;
 }
 
@@ -577,6 +629,27 @@ read_pidfile(const char *path, const char *qmp)
 	return strstr(cmd, qmp) && qemu_pid_alive((pid_t)v) ? (pid_t)v : 0;
 }
 
+/* Lock held: the run state QEMU reported while we were away. */
+static void
+reattach_record(QemuConn *qc, QemuDomain *d, QemuMon *m, pid_t pid, bool running,
+		const char *st)
+{
+	d->mon = qemu_mon_ref(m);
+	d->pid = pid;
+	d->id = qc->next_id++;
+	d->vcpu_threads = qemu_dom_def(d)->vcpus; /* at least; unplugs before are unknown */
+	d->state = running ? HV_DOMAIN_RUNNING : HV_DOMAIN_PAUSED;
+	d->reason = running ? QR_BOOTED : QR_PAUSED_USER;
+	/* what the guest did while we were away (-action ...=pause) */
+	if (st && g_str_equal(st, "shutdown")) {
+		d->reason = QR_PAUSED_SHUTTING_DOWN;
+	} else if (st && (g_str_equal(st, "guest-panicked") || g_str_equal(st, "internal-error"))) {
+		d->state = HV_DOMAIN_CRASHED;
+		d->reason = g_str_equal(st, "guest-panicked") ? QR_CRASHED_PANICKED
+							       : QR_CRASHED_UNKNOWN;
+	}
+}
+
 void
 qemu_process_reattach(QemuConn *qc, const char *name)
 {
@@ -586,45 +659,25 @@ qemu_process_reattach(QemuConn *qc, const char *name)
 	g_autoptr(QJson) status = NULL;
 	pid_t pid = read_pidfile(pidfile, qmp);
 	QemuDomain *d;
-	bool running = false;
-	const char *st = NULL;
+	bool ok;
 
 	if (pid > 0 && (m = qemu_mon_open(qmp, qc->mon_cb, qc, NULL)) &&
-	    qemu_mon_command(m, "query-status", NULL, &status, NULL) == 0) {
-		running = qjson_get_bool(status, "running", false);
-		st = qjson_get_str(status, "status");
-	}
-	g_mutex_lock(&qc->lock);
-	d = g_hash_table_lookup(qc->domains, name);
-	if (d && m && status) {
-		d->mon = qemu_mon_ref(m);
-		d->pid = pid;
-		d->id = qc->next_id++;
-		d->vcpu_threads = d->def->vcpus; /* at least; unplugs before are unknown */
-		d->state = running ? HV_DOMAIN_RUNNING : HV_DOMAIN_PAUSED;
-		d->reason = running ? QR_BOOTED : QR_PAUSED_USER;
-		/* what the guest did while we were away (-action ...=pause) */
-		if (st && g_str_equal(st, "shutdown"))
-			d->reason = QR_PAUSED_SHUTTING_DOWN;
-		else if (st && (g_str_equal(st, "guest-panicked") ||
-				g_str_equal(st, "internal-error"))) {
-			d->state = HV_DOMAIN_CRASHED;
-			d->reason = g_str_equal(st, "guest-panicked") ? QR_CRASHED_PANICKED
-								       : QR_CRASHED_UNKNOWN;
-		}
+	    qemu_mon_command(m, "query-status", NULL, &status, NULL) < 0)
+		g_clear_pointer(&status, qjson_free);
+	hv_core_lock(&qc->core);
+	d = qemu_domain_lookup(qc, name);
+	ok = d && m && status;
+	if (ok) {
+		reattach_record(qc, d, m, pid, qjson_get_bool(status, "running", false),
+				qjson_get_str(status, "status"));
 	} else if (d) {
 		/* gone while we were away: back to the persistent definition */
 		run_files_remove(qc, name);
-		if (d->newdef) {
-			hv_domain_def_free(d->def);
-			d->def = g_steal_pointer(&d->newdef);
-		}
-		if (!d->persistent)
-			g_hash_table_remove(qc->domains, name);
+		hv_entry_stopped(d->o);
 	}
-	g_mutex_unlock(&qc->lock);
-	if (d && m && status)
+	hv_core_unlock(&qc->core);
+	if (ok)
 		qemu_console_attach(qc, name, m, false);
-	if (m && !(d && status))
+	if (m && !ok)
 		qemu_mon_close(m);
 }

@@ -4,10 +4,24 @@
 #pragma once
 #include "drivers/qemu/qemu_domain.h"
 
-/* No lock held. */
-int qemu_process_start(QemuConn *qc, const char *name, GError **err);
-int qemu_process_destroy(QemuConn *qc, const char *name, GError **err);
-/* A domain with a run/NAME.xml: attach to its QEMU, or clean up. */
+/* How a start begins (the start row's arg; NULL: a plain boot, or the
+ * restore of a managed save image when one exists): from a save image's
+ * memory (-incoming), or from an internal snapshot (-loadvm); paused leaves
+ * the guest paused; incoming makes a migration target. */
+typedef struct {
+	const char *image;  /* a save image (qemu_saveimg.h), or NULL */
+	const char *loadvm; /* an internal snapshot's name, or NULL */
+	bool paused;
+	const char *detail; /* of the `started` event: booted, restored, from-snapshot */
+	const char *incoming; /* a migration target's -incoming URI (qemu_migration.c), or NULL */
+} QemuStartArg;
+
+/* The start and destroy verb rows' acts (objtab.h: lock and job held). */
+int qemu_process_start(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
+int qemu_process_destroy(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg,
+			 GError **err);
+/* No lock held. A domain loaded active from run/NAME.xml: attach to its
+ * QEMU, or clean up (back to its persistent definition, or gone). */
 void qemu_process_reattach(QemuConn *qc, const char *name);
 /* SIGTERM, then SIGKILL, waiting (bounded) for the process to go. */
 void qemu_process_kill(pid_t pid);
@@ -22,8 +36,3 @@ void qemu_process_stopped(QemuConn *qc, QemuDomain *d, int reason);
 /* The guest is dead in the water (msg, taken, goes to d->error): crashed;
  * QEMU stays for inspection. */
 void qemu_process_set_fault(QemuConn *qc, QemuDomain *d, char *msg);
-
-/* cpu time of a running QEMU, from /proc */
-uint64_t qemu_process_cpu_ns(pid_t pid);
-uint64_t qemu_proc_cpu_ns(const char *stat_path); /* utime + stime of a /proc stat file */
-bool qemu_pid_alive(pid_t pid);

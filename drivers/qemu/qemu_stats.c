@@ -2,12 +2,16 @@
  * of query-cpus-fast, query-blockstats and query-balloon on one monitor
  * reference, formatted as `virsh domstats` key=value lines, and the QMP
  * command count) and `screenshot.png` (QMP screendump into a file of its own
- * per call, read back and removed). No driver lock is held across QMP. */
+ * per call, read back and removed). No driver lock is held across QMP; both
+ * are query jobs that never wait for a change in progress (EBUSY instead). */
 #include <string.h>
 #include <unistd.h>
 #include "drivers/qemu/qemu_stats.h"
 #include "drivers/qemu/qemu_process.h"
+#include "drivers/objtab.h"
 #include "drivers/network/netdev_tap.h"
+
+const HvJobType qemu_job_screenshot = { "screenshot", HV_JOB_QUERY, HV_JOBF_TRY };
 
 /* What the stats need from the domain, copied under the lock. */
 typedef struct {
@@ -31,31 +35,30 @@ facts_clear(StatsFacts *f)
 	g_clear_pointer(&f->mon, qemu_mon_unref);
 }
 
-/* Lock held: the facts of d; 0 when QEMU can be asked (f->mon), else 1. */
-static int
-facts_of(QemuDomain *d, void *opaque, GError **err)
+/* Lock held: the facts of d, and f->mon when QEMU can be asked. */
+static void
+facts_of(QemuDomain *d, StatsFacts *f)
 {
-	StatsFacts *f = opaque;
 	bool active = qemu_domain_active(d);
 
 	f->state = d->state;
 	f->reason = d->reason;
 	f->pid = d->pid;
-	f->cur_kib = d->def->current_memory_kib;
-	f->max_kib = d->def->max_memory_kib;
+	f->cur_kib = d->o->def.domain->current_memory_kib;
+	f->max_kib = d->o->def.domain->max_memory_kib;
 	f->balloon_kib = d->balloon_kib;
-	f->vcpus = d->def->vcpus;
-	f->max_vcpus = d->def->max_vcpus;
+	f->vcpus = d->o->def.domain->vcpus;
+	f->max_vcpus = d->o->def.domain->max_vcpus;
 	f->disks = g_ptr_array_new_with_free_func(g_free);
-	for (guint k = 0; d->def->disks && k < d->def->disks->len; k++) {
-		const HvDomainDiskDef *disk = d->def->disks->pdata[k];
+	for (guint k = 0; d->o->def.domain->disks && k < d->o->def.domain->disks->len; k++) {
+		const HvDomainDiskDef *disk = d->o->def.domain->disks->pdata[k];
 
 		g_ptr_array_add(f->disks, g_strdup_printf("%s\t%s", disk->target_dev,
 							  disk->source ? disk->source : ""));
 	}
 	f->nets = g_ptr_array_new_with_free_func(g_free);
-	for (guint k = 0; d->def->interfaces && k < d->def->interfaces->len; k++) {
-		const HvDomainNetDef *n = d->def->interfaces->pdata[k];
+	for (guint k = 0; d->o->def.domain->interfaces && k < d->o->def.domain->interfaces->len; k++) {
+		const HvDomainNetDef *n = d->o->def.domain->interfaces->pdata[k];
 		bool tap = active && n->type && !g_str_equal(n->type, "user");
 
 		g_ptr_array_add(f->nets, g_strdup(tap && n->target_dev ? n->target_dev : ""));
@@ -63,14 +66,8 @@ facts_of(QemuDomain *d, void *opaque, GError **err)
 	if (active && d->mon) { /* before this call's own queries */
 		f->has_qmp = true;
 		f->qmp_sent = qemu_mon_commands_sent(d->mon);
+		f->mon = qemu_mon_ref(d->mon);
 	}
-	return active && d->mon && !d->busy ? 0 : 1;
-}
-
-static int
-facts_get(QemuConn *qc, const char *name, StatsFacts *f, GError **err)
-{
-	return qemu_domain_get_mon(qc, name, facts_of, f, &f->mon, err);
 }
 
 static int64_t
@@ -193,19 +190,21 @@ format_stats(GString *s, const StatsFacts *f)
 		g_string_append_printf(s, "debug.qmp.commands=%" G_GUINT64_FORMAT "\n", f->qmp_sent);
 }
 
+/* The get-stats row's act: a query job taken without waiting (a change in
+ * progress makes it EBUSY, never a wait); QMP with the lock released. */
 int
-qemu_domain_stats(HvConn *c, const char *name, char **text, GError **err)
+qemu_domain_stats(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err)
 {
+	QemuConn *qc = t->opaque;
 	StatsFacts f = { 0 };
-	GString *s;
-	int r;
+	GString *s = g_string_new(NULL);
 
-	if ((r = facts_get(qemu_conn(c), name, &f, err)) < 0)
-		return r;
-	s = g_string_new(NULL);
+	facts_of(qemu_dom(o), &f);
+	hv_core_unlock(&qc->core);
 	format_stats(s, &f);
 	facts_clear(&f);
-	*text = g_string_free(s, FALSE);
+	hv_core_lock(&qc->core);
+	*(char **)arg = g_string_free(s, FALSE);
 	return 0;
 }
 
@@ -244,9 +243,17 @@ qemu_domain_screenshot(HvConn *c, const char *name, GBytes **png, GError **err)
 	QemuConn *qc = qemu_conn(c);
 	g_autofree char *path = NULL;
 	StatsFacts f = { 0 };
+	HvEntry *o;
+	HvJob *job = NULL;
 	int r;
 
-	if ((r = facts_get(qc, name, &f, err)) < 0)
+	hv_core_lock(&qc->core);
+	if (!(o = hv_objtab_find(qc->domains, name, err)))
+		r = -ENOENT;
+	else if ((r = hv_job_try_begin(o, &qemu_job_screenshot, &job, err)) == 0)
+		facts_of(qemu_dom(o), &f);
+	hv_core_unlock(&qc->core);
+	if (r < 0)
 		return r;
 	if (!f.mon)
 		r = hv_error_set(err, EBUSY, "cannot take a screenshot of domain '%s': domain is "
@@ -256,5 +263,8 @@ qemu_domain_screenshot(HvConn *c, const char *name, GBytes **png, GError **err)
 	if (path)
 		unlink(path);
 	facts_clear(&f);
+	hv_core_lock(&qc->core);
+	hv_job_end(job);
+	hv_core_unlock(&qc->core);
 	return r;
 }

@@ -1,15 +1,34 @@
 /* storage_backend.c: the table of pool backends, keyed by pool type, and
  * whether a pool may be defined at all (a backend for its type, and what that
- * backend checks in the document). A new backend is one more row here. */
+ * backend checks in the document). A new backend is one more row here; a
+ * type served in more than one way (netfs) has a row per way, the first that
+ * is available on this host serving it. */
 #include "drivers/storage/storage_pool.h"
 
-static const StorageBackend *const backends[] = { &storage_backend_dir };
+static const StorageBackend *const backends[] = {
+	&storage_backend_dir,
+	&storage_backend_fs,
+	&storage_backend_disk,
+	&storage_backend_logical,
+	&storage_backend_scsi,
+	&storage_backend_mpath,
+	&storage_backend_sheepdog,
+	&storage_backend_iscsi_direct,
+	&storage_backend_netfs_mount, /* before libnfs: it serves where it is available */
+	&storage_backend_netfs_libnfs,
+};
+
+static bool
+available(const StorageBackend *be)
+{
+	return !be->available || be->available();
+}
 
 const StorageBackend *
 storage_backend_find(const char *type)
 {
 	for (size_t k = 0; type && k < G_N_ELEMENTS(backends); k++)
-		if (g_str_equal(backends[k]->type, type))
+		if (g_str_equal(backends[k]->type, type) && available(backends[k]))
 			return backends[k];
 	return NULL;
 }
@@ -23,7 +42,9 @@ storage_backend_types(void)
 		GString *s = g_string_new(NULL);
 
 		for (size_t k = 0; k < G_N_ELEMENTS(backends); k++)
-			g_string_append_printf(s, "%s%s", k ? " " : "", backends[k]->type);
+			if (available(backends[k]))
+				g_string_append_printf(s, "%s%s", s->len ? " " : "",
+						       backends[k]->type);
 		g_once_init_leave(&types, g_string_free(s, FALSE));
 	}
 	return types;

@@ -87,10 +87,18 @@ typedef struct {
 } StorageVolSource;
 
 void storage_vol_source_clear(StorageVolSource *s);
+/* The URL of a network source for QEMU's block drivers: nfs://HOST/PATH,
+ * iscsi://HOST[:PORT]/IQN/LUN (path's leading '/' or not), or NULL for a
+ * protocol there is no row for (storage_pool.c). */
+char *storage_network_url(const char *protocol, const char *host, const char *path);
 
 /* A byte stream into (upload) or out of (download) a volume, from offset for
  * length bytes (0: to the end). The driver moves the bytes (a FUSE write, an
- * RPC stream) and calls finish when all came, or abort. */
+ * RPC stream) and calls finish when all came, or abort. The caller may move
+ * offset between calls (a reader or writer that seeks: cp --sparse, dd
+ * seek=); a stream that cannot follow answers ESPIPE. finish may be called
+ * more than once (each close(2) of a descriptor makes the bytes durable);
+ * end is UINT64_MAX for an upload that may grow its volume (a file). */
 typedef struct {
 	/* download: at most len bytes into buf; 0 at the end */
 	gssize (*read)(StorageStream *s, void *buf, size_t len, GError **err);
@@ -100,6 +108,9 @@ typedef struct {
 	int (*finish)(StorageStream *s, GError **err);
 	/* given up, or after finish: frees the stream */
 	void (*close)(StorageStream *s);
+	/* upload into a file: cuts it to bytes (a copy that makes the volume
+	 * replaces what its creation wrote). NULL: a device, nothing to cut. */
+	int (*truncate)(StorageStream *s, uint64_t bytes, GError **err);
 } StorageStreamOps;
 
 struct StorageStream {
@@ -111,6 +122,10 @@ struct StorageStream {
 
 struct StorageBackend {
 	const char *type; /* the <pool type=> it serves */
+	/* Whether this host serves the type this way (netfs: a kernel mount
+	 * where the kernel has NFS, else libnfs). NULL: always. The table's
+	 * first available row of a type is the type's backend. */
+	bool (*available)(void);
 
 	/* ---- pools */
 	/* At define: does the document say what this type needs (a source
@@ -158,6 +173,13 @@ struct StorageBackend {
 			  StorageStream **out, GError **err);
 	int (*vol_download)(StoragePool *p, StorageVol *v, uint64_t offset, uint64_t length,
 			    StorageStream **out, GError **err);
+	/* Adds what the live pool document shows of the storage now (a disk's
+	 * <freeExtent>s) to src: a copy's <source><device>, else its <source>.
+	 * NULL: nothing. */
+	void (*source_xml)(StoragePool *p, xmlNode *src);
+	/* The driver lets the pool object go (it closes) while the pool stays
+	 * active: frees p->priv and touches no storage. NULL: nothing held. */
+	void (*release)(StoragePool *p);
 };
 
 /* The backend of a pool type, or NULL. */
@@ -181,3 +203,21 @@ int storage_backend_refuse(const StoragePool *p, const char *what, GError **err)
 
 /* storage_backend_dir.c */
 extern const StorageBackend storage_backend_dir;
+/* storage_backend_fs.c */
+extern const StorageBackend storage_backend_fs;
+/* storage_backend_disk.c */
+extern const StorageBackend storage_backend_disk;
+/* storage_backend_logical.c */
+extern const StorageBackend storage_backend_logical;
+/* storage_backend_scsi.c: scsi and mpath (refused where the host lacks them),
+ * sheepdog (always refused) */
+extern const StorageBackend storage_backend_scsi, storage_backend_mpath,
+	storage_backend_sheepdog;
+/* storage_backend_iscsi.c (with libiscsi), else storage_backend_none.c's
+ * refusal naming the library it was built without */
+extern const StorageBackend storage_backend_iscsi_direct;
+/* storage_backend_netfs.c: netfs mounted with the kernel's NFS client, where
+ * there is one (or HYPERFS_NETFS=mount); storage_netfs_libnfs.c (with
+ * libnfs, else storage_backend_none.c's refusal): netfs through the
+ * userspace libnfs client, everywhere else */
+extern const StorageBackend storage_backend_netfs_mount, storage_backend_netfs_libnfs;

@@ -2,7 +2,8 @@
  * target path), a volume a regular file in it. build makes the folder, start
  * needs it, delete removes it when empty, refresh lists its files with their
  * format from qemu-img info; volumes are created, resized and inspected with
- * qemu-img (raw files with ftruncate), sizes come from statvfs and st_blocks. */
+ * qemu-img (raw files with ftruncate), sizes come from statvfs and st_blocks.
+ * Pools of files elsewhere (fs) share its volume methods (storage_util.h). */
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,8 +86,8 @@ scan_one(const StoragePool *p, const char *f)
 	return g_steal_pointer(&v);
 }
 
-static int
-dir_refresh(StoragePool *p, GHashTable *out, GError **err)
+int
+storage_dir_refresh(StoragePool *p, GHashTable *out, GError **err)
 {
 	g_autoptr(GError) lerr = NULL;
 	g_autoptr(GDir) dir = g_dir_open(target(p), 0, &lerr);
@@ -104,8 +105,8 @@ dir_refresh(StoragePool *p, GHashTable *out, GError **err)
 	return 0;
 }
 
-static void
-dir_sizes(StoragePool *p, StorageSizes *out)
+void
+storage_dir_sizes(StoragePool *p, StorageSizes *out)
 {
 	struct statvfs s;
 
@@ -135,31 +136,13 @@ create_raw(const StorageVol *v, const HvVolumeDef *def, GError **err)
 	return 0;
 }
 
-/* qcow2 (and other formats qemu-img creates), with a backing file whose
- * format qemu-img detects first. */
 static int
 create_img(const StorageVol *v, const HvVolumeDef *def, GError **err)
 {
-	g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, def->capacity);
-	g_autofree char *what = g_strdup_printf("create volume '%s'", v->path);
-	g_autoptr(StorageVol) back = storage_vol_new("", def->backing_path);
-	const char *args[] = { "create", "-q", "-f", v->format, v->path, size, NULL, NULL, NULL,
-			       NULL, NULL };
-	int r;
-
-	if (def->backing_path) {
-		if ((r = storage_img_info(def->backing_path, back, err)) < 0)
-			return r;
-		args[4] = "-b";
-		args[5] = def->backing_path;
-		args[6] = "-F";
-		args[7] = back->format;
-		args[8] = v->path;
-		args[9] = def->capacity ? size : NULL;
-	}
 	if (g_file_test(v->path, G_FILE_TEST_EXISTS))
-		return hv_error_set(err, EEXIST, "cannot %s: the file exists", what);
-	return storage_qemu_img(args, NULL, what, err);
+		return hv_error_set(err, EEXIST, "cannot create volume '%s': the file exists",
+				    v->path);
+	return storage_img_create(v->path, v->format, def, err);
 }
 
 static const struct {
@@ -170,8 +153,8 @@ static const struct {
 	{ "qcow2", create_img },
 };
 
-static int
-dir_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError **err)
+int
+storage_dir_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError **err)
 {
 	g_autofree char *path = g_build_filename(target(p), def->name, NULL);
 	g_autoptr(StorageVol) v = NULL;
@@ -201,8 +184,8 @@ dir_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError 
 	return 0;
 }
 
-static int
-dir_vol_delete(StoragePool *p, StorageVol *v, GError **err)
+int
+storage_dir_vol_delete(StoragePool *p, StorageVol *v, GError **err)
 {
 	if (unlink(v->path) < 0 && errno != ENOENT)
 		return hv_error_set(err, errno, "cannot delete volume '%s' in pool '%s': %s",
@@ -210,8 +193,8 @@ dir_vol_delete(StoragePool *p, StorageVol *v, GError **err)
 	return 0;
 }
 
-static int
-dir_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags, GError **err)
+int
+storage_dir_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags, GError **err)
 {
 	g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
 	g_autofree char *what = g_strdup_printf("resize volume '%s' in pool '%s'", v->name,
@@ -224,8 +207,8 @@ dir_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags, GE
 	return storage_img_info(v->path, v, err);
 }
 
-static uint64_t
-dir_vol_allocation(StoragePool *p, const StorageVol *v)
+uint64_t
+storage_dir_vol_allocation(StoragePool *p, const StorageVol *v)
 {
 	struct stat st;
 
@@ -238,10 +221,12 @@ const StorageBackend storage_backend_dir = {
 	.start = dir_start,
 	.stop = dir_stop,
 	.delete = dir_delete,
-	.refresh = dir_refresh,
-	.sizes = dir_sizes,
-	.vol_create = dir_vol_create,
-	.vol_delete = dir_vol_delete,
-	.vol_resize = dir_vol_resize,
-	.vol_allocation = dir_vol_allocation,
+	.refresh = storage_dir_refresh,
+	.sizes = storage_dir_sizes,
+	.vol_create = storage_dir_vol_create,
+	.vol_delete = storage_dir_vol_delete,
+	.vol_resize = storage_dir_vol_resize,
+	.vol_allocation = storage_dir_vol_allocation,
+	.vol_upload = storage_local_upload,
+	.vol_download = storage_local_download,
 };

@@ -2,9 +2,11 @@
  * the objects, start and stop through the backend, refresh and the volume
  * events it implies, sizes and infos, the volume XML built from what the
  * backend reports, and volume create, resize and delete with the checks
- * every backend shares. The caller holds its storage lock around each call. */
+ * every backend shares. The caller holds the core lock around each call. */
 #include <string.h>
 #include "drivers/storage/storage_pool.h"
+#include "conf/conf_util.h"
+#include "conf/xml.h"
 #include "util/names.h"
 
 StorageVol *
@@ -57,9 +59,9 @@ storage_pool_free(StoragePool *p)
 {
 	if (!p)
 		return;
+	if (p->priv && p->backend->release)
+		p->backend->release(p);
 	g_free(p->name);
-	hv_pool_def_free(p->def);
-	hv_pool_def_free(p->newdef);
 	g_clear_pointer(&p->vols, g_hash_table_unref);
 	g_free(p);
 }
@@ -72,13 +74,13 @@ storage_backend_refuse(const StoragePool *p, const char *what, GError **err)
 }
 
 static void
-emit_vol(HvConn *c, StoragePool *p, const char *vol, const char *event, const char *detail)
+emit_vol(HvCore *c, StoragePool *p, const char *vol, const char *event, const char *detail)
 {
-	hv_conn_emit(c, HV_OBJ_VOLUME, p->name, vol, event, detail);
+	hv_core_emit(c, HV_OBJ_VOLUME, p->name, vol, event, detail);
 }
 
 int
-storage_pool_refresh(StoragePool *p, HvConn *c, GError **err)
+storage_pool_refresh(StoragePool *p, HvCore *c, GError **err)
 {
 	g_autoptr(GHashTable) now = storage_vol_table_new();
 	GHashTableIter it;
@@ -101,7 +103,7 @@ storage_pool_refresh(StoragePool *p, HvConn *c, GError **err)
 }
 
 int
-storage_pool_start(StoragePool *p, HvConn *c, bool readopt, GError **err)
+storage_pool_start(StoragePool *p, HvCore *c, bool readopt, GError **err)
 {
 	bool active = false;
 	int r;
@@ -128,10 +130,6 @@ storage_pool_stop(StoragePool *p, GError **err)
 		return r;
 	g_hash_table_remove_all(p->vols); /* not reported: an inactive pool lists none */
 	p->state = HV_POOL_INACTIVE;
-	if (p->newdef) {
-		hv_pool_def_free(p->def);
-		p->def = g_steal_pointer(&p->newdef);
-	}
 	return 0;
 }
 
@@ -153,8 +151,6 @@ storage_pool_info(StoragePool *p)
 	memcpy(i->uuid, p->def->uuid, HV_UUID_STRLEN);
 	i->type = g_strdup(p->def->type);
 	i->state = p->state;
-	i->persistent = !p->transient;
-	i->autostart = p->autostart;
 	storage_pool_sizes(p, &s);
 	i->capacity = s.capacity;
 	i->allocation = s.allocation;
@@ -163,12 +159,29 @@ storage_pool_info(StoragePool *p)
 	return i;
 }
 
+/* txt (taken) with what the backend adds to the live <source>: a disk's
+ * <freeExtent>s, which libvirt shows inside <device> and never reads back
+ * (the formatter's rules drop them, so they are added to its output). */
+static char *
+with_source_facts(StoragePool *p, char *txt)
+{
+	g_autoptr(xmlDoc) doc = txt ? hv_xml_parse(txt, strlen(txt), "storage pool", NULL) : NULL;
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *src, *dev;
+
+	if (!root)
+		return txt;
+	src = hv_xml_path_ensure(root, "source");
+	dev = hv_xml_child(src, "device");
+	p->backend->source_xml(p, dev ? dev : src);
+	g_free(txt);
+	return hv_xml_format(root);
+}
+
 /* The live definition shows the sizes as they are now, as libvirt's does. */
 char *
-storage_pool_xml(StoragePool *p, bool inactive)
+storage_pool_xml(StoragePool *p, HvPoolDef *def)
 {
-	HvPoolDef *def = inactive && p->newdef ? p->newdef : p->def;
-
 	if (def == p->def && p->state == HV_POOL_RUNNING) {
 		StorageSizes s;
 
@@ -176,6 +189,8 @@ storage_pool_xml(StoragePool *p, bool inactive)
 		def->capacity = s.capacity;
 		def->allocation = s.allocation;
 		def->available = s.available;
+		if (p->backend->source_xml)
+			return with_source_facts(p, hv_pool_def_format(def));
 	}
 	return hv_pool_def_format(def);
 }
@@ -256,7 +271,7 @@ storage_vol_xml(StoragePool *p, const StorageVol *v, char **xml, GError **err)
 }
 
 int
-storage_vol_create(StoragePool *p, HvConn *c, const char *xml, char **name, GError **err)
+storage_vol_create(StoragePool *p, HvCore *c, const char *xml, char **name, GError **err)
 {
 	g_autoptr(HvVolumeDef) def = NULL;
 	StorageVol *v = NULL;
@@ -281,7 +296,7 @@ storage_vol_create(StoragePool *p, HvConn *c, const char *xml, char **name, GErr
 }
 
 int
-storage_vol_delete(StoragePool *p, HvConn *c, const char *name, GError **err)
+storage_vol_delete(StoragePool *p, HvCore *c, const char *name, GError **err)
 {
 	StorageVol *v = storage_vol_find(p, name, err);
 	int r;
@@ -296,7 +311,7 @@ storage_vol_delete(StoragePool *p, HvConn *c, const char *name, GError **err)
 }
 
 int
-storage_vol_resize(StoragePool *p, HvConn *c, const char *name, uint64_t bytes, unsigned flags,
+storage_vol_resize(StoragePool *p, HvCore *c, const char *name, uint64_t bytes, unsigned flags,
 		   GError **err)
 {
 	StorageVol *v = storage_vol_find(p, name, err);
@@ -339,6 +354,19 @@ storage_vol_source(StoragePool *p, const char *name, StorageVolSource *out, GErr
 	out->path = g_strdup(v->path);
 	out->format = g_strdup(v->format);
 	return 0;
+}
+
+/* One row a protocol QEMU opens by URL: SCHEME HOST / PATH. */
+static const char *const url_schemes[] = { "nfs", "iscsi", NULL };
+
+char *
+storage_network_url(const char *protocol, const char *host, const char *path)
+{
+	if (!protocol || !host || !*host || !path || !g_strv_contains(url_schemes, protocol))
+		return NULL;
+	while (*path == '/')
+		path++;
+	return g_strconcat(protocol, "://", host, "/", path, NULL);
 }
 
 void

@@ -1,12 +1,13 @@
-/* storage_pool.h: storage pools and volumes as objects any driver can hold,
- * and what is done to them whatever the driver: start and stop through the
+/* storage_pool.h: storage pools and volumes as the backends see them, and
+ * what is done to them whatever the driver: start and stop through the
  * backend, refresh (with the volume events it implies), sizes, infos, the
- * volume XML, and volume create, resize and delete with their checks. The
- * driver keeps the table of pools, their persistence, autostart and the lock
- * (held around every call here), and emits the pool events itself; volume
- * events are emitted here, through the connection given. */
+ * volume XML, and volume create, resize and delete with their checks. A
+ * StoragePool is the priv of a pool in a shared table (storage_class.h keeps
+ * the table, its persistence, autostart and jobs; its core lock is held
+ * around every call here); volume events are queued here on that core. */
 #pragma once
 #include "drivers/storage/storage_backend.h"
+#include "drivers/core.h"
 
 /* One volume as a backend reports it. */
 struct StorageVol {
@@ -23,11 +24,9 @@ struct StorageVol {
 
 struct StoragePool {
 	char *name;
-	HvPoolDef *def;        /* the live definition while active, else the persistent one */
-	HvPoolDef *newdef;     /* while active: a redefinition applied at stop */
+	HvPoolDef *def;        /* the entry's current definition (borrowed: storage_class.c
+				* points it at the entry's def before every call) */
 	HvPoolState state;
-	bool autostart;
-	bool transient;        /* not persistent (no definition kept) */
 	GHashTable *vols;      /* name -> StorageVol* (owned); empty while inactive */
 	const StorageBackend *backend; /* of def->type */
 	const StorageHost *host;       /* the driver's services (may be NULL) */
@@ -40,7 +39,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StorageVol, storage_vol_free)
 /* An empty volume table (name -> StorageVol*). */
 GHashTable *storage_vol_table_new(void);
 
-/* Takes def; backend: storage_backend_find(def->type), once
+/* def is borrowed; backend: storage_backend_find(def->type), once
  * storage_pool_check_def accepted def. */
 StoragePool *storage_pool_new(HvPoolDef *def, const StorageBackend *backend,
 			      const StorageHost *host);
@@ -48,28 +47,29 @@ void storage_pool_free(StoragePool *p);
 
 /* inactive -> active: the backend's start (or, when re-adopting after a
  * restart, its check), then a refresh. */
-int storage_pool_start(StoragePool *p, HvConn *c, bool readopt, GError **err);
+int storage_pool_start(StoragePool *p, HvCore *core, bool readopt, GError **err);
 /* active -> inactive: the backend's stop; forgets the volumes (not reported:
- * an inactive pool lists none) and applies a pending redefinition. */
+ * an inactive pool lists none). */
 int storage_pool_stop(StoragePool *p, GError **err);
 /* Replaces the volume table with what the storage holds; volumes that came
  * or went are reported (created/deleted) so the tree's caches follow. */
-int storage_pool_refresh(StoragePool *p, HvConn *c, GError **err);
+int storage_pool_refresh(StoragePool *p, HvCore *core, GError **err);
 void storage_pool_sizes(StoragePool *p, StorageSizes *out); /* zeros while inactive */
+/* Without persistent and autostart (the table's). */
 HvPoolInfo *storage_pool_info(StoragePool *p);
-/* The persistent definition (inactive) or the live one with its sizes now. */
-char *storage_pool_xml(StoragePool *p, bool inactive);
+/* def formatted; p's own def (the live one) with its sizes now. */
+char *storage_pool_xml(StoragePool *p, HvPoolDef *def);
 
 /* Borrowed; ENOENT naming the pool when absent. */
 StorageVol *storage_vol_find(StoragePool *p, const char *name, GError **err);
 HvVolumeInfo *storage_vol_info(StoragePool *p, const StorageVol *v);
 int storage_vol_xml(StoragePool *p, const StorageVol *v, char **xml, GError **err);
 /* From a volume document; *name (owned) gets its name. Event `created`. */
-int storage_vol_create(StoragePool *p, HvConn *c, const char *xml, char **name, GError **err);
+int storage_vol_create(StoragePool *p, HvCore *core, const char *xml, char **name, GError **err);
 /* Event `deleted`. */
-int storage_vol_delete(StoragePool *p, HvConn *c, const char *name, GError **err);
+int storage_vol_delete(StoragePool *p, HvCore *core, const char *name, GError **err);
 /* Growing only unless STORAGE_RESIZE_SHRINK; event `resized BYTES`. */
-int storage_vol_resize(StoragePool *p, HvConn *c, const char *name, uint64_t bytes,
+int storage_vol_resize(StoragePool *p, HvCore *core, const char *name, uint64_t bytes,
 		       unsigned flags, GError **err);
 /* What a domain disk <source pool= volume=> becomes. */
 int storage_vol_source(StoragePool *p, const char *name, StorageVolSource *out, GError **err);

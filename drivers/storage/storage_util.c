@@ -1,9 +1,15 @@
 /* storage_util.c: what storage backends share: running qemu-img (create,
  * resize, info) and reading its JSON report into a volume's facts. Used by
- * backends whose volumes are image files (dir now; fs and netfs next). */
+ * backends whose volumes are image files (dir, fs, netfs), the header of an
+ * image read over the network (netfs through libnfs), whether a folder is a
+ * mount point. */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
 #include "drivers/storage/storage_util.h"
 #include "util/json.h"
+#include "conf/conf_util.h"
 
 #define QEMU_IMG_OUT_MAX (1u << 20)
 
@@ -59,4 +65,138 @@ storage_img_info(const char *path, StorageVol *v, GError **err)
 	g_free(v->backing_format);
 	v->backing_format = g_strdup(qjson_get_str(j, "backing-filename-format"));
 	return 0;
+}
+
+int
+storage_img_create(const char *path, const char *format, const HvVolumeDef *def, GError **err)
+{
+	g_autofree char *size = g_strdup_printf("%" G_GUINT64_FORMAT, def->capacity);
+	g_autofree char *what = g_strdup_printf("create volume '%s'", path);
+	g_autoptr(StorageVol) back = storage_vol_new("", def->backing_path);
+	const char *args[] = { "create", "-q", "-f", format, path, size, NULL, NULL, NULL,
+			       NULL, NULL };
+	int r;
+
+	if (def->backing_path) {
+		if ((r = storage_img_info(def->backing_path, back, err)) < 0)
+			return r;
+		args[4] = "-b";
+		args[5] = def->backing_path;
+		args[6] = "-F";
+		args[7] = back->format;
+		args[8] = path;
+		args[9] = def->capacity ? size : NULL;
+	}
+	return storage_qemu_img(args, NULL, what, err);
+}
+
+static uint64_t
+be64(const uint8_t *b)
+{
+	uint64_t x = 0;
+
+	for (int k = 0; k < 8; k++)
+		x = x << 8 | b[k];
+	return x;
+}
+
+void
+storage_img_header(StorageVol *v, const uint8_t *buf, size_t n, uint64_t size)
+{
+	uint64_t boff = n >= 72 ? be64(buf + 8) : 0;
+	uint32_t blen = n >= 72 ? (uint32_t)(be64(buf + 16) >> 32) : 0;
+	bool qcow2 = n >= 72 && !memcmp(buf, "QFI\xfb", 4);
+
+	g_free(v->format);
+	g_clear_pointer(&v->backing, g_free);
+	g_clear_pointer(&v->backing_format, g_free);
+	v->format = g_strdup(qcow2 ? "qcow2" : "raw");
+	v->capacity = qcow2 ? be64(buf + 24) : size;
+	if (qcow2 && boff && blen && blen < 1024 && boff + blen <= n)
+		v->backing = g_strndup((const char *)buf + boff, blen);
+}
+
+int
+storage_run(const char *const *argv, char **out, const char *what, GError **err)
+{
+	g_autofree char *sout = NULL, *serr = NULL;
+	g_autoptr(GError) lerr = NULL;
+	int status;
+
+	if (!g_spawn_sync(NULL, (char **)argv, NULL,
+			  G_SPAWN_SEARCH_PATH | G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL, &sout,
+			  &serr, &status, &lerr))
+		return hv_error_set(err, ENOENT, "cannot %s: cannot run %s: %s", what, argv[0],
+				    lerr->message);
+	if (!g_spawn_check_wait_status(status, NULL)) {
+		g_strstrip(serr);
+		if (!*serr && sout)
+			g_strstrip(sout);
+		return hv_error_set(err, EIO, "cannot %s: %s failed: %s", what, argv[0],
+				    *serr ? serr : sout && *sout ? sout : "(no message)");
+	}
+	if (out)
+		*out = g_steal_pointer(&sout);
+	return 0;
+}
+
+char *
+storage_def_prop(const HvPoolDef *def, const char *path, const char *attr)
+{
+	xmlNode *root = def->doc ? xmlDocGetRootElement(def->doc) : NULL;
+	xmlNode *n = root ? hv_xml_path(root, path) : NULL;
+
+	return n ? hv_xml_prop(n, attr) : NULL;
+}
+
+bool
+storage_mounted(const char *path)
+{
+	g_autofree char *txt = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!path || !g_file_get_contents("/proc/self/mountinfo", &txt, NULL, NULL))
+		return false;
+	lines = g_strsplit(txt, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		g_auto(GStrv) f = g_strsplit(*l, " ", 6);
+
+		if (g_strv_length(f) >= 5 && g_str_equal(f[4], path))
+			return true;
+	}
+	return false;
+}
+
+int
+storage_mount_stop(StoragePool *p, GError **err)
+{
+	const char *target = p->def->target_path;
+
+	if (!storage_mounted(target))
+		return 0;
+	if (umount2(target, 0) < 0)
+		return hv_error_set(err, errno, "cannot stop storage pool '%s': cannot unmount "
+				    "'%s': %s", p->name, target, g_strerror(errno));
+	return 0;
+}
+
+int
+storage_mount_delete(StoragePool *p, unsigned flags, GError **err)
+{
+	if (rmdir(p->def->target_path) < 0 && errno != ENOENT)
+		return hv_error_set(err, errno, "cannot delete storage pool '%s': cannot remove "
+				    "folder '%s': %s", p->name, p->def->target_path,
+				    g_strerror(errno));
+	return 0;
+}
+
+bool
+storage_dm_available(void)
+{
+	int fd = open("/dev/mapper/control", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }

@@ -53,28 +53,30 @@ priv_new(HvObjTab *t, HvEntry *o)
 
 	d->state = HV_DOMAIN_SHUTOFF;
 	d->id = -1;
+	d->pins_id = d->emu_live_id = -1;
 	return d;
+}
+
+static void
+priv_free(void *p)
+{
+	TestDomain *d = p;
+
+	if (d && d->tune)
+		g_hash_table_unref(d->tune);
+	if (d) {
+		test_snapshot_domain_free(d);
+		g_free(d->pins);
+	}
+	g_free(d);
 }
 
 static void *
 info_new(HvObjTab *t, HvEntry *o)
 {
-	const HvDomainDef *def = o->def.domain;
 	const TestDomain *d = test_dom(o);
-	HvDomainInfo *i = g_new0(HvDomainInfo, 1);
+	HvDomainInfo *i = hv_entry_domain_info(o, d->state, d->reason, d->id);
 
-	i->name = g_strdup(o->name);
-	i->os_type = g_strdup(def->os_type);
-	memcpy(i->uuid, def->uuid, HV_UUID_STRLEN);
-	i->id = d->id;
-	i->state = d->state;
-	i->reason = d->reason;
-	i->persistent = o->persistent;
-	i->autostart = o->autostart;
-	i->max_memory_kib = def->max_memory_kib;
-	i->memory_kib = def->current_memory_kib;
-	i->vcpus = def->vcpus;
-	i->max_vcpus = def->max_vcpus;
 	i->cpu_time_ns = test_domain_cpu_ns(test_tab_conn(t), o);
 	return i;
 }
@@ -114,6 +116,6 @@ const HvObjClass test_domain_class = {
 	.info_free = (GDestroyNotify)hv_domain_info_free,
 	.xml = xml_new,
 	.priv_new = priv_new,
-	.priv_free = g_free,
+	.priv_free = priv_free,
 	.changed = test_changed,
 };

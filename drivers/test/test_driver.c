@@ -6,6 +6,7 @@
 #include <string.h>
 #include "drivers/test/test_priv.h"
 #include "drivers/objops.h"
+#include "drivers/secret/secret_store.h"
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
@@ -90,6 +91,15 @@ set_hostname(TestParams *p, const char *key, const char *value, GError **err)
 	return 0;
 }
 
+/* For tests only (docs/test-driver.md): a driver call that never returns. */
+static int
+set_stall_info(TestParams *p, const char *key, const char *value, GError **err)
+{
+	g_free(p->stall_info);
+	p->stall_info = g_strdup(value);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	ParamSet set;
@@ -102,6 +112,7 @@ static const struct {
 	{ "job-wait", set_job_wait },
 	{ "set-delay", set_set_delay },
 	{ "info-delay", set_info_delay },
+	{ "stall-info", set_stall_info },
 };
 
 static int
@@ -113,7 +124,7 @@ param_apply(TestParams *p, const char *uri, const char *key, const char *value,
 			return params_table[i].set(p, key, value, err);
 	return hv_error_set(err, EINVAL, "unknown parameter '%s' in URI '%s' (known: clock, "
 			    "seed, shutdown-delay, build-delay, hostname, job-wait, set-delay, "
-			    "info-delay)",
+			    "info-delay, stall-info)",
 			    key, uri);
 }
 
@@ -164,9 +175,12 @@ test_conn_free(TestConn *tc)
 	hv_objtab_free(tc->domains);
 	hv_objtab_free(tc->networks);
 	hv_objtab_free(tc->pools);
+	test_ifaces_free(tc);
+	g_clear_pointer(&tc->nodedevs, g_ptr_array_unref);
 	hv_node_info_clear(&tc->node);
 	g_clear_pointer(&tc->rand, g_rand_free);
 	g_free(tc->params.hostname);
+	g_free(tc->params.stall_info);
 	hv_core_clear(&tc->core);
 	g_cond_clear(&tc->cond);
 	g_cond_clear(&tc->late_cond);
@@ -194,6 +208,8 @@ test_conn_new(HvConn *c)
 	tc->domains = table_new(tc, &test_domain_class);
 	tc->networks = table_new(tc, &test_network_class);
 	tc->pools = table_new(tc, &test_pool_class);
+	test_ifaces_init(tc);
+	test_nodedevs_init(tc);
 	return tc;
 }
 
@@ -214,26 +230,54 @@ node_parse(HvConn *c, GError **err)
 }
 
 /* info-delay=MS: a domain's get_info answers MS ms late, holding no lock, so
- * tests can show that a caller does not wait on a stuck driver. */
+ * tests can show that a caller does not wait on a stuck driver.
+ * stall-info=NAME: while domain NAME exists, its get_info never answers until
+ * the connection closes, and then fails with EIO. */
 static int
-dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
+dom_get_info_late(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
 {
 	TestConn *tc = test_conn(c);
+	bool stall = tc->params.stall_info && g_str_equal(name, tc->params.stall_info);
 	int64_t end = g_get_monotonic_time() + (int64_t)tc->params.info_delay_ms * 1000;
 	int r;
 
-	if (!tc->params.info_delay_ms)
+	if (!tc->params.info_delay_ms && !stall)
 		return hv_objops_dom_get_info(c, name, out, err);
+	if (stall) {
+		r = hv_objops_dom_get_info(c, name, out, err);
+		if (r < 0)
+			return r; /* NAME is not there: nothing to stall */
+		g_clear_pointer(out, hv_domain_info_free);
+	}
 	hv_core_lock(&tc->core);
 	tc->late++;
-	while (!tc->quit && g_cond_wait_until(&tc->late_cond, &tc->core.mutex, end))
+	while (!tc->quit && (stall ? (g_cond_wait(&tc->late_cond, &tc->core.mutex), true)
+				   : g_cond_wait_until(&tc->late_cond, &tc->core.mutex, end)))
 		;
 	hv_core_unlock(&tc->core);
-	r = hv_objops_dom_get_info(c, name, out, err);
+	if (stall)
+		r = hv_error_set(err, EIO, "get_info of domain '%s' stalled (stall-info) until "
+				 "the connection closed", name);
+	else
+		r = hv_objops_dom_get_info(c, name, out, err);
 	hv_core_lock(&tc->core);
 	tc->late--;
 	g_cond_broadcast(&tc->late_cond);
 	hv_core_unlock(&tc->core);
+	return r;
+}
+
+/* libvirt's test driver answers virDomainGetOSType with "linux" whatever the
+ * definition says. */
+static int
+dom_get_info(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
+{
+	int r = dom_get_info_late(c, name, out, err);
+
+	if (r == 0) {
+		g_free((*out)->os_type);
+		(*out)->os_type = g_strdup("linux");
+	}
 	return r;
 }
 
@@ -245,6 +289,26 @@ domain_ops_init(gpointer unused)
 {
 	test_domain_ops = hv_objops_domain;
 	test_domain_ops.get_info = dom_get_info;
+	test_domain_ops.get_vcpus = test_dom_get_vcpus;
+	test_domain_ops.get_affinity = test_dom_get_affinity;
+	test_domain_ops.set_affinity = test_dom_set_affinity;
+	test_domain_ops.get_scheduler_type = test_dom_get_scheduler_type;
+	test_domain_ops.get_tune = test_dom_get_tune;
+	test_domain_ops.set_tune = test_dom_set_tune;
+	test_domain_ops.get_security_label = test_dom_get_security_label;
+	test_domain_ops.get_memory_stats = test_dom_get_memory_stats;
+	test_domain_ops.get_hostname = test_dom_get_hostname;
+	test_domain_ops.get_time = test_dom_get_time;
+	test_domain_ops.get_disk_errors = test_dom_get_disk_errors;
+	test_domain_ops.get_perf_events = test_dom_get_perf_events;
+	test_domain_ops.get_control_info = test_dom_get_control_info;
+	test_domain_ops.get_block_info = test_dom_get_block_info;
+	test_domain_ops.get_addresses = test_dom_addresses;
+	test_domain_ops.get_fsinfo = test_dom_get_fsinfo;
+	test_domain_ops.guest_request = test_dom_guest_request;
+	test_domain_ops.get_launch_security = test_dom_get_launch_security;
+	test_snapshot_domain_ops(&test_domain_ops);
+	test_network_ops_init();
 	return NULL;
 }
 
@@ -276,6 +340,7 @@ test_open(HvConn *c, GError **err)
 	c->tables[HV_OBJ_DOMAIN] = tc->domains;
 	c->tables[HV_OBJ_NETWORK] = tc->networks;
 	c->tables[HV_OBJ_POOL] = tc->pools;
+	c->secrets = secret_store_open(c, NULL, NULL); /* in memory, as libvirt's test driver */
 	c->priv = g_steal_pointer(&tc);
 	return 0;
 }
@@ -285,26 +350,24 @@ test_close(HvConn *c)
 {
 	g_clear_pointer((TestConn **)&c->priv, test_conn_free); /* late calls end first */
 	memset(c->tables, 0, sizeof(c->tables));
+	g_clear_pointer(&c->secrets, secret_store_free);
 }
 
-/* Free memory: the node's, less what the active domains hold. */
+/* Free memory: libvirt's test driver adds up its cells' (test_caps.c), which
+ * running domains do not change. */
 static int
 node_get_info(HvConn *c, HvNodeInfo *out, GError **err)
 {
 	TestConn *tc = test_conn(c);
-	uint64_t used = 0;
+	uint64_t free_bytes = 0;
 
+	for (unsigned n = 0; n < test_cells(tc); n++)
+		free_bytes += test_cell_free(n);
 	hv_core_lock(&tc->core);
 	*out = tc->node;
 	out->hostname = g_strdup(tc->node.hostname);
 	out->model = g_strdup(tc->node.model);
-	for (guint i = 0; i < hv_objtab_count(tc->domains); i++) {
-		const HvEntry *d = hv_objtab_nth(tc->domains, i);
-
-		if (test_domain_state_active(test_dom(d)->state))
-			used += d->def.domain->current_memory_kib;
-	}
-	out->free_memory_kib = used < out->memory_kib ? out->memory_kib - used : 0;
+	out->free_memory_kib = free_bytes / 1024;
 	hv_core_unlock(&tc->core);
 	return 0;
 }
@@ -323,6 +386,27 @@ node_get_capabilities(HvConn *c, char **xml, GError **err)
 static const HvNodeOps test_node_ops = {
 	.get_info = node_get_info,
 	.get_capabilities = node_get_capabilities,
+	.get_cpu_map = test_node_get_cpu_map,
+	.get_cells_free_memory = test_node_get_cells_free_memory,
+	.get_sysinfo = test_node_get_sysinfo,
+	.get_cpu_stats = test_node_get_cpu_stats,
+	.get_security_model = test_node_get_security_model,
+	.get_version = test_node_get_version,
+	.get_max_vcpus = test_node_get_max_vcpus,
+	.get_free_pages = test_node_get_free_pages,
+	.get_cpu_models = test_node_get_cpu_models,
+};
+
+/* What libvirt's test driver refuses (its virCheckFlags). */
+static const HvFlagRule test_flag_rules[] = {
+	{ "virDomainGetXMLDesc", 0xb /* SECURE, INACTIVE, MIGRATABLE */, "testDomainGetXMLDesc" },
+	{ "virNetworkGetXMLDesc", 0, "testNetworkGetXMLDesc" },
+	{ "virDomainCreateXML", 0, "testDomainCreateXML" },
+	{ "virDomainCreateWithFlags", 0, "testDomainCreateWithFlags" },
+	{ "virDomainGetSchedulerParametersFlags", 0x3 /* LIVE, CONFIG */,
+	  "testDomainGetSchedulerParametersFlags" },
+	{ "virStoragePoolGetXMLDesc", 0, "testStoragePoolGetXMLDesc" },
+	{ NULL, 0, NULL },
 };
 
 static const char *const test_schemes[] = { "test", NULL };
@@ -334,7 +418,12 @@ const HvDriver hv_test_driver = {
 	.close = test_close,
 	.node = &test_node_ops,
 	.domain = &test_domain_ops,
-	.network = &hv_objops_network,
+	.network = &test_network_ops,
 	.pool = &hv_objops_pool,
 	.volume = &hv_objops_volume,
+	.iface = &test_iface_ops,
+	.secret = &hv_secret_store_ops,
+	.nodedev = &test_nodedev_ops,
+	.snapshot = &test_snapshot_ops,
+	.flag_rules = test_flag_rules,
 };

@@ -184,7 +184,24 @@ act_stop(TestConn *tc, HvEntry *o)
 static void
 act_shutdown(TestConn *tc, HvEntry *o)
 {
-	test_timer_after(tc, TEST_TIMER_SHUTDOWN, o, test_dom(o)->gen, tc->params.shutdown_delay_ms);
+	test_timer_after(tc, tc->domains, test_domain_finish_shutdown, test_domain_shutdown_due, o,
+			 test_dom(o)->gen, tc->params.shutdown_delay_ms);
+}
+
+/* The end of a shutdown stops the domain the way destroy does, so it holds a
+ * destroy-class job: a change in progress on the domain is told (job.h). */
+static const HvJobType shutdown_job = { "shutdown", HV_JOB_DESTROY, 0 };
+
+void
+test_domain_shutdown_due(TestConn *tc, HvEntry *o, unsigned gen)
+{
+	HvJob *job;
+
+	if (test_dom(o)->gen == gen && test_dom(o)->state == HV_DOMAIN_SHUTDOWN &&
+	    hv_job_try_begin(o, &shutdown_job, &job, NULL) == 0) {
+		test_domain_finish_shutdown(tc, o);
+		hv_job_end(job);
+	}
 }
 
 /* The guest finished shutting down (timer thread or no delay). */

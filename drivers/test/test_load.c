@@ -47,11 +47,11 @@ apply_hints(TestConn *tc, HvEntry *o, HvDomainState state, bool transient)
 		}
 		return;
 	}
-	test_domain_boot(tc, o, 1);
+	test_domain_boot(tc, o, 0); /* libvirt: running (unknown) until it is started again */
 	d->state = state;
 	o->persistent = !transient;
 	if (state == HV_DOMAIN_SHUTDOWN)
-		test_timer_add(tc, TEST_TIMER_SHUTDOWN, o->name, d->gen,
+		test_timer_add(tc, tc->domains, test_domain_shutdown_due, o->name, d->gen,
 			       tc->params.shutdown_delay_ms);
 }
 

@@ -2,9 +2,11 @@
  * seeded uuid and a bridge name (virbrN) for routed/NAT/isolated networks that
  * have none, as libvirt's network driver picks, the info, and the start/stop
  * rows. Define, undefine (libvirt's transient rules), autostart and lookups are
- * the shared ones. */
+ * the shared ones; leases and ports (none here) and net-update are added to
+ * them. (Guests' addresses: test_guest.c.) */
 #include <string.h>
 #include "drivers/test/test_priv.h"
+#include "drivers/objops.h"
 
 static bool
 bridge_used(HvObjTab *t, const char *br)
@@ -46,21 +48,6 @@ prepare(HvObjTab *t, HvEntry *existing, void *p, GError **err)
 	return 0;
 }
 
-static void *
-info_new(HvObjTab *t, HvEntry *n)
-{
-	HvNetworkInfo *i = g_new0(HvNetworkInfo, 1);
-
-	i->name = g_strdup(n->name);
-	memcpy(i->uuid, n->def.network->uuid, HV_UUID_STRLEN);
-	i->active = n->active;
-	i->persistent = n->persistent;
-	i->autostart = n->autostart;
-	i->bridge = g_strdup(n->def.network->bridge);
-	i->forward = g_strdup(n->def.network->forward_mode);
-	return i;
-}
-
 /* start and stop: the rows' `when` already refused the wrong state. */
 static int
 act_verb(HvObjTab *t, HvEntry *n, HvJob *job, int start, void *arg, GError **err)
@@ -85,7 +72,78 @@ const HvObjClass test_network_class = {
 	.defs = &hv_network_defs,
 	.verbs = verbs,
 	.prepare = prepare,
-	.info = info_new,
+	.info = hv_entry_network_info,
 	.info_free = (GDestroyNotify)hv_network_info_free,
 	.changed = test_changed,
 };
+
+/* ---- beyond the shared ops: leases, ports, net-update */
+
+/* The test driver runs no dnsmasq and no guests: no leases, no ports. */
+static int
+get_leases(HvConn *c, const char *name, GPtrArray **out, GError **err)
+{
+	g_autoptr(HvNetworkInfo) info = NULL;
+	int r = hv_objops_network.get_info(c, name, &info, err);
+
+	if (r == 0)
+		*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_network_lease_free);
+	return r;
+}
+
+static int
+get_ports(HvConn *c, const char *name, GPtrArray **out, GError **err)
+{
+	g_autoptr(HvNetworkInfo) info = NULL;
+	int r = hv_objops_network.get_info(c, name, &info, err);
+
+	if (r == 0)
+		*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_network_port_free);
+	return r;
+}
+
+/* libvirt's test driver updates the definitions alone, as here: the live one
+ * while active (CURRENT: the live one then), the persistent one for CONFIG. */
+static int
+update(HvConn *c, const char *name, unsigned command, unsigned section, int parent_index,
+       const char *xml, unsigned flags, GError **err)
+{
+	HvObjTab *t = c->tables[HV_OBJ_NETWORK];
+	void *defs[2] = { NULL, NULL };
+	HvNetworkDef *nd[2] = { NULL, NULL };
+	HvEntry *o;
+	int r = 0;
+
+	hv_core_lock(t->core);
+	if (!(o = hv_objtab_find(t, name, err)))
+		r = -ENOENT;
+	if (r == 0)
+		r = hv_entry_affect(o, flags, "definition", defs, err);
+	for (int k = 0; r == 0 && k < 2 && defs[k]; k++)
+		if (!(nd[k] = hv_network_def_update(defs[k], command, section, parent_index, xml, err)))
+			r = -EINVAL;
+	for (int k = 0; r == 0 && k < 2 && defs[k]; k++) {
+		HvNetworkDef **slot = defs[k] == o->def.network ? &o->def.network
+								: &o->newdef.network;
+
+		hv_network_def_free(*slot);
+		*slot = g_steal_pointer(&nd[k]);
+	}
+	if (r == 0)
+		hv_entry_emit(o, "defined", "updated");
+	hv_network_def_free(nd[0]);
+	hv_network_def_free(nd[1]);
+	hv_core_unlock(t->core);
+	return r == -EINVAL && err && *err ? hv_error_errno(*err) : r;
+}
+
+HvNetworkOps test_network_ops;
+
+void
+test_network_ops_init(void)
+{
+	test_network_ops = hv_objops_network;
+	test_network_ops.get_leases = get_leases;
+	test_network_ops.get_ports = get_ports;
+	test_network_ops.update = update;
+}

@@ -1,6 +1,6 @@
 /* test_pool.c: the test driver's storage pool class for the shared table:
  * the verbs start, stop, build, refresh and delete through one state table,
- * sizes computed from the volumes (its children), info and XML. A build
+ * info and XML (sizes from the volumes, its children: test_volume.c). A build
  * passes through "building" for build-delay ms, and counts as active (a
  * redefinition waits for it, undefine refuses). Define, undefine, autostart
  * and lookups are the shared ones. */
@@ -60,21 +60,6 @@ static const PoolTransition pool_fsm[P_VERB_LAST][HV_POOL_STATE_LAST] = {
 	},
 };
 
-/* Capacity from the definition (libvirt's test default when it has none),
- * allocation the sum of the volumes'. */
-void
-test_pool_sizes(const HvEntry *p, uint64_t *cap, uint64_t *alloc, uint64_t *avail)
-{
-	uint64_t c = p->def.pool->capacity ? p->def.pool->capacity : TEST_POOL_DEFAULT_CAPACITY;
-	uint64_t a = 0;
-
-	for (guint i = 0; i < hv_objtab_count(p->children); i++)
-		a += hv_objtab_nth(p->children, i)->def.volume->allocation;
-	*cap = c;
-	*alloc = a;
-	*avail = a < c ? c - a : 0;
-}
-
 /* Moves p to state s, keeping the table's active flag in step (a pool that
  * is being built counts as active; leaving it applies a pending config). */
 static void
@@ -98,7 +83,15 @@ test_pool_finish_build(TestConn *tc, HvEntry *p)
 static void
 act_build(TestConn *tc, HvEntry *p)
 {
-	test_timer_after(tc, TEST_TIMER_BUILD, p, test_pool(p)->gen, tc->params.build_delay_ms);
+	test_timer_after(tc, tc->pools, test_pool_finish_build, test_pool_build_due, p,
+			 test_pool(p)->gen, tc->params.build_delay_ms);
+}
+
+void
+test_pool_build_due(TestConn *tc, HvEntry *p, unsigned gen)
+{
+	if (test_pool(p)->gen == gen && test_pool(p)->state == HV_POOL_BUILDING)
+		test_pool_finish_build(tc, p);
 }
 
 /* The pool's storage is gone, and its volumes with it. */

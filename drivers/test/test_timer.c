@@ -2,12 +2,10 @@
  * that takes shutdown-delay ms, a pool build that takes build-delay ms) are
  * queued as timers ordered by due time; one thread per connection sleeps on a
  * GCond until the first is due and runs it under the connection lock. A timer
- * whose object changed state meanwhile (generation mismatch) is dropped. The
- * end of a shutdown stops the domain the way destroy does, so it holds a
- * destroy-class job: a change in progress on the domain is told (job.h). */
+ * names its object's table and the function that finishes the transition
+ * (test_fsm.c, test_pool.c), which drops it when the object changed state
+ * meanwhile (generation mismatch): the timer calls nothing else. */
 #include "drivers/test/test_priv.h"
-
-static const HvJobType shutdown_job = { "shutdown", HV_JOB_DESTROY, 0 };
 
 static void
 timer_free(TestTimer *j)
@@ -22,24 +20,10 @@ timer_free(TestTimer *j)
 static void
 timer_run(TestConn *tc, const TestTimer *j)
 {
-	HvEntry *o;
-	HvJob *job;
+	HvEntry *o = hv_objtab_lookup(j->tab, j->name);
 
-	switch (j->kind) {
-	case TEST_TIMER_SHUTDOWN:
-		o = hv_objtab_lookup(tc->domains, j->name);
-		if (o && test_dom(o)->gen == j->gen && test_dom(o)->state == HV_DOMAIN_SHUTDOWN &&
-		    hv_job_try_begin(o, &shutdown_job, &job, NULL) == 0) {
-			test_domain_finish_shutdown(tc, o);
-			hv_job_end(job);
-		}
-		break;
-	case TEST_TIMER_BUILD:
-		o = hv_objtab_lookup(tc->pools, j->name);
-		if (o && test_pool(o)->gen == j->gen && test_pool(o)->state == HV_POOL_BUILDING)
-			test_pool_finish_build(tc, o);
-		break;
-	}
+	if (o)
+		j->fire(tc, o, j->gen);
 }
 
 static gpointer
@@ -98,13 +82,14 @@ test_timer_stop(TestConn *tc)
 /* Called with the lock held. Inserts in due order, searching from the tail
  * (delays are constant per connection, so that is almost always O(1)). */
 void
-test_timer_add(TestConn *tc, TestTimerKind kind, const char *name, unsigned gen,
+test_timer_add(TestConn *tc, HvObjTab *tab, TestTimerFire fire, const char *name, unsigned gen,
 	       unsigned delay_ms)
 {
 	TestTimer *j = g_new0(TestTimer, 1);
 	GList *l;
 
-	j->kind = kind;
+	j->tab = tab;
+	j->fire = fire;
 	j->name = g_strdup(name);
 	j->gen = gen;
 	j->due_us = g_get_monotonic_time() + (int64_t)delay_ms * 1000;
@@ -119,18 +104,12 @@ test_timer_add(TestConn *tc, TestTimerKind kind, const char *name, unsigned gen,
 		g_cond_signal(&tc->cond);
 }
 
-typedef void (*TestFinish)(TestConn *tc, HvEntry *o);
-
-static const TestFinish finishers[] = {
-	[TEST_TIMER_SHUTDOWN] = test_domain_finish_shutdown,
-	[TEST_TIMER_BUILD] = test_pool_finish_build,
-};
-
 void
-test_timer_after(TestConn *tc, TestTimerKind kind, HvEntry *o, unsigned gen, unsigned delay_ms)
+test_timer_after(TestConn *tc, HvObjTab *tab, TestFinish now, TestTimerFire due, HvEntry *o,
+		 unsigned gen, unsigned delay_ms)
 {
 	if (delay_ms == 0)
-		finishers[kind](tc, o);
+		now(tc, o);
 	else
-		test_timer_add(tc, kind, o->name, gen, delay_ms);
+		test_timer_add(tc, tab, due, o->name, gen, delay_ms);
 }

@@ -1,11 +1,28 @@
 /* test_volume.c: the test driver's storage volume class: the children of a
- * pool in the shared tables (libvirt refuses volume operations on an inactive
- * pool: the shared code answers EBUSY). A volume's path and key are the pool's
+ * pool in the shared tables, and the pool's sizes they make up (libvirt
+ * refuses volume operations on an inactive pool: the shared code answers
+ * EBUSY). A volume's path and key are the pool's
  * target path plus its name; creating one needs its allocation free in the
- * pool (-ENOSPC); a resize may only grow it (-EINVAL). */
+ * pool (-ENOSPC); a resize may only grow it (-EINVAL) unless asked to shrink,
+ * and never below its allocation. Content is in test_voldata.c. */
 #include <string.h>
 #include "drivers/test/test_priv.h"
 #include "util/names.h"
+
+/* Capacity from the definition (libvirt's test default when it has none),
+ * allocation the sum of the volumes'. */
+void
+test_pool_sizes(const HvEntry *p, uint64_t *cap, uint64_t *alloc, uint64_t *avail)
+{
+	uint64_t c = p->def.pool->capacity ? p->def.pool->capacity : TEST_POOL_DEFAULT_CAPACITY;
+	uint64_t a = 0;
+
+	for (guint i = 0; i < hv_objtab_count(p->children); i++)
+		a += hv_objtab_nth(p->children, i)->def.volume->allocation;
+	*cap = c;
+	*alloc = a;
+	*avail = a < c ? c - a : 0;
+}
 
 /* Lock held. Steals vol. Also used by the node loader. */
 int
@@ -83,12 +100,17 @@ static int
 act_resize(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err)
 {
 	uint64_t bytes = ((const HvSetArg *)arg)->value;
+	bool shrink = ((const HvSetArg *)arg)->flags & 4; /* VIR_STORAGE_VOL_RESIZE_SHRINK */
 	HvVolumeDef *v = o->def.volume;
 
 	if (bytes == 0)
 		return hv_error_set(err, EINVAL, "cannot resize volume '%s' in pool '%s' to 0 bytes",
 				    o->name, t->parent);
-	if (bytes < v->capacity)
+	if (bytes < v->capacity && shrink && bytes < v->allocation)
+		return hv_error_set(err, EINVAL, "cannot shrink volume '%s' in pool '%s' below its "
+				    "allocation of %" G_GUINT64_FORMAT " bytes", o->name, t->parent,
+				    v->allocation);
+	if (bytes < v->capacity && !shrink)
 		return hv_error_set(err, EINVAL, "cannot shrink volume '%s' in pool '%s' from %"
 				    G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " bytes", o->name,
 				    t->parent, v->capacity, bytes);
@@ -111,4 +133,7 @@ const HvObjClass test_volume_class = {
 	.info = info_new,
 	.info_free = (GDestroyNotify)hv_volume_info_free,
 	.create = create,
+	.priv_new = test_vol_priv_new,
+	.priv_free = test_vol_priv_free,
+	.data = &test_vol_data,
 };

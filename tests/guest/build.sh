@@ -5,12 +5,13 @@
 # ACPI power button powers off), prints HYPERFS-GUEST-READY on the console and
 # keeps a shell there; hot-plugged CPUs are brought online within a second (no
 # udev here). virtio_net and pvpanic are loaded: the tests configure eth0 with
-# busybox `ip` and make the guest panic with `echo c > /proc/sysrq-trigger`. Output: OUT/vmlinuz and OUT/initrd.img (OUT defaults to
+# busybox `ip` (or, with hyperfs.dhcp on the kernel command line, the guest runs
+# udhcpc on eth0 itself) and make the guest panic with `echo c > /proc/sysrq-trigger`. Output: OUT/vmlinuz and OUT/initrd.img (OUT defaults to
 # tests/.guest-cache), rebuilt only when missing, older than this script's
 # `version` (OUT/version), or with -f.
 # Usage: tests/guest/build.sh [-f] [OUT]
 set -eu
-version=3 # bump when the guest changes: cached guests are rebuilt
+version=4 # bump when the guest changes: cached guests are rebuilt
 force=0
 [ "${1:-}" = "-f" ] && { force=1; shift; }
 here=$(cd "$(dirname "$0")" && pwd)
@@ -82,6 +83,11 @@ acpid -c /etc/acpi -a /etc/acpid.conf -l /var/log/acpid.log
 	done
 	sleep 1
 done) &
+# hyperfs.dhcp on the kernel command line: eth0 asks for a DHCP lease at once
+# (bench/libvirt's start-to-lease; the lease is taken, not configured)
+if grep -qw hyperfs.dhcp /proc/cmdline && [ -e /sys/class/net/eth0 ]; then
+	(ip link set eth0 up; udhcpc -i eth0 -q -t 60 -T 1 -s /bin/true >/dev/null 2>&1) &
+fi
 echo "HYPERFS-GUEST-CPUS $(grep -c ^processor /proc/cpuinfo)"
 echo HYPERFS-GUEST-READY
 while true; do setsid cttyhack sh; done

@@ -28,7 +28,10 @@ def node_uri(path, query="clock=fixed&shutdown-delay=200"):
 
 
 MOUNT_DEADLINE_S = float(os.environ.get("HYPERFS_MOUNT_DEADLINE", "20"))
-EXIT_DEADLINE_S = 15.0
+# hyperfs exits within a second when the machine is idle; under a load of 10+
+# on two CPUs some exits took over 15 s (issue 10 tracks it): the bound says
+# "it exits", not how fast (bench/ measures speed)
+EXIT_DEADLINE_S = float(os.environ.get("HYPERFS_EXIT_DEADLINE", "40"))
 
 # A log line matching one of these fails the test that owned the mount.
 LOG_SURPRISES = re.compile(
@@ -113,6 +116,7 @@ class HyperfsMount:
         if not BINARY.exists():
             raise MountError(f"{BINARY} is not built (run `ninja -C {REPO}/build`)")
         self.path.mkdir(parents=True, exist_ok=True)
+        self.stopped = False  # a restart (stop, then start) is stopped again at teardown
         if transport.active():
             self._through_transport()
         logf = open(self.log, "ab")

@@ -12,6 +12,9 @@ instead of being opened inside hyperfs; the tests themselves do not change:
     libvirtd-tcp       test:///default becomes a node file with the same objects,
                        which libvirt's test driver loads privately per connection;
                        tcp runs hyperfs inside the sandbox's network namespace
+    libvirt-lib        no peer: hyperfs's libvirt driver (drivers/libvirt/) opens
+                       libvirt's own test driver in-process, on the same node file
+                       (libvirt:test:///FILE)
 
 `Transport.node(conn, folder)` turns one `-c [NAME=]URI` argument into the
 remote form, keeping the node folder's name and the query parameters:
@@ -20,7 +23,8 @@ remote form, keeping the node folder's name and the query parameters:
 URIs that already name a transport (tests/remote) are left alone.
 
 Markers (tests/conftest.py): `local_only(reason)` skips a test under every
-transport, `not_libvirtd(reason)` under the libvirtd ones."""
+transport, `not_libvirtd(reason)` wherever libvirt's own test driver serves
+the node (the libvirtd transports and libvirt-lib)."""
 import os
 import re
 from pathlib import Path
@@ -28,7 +32,7 @@ from pathlib import Path
 from .peers import Hyperfsd, Libvirtd, PeerUnavailable, Sshd, make_pki
 
 REPO = Path(__file__).resolve().parents[2]
-NAMES = ("unix", "tcp", "tls", "ssh", "libssh2", "libvirtd-unix", "libvirtd-tcp")
+NAMES = ("unix", "tcp", "tls", "ssh", "libssh2", "libvirtd-unix", "libvirtd-tcp", "libvirt-lib")
 NAME = os.environ.get("HV_TRANSPORT", "").strip() or None
 if NAME is not None and NAME not in NAMES:
     raise SystemExit(f"HV_TRANSPORT={NAME!r}: expected one of {', '.join(NAMES)}")
@@ -39,6 +43,12 @@ def active():
 
 
 def is_libvirtd():
+    """libvirt's own test driver serves the node: through a libvirtd, or
+    in-process through our libvirt driver (libvirt-lib)."""
+    return NAME is not None and (NAME.startswith("libvirtd-") or NAME == "libvirt-lib")
+
+
+def needs_libvirtd():
     return NAME is not None and NAME.startswith("libvirtd-")
 
 
@@ -101,8 +111,10 @@ class Session:
                 self.get_pki()
             elif NAME in ("ssh", "libssh2"):
                 self.get_sshd()
-            elif is_libvirtd():
+            elif needs_libvirtd():
                 self.get_libvirtd()
+            elif NAME == "libvirt-lib":
+                libvirt_lib_check()
         except PeerUnavailable as e:
             self.unavailable = str(e)
             raise
@@ -126,6 +138,15 @@ def shared_libvirtd():
             raise AssertionError(f"HV_LIBVIRTD_DIR={lv.dir}: no libvirtd runs there")
         return lv
     return Libvirtd().start()
+
+
+def libvirt_lib_check():
+    """libvirt-lib needs a hyperfs built with the libvirt driver."""
+    import subprocess
+    exe = os.environ.get("HYPERFS", str(REPO / "build/hyperfs"))
+    nm = subprocess.run(["nm", exe], capture_output=True, text=True).stdout
+    if "hv_libvirt_driver" not in nm:
+        raise PeerUnavailable(f"{exe} is built without the libvirt driver (libvirt-dev)")
 
 
 SESSION = Session()
@@ -161,6 +182,8 @@ class MountPeers:
         if parts is None or "+" in parts[1] or parts[2]:
             return conn  # already remote, or not a local URI
         _, scheme, _, path, query = parts
+        if NAME == "libvirt-lib":
+            return f"{node_name}={self._libvirt_lib(scheme, path, query)}"
         if is_libvirtd():
             return f"{node_name}={self._libvirtd(scheme, path, query)}"
         if NAME in ("unix", "tcp", "tls"):
@@ -194,6 +217,13 @@ class MountPeers:
             return f"{scheme}+unix://{path}?" + _join(query, f"socket={lv.sock}")
         self.netns = lv.netns_prefix()
         return f"{scheme}+tcp://127.0.0.1:{lv.TCP_PORT}{path}" + (f"?{query}" if query else "")
+
+    def _libvirt_lib(self, scheme, path, query):
+        if scheme != "test":
+            raise PeerUnavailable(f"{scheme}:// URIs are not mapped onto libvirt's test driver")
+        if path == "/default":
+            path = str(SESSION.get_default_node())  # private to each connection, as above
+        return f"libvirt:test://{path}" + (f"?{query}" if query else "")
 
     def alive_problems(self):
         return [f"hyperfsd died during the test\n{d.describe()}" for d in self.daemons

@@ -48,9 +48,10 @@ def test_boot_suspend_resume_shutdown(qemu_node, tmp_path):
     print(f"shutdown to shutoff: {time.monotonic() - t0:.2f}s")
     assert line.split()[-1] == "shutdown"
     assert (d / "state").read_text() == "shutoff\n"
-    # nothing of g1 is left but its logs (run/storage holds active pools)
+    # nothing of g1 is left but its logs (run/storage and run/network hold
+    # active pools and networks)
     assert sorted(p.name for p in (q.root / "run").iterdir()
-                  if p.name != "storage") == ["g1.log", "g1.qemu.log"]
+                  if p.name not in ("storage", "network")) == ["g1.log", "g1.qemu.log"]
 
 
 def test_destroy_and_kill9(qemu_node, tmp_path):

@@ -3,8 +3,8 @@ with `debug.qmp.commands=N`: the QMP commands the driver sent to the domain's
 QEMU since it attached to it, read before the stats call sends its own
 queries (docs/qemu-driver.md). Reading the files that come from events
 (state, info, memory, vcpus, id, config.xml, live.xml) sends none. `ls -l` of
-the domain's folder sends none either once lookups and getattrs never read
-volatile files (issue 9, item 7, the tree's half: xfail until then). Readers
+the domain's folder sends none either: lookups and getattrs never read a file
+whose read may reach QEMU (stats, screenshot.png: size 0, read at open). Readers
 of screenshot.png at the same time each get a whole PNG: every screendump
 writes a file of its own."""
 import struct
@@ -69,8 +69,6 @@ def test_event_files_send_no_qmp(booted):
     assert qmp_sent_by(d, lambda: [(d / f).read_text() for f in files]) == 0
 
 
-@pytest.mark.xfail(reason="lookups and getattrs still read volatile files (stats, "
-                   "screenshot.png): issue 9 item 7, the tree's half", strict=False)
 def test_ls_l_sends_no_qmp(booted):
     q, d = booted
 

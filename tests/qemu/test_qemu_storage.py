@@ -149,9 +149,8 @@ def test_pool_refusals_and_persistence(storage, mount_factory):
     assert r.returncode != 0
     assert "build" in (p / "error").read_text()
     # a pool type with no backend is refused
-    src = tmp / "lvm.xml"
-    src.write_text("<pool type='logical'><name>vg</name><target><path>/dev/vg</path>"
-                   "</target></pool>")
+    src = tmp / "lvm.xml"  # a type without a backend (storage-net's, when merged)
+    src.write_text("<pool type='zfs'><name>vg</name><source><name>vg</name></source></pool>")
     assert sh(f"cp {src} {node / 'pools'}", check=False).returncode != 0
     assert not (node / "pools/vg").exists()
     # volumes of an inactive pool: EBUSY

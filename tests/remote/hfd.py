@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from helpers import peers
+from helpers.mount import is_mounted
 from helpers.peers import _cert, free_port, virsh  # noqa: F401 (the suite imports them from here)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,15 +92,37 @@ def hyperfs_binary():
 
 
 def mount_fails(uri, folder, timeout=15):
-    """Runs hyperfs -f on uri, which must fail to mount: returns its output."""
+    """Runs hyperfs -f on uri, which must fail to mount: returns its output.
+    A mount that comes up anyway, or a hyperfs that neither mounts nor exits
+    within timeout, fails the test at once, and nothing is left behind: the
+    mount is unmounted and the daemon ended (by its PID) first."""
     mnt = Path(folder) / "mnt-refused"
     mnt.mkdir(exist_ok=True)
-    r = subprocess.run([hyperfs_binary(), "-f", "-c", f"n={uri}", str(mnt)], capture_output=True,
-                       text=True, timeout=timeout)
-    if r.returncode == 0 or os.path.ismount(mnt):
+    logp = Path(folder) / "mnt-refused.log"
+    with open(logp, "wb") as log:
+        p = subprocess.Popen([hyperfs_binary(), "-f", "-c", f"n={uri}", str(mnt)],
+                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + timeout
+    # the mount table, not a stat: a stat of a mount whose daemon hangs would hang too
+    while p.poll() is None and not is_mounted(mnt) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    mounted = is_mounted(mnt)
+    if p.poll() is None or mounted:
         subprocess.run(["fusermount3", "-u", str(mnt)], capture_output=True)
-        raise AssertionError(f"hyperfs mounted {uri}, which must be refused:\n{r.stderr}")
-    return r.stdout + r.stderr
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        if is_mounted(mnt):
+            subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+        what = "mounted" if mounted else f"neither mounted nor failed within {timeout}s on"
+        raise AssertionError(f"hyperfs {what} {uri}, which must be refused:\n"
+                             f"{logp.read_text(errors='replace')}")
+    out = logp.read_text(errors="replace")
+    if p.returncode == 0:
+        raise AssertionError(f"hyperfs exited 0 on {uri}, which must be refused:\n{out}")
+    return out
 
 
 CA_TMPL = "cn = {cn}\nca\ncert_signing_key\nexpiration_days = 30\n"

@@ -1,19 +1,17 @@
 """test_bad_peers.py: hostile or broken clients on the wire: truncated frames,
 oversize lengths, unknown programs and procedures, undecodable arguments,
-forged serials and message types, a client that never reads. hyperfsd must
-answer or drop each one without crashing, and other clients keep working."""
+forged serials and message types, booleans written little-endian, a client that
+never reads replies bigger than the socket buffers, many clients at once.
+hyperfsd must answer or drop each one without crashing, and other clients keep
+working and get their own answers."""
 import socket
 import struct
+import threading
 import time
 
 from .hfd import virsh
-
-PROG = 0x20008086
-
-
-def frame(prog=PROG, vers=1, proc=66, typ=0, serial=1, status=0, body=b""):
-    hdr = struct.pack(">IIiiIi", prog, vers, proc, typ, serial, status)
-    return struct.pack(">I", 4 + len(hdr) + len(body)) + hdr + body
+from .wire import (OK, PROG, RawClient, Unpacker, dom, frame, i32, opt_string, parse_error,
+                   recv_frame, string, u32)
 
 
 def connect(d):
@@ -21,20 +19,6 @@ def connect(d):
     s.settimeout(5)
     s.connect(str(d.sock))
     return s
-
-
-def recv_frame(s):
-    def exact(n):
-        b = b""
-        while len(b) < n:
-            chunk = s.recv(n - len(b))
-            if not chunk:
-                raise EOFError
-            b += chunk
-        return b
-    (n,) = struct.unpack(">I", exact(4))
-    data = exact(n - 4)
-    return struct.unpack(">IIiiIi", data[:24]), data[24:]
 
 
 def error_code(body):
@@ -109,19 +93,76 @@ def test_truncated_and_oversize(daemon):
     still_works(daemon)
 
 
+def test_little_endian_bool_connects(daemon):
+    """libvirt's decoder takes any nonzero word as true: a client that writes
+    the URI's "present" flag as 01 00 00 00 opens its connection."""
+    with RawClient(daemon.sock) as c:
+        st, body = c.call(1, u32(0x01000000) + string("test:///default") + u32(0))
+        assert st == OK, parse_error(body)
+        st, body = c.call(23, string("test"))
+        assert st == OK and Unpacker(body).dom()[0] == "test"
+
+
+def wait_log(d, text, secs=10):
+    deadline = time.monotonic() + secs
+    while text not in d.log.read_text():
+        assert time.monotonic() < deadline, f"no {text!r} in the log:\n{d.describe()}"
+        time.sleep(0.02)
+
+
 def test_slow_reader_does_not_stall_others(daemon):
-    with connect(daemon) as s:
-        s.sendall(frame(proc=66) * 2000)  # never reads the replies
-        time.sleep(0.5)
+    """Capabilities calls whose replies add up to twice what the kernel can
+    buffer (the server's send buffer and this socket's receive buffer at their
+    maximum), never read: hyperfsd holds that client back (its log says so)
+    and serves the others; then every reply arrives, in order."""
+    limit = sum(int(open(f"/proc/sys/net/core/{k}").read()) for k in ("wmem_max", "rmem_max"))
+    with RawClient(daemon.sock, timeout=60) as c:
+        c.open()
+        st, body = c.call(7)
+        one = len(body) + 28
+        n = 2 * limit // one + 1
+        calls = b"".join(frame(proc=7, serial=i) for i in range(100, 100 + n))
+        # hyperfsd stops reading this client, so the sending blocks: a thread does it
+        sender = threading.Thread(target=lambda: c.s.sendall(calls), daemon=True)
+        sender.start()
+        wait_log(daemon, "requests in flight and its replies are not read")
         still_works(daemon)
+        assert daemon.alive()
+        for i in range(100, 100 + n):
+            (_, _, proc, typ, serial, status), body = recv_frame(c.s)
+            assert (proc, typ, serial, status) == (7, 1, i, OK)
+            assert len(body) + 28 == one
+        sender.join(10)
+        assert not sender.is_alive()
+    assert n * one > limit
     still_works(daemon)
 
 
 def test_many_clients(daemon):
-    socks = [connect(daemon) for _ in range(50)]
+    """50 clients at once, half of them read-only: each gets its own answers
+    (its serials, its lookups), and each its own read-only flag: the writes
+    of the read-only half are refused, the others' go through."""
+    names = ["test"] * 50
+    clients = [RawClient(daemon.sock) for _ in range(50)]
     try:
-        still_works(daemon)
+        for i, c in enumerate(clients):
+            c.open(flags=1 if i % 2 else 0)  # VIR_CONNECT_RO
+        for i, c in enumerate(clients):  # all in flight together
+            c.pending = [c.send(23, string(names[i])), c.send(110),
+                         c.send(29, dom("test", 1) + i32(i % 3 == 0))]
+        for i, c in enumerate(clients):
+            st, body = c.reply(c.pending[0])
+            assert st == OK and Unpacker(body).dom()[:1] == ("test",), i
+            st, body = c.reply(c.pending[1])
+            assert st == OK and Unpacker(body).string() == "test:///default", i
+            st, body = c.reply(c.pending[2])
+            if i % 2:
+                assert st == 1, i
+                assert parse_error(body) == (29, "operation forbidden: read only access "
+                                                 "prevents virDomainSetAutostart"), i
+            else:
+                assert st == OK, (i, parse_error(body))
     finally:
-        for s in socks:
-            s.close()
+        for c in clients:
+            c.close()
     still_works(daemon)

@@ -201,3 +201,25 @@ def test_two_nodes_one_killed(remote_daemons, mount_factory):
     write(nb / "domains/test/state", "suspend")
     assert read(nb / "domains/test/state") == "paused"
     assert virsh(b.uri, "domstate", "test").stdout.strip() == "paused"
+
+
+def test_mount_fails_leaves_nothing_when_a_mount_comes_up(tmp_path):
+    """The helper of the refusal tests: a mount that unexpectedly succeeds fails
+    the test at once, with no mount and no daemon left behind."""
+    from helpers.mount import DEFAULT_URI, is_mounted
+    from .hfd import mount_fails
+    t0 = time.monotonic()
+    with pytest.raises(AssertionError, match="hyperfs mounted"):
+        mount_fails(DEFAULT_URI, tmp_path, timeout=30)
+    assert time.monotonic() - t0 < 20, "it waited for its timeout, not for the mount"
+    assert not is_mounted(tmp_path / "mnt-refused")
+    mnt = str(tmp_path / "mnt-refused").encode()
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if mnt in argv:
+            left.append(pid)
+    assert not left, f"daemons left behind: {left}"

@@ -211,3 +211,43 @@ def test_event_callbacks_from_the_default_loop(daemon, mount_factory, transport)
         c.networkEventDeregisterAny(ids[1])
         c.storagePoolEventDeregisterAny(ids[2])
         c.close()
+
+
+def test_secret_event_callbacks(daemon):
+    """virConnectSecretEventRegisterAny (380): define, a new value and undefine
+    reach the callbacks, with the secret's usage while it is there."""
+    start_event_loop()
+    c = libvirt.open(daemon.uri)
+    seen = []
+    lock = threading.Lock()
+
+    def life_cb(conn, sec, event, detail, opaque):
+        with lock:
+            seen.append(("lifecycle", sec.UUIDString(), sec.usageID(), event))
+
+    def value_cb(conn, sec, opaque):
+        with lock:
+            seen.append(("value", sec.UUIDString()))
+
+    u = "11111111-2222-3333-4444-555555555555"
+    ids = [c.secretEventRegisterAny(None, libvirt.VIR_SECRET_EVENT_ID_LIFECYCLE, life_cb, None),
+           c.secretEventRegisterAny(None, libvirt.VIR_SECRET_EVENT_ID_VALUE_CHANGED, value_cb,
+                                    None)]
+    try:
+        s = c.secretDefineXML(f"<secret ephemeral='no' private='no'><uuid>{u}</uuid>"
+                              "<usage type='volume'><volume>/v</volume></usage></secret>")
+        s.setValue(b"abc")
+        s.undefine()
+        want = [("lifecycle", u, "/v", libvirt.VIR_SECRET_EVENT_DEFINED), ("value", u),
+                ("lifecycle", u, "", libvirt.VIR_SECRET_EVENT_UNDEFINED)]
+
+        def all_came():
+            with lock:
+                return len(seen) >= len(want)
+        assert wait_for(all_came, 5), seen
+        with lock:
+            assert seen == want
+    finally:
+        for i in ids:
+            c.secretEventDeregisterAny(i)
+        c.close()

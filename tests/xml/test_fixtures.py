@@ -2,7 +2,9 @@
 # against their golden files: NAME.out holds the formatted document, NAME.err
 # the error hyperfs-xml prints. HV_REGEN=1 rewrites the goldens for review.
 # Volume fixtures named POOLTYPE-*.xml are formatted in the context of
-# volume/context/POOLTYPE.xml. Needs nothing outside this repository.
+# volume/context/POOLTYPE.xml. What formats must format to itself again
+# (format(parse(format(x))) == format(x)). Needs nothing outside this
+# repository.
 import glob
 import os
 
@@ -48,10 +50,14 @@ def relname(path):
 
 
 @pytest.mark.parametrize('path', fixtures(), ids=relname)
-def test_fixture(path):
+def test_fixture(path, tmp_path):
     rc, out, err = run(TOOL, *(['format'] + pool_for(path) + [path]))
     if rc == 0:
         golden(path, '.out', out)
+        once = tmp_path / 'once.xml'
+        once.write_text(out)
+        rc2, twice, err2 = run(TOOL, *(['format'] + pool_for(path) + [str(once)]))
+        assert rc2 == 0 and twice == out, '%s: not a fixed point: %s%s' % (path, err2, twice)
         return
     msg = err.replace(path, os.path.basename(path))
     golden(path, '.err', msg)

@@ -85,6 +85,8 @@ def norm_value(v):
     if UUID.match(v):
         h = v.replace('-', '').lower()
         return '%s-%s-%s-%s-%s' % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
+    if re.fullmatch(r'0[xX][0-9a-fA-F]+', v):  # a number is the same in hex (addresses)
+        return str(int(v, 16))
     if v.startswith('/') and '//' in v:
         v = re.sub('/+', '/', v)
         return v.rstrip('/') or '/'

@@ -109,8 +109,10 @@ test_errors(void)
 		{ "<domain type='test'><name>a/b</name></domain>", "<name>" },
 		{ "<domain type='test'><name>..</name></domain>", "<name>" },
 		{ DOM_HEAD "<uuid>xyz</uuid></domain>", "<uuid>" },
-		{ DOM_HEAD "<memory unit='KiB'>10</memory><currentMemory>20</currentMemory></domain>",
-		  "<currentMemory>" },
+		/* a <currentMemory> above <memory> is clamped (virDomainDefPostParseMemory),
+		 * a <maxMemory> below it refused */
+		{ DOM_HEAD "<maxMemory slots='1' unit='KiB'>5</maxMemory><memory unit='KiB'>10</memory></domain>",
+		  "<maxMemory>" },
 		{ DOM_HEAD "<memory unit='parsec'>10</memory></domain>", "<memory>" },
 		{ DOM_HEAD "<memory>-3</memory></domain>", "<memory>" },
 		{ DOM_HEAD "<memory unit='EiB'>100</memory></domain>", "<memory>" },
@@ -154,10 +156,15 @@ test_format_copy(void)
 			"  <uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>\n"
 			"  <memory unit='KiB'>1024</memory>\n"
 			"  <currentMemory unit='KiB'>1024</currentMemory>\n"
-			"  <vcpu current='1'>2</vcpu>\n"
+			"  <vcpu placement='static' current='1'>2</vcpu>\n"
 			"  <features>\n"
 			"    <unknown a='x'>keep</unknown>\n"
 			"  </features>\n"
+			/* virDomainDefFormatInternal's defaults */
+			"  <clock offset='utc'/>\n"
+			"  <on_poweroff>destroy</on_poweroff>\n"
+			"  <on_reboot>restart</on_reboot>\n"
+			"  <on_crash>destroy</on_crash>\n"
 			"</domain>\n");
 	copy = hv_domain_def_copy(def);
 	out2 = hv_domain_def_format(copy);

@@ -7,7 +7,8 @@ static void
 test_network(void)
 {
 	const char *xml = "<network><name>default</name><uuid>81ff0d90c91e6742a7cb000000000000</uuid>"
-			  "<forward mode='nat'/><bridge name='virbr0' stp='on'/></network>";
+			  "<forward mode='nat'/><bridge name='virbr0' stp='on'/>"
+			  "<ip address='192.168.122.1' prefix='24'/></network>";
 	g_autoptr(GError) err = NULL;
 	g_autoptr(HvNetworkDef) def = hv_network_def_parse(xml, strlen(xml), &err);
 	g_autoptr(HvNetworkDef) copy = NULL;
@@ -18,7 +19,7 @@ test_network(void)
 	g_assert_cmpstr(def->uuid, ==, "81ff0d90-c91e-6742-a7cb-000000000000");
 	g_assert_cmpstr(def->bridge, ==, "virbr0");
 	g_assert_cmpstr(def->forward_mode, ==, "nat");
-	g_assert_cmpuint(def->ips->len, ==, 0);
+	g_assert_cmpuint(def->ips->len, ==, 1); /* nat needs an <ip> (virNetworkDefParseXML) */
 	copy = hv_network_def_copy(def);
 	g_assert_cmpstr(copy->bridge, ==, "virbr0");
 	out = hv_network_def_format(copy);

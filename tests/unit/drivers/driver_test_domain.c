@@ -281,7 +281,7 @@ test_stats(void)
 
 	g_assert_cmpint(HV_CALL(fx->c, domain, set_autostart, HV_WRITES, &err, "test", true), ==, 0);
 	s1 = stats_of(fx, "test");
-	g_assert_nonnull(strstr(s1, "state.state=1\nstate.reason=1\ncpu.time=1000000000\n"));
+	g_assert_nonnull(strstr(s1, "state.state=1\nstate.reason=0\ncpu.time=1000000000\n"));
 	g_assert_nonnull(strstr(s1, "balloon.current=2097152\nballoon.maximum=8388608\n"));
 	g_assert_nonnull(strstr(s1, "vcpu.current=2\nvcpu.maximum=2\nvcpu.0.state=1\n"));
 	g_assert_nonnull(strstr(s1, "vcpu.1.time=500000000\n"));

@@ -173,10 +173,58 @@ test_table_persists(void)
 	}
 }
 
+/* Live state back at open: RUN/NAME.xml makes its object active on that
+ * definition, the stored one pending; one without a stored definition comes
+ * back transient; a live document naming another object is skipped. */
+static void
+test_load_live(void)
+{
+	g_autofree char *dir = fresh_dir("live");
+	g_autoptr(GError) err = NULL;
+	g_autoptr(Tx) tx = NULL;
+	Loaded l = { 0 };
+	HvStore *store;
+	HvEntry *a, *t;
+
+	{
+		g_autoptr(Tx) first = tx_new(dir);
+
+		tx_define(first, "a", NULL);
+	}
+	tx = tx_new(dir);
+	store = tx->nets->store;
+	g_assert_cmpint(hv_store_write_live(store, "a", "<network><name>a</name>"
+					    "<bridge name='live0'/></network>", &err), ==, 0);
+	g_assert_cmpint(hv_store_write_live(store, "t", "<network><name>t</name></network>", &err),
+			==, 0);
+	g_assert_cmpint(hv_store_write_live(store, "u", "<network><name>v</name></network>", &err),
+			==, 0);
+	g_assert_no_error(err);
+	g_assert_cmpint(hv_objtab_load(tx->nets, NULL, NULL, &err), ==, 1);
+	g_assert_cmpint(hv_objtab_load_live(tx->nets, on_loaded, &l), ==, 2);
+	g_assert_cmpuint(l.seen, ==, 2);
+	g_assert_cmpuint(l.was_active, ==, 2);
+	a = tx_entry(tx, "a");
+	t = tx_entry(tx, "t");
+	g_assert_true(a && a->active && a->persistent && a->newdef.any);
+	g_assert_cmpstr(a->def.network->bridge, ==, "live0");
+	g_assert_true(t && t->active && !t->persistent && !t->newdef.any);
+	g_assert_null(tx_entry(tx, "u"));
+	g_assert_null(tx_entry(tx, "v"));
+	/* stopping: the stored definition is back; the transient one goes */
+	hv_core_lock(&tx->core);
+	g_assert_true(hv_entry_stopped(a));
+	g_assert_false(hv_entry_stopped(t));
+	hv_core_unlock(&tx->core);
+	g_assert_null(tx_entry(tx, "a")->def.network->bridge);
+	g_assert_null(tx_entry(tx, "t"));
+}
+
 void
 objstore_tests_register(void)
 {
 	g_test_add_func("/drivers/objstore/crash-before-rename", test_crash_before_rename);
 	g_test_add_func("/drivers/objstore/markers", test_markers);
 	g_test_add_func("/drivers/objstore/table-persists", test_table_persists);
+	g_test_add_func("/drivers/objstore/load-live", test_load_live);
 }

@@ -25,11 +25,11 @@ fake_resolve(void *opaque, const char *pool, const char *volume, char **path, ch
 
 /* Network 'default' has bridge virbr0; nothing else exists. */
 static int
-fake_network(void *opaque, const char *network, char **bridge, GError **err)
+fake_network(void *opaque, const char *network, QemuNetTarget *out, GError **err)
 {
 	if (g_strcmp0(network, "default") != 0)
 		return hv_error_set(err, ENOENT, "network '%s' not found", network);
-	*bridge = g_strdup("virbr0");
+	out->bridge = g_strdup("virbr0");
 	return 0;
 }
 
@@ -71,9 +71,16 @@ render(const char *name)
 	for (guint k = 0; k < taps->len; k++) {
 		const QemuTap *t = taps->pdata[k];
 
-		g_string_append_printf(out, "# tap fd=%d interface=%u bridge=%s ifname=%s mac=%s\n",
-				       t->fd, t->iface, t->bridge, t->ifname ? t->ifname : "(vnet%d)",
-				       t->mac ? t->mac : "(none)");
+		if (t->parent) /* a macvtap: the guest's MAC */
+			g_string_append_printf(out, "# macvtap fd=%d interface=%u parent=%s mode=%s "
+					       "ifname=%s mac=%s\n", t->fd, t->iface, t->parent,
+					       t->mode, t->ifname ? t->ifname : "(macvtap%d)",
+					       t->guest_mac ? t->guest_mac : "(none)");
+		else
+			g_string_append_printf(out, "# tap fd=%d interface=%u bridge=%s ifname=%s "
+					       "mac=%s\n", t->fd, t->iface, t->bridge,
+					       t->ifname ? t->ifname : "(vnet%d)",
+					       t->mac ? t->mac : "(none)");
 	}
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }

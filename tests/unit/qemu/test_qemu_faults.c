@@ -26,207 +26,12 @@
 #include <glib/gstdio.h>
 #include "drivers/conn.h"
 #include "drivers/qemu/qemu_domain.h"
+#include "tests/unit/qemu/fake_qmp.h"
 
 #define WAIT_US (2 * G_USEC_PER_SEC) /* for anything the driver does in the background */
 #define LOG_LINE "emulation failure"
 
 static char *self_exe;
-
-/* ---- the fake QEMU (child process) */
-
-static void
-put(int fd, const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len) {
-		ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return; /* the peer went: nothing to tell it */
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
-static void
-send_event(int client, int ctl, const char *event, const char *data)
-{
-	g_autofree char *line = g_strdup_printf("{\"timestamp\":{\"seconds\":1,\"microseconds\":0},"
-						"\"event\":\"%s\"%s%s}\n", event,
-						data ? ",\"data\":" : "", data ? data : "");
-	g_autofree char *note = g_strdup_printf("event %s\n", event);
-
-	if (client >= 0)
-		put(client, line);
-	put(ctl, note);
-}
-
-typedef struct {
-	char status[64];
-	bool running;
-	bool deaf; /* reads nothing more from the QMP socket */
-} FakeState;
-
-/* One command line from the driver; true: the fake is done (quit). */
-static bool
-fake_command(int client, int ctl, FakeState *st, const char *line)
-{
-	g_autoptr(QJson) msg = qjson_parse(line, strlen(line), NULL);
-	const char *cmd = qjson_get_str(msg, "execute");
-	g_autofree char *id = NULL, *note = NULL, *reply = NULL;
-	int64_t n;
-
-	if (!cmd)
-		return false;
-	id = qjson_get_int(msg, "id", &n) ? g_strdup_printf(",\"id\":%" G_GINT64_FORMAT, n)
-					  : g_strdup("");
-	note = g_strdup_printf("cmd %s\n", cmd);
-	put(ctl, note);
-	if (g_str_equal(cmd, "qmp_capabilities") || g_str_equal(cmd, "quit"))
-		reply = g_strdup_printf("{\"return\":{}%s}\n", id);
-	else if (g_str_equal(cmd, "query-status"))
-		reply = g_strdup_printf("{\"return\":{\"status\":\"%s\",\"singlestep\":false,"
-					"\"running\":%s}%s}\n", st->status,
-					st->running ? "true" : "false", id);
-	else if (g_str_equal(cmd, "query-chardev"))
-		reply = g_strdup_printf("{\"return\":[]%s}\n", id);
-	else if (g_str_equal(cmd, "query-version"))
-		reply = g_strdup_printf("{\"return\":{\"qemu\":{\"major\":7,\"minor\":2,\"micro\":0},"
-					"\"package\":\"fake\"}%s}\n", id);
-	else
-		reply = g_strdup_printf("{\"error\":{\"class\":\"CommandNotFound\",\"desc\":"
-					"\"The command %s has not been found\"}%s}\n", cmd, id);
-	if (g_str_equal(cmd, "quit")) {
-		signal(SIGTERM, SIG_IGN); /* exiting anyway: the driver's SIGTERM changes nothing */
-		put(client, reply);
-		send_event(client, ctl, "SHUTDOWN", "{\"guest\":false,\"reason\":\"host-qmp-quit\"}");
-		return true;
-	}
-	put(client, reply);
-	return false;
-}
-
-/* One script line from the test: `status RUNSTATE true|false`,
- * `event NAME [DATA]` or `deaf` (answered with `deaf`). */
-static void
-fake_script(int client, int ctl, FakeState *st, const char *line)
-{
-	g_auto(GStrv) w = g_strsplit(line, " ", 3);
-
-	if (g_str_equal(line, "deaf")) {
-		st->deaf = true;
-		put(ctl, "deaf\n");
-	} else if (g_strv_length(w) == 3 && g_str_equal(w[0], "status")) {
-		g_strlcpy(st->status, w[1], sizeof(st->status));
-		st->running = g_str_equal(w[2], "true");
-	} else if (g_strv_length(w) >= 2 && g_str_equal(w[0], "event")) {
-		send_event(client, ctl, w[1], w[2]);
-	}
-}
-
-/* Splits buf at newlines: hands each whole line to fn, keeps the rest. */
-static bool
-take_lines(GString *buf, bool (*fn)(const char *line, void *p), void *p)
-{
-	char *nl;
-
-	while ((nl = memchr(buf->str, '\n', buf->len))) {
-		g_autofree char *line = g_strndup(buf->str, (gsize)(nl - buf->str));
-
-		g_string_erase(buf, 0, (gssize)(nl - buf->str) + 1);
-		if (fn(line, p))
-			return true;
-	}
-	return false;
-}
-
-typedef struct {
-	int client, ctl;
-	FakeState st;
-} Fake;
-
-static bool
-on_cmd_line(const char *line, void *p)
-{
-	Fake *f = p;
-
-	return fake_command(f->client, f->ctl, &f->st, line);
-}
-
-static bool
-on_ctl_line(const char *line, void *p)
-{
-	Fake *f = p;
-
-	fake_script(f->client, f->ctl, &f->st, line);
-	return false;
-}
-
-/* Reads what there is into buf; false at the end (or an error). */
-static bool
-fill(int fd, GString *buf)
-{
-	char chunk[4096];
-	ssize_t n;
-
-	while ((n = read(fd, chunk, sizeof(chunk))) < 0 && errno == EINTR)
-		;
-	if (n <= 0)
-		return false;
-	g_string_append_len(buf, chunk, n);
-	return true;
-}
-
-static int
-fake_main(int lfd, int ctl)
-{
-	static const char greeting[] =
-		"{\"QMP\":{\"version\":{\"qemu\":{\"micro\":0,\"minor\":2,\"major\":7},"
-		"\"package\":\"fake\"},\"capabilities\":[\"oob\"]}}\n";
-	g_autoptr(GString) cbuf = g_string_new(NULL), sbuf = g_string_new(NULL);
-	Fake f = { .client = -1, .ctl = ctl, .st = { "running", true } };
-	sigset_t none;
-
-	/* QEMU dies of the driver's SIGTERM: whatever the test runner left us */
-	signal(SIGTERM, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	put(ctl, "ready\n"); /* exec'd: the driver may read our command line now */
-
-	for (;;) {
-		struct pollfd p[2] = { { .fd = ctl, .events = POLLIN },
-				       { .fd = f.client >= 0 ? f.client : lfd, .events = POLLIN } };
-
-		if (poll(p, f.st.deaf ? 1 : 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return 2;
-		}
-		if (p[0].revents) {
-			if (!fill(ctl, sbuf))
-				return 1; /* the test is gone: so are we */
-			take_lines(sbuf, on_ctl_line, &f);
-		}
-		if (!p[1].revents)
-			continue;
-		if (f.client < 0) {
-			if ((f.client = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-				put(f.client, greeting);
-			continue;
-		}
-		if (!fill(f.client, cbuf)) { /* the driver closed: wait for the next one */
-			close(f.client);
-			f.client = -1;
-			g_string_truncate(cbuf, 0);
-			continue;
-		}
-		if (take_lines(cbuf, on_cmd_line, &f))
-			return 0; /* quit */
-	}
-}
 
 /* ---- the test's side */
 
@@ -273,7 +78,7 @@ read_transcript(int ctl, GString *out, const char *until)
 		g_assert_cmpint(left, >, 0);
 		if (poll(&p, 1, (int)(left / 1000) + 1) <= 0)
 			continue;
-		if (!fill(ctl, out)) {
+		if (!fake_fill(ctl, out)) {
 			g_assert_null(until);
 			return;
 		}
@@ -305,18 +110,18 @@ settle(HvConn *c, const char *name)
 	int64_t deadline = g_get_monotonic_time() + WAIT_US;
 	QemuDomain *d;
 
-	g_mutex_lock(&qc->lock);
-	if ((d = g_hash_table_lookup(qc->domains, name)) && d->mon)
+	hv_core_lock(&qc->core);
+	if ((d = qemu_domain_lookup(qc, name)) && d->mon)
 		m = qemu_mon_ref(d->mon);
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	g_assert_nonnull(m);
 	g_assert_cmpint(qemu_mon_command(m, "query-version", NULL, NULL, &err), ==, 0);
 	g_assert_no_error(err);
-	g_mutex_lock(&qc->lock);
-	while (qc->workers && g_cond_wait_until(&qc->cond, &qc->lock, deadline))
+	hv_core_lock(&qc->core);
+	while (qc->workers && g_cond_wait_until(&qc->cond, &qc->core.mutex, deadline))
 		;
 	g_assert_cmpuint(qc->workers, ==, 0);
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 }
 
 /* The driver's own account of why the guest stopped (not in HvDomainInfo). */
@@ -327,11 +132,11 @@ domain_error(HvConn *c, const char *name)
 	QemuDomain *d;
 	char *e;
 
-	g_mutex_lock(&qc->lock);
-	d = g_hash_table_lookup(qc->domains, name);
+	hv_core_lock(&qc->core);
+	d = qemu_domain_lookup(qc, name);
 	g_assert_nonnull(d);
 	e = g_strdup(d->error);
-	g_mutex_unlock(&qc->lock);
+	hv_core_unlock(&qc->core);
 	return e;
 }
 
@@ -460,7 +265,7 @@ typedef struct {
 } Fixture;
 
 static void
-fixture_start(Fixture *fx, const char *name)
+fixture_start_vcpus(Fixture *fx, const char *name, const char *vcpu)
 {
 	g_autoptr(GError) err = NULL;
 	g_autofree char *lib = NULL, *qmp = NULL, *xml = NULL, *uri = NULL, *file = NULL;
@@ -474,9 +279,9 @@ fixture_start(Fixture *fx, const char *name)
 	qmp = g_strdup_printf("%s/%s.qmp", fx->run, name);
 	xml = g_strdup_printf(
 		"<domain type='kvm'><name>%s</name><uuid>c7a5fdbd-edaf-9455-926a-d65c16db1809</uuid>"
-		"<memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>"
+		"<memory unit='MiB'>64</memory>%s<os><type arch='x86_64' machine='pc'>"
 		"hvm</type></os><on_crash>preserve</on_crash><devices><panic model='pvpanic'/>"
-		"</devices></domain>", name);
+		"</devices></domain>", name, vcpu);
 	fx->rec.events = g_string_new(NULL);
 	g_mutex_init(&fx->rec.lock);
 	g_assert_cmpint(g_mkdir(lib, 0700), ==, 0);
@@ -503,6 +308,12 @@ fixture_start(Fixture *fx, const char *name)
 	read_transcript(fx->ctl, transcript, "cmd query-chardev\n");
 	g_assert_cmpstr(transcript->str, ==,
 			"cmd qmp_capabilities\ncmd query-status\ncmd query-chardev\n");
+}
+
+static void
+fixture_start(Fixture *fx, const char *name)
+{
+	fixture_start_vcpus(fx, name, "<vcpu>1</vcpu>");
 }
 
 /* destroy ends it (quit for a crashed one: *status the fake's exit) and
@@ -585,9 +396,9 @@ deaf_monitor(void)
 	g_assert_cmpint(write(fx.ctl, "deaf\n", 5), ==, 5);
 	read_transcript(fx.ctl, transcript, "deaf\n");
 	qc = qemu_conn(fx.c);
-	g_mutex_lock(&qc->lock);
-	m = qemu_mon_ref(((QemuDomain *)g_hash_table_lookup(qc->domains, name))->mon);
-	g_mutex_unlock(&qc->lock);
+	hv_core_lock(&qc->core);
+	m = qemu_mon_ref(((QemuDomain *)qemu_domain_lookup(qc, name))->mon);
+	hv_core_unlock(&qc->core);
 	qemu_mon_set_timeout(m, 300);
 	for (size_t k = 0; k < (8u << 20); k++) /* more than the socket holds */
 		g_string_append_c(args, 'x');
@@ -608,6 +419,114 @@ deaf_monitor(void)
 	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 }
 
+/* ---- vCPU writers: one set-vcpus job at a time per domain */
+
+typedef struct {
+	HvConn *c;
+	const char *name;
+	unsigned n;
+	int r;
+	GError *err;
+} Writer;
+
+static gpointer
+writer_thread(gpointer data)
+{
+	Writer *w = data;
+
+	w->r = HV_CALL(w->c, domain, set_vcpus, HV_WRITES, &w->err, w->name, w->n,
+		       HV_AFFECT_LIVE | HV_AFFECT_CONFIG);
+	return NULL;
+}
+
+static unsigned
+fake_cpu_count(Fixture *fx)
+{
+	g_autoptr(GString) got = g_string_new(NULL);
+	const char *p;
+
+	g_assert_cmpint(write(fx->ctl, "cpus\n", 5), ==, 5);
+	read_transcript(fx->ctl, got, "cpus ");
+	while (!strchr((p = strstr(got->str, "cpus ")), '\n'))
+		g_assert_true(fake_fill(fx->ctl, got));
+	return (unsigned)g_ascii_strtoull(p + 5, NULL, 10);
+}
+
+static unsigned
+config_vcpus(HvConn *c, const char *name, unsigned flags)
+{
+	g_autoptr(GError) err = NULL;
+	g_autofree char *xml = NULL;
+	g_autoptr(HvDomainDef) def = NULL;
+
+	g_assert_cmpint(HV_CALL(c, domain, get_xml, HV_READS, &err, name, flags, &xml), ==, 0);
+	def = hv_domain_def_parse(xml, strlen(xml), &err);
+	g_assert_no_error(err);
+	return def->vcpus;
+}
+
+/* Two writers at once (1 -> 2, then 1 -> 3 while the first one's device_add
+ * is in flight): the second waits for the first one's job and then works from
+ * the count it left, so both succeed and QEMU, the live count and config.xml
+ * agree on 3. Without the job the second reads the count before the first
+ * changed it and plugs vCPU 1 again: QEMU's "Duplicate device ID". */
+static void
+vcpu_writers(void)
+{
+	static const char name[] = "vcpus";
+	g_autoptr(GString) transcript = g_string_new(NULL);
+	g_autoptr(HvDomainInfo) info = NULL;
+	g_autoptr(GError) err = NULL;
+	Writer a = { .name = name, .n = 2 }, b = { .name = name, .n = 3 };
+	GThread *ta, *tb;
+	Fixture fx = { 0 };
+	int status;
+
+	fixture_start_vcpus(&fx, name, "<vcpu current='1'>4</vcpu>");
+	a.c = b.c = fx.c;
+	ta = g_thread_new("writer-a", writer_thread, &a);
+	read_transcript(fx.ctl, transcript, "cmd device_add\n"); /* a's reply is held */
+	tb = g_thread_new("writer-b", writer_thread, &b);
+	g_thread_join(ta);
+	g_thread_join(tb);
+	g_assert_no_error(a.err);
+	g_assert_no_error(b.err);
+	g_assert_cmpint(a.r, ==, 0);
+	g_assert_cmpint(b.r, ==, 0);
+	g_assert_cmpuint(fake_cpu_count(&fx), ==, 3);
+	g_assert_cmpint(HV_CALL(fx.c, domain, get_info, HV_READS, &err, name, &info), ==, 0);
+	g_assert_cmpuint(info->vcpus, ==, 3);
+	g_assert_cmpuint(config_vcpus(fx.c, name, 0), ==, 3);
+	g_assert_cmpuint(config_vcpus(fx.c, name, HV_XML_INACTIVE), ==, 3);
+	g_free(take_events(&fx.rec));
+	fixture_destroy(&fx, name, &status, transcript);
+}
+
+/* A destroy gets through a job that waits for QEMU forever (a device_add
+ * that never answers): the destroy ends QEMU, and the writer fails. */
+static void
+destroy_through_job(void)
+{
+	static const char name[] = "stuck";
+	g_autoptr(GString) transcript = g_string_new(NULL);
+	Writer a = { .name = name, .n = 2 };
+	GThread *ta;
+	Fixture fx = { 0 };
+	int status;
+
+	fixture_start_vcpus(&fx, name, "<vcpu current='1'>4</vcpu>");
+	a.c = fx.c;
+	g_assert_cmpint(write(fx.ctl, "hold\n", 5), ==, 5);
+	ta = g_thread_new("writer", writer_thread, &a);
+	read_transcript(fx.ctl, transcript, "cmd device_add\n");
+	fixture_destroy(&fx, name, &status, transcript); /* destroy: within the bound */
+	g_thread_join(ta);
+	g_assert_cmpint(a.r, <, 0);
+	g_assert_nonnull(a.err);
+	g_clear_error(&a.err);
+	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -622,5 +541,7 @@ main(int argc, char **argv)
 		g_test_add_data_func(path, &cases[k], fault_case);
 	}
 	g_test_add_func("/qemu/faults/deaf-monitor", deaf_monitor);
+	g_test_add_func("/qemu/jobs/vcpu-writers", vcpu_writers);
+	g_test_add_func("/qemu/jobs/destroy-through-job", destroy_through_job);
 	return g_test_run();
 }

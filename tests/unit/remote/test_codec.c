@@ -1,7 +1,7 @@
 /* test_codec.c: remote/'s XDR primitives and RPC codec with good, truncated,
  * oversize and garbage inputs; the procedure table's order and shapes; and the
  * dispatcher end to end against test:///default (read-only refusals, unknown
- * procedures, undecodable arguments). */
+ * procedures, undecodable arguments, booleans as libvirt reads them). */
 #include <string.h>
 #include "remote/proto.h"
 
@@ -50,9 +50,7 @@ test_string_limits(void)
 	static const uint8_t huge[] = { 0xff, 0xff, 0xff, 0xf0, 'a', 'b', 'c', 'd' };
 	static const uint8_t over[] = { 0, 0, 0, 5, 'a', 'b', 'c', 'd', 'e', 0, 0, 0 };
 	static const uint8_t nul[] = { 0, 0, 0, 3, 'a', 0, 'c', 0 };
-	static const uint8_t badbool[] = { 0, 0, 0, 2 };
 	XdrIn in;
-	bool present;
 
 	xdr_in_init(&in, huge, sizeof(huge)); /* claims 4 GiB: refused before allocating */
 	g_assert_null(xdr_get_string(&in, RPC_STRING_MAX));
@@ -61,12 +59,65 @@ test_string_limits(void)
 	g_assert_null(xdr_get_string(&in, 4));
 	xdr_in_init(&in, nul, sizeof(nul)); /* embedded NUL */
 	g_assert_null(xdr_get_string(&in, 16));
-	xdr_in_init(&in, badbool, sizeof(badbool)); /* a bool that is 2 */
-	g_assert_null(xdr_get_opt_string(&in, 16, &present));
-	g_assert_true(in.bad);
 	xdr_in_init(&in, huge, sizeof(huge)); /* list count beyond what is there */
 	g_assert_cmpuint(xdr_get_count(&in, G_MAXUINT32, 4), ==, 0);
 	g_assert_true(in.bad);
+}
+
+/* libvirt's decoder takes any nonzero word as true; lengths stay strict. */
+static void
+test_bool(void)
+{
+	static const uint32_t words[] = { 1, 2, 0x01000000, 0x80000000, 0xffffffff };
+	static const uint8_t truncated[] = { 1, 0, 0, 0, 0, 0, 0, 9, 'a', 'b', 'c', 'd' };
+	static const uint8_t opt_le[] = { 1, 0, 0, 0, 0, 0, 0, 1, 'x', 0, 0, 0 };
+	XdrIn in;
+	bool present;
+	char *s;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(words); i++) {
+		g_autoptr(GByteArray) b = g_byte_array_new();
+
+		xdr_put_u32(b, words[i]);
+		xdr_in_init(&in, b->data, b->len);
+		g_assert_true(xdr_get_bool(&in));
+		g_assert_cmpint(xdr_in_finish(&in), ==, 0);
+	}
+	xdr_in_init(&in, (const uint8_t[]){ 0, 0, 0, 0 }, 4);
+	g_assert_false(xdr_get_bool(&in));
+	g_assert_cmpint(xdr_in_finish(&in), ==, 0);
+	/* an optional string whose "present" word is 01 00 00 00 (a little-endian 1) */
+	xdr_in_init(&in, opt_le, sizeof(opt_le));
+	s = xdr_get_opt_string(&in, 16, &present);
+	g_assert_true(present);
+	g_assert_cmpstr(s, ==, "x");
+	g_free(s);
+	g_assert_cmpint(xdr_in_finish(&in), ==, 0);
+	/* present, but its length says 9 bytes and 4 follow: still refused */
+	xdr_in_init(&in, truncated, sizeof(truncated));
+	g_assert_null(xdr_get_opt_string(&in, 16, &present));
+	g_assert_true(in.bad);
+	/* every optional member of a shape */
+	{
+		static const XField shape[] = { X_OPTSTR, X_OPTDOM, X_OPTNET, X_OPTPOOL, X_END };
+		g_autoptr(GByteArray) b = g_byte_array_new();
+		RpcMsg m = { 0 };
+
+		xdr_put_u32(b, 7);
+		xdr_put_string(b, "uri");
+		for (int k = 0; k < 3; k++) {
+			xdr_put_u32(b, 0xffffffff);
+			xdr_put_string(b, "obj");
+			xdr_put_fixed(b, "0123456789abcdef", 16);
+			if (k == 0)
+				xdr_put_i32(b, 3);
+		}
+		xdr_in_init(&in, b->data, b->len);
+		g_assert_cmpint(rpc_msg_decode(shape, &in, &m), ==, 0);
+		g_assert_true(m.has_str[0] && m.has_dom && m.has_net && m.has_pool);
+		g_assert_cmpstr(m.dom.name, ==, "obj");
+		rpc_msg_clear(&m);
+	}
 }
 
 static void
@@ -192,8 +243,8 @@ test_table(void)
 	g_assert_null(rpc_proc_lookup(0));
 	g_assert_null(rpc_proc_lookup(999999));
 	/* every row that changes something says so */
-	g_assert_true(rpc_proc_lookup(34)->flags & RPC_WRITES);  /* suspend */
-	g_assert_false(rpc_proc_lookup(212)->flags & RPC_WRITES); /* get state */
+	g_assert_true(rpc_proc_writes(rpc_proc_lookup(34)));  /* suspend */
+	g_assert_false(rpc_proc_writes(rpc_proc_lookup(212))); /* get state */
 }
 
 /* ---- the dispatcher against test:///default ---- */
@@ -263,7 +314,9 @@ test_dispatch(void)
 	g_clear_pointer(&reply, g_byte_array_unref);
 	g_assert_cmpint(call(&c, 66, NULL, &reply), ==, RPC_OK);
 	g_clear_pointer(&reply, g_byte_array_unref);
-	xdr_put_opt_string(body, "test:///default");
+	/* the URI's "present" word as a client that writes it little-endian: 01 00 00 00 */
+	xdr_put_u32(body, 0x01000000);
+	xdr_put_string(body, "test:///default");
 	xdr_put_u32(body, 0);
 	g_assert_cmpint(call(&c, 1, body, &reply), ==, RPC_OK);
 	g_clear_pointer(&reply, g_byte_array_unref);
@@ -355,6 +408,7 @@ main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/remote/xdr/primitives", test_primitives);
 	g_test_add_func("/remote/xdr/string-limits", test_string_limits);
+	g_test_add_func("/remote/xdr/bool", test_bool);
 	g_test_add_func("/remote/rpc/frame-length", test_frame_length);
 	g_test_add_func("/remote/rpc/roundtrip", test_roundtrip);
 	g_test_add_func("/remote/rpc/garbage", test_garbage);

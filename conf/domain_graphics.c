@@ -1,0 +1,246 @@
+/* domain_graphics.c: a <graphics> device in libvirt's canonical shape, from
+ * virDomainGraphicsDefParseXML{VNC,SDL,RDP,Desktop,Spice},
+ * virDomainGraphicsListensParseXML, virDomainGraphicsListenDefParseXML and
+ * virDomainGraphicsDefFormat / virDomainGraphicsListenDefFormat(Addr) in
+ * libvirt's domain_conf.c (v4.0.0), formatting as a live definition (no
+ * INACTIVE flag: what libvirt's generic xml2xml tests compare). */
+#include "conf/domain_priv.h"
+#include "conf/normalise.h"
+#include <string.h>
+
+/* Per graphics type: whether it has <listen> children, how its port and
+ * autoport are written, and the attributes of the element libvirt reads and
+ * writes back (the computed port, autoport, listen and socket aside). */
+typedef enum { PORT_NONE, PORT_VNC, PORT_SPICE, PORT_RDP } PortStyle;
+static const struct {
+	const char *type;
+	bool listens;
+	PortStyle port;
+	const char *const keep[8];
+} graphics_types[] = {
+	{ "vnc", true, PORT_VNC,
+	  { "keymap", "sharePolicy", "passwd", "passwdValidTo", "connected", NULL } },
+	{ "spice", true, PORT_SPICE,
+	  { "keymap", "defaultMode", "passwd", "passwdValidTo", "connected", NULL } },
+	{ "rdp", true, PORT_RDP, { "replaceUser", "multiUser", NULL } },
+	{ "sdl", false, PORT_NONE, { "display", "xauth", "fullscreen", NULL } },
+	{ "desktop", false, PORT_NONE, { "display", "fullscreen", NULL } },
+};
+
+/* Attributes written only as 'yes' (virDomainGraphicsDefFormat). */
+static const char *const only_yes[] = { "fullscreen", "replaceUser", "multiUser", NULL };
+
+/* What each listen type keeps (virDomainGraphicsListenDefFormat). */
+static const struct {
+	const char *type;
+	const char *attr;
+} listen_attrs[] = {
+	{ "address", "address" }, { "network", "address" }, { "network", "network" },
+	{ "socket", "socket" },
+};
+
+static bool
+listen_keeps(const char *type, const char *attr)
+{
+	if (!strcmp(attr, "type"))
+		return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(listen_attrs); i++)
+		if (type && !strcmp(type, listen_attrs[i].type) && !strcmp(attr, listen_attrs[i].attr))
+			return true;
+	return false;
+}
+
+static void
+clean_listen(xmlNode *l)
+{
+	g_autofree char *type = hv_xml_prop(l, "type");
+	xmlAttr *a = l->properties;
+
+	while (a) {
+		xmlAttr *next = a->next;
+		g_autofree char *v = hv_xml_prop(l, (const char *)a->name);
+
+		if (!listen_keeps(type, (const char *)a->name) || !v || !*v)
+			xmlRemoveProp(a);
+		a = next;
+	}
+}
+
+/* virDomainGraphicsListensParseXML: the listens, made from the legacy
+ * listen= / socket= attributes when there are none; returns the first. */
+static xmlNode *
+fill_listens(xmlNode *el, bool vnc)
+{
+	g_autofree char *addr = hv_xml_prop(el, "listen");
+	g_autofree char *sock = vnc ? hv_xml_prop(el, "socket") : NULL;
+	xmlNode *first = hv_xml_child(el, "listen");
+	g_autofree char *ftype = hv_xml_prop(first, "type");
+	xmlNode *made;
+
+	if (first && sock && (!g_strcmp0(ftype, "address") || !g_strcmp0(ftype, "network"))) {
+		made = xmlNewDocNode(el->doc, NULL, (const xmlChar *)"listen", NULL);
+		xmlAddPrevSibling(first, made);
+		xmlUnlinkNode(first);
+		xmlFreeNode(first);
+		first = made;
+		g_free(ftype);
+		ftype = NULL;
+	} else if (!first) {
+		first = xmlNewChild(el, NULL, (const xmlChar *)"listen", NULL);
+	}
+	if (!ftype) {
+		hv_xml_set_prop(first, "type", sock ? "socket" : "address");
+		ftype = g_strdup(sock ? "socket" : "address");
+	}
+	if (!strcmp(ftype, "address"))
+		hv_xml_default_prop(first, "address", addr);
+	if (!strcmp(ftype, "socket"))
+		hv_xml_default_prop(first, "socket", sock);
+	for (xmlNode *l = hv_xml_child(el, "listen"); l; l = hv_xml_next_named(l))
+		clean_listen(l);
+	return first;
+}
+
+static long
+port_of(xmlNode *el, const char *attr)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+
+	return v ? strtol(v, NULL, 10) : 0;
+}
+
+static void
+set_num(xmlNode *el, const char *attr, long v)
+{
+	char num[24];
+
+	g_snprintf(num, sizeof(num), "%ld", v);
+	hv_xml_set_prop(el, attr, num);
+}
+
+/* Port, tlsPort, websocket and autoport as each type's parser reads them and
+ * virDomainGraphicsDefFormat writes them back. */
+static void
+ports(xmlNode *el, PortStyle style, const char *ltype)
+{
+	g_autofree char *ap = hv_xml_prop(el, "autoport");
+	bool has_port = xmlHasProp(el, (const xmlChar *)"port");
+	long port = port_of(el, "port"), tls = port_of(el, "tlsPort");
+	long ws = port_of(el, "websocket");
+	bool autoport = false;
+	bool addr = !g_strcmp0(ltype, "address") || !g_strcmp0(ltype, "network");
+
+	for (const char *a = "port\0tlsPort\0websocket\0autoport\0"; *a; a += strlen(a) + 1)
+		hv_xml_set_prop(el, a, NULL);
+	if (style == PORT_VNC) {
+		/* an autoport= given decides; without one, no port or -1 is auto */
+		autoport = ap ? !strcmp(ap, "yes") : (!has_port || port == -1);
+		if (!addr)
+			return;
+		if (port)
+			set_num(el, "port", port);
+		else if (autoport)
+			hv_xml_set_prop(el, "port", "-1");
+		hv_xml_set_prop(el, "autoport", autoport ? "yes" : "no");
+		if (ws)
+			set_num(el, "websocket", ws);
+	} else if (style == PORT_SPICE) {
+		autoport = (ap && !strcmp(ap, "yes")) || (port == -1 && tls == -1);
+		if (!addr)
+			return;
+		if (port)
+			set_num(el, "port", port);
+		if (tls)
+			set_num(el, "tlsPort", tls);
+		hv_xml_set_prop(el, "autoport", autoport ? "yes" : "no");
+	} else if (style == PORT_RDP) {
+		autoport = !has_port || port == -1 || (ap && !strcmp(ap, "yes"));
+		if (port)
+			set_num(el, "port", port);
+		else if (autoport)
+			hv_xml_set_prop(el, "port", "0");
+		if (autoport)
+			hv_xml_set_prop(el, "autoport", "yes");
+	}
+}
+
+/* virDomainGraphicsDefFormat writes spice channels in the order of
+ * virDomainGraphicsSpiceChannelName, whatever the input's order. */
+static const char *const spice_channels[] = {
+	"main", "display", "inputs", "cursor", "playback", "record", "smartcard", "usbredir", NULL,
+};
+
+static void
+order_spice_channels(xmlNode *el)
+{
+	g_autoptr(GPtrArray) chans = g_ptr_array_new();
+
+	for (xmlNode *c = hv_xml_child(el, "channel"); c; c = hv_xml_next_named(c))
+		g_ptr_array_add(chans, c);
+	for (size_t i = 0; spice_channels[i]; i++)
+		for (guint j = 0; j < chans->len; j++) {
+			xmlNode *c = chans->pdata[j];
+			g_autofree char *name = hv_xml_prop(c, "name");
+
+			if (!g_strcmp0(name, spice_channels[i])) {
+				xmlUnlinkNode(c);
+				xmlAddChild(el, c);
+			}
+		}
+}
+
+static bool
+keeps(const char *const *keep, const char *attr)
+{
+	for (size_t i = 0; keep[i]; i++)
+		if (!strcmp(keep[i], attr))
+			return true;
+	return false;
+}
+
+void
+hv_domain_normalise_graphics(xmlNode *el)
+{
+	g_autofree char *type = hv_xml_prop(el, "type");
+	size_t t;
+	xmlNode *first = NULL;
+	g_autofree char *ltype = NULL;
+	g_autofree char *laddr = NULL;
+	g_autofree char *lsock = NULL;
+
+	for (t = 0; t < G_N_ELEMENTS(graphics_types); t++)
+		if (type && !strcmp(type, graphics_types[t].type))
+			break;
+	if (t == G_N_ELEMENTS(graphics_types))
+		return;
+	if (graphics_types[t].listens) {
+		first = fill_listens(el, graphics_types[t].port == PORT_VNC);
+		ltype = hv_xml_prop(first, "type");
+		laddr = hv_xml_prop(first, "address");
+		lsock = hv_xml_prop(first, "socket");
+	} else {
+		hv_xml_remove_children(el, "listen");
+	}
+	ports(el, graphics_types[t].port, ltype);
+	if (graphics_types[t].port == PORT_SPICE)
+		order_spice_channels(el);
+	for (xmlAttr *a = el->properties, *next; a; a = next) {
+		const char *n = (const char *)a->name;
+
+		next = a->next;
+		if (strcmp(n, "type") && strcmp(n, "port") && strcmp(n, "tlsPort") &&
+		    strcmp(n, "autoport") && strcmp(n, "websocket") && !keeps(graphics_types[t].keep, n))
+			xmlRemoveProp(a);
+	}
+	for (size_t i = 0; only_yes[i]; i++) {
+		g_autofree char *v = hv_xml_prop(el, only_yes[i]);
+
+		if (v && strcmp(v, "yes"))
+			hv_xml_set_prop(el, only_yes[i], NULL);
+	}
+	/* virDomainGraphicsListenDefFormatAddr: the first listen's address */
+	if (laddr && (!g_strcmp0(ltype, "address") || !g_strcmp0(ltype, "network")))
+		hv_xml_set_prop(el, "listen", laddr);
+	if (lsock && !g_strcmp0(ltype, "socket") && graphics_types[t].port == PORT_VNC)
+		hv_xml_set_prop(el, "socket", lsock);
+}

@@ -1,0 +1,433 @@
+/* rules.c: the engine behind the rule tables (rules.h): finds the elements a
+ * row's path names, checks its condition and applies its operation. Formatters
+ * call it on a copy of the kept document, so input is never changed. */
+#include "conf/rules.h"
+#include "conf/conf_util.h"
+#include "conf/normalise.h"
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+static bool
+is_el(const xmlNode *c, const char *name)
+{
+	return c->type == XML_ELEMENT_NODE && !c->ns &&
+	       (!strcmp(name, "*") || !strcmp((const char *)c->name, name));
+}
+
+/* Whether v is one of the '|'-separated set (an empty member matches ""). */
+static bool
+in_set(const char *v, const char *set)
+{
+	g_auto(GStrv) parts = NULL;
+
+	if (!*set)
+		return !*v;
+	parts = g_strsplit(set, "|", -1);
+	for (size_t i = 0; parts[i]; i++)
+		if (!strcmp(parts[i], v))
+			return true;
+	return false;
+}
+
+static xmlNode *
+root_of(xmlNode *el)
+{
+	while (el->parent && el->parent->type == XML_ELEMENT_NODE)
+		el = el->parent;
+	return el;
+}
+
+static xmlNode *
+term_target(xmlNode *el, const char **t)
+{
+	const char *s = *t;
+
+	if (*s == '^') {
+		while (*s == '^') {
+			el = el && el->parent && el->parent->type == XML_ELEMENT_NODE ? el->parent : NULL;
+			s++;
+		}
+		*t = s;
+		return el;
+	}
+	if (*s == '/') { /* the root, or the element at a path of names under it */
+		size_t n = strcspn(s + 1, "@+-#");
+		g_autofree char *path = g_strndup(s + 1, n);
+
+		*t = s + 1 + n;
+		return n ? hv_xml_path(root_of(el), path) : root_of(el);
+	}
+	return el;
+}
+
+static bool
+term_holds(xmlNode *el, const char *term)
+{
+	xmlNode *t = term_target(el, &term);
+
+	if (term[0] == '+' && term[1] == '+') /* ++CHILD: two or more of them */
+		return t && hv_xml_count(t, term + 2) >= 2;
+	if (*term == '+' || *term == '-')
+		return (t && hv_xml_child(t, term + 1)) == (*term == '+');
+	if (*term == '#') { /* #=V1|V2 (#!=V1|V2): the element's text, without surrounding blanks */
+		g_autofree char *text = t ? hv_xml_text(t) : NULL;
+		bool neg = term[1] == '!';
+
+		return term[1 + neg] == '=' && in_set(text ? g_strstrip(text) : "", term + 2 + neg) != neg;
+	}
+	if (*term == '@') {
+		const char *eq = strchr(term, '=');
+		bool neg = eq && eq > term && eq[-1] == '!';
+		g_autofree char *attr = g_strndup(term + 1, eq ? (size_t)(eq - term - 1 - neg) : 0);
+		g_autofree char *v = t ? hv_xml_prop(t, attr) : NULL;
+
+		if (!eq)
+			return false;
+		return in_set(v ? v : "", eq + 1) != neg;
+	}
+	return false;
+}
+
+bool
+hv_rule_when(xmlNode *el, const char *when)
+{
+	g_auto(GStrv) terms = NULL;
+
+	if (!when || !*when)
+		return true;
+	terms = g_strsplit(when, " ", -1);
+	for (size_t i = 0; terms[i]; i++)
+		if (*terms[i] && !term_holds(el, terms[i]))
+			return false;
+	return true;
+}
+
+/* While hv_xml_apply_rules runs, dropped nodes are only unlinked and freed at
+ * its end: an element collected for a rule may sit under one that an earlier
+ * element's row dropped (found by fuzz/fuzz_network.c). */
+static __thread GPtrArray *dropped;
+
+static void
+drop(xmlNode *n)
+{
+	xmlUnlinkNode(n);
+	if (dropped)
+		g_ptr_array_add(dropped, n);
+	else
+		xmlFreeNode(n);
+}
+
+static void
+canon_ip(xmlNode *el, const char *attr)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+	unsigned char bin[16];
+	char out[INET6_ADDRSTRLEN];
+	int af = v && strchr(v, ':') ? AF_INET6 : AF_INET;
+
+	if (v && inet_pton(af, v, bin) == 1 && inet_ntop(af, bin, out, sizeof(out)))
+		hv_xml_set_prop(el, attr, out);
+}
+
+static void
+canon_uint(xmlNode *el, const char *attr)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+	unsigned long long n;
+	char out[24];
+
+	if (v && hv_conf_parse_ull(v, G_MAXUINT64, &n) == 0) {
+		g_snprintf(out, sizeof(out), "%llu", n);
+		hv_xml_set_prop(el, attr, out);
+	}
+}
+
+/* A number as virStrToLong_uip/ull reads it in base spec[0..':'] and as the
+ * formatter's printf writes it (the style after ':'). */
+static void
+canon_num(xmlNode *el, const char *attr, const char *spec)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+	const char *style = strchr(spec, ':');
+	unsigned int base = (unsigned int)g_ascii_strtoull(spec, NULL, 10);
+	char *end = NULL;
+	unsigned long long n;
+	char out[40];
+	int width;
+
+	if (!v || !style || !*v || g_ascii_isspace(*v) || *v == '-' || *v == '+')
+		return;
+	errno = 0;
+	n = g_ascii_strtoull(v, &end, base);
+	if (errno || *end || end == v)
+		return;
+	style++;
+	if (*style == 'd') {
+		g_snprintf(out, sizeof(out), "%llu", n);
+	} else {
+		width = style[1] ? (int)(style[1] - '0') : 1;
+		g_snprintf(out, sizeof(out), "0x%0*llx", width, n);
+	}
+	hv_xml_set_prop(el, attr, out);
+}
+
+/* virDomainParseScaledValue with scale 1024: bytes rounded up to KiB; the
+ * unit is in unit= unless unit_attr names another attribute. */
+static void
+canon_kib(xmlNode *el, const char *attr, const char *unit_attr)
+{
+	const char *ua = unit_attr ? unit_attr : "unit";
+	g_autofree char *v = attr ? hv_xml_prop(el, attr) : hv_xml_text(el);
+	g_autofree char *unit = hv_xml_prop(el, ua);
+	uint64_t bytes;
+	char out[24];
+
+	if (!v || hv_scaled_parse(g_strstrip(v), unit, 1024, &bytes, "size", NULL) < 0)
+		return;
+	g_snprintf(out, sizeof(out), "%" G_GUINT64_FORMAT, bytes / 1024 + (bytes % 1024 ? 1 : 0));
+	if (attr)
+		hv_xml_set_prop(el, attr, out);
+	else
+		hv_xml_set_text(el, out);
+	hv_xml_set_prop(el, ua, "KiB");
+}
+
+static bool
+has_content(xmlNode *el)
+{
+	if (el->properties)
+		return true;
+	for (xmlNode *c = el->children; c; c = c->next)
+		if (c->type == XML_ELEMENT_NODE ||
+		    (c->type == XML_TEXT_NODE && !xmlIsBlankNode(c)))
+			return true;
+	return false;
+}
+
+/* When only blanks are left in el, it closes itself (<el/>). */
+static void
+close_if_blank(xmlNode *el)
+{
+	for (xmlNode *c = el->children; c; c = c->next)
+		if (c->type != XML_TEXT_NODE || !xmlIsBlankNode(c))
+			return;
+	while (el->children)
+		drop(el->children);
+}
+
+static void
+apply_child_ops(xmlNode *el, const HvXmlRule *r)
+{
+	xmlNode *c, *next;
+
+	for (c = el->children; c; c = next) {
+		next = c->next;
+		if (c->type != XML_ELEMENT_NODE)
+			continue;
+		if (r->op == HV_RULE_DROP_CHILD && is_el(c, r->name))
+			drop(c);
+		else if (r->op == HV_RULE_KEEP_CHILDREN &&
+			 (c->ns || !in_set((const char *)c->name, r->value)))
+			drop(c);
+	}
+	close_if_blank(el);
+}
+
+static void
+add_child(xmlNode *el, const HvXmlRule *r)
+{
+	xmlNode *c = hv_xml_child(el, r->name);
+	const char *eq = r->value ? strchr(r->value, '=') : NULL;
+
+	if (c)
+		return;
+	c = xmlNewChild(el, NULL, (const xmlChar *)r->name, NULL);
+	if (r->value && *r->value == '#')
+		hv_xml_set_text(c, r->value + 1);
+	else if (eq) {
+		g_autofree char *a = g_strndup(r->value, eq - r->value);
+
+		hv_xml_set_prop(c, a, eq + 1);
+	}
+}
+
+/* Applies r to el; returns false when el itself was removed. */
+static bool
+apply_one(xmlNode *el, const HvXmlRule *r)
+{
+	g_autofree char *v = NULL;
+
+	switch (r->op) {
+	case HV_RULE_DROP_ATTR:
+		v = hv_xml_prop(el, r->name);
+		if (v && (!r->value || in_set(v, r->value)))
+			hv_xml_set_prop(el, r->name, NULL);
+		break;
+	case HV_RULE_ADD_ATTR:
+		hv_xml_default_prop(el, r->name, r->value);
+		break;
+	case HV_RULE_SET_ATTR:
+		hv_xml_set_prop(el, r->name, r->value);
+		break;
+	case HV_RULE_LOWER_ATTR:
+		if ((v = hv_xml_prop(el, r->name))) {
+			g_autofree char *low = g_ascii_strdown(v, -1);
+
+			hv_xml_set_prop(el, r->name, low);
+		}
+		break;
+	case HV_RULE_YESNO_ATTR:
+		if ((v = hv_xml_prop(el, r->name)))
+			hv_xml_set_prop(el, r->name, g_ascii_strcasecmp(v, "yes") ? "no" : "yes");
+		break;
+	case HV_RULE_IP_ATTR:
+		canon_ip(el, r->name);
+		break;
+	case HV_RULE_KIB_TEXT:
+		canon_kib(el, NULL, r->value);
+		break;
+	case HV_RULE_KIB_ATTR:
+		canon_kib(el, r->name, r->value);
+		break;
+	case HV_RULE_UINT_ATTR:
+		canon_uint(el, r->name);
+		break;
+	case HV_RULE_NUM_ATTR:
+		canon_num(el, r->name, r->value);
+		break;
+	case HV_RULE_CHILD_ORDER: {
+		g_auto(GStrv) names = g_strsplit(r->value, "|", -1);
+
+		hv_xml_reorder(el, (const char *const *)names);
+		break;
+	}
+	case HV_RULE_DROP_CHILD:
+	case HV_RULE_KEEP_CHILDREN:
+		apply_child_ops(el, r);
+		break;
+	case HV_RULE_ADD_CHILD:
+		add_child(el, r);
+		break;
+	case HV_RULE_ATTR_ORDER: {
+		g_auto(GStrv) names = g_strsplit(r->value, "|", -1);
+
+		for (int i = (int)g_strv_length(names) - 1; i >= 0; i--)
+			hv_xml_prop_to_front(el, names[i]);
+		break;
+	}
+	case HV_RULE_DROP_EMPTY:
+		if (has_content(el))
+			break;
+		/* fall through */
+	case HV_RULE_DROP_SELF:
+		if (el->parent && el->parent->type == XML_ELEMENT_NODE) {
+			xmlNode *parent = el->parent;
+
+			drop(el);
+			close_if_blank(parent);
+			return false;
+		}
+		break;
+	}
+	return true;
+}
+
+/* Collects the elements under el that match the path segments from seg on. */
+static void
+collect(xmlNode *el, char **seg, GPtrArray *out)
+{
+	if (!*seg) {
+		g_ptr_array_add(out, el);
+		return;
+	}
+	if (!strcmp(*seg, "**")) { /* any depth, this one included */
+		collect(el, seg + 1, out);
+		for (xmlNode *c = el->children; c; c = c->next)
+			if (c->type == XML_ELEMENT_NODE && !c->ns)
+				collect(c, seg, out);
+		return;
+	}
+	for (xmlNode *c = el->children; c; c = c->next)
+		if (is_el(c, *seg))
+			collect(c, seg + 1, out);
+}
+
+/* Debug output (G_MESSAGES_DEBUG=hv-rules) naming each row that applied to an
+ * element, for the rule-coverage test (tests/xml/test_rules.py). */
+static bool
+tracing(void)
+{
+	static gsize once;
+	static bool on;
+
+	if (g_once_init_enter(&once)) {
+		const char *d = g_getenv("G_MESSAGES_DEBUG");
+
+		on = d && (strstr(d, "hv-rules") || strstr(d, "all"));
+		g_once_init_leave(&once, 1);
+	}
+	return on;
+}
+
+static void
+trace_hit(xmlNode *el, const HvXmlRule *r)
+{
+	bool attr_op = r->op == HV_RULE_DROP_ATTR || r->op == HV_RULE_LOWER_ATTR ||
+		       r->op == HV_RULE_YESNO_ATTR || r->op == HV_RULE_IP_ATTR ||
+		       r->op == HV_RULE_UINT_ATTR || r->op == HV_RULE_KIB_ATTR ||
+		       r->op == HV_RULE_NUM_ATTR;
+
+	if (!tracing() || (attr_op && !xmlHasProp(el, (const xmlChar *)r->name)))
+		return;
+	if (r->op == HV_RULE_DROP_CHILD && !hv_xml_child(el, r->name))
+		return;
+	g_log("hv-rules", G_LOG_LEVEL_DEBUG, "rule %s|%d|%s|%s|%s", r->path, (int)r->op,
+	      r->name ? r->name : "", r->value ? r->value : "", r->when ? r->when : "");
+}
+
+void
+hv_xml_apply_rules(xmlNode *root, const HvXmlRule *rules, size_t n)
+{
+	GPtrArray *outer = dropped;
+
+	dropped = g_ptr_array_new_with_free_func((GDestroyNotify)xmlFreeNode);
+	for (size_t i = 0; root && i < n; i++) {
+		const HvXmlRule *r = &rules[i];
+		g_auto(GStrv) seg = g_strsplit(r->path, "/", -1);
+		g_autoptr(GPtrArray) els = g_ptr_array_new();
+
+		if (!seg[0] || strcmp(seg[0], (const char *)root->name))
+			continue;
+		collect(root, seg + 1, els);
+		for (guint k = 0; k < els->len; k++)
+			if (hv_rule_when(els->pdata[k], r->when)) {
+				trace_hit(els->pdata[k], r);
+				apply_one(els->pdata[k], r);
+			}
+	}
+	g_ptr_array_unref(dropped);
+	dropped = outer;
+}
+
+int
+hv_xml_run_checks(xmlNode *root, const HvXmlCheck *checks, size_t n, const char *what,
+		  const char *name, GError **err)
+{
+	for (size_t i = 0; root && i < n; i++) {
+		g_auto(GStrv) seg = g_strsplit(checks[i].path, "/", -1);
+		g_autoptr(GPtrArray) els = g_ptr_array_new();
+
+		if (!seg[0] || strcmp(seg[0], (const char *)root->name))
+			continue;
+		collect(root, seg + 1, els);
+		for (guint k = 0; k < els->len; k++)
+			if (hv_rule_when(els->pdata[k], checks[i].when) &&
+			    (g_log("hv-rules", G_LOG_LEVEL_DEBUG, "check %s|%s", checks[i].path,
+				   checks[i].when), true))
+				return hv_error_set(err, EINVAL, "line %d: %s '%s': %s",
+						    ((xmlNode *)els->pdata[k])->line, what,
+						    name ? name : "", checks[i].message);
+	}
+	return 0;
+}

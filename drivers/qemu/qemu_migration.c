@@ -1,0 +1,527 @@
+/* qemu_migration.c: live and offline migration of qemu domains, the five
+ * phases of libvirt's protocol v3 (driver.h: migrate_begin .. migrate_confirm;
+ * drivers/migrate.c runs them between two nodes, virsh runs them through
+ * hyperfsd). The target starts QEMU paused with -incoming tcp:HOST:PORT; the
+ * source sends the guest with QMP `migrate` and watches query-migrate as the
+ * domain's abortable job (migration-out), whose counters the `job` file
+ * shows. Disks are used where they are (shared storage). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "drivers/qemu/qemu_migration.h"
+#include "drivers/qemu/qemu_process.h"
+
+static const HvJobType job_out = { "migration-out", HV_JOB_MODIFY,
+				   HV_JOBF_ABORTABLE | HV_JOBF_QUERIES };
+static const HvJobType job_in = { "migration-in", HV_JOB_MODIFY, HV_JOBF_QUERIES };
+static const HvJobType job_gone = { "migration-confirm", HV_JOB_DESTROY, 0 };
+
+#define POLL_US (50 * 1000)           /* query-migrate, while a migration runs */
+#define FINISH_WAIT_US (60 * G_USEC_PER_SEC) /* the target's last pages, after the source's end */
+#define UNLIMITED_BANDWIDTH ((uint64_t)1 << 40) /* QEMU's own default is 32 MiB/s */
+
+static const char *
+param_str(const GArray *ps, const char *field)
+{
+	const HvParam *p = hv_params_find(ps, field);
+
+	return p && p->type == HV_PARAM_STRING && p->s && *p->s ? p->s : NULL;
+}
+
+static bool
+param_u64(const GArray *ps, const char *field, uint64_t *out)
+{
+	const HvParam *p = hv_params_find(ps, field);
+
+	if (!p || p->type == HV_PARAM_STRING || p->type == HV_PARAM_DOUBLE)
+		return false;
+	*out = (uint64_t)p->i;
+	return true;
+}
+
+/* The host (and port, 0: none) of a migration URI: tcp:HOST[:PORT] or
+ * tcp://HOST[:PORT] (libvirt's forms); [v6] in brackets. */
+static int
+uri_host(const char *uri, char **host, unsigned *port, GError **err)
+{
+	const char *h = g_str_has_prefix(uri, "tcp://") ? uri + 6
+			: g_str_has_prefix(uri, "tcp:") ? uri + 4 : NULL;
+	const char *colon, *end;
+
+	if (!h || !*h)
+		return hv_error_set(err, EINVAL, "migration URI '%s' is not tcp:HOST[:PORT] or "
+				    "tcp://HOST[:PORT]", uri);
+	end = h[0] == '[' ? strchr(h, ']') : NULL;
+	colon = strrchr(end ? end : h, ':');
+	*port = 0;
+	if (colon && colon[1]) {
+		guint64 v;
+
+		if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &v, NULL))
+			return hv_error_set(err, EINVAL, "migration URI '%s': bad port", uri);
+		*port = (unsigned)v;
+	}
+	*host = g_strndup(h, colon ? (gsize)(colon - h) : strlen(h));
+	return 0;
+}
+
+/* A free TCP port for QEMU to listen on (the kernel's choice). */
+static int
+free_port(GError **err)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		r = hv_error_set(err, errno, "no free TCP port for an incoming migration: %s",
+				 g_strerror(errno));
+	else
+		r = ntohs(a.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* ---- the options: one row a QEMU capability, on both sides */
+
+static const struct {
+	unsigned flag;
+	const char *capability;
+} caps[] = {
+	{ HV_MIGRATE_AUTO_CONVERGE, "auto-converge" },
+	{ HV_MIGRATE_COMPRESSED, "xbzrle" },
+	{ HV_MIGRATE_POSTCOPY, "postcopy-ram" },
+};
+
+/* No lock held. */
+static int
+set_caps(QemuMon *m, unsigned flags, GError **err)
+{
+	g_autoptr(GString) a = g_string_new("{\"capabilities\":[");
+
+	for (size_t k = 0; k < G_N_ELEMENTS(caps); k++)
+		g_string_append_printf(a, "%s{\"capability\":\"%s\",\"state\":%s}", k ? "," : "",
+				       caps[k].capability, flags & caps[k].flag ? "true" : "false");
+	g_string_append(a, "]}");
+	return qemu_mon_command(m, "migrate-set-capabilities", a->str, NULL, err);
+}
+
+/* No lock held: bandwidth (MiB/s), downtime (ms), the first throttle. */
+static int
+set_params(QemuMon *m, const GArray *ps, GError **err)
+{
+	g_autoptr(GString) a = g_string_new("{");
+	uint64_t v;
+
+	g_string_append_printf(a, "\"max-bandwidth\":%" G_GUINT64_FORMAT,
+			       param_u64(ps, "bandwidth", &v) && v ? v << 20 : UNLIMITED_BANDWIDTH);
+	if (param_u64(ps, "downtime", &v) && v)
+		g_string_append_printf(a, ",\"downtime-limit\":%" G_GUINT64_FORMAT, v);
+	if (param_u64(ps, "auto_converge.initial", &v) && v)
+		g_string_append_printf(a, ",\"cpu-throttle-initial\":%" G_GUINT64_FORMAT, v);
+	if (param_u64(ps, "auto_converge.increment", &v) && v)
+		g_string_append_printf(a, ",\"cpu-throttle-increment\":%" G_GUINT64_FORMAT, v);
+	g_string_append(a, "}");
+	return qemu_mon_command(m, "migrate-set-parameters", a->str, NULL, err);
+}
+
+/* ---- begin (source) */
+
+int
+qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, unsigned flags,
+		   char **xml, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	QemuDomain *d;
+	int r = 0;
+
+	hv_core_lock(&qc->core);
+	if (!(d = qemu_domain_find(qc, name, err)))
+		r = -ENOENT;
+	else if ((flags & HV_MIGRATE_OFFLINE) && !d->o->persistent)
+		r = hv_error_set(err, EINVAL, "cannot migrate domain '%s' offline: it is not "
+				 "persistent", name);
+	else if (!(flags & HV_MIGRATE_OFFLINE) && !qemu_domain_active(d))
+		r = hv_error_set(err, EINVAL, "cannot migrate domain '%s': domain is not running "
+				 "(an offline migration moves its definition)", name);
+	else if (flags & HV_MIGRATE_NON_SHARED_DISK)
+		r = hv_error_set(err, ENOTSUP, "cannot migrate domain '%s': copying its disks "
+				 "(copy-storage) is not supported yet", name);
+	else
+		*xml = qemu_domain_xml(qc->domains, d->o,
+				       flags & HV_MIGRATE_OFFLINE ? HV_XML_INACTIVE : 0);
+	hv_core_unlock(&qc->core);
+	return r;
+}
+
+/* ---- prepare (target) */
+
+/* Lock held: a transient entry for def, QEMU started on it listening at
+ * incoming, the capabilities set. The entry goes again on failure. */
+static int
+prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned flags,
+		 GError **err)
+{
+	g_autofree char *name = g_strdup(def->name);
+	g_autoptr(QemuMon) m = NULL;
+	HvEntry *o;
+	HvJob *job = NULL;
+	int r;
+
+	if ((r = hv_objtab_add(qc->domains, def, HV_ADD_PREPARE, &o, err)) < 0)
+		return r;
+	if ((r = hv_job_begin(o, &job_in, &job, err)) == 0 &&
+	    (r = qemu_process_start(qc->domains, o, job, 0, &(QemuStartArg){ .incoming = incoming }, err)) == 0) {
+		m = qemu_mon_ref(qemu_dom(o)->mon);
+		hv_core_unlock(&qc->core);
+		r = set_caps(m, flags, err);
+		hv_core_lock(&qc->core);
+		if (r == 0)
+			qemu_emit(qc, name, "started", "migrated");
+	}
+	hv_job_end(job);
+	if (r < 0 && (o = hv_objtab_lookup(qc->domains, name)) && qemu_domain_active(qemu_dom(o))) {
+		hv_core_unlock(&qc->core);
+		(void)hv_objtab_run(qc->domains, name, HV_VERB_DESTROY, NULL, NULL);
+		hv_core_lock(&qc->core);
+	}
+	if (r < 0 && (o = hv_objtab_lookup(qc->domains, name)) && !o->active && !o->persistent)
+		hv_objtab_remove(qc->domains, o);
+	return r;
+}
+
+int
+qemu_migrate_prepare(HvConn *c, const GArray *params, unsigned flags, char **uri, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	const char *xml = param_str(params, "destination_xml");
+	const char *given = param_str(params, "migrate_uri");
+	const char *listen = param_str(params, "listen_address");
+	g_autofree char *host = NULL, *incoming = NULL;
+	g_autoptr(GError) perr = NULL;
+	HvDomainDef *def;
+	unsigned port = 0;
+	int r;
+
+	*uri = NULL;
+	if (!xml)
+		return hv_error_set(err, EINVAL, "a migration needs the domain's definition "
+				    "(destination_xml)");
+	if (flags & HV_MIGRATE_OFFLINE)
+		return 0; /* the definition comes at finish */
+	if (given && uri_host(given, &host, &port, err) < 0)
+		return -EINVAL;
+	if (!port && (r = free_port(err)) < 0)
+		return r;
+	port = port ? port : (unsigned)r;
+	if (!host)
+		host = g_strdup(g_get_host_name());
+	if (!(def = hv_domain_defs.parse(xml, strlen(xml), &perr))) {
+		r = -perr->code;
+		g_propagate_error(err, g_steal_pointer(&perr));
+		return r;
+	}
+	incoming = g_strdup_printf("tcp:%s:%u", listen ? listen : "0.0.0.0", port);
+	hv_core_lock(&qc->core);
+	r = prepare_incoming(qc, def, incoming, flags, err);
+	hv_core_unlock(&qc->core);
+	if (r == 0)
+		*uri = g_strdup_printf("tcp:%s:%u", host, port);
+	return r;
+}
+
+static int confirm_cancelled(QemuConn *qc, QemuDomain *d, GError **err);
+
+/* ---- perform (source) */
+
+/* The counters of a query-migrate answer into the job. */
+static void
+note_progress(HvJob *job, const QJson *reply)
+{
+	const QJson *ram = qjson_get(reply, "ram");
+	int64_t total = 0, done = 0, left = 0, rate = 0, page = 4096, iter = 0;
+	HvJobProgress p;
+
+	if (!ram)
+		return;
+	qjson_get_int(ram, "total", &total);
+	qjson_get_int(ram, "transferred", &done);
+	qjson_get_int(ram, "remaining", &left);
+	qjson_get_int(ram, "dirty-pages-rate", &rate);
+	qjson_get_int(ram, "page-size", &page);
+	qjson_get_int(ram, "dirty-sync-count", &iter);
+	p = (HvJobProgress){ .total_bytes = (uint64_t)total, .processed_bytes = (uint64_t)done,
+			     .remaining_bytes = (uint64_t)left,
+			     .rate = (uint64_t)rate * (uint64_t)page, .iteration = (uint64_t)iter };
+	hv_job_set_progress(job, &p);
+}
+
+/* Lock held on entry and return: polls query-migrate until the migration
+ * ends; an abort (or destroy) cancels it. 0 when completed. */
+static int
+watch(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned flags, GError **err)
+{
+	const char *name = d->o->name;
+	bool cancelled = false, postcopy = false;
+
+	for (;;) {
+		g_autoptr(QJson) reply = NULL;
+		bool stop = hv_job_stop_requested(job), to_postcopy = false;
+		const char *st;
+		int r;
+
+		hv_core_unlock(&qc->core);
+		if (stop && !cancelled)
+			cancelled = qemu_mon_command(m, "migrate_cancel", NULL, NULL, NULL) == 0;
+		r = qemu_mon_command(m, "query-migrate", NULL, &reply, err);
+		hv_core_lock(&qc->core);
+		if (r < 0)
+			return hv_job_check(job, NULL) < 0 ? (g_clear_error(err), hv_job_check(job, err))
+							   : r;
+		note_progress(job, reply);
+		st = qjson_get_str(reply, "status");
+		if (st && g_str_equal(st, "completed"))
+			return 0;
+		if (st && g_str_equal(st, "cancelled"))
+			return hv_error_set(err, ECANCELED, "migration of domain '%s' was aborted",
+					    name);
+		if (st && g_str_equal(st, "failed"))
+			return hv_error_set(err, EIO, "migration of domain '%s' failed: %s", name,
+					    qjson_get_str(reply, "error-desc") ?: "QEMU gives no reason");
+		if ((flags & HV_MIGRATE_POSTCOPY) && !postcopy && st && g_str_equal(st, "active")) {
+			int64_t iter = 0;
+			const QJson *ram = qjson_get(reply, "ram");
+
+			to_postcopy = ram && qjson_get_int(ram, "dirty-sync-count", &iter) && iter >= 2;
+		}
+		if (to_postcopy) {
+			hv_core_unlock(&qc->core);
+			postcopy = qemu_mon_command(m, "migrate-start-postcopy", NULL, NULL, err) == 0;
+			hv_core_lock(&qc->core);
+			if (!postcopy)
+				return -EIO;
+		}
+		if (stop) {
+			hv_core_unlock(&qc->core);
+			g_usleep(POLL_US / 5);
+			hv_core_lock(&qc->core);
+		} else {
+			(void)hv_job_wait(job, g_get_monotonic_time() + POLL_US, NULL);
+		}
+	}
+}
+
+int
+qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, unsigned flags,
+		     GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	const char *uri = param_str(params, "migrate_uri");
+	g_autofree char *host = NULL, *args = NULL, *target = NULL;
+	g_autoptr(GString) quoted = g_string_new(NULL);
+	g_autoptr(QemuMon) m = NULL;
+	QemuDomain *d;
+	HvJob *job = NULL;
+	unsigned port;
+	int r;
+
+	if (!uri)
+		return hv_error_set(err, EINVAL, "migration of domain '%s' needs a target URI "
+				    "(migrate_uri)", name);
+	if (uri_host(uri, &host, &port, err) < 0)
+		return -EINVAL;
+	if (!port)
+		return hv_error_set(err, EINVAL, "migration URI '%s' has no port", uri);
+	target = g_strdup_printf("tcp:%s:%u", host, port);
+	qjson_append_str(quoted, target);
+	args = g_strdup_printf("{\"uri\":%s}", quoted->str);
+	hv_core_lock(&qc->core);
+	if (!(d = qemu_domain_find(qc, name, err)))
+		r = -ENOENT;
+	else if ((r = hv_job_begin(d->o, &job_out, &job, err)) < 0)
+		;
+	else if (!qemu_domain_active(d) || !d->mon)
+		r = hv_error_set(err, EINVAL, "cannot migrate domain '%s': domain is not running",
+				 name);
+	else
+		m = qemu_mon_ref(d->mon);
+	if (m) {
+		d->mig_was_running = d->state == HV_DOMAIN_RUNNING;
+		hv_core_unlock(&qc->core);
+		if ((r = set_caps(m, flags, err)) == 0 && (r = set_params(m, params, err)) == 0)
+			r = qemu_mon_command(m, "migrate", args, NULL, err);
+		hv_core_lock(&qc->core);
+		if (r == 0)
+			r = watch(qc, d, job, m, flags, err);
+		/* libvirt's clients confirm only a perform that succeeded: a
+		 * failed one leaves the guest as it was, here */
+		if (r < 0 && d->mon == m)
+			(void)confirm_cancelled(qc, d, NULL);
+	}
+	hv_job_end(job);
+	hv_core_unlock(&qc->core);
+	return r;
+}
+
+/* ---- finish (target) */
+
+/* No lock held: the last of the guest has come (query-migrate on the target). */
+static int
+wait_arrived(QemuMon *m, const char *name, GError **err)
+{
+	int64_t end = g_get_monotonic_time() + FINISH_WAIT_US;
+
+	for (;;) {
+		g_autoptr(QJson) reply = NULL;
+		const char *st;
+
+		if (qemu_mon_command(m, "query-migrate", NULL, &reply, err) < 0)
+			return -EIO;
+		st = qjson_get_str(reply, "status");
+		if (st && g_str_equal(st, "completed"))
+			return 0;
+		if (st && g_str_equal(st, "failed"))
+			return hv_error_set(err, EIO, "incoming migration of domain '%s' failed: %s",
+					    name, qjson_get_str(reply, "error-desc") ?: "QEMU gives "
+					    "no reason");
+		if (g_get_monotonic_time() > end)
+			return hv_error_set(err, ETIMEDOUT, "incoming migration of domain '%s' did not "
+					    "end in %d s", name, (int)(FINISH_WAIT_US / G_USEC_PER_SEC));
+		g_usleep(POLL_US / 5);
+	}
+}
+
+/* The domain's name: destination_name, else the one in destination_xml. */
+static char *
+finish_name(const GArray *params, HvDomainDef **def, GError **err)
+{
+	const char *xml = param_str(params, "persistent_xml") ?: param_str(params, "destination_xml");
+	const char *name = param_str(params, "destination_name");
+
+	if (!xml) {
+		hv_error_set(err, EINVAL, "a migration needs the domain's definition "
+			     "(destination_xml)");
+		return NULL;
+	}
+	if (!(*def = hv_domain_defs.parse(xml, strlen(xml), err)))
+		return NULL;
+	return g_strdup(name ? name : (*def)->name);
+}
+
+/* Lock held, the job held: the guest runs here (unless PAUSED). */
+static int
+finish_live(QemuConn *qc, QemuDomain *d, HvJob *job, unsigned flags, GError **err)
+{
+	g_autoptr(QemuMon) m = qemu_mon_ref(d->mon);
+	const char *name = d->o->name;
+	int r;
+
+	hv_core_unlock(&qc->core);
+	r = wait_arrived(m, name, err);
+	if (r == 0 && !(flags & HV_MIGRATE_PAUSED))
+		r = qemu_mon_command(m, "cont", NULL, NULL, err);
+	hv_core_lock(&qc->core);
+	if (r == 0)
+		r = hv_job_check(job, err);
+	if (r < 0)
+		return r;
+	if (!(flags & HV_MIGRATE_PAUSED))
+		qemu_domain_set_state(qc, d, HV_DOMAIN_RUNNING, QR_RUNNING_MIGRATED, "resumed",
+				      "migrated");
+	return 0;
+}
+
+int
+qemu_migrate_finish(HvConn *c, const GArray *params, unsigned flags, bool cancelled,
+		    GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	g_autoptr(HvDomainDef) def = NULL;
+	g_autofree char *name = finish_name(params, &def, err);
+	QemuDomain *d;
+	HvJob *job = NULL;
+	int r;
+
+	if (!name)
+		return -EINVAL;
+	if (flags & HV_MIGRATE_OFFLINE) {
+		if (cancelled)
+			return 0;
+		hv_core_lock(&qc->core);
+		r = hv_objtab_define_locked(qc->domains, g_steal_pointer(&def), NULL, err);
+		hv_core_unlock(&qc->core);
+		return r;
+	}
+	hv_core_lock(&qc->core);
+	if (!(d = qemu_domain_find(qc, name, err)))
+		r = -ENOENT;
+	else if (cancelled)
+		r = 0;
+	else if ((r = hv_job_begin(d->o, &job_in, &job, err)) == 0 && !d->mon)
+		r = hv_error_set(err, EIO, "domain '%s' stopped during its incoming migration", name);
+	else if (r == 0)
+		r = finish_live(qc, d, job, flags, err);
+	hv_job_end(job); /* before the define, which takes a job of its own */
+	if (r == 0 && !cancelled && (flags & HV_MIGRATE_PERSIST_DEST))
+		r = hv_objtab_define_locked(qc->domains, g_steal_pointer(&def), NULL, err);
+	hv_core_unlock(&qc->core);
+	if ((cancelled || r < 0) && d)
+		(void)hv_objtab_run(qc->domains, name, HV_VERB_DESTROY, NULL, NULL);
+	return r;
+}
+
+/* ---- confirm (source) */
+
+/* Lock held: the guest goes on here, running again if it was. */
+static int
+confirm_cancelled(QemuConn *qc, QemuDomain *d, GError **err)
+{
+	g_autoptr(QemuMon) m = NULL;
+	int r;
+
+	if (!qemu_domain_active(d) || !d->mon || !d->mig_was_running)
+		return 0;
+	m = qemu_mon_ref(d->mon);
+	hv_core_unlock(&qc->core);
+	r = qemu_mon_command(m, "cont", NULL, NULL, err);
+	hv_core_lock(&qc->core);
+	if (r == 0 && d->mon == m && d->state != HV_DOMAIN_RUNNING)
+		qemu_domain_set_state(qc, d, HV_DOMAIN_RUNNING, QR_RUNNING_MIGRATED, "resumed",
+				      "migrated");
+	return r;
+}
+
+int
+qemu_migrate_confirm(HvConn *c, const char *name, const GArray *params, unsigned flags,
+		     bool cancelled, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	QemuDomain *d;
+	HvJob *job = NULL;
+	int r = 0;
+
+	hv_core_lock(&qc->core);
+	if (!(d = qemu_domain_find(qc, name, err)))
+		r = -ENOENT;
+	else if (cancelled && !(flags & HV_MIGRATE_OFFLINE))
+		r = confirm_cancelled(qc, d, err);
+	else if (!cancelled && qemu_domain_active(d) && (r = hv_job_begin(d->o, &job_gone, &job,
+									       err)) == 0)
+		r = qemu_process_destroy(qc->domains, d->o, job, QR_OFF_MIGRATED, NULL, err);
+	hv_job_end(job);
+	hv_core_unlock(&qc->core);
+	if (r == 0 && !cancelled && (flags & HV_MIGRATE_UNDEFINE_SOURCE)) {
+		g_autoptr(GError) uerr = NULL;
+
+		/* a transient domain is gone already */
+		if (hv_objtab_undefine(qc->domains, name, &uerr) < 0 && uerr->code != ENOENT) {
+			r = -uerr->code;
+			g_propagate_error(err, g_steal_pointer(&uerr));
+		}
+	}
+	return r;
+}

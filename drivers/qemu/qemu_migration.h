@@ -1,0 +1,22 @@
+/* qemu_migration.h: the migration phases of the qemu driver (qemu_migration.c),
+ * its domain ops migrate_begin .. migrate_confirm (driver.h). No lock held. */
+#pragma once
+#include "drivers/qemu/qemu_domain.h"
+
+int qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, unsigned flags,
+		       char **xml, GError **err);
+int qemu_migrate_prepare(HvConn *c, const GArray *params, unsigned flags, char **uri,
+			 GError **err);
+int qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			 GError **err);
+int qemu_migrate_finish(HvConn *c, const GArray *params, unsigned flags, bool cancelled,
+			GError **err);
+int qemu_migrate_confirm(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			 bool cancelled, GError **err);
+
+#define QEMU_MIGRATION_OPS                              \
+	.migrate_begin = qemu_migrate_begin,            \
+	.migrate_prepare = qemu_migrate_prepare,        \
+	.migrate_perform = qemu_migrate_perform,        \
+	.migrate_finish = qemu_migrate_finish,          \
+	.migrate_confirm = qemu_migrate_confirm

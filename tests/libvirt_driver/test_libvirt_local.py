@@ -1,0 +1,150 @@
+"""test_libvirt_local.py: the libvirt driver on what runs in-process or on
+loopback: libvirt's own test driver (libvirt:test:///default), the fallback of
+plain libvirt hypervisor URIs no driver of ours serves, libvirt's errors as
+errnos, and a peer that goes away and comes back (hyperfsd reached through
+libvirt's own remote client: libvirt:test+unix:///default?socket=...).
+The whole tree suite runs through this driver too: HV_TRANSPORT=libvirt-lib
+(tests/README.md)."""
+import errno
+import os
+import subprocess
+import time
+
+from helpers.tools import EventWait, assert_error, cat, fails, kv, ls, ok, run, state, write_fails, write_ok
+
+from helpers.peers import Hyperfsd
+
+LV = "libvirt:test:///default"
+BOUND_S = 15  # libvirt notices the closed socket at once; the backoff reaches 5 s
+
+
+def virsh(*args):
+    return subprocess.run(["virsh", "-q", "-c", "test:///default", *args], capture_output=True,
+                          text=True, timeout=30)
+
+
+def wait_for(pred, secs):
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        try:
+            if pred():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def test_node_is_libvirts_test_driver(mount_factory):
+    m = mount_factory(f"lv={LV}", node_names=["lv"])
+    n = m.node("lv")
+    info = kv(cat(n / "node/info"))
+    assert info["driver"] == "libvirt" and info["uri"] == LV and info["connected"] == "yes"
+    assert ls(n / "domains") == ["test"]
+    assert ls(n / "networks") == ["default"]
+    assert ls(n / "pools") == ["default-pool"]
+    # the same objects virsh sees in its own in-process test:///default
+    assert cat(n / "domains/test/uuid").strip() == virsh("domuuid", "test").stdout.strip()
+    assert state(n / "domains/test") == "running"
+    assert "<domain type='test'" in cat(n / "domains/test/config.xml")
+    assert "state.state=1" in cat(n / "domains/test/stats")
+
+
+def test_verbs_events_and_cached_state(mount_factory):
+    m = mount_factory(f"lv={LV}", node_names=["lv"])
+    d = m.node("lv") / "domains/test"
+    with EventWait(m.node("lv"), r" domain test suspended paused$"):
+        write_ok(d / "state", "suspend")
+    assert state(d) == "paused"
+    with EventWait(m.node("lv"), r" domain test stopped destroyed$"):
+        write_ok(d / "state", "destroy")
+    assert state(d) == "shutoff"
+    assert cat(d / "id").strip() == "-1"
+    with EventWait(m.node("lv"), r" domain test memory-changed 262144$"):
+        write_ok(d / "memory", "256M")
+    assert cat(d / "memory").strip() == "262144"
+
+
+def test_libvirt_errors_become_errnos(mount_factory, tmp_path):
+    m = mount_factory(f"lv={LV}", node_names=["lv"])
+    n = m.node("lv")
+    # "Requested operation is not valid: Domain is already running" (OPERATION_INVALID)
+    write_fails(n / "domains/test/state", "start", errno.EBUSY)
+    assert_error(n / "domains/test", errno.EBUSY)
+    bad = tmp_path / "bad.xml"
+    bad.write_text("<domain type='test'><name>x</name><memory>nope</memory></domain>")
+    fails(run(["cp", bad, n / "domains/"]), errno.EINVAL)
+    assert "x" not in ls(n / "domains")
+    # a name taken with another uuid: "already exists" (libvirt's words -> EEXIST)
+    dup = tmp_path / "dup.xml"
+    dup.write_text("<domain type='test'><name>test</name>"
+                   "<uuid>11111111-2222-3333-4444-555555555555</uuid>"
+                   "<memory>1024</memory><os><type>hvm</type></os></domain>")
+    fails(run(["cp", dup, n / "domains/"]), errno.EEXIST)
+    assert cat(n / "domains/test/uuid").strip() != "11111111-2222-3333-4444-555555555555"
+
+
+def test_plain_libvirt_hypervisor_uris_fall_back(mount_factory):
+    """vbox:/// and xen:/// have no driver here: the libvirt driver takes them;
+    libvirt finds no daemon for them on this machine, so the nodes are away
+    (ENOTCONN at once) and say why."""
+    m = mount_factory("vb=vbox:///session", "xen=xen:///system", "t=test:///default",
+                      node_names=["t"])
+    for name in ("vb", "xen"):
+        n = m.node(name)
+        info = kv(cat(n / "node/info"))
+        assert info["driver"] == "libvirt", info
+        assert info["connected"].startswith("no ("), info
+        t0 = time.monotonic()
+        try:
+            os.listdir(n / "domains")
+            raise AssertionError(f"{name}: listing an away node worked")
+        except OSError as e:
+            assert e.errno == errno.ENOTCONN
+        assert time.monotonic() - t0 < 1.0
+    # test:/// is still ours, not libvirt's
+    assert kv(cat(m.node("t") / "node/info"))["driver"] == "test"
+
+
+def test_a_libvirt_uri_that_names_nothing_fails_the_mount(tmp_path):
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    r = subprocess.run([os.environ.get("HYPERFS", "build/hyperfs"), "-f", "-c", "x=libvirt:",
+                        str(mnt)], capture_output=True, text=True, timeout=30)
+    assert r.returncode != 0 and not os.path.ismount(mnt), r.stderr
+    assert "names no libvirt URI" in r.stderr, r.stderr
+
+
+def test_an_unknown_libvirt_scheme_is_away(mount_factory):
+    """libvirt hands a scheme none of its drivers knows to its remote driver,
+    which finds no libvirtd here: the node is away, as any absent peer is."""
+    m = mount_factory("x=libvirt:nosuchdriver:///x", "t=test:///default", node_names=["t"])
+    assert "Failed to connect socket" in cat(m.node("x") / "node/info")
+
+
+def test_peer_away_and_back(tmp_path, mount_factory):
+    """Through libvirt's own remote client to hyperfsd: the daemon stops, libvirt
+    closes the connection, the node answers ENOTCONN at once and says why; the
+    daemon comes back on the same socket and so does the node, by itself."""
+    d = Hyperfsd(tmp_path / "d", "unix")
+    d.start()
+    try:
+        m = mount_factory(f"h=libvirt:test+unix:///default?socket={d.sock}", node_names=["h"])
+        n = m.node("h")
+        assert state(n / "domains/test") == "running"
+        assert d.stop() == []
+        assert wait_for(lambda: kv(cat(n / "node/info"))["connected"].startswith("no"), BOUND_S)
+        t0 = time.monotonic()
+        try:
+            os.listdir(n / "domains")
+            raise AssertionError("listing worked while hyperfsd was down")
+        except OSError as e:
+            assert e.errno == errno.ENOTCONN
+        assert time.monotonic() - t0 < 1.0
+        d.start()
+        assert wait_for(lambda: "test" in os.listdir(n / "domains"), BOUND_S), cat(n / "node/info")
+        assert kv(cat(n / "node/info"))["connected"] == "yes"
+        assert state(n / "domains/test") == "running"
+    finally:
+        if d.alive():
+            assert d.stop() == []

@@ -1,0 +1,195 @@
+"""iscsi-direct pools on a qemu node through libiscsi, against a real tgtd
+(a userspace iSCSI target) on loopback with two LUNs and a CHAP account (and
+a second target without CHAP, whose LUN a domain uses through QEMU's iscsi://):
+define, start, refresh, stop, undefine; the LUNs as volumes with their sizes
+and the iscsi:// source a domain would use; CHAP from a secret, and a wrong
+secret, a missing secret and a portal that is not there each refused with
+their errno and reason, the pool left inactive. The tgtd is started once for
+the module and removed by PID (it ignores SIGTERM: the target is taken
+offline and deleted with tgtadm first)."""
+import errno
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+from helpers.tools import cat, fails, ls, ok, run, sh, write_ok
+
+pytestmark = pytest.mark.not_libvirtd("hyperfs's own backend and secrets are what is tested")
+
+IQN = "iqn.2024-01.test.hyperfs:t1"
+IQN_OPEN = "iqn.2024-01.test.hyperfs:open"  # a second target, without CHAP
+USER, PASSWORD = "hfsuser", "hfs-chap-secret-1"
+SECRET_UUID = "c0ffee00-1111-4222-8333-444455556666"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    if not shutil.which("tgtd"):
+        pytest.skip("tgtd is not installed (Debian package tgt)")
+    d = tmp_path_factory.mktemp("tgt")
+    port, ctl = free_port(), 1000 + os.getpid() % 50000
+    for n, size in ((1, 64), (2, 32), (3, 16)):
+        with open(d / f"lun{n}.img", "wb") as f:
+            f.truncate(size << 20)
+    log = open(d / "tgtd.log", "w")
+    proc = subprocess.Popen(["tgtd", "-f", "-C", str(ctl), "--iscsi", f"portal=127.0.0.1:{port}"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    adm = ["tgtadm", "-C", str(ctl), "--lld", "iscsi"]
+    deadline = time.monotonic() + 10
+    while subprocess.run(adm + ["--op", "show", "--mode", "target"],
+                         capture_output=True).returncode != 0:
+        assert proc.poll() is None, (d / "tgtd.log").read_text()
+        assert time.monotonic() < deadline, "tgtd did not answer tgtadm in 10 s"
+        time.sleep(0.05)
+    for args in (["--op", "new", "--mode", "target", "--tid", "1", "-T", IQN],
+                 ["--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1",
+                  "-b", str(d / "lun1.img")],
+                 ["--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "2",
+                  "-b", str(d / "lun2.img")],
+                 ["--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"],
+                 ["--op", "new", "--mode", "account", "--user", USER, "--password", PASSWORD],
+                 ["--op", "bind", "--mode", "account", "--tid", "1", "--user", USER],
+                 ["--op", "new", "--mode", "target", "--tid", "2", "-T", IQN_OPEN],
+                 ["--op", "new", "--mode", "logicalunit", "--tid", "2", "--lun", "1",
+                  "-b", str(d / "lun3.img")],
+                 ["--op", "bind", "--mode", "target", "--tid", "2", "-I", "ALL"]):
+        subprocess.run(adm + args, check=True, capture_output=True)
+    yield port
+    subprocess.run(["tgtadm", "-C", str(ctl), "--op", "update", "--mode", "sys", "--name",
+                    "State", "-v", "offline"], capture_output=True)
+    subprocess.run(["tgtadm", "-C", str(ctl), "--op", "delete", "--mode", "system"],
+                   capture_output=True)
+    try:
+        proc.wait(2)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # tgtd ignores SIGTERM; by its PID, which we started
+        proc.wait()
+
+
+def pool_xml(port, secret="libvirtiscsi", name="lun-pool", iqn=IQN):
+    auth = (f"    <auth type='chap' username='{USER}'>\n      <secret usage='{secret}'/>\n"
+            f"    </auth>\n") if secret else ""
+    return (f"<pool type='iscsi-direct'>\n  <name>{name}</name>\n  <source>\n"
+            f"    <host name='127.0.0.1' port='{port}'/>\n    <device path='{iqn}'/>\n"
+            f"    <initiator>\n      <iqn name='iqn.2024-01.test.hyperfs:init'/>\n"
+            f"    </initiator>\n{auth}  </source>\n</pool>\n")
+
+
+def secret(node, tmp_path, value):
+    f = tmp_path / "chap.xml"
+    f.write_text(f"<secret ephemeral='no' private='yes'>\n  <uuid>{SECRET_UUID}</uuid>\n"
+                 f"  <usage type='iscsi'>\n    <target>libvirtiscsi</target>\n  </usage>\n"
+                 f"</secret>\n")
+    if not (node / "secrets" / SECRET_UUID).exists():
+        ok(run(["cp", str(f), str(node / "secrets")]))
+    write_ok(node / "secrets" / SECRET_UUID / "value", value)
+
+
+@pytest.fixture
+def qnode(mount_factory, tmp_path):
+    return mount_factory(f"qemu:///system?root={tmp_path / 'root'}").node()
+
+
+def define(node, tmp_path, doc):
+    f = tmp_path / "pool.xml"
+    f.write_text(doc)
+    return run(["cp", str(f), str(node / "pools")])
+
+
+def test_luns_are_volumes(qnode, tmp_path, target):
+    secret(qnode, tmp_path, PASSWORD)
+    ok(define(qnode, tmp_path, pool_xml(target)))
+    p = qnode / "pools" / "lun-pool"
+    assert cat(p / "state") == "inactive\n"
+    write_ok(p / "state", "start")
+    assert cat(p / "state") == "active\n"
+    assert ls(p / "volumes") == ["unit:0:0:1", "unit:0:0:2"]
+    v = p / "volumes" / "unit:0:0:1"
+    assert cat(v / "capacity") == f"{64 << 20}\n"
+    assert cat(p / "volumes" / "unit:0:0:2" / "capacity") == f"{32 << 20}\n"
+    assert cat(v / "path") == f"{IQN}/1\n"
+    assert cat(v / "type") == "network\n"
+    write_ok(p / "state", "refresh")
+    assert ls(p / "volumes") == ["unit:0:0:1", "unit:0:0:2"]
+    write_ok(p / "state", "stop")
+    fails(run(["ls", str(p / "volumes")]), errno.EBUSY)  # an inactive pool lists none
+    ok(run(["rmdir", str(p)]))
+    assert "lun-pool" not in ls(qnode / "pools")
+
+
+def test_wrong_chap_secret_is_refused(qnode, tmp_path, target):
+    secret(qnode, tmp_path, "not-the-password")
+    ok(define(qnode, tmp_path, pool_xml(target)))
+    p = qnode / "pools" / "lun-pool"
+    fails(sh('echo start > "$1"', str(p / "state")), errno.EACCES)
+    assert "cannot log in to" in cat(p / "error") and "with CHAP" in cat(p / "error")
+    assert cat(p / "state") == "inactive\n"
+    # the right value, and it starts
+    write_ok(qnode / "secrets" / SECRET_UUID / "value", PASSWORD)
+    write_ok(p / "state", "start")
+    write_ok(p / "state", "stop")
+
+
+def test_missing_secret_and_absent_portal(qnode, tmp_path, target):
+    ok(define(qnode, tmp_path, pool_xml(target, secret="nobody")))
+    p = qnode / "pools" / "lun-pool"
+    fails(sh('echo start > "$1"', str(p / "state")), errno.ENOENT)
+    assert "no iscsi secret 'nobody'" in cat(p / "error")
+    assert cat(p / "state") == "inactive\n"
+    ok(define(qnode, tmp_path, pool_xml(free_port(), secret=None, name="away")))
+    a = qnode / "pools" / "away"
+    fails(sh('echo start > "$1"', str(a / "state")), errno.ECONNREFUSED)
+    assert cat(a / "state") == "inactive\n"
+    # a document without a target is refused at define, nothing left behind
+    fails(define(qnode, tmp_path, "<pool type='iscsi-direct'><name>bad</name>"
+                 "<source><host name='127.0.0.1'/></source></pool>"), errno.EINVAL)
+    assert "bad" not in ls(qnode / "pools")
+
+
+def domain_on(node, tmp_path, name, pool, vol):
+    doc = (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu>"
+           "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>"
+           "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
+           f"<source pool='{pool}' volume='{vol}'/><target dev='vda' bus='virtio'/></disk>"
+           "</devices></domain>")
+    f = tmp_path / f"{name}.xml"
+    f.write_text(doc)
+    ok(run(["cp", str(f), str(node / "domains")]))
+    return node / "domains" / name
+
+
+@pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None, reason="no qemu-system-x86_64")
+def test_domain_disk_on_a_lun(qnode, tmp_path, target):
+    """A <disk type='volume'> on a LUN is QEMU's iscsi:// URL; QEMU logs in
+    itself (qemu-block-extra). A LUN behind CHAP is refused for now: the
+    password would have to go on the command line."""
+    ok(define(qnode, tmp_path, pool_xml(target, secret=None, name="open", iqn=IQN_OPEN)))
+    write_ok(qnode / "pools/open/state", "start")
+    assert ls(qnode / "pools/open/volumes") == ["unit:0:0:1"]
+    d = domain_on(qnode, tmp_path, "lun-guest", "open", "unit:0:0:1")
+    write_ok(d / "state", "start")
+    try:
+        pid = (tmp_path / "root/run/lun-guest.pid").read_text().strip()
+        cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+        assert f"file=iscsi://127.0.0.1:{target}/{IQN_OPEN}/1," in cmd, cmd
+        assert cat(d / "state") == "running\n"
+    finally:
+        write_ok(d / "state", "destroy")
+    ok(run(["rmdir", str(d)]))
+    secret(qnode, tmp_path, PASSWORD)
+    ok(define(qnode, tmp_path, pool_xml(target)))
+    write_ok(qnode / "pools/lun-pool/state", "start")
+    d = domain_on(qnode, tmp_path, "chap-guest", "lun-pool", "unit:0:0:1")
+    fails(sh('echo start > "$1"', str(d / "state")), errno.EOPNOTSUPP)
+    assert "needs iscsi authentication ('hfsuser')" in cat(d / "error")
+    assert cat(d / "state") == "shutoff\n"

@@ -32,6 +32,12 @@ struct HvVolDataOps {
 	 * algorithm, or dropping simulated bytes). NULL: zeroes are written
 	 * through an upload stream over the whole volume. */
 	int (*wipe)(HvObjTab *t, HvEntry *o, unsigned algorithm, GError **err);
+	/* Lock held, a query job held on src: makes a new volume of src's own
+	 * table from xml as a clone of src, its own way (an RBD clone of a
+	 * protected snapshot), *name (owned) its name. 1 when it did, 0 when it
+	 * has no way of its own for src (its bytes are copied instead), -errno.
+	 * NULL: always copied. */
+	int (*clone)(HvObjTab *t, HvEntry *src, const char *xml, char **name, GError **err);
 };
 
 /* The stream of volume pool/name (pools: the pool table). Takes the lock. */

@@ -221,3 +221,6 @@ extern const StorageBackend storage_backend_iscsi_direct;
  * libnfs, else storage_backend_none.c's refusal): netfs through the
  * userspace libnfs client, everywhere else */
 extern const StorageBackend storage_backend_netfs_mount, storage_backend_netfs_libnfs;
+/* storage_backend_rbd.c (with librbd and librados), else storage_backend_none.c's
+ * refusal */
+extern const StorageBackend storage_backend_rbd;

@@ -253,10 +253,26 @@ vol_data_grow(HvObjTab *t, HvEntry *o, uint64_t bytes, GError **err)
 	return storage_vol_resize(p, t->core, o->name, bytes, 0, err);
 }
 
+/* A clone within the pool its backend's own way (an RBD clone), or 0. */
+static int
+vol_data_clone(HvObjTab *t, HvEntry *src, const char *xml, char **name, GError **err)
+{
+	StoragePool *p;
+	HvEntry *pe;
+	int r;
+
+	vol_of(t, src, &p);
+	if ((r = storage_vol_create_from(p, t->core, xml, src->name, name, err)) > 0 &&
+	    (pe = hv_objtab_lookup(((StorageTables *)t->opaque)->pools, t->parent)))
+		vols_sync(pe);
+	return r;
+}
+
 static const HvVolDataOps vol_data = {
 	.open = vol_data_open,
 	.done = vol_data_done,
 	.grow = vol_data_grow,
+	.clone = vol_data_clone,
 };
 
 static const HvObjVerb vol_verbs[HV_VERB_LAST] = {

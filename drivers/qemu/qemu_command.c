@@ -448,6 +448,71 @@ disk_check(Cmd *c, const HvDomainDiskDef *d, const char *bus, GError **err)
 	return what ? unsupported(c, err, "%s", what) : 0;
 }
 
+void
+qemu_secret_free(QemuSecret *s)
+{
+	if (!s)
+		return;
+	g_free(s->id);
+	g_free(s->path);
+	if (s->value)
+		g_bytes_unref(s->value);
+	g_free(s);
+}
+
+/* QEMU's rbd: spec of an rbd volume, as libvirt writes it: the image, the
+ * cephx user (its key in the secret object the disk names) or no auth, the
+ * monitors with their ':' and separators escaped. */
+static char *
+rbd_spec(const StorageVolSource *v)
+{
+	GString *s = g_string_new("rbd:");
+
+	g_string_append(s, v->path);
+	if (v->auth_user)
+		g_string_append_printf(s, ":id=%s:auth_supported=cephx\\;none", v->auth_user);
+	else
+		g_string_append(s, ":auth_supported=none");
+	for (guint k = 0; v->hosts && k < v->hosts->len; k++) {
+		g_auto(GStrv) parts = g_strsplit(v->hosts->pdata[k], ":", 2);
+
+		g_string_append_printf(s, "%s%s%s%s", k ? "\\;" : ":mon_host=", parts[0],
+				       parts[1] ? "\\:" : "", parts[1] ? parts[1] : "");
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* A resolved volume as the -drive's file= (escaped) and, for one that needs
+ * a key, the secret object it names: *extra gets ",file.password-secret=ID". */
+static int
+volume_file(Cmd *c, const HvDomainDiskDef *d, StorageVolSource *v, char **src, char **extra,
+	    GError **err)
+{
+	g_autofree char *spec = NULL;
+	QemuSecret *sec;
+
+	if (!v->protocol || !g_str_equal(v->protocol, "rbd")) {
+		*src = esc(v->path);
+		return 0;
+	}
+	spec = rbd_spec(v);
+	*src = esc(spec);
+	if (!v->auth_user)
+		return 0;
+	if (!c->paths->secrets || !c->paths->secret_prefix || !v->auth_secret)
+		return unsupported(c, err, "disk '%s' on an rbd volume with cephx (no place for "
+				   "its key)", d->target_dev);
+	sec = g_new0(QemuSecret, 1);
+	sec->id = g_strdup_printf("drive-%s-secret0", d->target_dev);
+	sec->path = g_strdup_printf("%s-%s", c->paths->secret_prefix, sec->id);
+	sec->value = g_bytes_ref(v->auth_secret);
+	arg2(c, "-object", g_strdup_printf("secret,id=%s,file=%s,format=base64", sec->id,
+					   sec->path));
+	*extra = g_strdup_printf(",file.password-secret=%s", sec->id);
+	g_ptr_array_add(c->paths->secrets, sec);
+	return 0;
+}
+
 static int
 b_disks(Cmd *c, GError **err)
 {
@@ -457,7 +522,8 @@ b_disks(Cmd *c, GError **err)
 		bool cd = g_str_equal(d->device, "cdrom");
 		g_autofree char *drive = g_strdup_printf("drive-%s", d->target_dev);
 		g_autofree char *src = d->source ? esc(d->source) : NULL;
-		g_autofree char *vol_path = NULL, *vol_fmt = NULL;
+		g_auto(StorageVolSource) vol = { 0 };
+		g_autofree char *extra = NULL;
 		const char *fmt = d->driver_type;
 		const typeof(disk_buses[0]) *row;
 		int r;
@@ -473,23 +539,24 @@ b_disks(Cmd *c, GError **err)
 		}
 		if (d->source_pool) {
 			if ((r = c->paths->resolve_volume(c->paths->resolve_opaque, d->source_pool,
-							  d->source_volume, &vol_path, &vol_fmt,
-							  err)) < 0) {
+							  d->source_volume, &vol, err)) < 0) {
 				g_prefix_error(err, "cannot start domain '%s': disk '%s': ",
 					       c->def->name, d->target_dev);
 				return r;
 			}
-			g_free(src);
-			src = esc(vol_path);
-			fmt = fmt ? fmt : vol_fmt;
+			g_clear_pointer(&src, g_free);
+			if ((r = volume_file(c, d, &vol, &src, &extra, err)) < 0)
+				return r;
+			fmt = fmt ? fmt : vol.format;
 			if (str_in(fmt, disk_formats) < 0)
 				return unsupported(c, err, "disk '%s' in format '%s'", d->target_dev, fmt);
 		}
 		if (!(row = HV_TABLE_FIND(disk_buses, bus)))
 			return unsupported(c, err, "disk '%s' on bus '%s'", d->target_dev, bus);
-		arg2(c, "-drive", g_strdup_printf("%s%s%sif=none,id=%s,format=%s%s",
-						  src ? "file=" : "", src ? src : "", src ? "," : "",
-						  drive, fmt ? fmt : "raw",
+		arg2(c, "-drive", g_strdup_printf("%s%s%s%sif=none,id=%s,format=%s%s",
+						  src ? "file=" : "", src ? src : "",
+						  extra ? extra : "", src ? "," : "", drive,
+						  fmt ? fmt : "raw",
 						  cd || d->readonly ? ",readonly=on" : ""));
 		if ((r = row->place(c, d, cd, drive, err)) < 0)
 			return r;

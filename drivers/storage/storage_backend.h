@@ -84,9 +84,12 @@ typedef struct {
 	GPtrArray *hosts; /* network: char* "host[:port]" */
 	char *auth_user; /* network with authentication: the user, and the secret */
 	char *auth_secret_usage; /* ... by usage id (StorageHost.secret_value) */
+	GBytes *auth_secret;     /* its value where the caller asked for it
+				  * (storage_volume_resolve): the secret store's */
 } StorageVolSource;
 
 void storage_vol_source_clear(StorageVolSource *s);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StorageVolSource, storage_vol_source_clear)
 /* The URL of a network source for QEMU's block drivers: nfs://HOST/PATH,
  * iscsi://HOST[:PORT]/IQN/LUN (path's leading '/' or not), or NULL for a
  * protocol there is no row for (storage_pool.c). */

@@ -585,48 +585,51 @@ storage_tables_close(StorageTables *st)
 
 /* ---- resolving a domain's volume */
 
-/* A network volume's source as the URL a command line takes, in s->path. */
+/* A network volume's source as the URL a command line takes, in s->path;
+ * an rbd image keeps its POOL/IMAGE and monitors, and gets its cephx key. */
 static int
-network_url(StorageVolSource *s, const char *volume, const char *pool, const char *driver,
+network_url(StorageTables *st, StorageVolSource *s, const char *volume, const char *pool,
 	    GError **err)
 {
 	char *url;
 
+	if (g_str_equal(s->protocol, "rbd"))
+		return s->auth_user ? st->host.secret_value(st->host.opaque, "ceph",
+							     s->auth_secret_usage, &s->auth_secret,
+							     err)
+				    : 0;
 	if (s->auth_user)
 		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' needs %s "
 				    "authentication ('%s'), which the %s driver cannot give QEMU "
-				    "yet", volume, pool, s->protocol, s->auth_user, driver);
+				    "yet", volume, pool, s->protocol, s->auth_user, st->driver);
 	if (!s->hosts || !s->hosts->len ||
 	    !(url = storage_network_url(s->protocol, s->hosts->pdata[0], s->path)))
 		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' is reached over %s, "
 				    "which the %s driver cannot use", volume, pool, s->protocol,
-				    driver);
+				    st->driver);
 	g_free(s->path);
 	s->path = url;
 	return 0;
 }
 
 int
-storage_volume_resolve(void *opaque, const char *pool, const char *volume, char **path,
-		       char **format, GError **err)
+storage_volume_resolve(void *opaque, const char *pool, const char *volume,
+		       StorageVolSource *out, GError **err)
 {
 	StorageTables *st = opaque;
-	StorageVolSource src = { 0 };
 	HvEntry *o;
 	int r = -ENOENT;
 
+	memset(out, 0, sizeof(*out));
 	hv_core_lock(&st->core);
 	if ((o = hv_objtab_find(st->pools, pool ? pool : "", err)) && !usable(o))
 		r = hv_error_set(err, EBUSY, "storage pool '%s' is not active", o->name);
 	else if (o)
-		r = storage_vol_source(pool_of(o), volume, &src, err);
+		r = storage_vol_source(pool_of(o), volume, out, err);
 	hv_core_unlock(&st->core);
-	if (r == 0 && src.protocol)
-		r = network_url(&src, volume, pool, st->driver, err);
-	if (r == 0) {
-		*path = g_steal_pointer(&src.path);
-		*format = g_steal_pointer(&src.format);
-	}
-	storage_vol_source_clear(&src);
+	if (r == 0 && out->protocol)
+		r = network_url(st, out, volume, pool, err);
+	if (r < 0)
+		storage_vol_source_clear(out);
 	return r;
 }

@@ -417,4 +417,5 @@ storage_vol_source_clear(StorageVolSource *s)
 	g_clear_pointer(&s->hosts, g_ptr_array_unref);
 	g_clear_pointer(&s->auth_user, g_free);
 	g_clear_pointer(&s->auth_secret_usage, g_free);
+	g_clear_pointer(&s->auth_secret, g_bytes_unref);
 }

@@ -17,13 +17,14 @@
 #define CONNECT_TIMEOUT "5" /* s: client_mount_timeout, the monitor's handshake */
 #define OP_TIMEOUT "10"     /* s: rados_mon_op_timeout, rados_osd_op_timeout */
 #define SIZES_EVERY_US G_USEC_PER_SEC /* pool sizes asked of the cluster at most */
+#define SIZES_AWAY_US (30 * G_USEC_PER_SEC) /* ... and after it did not answer */
 #define NAME_UNSAFE "/@:,;\\'\" \t\n" /* break a spec (pool/image@snap) or QEMU's rbd: */
 #define SNAP_PREFIX "libvirt-"
 
 typedef struct {
 	RbdConn *conn;
 	StorageSizes sizes;
-	gint64 sizes_at;
+	gint64 sizes_next; /* monotonic µs: when the cluster is asked again */
 } RbdPool;
 
 /* What the pool's <source> says. */
@@ -184,6 +185,12 @@ conn_open(StoragePool *p, RbdConn **out, GError **err)
 			{ "rados_mon_op_timeout", OP_TIMEOUT },
 			{ "rados_osd_op_timeout", OP_TIMEOUT },
 			{ "rbd_default_format", "2" },
+			/* uploads: librbd's cache writes back from the first write
+			 * (each close(2) flushes, as fdatasync does for a file) */
+			{ "rbd_cache_writethrough_until_flush", "false" },
+			{ "rbd_cache_size", "67108864" },
+			{ "rbd_cache_max_dirty", "50331648" },
+			{ "rbd_cache_target_dirty", "33554432" },
 			{ "log_to_stderr", "false" },
 			{ "err_to_stderr", "false" },
 			{ "key", key ? key : "" },
@@ -337,7 +344,9 @@ rbd_refresh(StoragePool *p, GHashTable *out, GError **err)
 	return 0;
 }
 
-/* Cheap, on every info: the cluster is asked at most once a second. */
+/* Cheap, on every info: the cluster is asked at most once a second, and
+ * when it did not answer (rados_mon_op_timeout) not for 30 s: infos show the
+ * sizes it gave last meanwhile. */
 static void
 rbd_sizes(StoragePool *p, StorageSizes *out)
 {
@@ -348,12 +357,16 @@ rbd_sizes(StoragePool *p, StorageSizes *out)
 
 	if (!rp)
 		return;
-	if (now - rp->sizes_at >= SIZES_EVERY_US &&
-	    rados_cluster_stat(rp->conn->cluster, &cs) == 0 &&
-	    rados_ioctx_pool_stat(rp->conn->io, &ps) == 0) {
-		rp->sizes = (StorageSizes){ .capacity = cs.kb * 1024, .available = cs.kb_avail * 1024,
-					    .allocation = ps.num_bytes };
-		rp->sizes_at = now;
+	if (now >= rp->sizes_next) {
+		if (rados_cluster_stat(rp->conn->cluster, &cs) == 0 &&
+		    rados_ioctx_pool_stat(rp->conn->io, &ps) == 0) {
+			rp->sizes = (StorageSizes){ .capacity = cs.kb * 1024,
+						    .available = cs.kb_avail * 1024,
+						    .allocation = ps.num_bytes };
+			rp->sizes_next = now + SIZES_EVERY_US;
+		} else {
+			rp->sizes_next = g_get_monotonic_time() + SIZES_AWAY_US;
+		}
 	}
 	*out = rp->sizes;
 }

@@ -4,11 +4,25 @@
  * so readers and writers that seek are followed. An upload may run past the
  * image's end: the image grows ahead in steps (a resize is a metadata
  * update, too dear for every 128 KiB write), and finish cuts it back to the
- * last byte written, or the size it had. */
+ * last byte written, or the size it had. A download keeps the next
+ * RA_SLOTS chunks of RA_CHUNK bytes in flight (rbd_aio_read) ahead of a
+ * reader that goes forward, as `rbd export` keeps its reads in flight; a
+ * seek elsewhere starts the window anew there. */
 #include <string.h>
 #include "drivers/storage/storage_rbd.h"
 
 #define GROW_STEP (64ull << 20) /* bytes an upload grows its image ahead */
+#define RA_CHUNK (4u << 20)       /* a read ahead: an RBD object of the default order */
+#define RA_SLOTS 4
+
+/* One read in flight or done: chunk idx of the image. */
+typedef struct {
+	uint64_t idx;
+	char *buf;
+	rbd_completion_t c; /* NULL: no read */
+	ssize_t got;        /* after the wait: bytes, or -errno */
+	bool waited;
+} RaSlot;
 
 typedef struct {
 	StorageStream pub;
@@ -20,6 +34,9 @@ typedef struct {
 	uint64_t size0;     /* ... when opened */
 	uint64_t written;   /* one past the last byte written */
 	bool grown;         /* the stream grew it ahead */
+	RaSlot ra[RA_SLOTS]; /* download: chunk k is in ra[k % RA_SLOTS] */
+	uint64_t ra_first;   /* the window: chunks ra_first .. ra_first + RA_SLOTS - 1 */
+	bool ra_on;
 } RbdStream;
 
 RbdConn *
@@ -58,20 +75,107 @@ rbd_fail(const char *pool, int r, GError **err, const char *fmt, ...)
 			    g_strerror(e));
 }
 
+/* ---- the read-ahead window */
+
+static void
+slot_drop(RaSlot *sl)
+{
+	if (sl->c) {
+		if (!sl->waited)
+			rbd_aio_wait_for_complete(sl->c);
+		rbd_aio_release(sl->c);
+		sl->c = NULL;
+	}
+}
+
+/* Chunk idx asked for into its slot (nothing past the end). */
+static void
+slot_issue(RbdStream *rs, uint64_t idx)
+{
+	RaSlot *sl = &rs->ra[idx % RA_SLOTS];
+	uint64_t off = idx * RA_CHUNK;
+
+	slot_drop(sl);
+	sl->idx = idx;
+	sl->waited = false;
+	if (off >= rs->size)
+		return;
+	if (!sl->buf)
+		sl->buf = g_malloc(RA_CHUNK);
+	if (rbd_aio_create_completion(NULL, NULL, &sl->c) < 0) {
+		sl->c = NULL;
+		return;
+	}
+	if (rbd_aio_read(rs->img, off, (size_t)MIN((uint64_t)RA_CHUNK, rs->size - off), sl->buf,
+			 sl->c) < 0) {
+		rbd_aio_release(sl->c);
+		sl->c = NULL;
+	}
+}
+
+/* The window moved to start at chunk first: the chunks it left are let go,
+ * the ones it reaches asked for; a jump elsewhere asks for all anew. */
+static void
+window_at(RbdStream *rs, uint64_t first)
+{
+	uint64_t from = first;
+
+	if (rs->ra_on && first >= rs->ra_first && first < rs->ra_first + RA_SLOTS)
+		from = rs->ra_first + RA_SLOTS;
+	for (uint64_t k = from; k < first + RA_SLOTS; k++)
+		slot_issue(rs, k);
+	rs->ra_first = first;
+	rs->ra_on = true;
+}
+
+/* Bytes of chunk idx at its offset rel, copied to buf (at most len): the
+ * slot's when its read came, else a plain read. */
+static ssize_t
+window_read(RbdStream *rs, uint64_t off, void *buf, size_t len)
+{
+	uint64_t idx = off / RA_CHUNK, rel = off % RA_CHUNK;
+	RaSlot *sl = &rs->ra[idx % RA_SLOTS];
+
+	len = (size_t)MIN((uint64_t)len, RA_CHUNK - rel);
+	if (sl->c && sl->idx == idx) {
+		if (!sl->waited) {
+			rbd_aio_wait_for_complete(sl->c);
+			sl->got = rbd_aio_get_return_value(sl->c);
+			sl->waited = true;
+		}
+		if (sl->got >= 0) {
+			if (rel >= (uint64_t)sl->got)
+				return 0;
+			len = (size_t)MIN((uint64_t)len, (uint64_t)sl->got - rel);
+			memcpy(buf, sl->buf + rel, len);
+			return (ssize_t)len;
+		}
+	}
+	return rbd_read(rs->img, off, len, buf); /* no slot, or its read failed */
+}
+
 static gssize
 rs_read(StorageStream *s, void *buf, size_t len, GError **err)
 {
 	RbdStream *rs = (RbdStream *)s;
-	ssize_t n;
+	size_t done = 0;
 
 	if (s->offset >= s->end)
 		return 0;
 	len = (size_t)MIN((uint64_t)len, s->end - s->offset);
-	if ((n = rbd_read(rs->img, s->offset, len, buf)) < 0)
-		return hv_error_set(err, (int)-n, "cannot read RBD image '%s': %s", rs->what,
-				    g_strerror((int)-n));
-	s->offset += (uint64_t)n;
-	return n;
+	while (done < len) {
+		ssize_t n;
+
+		window_at(rs, s->offset / RA_CHUNK);
+		if ((n = window_read(rs, s->offset, (char *)buf + done, len - done)) < 0)
+			return hv_error_set(err, (int)-n, "cannot read RBD image '%s': %s", rs->what,
+					    g_strerror((int)-n));
+		if (n == 0)
+			break;
+		s->offset += (uint64_t)n;
+		done += (size_t)n;
+	}
+	return (gssize)done;
 }
 
 /* The image at least end bytes long, ahead by a step. */
@@ -161,6 +265,10 @@ rs_close(StorageStream *s)
 		return;
 	if (rs->grown)
 		rs_finish(s, NULL); /* given up: nothing past what was written */
+	for (int k = 0; k < RA_SLOTS; k++) {
+		slot_drop(&rs->ra[k]);
+		g_free(rs->ra[k].buf);
+	}
 	rbd_close(rs->img);
 	rbd_conn_unref(rs->conn);
 	g_free(rs->what);

@@ -127,6 +127,27 @@ def test_pool_and_volumes(world):
     out = subprocess.run(["dd", f"if={p / 'volumes/blob.raw/data'}", "bs=4096", "skip=700",
                           "count=3", "status=none"], capture_output=True).stdout
     assert out == blob.read_bytes()[700 * 4096:703 * 4096]  # a read that seeks
+    # a download reads 4 MiB chunks ahead: reads across them, backwards, past the end
+    big = tmp / "big.raw"
+    big.write_bytes(os.urandom(9 << 20) + b"TAIL")
+    ok(run(["cp", str(big), str(p / "volumes")]))
+    assert run(["cmp", str(big), str(p / "volumes/big.raw/data")]).returncode == 0
+    data = big.read_bytes()
+    for bs, skip, count in ((1 << 20, 3, 2), (100000, 80, 3), (4096, 10, 2), (1 << 20, 8, 4),
+                            (3 << 20, 1, 1), (4096, 2304, 1)):
+        out = subprocess.run(["dd", f"if={p / 'volumes/big.raw/data'}", f"bs={bs}",
+                              f"skip={skip}", f"count={count}", "status=none"],
+                             capture_output=True).stdout
+        assert out == data[bs * skip:bs * (skip + count)], (bs, skip, count)
+    # one reader that jumps back and forth (no tool does that on one descriptor)
+    fd = os.open(p / "volumes/big.raw/data", os.O_RDONLY)
+    try:
+        for off, n in ((5 << 20, 65536), (1 << 20, 4096), ((4 << 20) - 100, 200),
+                       (9 << 20, 100), (0, 131072), ((8 << 20) + 7, 1 << 20)):
+            assert os.pread(fd, n, off) == data[off:off + n], (off, n)
+    finally:
+        os.close(fd)
+    ok(run(["rmdir", str(p / "volumes/big.raw")]))
     # into an existing image at an offset (dd seek=), read back from the cluster
     ok(sh('printf MARK-IN-V1 | dd of="$1" bs=1 seek=1048576 conv=notrunc status=none',
           str(p / "volumes/v1/data")))

@@ -269,6 +269,47 @@ def test_bad_volumes(world):
     assert cl.images() == []
 
 
+def test_virsh_through_hyperfsd(world, tmp_path):
+    """The same backend through hyperfsd (in the cluster's namespace) with
+    virsh: secret-define and secret-set-value, pool-create-as with cephx,
+    vol-create-as, vol-path, vol-upload and vol-download over libvirt's
+    streams, vol-clone (StorageVolCreateXMLFrom: an RBD clone), vol-delete,
+    pool-destroy."""
+    from remote.hfd import Daemon, virsh
+    _, cl, _ = world
+    (tmp_path / "hfd").mkdir()
+    d = Daemon(tmp_path / "hfd", prefix=cl.prefix()).start()
+    try:
+        uri = f"qemu+unix:///system?socket={d.sock}&root={tmp_path / 'root'}"
+        sx = tmp_path / "s.xml"
+        sx.write_text("<secret ephemeral='no' private='yes'><uuid>" + WRONG_UUID + "</uuid>"
+                      "<usage type='ceph'><name>virsh ceph</name></usage></secret>")
+        virsh(uri, "secret-define", str(sx))
+        virsh(uri, "secret-set-value", WRONG_UUID, cl.key)
+        virsh(uri, "pool-create-as", "vr", "rbd", "--source-host", f"{cl.MON}:{cl.PORT}",
+              "--source-name", "rbd", "--auth-type", "ceph", "--auth-username",
+              "admin", "--secret-usage", "virsh ceph")
+        virsh(uri, "vol-create-as", "vr", "vv", "8M")
+        assert virsh(uri, "vol-path", "vv", "--pool", "vr").stdout.strip() == "rbd/vv"
+        assert cl.info("vv")["size"] == 8 << 20
+        src = tmp_path / "in.bin"
+        src.write_bytes(os.urandom(3 * 262120 + 4321))
+        virsh(uri, "vol-upload", "vv", str(src), "--pool", "vr")
+        virsh(uri, "vol-download", "vv", str(tmp_path / "out.bin"), "--pool", "vr")
+        out = (tmp_path / "out.bin").read_bytes()
+        assert len(out) == 8 << 20 and out[:src.stat().st_size] == src.read_bytes()
+        virsh(uri, "vol-clone", "vv", "vc", "--pool", "vr")
+        assert cl.info("vc")["parent"]["image"] == "vv"
+        virsh(uri, "vol-delete", "vc", "--pool", "vr")
+        virsh(uri, "vol-delete", "vv", "--pool", "vr")
+        assert "vv" not in cl.images() and "vc" not in cl.images()
+        virsh(uri, "pool-destroy", "vr")
+    finally:
+        alive = d.alive()
+        rc = d.stop()
+    assert alive and rc == 0, d.describe()
+
+
 @pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None,
                     reason="qemu-system-x86_64 is not installed")
 def test_guest_reads_marker_over_rbd(world):

@@ -339,10 +339,13 @@ hv_voldata_wipe(HvObjTab *pools, const char *pool, const char *name, unsigned al
 		hv_core_lock(vs->core);
 		r = vs->ops->wipe(vs->vols, vs->vol, algorithm, err);
 		hv_core_unlock(vs->core);
-		if (r == 0)
-			r = s->ops->finish(s, err);
-		s->ops->close(s);
-		return r;
+		if (r <= 0) {
+			if (r == 0)
+				r = s->ops->finish(s, err);
+			s->ops->close(s);
+			return r;
+		}
+		r = 0; /* no way of its own for this volume: zeroes, below */
 	}
 	if (algorithm != 0) {
 		s->ops->close(s);

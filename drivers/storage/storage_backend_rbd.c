@@ -635,6 +635,35 @@ rbd_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags, GE
 	return r;
 }
 
+/* libvirt's rbd wipes: zero and trim, done by the cluster (rbd_write_zeroes
+ * writes no bytes over the wire; a discard lets the objects go, and reads
+ * zeroes, a clone's too). */
+static int
+rbd_vol_wipe(StoragePool *p, StorageVol *v, StorageWipeAlgorithm alg, GError **err)
+{
+	RbdConn *c = pool_of(p)->conn;
+	rbd_image_info_t info;
+	rbd_image_t img;
+	ssize_t r;
+
+	if (alg != STORAGE_WIPE_ZERO && alg != STORAGE_WIPE_TRIM)
+		return hv_error_set(err, EOPNOTSUPP, "cannot wipe volume '%s' in pool '%s': RBD "
+				    "images are wiped with zero or trim", v->name, p->name);
+	if ((r = rbd_open(c->io, v->name, &img, NULL)) < 0)
+		return rbd_fail(p->name, (int)r, err, "open RBD image '%s'", v->path);
+	if ((r = rbd_stat(img, &info, sizeof(info))) == 0)
+		r = alg == STORAGE_WIPE_ZERO ? rbd_write_zeroes(img, 0, info.size, 0, 0)
+					     : rbd_discard(img, 0, info.size);
+	if (r >= 0)
+		r = rbd_flush(img);
+	if (r < 0)
+		r = rbd_fail(p->name, (int)r, err, "wipe RBD image '%s'", v->path);
+	else
+		r = stat_image(p, img, v, err);
+	rbd_close(img);
+	return (int)r;
+}
+
 /* QEMU's rbd driver: pool/image, the monitors, and the cephx user with the
  * secret's usage (the key goes to QEMU in a secret object, never on its
  * command line). */
@@ -686,6 +715,7 @@ const StorageBackend storage_backend_rbd = {
 	.vol_create_from = rbd_vol_create_from,
 	.vol_delete = rbd_vol_delete,
 	.vol_resize = rbd_vol_resize,
+	.vol_wipe = rbd_vol_wipe,
 	.vol_source = rbd_vol_source,
 	.vol_upload = rbd_vol_upload,
 	.vol_download = rbd_vol_download,

@@ -268,10 +268,24 @@ vol_data_clone(HvObjTab *t, HvEntry *src, const char *xml, char **name, GError *
 	return r;
 }
 
+/* The backend's own wipe (rbd: zeroes or a discard in the cluster), else 1:
+ * zeroes through the volume's stream. */
+static int
+vol_data_wipe(HvObjTab *t, HvEntry *o, unsigned algorithm, GError **err)
+{
+	StoragePool *p;
+	StorageVol *v = vol_of(t, o, &p);
+
+	if (!v || !p->backend->vol_wipe)
+		return 1;
+	return p->backend->vol_wipe(p, v, (StorageWipeAlgorithm)algorithm, err);
+}
+
 static const HvVolDataOps vol_data = {
 	.open = vol_data_open,
 	.done = vol_data_done,
 	.grow = vol_data_grow,
+	.wipe = vol_data_wipe,
 	.clone = vol_data_clone,
 };
 

@@ -180,10 +180,16 @@ def test_pool_and_volumes(world):
         cat(p / "volumes/v1/error")
     assert "v1" in cl.images()
 
-    # wipe: zeroes over the clone's capacity
+    # wipe: zeroes over a clone's capacity (written by the cluster: no bytes
+    # cross the wire), and trim (a discard: the objects go, zeroes are read)
     write_ok(p / "volumes/c2/wipe", "zero")
     assert run(["cmp", "-n", str(96 << 20), "/dev/zero",
                 str(p / "volumes/c2/data")]).returncode == 0
+    write_ok(p / "volumes/c1/wipe", "trim")
+    assert run(["cmp", "-n", str(96 << 20), "/dev/zero",
+                str(p / "volumes/c1/data")]).returncode == 0
+    fails(sh('echo random > "$1"', str(p / "volumes/c1/wipe")), errno.EOPNOTSUPP)
+    assert "RBD images are wiped with zero or trim" in cat(p / "volumes/c1/error")
 
     # delete: the clones, then the source with its snapshot
     for name in ("c1", "c2", "v1"):

@@ -15,7 +15,8 @@
 #include "util/names.h"
 
 #define CONNECT_TIMEOUT "5" /* s: client_mount_timeout, the monitor's handshake */
-#define OP_TIMEOUT "10"     /* s: rados_mon_op_timeout, rados_osd_op_timeout */
+#define MON_OP_TIMEOUT "5"  /* s: rados_mon_op_timeout (pool sizes, ...) */
+#define OSD_OP_TIMEOUT "10" /* s: rados_osd_op_timeout (every image call) */
 #define SIZES_EVERY_US G_USEC_PER_SEC /* pool sizes asked of the cluster at most */
 #define SIZES_AWAY_US (30 * G_USEC_PER_SEC) /* ... and after it did not answer */
 #define NAME_UNSAFE "/@:,;\\'\" \t\n" /* break a spec (pool/image@snap) or QEMU's rbd: */
@@ -182,8 +183,8 @@ conn_open(StoragePool *p, RbdConn **out, GError **err)
 			{ "mon_host", c->mon_host },
 			{ "auth_supported", key ? "cephx" : "none" },
 			{ "client_mount_timeout", CONNECT_TIMEOUT },
-			{ "rados_mon_op_timeout", OP_TIMEOUT },
-			{ "rados_osd_op_timeout", OP_TIMEOUT },
+			{ "rados_mon_op_timeout", MON_OP_TIMEOUT },
+			{ "rados_osd_op_timeout", OSD_OP_TIMEOUT },
 			{ "rbd_default_format", "2" },
 			/* uploads: librbd's cache writes back from the first write
 			 * (each close(2) flushes, as fdatasync does for a file) */
@@ -345,8 +346,8 @@ rbd_refresh(StoragePool *p, GHashTable *out, GError **err)
 }
 
 /* Cheap, on every info: the cluster is asked at most once a second, and
- * when it did not answer (rados_mon_op_timeout) not for 30 s: infos show the
- * sizes it gave last meanwhile. */
+ * when it did not answer (within rados_mon_op_timeout) not for 30 s: infos
+ * show the sizes it gave last meanwhile. */
 static void
 rbd_sizes(StoragePool *p, StorageSizes *out)
 {

@@ -275,6 +275,65 @@ def test_bad_volumes(world):
     assert cl.images() == []
 
 
+def test_active_pool_is_back_after_a_restart(world, tmp_path):
+    """Nothing of a connection is kept on disk: a pool that was active when
+    hyperfs stopped connects again at the next start (its secret is on
+    disk, 0600), with its volumes."""
+    from helpers.mount import HyperfsMount
+    _, cl, _ = world
+    uri = f"qemu:///system?root={tmp_path / 'root'}"
+    for k in range(2):
+        m = HyperfsMount(tmp_path / "mnt", [uri], logdir=tmp_path)
+        m.cmd = cl.prefix() + m.cmd
+        m.start()
+        try:
+            node = m.node()
+            p = node / "pools/back"
+            if k == 0:
+                secret(node, tmp_path, SECRET_UUID, "client.admin secret", "base64:" + cl.key)
+                p = started(node, tmp_path, "back")
+                ok(cp_in(node, tmp_path, "pools/back/volumes", "bv.xml", vol_doc("bv", 65536)))
+            else:
+                assert cat(p / "state") == "active\n"
+                assert ls(p / "volumes") == ["bv"]
+                ok(run(["rmdir", str(p / "volumes/bv")]))
+                write_ok(p / "state", "stop")
+                ok(run(["rmdir", str(p)]))
+        finally:
+            m.stop()
+    assert "bv" not in cl.images()
+
+
+def test_osd_away_while_active(world):
+    """The OSD stops answering while a pool is active (SIGSTOP): a call that
+    needs it fails with ETIMEDOUT within the op timeout (10 s), never hangs,
+    and says so in the volume table's error; once it answers again (SIGCONT)
+    the same pool works on."""
+    import signal
+    node, cl, tmp = world
+    p = started(node, tmp, "away")
+    osd = int((cl.d / "run/osd.0.pid").read_text())
+    os.kill(osd, signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        r = cp_in(node, tmp, "pools/away/volumes", "a.xml", vol_doc("a1", 65536))
+        took = time.monotonic() - t0
+    finally:
+        os.kill(osd, signal.SIGCONT)
+    assert r.returncode != 0 and os.strerror(errno.ETIMEDOUT) in r.stderr, r
+    assert 8 < took < 15, took
+    assert "cannot create RBD image 'rbd/a1'" in cat(node / "node/error")
+    ok(cp_in(node, tmp, "pools/away/volumes", "a.xml", vol_doc("a2", 65536)))
+    assert "a2" in cl.images()
+    write_ok(p / "state", "refresh")  # a1 may be there, half made: the OSD got it late
+    for v in ls(p / "volumes"):
+        ok(run(["rmdir", str(p / "volumes" / v)]))
+    for v in cl.images():
+        cl.rbd("rm", "--no-progress", f"rbd/{v}")
+    write_ok(p / "state", "stop")
+    ok(run(["rmdir", str(p)]))
+
+
 def test_virsh_through_hyperfsd(world, tmp_path):
     """The same backend through hyperfsd (in the cluster's namespace) with
     virsh: secret-define and secret-set-value, pool-create-as with cephx,

@@ -386,6 +386,8 @@ name_check(StoragePool *p, const char *name, GError **err)
 static int
 def_check(StoragePool *p, const HvVolumeDef *def, GError **err)
 {
+	xmlNode *root = def->doc ? xmlDocGetRootElement(def->doc) : NULL;
+
 	if (name_check(p, def->name, err) < 0)
 		return -EINVAL;
 	if (def->format && strcmp(def->format, "raw"))
@@ -396,6 +398,9 @@ def_check(StoragePool *p, const HvVolumeDef *def, GError **err)
 		return hv_error_set(err, EOPNOTSUPP, "cannot create volume '%s' in pool '%s': RBD "
 				    "images have no backing store (clone one instead)", def->name,
 				    p->name);
+	if (root && hv_xml_path(root, "target/encryption"))
+		return hv_error_set(err, EOPNOTSUPP, "cannot create volume '%s' in pool '%s': RBD "
+				    "pools do not support encrypted volumes", def->name, p->name);
 	return 0;
 }
 

@@ -11,7 +11,8 @@ checked with `rbd ls` / `rbd info` from the cluster's side; a wrong key, a
 missing secret, a monitor that is not there (bounded: ETIMEDOUT within
 seconds), a Ceph pool that is not there, bad documents and names, each
 refused with its errno and reason, nothing left behind; and a TCG guest
-reading a marker through QEMU's rbd driver with its key in a secret object.
+reading a marker through QEMU's rbd driver with its key in a secret object,
+from an image and from its clone.
 One cluster and one hyperfs for the module; both are ended, and the
 namespace removed, at the end."""
 import errno
@@ -260,6 +261,13 @@ def test_bad_volumes(world):
     fails(cp_in(node, tmp, "pools/ceph2/volumes", "q.xml", vol_doc("q", 4096, "qcow2")),
           errno.EOPNOTSUPP)
     assert "RBD images are raw" in cat(node / "node/error")
+    fails(cp_in(node, tmp, "pools/ceph2/volumes", "e.xml", vol_doc("e", 4096).replace(
+        "</target>", "<encryption format='luks'><secret type='passphrase' "
+        f"uuid='{SECRET_UUID}'/></encryption></target>")), errno.EOPNOTSUPP)
+    assert "do not support encrypted volumes" in cat(node / "node/error")
+    fails(cp_in(node, tmp, "pools/ceph2/volumes", "b.xml", vol_doc("b", 4096).replace(
+        "</volume>", "<backingStore><path>rbd/t</path></backingStore></volume>")),
+          errno.EOPNOTSUPP)
     fails(cp_in(node, tmp, "pools/ceph2/volumes", "o.xml", vol_doc("o", 1 << 64)), errno.EINVAL)
     fails(cp_in(node, tmp, "pools/ceph2/volumes", "z.xml", vol_doc("z", 0)), errno.EINVAL)
     ok(cp_in(node, tmp, "pools/ceph2/volumes", "t.xml", vol_doc("t", 4096)))
@@ -388,8 +396,11 @@ def test_guest_reads_marker_over_rbd(world):
     m.write_bytes(mark.encode() + b"\n" + bytes(1 << 20))
     ok(run(["cp", str(m), str(p / "volumes")]))
     assert "watcher=" not in cl.rbd("status", "rbd/marker.raw").stdout  # the copy let go
+    write_ok(p / "volumes/marker.raw/clone", "mclone")  # a child image: reads reach the parent
     disk = ("<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
-            "<source pool='grbd' volume='marker.raw'/><target dev='vda' bus='virtio'/></disk>")
+            "<source pool='grbd' volume='marker.raw'/><target dev='vda' bus='virtio'/></disk>"
+            "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
+            "<source pool='grbd' volume='mclone'/><target dev='vdb' bus='virtio'/></disk>")
     text = (REPO / "tests/qemu/guest.xml.in").read_text()
     text = (text.replace("@NAME@", "grbd").replace("@KERNEL@", str(guest / "vmlinuz"))
             .replace("@INITRD@", str(guest / "initrd.img"))
@@ -410,12 +421,13 @@ def test_guest_reads_marker_over_rbd(world):
         return log.exists() and t in log.read_text(errors="replace")
     wait_for(lambda: seen("HYPERFS-GUEST-READY"), "the guest's ready line", timeout=120)
     deadline = time.monotonic() + 60
-    while not seen(f"GOT {mark}"):
+    while not seen(f"GOT vdb {mark}"):
         assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
-        write_ok(d / "console", "echo GOT $(head -n1 /dev/vda)")
+        write_ok(d / "console", "for d in vda vdb; do echo GOT $d $(head -n1 /dev/$d); done")
         wait_for(lambda: seen("GOT ") or time.monotonic() > deadline, "an answer", timeout=70)
-        if not seen(f"GOT {mark}"):
+        if not seen(f"GOT vdb {mark}"):
             time.sleep(0.2)  # the shell was not up yet: ask again
+    assert seen(f"GOT vda {mark}")
     write_ok(d / "state", "destroy")
     ok(run(["rmdir", str(d)]))
     # the image stays: a destroyed QEMU may leave its watch on it until the

@@ -29,6 +29,8 @@ from helpers import ceph as cephh
 from helpers.tools import cat, fails, ls, ok, run, sh, wait_for, write_ok
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.local_only("hyperfs runs in the cluster's network namespace; a "
+                                    "transport's peer would not")
 SECRET_UUID = "6b1a3c52-7d0e-4f8a-b1c9-2e4d5f6a7b80"
 WRONG_UUID = "6b1a3c52-7d0e-4f8a-b1c9-2e4d5f6a7b81"
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "fs/fs.h"
+#include "util/daemon.h"
 #include "util/names.h"
 
 typedef struct {
@@ -333,48 +334,12 @@ session_new(HvFs *fs, Options *o)
  * would lose. The parent waits on a pipe for one status byte, so that errors
  * while connecting and mounting still reach the terminal and the exit status;
  * the child dies or reports, never both. */
-static int
-daemon_start(void)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0) {
-		char st = 1;
-
-		close(p[1]);
-		if (read(p[0], &st, 1) != 1)
-			st = 1;
-		_exit(st);
-	}
-	close(p[0]);
-	setsid();
-	return p[1];
-}
-
 static void
 daemon_ready(int fd, char status)
 {
-	int nul;
-
-	if (fd < 0)
-		return;
-	if (status == 0 && chdir("/") == 0 && (nul = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-	}
-	if (write(fd, &status, 1) != 1) {
-		/* the parent is gone: nothing to tell */
-	}
-	close(fd);
+	if (fd >= 0 && status == 0)
+		hv_daemon_detach(false);
+	hv_daemon_ready(fd, status);
 }
 
 static void
@@ -415,7 +380,7 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &fs) < 0)
 		return 2;
 	fs.readonly = o.readonly;
-	if (!o.foreground && (dfd = daemon_start()) < 0) {
+	if (!o.foreground && (dfd = hv_daemon_start()) < 0) {
 		fprintf(stderr, "hyperfs: cannot go to the background: %s\n", g_strerror(-dfd));
 		return 1;
 	}

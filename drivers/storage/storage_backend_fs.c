@@ -150,12 +150,5 @@ const StorageBackend storage_backend_fs = {
 	.start = fs_start,
 	.stop = storage_mount_stop,
 	.delete = storage_mount_delete,
-	.refresh = storage_dir_refresh,
-	.sizes = storage_dir_sizes,
-	.vol_create = storage_dir_vol_create,
-	.vol_delete = storage_dir_vol_delete,
-	.vol_resize = storage_dir_vol_resize,
-	.vol_allocation = storage_dir_vol_allocation,
-	.vol_upload = storage_local_upload,
-	.vol_download = storage_local_download,
+	STORAGE_DIR_VOLUME_OPS,
 };

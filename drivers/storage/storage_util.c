@@ -200,3 +200,21 @@ storage_dm_available(void)
 	close(fd);
 	return true;
 }
+
+const char *
+storage_new_file_format(StoragePool *p, const HvVolumeDef *def, GError **err)
+{
+	const char *fmt = def->format ? def->format : "raw";
+
+	if (!g_str_equal(fmt, "raw") && !g_str_equal(fmt, "qcow2")) {
+		hv_error_set(err, EOPNOTSUPP, "cannot create volume '%s' in pool '%s': format '%s' "
+			     "is not supported (raw, qcow2)", def->name, p->name, fmt);
+		return NULL;
+	}
+	if (def->backing_path && g_str_equal(fmt, "raw")) {
+		hv_error_set(err, EINVAL, "cannot create volume '%s' in pool '%s': a raw volume "
+			     "can't have a backing store", def->name, p->name);
+		return NULL;
+	}
+	return fmt;
+}

@@ -44,6 +44,16 @@ int storage_dir_vol_delete(StoragePool *p, StorageVol *v, GError **err);
 int storage_dir_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags,
 			   GError **err);
 uint64_t storage_dir_vol_allocation(StoragePool *p, const StorageVol *v);
+/* The format of a volume to make as an image file: raw (the default) or
+ * qcow2, and a raw one has no backing store; NULL with the reason else. */
+const char *storage_new_file_format(StoragePool *p, const HvVolumeDef *def, GError **err);
+/* A backend table's members for volumes that are files in the pool's
+ * target folder (dir, fs, netfs mounted by the kernel). */
+#define STORAGE_DIR_VOLUME_OPS                                                              \
+	.refresh = storage_dir_refresh, .sizes = storage_dir_sizes,                          \
+	.vol_create = storage_dir_vol_create, .vol_delete = storage_dir_vol_delete,          \
+	.vol_resize = storage_dir_vol_resize, .vol_allocation = storage_dir_vol_allocation, \
+	.vol_upload = storage_local_upload, .vol_download = storage_local_download
 
 /* The text of an attribute at path under the pool document's root
  * ("source/device", "path"), owned, or NULL. */

@@ -253,27 +253,27 @@ vol_lookup(LvPriv *p, virConnectPtr conn, const char *pool, const char *name,
 	return *out ? 0 : lv_fail(p, conn, err, "storage volume '%s' of pool '%s'", name, pool);
 }
 
+typedef struct {
+	const char *pool, *name;
+} VolRef;
+
+static int
+vol_fetch(LvPriv *p, virConnectPtr conn, const void *ctx, void **out, GError **err)
+{
+	const VolRef *r = ctx;
+	g_autoptr(virStorageVol) v = NULL;
+	int rc = vol_lookup(p, conn, r->pool, r->name, &v, err);
+
+	return rc == 0 ? vol_info_of(p, conn, r->pool, v, (HvVolumeInfo **)out, err) : rc;
+}
+
 static int
 lv_vol_get_info(HvConn *c, const char *pool, const char *name, HvVolumeInfo **out, GError **err)
 {
-	LvPriv *p = c->priv;
-	g_autoptr(virConnect) conn = NULL;
-	g_autoptr(virStorageVol) v = NULL;
 	g_autofree char *key = g_strdup_printf("%s/%s", pool, name);
-	uint64_t gen;
-	int rc = lv_conn_get(p, &conn, err);
+	VolRef r = { pool, name };
 
-	if (rc < 0)
-		return rc;
-	*out = lv_cache_get(p, LV_VOLUMES, key, &gen);
-	if (*out)
-		return 0;
-	rc = vol_lookup(p, conn, pool, name, &v, err);
-	if (rc == 0)
-		rc = vol_info_of(p, conn, pool, v, out, err);
-	if (rc == 0)
-		lv_cache_put(p, LV_VOLUMES, gen, key, *out);
-	return rc;
+	return lv_cache_info(c->priv, LV_VOLUMES, key, vol_fetch, &r, (void **)out, err);
 }
 
 static int

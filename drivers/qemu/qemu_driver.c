@@ -24,6 +24,7 @@
 #include "drivers/hostinfo.h"
 #include "drivers/objops.h"
 #include "drivers/objstore.h"
+#include "drivers/saveimg.h"
 
 /* ---- verbs that are one QMP command */
 
@@ -310,7 +311,7 @@ static const HvDomainOps qemu_domain_ops = {
 	.managed_save_remove = qemu_save_managed_remove,
 	.save = qemu_save_to,
 	.restore = qemu_save_restore,
-	.save_image_xml = qemu_save_image_xml,
+	.save_image_xml = hv_saveimg_xml,
 	QEMU_MIGRATION_OPS,
 };
 

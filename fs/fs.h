@@ -213,6 +213,12 @@ HvStream *hv_events_open(HvNode *n, bool nonblock);
  * invalidations without asking the driver anything. */
 void hv_inval_queue(HvNode *n, const HvEvent *ev, uint64_t seq);
 void hv_inval_start(HvFs *fs); /* once the session exists */
+/* A temporary file gone (committed, renamed over, dropped) whose name the
+ * kernel may still hold in the folder dir: the name is dropped on the node's
+ * notifier, so the kernel forgets the file's inode and its object is freed
+ * (never on the worker that made it go: the kernel's invalidation waits for
+ * the folder's requests in flight). */
+void hv_inval_name(HvNode *n, fuse_ino_t dir, const char *name);
 void hv_inval_stop(HvFs *fs);
 
 /* stream.c: parked reads (stream.h has the sources' side) */

@@ -369,6 +369,7 @@ main(int argc, char **argv)
 	int dfd = -1;
 	int r = 1;
 
+	hv_malloc_tune();
 	g_mutex_init(&fs.lock);
 	fs.objs = g_hash_table_new(g_int64_hash, g_int64_equal);
 	fs.nodes = g_ptr_array_new();

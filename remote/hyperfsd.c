@@ -187,6 +187,7 @@ main(int argc, char **argv)
 	HvServer *s;
 	int status = 0, ready = -1;
 
+	hv_malloc_tune();
 	g_log_set_default_handler(log_handler, NULL);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {

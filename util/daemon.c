@@ -5,6 +5,7 @@
  * without a word makes the parent exit 1). */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "util/daemon.h"
@@ -62,4 +63,11 @@ hv_daemon_ready(int fd, char status)
 		/* the parent is gone: nothing to tell */
 	}
 	close(fd);
+}
+
+void
+hv_malloc_tune(void)
+{
+	if (!getenv("MALLOC_ARENA_MAX") && !getenv("GLIBC_TUNABLES"))
+		mallopt(M_ARENA_MAX, HV_MALLOC_ARENAS);
 }

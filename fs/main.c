@@ -342,14 +342,28 @@ daemon_ready(int fd, char status)
 	hv_daemon_ready(fd, status);
 }
 
+/* A step of the exit that took over a second says so in the log (issue 10's
+ * slow exits under load: which step waits). */
 static void
-fs_clear(HvFs *fs, Options *o)
+exit_step(const char *what, gint64 *t)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (now - *t > G_USEC_PER_SEC)
+		g_warning("exit: %s took %.1f s", what, (double)(now - *t) / G_USEC_PER_SEC);
+	*t = now;
+}
+
+static void
+fs_clear(HvFs *fs, Options *o, gint64 *t)
 {
 	for (guint i = 0; i < fs->nodes->len; i++) {
 		HvNode *n = fs->nodes->pdata[i];
+		g_autofree char *what = g_strdup_printf("closing node '%s'", n->name);
 
 		hv_conn_set_event_cb(n->conn, NULL, NULL);
 		node_free(n);
+		exit_step(what, t);
 	}
 	g_ptr_array_unref(fs->nodes);
 	hv_obj_free_all(fs);
@@ -368,6 +382,7 @@ main(int argc, char **argv)
 	struct fuse_loop_config *cfg;
 	int dfd = -1;
 	int r = 1;
+	gint64 t = g_get_monotonic_time();
 
 	hv_malloc_tune();
 	g_mutex_init(&fs.lock);
@@ -408,15 +423,18 @@ main(int argc, char **argv)
 	r = fuse_session_loop_mt(fs.se, cfg);
 	/* unmounted (0) or asked to stop by SIGTERM, SIGINT or SIGHUP: a clean exit */
 	r = !(r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP);
+	t = g_get_monotonic_time();
 	fuse_loop_cfg_destroy(cfg);
 	hv_inval_stop(&fs);
+	exit_step("stopping the notifiers", &t);
 	hv_spin_stop(&fs); /* the unmount closes the descriptor it replies on */
 	fuse_session_unmount(fs.se);
+	exit_step("the unmount", &t);
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:
 	fuse_session_destroy(fs.se);
-	fs_clear(&fs, &o);
+	fs_clear(&fs, &o, &t);
 	daemon_ready(dfd, 1);
 	return r;
 }

@@ -182,8 +182,12 @@ close_domains(QemuConn *qc)
 	hv_core_unlock(&qc->core);
 	qemu_reap_monitors(qc);
 	hv_core_lock(&qc->core);
+	if (qc->workers)
+		g_debug("closing: waiting for %u helper thread(s) of running domains", qc->workers);
 	while (qc->workers && g_cond_wait_until(&qc->cond, &qc->core.mutex, deadline))
 		;
+	if (qc->workers)
+		g_warning("closing: %u helper thread(s) still running after 20 s", qc->workers);
 	hv_core_unlock(&qc->core);
 }
 

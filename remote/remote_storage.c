@@ -160,7 +160,7 @@ static const int32_t net_procs[] = { PROC_NET_IS_ACTIVE, PROC_NET_IS_PERSISTENT,
 				     PROC_NET_GET_AUTOSTART, PROC_NET_XML, PROC_NET_BRIDGE };
 
 static int
-net_finish(Batch *b, const RpcNamed *n, HvNetworkInfo **out, GError **err)
+net_finish(Batch *b, const RpcNamed *n, void **out, GError **err)
 {
 	g_autofree char *xml = NULL;
 	HvNetworkInfo *i;
@@ -194,19 +194,9 @@ net_lookup(RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
 	return rpc_client_call(cl, PROC_NET_LOOKUP, &a, holder, err);
 }
 
-static int
-net_finish_any(Batch *b, const RpcNamed *n, void **out, GError **err)
-{
-	HvNetworkInfo *i = NULL;
-	int rc = net_finish(b, n, &i, err);
-
-	*out = i;
-	return rc;
-}
-
 static const ListKind net_list_kind = {
 	HV_OBJ_NETWORK, PROC_NET_LIST, PROC_NET_LOOKUP, G_STRUCT_OFFSET(RpcMsg, nets),
-	G_STRUCT_OFFSET(RpcMsg, net), net_procs, G_N_ELEMENTS(net_procs), net_finish_any,
+	G_STRUCT_OFFSET(RpcMsg, net), net_procs, G_N_ELEMENTS(net_procs), net_finish,
 	(GDestroyNotify)hv_network_info_free,
 };
 
@@ -362,7 +352,7 @@ remote_lookup_pool(RpcClient *cl, const char *name, RpcNamed *out, GError **err)
 }
 
 static int
-pool_finish(Batch *b, const RpcNamed *n, HvPoolInfo **out, GError **err)
+pool_finish(Batch *b, const RpcNamed *n, void **out, GError **err)
 {
 	g_autofree char *xml = NULL;
 	HvPoolInfo *i;
@@ -387,19 +377,9 @@ pool_finish(Batch *b, const RpcNamed *n, HvPoolInfo **out, GError **err)
 	return rc;
 }
 
-static int
-pool_finish_any(Batch *b, const RpcNamed *n, void **out, GError **err)
-{
-	HvPoolInfo *i = NULL;
-	int rc = pool_finish(b, n, &i, err);
-
-	*out = i;
-	return rc;
-}
-
 static const ListKind pool_list_kind = {
 	HV_OBJ_POOL, PROC_POOL_LIST, PROC_POOL_LOOKUP, G_STRUCT_OFFSET(RpcMsg, pools),
-	G_STRUCT_OFFSET(RpcMsg, pool), pool_procs, G_N_ELEMENTS(pool_procs), pool_finish_any,
+	G_STRUCT_OFFSET(RpcMsg, pool), pool_procs, G_N_ELEMENTS(pool_procs), pool_finish,
 	(GDestroyNotify)hv_pool_info_free,
 };
 

@@ -118,12 +118,8 @@ fs_start(StoragePool *p, GError **err)
 
 	if (storage_need_device(p, dev, "start", err) < 0)
 		return hv_error_errno(*err);
-	if (!g_file_test(target, G_FILE_TEST_IS_DIR))
-		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': folder '%s' does "
-				    "not exist (write build to state first)", p->name, target);
-	if (storage_mounted(target))
-		return hv_error_set(err, EBUSY, "cannot start storage pool '%s': something is "
-				    "mounted on '%s' already", p->name, target);
+	if ((r = storage_mount_target_ready(p, err)) < 0)
+		return r;
 	probe(dev, &found, NULL);
 	if (!found)
 		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': device '%s' holds "

@@ -218,3 +218,17 @@ storage_new_file_format(StoragePool *p, const HvVolumeDef *def, GError **err)
 	}
 	return fmt;
 }
+
+int
+storage_mount_target_ready(StoragePool *p, GError **err)
+{
+	const char *target = p->def->target_path;
+
+	if (!g_file_test(target, G_FILE_TEST_IS_DIR))
+		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': folder '%s' does "
+				    "not exist (write build to state first)", p->name, target);
+	if (storage_mounted(target))
+		return hv_error_set(err, EBUSY, "cannot start storage pool '%s': something is "
+				    "mounted on '%s' already", p->name, target);
+	return 0;
+}

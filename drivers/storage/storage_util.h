@@ -79,6 +79,9 @@ int storage_node_ensure(const char *dev, GError **err);
 int storage_need_device(const StoragePool *p, const char *dev, const char *verb, GError **err);
 /* Whether path is a mount point now (/proc/self/mountinfo). */
 bool storage_mounted(const char *path);
+/* A mounted pool's start may go on: its target folder exists and nothing is
+ * mounted on it yet (ENOENT or EBUSY with the reason). */
+int storage_mount_target_ready(StoragePool *p, GError **err);
 /* Stop and delete of a pool mounted at its target (fs, netfs by mount):
  * unmount when mounted; remove the target folder (gone already is fine). */
 int storage_mount_stop(StoragePool *p, GError **err);

@@ -210,22 +210,3 @@ lv_volume_info_dup(const void *src)
 	d->format = g_strdup(i->format);
 	return d;
 }
-
-int
-lv_cache_info(LvPriv *p, int kind, const char *name, LvFetch fetch, const void *ctx, void **out,
-	      GError **err)
-{
-	g_autoptr(virConnect) conn = NULL;
-	uint64_t gen;
-	int rc = lv_conn_get(p, &conn, err);
-
-	if (rc < 0)
-		return rc;
-	*out = lv_cache_get(p, kind, name, &gen);
-	if (*out)
-		return 0;
-	rc = fetch(p, conn, ctx, out, err);
-	if (rc == 0)
-		lv_cache_put(p, kind, gen, name, *out);
-	return rc;
-}

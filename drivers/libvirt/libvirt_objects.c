@@ -15,6 +15,25 @@ lv_obj_lookup(LvPriv *p, const LvKind *k, virConnectPtr conn, const char *name, 
 	return *out ? 0 : lv_fail(p, conn, err, "%s '%s'", k->what, name);
 }
 
+int
+lv_cache_info(LvPriv *p, int kind, const char *name, LvFetch fetch, const void *ctx, void **out,
+	      GError **err)
+{
+	g_autoptr(virConnect) conn = NULL;
+	uint64_t gen;
+	int rc = lv_conn_get(p, &conn, err);
+
+	if (rc < 0)
+		return rc;
+	*out = lv_cache_get(p, kind, name, &gen);
+	if (*out)
+		return 0;
+	rc = fetch(p, conn, ctx, out, err);
+	if (rc == 0)
+		lv_cache_put(p, kind, gen, name, *out);
+	return rc;
+}
+
 typedef struct {
 	const LvKind *k;
 	const char *name;

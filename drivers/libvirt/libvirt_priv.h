@@ -124,6 +124,10 @@ typedef struct {
 int lv_obj_lookup(LvPriv *p, const LvKind *k, virConnectPtr conn, const char *name, void **out,
 		  GError **err);
 int lv_obj_get_info(HvConn *c, const LvKind *k, const char *name, void **out, GError **err);
+/* The cached info under name, else fetch's (ctx is fetch's), then cached. */
+typedef int (*LvFetch)(LvPriv *p, virConnectPtr conn, const void *ctx, void **out, GError **err);
+int lv_cache_info(LvPriv *p, int kind, const char *name, LvFetch fetch, const void *ctx,
+		  void **out, GError **err);
 int lv_obj_list(HvConn *c, const LvKind *k, GPtrArray **out, GError **err);
 int lv_obj_get_xml(HvConn *c, const LvKind *k, const char *name, unsigned flags, char **xml,
 		   GError **err);
@@ -162,10 +166,6 @@ void lv_cache_reset(LvPriv *p);
 /* A copy of the cached info, or NULL; *gen gets the generation. */
 void *lv_cache_get(LvPriv *p, int kind, const char *name, uint64_t *gen);
 void lv_cache_put(LvPriv *p, int kind, uint64_t gen, const char *name, const void *info);
-/* The cached info under name, else fetch's (ctx is fetch's), then cached. */
-typedef int (*LvFetch)(LvPriv *p, virConnectPtr conn, const void *ctx, void **out, GError **err);
-int lv_cache_info(LvPriv *p, int kind, const char *name, LvFetch fetch, const void *ctx,
-		  void **out, GError **err);
 /* The cached listing as copies (TRUE), or FALSE with *gen for a fresh one. */
 bool lv_cache_list(LvPriv *p, int kind, GPtrArray *out, uint64_t *gen);
 void lv_cache_put_list(LvPriv *p, int kind, uint64_t gen, GPtrArray *infos,

@@ -29,6 +29,10 @@ typedef enum {
 	DK_SCRATCH, /* a temporary file a tool created (sed -i, cp into a folder) */
 	DK_SECRETS,
 	DK_SECRET,
+	DK_IFACES, /* interfaces/ */
+	DK_IFACE,
+	DK_NODEDEVS, /* node/devices/ */
+	DK_NODEDEV,
 	DK_LAST
 } DirKind;
 
@@ -85,6 +89,9 @@ typedef struct {
 	size_t nfiles;
 	DirKind child_kind; /* collections: the kind of their children's folders */
 	bool scratch;       /* tools may create temporary files here (scratch.c) */
+	/* objects of this kind change without events (interfaces, node devices):
+	 * the kernel keeps neither their names nor their files' attributes */
+	bool uncached;
 	/* mkdir NAME in this folder makes a child object (snapshots/); NULL: EPERM */
 	int (*mkdir)(HvObj *dir, const char *name, GError **err);
 } DirOps;
@@ -131,6 +138,7 @@ struct HvNode {
 	HvObj *obj; /* its folder */
 	HvObj *nodeinfo, *domains, *networks, *pools;
 	HvObj *secrets; /* secrets/ (files_secret.c) */
+	HvObj *ifaces, *nodedevs; /* interfaces/, node/devices/ (files_iface.c) */
 	HvStreamSet streams;
 	/* events (events.c) */
 	GMutex ev_lock;

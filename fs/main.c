@@ -194,6 +194,8 @@ node_new(HvFs *fs, const char *spec, GError **err)
 	n->networks = hv_obj_new(fs, DK_NETWORKS, n, n->obj, "networks");
 	n->pools = hv_obj_new(fs, DK_POOLS, n, n->obj, "pools");
 	n->secrets = hv_obj_new(fs, DK_SECRETS, n, n->obj, "secrets");
+	n->ifaces = hv_obj_new(fs, DK_IFACES, n, n->obj, "interfaces");
+	n->nodedevs = hv_obj_new(fs, DK_NODEDEVS, n, n->nodeinfo, "devices");
 	g_mutex_unlock(&fs->lock);
 	return n;
 }

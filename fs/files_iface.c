@@ -58,7 +58,7 @@ w_iface_state(HvObj *o, const char *tok, GError **err)
 	int r = hv_files_verb(c, c->driver->iface, iface_verbs, G_N_ELEMENTS(iface_verbs),
 			      "interface", o->name, tok, err);
 
-	if (r == -EBUSY && err && (!*err || !*(*err)->message)) { /* the driver said nothing */
+	if (r == -EBUSY && err) { /* the drivers say nothing, or libvirt's generic words */
 		g_clear_error(err);
 		hv_error_set(err, EBUSY, "interface '%s' is %s already", o->name,
 			     strcmp(tok, "start") == 0 ? "active" : "inactive");

@@ -10,9 +10,16 @@ import errno
 
 import pytest
 
+from helpers import transport
+
 from helpers.tools import cat, echo, fails, ls, ok, run, sh, write_fails, write_ok
 
-pytestmark = pytest.mark.local_only("the remote and libvirt drivers serve no interfaces or node devices yet")
+pytestmark = [
+    pytest.mark.skipif(transport.NAME == "libvirt-lib",
+                       reason="the libvirt driver serves no interfaces or node devices yet"),
+    pytest.mark.not_libvirtd("libvirt's test driver on a node file has only the file's "
+                             "interfaces and devices (ours has none)"),
+]
 
 IFACE = """<interface type='ethernet' name='{name}'>
   <start mode='onboot'/>

@@ -18,13 +18,14 @@ def test_mount_root_lists_the_node(shared):
 
 
 def test_node_folder_layout(snode):
-    # interfaces/ and node/devices/: drivers that have them (the test driver;
-    # not the remote and libvirt ones yet)
-    local = not transport.active()
+    # interfaces/ and node/devices/: drivers that have them (test, remote; not
+    # the libvirt driver yet)
+    hosts = transport.NAME != "libvirt-lib"
     assert sorted(ls(snode)) == sorted(["domains", "events", "networks", "node", "pools",
-                                        "secrets"] + (["interfaces"] if local else []))
+                                        "secrets"] + (["interfaces"] if hosts else []))
     # node/restore: drivers that restore save images (not the remote ones yet)
-    want = ["capabilities.xml", "error", "info"] + (["devices", "restore"] if local else [])
+    want = (["capabilities.xml", "error", "info"] + (["devices"] if hosts else [])
+            + ([] if transport.active() else ["restore"]))
     assert sorted(ls(snode / "node")) == sorted(want)
 
 

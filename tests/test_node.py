@@ -18,13 +18,13 @@ def test_mount_root_lists_the_node(shared):
 
 
 def test_node_folder_layout(snode):
-    # interfaces/ and node/devices/: drivers that have them (test, remote; not
-    # the libvirt driver yet)
-    hosts = transport.NAME != "libvirt-lib"
-    assert sorted(ls(snode)) == sorted(["domains", "events", "networks", "node", "pools",
-                                        "secrets"] + (["interfaces"] if hosts else []))
+    # interfaces/ and node/devices/: drivers that have them (test, remote, libvirt)
+    # secrets/: not through the libvirt driver yet
+    assert sorted(ls(snode)) == sorted(["domains", "events", "interfaces", "networks", "node",
+                                        "pools"] + ([] if transport.NAME == "libvirt-lib"
+                                                    else ["secrets"]))
     # node/restore: drivers that restore save images (not the remote ones yet)
-    want = (["capabilities.xml", "error", "info"] + (["devices"] if hosts else [])
+    want = (["capabilities.xml", "devices", "error", "info"]
             + ([] if transport.active() else ["restore"]))
     assert sorted(ls(snode / "node")) == sorted(want)
 
@@ -44,7 +44,8 @@ def test_node_info_keys_and_values(shared, snode):
     info = kv(text)
     assert sorted(info) == sorted(NODE_INFO_KEYS), f"keys differ: {list(info)}"
     assert info["uri"] == shared.uri()  # DEFAULT_URI, or its remote form under HV_TRANSPORT
-    assert info["driver"] == ("remote" if shared.uri() != DEFAULT_URI else "test")
+    assert info["driver"] == ("libvirt" if transport.NAME == "libvirt-lib"
+                              else "remote" if shared.uri() != DEFAULT_URI else "test")
     assert info["hostname"]
     assert info["connected"] == "yes"
     for k in ["cpus", "mhz", "numa-cells", "sockets", "cores", "threads", "memory-kib",

@@ -188,3 +188,6 @@ extern const HvDomainOps lv_domain_ops;
 extern const HvNetworkOps lv_network_ops;
 extern const HvPoolOps lv_pool_ops;
 extern const HvVolumeOps lv_volume_ops;
+/* libvirt_host.c */
+extern const HvInterfaceOps lv_iface_ops;
+extern const HvNodeDevOps lv_nodedev_ops;

@@ -448,7 +448,12 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
 		hv_domain_add_implicit(devs);
 		if (postparse == HV_DOMAIN_POSTPARSE_QEMU) {
 			hv_qemu_post_parse(root, devs, &qemu);
+			/* the parser puts the primary video first, before any
+			 * address is assigned (virDomainDefParseXML) */
+			primary_video(devs);
 			if (!rc && hv_qemu_assign_addresses(root, devs, &qemu, err) < 0)
+				rc = -EINVAL;
+			if (!rc && hv_qemu_validate(root, devs, &qemu, err) < 0)
 				rc = -EINVAL;
 			hv_xml_reorder(hv_xml_child(root, "os"), os_order); /* a filled-in <nvram> */
 		}

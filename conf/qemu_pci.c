@@ -55,13 +55,17 @@ set_create(Run *r, unsigned nbuses, bool dry)
 			hv_pci_bus_at(&r->set, i)->model = i ? def_model : hv_pci_bus_model("pci-root");
 	for (xmlNode *d = r->devs->children; d; d = d->next) {
 		PciAddr a;
+		unsigned flags;
 
 		if (d->type != XML_ELEMENT_NODE || !hv_pci_addr_present(d, &a))
 			continue;
 		if (a.bus == 0 && a.slot == 1 &&
 		    ((hv_qemu_is_controller(d, "ide", 0) && a.function == 1) || (piix3_usb(d) && a.function == 2)))
 			continue;
-		hv_pci_reserve(&r->set, a, hv_pci_kind_flags(d, &r->f) ? hv_pci_kind_flags(d, &r->f) : F_PCI);
+		flags = hv_pci_kind_flags(d, &r->f) ? hv_pci_kind_flags(d, &r->f) : F_PCI;
+		if (!dry)
+			hv_pci_validate_config(&r->set, a, flags);
+		hv_pci_reserve(&r->set, a, flags);
 	}
 }
 

@@ -39,6 +39,9 @@ int hv_qemu_check(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **e
  * -EINVAL when an address is used twice or a chipset's controller is
  * elsewhere than its fixed address (the addresses are assigned anyway). */
 int hv_qemu_assign_addresses(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err);
+/* qemuDomainDefValidate and qemuDomainDeviceDefValidate on the post-parsed
+ * copy (qemu_validate.c, the rows of rules_qemu.c); -EINVAL with the reason. */
+int hv_qemu_validate(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err);
 /* PCI slots (qemu_pci.c); -EINVAL for an address used twice. */
 int hv_qemu_assign_pci(xmlNode *devs, const HvQemuGuest *g, GError **err);
 /* Shared look-ups (qemu_address.c): a number attribute (C bases), whether

@@ -44,11 +44,21 @@ term_target(xmlNode *el, const char **t)
 	const char *s = *t;
 
 	if (*s == '^') {
+		size_t n;
+
 		while (*s == '^') {
 			el = el && el->parent && el->parent->type == XML_ELEMENT_NODE ? el->parent : NULL;
 			s++;
 		}
-		*t = s;
+		/* ^A/B: the element at that path of first children under the
+		 * ancestor (a sibling: ^driver) */
+		n = strcspn(s, "@+-#");
+		if (n && el) {
+			g_autofree char *path = g_strndup(s, n);
+
+			el = hv_xml_path(el, path);
+		}
+		*t = s + n;
 		return el;
 	}
 	if (*s == '/') { /* the root, or the element at a path of names under it */
@@ -410,24 +420,34 @@ hv_xml_apply_rules(xmlNode *root, const HvXmlRule *rules, size_t n)
 	dropped = outer;
 }
 
+xmlNode *
+hv_xml_check_hit(xmlNode *root, const HvXmlCheck *check)
+{
+	g_auto(GStrv) seg = g_strsplit(check->path, "/", -1);
+	g_autoptr(GPtrArray) els = g_ptr_array_new();
+
+	if (!root || !seg[0] || strcmp(seg[0], (const char *)root->name))
+		return NULL;
+	collect(root, seg + 1, els);
+	for (guint k = 0; k < els->len; k++)
+		if (hv_rule_when(els->pdata[k], check->when)) {
+			g_log("hv-rules", G_LOG_LEVEL_DEBUG, "check %s|%s", check->path,
+			      check->when ? check->when : "");
+			return els->pdata[k];
+		}
+	return NULL;
+}
+
 int
 hv_xml_run_checks(xmlNode *root, const HvXmlCheck *checks, size_t n, const char *what,
 		  const char *name, GError **err)
 {
 	for (size_t i = 0; root && i < n; i++) {
-		g_auto(GStrv) seg = g_strsplit(checks[i].path, "/", -1);
-		g_autoptr(GPtrArray) els = g_ptr_array_new();
+		xmlNode *hit = hv_xml_check_hit(root, &checks[i]);
 
-		if (!seg[0] || strcmp(seg[0], (const char *)root->name))
-			continue;
-		collect(root, seg + 1, els);
-		for (guint k = 0; k < els->len; k++)
-			if (hv_rule_when(els->pdata[k], checks[i].when) &&
-			    (g_log("hv-rules", G_LOG_LEVEL_DEBUG, "check %s|%s", checks[i].path,
-				   checks[i].when), true))
-				return hv_error_set(err, EINVAL, "line %d: %s '%s': %s",
-						    ((xmlNode *)els->pdata[k])->line, what,
-						    name ? name : "", checks[i].message);
+		if (hit)
+			return hv_error_set(err, EINVAL, "line %d: %s '%s': %s", hit->line, what,
+					    name ? name : "", checks[i].message);
 	}
 	return 0;
 }

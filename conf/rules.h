@@ -38,7 +38,8 @@ typedef enum {
 
 /* when: NULL (always) or space-separated terms, all of which must hold. A term
  * is a target then a test. Target: nothing (the element), ^ (its parent; ^^
- * its grandparent, and so on), /
+ * its grandparent, and so on; ^A/B the element at that path of first
+ * children under it, ^driver a sibling), /
  * (the root) or /A/B (the element at that path of first children under the
  * root). Test: @ATTR=V1|V2 (an absent attribute, or target, reads as the
  * empty string, so @a= means "absent"), @ATTR!=V1|V2, #=V1|V2 (the text; #!=V1|V2),
@@ -62,6 +63,25 @@ typedef struct {
 	const char *origin;
 } HvXmlCheck;
 
+/* A check of the QEMU driver's (qemuDomainDefValidate, qemuDomainDeviceDefValidate
+ * and their helpers in src/qemu/qemu_domain.c), run on the post-parsed copy,
+ * for the guests guest names: '|'-separated machine kinds (i440fx, q35,
+ * isapc, virt, pseries, s390-ccw), =NAME (that machine= exactly), arches, or
+ * x86 (i686, x86_64) and s390 (s390, s390x); NULL is every guest, and a
+ * leading '!' every guest but those. */
+typedef struct {
+	const char *guest;
+	const char *path;
+	const char *when;
+	const char *message;
+	const char *origin;
+} HvQemuCheck;
+
+extern const HvQemuCheck hv_qemu_checks[];
+extern const size_t hv_qemu_checks_len;
+
+/* The first element at check's path for which its condition holds, or NULL. */
+xmlNode *hv_xml_check_hit(xmlNode *root, const HvXmlCheck *check);
 /* The first check that fails, as -EINVAL with "what 'name': message (line N)". */
 int hv_xml_run_checks(xmlNode *root, const HvXmlCheck *checks, size_t n, const char *what,
 		      const char *name, GError **err);

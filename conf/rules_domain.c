@@ -21,6 +21,8 @@
 #define CPU_FORMAT "virCPUDefFormatBufFull"
 
 #define ACTION "virDomainEventActionDefFormat"
+/* a PHB's <target index=>: unset, or 0-30 */
+#define PHB_INDEXES "|0|1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17|18|19|20|21|22|23|24|25|26|27|28|29|30"
 #define MEM_PARSE "virDomainParseMemory (scale 1024)"
 
 /* The checks virDomainDiskDefParseXML makes beyond the grammar. */
@@ -107,6 +109,14 @@ const HvXmlCheck hv_domain_checks[] = {
 	  "SCSI_host host device must use 'pci' or 'ccw' address type", "virDomainHostdevDefValidate" },
 	{ DEVS "hostdev/address", "^@mode=|subsystem ^@type=usb @type!=usb",
 	  "USB host device must use 'usb' address type", "virDomainHostdevDefValidate" },
+	{ DEVS "controller/target", "^@type=pci @index!=" PHB_INDEXES,
+	  "PCI controller target index out of range - must be 0-30", "virDomainControllerDefValidate" },
+	{ DEVS "controller/target", "^@type=pci ^@index=0 @index!=|0",
+	  "Only the PCI controller with index 0 can have target index 0, and vice versa",
+	  "virDomainControllerDefValidate" },
+	{ DEVS "controller/target", "^@type=pci ^@index!=0 @index=0",
+	  "Only the PCI controller with index 0 can have target index 0, and vice versa",
+	  "virDomainControllerDefValidate" },
 };
 const size_t hv_domain_checks_len = G_N_ELEMENTS(hv_domain_checks);
 

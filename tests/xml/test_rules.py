@@ -89,7 +89,12 @@ def uncovered_rows():
     missing = []
     for table, (kind, rows, _src) in ruletables.tables().items():
         for row in rows:
-            key = _key(*row[:5]) if kind == 'Rule' else 'check %s|%s' % (row[0], row[1])
+            if kind == 'Rule':
+                key = _key(*row[:5])
+            elif kind == 'QemuCheck':
+                key = 'check %s|%s' % (row[1], row[2] or '')
+            else:
+                key = 'check %s|%s' % (row[0], row[1])
             if key not in hits:
                 missing.append('%s: %s' % (table, key))
     return missing

@@ -135,9 +135,13 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 	if (style == PORT_VNC) {
 		/* an autoport= given decides; without one, no port or -1 is auto */
 		autoport = ap ? !strcmp(ap, "yes") : (!has_port || port == -1);
+		if (port == -1) /* the legacy automatic port, parsed inactive */
+			port = 0;
 		if (!addr)
 			return;
-		if (port)
+		/* an inactive definition: an automatic port is -1, whatever
+		 * port= says (virDomainGraphicsDefFormat with FORMAT_INACTIVE) */
+		if (port && !autoport)
 			set_num(el, "port", port);
 		else if (autoport)
 			hv_xml_set_prop(el, "port", "-1");
@@ -148,6 +152,8 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 		autoport = (ap && !strcmp(ap, "yes")) || (port == -1 && tls == -1);
 		if (!addr)
 			return;
+		if (autoport) /* parsed inactive: the ports are the driver's to pick */
+			port = tls = 0;
 		if (port)
 			set_num(el, "port", port);
 		if (tls)
@@ -155,6 +161,8 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 		hv_xml_set_prop(el, "autoport", autoport ? "yes" : "no");
 	} else if (style == PORT_RDP) {
 		autoport = !has_port || port == -1 || (ap && !strcmp(ap, "yes"));
+		if (autoport) /* parsed inactive: port 0 */
+			port = 0;
 		if (port)
 			set_num(el, "port", port);
 		else if (autoport)

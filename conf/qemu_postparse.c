@@ -386,9 +386,15 @@ device_defaults(xmlNode *devs, const HvQemuGuest *g)
 	for (xmlNode *c = hv_xml_child(devs, "interface"); c; c = hv_xml_next_named(c)) {
 		g_autofree char *type = hv_xml_prop(c, "type");
 
-		if (g_strcmp0(type, "hostdev") && !hv_xml_child(c, "model"))
+		if (g_strcmp0(type, "hostdev") && !hv_xml_child(c, "model")) {
+			/* the parser read no virtio tuning without a model
+			 * (virDomainNetDefParseXML), whatever the default is */
+			hv_xml_remove_children(c, "driver");
+			if (hv_xml_child(c, "backend"))
+				hv_xml_set_prop(hv_xml_child(c, "backend"), "vhost", NULL);
 			hv_xml_set_prop(xmlNewChild(c, NULL, (const xmlChar *)"model", NULL), "type",
 					net_model(g));
+		}
 	}
 	for (xmlNode *v = hv_xml_child(devs, "video"); v; v = hv_xml_next_named(v)) {
 		xmlNode *m = hv_xml_child(v, "model");

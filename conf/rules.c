@@ -177,8 +177,32 @@ canon_num(xmlNode *el, const char *attr, const char *spec)
 		g_snprintf(out, sizeof(out), "%llu", n);
 	} else {
 		width = style[1] ? (int)(style[1] - '0') : 1;
-		g_snprintf(out, sizeof(out), "0x%0*llx", width, n);
+		g_snprintf(out, sizeof(out), *style == 'X' ? "0x%0*llX" : "0x%0*llx", width, n);
 	}
+	hv_xml_set_prop(el, attr, out);
+}
+
+/* virDomainRedirFilterUSBVersionHelper: JJ.M is JJ.M0, each part below 100;
+ * virDomainRedirFilterDefFormat writes %d.%02d. */
+static void
+canon_usb_version(xmlNode *el, const char *attr)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+	char *dot, *end = NULL;
+	unsigned long major, minor;
+	char out[16];
+
+	if (!v || !g_ascii_isdigit(*v) || !(dot = strchr(v, '.')) || !g_ascii_isdigit(dot[1]))
+		return;
+	major = strtoul(v, &end, 10);
+	if (end != dot)
+		return;
+	minor = strtoul(dot + 1, &end, 10);
+	if (*end || major >= 100 || minor >= 100)
+		return;
+	if (strlen(dot + 1) == 1)
+		minor *= 10;
+	g_snprintf(out, sizeof(out), "%lu.%02lu", major, minor);
 	hv_xml_set_prop(el, attr, out);
 }
 
@@ -306,6 +330,9 @@ apply_one(xmlNode *el, const HvXmlRule *r)
 	case HV_RULE_NUM_ATTR:
 		canon_num(el, r->name, r->value);
 		break;
+	case HV_RULE_USBVER_ATTR:
+		canon_usb_version(el, r->name);
+		break;
 	case HV_RULE_CHILD_ORDER: {
 		g_auto(GStrv) names = g_strsplit(r->value, "|", -1);
 
@@ -386,7 +413,7 @@ trace_hit(xmlNode *el, const HvXmlRule *r)
 	bool attr_op = r->op == HV_RULE_DROP_ATTR || r->op == HV_RULE_LOWER_ATTR ||
 		       r->op == HV_RULE_YESNO_ATTR || r->op == HV_RULE_IP_ATTR ||
 		       r->op == HV_RULE_UINT_ATTR || r->op == HV_RULE_KIB_ATTR ||
-		       r->op == HV_RULE_NUM_ATTR;
+		       r->op == HV_RULE_NUM_ATTR || r->op == HV_RULE_USBVER_ATTR;
 
 	if (!tracing() || (attr_op && !xmlHasProp(el, (const xmlChar *)r->name)))
 		return;

@@ -31,9 +31,12 @@ typedef enum {
 	HV_RULE_DROP_SELF,     /* remove the element (the condition says when) */
 	HV_RULE_NUM_ATTR,      /* a number read in base B and written in style S, value "B:S":
 				* B is 0 (C rules: 0x hex, 0 octal), 10 or 16; S is d (%u),
-				* x (0x%x) or x1, x2, x4 (0x%.Nx); unreadable values stay */
+				* x (0x%x), x1, x2, x4 (0x%.Nx) or X2, X4 (0x%.NX);
+				* unreadable values stay */
 	HV_RULE_CHILD_ORDER,   /* the child elements in the order value ("a|b|c") lists, others
 				* after them in their order */
+	HV_RULE_USBVER_ATTR,   /* a USB version JJ.MM: a one-digit minor is tenths (2.1 is
+				* 2.10), written %d.%02d; unreadable values stay */
 } HvRuleOp;
 
 /* when: NULL (always) or space-separated terms, all of which must hold. A term

@@ -517,9 +517,30 @@ default_emulator(xmlNode *devs, const HvQemuGuest *g)
 		xmlAddChild(devs, el);
 }
 
+/* virSecurityLabelDefsParseXML with the driver's host capabilities, whose
+ * one security model is 'none' (no security driver): a lone seclabel
+ * without a model that is type none, or dynamic without a baselabel, gets
+ * that model, and with it is type none without relabelling */
+static void
+seclabel_model(xmlNode *root)
+{
+	xmlNode *l = hv_xml_child(root, "seclabel");
+	g_autofree char *type = hv_xml_prop(l, "type");
+	bool dynamic = !type || !strcmp(type, "dynamic");
+
+	if (!l || hv_xml_count(root, "seclabel") != 1 || xmlHasProp(l, (const xmlChar *)"model"))
+		return;
+	if (g_strcmp0(type, "none") && !(dynamic && !hv_xml_child(l, "baselabel")))
+		return; /* refused by hv_qemu_check */
+	hv_xml_set_prop(l, "type", "none");
+	hv_xml_set_prop(l, "model", "none"); /* its labels go (hv_device_rules) */
+	hv_xml_set_prop(l, "relabel", NULL);
+}
+
 void
 hv_qemu_post_parse(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 {
+	seclabel_model(root);
 	default_emulator(devs, g);
 	/* virDomainDefAddImplicitVideo, before the device defaults and the
 	 * addresses (the generic rule table adds it later otherwise) */

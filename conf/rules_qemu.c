@@ -21,6 +21,12 @@
 #define BUILTIN_IDE "i440fx|=malta|=sun4u|=g3beige"
 
 const HvQemuCheck hv_qemu_checks[] = {
+	{ NULL, "domain/seclabel", "@model= @type=static",
+	  "missing security model in domain seclabel",
+	  "virSecurityLabelDefsParseXML (the driver's host has a security model: none)" },
+	{ NULL, "domain/seclabel", "@model= @type=|dynamic +baselabel",
+	  "missing security model in domain seclabel",
+	  "virSecurityLabelDefsParseXML (the driver's host has a security model: none)" },
 	{ NULL, "domain/memtune/min_guarantee", "#!=0", "Parameter 'min_guarantee' not supported by QEMU.",
 	  DEF_VALIDATE },
 	{ "x86", "domain/os/loader", "@type=pflash /features-acpi", "UEFI requires ACPI on this architecture",

@@ -48,6 +48,18 @@ hv_qemu_in(const char *v, const char *set)
 	return v && hv_qemu_arch_in(v, set);
 }
 
+bool
+hv_qemu_has_pcie_root(xmlNode *devs)
+{
+	for (xmlNode *c = hv_xml_child(devs, "controller"); c; c = hv_xml_next_named(c)) {
+		g_autofree char *model = hv_xml_prop(c, "model");
+
+		if (hv_qemu_is_controller(c, "pci", -1) && !g_strcmp0(model, "pcie-root"))
+			return true;
+	}
+	return false;
+}
+
 xmlNode *
 hv_qemu_find_controller(xmlNode *devs, const char *type, long idx)
 {

@@ -9,6 +9,7 @@
  * is added. Addresses follow in qemu_address.c. Internal to conf/. */
 #include "conf/qemu_priv.h"
 #include "conf/normalise.h"
+#include "conf/rules.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -232,6 +233,41 @@ defaults_row(const HvQemuGuest *g)
 	return r;
 }
 
+/* A virt guest's devices that only QEMU's PCI host (gpex) can take: those
+ * qemuDomainAssignARMVirtioMMIOAddresses can't put on virtio-mmio (videos,
+ * PCI serial ports, sound, 9p filesystems, non-virtio NICs, PCI host
+ * devices and controllers...). The QEMU binary is taken to have what the
+ * document asks for, so such a device means gpex, and with it
+ * qemuDomainDefAddDefaultDevices adds a pcie-root. */
+static const struct {
+	const char *kind; /* "*": any device */
+	const char *when; /* a rules.h condition on it, NULL: always */
+} virt_pci_only[] = {
+	{ "*", "address@type=pci" },
+	{ "video", NULL },
+	{ "graphics", NULL }, /* its implicit video */
+	{ "serial", "target@type=pci-serial" },
+	{ "sound", NULL },
+	{ "filesystem", NULL },
+	{ "shmem", NULL },
+	{ "watchdog", "@model=i6300esb" },
+	{ "hostdev", "@type=pci" },
+	{ "controller", "@type=pci|sata|ide" },
+	{ "controller", "@type=usb @model!=|none|qusb1|qusb2" },
+	{ "interface", "@type!=hostdev +model model@type!=virtio" },
+};
+
+static bool
+virt_needs_pci(xmlNode *devs)
+{
+	for (xmlNode *d = devs->children; d; d = d->next)
+		for (size_t i = 0; d->type == XML_ELEMENT_NODE && i < G_N_ELEMENTS(virt_pci_only); i++)
+			if ((!strcmp(virt_pci_only[i].kind, "*") || !strcmp((const char *)d->name, virt_pci_only[i].kind)) &&
+			    hv_rule_when(d, virt_pci_only[i].when))
+				return true;
+	return false;
+}
+
 void
 hv_qemu_add_defaults(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 {
@@ -256,6 +292,8 @@ hv_qemu_add_defaults(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 		maybe_controller(devs, "sata", NULL);
 	if (machine_defaults[r].root)
 		maybe_controller(devs, "pci", machine_defaults[r].root);
+	else if (g->kind == HV_QEMU_VIRT && !hv_qemu_has_pcie_root(devs) && virt_needs_pci(devs))
+		maybe_controller(devs, "pci", "pcie-root");
 	if (machine_defaults[r].balloon && !hv_xml_child(devs, "memballoon"))
 		hv_xml_set_prop(add_device(devs, "memballoon"), "model", "virtio");
 	if (machine_defaults[r].usb_inputs && hv_xml_child(devs, "graphics")) {

@@ -51,5 +51,7 @@ long hv_qemu_num_attr(xmlNode *el, const char *attr, long def);
 bool hv_qemu_is_controller(xmlNode *c, const char *type, long idx);
 bool hv_qemu_serial_console(xmlNode *dev);
 bool hv_qemu_in(const char *v, const char *set);
+/* Whether the guest has a pcie-root controller (on virt: QEMU's gpex). */
+bool hv_qemu_has_pcie_root(xmlNode *devs);
 /* The controller of that type and index= (idx < 0: any), or NULL. */
 xmlNode *hv_qemu_find_controller(xmlNode *devs, const char *type, long idx);

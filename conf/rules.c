@@ -61,6 +61,13 @@ term_target(xmlNode *el, const char **t)
 		*t = s + n;
 		return el;
 	}
+	if (g_ascii_isalpha(*s)) { /* A/B: the element at that path under this one */
+		size_t n = strcspn(s, "@+-#");
+		g_autofree char *path = g_strndup(s, n);
+
+		*t = s + n;
+		return hv_xml_path(el, path);
+	}
 	if (*s == '/') { /* the root, or the element at a path of names under it */
 		size_t n = strcspn(s + 1, "@+-#");
 		g_autofree char *path = g_strndup(s + 1, n);

@@ -43,8 +43,8 @@ typedef enum {
  * is a target then a test. Target: nothing (the element), ^ (its parent; ^^
  * its grandparent, and so on; ^A/B the element at that path of first
  * children under it, ^driver a sibling), /
- * (the root) or /A/B (the element at that path of first children under the
- * root). Test: @ATTR=V1|V2 (an absent attribute, or target, reads as the
+ * (the root), /A/B (the element at that path of first children under the
+ * root) or A/B (that path under the element itself). Test: @ATTR=V1|V2 (an absent attribute, or target, reads as the
  * empty string, so @a= means "absent"), @ATTR!=V1|V2, #=V1|V2 (the text; #!=V1|V2),
  * +CHILD (has such a child), ++CHILD (two or more) or -CHILD (has none). */
 typedef struct {

@@ -444,6 +444,8 @@ hv_qemu_assign_addresses(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GEr
 	assign_spapr_vio(devs, g, &vio);
 	assign_ccw(devs, g, &vio);
 	rc = hv_qemu_assign_pci(devs, g, err);
+	if (!rc && hv_qemu_check_usb(devs, err) < 0)
+		rc = -EINVAL;
 	sync_serial_console(devs);
 	if (!rc && vio) {
 		g_propagate_error(err, g_steal_pointer(&vio));

@@ -42,6 +42,10 @@ int hv_qemu_assign_addresses(xmlNode *root, xmlNode *devs, const HvQemuGuest *g,
 /* qemuDomainDefValidate and qemuDomainDeviceDefValidate on the post-parsed
  * copy (qemu_validate.c, the rows of rules_qemu.c); -EINVAL with the reason. */
 int hv_qemu_validate(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err);
+/* qemuDomainAssignUSBAddresses for a definition whose USB devices all have
+ * their port: each reserved on its controller's or hub's ports (qemu_usb.c);
+ * -EINVAL for a port that is missing or used twice. */
+int hv_qemu_check_usb(xmlNode *devs, GError **err);
 /* PCI slots (qemu_pci.c); -EINVAL for an address used twice. */
 int hv_qemu_assign_pci(xmlNode *devs, const HvQemuGuest *g, GError **err);
 /* Shared look-ups (qemu_address.c): a number attribute (C bases), whether

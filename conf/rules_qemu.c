@@ -18,6 +18,9 @@
 /* a target model that doesn't match its target type is refused by the rows
  * above, so the machine's compatibility is a matter of the target type */
 #define NOT_COMPATIBLE " not compatible with guest architecture or machine type"
+#define CTRL_POST "qemuDomainControllerDefPostParse"
+/* QEMU_USB_XHCI_MAXPORTS: unset, or up to 15 */
+#define XHCI_PORTS "|0|1|2|3|4|5|6|7|8|9|10|11|12|13|14|15"
 #define BUILTIN_IDE "i440fx|=malta|=sun4u|=g3beige"
 
 const HvQemuCheck hv_qemu_checks[] = {
@@ -110,6 +113,12 @@ const HvQemuCheck hv_qemu_checks[] = {
 	{ NULL, DEVS "interface/coalesce", "^@type!=network|bridge",
 	  "coalesce settings on this interface type are not supported", NET " (qemuDomainNetSupportsCoalesce)" },
 
+	{ NULL, DEVS "controller", "@type=usb @model=qusb1|qusb2",
+	  "USB controller model type 'qusb1' or 'qusb2' is not supported by QEMU", CTRL_POST },
+	{ NULL, DEVS "controller", "@type=usb @model=nec-xhci @ports!=" XHCI_PORTS,
+	  "'nec-xhci' controller only supports up to '15' ports", CTRL_POST },
+	{ NULL, DEVS "controller", "@type=usb @model=qemu-xhci @ports!=" XHCI_PORTS,
+	  "'qemu-xhci' controller only supports up to '15' ports", CTRL_POST },
 	{ NULL, DEVS "hostdev", "@mode=capabilities", "hostdev mode 'capabilities' is not supported by QEMU",
 	  "qemuDomainDeviceDefValidateHostdev" },
 	{ NULL, DEVS "disk/shareable", "^-readonly ^driver@type!=|raw",

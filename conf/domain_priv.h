@@ -11,6 +11,9 @@ int hv_domain_parse_devices(HvDomainDef *def, xmlNode *root, GError **err);
 int hv_domain_check(const HvDomainDef *def, xmlNode *root, GError **err);
 /* domain_validate.c: scheduler lists, NUMA cells, memnodes and seclabels. */
 int hv_domain_validate(const HvDomainDef *def, xmlNode *root, GError **err);
+/* domain_values.c: boot menu timeout, sysinfo date and UUID, loadparm,
+ * controllers sharing an index. */
+int hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err);
 /* domain_lists.c: virBitmapParse lists (false when unreadable), and the
  * canonical lists, NUMA cell ids and pin order at format time. */
 #define HV_ID_MAX 4096

@@ -2,7 +2,7 @@
  * (qemuDomainDefValidate, qemuDomainDeviceDefValidate, src/qemu/qemu_domain.c
  * at v4.0.0): the rows of hv_qemu_checks (rules_qemu.c) for the guest's
  * machine and arch, and the checks that count (vCPU hotplug granularity, the
- * vCPU limit without EIM, video memory sizes). -EINVAL with libvirt's reason. */
+ * vCPU limit without EIM, video memory sizes, NIC queue sizes). -EINVAL with libvirt's reason. */
 #include "conf/qemu_priv.h"
 #include "conf/rules.h"
 #include "conf/normalise.h"
@@ -130,6 +130,27 @@ check_video_sizes(xmlNode *devs, GError **err)
 	return 0;
 }
 
+/* qemuDomainDeviceDefValidateNetwork: a virtio NIC's queue sizes are
+ * powers of two */
+static int
+check_queue_sizes(xmlNode *devs, GError **err)
+{
+	static const char *const attrs[] = { "rx_queue_size", "tx_queue_size" };
+
+	for (xmlNode *n = hv_xml_child(devs, "interface"); n; n = hv_xml_next_named(n)) {
+		g_autofree char *model = hv_xml_child_prop(n, "model", "type");
+		xmlNode *drv = hv_xml_child(n, "driver");
+
+		for (size_t i = 0; !g_strcmp0(model, "virtio") && drv && i < G_N_ELEMENTS(attrs); i++) {
+			unsigned long v = uattr(drv, attrs[i], 0);
+
+			if (v & (v - 1))
+				return fail(err, "%s has to be a power of two", attrs[i]);
+		}
+	}
+	return 0;
+}
+
 int
 hv_qemu_validate(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err)
 {
@@ -140,7 +161,8 @@ hv_qemu_validate(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **er
 		if (guest_holds(r->guest, g) && hv_xml_check_hit(root, &c))
 			return fail(err, "%s", r->message);
 	}
-	if (check_vcpus(root, g, err) < 0 || check_video_sizes(devs, err) < 0)
+	if (check_vcpus(root, g, err) < 0 || check_video_sizes(devs, err) < 0 ||
+	    check_queue_sizes(devs, err) < 0)
 		return -EINVAL;
 	return 0;
 }

@@ -159,7 +159,7 @@ hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	(void)def;
 	if (check_bootmenu(root, err) < 0 || check_sysinfo(root, err) < 0 || check_loadparm(root, err) < 0 ||
-	    check_duplicate_controllers(root, err) < 0)
+	    check_duplicate_controllers(root, err) < 0 || hv_domain_check_lists(root, err) < 0)
 		return -EINVAL;
 	return 0;
 }

@@ -89,6 +89,9 @@ const HvQemuCheck hv_qemu_checks[] = {
 	{ "!s390", SERIAL_T, "@type=sclp-serial", "Serial device with target type 'sclp-serial'" NOT_COMPATIBLE,
 	  CHR },
 	{ "s390|pseries", DEVS "parallel", NULL, "parallel ports are not supported", CHR },
+	{ NULL, DEVS "*/source/reconnect", "^@path= ^^@type=unix @enabled=yes",
+	  "chardev reconnect is possible only for connect mode",
+	  "qemuDomainChrDefPostParse (a generated UNIX socket path is bound), virDomainChrSourceDefValidate" },
 
 	{ NULL, DEVS "watchdog/address", "^@model=i6300esb @type!=pci",
 	  "i6300esb model of watchdog can go only on PCI bus", WATCHDOG },

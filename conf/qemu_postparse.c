@@ -474,6 +474,7 @@ cpu_check(xmlNode *root, const HvQemuGuest *g)
 	xmlNode *cpu = hv_xml_child(root, "cpu");
 	g_autofree char *mode = hv_xml_prop(cpu, "mode");
 	g_autofree char *check = hv_xml_prop(cpu, "check");
+	g_autofree char *model = hv_xml_child_text(cpu, "model");
 	const char *want = NULL;
 
 	if (!cpu || (check && strcmp(check, "default")))
@@ -482,8 +483,8 @@ cpu_check(xmlNode *root, const HvQemuGuest *g)
 		want = "none";
 	else if (!g_strcmp0(mode, "host-model"))
 		want = "partial";
-	else if ((!mode || !strcmp(mode, "custom")) && hv_xml_child(cpu, "model"))
-		want = g->tcg ? "none" : "partial";
+	else if ((!mode || !strcmp(mode, "custom")) && model && *g_strstrip(model))
+		want = g->tcg ? "none" : "partial"; /* an empty <model/> is none */
 	if (want)
 		hv_xml_set_prop(cpu, "check", want);
 }

@@ -135,13 +135,9 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 	if (style == PORT_VNC) {
 		/* an autoport= given decides; without one, no port or -1 is auto */
 		autoport = ap ? !strcmp(ap, "yes") : (!has_port || port == -1);
-		if (port == -1) /* the legacy automatic port, parsed inactive */
-			port = 0;
 		if (!addr)
 			return;
-		/* an inactive definition: an automatic port is -1, whatever
-		 * port= says (virDomainGraphicsDefFormat with FORMAT_INACTIVE) */
-		if (port && !autoport)
+		if (port)
 			set_num(el, "port", port);
 		else if (autoport)
 			hv_xml_set_prop(el, "port", "-1");
@@ -152,8 +148,6 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 		autoport = (ap && !strcmp(ap, "yes")) || (port == -1 && tls == -1);
 		if (!addr)
 			return;
-		if (autoport) /* parsed inactive: the ports are the driver's to pick */
-			port = tls = 0;
 		if (port)
 			set_num(el, "port", port);
 		if (tls)
@@ -161,14 +155,38 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 		hv_xml_set_prop(el, "autoport", autoport ? "yes" : "no");
 	} else if (style == PORT_RDP) {
 		autoport = !has_port || port == -1 || (ap && !strcmp(ap, "yes"));
-		if (autoport) /* parsed inactive: port 0 */
-			port = 0;
 		if (port)
 			set_num(el, "port", port);
 		else if (autoport)
 			hv_xml_set_prop(el, "port", "0");
 		if (autoport)
 			hv_xml_set_prop(el, "autoport", "yes");
+	}
+}
+
+/* A definition parsed and formatted inactive (the qemu driver's config,
+ * qemuxml2xml's outputs; libvirt's generic xml2xml tests format live): an
+ * automatic port is the driver's to pick, so virDomainGraphicsDefParseXML*
+ * with PARSE_INACTIVE drops the port given and virDomainGraphicsDefFormat
+ * with FORMAT_INACTIVE writes VNC's as -1, RDP's as 0 and SPICE's not at all;
+ * VNC's legacy port='-1' without autoport is no port. */
+void
+hv_domain_graphics_inactive(xmlNode *devs)
+{
+	for (xmlNode *g = hv_xml_child(devs, "graphics"); g; g = hv_xml_next_named(g)) {
+		g_autofree char *type = hv_xml_prop(g, "type");
+		g_autofree char *ap = hv_xml_prop(g, "autoport");
+		g_autofree char *port = hv_xml_prop(g, "port");
+		bool autoport = !g_strcmp0(ap, "yes");
+
+		if (!g_strcmp0(type, "vnc") && port && (autoport || !strcmp(port, "-1")))
+			hv_xml_set_prop(g, "port", autoport ? "-1" : NULL);
+		else if (!g_strcmp0(type, "rdp") && port && autoport)
+			hv_xml_set_prop(g, "port", "0");
+		else if (!g_strcmp0(type, "spice") && autoport) {
+			hv_xml_set_prop(g, "port", NULL);
+			hv_xml_set_prop(g, "tlsPort", NULL);
+		}
 	}
 }
 

@@ -35,6 +35,8 @@ int hv_domain_check_chardevs(xmlNode *devs, GError **err);
 void hv_domain_normalise_chardevs(xmlNode *devs);
 /* A <graphics> in libvirt's shape (domain_graphics.c). */
 void hv_domain_normalise_graphics(xmlNode *el);
+/* Graphics ports as an inactive definition has them (domain_graphics.c). */
+void hv_domain_graphics_inactive(xmlNode *devs);
 /* Order, disk buses and sorting, controller indexes, then the rule table
  * (domain_shape.c, rules_domain.c). */
 int hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err);

@@ -21,6 +21,9 @@
 #define CPU_FORMAT "virCPUDefFormatBufFull"
 
 #define ACTION "virDomainEventActionDefFormat"
+#define AUTH_VALIDATE "virDomainDiskSourceDefParseAuthValidate"
+/* virSecretUsageType */
+#define SECRET_USAGES "none|volume|ceph|iscsi|tls"
 /* a PHB's <target index=>: unset, or 0-30 */
 #define PHB_INDEXES "|0|1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17|18|19|20|21|22|23|24|25|26|27|28|29|30"
 #define MEM_PARSE "virDomainParseMemory (scale 1024)"
@@ -113,6 +116,17 @@ const HvXmlCheck hv_domain_checks[] = {
 	  DISK_PARSE },
 	{ DEVS "disk/source/encryption", "^^+encryption",
 	  "an <encryption> definition already found for disk source", DISK_PARSE },
+	{ DEVS "disk/auth/secret", "^^@type=network @type!=" SECRET_USAGES, "unknown secret type", AUTH_VALIDATE },
+	{ DEVS "disk/source/auth/secret", "^^^@type=network @type!=" SECRET_USAGES, "unknown secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/auth/secret", "^^@type=network ^^source@protocol=iscsi @type!=iscsi", "invalid secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/auth/secret", "^^@type=network ^^source@protocol=rbd @type!=ceph", "invalid secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/source/auth/secret", "^^^@type=network ^^@protocol=iscsi @type!=iscsi", "invalid secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/source/auth/secret", "^^^@type=network ^^@protocol=rbd @type!=ceph", "invalid secret type",
+	  AUTH_VALIDATE },
 	{ "domain/features/gic", "@version!=|host|2|3", "malformed gic version",
 	  "virDomainDefParseXML (virGICVersionTypeFromString, not none)" },
 	{ DEVS "controller", "@type=pci @model=pci-root|pcie-root +address",

@@ -18,6 +18,7 @@
 /* a target model that doesn't match its target type is refused by the rows
  * above, so the machine's compatibility is a matter of the target type */
 #define NOT_COMPATIBLE " not compatible with guest architecture or machine type"
+#define SHMEM_POST "qemuDomainShmemDefPostParse"
 #define CTRL_POST "qemuDomainControllerDefPostParse"
 /* QEMU_USB_XHCI_MAXPORTS: unset, or up to 15 */
 #define XHCI_PORTS "|0|1|2|3|4|5|6|7|8|9|10|11|12|13|14|15"
@@ -122,6 +123,14 @@ const HvQemuCheck hv_qemu_checks[] = {
 	  "'nec-xhci' controller only supports up to '15' ports", CTRL_POST },
 	{ NULL, DEVS "controller", "@type=usb @model=qemu-xhci @ports!=" XHCI_PORTS,
 	  "'qemu-xhci' controller only supports up to '15' ports", CTRL_POST },
+	{ NULL, DEVS "shmem", "model@type=ivshmem-doorbell -server",
+	  "shmem model 'ivshmem-doorbell' is supported only with server option enabled", SHMEM_POST },
+	{ NULL, DEVS "shmem", "model@type=ivshmem-plain -server +msi", "shmem model 'ivshmem-plain' doesn't support msi",
+	  SHMEM_POST },
+	{ NULL, DEVS "shmem", "model@type=ivshmem-plain +server",
+	  "shmem model 'ivshmem-plain' is supported only with server option disabled", SHMEM_POST },
+	{ NULL, DEVS "shmem", "model@type=ivshmem-doorbell +server +size",
+	  "shmem model 'ivshmem-doorbell' does not support size setting", SHMEM_POST },
 	{ NULL, DEVS "hostdev", "@mode=capabilities", "hostdev mode 'capabilities' is not supported by QEMU",
 	  "qemuDomainDeviceDefValidateHostdev" },
 	{ NULL, DEVS "disk/shareable", "^-readonly ^driver@type!=|raw",

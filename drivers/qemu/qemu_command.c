@@ -460,28 +460,6 @@ qemu_secret_free(QemuSecret *s)
 	g_free(s);
 }
 
-/* QEMU's rbd: spec of an rbd volume, as libvirt writes it: the image, the
- * cephx user (its key in the secret object the disk names) or no auth, the
- * monitors with their ':' and separators escaped. */
-static char *
-rbd_spec(const StorageVolSource *v)
-{
-	GString *s = g_string_new("rbd:");
-
-	g_string_append(s, v->path);
-	if (v->auth_user)
-		g_string_append_printf(s, ":id=%s:auth_supported=cephx\\;none", v->auth_user);
-	else
-		g_string_append(s, ":auth_supported=none");
-	for (guint k = 0; v->hosts && k < v->hosts->len; k++) {
-		g_auto(GStrv) parts = g_strsplit(v->hosts->pdata[k], ":", 2);
-
-		g_string_append_printf(s, "%s%s%s%s", k ? "\\;" : ":mon_host=", parts[0],
-				       parts[1] ? "\\:" : "", parts[1] ? parts[1] : "");
-	}
-	return g_string_free(s, FALSE);
-}
-
 /* A resolved volume as the -drive's file= (escaped) and, for one that needs
  * a key, the secret object it names: *extra gets ",file.password-secret=ID". */
 static int
@@ -495,7 +473,7 @@ volume_file(Cmd *c, const HvDomainDiskDef *d, StorageVolSource *v, char **src, c
 		*src = esc(v->path);
 		return 0;
 	}
-	spec = rbd_spec(v);
+	spec = storage_rbd_spec(v);
 	*src = esc(spec);
 	if (!v->auth_user)
 		return 0;

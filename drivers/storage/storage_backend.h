@@ -94,6 +94,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StorageVolSource, storage_vol_source_clear)
  * iscsi://HOST[:PORT]/IQN/LUN (path's leading '/' or not), or NULL for a
  * protocol there is no row for (storage_pool.c). */
 char *storage_network_url(const char *protocol, const char *host, const char *path);
+/* QEMU's rbd: spec of an rbd source (protocol rbd, path POOL/IMAGE), as
+ * libvirt writes it: the cephx user (its key goes in a secret object) or no
+ * auth, then the monitors with ':' and the separators escaped:
+ * rbd:POOL/IMAGE:id=USER:auth_supported=cephx\;none:mon_host=H\:P\;H2 */
+char *storage_rbd_spec(const StorageVolSource *v);
 
 /* A byte stream into (upload) or out of (download) a volume, from offset for
  * length bytes (0: to the end). The driver moves the bytes (a FUSE write, an

@@ -407,6 +407,25 @@ storage_network_url(const char *protocol, const char *host, const char *path)
 	return g_strconcat(protocol, "://", host, "/", path, NULL);
 }
 
+char *
+storage_rbd_spec(const StorageVolSource *v)
+{
+	GString *s = g_string_new("rbd:");
+
+	g_string_append(s, v->path);
+	if (v->auth_user)
+		g_string_append_printf(s, ":id=%s:auth_supported=cephx\\;none", v->auth_user);
+	else
+		g_string_append(s, ":auth_supported=none");
+	for (guint k = 0; v->hosts && k < v->hosts->len; k++) {
+		g_auto(GStrv) parts = g_strsplit(v->hosts->pdata[k], ":", 2);
+
+		g_string_append_printf(s, "%s%s%s%s", k ? "\\;" : ":mon_host=", parts[0],
+				       parts[1] ? "\\:" : "", parts[1] ? parts[1] : "");
+	}
+	return g_string_free(s, FALSE);
+}
+
 void
 storage_vol_source_clear(StorageVolSource *s)
 {

@@ -156,6 +156,18 @@ kind_get_info(HvConn *c, const ListKind *k, const char *name, void **out, GError
 	return rc;
 }
 
+/* A kind's list and get_info ops over its ListKind row. */
+#define KIND_CALLS(pfx, kind, Info)                                                        \
+	static int remote_##pfx##_list(HvConn *c, GPtrArray **out, GError **err)         \
+	{                                                                                \
+		return kind_list(c, &kind, out, err);                                    \
+	}                                                                                \
+	static int remote_##pfx##_get_info(HvConn *c, const char *name, Info **out,     \
+					   GError **err)                                  \
+	{                                                                                \
+		return kind_get_info(c, &kind, name, (void **)out, err);                  \
+	}
+
 static const int32_t net_procs[] = { PROC_NET_IS_ACTIVE, PROC_NET_IS_PERSISTENT,
 				     PROC_NET_GET_AUTOSTART, PROC_NET_XML, PROC_NET_BRIDGE };
 
@@ -200,17 +212,7 @@ static const ListKind net_list_kind = {
 	(GDestroyNotify)hv_network_info_free,
 };
 
-static int
-remote_net_list(HvConn *c, GPtrArray **out, GError **err)
-{
-	return kind_list(c, &net_list_kind, out, err);
-}
-
-static int
-remote_net_get_info(HvConn *c, const char *name, HvNetworkInfo **out, GError **err)
-{
-	return kind_get_info(c, &net_list_kind, name, (void **)out, err);
-}
+KIND_CALLS(net, net_list_kind, HvNetworkInfo)
 
 /* One call on a named network (or pool): lookup, then proc with num[0] = n0. */
 static int
@@ -383,17 +385,7 @@ static const ListKind pool_list_kind = {
 	(GDestroyNotify)hv_pool_info_free,
 };
 
-static int
-remote_pool_list(HvConn *c, GPtrArray **out, GError **err)
-{
-	return kind_list(c, &pool_list_kind, out, err);
-}
-
-static int
-remote_pool_get_info(HvConn *c, const char *name, HvPoolInfo **out, GError **err)
-{
-	return kind_get_info(c, &pool_list_kind, name, (void **)out, err);
-}
+KIND_CALLS(pool, pool_list_kind, HvPoolInfo)
 
 static int
 remote_pool_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)

@@ -193,8 +193,9 @@ lv_nodedev_list(HvConn *c, unsigned flags, GPtrArray **out, GError **err)
 	return 0;
 }
 
+/* One call on the node device name: its document into *xml, or destroy. */
 static int
-lv_nodedev_get_xml(HvConn *c, const char *name, char **xml, GError **err)
+dev_call(HvConn *c, const char *name, char **xml, GError **err)
 {
 	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
@@ -205,10 +206,24 @@ lv_nodedev_get_xml(HvConn *c, const char *name, char **xml, GError **err)
 		return rc;
 	if (!(d = virNodeDeviceLookupByName(conn, name)))
 		return lv_fail(p, conn, err, "node device '%s'", name);
-	if (!(*xml = virNodeDeviceGetXMLDesc(d, 0)))
+	if (xml && !(*xml = virNodeDeviceGetXMLDesc(d, 0)))
 		rc = lv_fail(p, conn, err, "cannot read the XML of node device '%s'", name);
+	else if (!xml && virNodeDeviceDestroy(d) < 0)
+		rc = lv_fail(p, conn, err, "cannot destroy node device '%s'", name);
 	virNodeDeviceFree(d);
 	return rc;
+}
+
+static int
+lv_nodedev_get_xml(HvConn *c, const char *name, char **xml, GError **err)
+{
+	return dev_call(c, name, xml, err);
+}
+
+static int
+lv_nodedev_destroy(HvConn *c, const char *name, GError **err)
+{
+	return dev_call(c, name, NULL, err);
 }
 
 static int
@@ -227,24 +242,6 @@ lv_nodedev_create(HvConn *c, const char *xml, unsigned flags, char **name_out, G
 		*name_out = g_strdup(virNodeDeviceGetName(d));
 	virNodeDeviceFree(d);
 	return 0;
-}
-
-static int
-lv_nodedev_destroy(HvConn *c, const char *name, GError **err)
-{
-	LvPriv *p = c->priv;
-	g_autoptr(virConnect) conn = NULL;
-	virNodeDevicePtr d;
-	int rc = lv_conn_get(p, &conn, err);
-
-	if (rc < 0)
-		return rc;
-	if (!(d = virNodeDeviceLookupByName(conn, name)))
-		return lv_fail(p, conn, err, "node device '%s'", name);
-	if (virNodeDeviceDestroy(d) < 0)
-		rc = lv_fail(p, conn, err, "cannot destroy node device '%s'", name);
-	virNodeDeviceFree(d);
-	return rc;
 }
 
 const HvNodeDevOps lv_nodedev_ops = {

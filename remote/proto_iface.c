@@ -34,10 +34,7 @@ iface_names(RpcClientCtx *c, int64_t max, bool active, RpcMsg *r, GError **err)
 
 		if (i->active != active)
 			continue;
-		if (max < 0)
-			r->num[0]++;
-		else if (r->strs->len < max)
-			g_ptr_array_add(r->strs, g_strdup(i->name));
+		rpc_name_out(r, max, i->name);
 	}
 	return 0;
 }

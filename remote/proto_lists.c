@@ -116,10 +116,7 @@ obj_names(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const NamesKind *k, ListWant w,
 	for (guint n = 0; n < l->len; n++) {
 		if (k->active(l->pdata[n]) != active)
 			continue;
-		if (!names)
-			r->num[0]++;
-		else if (r->strs->len < a->num[0])
-			g_ptr_array_add(r->strs, g_strdup(*(char **)l->pdata[n]));
+		rpc_name_out(r, names ? a->num[0] : -1, *(char **)l->pdata[n]);
 	}
 	return 0;
 }

@@ -70,10 +70,7 @@ names(RpcClientCtx *c, const char *cap, int64_t max, unsigned flags, RpcMsg *r, 
 
 		if (!has_cap(i, cap))
 			continue;
-		if (max < 0)
-			r->num[0]++;
-		else if (r->strs->len < max)
-			g_ptr_array_add(r->strs, g_strdup(i->name));
+		rpc_name_out(r, max, i->name);
 	}
 	return 0;
 }

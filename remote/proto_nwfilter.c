@@ -75,10 +75,7 @@ names(RpcClientCtx *c, int64_t max, RpcMsg *r, GError **err)
 		return rc;
 	rpc_msg_init_extra(r);
 	for (guint k = 0; k < l->len; k++) {
-		if (max < 0)
-			r->num[0]++;
-		else if (r->strs->len < max)
-			g_ptr_array_add(r->strs, g_strdup(((HvNwfilterInfo *)l->pdata[k])->name));
+		rpc_name_out(r, max, ((HvNwfilterInfo *)l->pdata[k])->name);
 	}
 	return 0;
 }

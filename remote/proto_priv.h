@@ -294,3 +294,14 @@ RPC_HANDLER(h_dom_migrate_finish3_params);
 RPC_HANDLER(h_dom_migrate_confirm3_params);
 RPC_HANDLER(h_dom_get_job_stats);
 RPC_HANDLER(h_dom_abort_job);
+
+/* One name of an older listing: counted (max < 0: the NumOf calls) or added
+ * while there is room for it (the List calls' maxnames). */
+static inline void
+rpc_name_out(RpcMsg *r, int64_t max, const char *name)
+{
+	if (max < 0)
+		r->num[0]++;
+	else if (r->strs->len < (guint64)max)
+		g_ptr_array_add(r->strs, g_strdup(name));
+}

@@ -24,6 +24,7 @@ static const XField S_VOID[] = { X_END };
 #define SE HV_OBJ_SECRET
 #define ND RPC_OBJ_NODEDEV
 #define NF RPC_OBJ_NWFILTER
+#define CK RPC_OBJ_CHECKPOINT
 
 /* Numbers from libvirt's remote_protocol.x; keep sorted by number. */
 static const RpcProc procs[] = {
@@ -35,10 +36,12 @@ static const RpcProc procs[] = {
 	{ 6, "virNodeGetInfo", S_VOID, S(X_MODEL32, X_HYPER, X_INT, X_INT, X_INT, X_INT, X_INT, X_INT),
 	  h_node_get_info, R | HI, X },
 	{ 7, "virConnectGetCapabilities", S_VOID, S(X_STR), h_get_capabilities, R, X },
+	{ 8, "virDomainAttachDevice", S(X_DOM, X_STR), S_VOID, h_no_support, 0, D },
 	{ 9, "virDomainCreate", S(X_DOM), S_VOID, h_dom_create, 0, D },
 	{ 10, "virDomainCreateXML", S(X_STR, X_UINT), S(X_DOM), h_dom_create_xml, 0, D },
 	{ 11, "virDomainDefineXML", S(X_STR), S(X_DOM), h_dom_define, HI, D },
 	{ 12, "virDomainDestroy", S(X_DOM), S_VOID, h_dom_destroy, HI, D },
+	{ 13, "virDomainDetachDevice", S(X_DOM, X_STR), S_VOID, h_no_support, 0, D },
 	{ 14, "virDomainGetXMLDesc", S(X_DOM, X_UINT), S(X_STR), h_dom_get_xml, R, D },
 	{ 15, "virDomainGetAutostart", S(X_DOM), S(X_INT), h_dom_get_autostart, R | HI, D },
 	{ 16, "virDomainGetInfo", S(X_DOM), S(X_INT, X_HYPER, X_HYPER, X_INT, X_HYPER), h_dom_get_info, R, D },
@@ -78,6 +81,7 @@ static const RpcProc procs[] = {
 	{ 50, "virConnectNumOfDefinedNetworks", S_VOID, S(X_INT), h_num_of_defined_networks, R | HI, N },
 	{ 51, "virConnectNumOfDomains", S_VOID, S(X_INT), h_num_of_domains, R | HI, D },
 	{ 52, "virConnectNumOfNetworks", S_VOID, S(X_INT), h_num_of_networks, R | HI, N },
+	{ 53, "virDomainCoreDump", S(X_DOM, X_STR, X_UINT), S_VOID, h_dom_core_dump, 0, D },
 	{ 54, "virDomainRestore", S(X_STR), S_VOID, h_dom_restore, 0, D },
 	{ 55, "virDomainSave", S(X_DOM, X_STR), S_VOID, h_dom_save, 0, D },
 	{ 56, "virDomainGetSchedulerType", S(X_DOM), S(X_STR, X_INT), h_dom_get_scheduler_type, R, D },
@@ -163,9 +167,13 @@ static const RpcProc procs[] = {
 	{ 157, "virConnectGetLibVersion", S_VOID, S(X_HYPER), h_get_lib_version, R | HI, X },
 	{ 158, "virConnectCompareCPU", S(X_STR, X_UINT), S_VOID, h_no_support, R, X },
 	{ 159, "virDomainMemoryStats", S(X_DOM, X_UINT, X_UINT), S(X_TAG_U64_LIST), h_dom_memory_stats, R, D },
+	{ 160, "virDomainAttachDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 161, "virDomainDetachDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 162, "virConnectBaselineCPU", S(X_STR_LIST, X_UINT), S(X_STR), h_baseline_cpu, R, X },
 	{ 163, "virDomainGetJobInfo", S(X_DOM), S(X_RAW), h_dom_get_job_info, R, D },
 	{ 164, "virDomainAbortJob", S(X_DOM), S_VOID, h_dom_abort_job, HI, D },
 	{ 165, "virStorageVolWipe", S(X_VOL, X_UINT), S_VOID, h_vol_wipe, 0, V },
+	{ 174, "virDomainUpdateDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 175, "virNWFilterLookupByName", S(X_STR), S(X_NET), h_nwfilter_lookup_by_name, R | HI, NF },
 	{ 176, "virNWFilterLookupByUUID", S(X_UUID), S(X_NET), h_nwfilter_lookup_by_uuid, R | HI, NF },
 	{ 177, "virNWFilterGetXMLDesc", S(X_NET, X_UINT), S(X_STR), h_nwfilter_get_xml, R | HI, NF },
@@ -268,6 +276,8 @@ static const RpcProc procs[] = {
 	{ 314, "virConnectNetworkEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, N },
 	{ 316, "virConnectDomainEventRegisterAny", S(X_INT, X_OPTDOM), S(X_INT), h_event_register_any, R | HI, D },
 	{ 317, "virConnectDomainEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, D },
+	{ 334, "virDomainCoreDumpWithFormat", S(X_DOM, X_STR, X_UINT, X_UINT), S_VOID,
+	  h_dom_core_dump_with_format, 0, D },
 	{ 335, "virDomainFSFreeze", S(X_DOM, X_STR_LIST, X_UINT), S(X_INT), h_dom_fsfreeze, 0, D },
 	{ 336, "virDomainFSThaw", S(X_DOM, X_STR_LIST, X_UINT), S(X_INT), h_dom_fsthaw, 0, D },
 	{ 337, "virDomainGetTime", S(X_DOM, X_UINT), S(X_HYPER, X_UINT), h_dom_get_time, R, D },
@@ -280,8 +290,12 @@ static const RpcProc procs[] = {
 	{ 349, "virDomainGetFSInfo", S(X_DOM, X_UINT), S(X_RAW), h_dom_get_fsinfo, 0, D },
 	{ 350, "virDomainDefineXMLFlags", S(X_STR, X_UINT), S(X_DOM), h_dom_define, HI, D },
 	{ 351, "virDomainGetIOThreadInfo", S(X_DOM, X_UINT), S(X_IOTHREAD_LIST, X_UINT), h_dom_get_iothread_info, R, D },
+	{ 352, "virDomainPinIOThread", S(X_DOM, X_UINT, X_OPAQUE, X_UINT), S_VOID, h_dom_pin_iothread, 0, D },
 	{ 353, "virDomainInterfaceAddresses", S(X_DOM, X_UINT, X_UINT), S(X_RAW), h_dom_interface_addresses, R, D },
+	{ 355, "virDomainAddIOThread", S(X_DOM, X_UINT, X_UINT), S_VOID, h_dom_add_iothread, 0, D },
+	{ 356, "virDomainDelIOThread", S(X_DOM, X_UINT, X_UINT), S_VOID, h_dom_del_iothread, 0, D },
 	{ 357, "virDomainSetUserPassword", S(X_DOM, X_OPTSTR, X_OPTSTR, X_UINT), S_VOID, h_dom_set_user_password, 0, D },
+	{ 358, "virDomainRename", S(X_DOM, X_OPTSTR, X_UINT), S(X_INT), h_dom_rename, 0, D },
 	{ 365, "virDomainGetPerfEvents", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_perf_events, R, D },
 	{ 368, "virConnectStoragePoolEventRegisterAny", S(X_INT, X_OPTPOOL), S(X_INT),
 	  h_pool_event_register_any, R | HI, P },
@@ -293,6 +307,9 @@ static const RpcProc procs[] = {
 	{ 384, "virDomainSetVcpu", S(X_DOM, X_STR, X_INT, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 388, "virDomainManagedSaveGetXMLDesc", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
 	{ 389, "virDomainManagedSaveDefineXML", S(X_DOM, X_OPTSTR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 392, "virDomainDetachDeviceAlias", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 393, "virConnectCompareHypervisorCPU", S(X_RAW), S_VOID, h_no_support, R, X },
+	{ 394, "virConnectBaselineHypervisorCPU", S(X_RAW), S_VOID, h_no_support, R, X },
 	{ 395, "virNodeGetSEVInfo", S(X_INT, X_UINT), S_VOID, h_no_support, R, X },
 	{ 396, "virDomainGetLaunchSecurityInfo", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_launch_security_info, R, D },
 	{ 401, "virConnectListAllNWFilterBindings", S(X_INT, X_UINT), S(X_RAW), h_nwfilter_bindings, R | HI, NF },
@@ -300,7 +317,15 @@ static const RpcProc procs[] = {
 	{ 404, "virNetworkListAllPorts", S(X_NET, X_INT, X_UINT), S(X_RAW), h_net_list_all_ports, R | HI, N },
 	{ 405, "virNetworkPortLookupByUUID", S(X_NET, X_UUID), S(X_RAW), h_net_port_lookup_uuid, R | HI, N },
 	{ 409, "virNetworkPortGetXMLDesc", S(X_NET, X_UUID, X_UINT), S(X_STR), h_net_port_get_xml, R | HI, N },
+	{ 411, "virDomainCheckpointCreateXML", S(X_DOM, X_STR, X_UINT), S(X_STR, X_DOM), h_checkpoint_create_xml, 0, D },
+	{ 412, "virDomainCheckpointGetXMLDesc", S(X_STR, X_DOM, X_UINT), S(X_STR), h_checkpoint_get_xml, R, CK },
 	{ 413, "virDomainListAllCheckpoints", S(X_DOM, X_INT, X_UINT), S(X_RAW), h_list_all_checkpoints, R, D },
+	{ 414, "virDomainCheckpointListAllChildren", S(X_STR, X_DOM, X_INT, X_UINT), S(X_RAW),
+	  h_checkpoint_list_all_children, R, CK },
+	{ 415, "virDomainCheckpointLookupByName", S(X_DOM, X_STR, X_UINT), S(X_STR, X_DOM),
+	  h_checkpoint_lookup_by_name, R, CK },
+	{ 416, "virDomainCheckpointGetParent", S(X_STR, X_DOM, X_UINT), S(X_STR, X_DOM), h_checkpoint_get_parent, R, CK },
+	{ 417, "virDomainCheckpointDelete", S(X_STR, X_DOM, X_UINT), S_VOID, h_checkpoint_delete, 0, CK },
 	{ 418, "virDomainGetGuestInfo", S(X_DOM, X_UINT, X_UINT), S_VOID, h_no_support, 0, D },
 };
 
@@ -354,6 +379,8 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 		[HV_OBJ_SECRET] = { VIR_ERR_NO_SECRET, "Secret not found: " },
 		[RPC_OBJ_NODEDEV] = { VIR_ERR_NO_NODE_DEVICE, "Node device not found: " },
 		[RPC_OBJ_NWFILTER] = { 62 /* VIR_ERR_NO_NWFILTER */, "Network filter not found: " },
+		[RPC_OBJ_CHECKPOINT] = { 103 /* VIR_ERR_NO_DOMAIN_CHECKPOINT */,
+					 "Domain checkpoint not found: " },
 	};
 
 	if (obj == HV_OBJ_SECRET && (e == EPERM || e == ENOKEY)) {
@@ -377,6 +404,14 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 	case EPERM:
 		*code = VIR_ERR_OPERATION_DENIED;
 		*prefix = "operation forbidden: ";
+		break;
+	case EBADMSG: /* a document a driver could not read: libvirt's XML error */
+		*code = 27; /* VIR_ERR_XML_ERROR */
+		*prefix = "XML error: ";
+		break;
+	case EPROTONOSUPPORT: /* libvirt's "operation unsupported" (not the driver's lack) */
+		*code = 84; /* VIR_ERR_OPERATION_UNSUPPORTED */
+		*prefix = "Operation not supported: ";
 		break;
 	case EPROTO: /* what libvirt's drivers report as internal errors */
 		*code = VIR_ERR_INTERNAL_ERROR;

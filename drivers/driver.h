@@ -439,6 +439,14 @@ typedef struct {
 	 * set_affinity with HV_AFFINITY_IOTHREAD show and pin them. */
 	int (*set_iothread)(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 			    GError **err);
+	/* virDomainGetCPUStats of a running domain: the total (start_cpu -1:
+	 * cpu_time, user_time, system_time) or per host CPU from start_cpu
+	 * (cpu_time, vcpu_time), at most nparams each. Returns libvirt's answer:
+	 * with nparams 0 how many there are (per CPU), with ncpus 0 how many host
+	 * CPUs, else how many each CPU got, *out holding that many per CPU (CPUs
+	 * past the last left out). */
+	int (*get_cpu_stats)(HvConn *c, const char *name, int start_cpu, unsigned ncpus,
+			     unsigned nparams, GArray **out, GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */

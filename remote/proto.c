@@ -247,6 +247,8 @@ static const RpcProc procs[] = {
 	{ 259, "virStorageVolWipePattern", S(X_VOL, X_UINT, X_UINT), S_VOID, h_vol_wipe_pattern, 0, V },
 	{ 260, "virStorageVolResize", S(X_VOL, X_HYPER, X_UINT), S_VOID, h_vol_resize, 0, V },
 	{ 261, "virDomainPMSuspendForDuration", S(X_DOM, X_UINT, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 262, "virDomainGetCPUStats", S(X_DOM, X_UINT, X_INT, X_UINT, X_UINT), S(X_PARAMS, X_INT),
+	  h_dom_get_cpu_stats, R, D },
 	{ 263, "virDomainGetDiskErrors", S(X_DOM, X_UINT, X_UINT), S(X_DISK_ERROR_LIST, X_INT), h_dom_get_disk_errors, R, D },
 	{ 264, "virDomainSetMetadata", S(X_DOM, X_INT, X_OPTSTR, X_OPTSTR, X_OPTSTR, X_UINT), S_VOID, h_dom_set_metadata, 0, D },
 	{ 265, "virDomainGetMetadata", S(X_DOM, X_INT, X_OPTSTR, X_UINT), S(X_STR), h_dom_get_metadata, R, D },

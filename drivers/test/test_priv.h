@@ -266,6 +266,8 @@ int test_dom_guest_request(HvConn *c, const char *name, HvGuestRequest what,
 int test_dom_get_fsinfo(HvConn *c, const char *name, GPtrArray **out, GError **err);
 int test_dom_get_launch_security(HvConn *c, const char *name, unsigned flags, GArray **out,
 				 GError **err);
+int test_dom_get_cpu_stats(HvConn *c, const char *name, int start_cpu, unsigned ncpus,
+			   unsigned nparams, GArray **out, GError **err);
 int test_node_get_version(HvConn *c, uint64_t *version, GError **err);
 int test_node_get_max_vcpus(HvConn *c, const char *type, unsigned *max, GError **err);
 

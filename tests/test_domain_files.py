@@ -20,8 +20,8 @@ INFO_KEYS = ["id", "name", "uuid", "os-type", "state", "cpus", "max-cpus", "max-
 REMOTE_LACKS = {"libvirt-lib": ("addresses", "job", "save", "snapshots")}
 for f in REMOTE_LACKS.get(transport.NAME, ("save", "snapshots") if transport.active() else ()):
     DOMAIN_FILES.remove(f)
-if not transport.active():  # the remote and libvirt drivers take no screenshots yet
-    DOMAIN_FILES = sorted(DOMAIN_FILES + ["screenshot.png"])
+if not transport.active():  # the remote and libvirt drivers take no screenshots, no IOThreads yet
+    DOMAIN_FILES = sorted(DOMAIN_FILES + ["iothreads", "screenshot.png"])
 if transport.active():
     INFO_KEYS.remove("managed-save")
 # virDomainState numbers, as `virsh domstats` prints state.state

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "drivers/test/test_priv.h"
+#include "util/cpulist.h"
 
 #define DUMP_CRASH 1u           /* VIR_DUMP_CRASH, the one flag libvirt's test driver takes */
 #define R_OFF_CRASHED 3         /* VIR_DOMAIN_SHUTOFF_CRASHED */
@@ -209,33 +210,11 @@ test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsign
 	return iothread_edit(test_conn(c), name, add ? do_add : do_del, id, NULL, flags, err);
 }
 
-/* A map as libvirt's virBitmapFormat writes it ("0-2,5"); "" when empty. */
-static char *
-cpuset_of(const uint8_t *map, size_t len)
-{
-	GString *s = g_string_new(NULL);
-	size_t bits = MIN(len, (size_t)HV_CPUMAP_BYTES) * 8;
-
-	for (size_t i = 0; i < bits; i++) {
-		size_t j = i;
-
-		if (!(map[i / 8] & (1u << (i % 8))))
-			continue;
-		while (j + 1 < bits && (map[(j + 1) / 8] & (1u << ((j + 1) % 8))))
-			j++;
-		g_string_append_printf(s, "%s%zu", s->len ? "," : "", i);
-		if (j > i)
-			g_string_append_printf(s, "-%zu", j);
-		i = j;
-	}
-	return g_string_free(s, FALSE);
-}
-
 int
 test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t *map, size_t len,
 		  unsigned flags, GError **err)
 {
-	g_autofree char *cpuset = cpuset_of(map, len);
+	g_autofree char *cpuset = hv_cpulist_format(map, MIN(len, (size_t)HV_CPUMAP_BYTES));
 
 	if (!*cpuset)
 		return hv_error_set(err, EINVAL, "Empty iothread cpumap list for pinning");
@@ -252,25 +231,6 @@ host_cpus(unsigned max)
 	return n < 1 ? 1 : MIN((unsigned)n, max);
 }
 
-static void
-map_set(uint8_t map[HV_CPUMAP_BYTES], const char *cpuset, unsigned max)
-{
-	g_auto(GStrv) parts = g_strsplit(cpuset, ",", -1);
-
-	for (char **p = parts; *p; p++) {
-		guint64 a = 0, b = 0;
-		g_auto(GStrv) ab = g_strsplit(*p, "-", 2);
-
-		if (!g_ascii_string_to_unsigned(ab[0], 10, 0, max - 1, &a, NULL))
-			continue;
-		b = a;
-		if (ab[1] && !g_ascii_string_to_unsigned(ab[1], 10, a, max - 1, &b, NULL))
-			continue;
-		for (guint64 i = a; i <= b; i++)
-			map[i / 8] |= 1u << (i % 8);
-	}
-}
-
 /* Lock held: the IOThreads of o's definition flags picks (GArray of HvCpuMap). */
 GArray *
 test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus)
@@ -283,9 +243,7 @@ test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus)
 		const HvIOThreadDef *t = &g_array_index(ts, HvIOThreadDef, k);
 		HvCpuMap m = { .id = t->id };
 
-		if (t->cpuset)
-			map_set(m.map, t->cpuset, ncpus);
-		else
+		if (!t->cpuset || hv_cpulist_parse(t->cpuset, m.map, sizeof(m.map), ncpus, NULL) < 0)
 			for (unsigned i = 0; i < host_cpus(ncpus); i++)
 				m.map[i / 8] |= 1u << (i % 8);
 		g_array_append_val(out, m);

@@ -632,7 +632,9 @@ static const struct {
 } lifecycle[] = {
 	{ "defined", "added", 0, 0 },
 	{ "defined", "updated", 0, 1 },
+	{ "defined", "renamed", 0, 2 },
 	{ "undefined", "removed", 1, 0 },
+	{ "undefined", "renamed", 1, 1 },
 	{ "started", "booted", 2, 0 },
 	{ "suspended", "paused", 3, 0 },
 	{ "resumed", "unpaused", 4, 0 },

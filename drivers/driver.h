@@ -447,6 +447,10 @@ typedef struct {
 	 * past the last left out). */
 	int (*get_cpu_stats)(HvConn *c, const char *name, int start_cpu, unsigned ncpus,
 			     unsigned nparams, GArray **out, GError **err);
+	/* virDomainSendProcessSignal: signal signum (libvirt's
+	 * virDomainProcessSignal numbers) to the guest's process pid. */
+	int (*send_signal)(HvConn *c, const char *name, int64_t pid, unsigned signum,
+			   GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */

@@ -276,6 +276,8 @@ static const RpcProc procs[] = {
 	{ 291, "virNetworkUpdate", S(X_NET, X_UINT, X_UINT, X_INT, X_STR, X_UINT), S_VOID, h_net_update, 0, N },
 	{ 293, "virNodeGetCPUMap", S(X_INT, X_INT, X_UINT), S(X_OPAQUE, X_UINT, X_INT), h_node_get_cpu_map, R | HI, X },
 	{ 294, "virDomainFSTrim", S(X_DOM, X_OPTSTR, X_HYPER, X_UINT), S_VOID, h_dom_fstrim, 0, D },
+	{ 295, "virDomainSendProcessSignal", S(X_DOM, X_HYPER, X_UINT, X_UINT), S_VOID,
+	  h_dom_send_process_signal, 0, D },
 	{ 298, "virDomainGetJobStats", S(X_DOM, X_UINT), S(X_INT, X_PARAMS), h_dom_get_job_stats, R | HI, D },
 	{ 302, "virDomainMigrateBegin3Params", S(X_DOM, X_PARAMS, X_UINT), S(X_OPAQUE, X_STR), h_dom_migrate_begin3_params, 0, D },
 	{ 303, "virDomainMigratePrepare3Params", S(X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE, X_OPTSTR), h_dom_migrate_prepare3_params, RPC_SLOW, D },

@@ -1,8 +1,8 @@
 /* proto_actions.c: hyperfsd's domain actions over the driver's rename,
  * core_dump and set_iothread methods: DomainRename (358), DomainCoreDump
  * (53) and DomainCoreDumpWithFormat (334), DomainAddIOThread (355),
- * DomainDelIOThread (356) and DomainPinIOThread (352, the driver's
- * set_affinity of an IOThread). */
+ * DomainDelIOThread (356), DomainPinIOThread (352, the driver's
+ * set_affinity of an IOThread) and DomainSendProcessSignal (295). */
 #include <errno.h>
 #include "remote/proto_priv.h"
 
@@ -59,5 +59,15 @@ RPC_HANDLER(h_dom_pin_iothread)
 		return hv_error_set(err, EINVAL, "a CPU map of 1 to %d bytes is needed", CPUMAP_MAX);
 	return HV_CALL(c->conn, domain, set_affinity, HV_WRITES, err, a->dom.name,
 		       HV_AFFINITY_IOTHREAD, (unsigned)a->num[0], a->bytes->data, a->bytes->len,
+		       (unsigned)a->num[1]);
+}
+
+/* 295: dom, pid_value, signum, flags */
+RPC_HANDLER(h_dom_send_process_signal)
+{
+	if (a->num[2])
+		return hv_error_set(err, EINVAL, "unsupported flags (0x%x) in function "
+				    "testDomainSendProcessSignal", (unsigned)a->num[2]);
+	return HV_CALL(c->conn, domain, send_signal, HV_WRITES, err, a->dom.name, a->num[0],
 		       (unsigned)a->num[1]);
 }

@@ -241,6 +241,7 @@ RPC_HANDLER(h_dom_del_iothread);
 RPC_HANDLER(h_dom_pin_iothread);
 RPC_HANDLER(h_baseline_cpu);
 RPC_HANDLER(h_dom_get_cpu_stats);
+RPC_HANDLER(h_dom_send_process_signal);
 
 /* proto_iface.c: host interfaces */
 RPC_HANDLER(h_num_of_ifaces);

@@ -4,7 +4,8 @@
  * libvirt's "TestGuestMagic" header; VIR_DUMP_CRASH stops the domain as
  * crashed), a rename (shut off and persistent only: objlife.c's rename) and
  * IOThreads added, removed and pinned in the live or the persistent
- * definition (conf/domain_iothreads.c), refused in libvirt's words. */
+ * definition (conf/domain_iothreads.c), and process signals (to pid 1 only,
+ * which does nothing), refused in libvirt's words. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -249,4 +250,22 @@ test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus)
 		g_array_append_val(out, m);
 	}
 	return out;
+}
+
+#define PROCESS_SIGNAL_LAST 65 /* VIR_DOMAIN_PROCESS_SIGNAL_LAST */
+
+int
+test_dom_send_signal(HvConn *c, const char *name, int64_t pid, unsigned signum, GError **err)
+{
+	TestConn *tc = test_conn(c);
+	HvEntry *o;
+
+	if (pid != 1)
+		return hv_error_set(err, EINVAL, "only sending a signal to pid 1 is supported");
+	if (signum >= PROCESS_SIGNAL_LAST)
+		return hv_error_set(err, EINVAL, "signum value %u is out of range", signum);
+	hv_core_lock(&tc->core);
+	o = hv_objtab_find(tc->domains, name, err);
+	hv_core_unlock(&tc->core);
+	return o ? 0 : -ENOENT;
 }

@@ -312,6 +312,7 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.rename = test_dom_rename;
 	test_domain_ops.set_iothread = test_dom_set_iothread;
 	test_domain_ops.get_cpu_stats = test_dom_get_cpu_stats;
+	test_domain_ops.send_signal = test_dom_send_signal;
 	test_snapshot_domain_ops(&test_domain_ops);
 	test_network_ops_init();
 	return NULL;

@@ -233,6 +233,8 @@ int test_dom_core_dump(HvConn *c, const char *name, const char *path, unsigned f
 int test_dom_rename(HvConn *c, const char *name, const char *new_name, GError **err);
 int test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 			  GError **err);
+int test_dom_send_signal(HvConn *c, const char *name, int64_t pid, unsigned signum,
+			 GError **err);
 /* An IOThread's pin (takes the lock); the maps of o's IOThreads (lock held). */
 int test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t *map,
 		      size_t len, unsigned flags, GError **err);

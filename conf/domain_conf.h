@@ -115,3 +115,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvDomainDef, hv_domain_def_free)
 
 /* Fills def->uuid with a random UUID when the document had none. */
 void hv_domain_def_ensure_uuid(HvDomainDef *def);
+
+/* A definition's IOThreads (conf/domain_iothreads.c), as libvirt keeps them:
+ * <iothreads> counts them, <iothreadids> names them (filled up to the count
+ * with the lowest free ids), <cputune><iothreadpin> pins them. */
+typedef struct {
+	unsigned id;
+	char *cpuset; /* the pin's CPU list ("0-3"), or NULL: not pinned */
+} HvIOThreadDef;
+/* GArray of HvIOThreadDef (cleared with their cpusets), in their order. */
+GArray *hv_domain_iothreads(const HvDomainDef *def);
+/* EINVAL in libvirt's words: an id in use (add), none such (del, pin). */
+int hv_domain_iothread_add(HvDomainDef *def, unsigned id, GError **err);
+int hv_domain_iothread_del(HvDomainDef *def, unsigned id, GError **err);
+int hv_domain_iothread_pin(HvDomainDef *def, unsigned id, const char *cpuset, GError **err);

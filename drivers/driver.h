@@ -289,6 +289,10 @@ typedef struct {
 	/* The CPU model names the hypervisor knows for arch (libvirt's names:
 	 * x86_64, ppc64le, ...), *out owned (drivers/cpu_models.h has libvirt's). */
 	int (*get_cpu_models)(HvConn *c, const char *arch, GStrv *out, GError **err);
+	/* The CPU that every one of the <cpu> documents xmls (NULL-terminated)
+	 * can run as (virConnectBaselineCPU; flags its VIR_CONNECT_BASELINE_CPU_*). */
+	int (*baseline_cpu)(HvConn *c, const char *const *xmls, unsigned flags, char **out,
+			    GError **err);
 } HvNodeOps;
 
 /* list: one bulk call; *out is a GPtrArray of HvDomainInfo* with a free func. */
@@ -424,6 +428,30 @@ typedef struct {
 	 * the freeze or thaw changed. */
 	int (*guest_request)(HvConn *c, const char *name, HvGuestRequest what,
 			     const char *const *mounts, int *count, GError **err);
+	/* A shut-off persistent domain takes the name new_name (libvirt's
+	 * virDomainRename): events `undefined renamed` under the old name, then
+	 * `defined renamed` under the new one. */
+	int (*rename)(HvConn *c, const char *name, const char *new_name, GError **err);
+	/* The guest's memory into the file path (virDomainCoreDumpWithFormat:
+	 * format 0 raw, flags libvirt's VIR_DUMP_*). */
+	int (*core_dump)(HvConn *c, const char *name, const char *path, unsigned format,
+			 unsigned flags, GError **err);
+	/* Adds (add) or removes IOThread id; flags HV_AFFECT_*. get_affinity and
+	 * set_affinity with HV_AFFINITY_IOTHREAD show and pin them. */
+	int (*set_iothread)(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
+			    GError **err);
+	/* virDomainGetCPUStats of a running domain: the total (start_cpu -1:
+	 * cpu_time, user_time, system_time) or per host CPU from start_cpu
+	 * (cpu_time, vcpu_time), at most nparams each. Returns libvirt's answer:
+	 * with nparams 0 how many there are (per CPU), with ncpus 0 how many host
+	 * CPUs, else how many each CPU got, *out holding that many per CPU (CPUs
+	 * past the last left out). */
+	int (*get_cpu_stats)(HvConn *c, const char *name, int start_cpu, unsigned ncpus,
+			     unsigned nparams, GArray **out, GError **err);
+	/* virDomainSendProcessSignal: signal signum (libvirt's
+	 * virDomainProcessSignal numbers) to the guest's process pid. */
+	int (*send_signal)(HvConn *c, const char *name, int64_t pid, unsigned signum,
+			   GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */
@@ -489,6 +517,21 @@ typedef struct {
 	int (*delete)(HvConn *c, const char *domain, const char *name, unsigned flags,
 		      GError **err);
 } HvSnapshotOps;
+
+/* A domain's checkpoints (libvirt's virDomainCheckpoint), named like its
+ * snapshots: list (HvSnapshotInfo*, parents first; state and kind NULL),
+ * get_xml (flags: libvirt's VIR_DOMAIN_CHECKPOINT_XML_*), create_xml ("" or
+ * NULL: a default one named by the time) and delete (its
+ * VIR_DOMAIN_CHECKPOINT_DELETE_*). */
+typedef struct {
+	int (*list)(HvConn *c, const char *domain, GPtrArray **out, GError **err);
+	int (*get_xml)(HvConn *c, const char *domain, const char *name, unsigned flags,
+		       char **xml, GError **err);
+	int (*create_xml)(HvConn *c, const char *domain, const char *xml, unsigned flags,
+			  char **name_out, GError **err);
+	int (*delete)(HvConn *c, const char *domain, const char *name, unsigned flags,
+		      GError **err);
+} HvCheckpointOps;
 
 typedef struct {
 	int (*list)(HvConn *c, GPtrArray **out, GError **err); /* HvNetworkInfo* */
@@ -712,6 +755,7 @@ struct HvDriver {
 	const HvNwfilterOps *nwfilter; /* may be NULL: no network filters */
 	const HvSnapshotOps *snapshot; /* may be NULL: no snapshots */
 	const HvFlagRule *flag_rules;  /* may be NULL: every flag the API has */
+	const HvCheckpointOps *checkpoint; /* may be NULL: no checkpoints */
 };
 
 /* One change, as drivers report it. libvirt's vocabulary, extended where a
@@ -724,7 +768,9 @@ struct HvDriver {
  *            vcpus-changed N, max-vcpus-changed N, autostart-changed 0|1,
  *            console-output TOTAL (not an events line: wakes console readers),
  *            snapshot-created NAME, snapshot-reverted NAME, snapshot-deleted NAME,
- *            saved managed|PATH, save-discarded -
+ *            saved managed|PATH, save-discarded -, defined renamed and
+ *            undefined renamed (a rename: the new name, the old one),
+ *            iothreads-changed N, checkpoint-created NAME, checkpoint-deleted NAME
  *   network: defined, undefined, started, stopped, autostart-changed
  *   pool:    defined, undefined, started, stopped, building, built, deleted,
  *            refreshed, autostart-changed

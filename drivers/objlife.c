@@ -249,6 +249,85 @@ hv_objtab_undefine_locked(HvObjTab *t, HvEntry *o, GError **err)
 	return r;
 }
 
+/* The checks of a rename, before anything changes. */
+static int
+rename_check(HvObjTab *t, HvEntry *o, const char *new_name, GError **err)
+{
+	const char *what = t->cls->defs->what;
+	HvEntry *other;
+
+	if (o->active)
+		return hv_error_set(err, EBUSY, "cannot rename active %s", what);
+	if (!o->persistent)
+		return hv_error_set(err, EBUSY, "cannot rename a transient %s", what);
+	if (hv_name_check(what, new_name, err) < 0)
+		return -EINVAL;
+	if (g_str_equal(new_name, o->name))
+		return hv_error_set(err, EBUSY, "Can't rename %s to itself", what);
+	if ((other = hv_objtab_lookup(t, new_name)))
+		return hv_error_set(err, EEXIST, "%s with name '%s' already exists", what,
+				    new_name);
+	return 0;
+}
+
+/* Steals def: under o's place in the table, with o's state. */
+static int
+rename_swap(HvObjTab *t, HvEntry *o, void *def, HvEntry **out, GError **err)
+{
+	HvEntry *n;
+	void *priv;
+	int r;
+
+	hv_entry_emit(o, "undefined", "renamed");
+	hv_entry_ref(o);
+	hv_objtab_remove(t, o);
+	if ((r = hv_objtab_add(t, def, HV_ADD_PERSISTENT, &n, err)) < 0) {
+		hv_entry_unref(o);
+		return r;
+	}
+	priv = n->priv;
+	n->priv = o->priv;
+	o->priv = priv;
+	n->autostart = o->autostart;
+	hv_entry_unref(o);
+	hv_entry_emit(n, "defined", "renamed");
+	changed(t, n);
+	if (out)
+		*out = n;
+	return 0;
+}
+
+int
+hv_objtab_rename_locked(HvObjTab *t, HvEntry *o, const char *new_name, HvEntry **out,
+			GError **err)
+{
+	const HvDefOps *d = t->cls->defs;
+	g_autofree char *old_name = g_strdup(o->name);
+	HvJob *job;
+	char **name;
+	void *def;
+	int r;
+
+	if ((r = hv_job_begin(o, &hv_job_undefine, &job, err)) < 0)
+		return r;
+	if ((r = rename_check(t, o, new_name, err)) < 0)
+		goto done;
+	def = d->copy(o->def.any);
+	name = (char **)((char *)def + d->name_off);
+	g_free(*name);
+	*name = g_strdup(new_name);
+	if ((r = persist(t, def, err)) < 0) {
+		d->free(def);
+		goto done;
+	}
+	if (t->store && hv_store_remove(t->store, old_name, NULL) < 0)
+		g_debug("rename: the old definition of '%s' stays in the store", old_name);
+	r = rename_swap(t, o, def, out, err);
+done:
+	hv_job_end(job);
+	return r;
+}
+
 int
 hv_objtab_autostart_locked(HvObjTab *t, HvEntry *o, bool on, GError **err)
 {

@@ -253,6 +253,14 @@ int hv_entry_affect(HvEntry *o, unsigned flags, const char *what, void *out[2], 
 int hv_objtab_define_locked(HvObjTab *t, void *def, HvEntry **out, GError **err);
 int hv_objtab_undefine_locked(HvObjTab *t, HvEntry *o, GError **err);
 int hv_objtab_autostart_locked(HvObjTab *t, HvEntry *o, bool on, GError **err);
+/* Lock held. An inactive persistent object takes the name new_name (libvirt's
+ * virDomainRename): a new entry with its definition, uuid, autostart and
+ * driver state (priv), stored under the new name; events `undefined renamed`
+ * on the old one, then `defined renamed` on the new one (*out, optional).
+ * EBUSY when active, transient or the same name, EINVAL for a bad one, EEXIST
+ * when taken. */
+int hv_objtab_rename_locked(HvObjTab *t, HvEntry *o, const char *new_name, HvEntry **out,
+			    GError **err);
 
 /* ---- whole calls: these take the lock */
 int hv_objtab_list(HvObjTab *t, GPtrArray **out, GError **err);

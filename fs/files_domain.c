@@ -4,6 +4,9 @@
 #include <string.h>
 #include "fs/files.h"
 #include "fs/move.h"
+#include "util/cpulist.h"
+#include "util/parse.h"
+#include "util/table.h"
 
 static const char *const state_names[HV_DOMAIN_STATE_LAST] = {
 	[HV_DOMAIN_NOSTATE] = "nostate",   [HV_DOMAIN_RUNNING] = "running",
@@ -289,6 +292,82 @@ w_max_vcpus(HvObj *o, const char *tok, GError **err)
 	return set_cpus(o, tok, HV_MAXIMUM, err);
 }
 
+/* iothreads: one line an IOThread, "ID CPUS" (the CPUs it may run on), of the
+ * running domain, else of its definition; writes `add ID`, `del ID`, `pin ID
+ * CPUS` (libvirt's iothreadadd, iothreaddel, iothreadpin, to the same one). */
+static bool
+has_iothreads(HvObj *o)
+{
+	const HvDomainOps *ops = o->node->conn->driver->domain;
+
+	return ops && ops->set_iothread && ops->get_affinity;
+}
+
+static int
+r_iothreads(HvObj *o, GString *out, GError **err)
+{
+	g_autoptr(GArray) maps = NULL;
+	unsigned ncpus = 0;
+	int r = HV_CALL(o->node->conn, domain, get_affinity, HV_READS, err, o->name,
+			HV_AFFINITY_IOTHREAD, 0, &ncpus, &maps);
+
+	for (guint k = 0; r == 0 && k < maps->len; k++) {
+		const HvCpuMap *m = &g_array_index(maps, HvCpuMap, k);
+		g_autofree char *cpus = hv_cpulist_format(m->map, MIN((ncpus + 7) / 8, sizeof(m->map)));
+
+		g_string_append_printf(out, "%u %s\n", m->id, cpus);
+	}
+	return r;
+}
+
+static int
+io_add(HvObj *o, unsigned id, const char *cpus, GError **err)
+{
+	return HV_CALL(o->node->conn, domain, set_iothread, HV_WRITES, err, o->name, id, true, 0);
+}
+
+static int
+io_del(HvObj *o, unsigned id, const char *cpus, GError **err)
+{
+	return HV_CALL(o->node->conn, domain, set_iothread, HV_WRITES, err, o->name, id, false, 0);
+}
+
+static int
+io_pin(HvObj *o, unsigned id, const char *cpus, GError **err)
+{
+	uint8_t map[HV_CPUMAP_BYTES];
+
+	if (hv_cpulist_parse(cpus, map, sizeof(map), sizeof(map) * 8, err) < 0)
+		return -EINVAL;
+	return HV_CALL(o->node->conn, domain, set_affinity, HV_WRITES, err, o->name,
+		       HV_AFFINITY_IOTHREAD, id, map, sizeof(map), 0);
+}
+
+static const struct {
+	const char *verb;
+	guint words; /* with the verb */
+	int (*act)(HvObj *o, unsigned id, const char *cpus, GError **err);
+} io_verbs[] = {
+	{ "add", 2, io_add },
+	{ "del", 2, io_del },
+	{ "pin", 3, io_pin },
+};
+
+static int
+w_iothreads(HvObj *o, const char *tok, GError **err)
+{
+	g_auto(GStrv) w = g_strsplit(tok, " ", -1);
+	typeof(&io_verbs[0]) v = w[0] ? HV_TABLE_FIND(io_verbs, w[0]) : NULL;
+	unsigned id;
+
+	if (!v || g_strv_length(w) != v->words)
+		return hv_error_set(err, EINVAL, "write 'add ID', 'del ID' or 'pin ID CPUS', not "
+				    "'%s'", tok);
+	if (hv_parse_uint(w[1], 1, 4095, &id, err) < 0)
+		return -EINVAL;
+	return v->act(o, id, w[2], err);
+}
+
 /* Reads that may reach the hypervisor, or change without an event, are F_SLOW
  * (fs.h): a lookup never calls them. */
 static const FileDef domain_files[] = {
@@ -315,6 +394,7 @@ static const FileDef domain_files[] = {
 	  .present = hv_move_has_job },
 	{ "migrate", F_VOLATILE | F_WRITE, hv_move_read_settings, hv_move_write_settings,
 	  .present = hv_move_has_migrate },
+	{ "iothreads", F_SLOW | F_WRITE, r_iothreads, w_iothreads, .present = has_iothreads },
 };
 
 const DirOps hv_domain_ops = {

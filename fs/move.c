@@ -1,7 +1,8 @@
 /* move.c: `mv mnt/a/domains/web1 mnt/b/domains/` moves a domain between two
  * nodes of one mount (drivers/migrate.h: live when it runs, its definition
  * when it is shut off), the domain's `migrate` settings file that says how,
- * and its `job` file (what holds it: a migration's progress; `abort`).
+ * and its `job` file (what holds it: a migration's progress; `abort`);
+ * `mv domains/a domains/b` within one node renames it (virDomainRename).
  * ops.c's rename calls hv_move_domain; the file rows are in files_domain.c. */
 #include <inttypes.h>
 #include <string.h>
@@ -263,10 +264,10 @@ hv_move_domain(HvObj *o, HvObj *to, GError **err)
 	return hv_migrate(src, dst, o->name, ps, flags, err);
 }
 
-/* After a move: the kernel moved the folder's inode to `to`, so o is now
- * that folder there (lock NOT held). */
-void
-hv_move_done(HvObj *o, HvObj *to)
+/* o's folder is `to`'s child `name` now (lock NOT held): what hv_move_done
+ * and hv_rename_done share. */
+static void
+rehome(HvObj *o, HvObj *to, const char *name)
 {
 	HvFs *fs = to->node->fs;
 	HvObj *old;
@@ -275,6 +276,10 @@ hv_move_done(HvObj *o, HvObj *to)
 	g_mutex_lock(&fs->lock);
 	if (o->parent && o->parent->children && g_hash_table_lookup(o->parent->children, o->name) == o)
 		g_hash_table_remove(o->parent->children, o->name);
+	if (name != o->name) {
+		g_free(o->name);
+		o->name = g_strdup(name);
+	}
 	if ((old = g_hash_table_lookup(to->children, o->name)) && old != o)
 		hv_obj_kill(fs, old);
 	o->dead = false; /* the source's `undefined` may have come first */
@@ -284,11 +289,43 @@ hv_move_done(HvObj *o, HvObj *to)
 	g_clear_pointer(&o->error, g_free);
 	hv_obj_touch(o);
 	g_mutex_unlock(&fs->lock);
-	/* what the kernel keeps of its files came from the source: dropped as
+	/* what the kernel keeps of its files came from before: dropped as
 	 * after any change (inval.c) */
 	g_mutex_lock(&to->node->ev_lock);
 	seq = to->node->ev_seq;
 	g_mutex_unlock(&to->node->ev_lock);
 	hv_inval_queue(to->node, &(HvEvent){ .kind = HV_OBJ_DOMAIN, .name = o->name,
 					     .event = "moved", .detail = "-" }, seq);
+}
+
+/* After a move: the kernel moved the folder's inode to `to`, so o is now
+ * that folder there (lock NOT held). */
+void
+hv_move_done(HvObj *o, HvObj *to)
+{
+	rehome(o, to, o->name);
+}
+
+/* ---- mv within a node: a rename */
+
+int
+hv_rename_check(HvObj *dir, HvObj *o)
+{
+	const HvDomainOps *ops = dir->node ? dir->node->conn->driver->domain : NULL;
+
+	if (dir->kind != DK_DOMAINS || o->kind != DK_DOMAIN)
+		return -EPERM;
+	return ops && ops->rename ? 0 : -EPERM;
+}
+
+int
+hv_rename_domain(HvObj *o, const char *newname, GError **err)
+{
+	return HV_CALL(o->node->conn, domain, rename, HV_WRITES, err, o->name, newname);
+}
+
+void
+hv_rename_done(HvObj *o, const char *newname)
+{
+	rehome(o, o->parent, newname);
 }

@@ -17,3 +17,9 @@ int hv_move_check(HvObj *dir, HvObj *to, const char *name, const char *newname);
 int hv_move_domain(HvObj *o, HvObj *to, GError **err);
 /* After the reply: o is the domain's folder in `to` now. */
 void hv_move_done(HvObj *o, HvObj *to);
+/* mv domains/a domains/b within one node: 0 when o (dir's child) may be
+ * renamed (a domain, and its driver renames), else -EPERM; the rename, lock
+ * NOT held; after the reply, o is the folder newname. */
+int hv_rename_check(HvObj *dir, HvObj *o);
+int hv_rename_domain(HvObj *o, const char *newname, GError **err);
+void hv_rename_done(HvObj *o, const char *newname);

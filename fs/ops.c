@@ -326,10 +326,16 @@ op_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newpar
 		r = -EXDEV;
 	else if (r == 0 && to && (r = hv_move_domain(o, to, &err)) < 0)
 		hv_obj_fail(o, "mv", r, err);
-	else if (r == 0 && !to && o->kind != DK_SCRATCH)
-		r = -EPERM;
-	else if (r == 0 && !to)
+	else if (r == 0 && !to && o->kind != DK_SCRATCH && (r = hv_rename_check(dir, o)) == 0 &&
+		 (r = hv_rename_domain(o, newname, &err)) < 0)
+		hv_obj_fail(o, "mv", r, err);
+	else if (r == 0 && !to && o->kind == DK_SCRATCH)
 		r = hv_scratch_rename(fs, dir, o, newname);
+	else if (r == 0 && !to) {
+		fuse_reply_err(req, 0);
+		hv_rename_done(o, newname);
+		req = NULL;
+	}
 	if (r == 0 && to) {
 		fuse_reply_err(req, 0);
 		hv_move_done(o, to);

@@ -24,6 +24,7 @@ static const XField S_VOID[] = { X_END };
 #define SE HV_OBJ_SECRET
 #define ND RPC_OBJ_NODEDEV
 #define NF RPC_OBJ_NWFILTER
+#define CK RPC_OBJ_CHECKPOINT
 
 /* Numbers from libvirt's remote_protocol.x; keep sorted by number. */
 static const RpcProc procs[] = {
@@ -35,10 +36,12 @@ static const RpcProc procs[] = {
 	{ 6, "virNodeGetInfo", S_VOID, S(X_MODEL32, X_HYPER, X_INT, X_INT, X_INT, X_INT, X_INT, X_INT),
 	  h_node_get_info, R | HI, X },
 	{ 7, "virConnectGetCapabilities", S_VOID, S(X_STR), h_get_capabilities, R, X },
+	{ 8, "virDomainAttachDevice", S(X_DOM, X_STR), S_VOID, h_no_support, 0, D },
 	{ 9, "virDomainCreate", S(X_DOM), S_VOID, h_dom_create, 0, D },
 	{ 10, "virDomainCreateXML", S(X_STR, X_UINT), S(X_DOM), h_dom_create_xml, 0, D },
 	{ 11, "virDomainDefineXML", S(X_STR), S(X_DOM), h_dom_define, HI, D },
 	{ 12, "virDomainDestroy", S(X_DOM), S_VOID, h_dom_destroy, HI, D },
+	{ 13, "virDomainDetachDevice", S(X_DOM, X_STR), S_VOID, h_no_support, 0, D },
 	{ 14, "virDomainGetXMLDesc", S(X_DOM, X_UINT), S(X_STR), h_dom_get_xml, R, D },
 	{ 15, "virDomainGetAutostart", S(X_DOM), S(X_INT), h_dom_get_autostart, R | HI, D },
 	{ 16, "virDomainGetInfo", S(X_DOM), S(X_INT, X_HYPER, X_HYPER, X_INT, X_HYPER), h_dom_get_info, R, D },
@@ -78,6 +81,7 @@ static const RpcProc procs[] = {
 	{ 50, "virConnectNumOfDefinedNetworks", S_VOID, S(X_INT), h_num_of_defined_networks, R | HI, N },
 	{ 51, "virConnectNumOfDomains", S_VOID, S(X_INT), h_num_of_domains, R | HI, D },
 	{ 52, "virConnectNumOfNetworks", S_VOID, S(X_INT), h_num_of_networks, R | HI, N },
+	{ 53, "virDomainCoreDump", S(X_DOM, X_STR, X_UINT), S_VOID, h_dom_core_dump, 0, D },
 	{ 54, "virDomainRestore", S(X_STR), S_VOID, h_dom_restore, 0, D },
 	{ 55, "virDomainSave", S(X_DOM, X_STR), S_VOID, h_dom_save, 0, D },
 	{ 56, "virDomainGetSchedulerType", S(X_DOM), S(X_STR, X_INT), h_dom_get_scheduler_type, R, D },
@@ -127,6 +131,9 @@ static const RpcProc procs[] = {
 	{ 115, "virNodeDeviceGetParent", S(X_STR), S(X_OPTSTR), h_nodedev_get_parent, R | HI, ND },
 	{ 116, "virNodeDeviceNumOfCaps", S(X_STR), S(X_INT), h_nodedev_num_caps, R | HI, ND },
 	{ 117, "virNodeDeviceListCaps", S(X_STR, X_INT), S(X_STR_LIST), h_nodedev_list_caps, R | HI, ND },
+	{ 118, "virNodeDeviceDettach", S(X_STR), S_VOID, h_no_support, 0, ND },
+	{ 119, "virNodeDeviceReAttach", S(X_STR), S_VOID, h_no_support, 0, ND },
+	{ 120, "virNodeDeviceReset", S(X_STR), S_VOID, h_no_support, 0, ND },
 	{ 121, "virDomainGetSecurityLabel", S(X_DOM), S(X_CHARS, X_INT), h_dom_get_security_label, R, D },
 	{ 122, "virNodeGetSecurityModel", S_VOID, S(X_CHARS, X_CHARS), h_node_get_security_model, R, X },
 	{ 123, "virNodeDeviceCreateXML", S(X_STR, X_UINT), S(X_STR), h_nodedev_create_xml, 0, ND },
@@ -163,9 +170,13 @@ static const RpcProc procs[] = {
 	{ 157, "virConnectGetLibVersion", S_VOID, S(X_HYPER), h_get_lib_version, R | HI, X },
 	{ 158, "virConnectCompareCPU", S(X_STR, X_UINT), S_VOID, h_no_support, R, X },
 	{ 159, "virDomainMemoryStats", S(X_DOM, X_UINT, X_UINT), S(X_TAG_U64_LIST), h_dom_memory_stats, R, D },
+	{ 160, "virDomainAttachDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 161, "virDomainDetachDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 162, "virConnectBaselineCPU", S(X_STR_LIST, X_UINT), S(X_STR), h_baseline_cpu, R, X },
 	{ 163, "virDomainGetJobInfo", S(X_DOM), S(X_RAW), h_dom_get_job_info, R, D },
 	{ 164, "virDomainAbortJob", S(X_DOM), S_VOID, h_dom_abort_job, HI, D },
 	{ 165, "virStorageVolWipe", S(X_VOL, X_UINT), S_VOID, h_vol_wipe, 0, V },
+	{ 174, "virDomainUpdateDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 175, "virNWFilterLookupByName", S(X_STR), S(X_NET), h_nwfilter_lookup_by_name, R | HI, NF },
 	{ 176, "virNWFilterLookupByUUID", S(X_UUID), S(X_NET), h_nwfilter_lookup_by_uuid, R | HI, NF },
 	{ 177, "virNWFilterGetXMLDesc", S(X_NET, X_UINT), S(X_STR), h_nwfilter_get_xml, R | HI, NF },
@@ -218,10 +229,13 @@ static const RpcProc procs[] = {
 	{ 233, "virDomainRestoreFlags", S(X_STR, X_OPTSTR, X_UINT), S_VOID, h_dom_restore_flags, 0, D },
 	{ 234, "virDomainDestroyFlags", S(X_DOM, X_UINT), S_VOID, h_dom_destroy, HI, D },
 	{ 235, "virDomainSaveImageGetXMLDesc", S(X_STR, X_UINT), S(X_STR), h_dom_save_image_xml, R, D },
+	{ 238, "virDomainGetBlockJobInfo", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, R, D },
+	{ 240, "virDomainBlockPull", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 244, "virDomainSnapshotGetParent", S(X_STR, X_DOM, X_UINT), S(X_STR, X_DOM), h_snap_get_parent, R, D },
 	{ 245, "virDomainReset", S(X_DOM, X_UINT), S_VOID, h_dom_reset, 0, D },
 	{ 246, "virDomainSnapshotNumChildren", S(X_STR, X_DOM, X_UINT), S(X_INT), h_snap_num_children, R, D },
 	{ 247, "virDomainSnapshotListChildrenNames", S(X_STR, X_DOM, X_INT, X_UINT), S(X_STR_LIST), h_snap_list_children_names, R, D },
+	{ 250, "virNodeSuspendForDuration", S(X_UINT, X_HYPER, X_UINT), S_VOID, h_no_support, 0, X },
 	{ 251, "virDomainBlockResize", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 252, "virDomainSetBlockIoTune", S(X_DOM, X_STR, X_PARAMS, X_UINT), S_VOID, h_dom_set_block_io_tune, 0, D },
 	{ 253, "virDomainGetBlockIoTune", S(X_DOM, X_OPTSTR, X_INT, X_UINT), S(X_PARAMS, X_INT), h_dom_get_block_io_tune, R, D },
@@ -232,9 +246,14 @@ static const RpcProc procs[] = {
 	{ 258, "virDomainShutdownFlags", S(X_DOM, X_UINT), S_VOID, h_dom_shutdown, 0, D },
 	{ 259, "virStorageVolWipePattern", S(X_VOL, X_UINT, X_UINT), S_VOID, h_vol_wipe_pattern, 0, V },
 	{ 260, "virStorageVolResize", S(X_VOL, X_HYPER, X_UINT), S_VOID, h_vol_resize, 0, V },
+	{ 261, "virDomainPMSuspendForDuration", S(X_DOM, X_UINT, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 262, "virDomainGetCPUStats", S(X_DOM, X_UINT, X_INT, X_UINT, X_UINT), S(X_PARAMS, X_INT),
+	  h_dom_get_cpu_stats, R, D },
 	{ 263, "virDomainGetDiskErrors", S(X_DOM, X_UINT, X_UINT), S(X_DISK_ERROR_LIST, X_INT), h_dom_get_disk_errors, R, D },
 	{ 264, "virDomainSetMetadata", S(X_DOM, X_INT, X_OPTSTR, X_OPTSTR, X_OPTSTR, X_UINT), S_VOID, h_dom_set_metadata, 0, D },
 	{ 265, "virDomainGetMetadata", S(X_DOM, X_INT, X_OPTSTR, X_UINT), S(X_STR), h_dom_get_metadata, R, D },
+	{ 266, "virDomainBlockRebase", S(X_RAW), S_VOID, h_no_support, 0, D },
+	{ 267, "virDomainPMWakeup", S(X_DOM, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 271, "virDomainSnapshotIsCurrent", S(X_STR, X_DOM, X_UINT), S(X_INT), h_snap_is_current, R, D },
 	{ 272, "virDomainSnapshotHasMetadata", S(X_STR, X_DOM, X_UINT), S(X_INT), h_snap_has_metadata, R, D },
 	{ 273, "virConnectListAllDomains", S(X_INT, X_UINT), S(X_DOM_LIST, X_UINT), h_list_all_domains, R | HI, D },
@@ -253,9 +272,12 @@ static const RpcProc procs[] = {
 	{ 287, "virConnectListAllSecrets", S(X_INT, X_UINT), S(X_RAW), h_list_all_secrets, R | HI, SE },
 	{ 288, "virNodeSetMemoryParameters", S(X_PARAMS, X_UINT), S_VOID, h_no_support, HI, X },
 	{ 289, "virNodeGetMemoryParameters", S(X_INT, X_UINT), S_VOID, h_no_support, R | HI, X },
+	{ 290, "virDomainBlockCommit", S(X_RAW), S_VOID, h_no_support, 0, D },
 	{ 291, "virNetworkUpdate", S(X_NET, X_UINT, X_UINT, X_INT, X_STR, X_UINT), S_VOID, h_net_update, 0, N },
 	{ 293, "virNodeGetCPUMap", S(X_INT, X_INT, X_UINT), S(X_OPAQUE, X_UINT, X_INT), h_node_get_cpu_map, R | HI, X },
 	{ 294, "virDomainFSTrim", S(X_DOM, X_OPTSTR, X_HYPER, X_UINT), S_VOID, h_dom_fstrim, 0, D },
+	{ 295, "virDomainSendProcessSignal", S(X_DOM, X_HYPER, X_UINT, X_UINT), S_VOID,
+	  h_dom_send_process_signal, 0, D },
 	{ 298, "virDomainGetJobStats", S(X_DOM, X_UINT), S(X_INT, X_PARAMS), h_dom_get_job_stats, R | HI, D },
 	{ 302, "virDomainMigrateBegin3Params", S(X_DOM, X_PARAMS, X_UINT), S(X_OPAQUE, X_STR), h_dom_migrate_begin3_params, 0, D },
 	{ 303, "virDomainMigratePrepare3Params", S(X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE, X_OPTSTR), h_dom_migrate_prepare3_params, RPC_SLOW, D },
@@ -268,6 +290,8 @@ static const RpcProc procs[] = {
 	{ 314, "virConnectNetworkEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, N },
 	{ 316, "virConnectDomainEventRegisterAny", S(X_INT, X_OPTDOM), S(X_INT), h_event_register_any, R | HI, D },
 	{ 317, "virConnectDomainEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, D },
+	{ 334, "virDomainCoreDumpWithFormat", S(X_DOM, X_STR, X_UINT, X_UINT), S_VOID,
+	  h_dom_core_dump_with_format, 0, D },
 	{ 335, "virDomainFSFreeze", S(X_DOM, X_STR_LIST, X_UINT), S(X_INT), h_dom_fsfreeze, 0, D },
 	{ 336, "virDomainFSThaw", S(X_DOM, X_STR_LIST, X_UINT), S(X_INT), h_dom_fsthaw, 0, D },
 	{ 337, "virDomainGetTime", S(X_DOM, X_UINT), S(X_HYPER, X_UINT), h_dom_get_time, R, D },
@@ -277,11 +301,16 @@ static const RpcProc procs[] = {
 	{ 342, "virConnectGetDomainCapabilities", S(X_OPTSTR, X_OPTSTR, X_OPTSTR, X_OPTSTR, X_UINT), S(X_STR), h_get_domain_capabilities, R, X },
 	{ 344, "virConnectGetAllDomainStats", S(X_DOM_LIST, X_UINT, X_UINT), S(X_STATS_LIST),
 	  h_get_all_domain_stats, R, D },
+	{ 347, "virNodeAllocPages", S(X_RAW), S_VOID, h_no_support, 0, X },
 	{ 349, "virDomainGetFSInfo", S(X_DOM, X_UINT), S(X_RAW), h_dom_get_fsinfo, 0, D },
 	{ 350, "virDomainDefineXMLFlags", S(X_STR, X_UINT), S(X_DOM), h_dom_define, HI, D },
 	{ 351, "virDomainGetIOThreadInfo", S(X_DOM, X_UINT), S(X_IOTHREAD_LIST, X_UINT), h_dom_get_iothread_info, R, D },
+	{ 352, "virDomainPinIOThread", S(X_DOM, X_UINT, X_OPAQUE, X_UINT), S_VOID, h_dom_pin_iothread, 0, D },
 	{ 353, "virDomainInterfaceAddresses", S(X_DOM, X_UINT, X_UINT), S(X_RAW), h_dom_interface_addresses, R, D },
+	{ 355, "virDomainAddIOThread", S(X_DOM, X_UINT, X_UINT), S_VOID, h_dom_add_iothread, 0, D },
+	{ 356, "virDomainDelIOThread", S(X_DOM, X_UINT, X_UINT), S_VOID, h_dom_del_iothread, 0, D },
 	{ 357, "virDomainSetUserPassword", S(X_DOM, X_OPTSTR, X_OPTSTR, X_UINT), S_VOID, h_dom_set_user_password, 0, D },
+	{ 358, "virDomainRename", S(X_DOM, X_OPTSTR, X_UINT), S(X_INT), h_dom_rename, 0, D },
 	{ 365, "virDomainGetPerfEvents", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_perf_events, R, D },
 	{ 368, "virConnectStoragePoolEventRegisterAny", S(X_INT, X_OPTPOOL), S(X_INT),
 	  h_pool_event_register_any, R | HI, P },
@@ -291,8 +320,12 @@ static const RpcProc procs[] = {
 	{ 380, "virConnectSecretEventRegisterAny", S(X_RAW), S(X_INT), h_secret_event_register_any, R | HI, SE },
 	{ 381, "virConnectSecretEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, SE },
 	{ 384, "virDomainSetVcpu", S(X_DOM, X_STR, X_INT, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 386, "virDomainSetBlockThreshold", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 388, "virDomainManagedSaveGetXMLDesc", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
 	{ 389, "virDomainManagedSaveDefineXML", S(X_DOM, X_OPTSTR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 392, "virDomainDetachDeviceAlias", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 393, "virConnectCompareHypervisorCPU", S(X_RAW), S_VOID, h_no_support, R, X },
+	{ 394, "virConnectBaselineHypervisorCPU", S(X_RAW), S_VOID, h_no_support, R, X },
 	{ 395, "virNodeGetSEVInfo", S(X_INT, X_UINT), S_VOID, h_no_support, R, X },
 	{ 396, "virDomainGetLaunchSecurityInfo", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_launch_security_info, R, D },
 	{ 401, "virConnectListAllNWFilterBindings", S(X_INT, X_UINT), S(X_RAW), h_nwfilter_bindings, R | HI, NF },
@@ -300,8 +333,20 @@ static const RpcProc procs[] = {
 	{ 404, "virNetworkListAllPorts", S(X_NET, X_INT, X_UINT), S(X_RAW), h_net_list_all_ports, R | HI, N },
 	{ 405, "virNetworkPortLookupByUUID", S(X_NET, X_UUID), S(X_RAW), h_net_port_lookup_uuid, R | HI, N },
 	{ 409, "virNetworkPortGetXMLDesc", S(X_NET, X_UUID, X_UINT), S(X_STR), h_net_port_get_xml, R | HI, N },
+	{ 411, "virDomainCheckpointCreateXML", S(X_DOM, X_STR, X_UINT), S(X_STR, X_DOM), h_checkpoint_create_xml, 0, D },
+	{ 412, "virDomainCheckpointGetXMLDesc", S(X_STR, X_DOM, X_UINT), S(X_STR), h_checkpoint_get_xml, R, CK },
 	{ 413, "virDomainListAllCheckpoints", S(X_DOM, X_INT, X_UINT), S(X_RAW), h_list_all_checkpoints, R, D },
+	{ 414, "virDomainCheckpointListAllChildren", S(X_STR, X_DOM, X_INT, X_UINT), S(X_RAW),
+	  h_checkpoint_list_all_children, R, CK },
+	{ 415, "virDomainCheckpointLookupByName", S(X_DOM, X_STR, X_UINT), S(X_STR, X_DOM),
+	  h_checkpoint_lookup_by_name, R, CK },
+	{ 416, "virDomainCheckpointGetParent", S(X_STR, X_DOM, X_UINT), S(X_STR, X_DOM), h_checkpoint_get_parent, R, CK },
+	{ 417, "virDomainCheckpointDelete", S(X_STR, X_DOM, X_UINT), S_VOID, h_checkpoint_delete, 0, CK },
 	{ 418, "virDomainGetGuestInfo", S(X_DOM, X_UINT, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 420, "virDomainAgentSetResponseTimeout", S(X_DOM, X_INT, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 422, "virDomainBackupGetXMLDesc", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
+	{ 424, "virDomainAuthorizedSSHKeysGet", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 427, "virDomainStartDirtyRateCalc", S(X_DOM, X_INT, X_UINT), S_VOID, h_no_support, 0, D },
 };
 
 const RpcProc *
@@ -354,6 +399,8 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 		[HV_OBJ_SECRET] = { VIR_ERR_NO_SECRET, "Secret not found: " },
 		[RPC_OBJ_NODEDEV] = { VIR_ERR_NO_NODE_DEVICE, "Node device not found: " },
 		[RPC_OBJ_NWFILTER] = { 62 /* VIR_ERR_NO_NWFILTER */, "Network filter not found: " },
+		[RPC_OBJ_CHECKPOINT] = { 103 /* VIR_ERR_NO_DOMAIN_CHECKPOINT */,
+					 "Domain checkpoint not found: " },
 	};
 
 	if (obj == HV_OBJ_SECRET && (e == EPERM || e == ENOKEY)) {
@@ -377,6 +424,14 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 	case EPERM:
 		*code = VIR_ERR_OPERATION_DENIED;
 		*prefix = "operation forbidden: ";
+		break;
+	case EBADMSG: /* a document a driver could not read: libvirt's XML error */
+		*code = 27; /* VIR_ERR_XML_ERROR */
+		*prefix = "XML error: ";
+		break;
+	case EPROTONOSUPPORT: /* libvirt's "operation unsupported" (not the driver's lack) */
+		*code = 84; /* VIR_ERR_OPERATION_UNSUPPORTED */
+		*prefix = "Operation not supported: ";
 		break;
 	case EPROTO: /* what libvirt's drivers report as internal errors */
 		*code = VIR_ERR_INTERNAL_ERROR;
@@ -579,7 +634,9 @@ static const struct {
 } lifecycle[] = {
 	{ "defined", "added", 0, 0 },
 	{ "defined", "updated", 0, 1 },
+	{ "defined", "renamed", 0, 2 },
 	{ "undefined", "removed", 1, 0 },
+	{ "undefined", "renamed", 1, 1 },
 	{ "started", "booted", 2, 0 },
 	{ "suspended", "paused", 3, 0 },
 	{ "resumed", "unpaused", 4, 0 },

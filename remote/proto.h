@@ -64,6 +64,8 @@ typedef enum {
 /* ... and for node devices. */
 #define RPC_OBJ_NODEDEV ((HvObjKind)(HV_OBJ_LAST + 1))
 #define RPC_OBJ_NWFILTER ((HvObjKind)(HV_OBJ_LAST + 2))
+/* ... and for a domain's checkpoints (the domain's name comes with them). */
+#define RPC_OBJ_CHECKPOINT ((HvObjKind)(HV_OBJ_LAST + 3))
 
 typedef struct RpcClientCtx RpcClientCtx;
 

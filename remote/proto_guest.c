@@ -1,7 +1,7 @@
 /* proto_guest.c: hyperfsd's procedures about what a guest reports: memory
  * counters (tags numbered as virDomainMemoryStatTags), its hostname and
  * clock, disks in error, perf events, the monitor's state, a disk's sizes,
- * and block and interface counters, which come from the driver's own
+ * CPU time counters (262), and block and interface counters, which come from the driver's own
  * statistics (get_stats, the text `virsh domstats` prints) so that every
  * driver with statistics answers them. */
 #include <errno.h>
@@ -318,4 +318,34 @@ RPC_HANDLER(h_dom_fsthaw)
 		return hv_error_set(err, EINVAL, "too many mountpoints: %u", a->strs->len);
 	return no_flags(a->num[0], err) ?: guest_request(c, a->dom.name, HV_GUEST_FS_THAW,
 							 a->strs, r, err);
+}
+
+#define CPU_STATS_NPARAMS_MAX 16 /* REMOTE_NODE_CPU_STATS_MAX */
+#define CPU_STATS_NCPUS_MAX 128  /* REMOTE_DOMAIN_GET_CPU_STATS_NCPUS_MAX */
+
+/* 262: dom, nparams, start_cpu, ncpus, flags; reply: params<> (each CPU's,
+ * CPUs without any left out, as libvirtd sends them), nparams */
+RPC_HANDLER(h_dom_get_cpu_stats)
+{
+	unsigned nparams = (unsigned)a->num[0], ncpus = (unsigned)a->num[2];
+	unsigned flags = (unsigned)a->num[3];
+	g_autoptr(GArray) ps = NULL;
+	int rc;
+
+	if (nparams > CPU_STATS_NPARAMS_MAX)
+		return hv_error_set(err, EINVAL, "nparams too large");
+	if (ncpus > CPU_STATS_NCPUS_MAX)
+		return hv_error_set(err, EINVAL, "ncpus too large");
+	if (flags & ~4u) /* VIR_TYPED_PARAM_STRING_OKAY */
+		return hv_error_set(err, EINVAL, "unsupported flags (0x%x)", flags & ~4u);
+	rc = HV_CALL(c->conn, domain, get_cpu_stats, HV_READS, err, a->dom.name, (int)a->num[1],
+		     ncpus, nparams, &ps);
+	if (rc < 0)
+		return rc;
+	if (ps)
+		params_out(r, ps, G_MAXINT64);
+	else
+		rpc_msg_init_extra(r);
+	r->num[0] = rc;
+	return 0;
 }

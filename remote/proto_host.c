@@ -1,7 +1,7 @@
 /* proto_host.c: hyperfsd's procedures about what the host and hypervisor
  * offer beyond node info: free pages per cell (340), CPU model names (312),
- * a domain's checkpoints (413: none, until a driver keeps them), the flags
- * a driver refuses as libvirt's does (rpc_check_flags), and the
+ * CPU baselines (162), the flags a driver refuses as libvirt's does
+ * (rpc_check_flags), and the
  * one answer of every procedure no hyperfs driver implements (node memory
  * stats and parameters, SEV, pool capabilities, network ports, guest vCPUs
  * and info, managed save XML...): libvirt's "not supported" for the
@@ -86,17 +86,18 @@ RPC_HANDLER(h_get_cpu_model_names)
 	return 0;
 }
 
-/* No driver keeps checkpoints yet: the domain's list is empty
- * (remote_nonnull_domain_checkpoint checkpoints<>, int ret). */
-RPC_HANDLER(h_list_all_checkpoints)
-{
-	g_autoptr(HvDomainInfo) info = NULL;
-	int rc = HV_CALL(c->conn, domain, get_info, HV_READS, err, a->dom.name, &info);
+#define CPU_BASELINE_MAX 256u /* REMOTE_CPU_BASELINE_MAX */
 
-	if (rc < 0)
-		return rc;
-	r->raw = g_byte_array_new();
-	xdr_put_u32(r->raw, 0);
-	xdr_put_i32(r->raw, 0);
-	return 0;
+/* 162: xmlCPUs<>, flags; reply: the baseline <cpu> */
+RPC_HANDLER(h_baseline_cpu)
+{
+	g_autoptr(GPtrArray) xmls = g_ptr_array_new();
+
+	if (!a->strs || a->strs->len > CPU_BASELINE_MAX)
+		return hv_error_set(err, EINVAL, "at most %u CPUs for a baseline", CPU_BASELINE_MAX);
+	for (guint k = 0; k < a->strs->len; k++)
+		g_ptr_array_add(xmls, a->strs->pdata[k]);
+	g_ptr_array_add(xmls, NULL);
+	return HV_CALL(c->conn, node, baseline_cpu, HV_READS, err,
+		       (const char *const *)xmls->pdata, (unsigned)a->num[0], &r->str[0]);
 }

@@ -227,6 +227,21 @@ int rpc_check_flags(RpcClientCtx *c, const char *api, unsigned flags, GError **e
 RPC_HANDLER(h_node_get_free_pages);
 RPC_HANDLER(h_get_cpu_model_names);
 RPC_HANDLER(h_list_all_checkpoints);
+RPC_HANDLER(h_checkpoint_create_xml);
+RPC_HANDLER(h_checkpoint_get_xml);
+RPC_HANDLER(h_checkpoint_list_all_children);
+RPC_HANDLER(h_checkpoint_lookup_by_name);
+RPC_HANDLER(h_checkpoint_get_parent);
+RPC_HANDLER(h_checkpoint_delete);
+RPC_HANDLER(h_dom_rename);
+RPC_HANDLER(h_dom_core_dump);
+RPC_HANDLER(h_dom_core_dump_with_format);
+RPC_HANDLER(h_dom_add_iothread);
+RPC_HANDLER(h_dom_del_iothread);
+RPC_HANDLER(h_dom_pin_iothread);
+RPC_HANDLER(h_baseline_cpu);
+RPC_HANDLER(h_dom_get_cpu_stats);
+RPC_HANDLER(h_dom_send_process_signal);
 
 /* proto_iface.c: host interfaces */
 RPC_HANDLER(h_num_of_ifaces);

@@ -149,7 +149,7 @@ def test_mkdir_is_refused(node):
 def test_unlink_mv_chmod_of_objects_refused(node):
     d = node / "domains/test"
     fails(run(["rm", "-f", d / "state"]), errno.EPERM)
-    fails(run(["mv", d, node / "domains/renamed"]), errno.EPERM)
+    fails(run(["mv", node / "networks/default", node / "networks/renamed"]), errno.EPERM)
     fails(run(["chmod", "0600", d / "state"]), errno.EPERM)
     assert ls(node / "domains") == ["test"]
     assert "state" in ls(d)

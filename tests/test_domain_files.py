@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from helpers import transport
-from helpers.tools import (DOMAIN_STATES, assert_error, cat, fails, kv, ls, read_token, run,
+from helpers.tools import (DOMAIN_STATES, assert_error, cat, fails, kv, ls, ok, read_token, run,
                            sh, state, uuid_ok, write_ok)
 
 DOMAIN_FILES = ["addresses", "autostart", "config.xml", "console", "error", "id", "info", "job", "live.xml", "max-memory",
@@ -20,6 +20,8 @@ INFO_KEYS = ["id", "name", "uuid", "os-type", "state", "cpus", "max-cpus", "max-
 REMOTE_LACKS = {"libvirt-lib": ("addresses", "job", "save", "snapshots")}
 for f in REMOTE_LACKS.get(transport.NAME, ("save", "snapshots") if transport.active() else ()):
     DOMAIN_FILES.remove(f)
+if not transport.active():  # the remote and libvirt drivers take no screenshots, no IOThreads yet
+    DOMAIN_FILES = sorted(DOMAIN_FILES + ["iothreads", "screenshot.png"])
 if transport.active():
     INFO_KEYS.remove("managed-save")
 # virDomainState numbers, as `virsh domstats` prints state.state
@@ -132,7 +134,7 @@ def test_error_is_empty_when_nothing_failed(snode):
 def test_files_end_in_a_newline(snode):
     d = snode / "domains/test"
     for f in DOMAIN_FILES:
-        if f == "snapshots":  # a folder
+        if f in ("snapshots", "screenshot.png"):  # a folder, an image
             continue
         text = cat(d / f)
         assert text == "" or text.endswith("\n"), f"{f} does not end in a newline: {text[-40:]!r}"
@@ -152,12 +154,18 @@ def test_job_of_an_idle_domain_and_an_abort_with_nothing_to_abort(snode):
     assert cat(d / "job") == "type: none\n"
 
 
-def test_no_screenshot_where_the_driver_takes_none(snode):
-    """The test driver has no display: screenshot.png is neither listed nor there."""
-    d = snode / "domains/test"
-    assert "screenshot.png" not in ls(d)
-    r = run(["cat", d / "screenshot.png"])
-    assert r.returncode != 0 and "No such file or directory" in r.stderr
+@pytest.mark.local_only("the remote driver takes no screenshots yet")
+def test_screenshot_is_a_png_in_every_state(node, tmp_path):
+    """The test node shows a fixed image, running or not, as libvirt's test
+    driver sends its fixed test-screenshot.png."""
+    d = node / "domains/test"
+    assert "screenshot.png" in ls(d)
+    ok(run(["cp", d / "screenshot.png", tmp_path / "a.png"]))
+    png = (tmp_path / "a.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    write_ok(d / "state", "destroy")
+    assert state(d) == "shutoff"
+    assert (d / "screenshot.png").read_bytes() == png
 
 
 @pytest.mark.local_only("a remote node's info comes from the domain cache (no RPC while no event "

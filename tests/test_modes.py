@@ -11,7 +11,7 @@ from helpers.tools import (cat, echo, fails, ls, ok, run, sh, snapshot_node, sta
 
 RW = {
     "domains/test": {"config.xml", "state", "memory", "max-memory", "vcpus", "max-vcpus",
-                     "autostart", "console", "save", "job"},
+                     "autostart", "console", "save", "job", "iothreads"},
     "networks/default": {"config.xml", "state", "autostart"},
     "pools/default-pool": {"config.xml", "state", "autostart"},
     "pools/default-pool/volumes/disk1.img": {"capacity", "data", "job", "wipe", "clone"},

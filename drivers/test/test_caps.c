@@ -3,11 +3,13 @@
  * sizes, no IOMMU, the cells below, the test security model, and i686 guests
  * of os types hvm and xen run by /usr/bin/test-hv), text for text; its NUMA
  * cells (test:///default: two, 8 CPUs each, cell n with (n + 1) x 2 GiB of
- * which (n + 1) MiB are free; a node document: none); free pages; CPU models. */
+ * which (n + 1) MiB are free; a node document: none); free pages; CPU models
+ * and a baseline of CPUs of one model. */
 #include <errno.h>
 #include <string.h>
 #include "drivers/test/test_priv.h"
 #include "drivers/cpu_models.h"
+#include "conf/cpu_conf.h"
 
 #define TEST_CELL_CPUS 8u
 
@@ -110,4 +112,62 @@ int
 test_node_get_cpu_models(HvConn *c, const char *arch, GStrv *out, GError **err)
 {
 	return hv_cpu_models(arch, out, err);
+}
+
+/* Whether model is one of arch's (libvirt: "Unknown CPU model NAME"). */
+static int
+known_model(const char *arch, const char *model, GError **err)
+{
+	g_auto(GStrv) models = NULL;
+	int r = hv_cpu_models(arch, &models, err);
+
+	if (r < 0)
+		return r;
+	if (!g_strv_contains((const char *const *)models, model))
+		return hv_error_set(err, EPROTO, "Unknown CPU model %s", model);
+	return 0;
+}
+
+/* libvirt's test driver: virCPUBaseline over the documents. Here: one model
+ * (the same for all), the vendor they share, the features all require. */
+int
+test_node_baseline_cpu(HvConn *c, const char *const *xmls, unsigned flags, char **out,
+		       GError **err)
+{
+	g_autoptr(HvCpuDef) base = NULL;
+	int r;
+
+	if (flags & ~1u)
+		return hv_error_set(err, EINVAL, "unsupported flags (0x%x) in function "
+				    "testConnectBaselineCPU", flags & ~1u);
+	if (flags & 1u) /* VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES */
+		return hv_error_set(err, EPROTONOSUPPORT, "the test node cannot expand a model's "
+				    "features");
+	if (!xmls || !xmls[0])
+		return hv_error_set(err, EINVAL, "nonzero ncpus is required");
+	for (size_t i = 0; xmls[i]; i++) {
+		g_autoptr(HvCpuDef) cpu = hv_cpu_def_parse(xmls[i], strlen(xmls[i]), err);
+
+		if (!cpu)
+			return -(err && *err ? (*err)->code : EINVAL);
+		if ((r = known_model(cpu->arch, cpu->model, err)) < 0)
+			return r;
+		if (!base) {
+			base = g_steal_pointer(&cpu);
+			continue;
+		}
+		if (!g_str_equal(base->arch, cpu->arch))
+			return hv_error_set(err, EINVAL, "CPUs are incompatible");
+		if (!g_str_equal(base->model, cpu->model))
+			return hv_error_set(err, EPROTONOSUPPORT, "the test node's baseline needs one "
+					    "CPU model, not '%s' and '%s'", base->model, cpu->model);
+		if (g_strcmp0(base->vendor, cpu->vendor))
+			g_clear_pointer(&base->vendor, g_free);
+		for (guint k = 0; k < base->features->len; k++)
+			if (!g_ptr_array_find_with_equal_func(cpu->features, base->features->pdata[k],
+							      g_str_equal, NULL))
+				g_ptr_array_remove_index(base->features, k--);
+	}
+	*out = hv_cpu_def_format(base);
+	return 0;
 }

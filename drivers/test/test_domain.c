@@ -66,6 +66,7 @@ priv_free(void *p)
 		g_hash_table_unref(d->tune);
 	if (d) {
 		test_snapshot_domain_free(d);
+		test_checkpoint_domain_free(d);
 		g_free(d->pins);
 	}
 	g_free(d);

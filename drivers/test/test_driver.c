@@ -307,6 +307,12 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.get_fsinfo = test_dom_get_fsinfo;
 	test_domain_ops.guest_request = test_dom_guest_request;
 	test_domain_ops.get_launch_security = test_dom_get_launch_security;
+	test_domain_ops.screenshot = test_dom_screenshot;
+	test_domain_ops.core_dump = test_dom_core_dump;
+	test_domain_ops.rename = test_dom_rename;
+	test_domain_ops.set_iothread = test_dom_set_iothread;
+	test_domain_ops.get_cpu_stats = test_dom_get_cpu_stats;
+	test_domain_ops.send_signal = test_dom_send_signal;
 	test_snapshot_domain_ops(&test_domain_ops);
 	test_network_ops_init();
 	return NULL;
@@ -395,6 +401,7 @@ static const HvNodeOps test_node_ops = {
 	.get_max_vcpus = test_node_get_max_vcpus,
 	.get_free_pages = test_node_get_free_pages,
 	.get_cpu_models = test_node_get_cpu_models,
+	.baseline_cpu = test_node_baseline_cpu,
 };
 
 /* What libvirt's test driver refuses (its virCheckFlags). */
@@ -425,5 +432,6 @@ const HvDriver hv_test_driver = {
 	.secret = &hv_secret_store_ops,
 	.nodedev = &test_nodedev_ops,
 	.snapshot = &test_snapshot_ops,
+	.checkpoint = &test_checkpoint_ops,
 	.flag_rules = test_flag_rules,
 };

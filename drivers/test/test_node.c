@@ -84,10 +84,15 @@ test_dom_get_security_label(HvConn *c, const char *name, char **label, bool *enf
 	TestConn *tc = test_conn(c);
 	int r = -ENOENT;
 
+	HvEntry *o;
+
 	hv_core_lock(&tc->core);
-	if (hv_objtab_find(tc->domains, name, err)) {
-		*label = g_strdup("libvirt-test");
-		*enforcing = true;
+	if ((o = hv_objtab_find(tc->domains, name, err))) {
+		/* libvirt's test driver labels a running domain only */
+		bool active = test_domain_state_active(test_dom(o)->state);
+
+		*label = g_strdup(active ? "libvirt-test" : "");
+		*enforcing = active;
 		r = 0;
 	}
 	hv_core_unlock(&tc->core);

@@ -83,6 +83,8 @@ test_dom_set_affinity(HvConn *c, const char *name, HvAffinityKind kind, unsigned
 	HvEntry *o;
 	int r;
 
+	if (kind == HV_AFFINITY_IOTHREAD)
+		return test_iothread_pin(tc, name, id, map, len, flags, err);
 	hv_core_lock(&tc->core);
 	if (!(o = hv_objtab_find(tc->domains, name, err)))
 		r = -ENOENT;
@@ -93,7 +95,7 @@ test_dom_set_affinity(HvConn *c, const char *name, HvAffinityKind kind, unsigned
 	else if (kind == HV_AFFINITY_EMULATOR)
 		r = pin_emulator(test_dom(o), bits, flags, err);
 	else
-		r = hv_error_set(err, EINVAL, "iothreadid %u not found", id);
+		r = hv_error_set(err, EINVAL, "no CPU affinity of kind %d", (int)kind);
 	if (r == 0)
 		test_tick(tc);
 	hv_core_unlock(&tc->core);

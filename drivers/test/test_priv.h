@@ -32,6 +32,8 @@ typedef struct {
 	int emu_live_id;
 	guint16 emu_config; /* and in the definition (0: none) */
 	guint8 frozen;      /* the guest's frozen file systems: bit 0 /, bit 1 /boot */
+	GPtrArray *cps;     /* HvCheckpointDef*, parents first (test_checkpoint.c), or NULL */
+	char *cp_current;   /* the current checkpoint's name, or NULL */
 } TestDomain;
 
 /* A pool's (HvEntry.priv of the pool table); its volumes are HvEntry.children. */
@@ -149,6 +151,10 @@ extern const HvSnapshotOps test_snapshot_ops;
 void test_snapshot_domain_free(TestDomain *d);
 void test_snapshot_domain_ops(HvDomainOps *ops); /* fills the save/restore ops */
 
+/* test_checkpoint.c: checkpoints as libvirt's test driver keeps them */
+extern const HvCheckpointOps test_checkpoint_ops;
+void test_checkpoint_domain_free(TestDomain *d);
+
 /* test_timer.c */
 int test_timer_start(TestConn *tc, GError **err);
 void test_timer_stop(TestConn *tc);
@@ -198,6 +204,8 @@ uint64_t test_cell_free(unsigned n);
 int test_node_get_free_pages(HvConn *c, const unsigned *pages, unsigned npages, int start,
 			     unsigned count, GArray **out, GError **err);
 int test_node_get_cpu_models(HvConn *c, const char *arch, GStrv *out, GError **err);
+int test_node_baseline_cpu(HvConn *c, const char *const *xmls, unsigned flags, char **out,
+			   GError **err);
 
 /* test_load.c */
 /* Takes the node's object definitions (its arrays are left empty). */
@@ -217,6 +225,20 @@ int test_dom_set_affinity(HvConn *c, const char *name, HvAffinityKind kind, unsi
 			  const uint8_t *map, size_t len, unsigned flags, GError **err);
 int test_dom_set_tune(HvConn *c, const char *name, HvTuneKind kind, const char *device,
 		      const GArray *params, unsigned flags, GError **err);
+
+/* test_actions.c: screenshot, core dump, rename and IOThreads (HvDomainOps) */
+int test_dom_screenshot(HvConn *c, const char *name, GBytes **png, GError **err);
+int test_dom_core_dump(HvConn *c, const char *name, const char *path, unsigned format,
+		       unsigned flags, GError **err);
+int test_dom_rename(HvConn *c, const char *name, const char *new_name, GError **err);
+int test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
+			  GError **err);
+int test_dom_send_signal(HvConn *c, const char *name, int64_t pid, unsigned signum,
+			 GError **err);
+/* An IOThread's pin (takes the lock); the maps of o's IOThreads (lock held). */
+int test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t *map,
+		      size_t len, unsigned flags, GError **err);
+GArray *test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus);
 
 /* test_node.c: the host's CPU map, cells, sysinfo and CPU counters (HvNodeOps) */
 int test_node_get_cpu_map(HvConn *c, uint8_t map[HV_CPUMAP_BYTES], unsigned *online,
@@ -246,6 +268,8 @@ int test_dom_guest_request(HvConn *c, const char *name, HvGuestRequest what,
 int test_dom_get_fsinfo(HvConn *c, const char *name, GPtrArray **out, GError **err);
 int test_dom_get_launch_security(HvConn *c, const char *name, unsigned flags, GArray **out,
 				 GError **err);
+int test_dom_get_cpu_stats(HvConn *c, const char *name, int start_cpu, unsigned ncpus,
+			   unsigned nparams, GArray **out, GError **err);
 int test_node_get_version(HvConn *c, uint64_t *version, GError **err);
 int test_node_get_max_vcpus(HvConn *c, const char *type, unsigned *max, GError **err);
 

@@ -141,6 +141,9 @@ create_locked(TestConn *tc, HvEntry *o, HvSnapshotDef *def, unsigned flags, GErr
 {
 	TestDomain *d = test_dom(o);
 
+	if (d->cps && d->cps->len)
+		return hv_error_set(err, EPROTONOSUPPORT, "cannot create snapshot while checkpoint "
+				    "exists");
 	if (!def->name)
 		def->name = g_strdup_printf("%" G_GINT64_FORMAT, test_clock_ns(tc) / 1000000000);
 	if (snap_find(o, def->name, NULL))

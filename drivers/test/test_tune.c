@@ -245,8 +245,8 @@ test_dom_get_vcpus(HvConn *c, const char *name, GArray **out, GError **err)
 	return r;
 }
 
-/* Every map covers every host CPU unless pinned (test_pin.c); the test
- * domain has no IOThreads. */
+/* Every map covers every host CPU unless pinned (test_pin.c); IOThreads are
+ * the definition's (test_actions.c). */
 int
 test_dom_get_affinity(HvConn *c, const char *name, HvAffinityKind kind, unsigned flags,
 		      unsigned *ncpus, GArray **out, GError **err)
@@ -263,6 +263,11 @@ test_dom_get_affinity(HvConn *c, const char *name, HvAffinityKind kind, unsigned
 			   : kind == HV_AFFINITY_EMULATOR ? 1 : 0;
 
 		*ncpus = TEST_NODE_CPUS;
+		if (kind == HV_AFFINITY_IOTHREAD) {
+			*out = test_iothread_maps(o, flags, TEST_NODE_CPUS);
+			hv_core_unlock(&tc->core);
+			return 0;
+		}
 		*out = g_array_new(FALSE, TRUE, sizeof(HvCpuMap));
 		for (unsigned i = 0; i < n; i++) {
 			HvCpuMap m = { .id = kind == HV_AFFINITY_VCPU ? i : 0 };

@@ -22,18 +22,17 @@ SUITE = HERE.parents[1].parent / "shared" / "clients" / "libvirt-python-9.0.0" /
 PYTHON = "/usr/bin/python3"
 LOCAL = "test:///default"
 
+# test_aio's three asyncio tests assert that libvirtaio's loop is idle right
+# after open: a remote connection always watches its socket (the client's
+# virNetClient registers it at connect), so they fail the same way against a
+# real libvirtd 9.0 (measured with tools/libvirtd-sandbox: 3 failures, the
+# same assertion); no server can change that.
+AIO = "asserts the event loop is idle after open: any remote connection (a libvirtd's too) " \
+      "watches its socket"
 KNOWN_GAPS = {
-    "test_aio.TestLibvirtAio.testEventsPreInitExplicit":
-        "asserts the event loop is idle after open: a remote connection always watches its socket",
-    "test_aio.TestLibvirtAio.testEventsWithManualLoopSetup":
-        "asserts the event loop is idle after open: a remote connection always watches its socket",
-    "test_aio.TestLibvirtAio.testEventsWithAsyncioRun":
-        "its loop closes while the remote connection's socket watch is still registered",
-    "test_domain.TestLibvirtDomain.testScreenshot":
-        "hyperfs's test driver has no display (docs/tree.md); DomainScreenshot itself works "
-        "(tests/remote/test_streams.py, on a QEMU guest)",
-    "test_domain_checkpoint.TestLibvirtDomainCheckpoint.testCheckpointCreate":
-        "checkpoints: the mobility issue",
+    "test_aio.TestLibvirtAio.testEventsPreInitExplicit": AIO,
+    "test_aio.TestLibvirtAio.testEventsWithManualLoopSetup": AIO,
+    "test_aio.TestLibvirtAio.testEventsWithAsyncioRun": AIO,
 }
 
 
@@ -132,6 +131,11 @@ DOCS = {
     "cpu.xml": "<cpu><arch>x86_64</arch><model>Haswell</model><vendor>Intel</vendor></cpu>",
     "if1.xml": "<interface type='ethernet' name='eth1'><mac address='aa:bb:cc:dd:ee:01'/>"
                "</interface>",
+    "cpu-nomodel.xml": "<cpu><arch>x86_64</arch><vendor>Intel</vendor></cpu>",
+    "cpu-noarch.xml": "<cpu><model>Haswell</model></cpu>",
+    "cpu-unknown.xml": "<cpu><arch>x86_64</arch><model>Nosuch</model></cpu>",
+    "disk.xml": "<disk type='file' device='disk'><source file='/guest/extra.img'/>"
+                "<target dev='vdb' bus='virtio'/><alias name='ua-disk'/></disk>",
 }
 
 
@@ -141,6 +145,10 @@ def transcript(uri, cmds):
     r = subprocess.run(["virsh", "-c", uri], input=script, capture_output=True, text=True,
                        timeout=120)
     out = re.sub(r"CPU time:\s+\S+", "CPU time: -", r.stdout)  # documented: CPU times
+    # checkpoints are stamped with the wall clock's second: the two runs may
+    # straddle one
+    out = re.sub(r"<creationTime>\d+</creationTime>", "<creationTime>-</creationTime>", out)
+    out = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}", "-", out)
     return out.split("::: ")[1:], r.stderr
 
 

@@ -74,6 +74,13 @@ seed(Peer *p)
 	must(p, 185, &a, NULL);
 	a.str[0] = "<domainsnapshot><name>vda</name></domainsnapshot>";
 	must(p, 185, &a, NULL);
+	/* checkpoints of `paused` (running, no snapshots): default, and vda under it */
+	a = (RpcMsg){ .dom = { .name = "paused" } };
+	a.str[0] = "<domaincheckpoint><name>default</name></domaincheckpoint>";
+	a.has_str[0] = true;
+	must(p, 411, &a, NULL);
+	a.str[0] = "<domaincheckpoint><name>vda</name></domaincheckpoint>";
+	must(p, 411, &a, NULL);
 }
 
 /* Every object's state and XML, as text, read through p. */
@@ -274,6 +281,12 @@ candidates_init(void)
 		g_array_append_val(keys, key_a);
 		cands[X_INT_LIST].m[cands[X_INT_LIST].n++].ints = keys;
 		cands[X_STR_LIST].m[cands[X_STR_LIST].n++].strs = g_ptr_array_new();
+	}
+	{ /* one CPU for virConnectBaselineCPU */
+		GPtrArray *cpus = g_ptr_array_new_with_free_func(g_free);
+
+		g_ptr_array_add(cpus, g_strdup("<cpu><arch>x86_64</arch><model>Haswell</model></cpu>"));
+		cands[X_STR_LIST].m[cands[X_STR_LIST].n++].strs = cpus;
 	}
 	rpc_msg_init_extra(&cands[X_OPAQUE].m[cands[X_OPAQUE].n++]); /* an empty migration cookie */
 	rpc_msg_param_add(&cands[X_PARAMS].m[cands[X_PARAMS].n++], "weight", RPC_PARAM_UINT, 10, 0,

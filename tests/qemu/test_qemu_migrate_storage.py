@@ -21,7 +21,6 @@ import pytest
 
 from helpers.mount import HyperfsMount
 
-from .conftest import READY
 from .test_qemu_migrate import Pair, counts, other, read, write
 
 pytestmark = pytest.mark.local_only("two qemu nodes of one local mount")

@@ -3,7 +3,9 @@
  * snapshot): no job is VIR_DOMAIN_JOB_NONE with every counter 0; a job whose
  * total is known is BOUNDED, else UNBOUNDED, with its elapsed time and data
  * counters (memory ones for a migration, whose engine fills them in; disk
- * ones while it copies disks, data being memory and disks as in libvirt). */
+ * ones while it copies disks, data being memory and disks as in libvirt;
+ * GetJobInfo's file counters are the disks', as libvirt's qemu driver has
+ * them). */
 #include <errno.h>
 #include <string.h>
 #include "remote/proto_priv.h"
@@ -47,8 +49,9 @@ RPC_HANDLER(h_dom_get_job_info)
 	xdr_put_u64(r->raw, mig ? j.total_bytes : 0);
 	xdr_put_u64(r->raw, mig ? j.processed_bytes : 0);
 	xdr_put_u64(r->raw, mig ? j.remaining_bytes : 0);
-	for (int k = 0; k < 3; k++) /* file counters: no job here writes a file of its own */
-		xdr_put_u64(r->raw, 0);
+	xdr_put_u64(r->raw, j.disk_total); /* file: the disks a migration copies, as libvirt */
+	xdr_put_u64(r->raw, j.disk_processed);
+	xdr_put_u64(r->raw, j.disk_remaining);
 	hv_job_info_clear(&j);
 	return 0;
 }

@@ -47,6 +47,14 @@ class Nodes:
                                  self.uri[node], *args],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
+    def job_info(self, node, name):
+        """virDomainGetJobInfo (163) through libvirt's Python binding, in namespace a."""
+        code = ("import libvirt, sys; c = libvirt.open(sys.argv[1]); "
+                "print(' '.join(map(str, c.lookupByName(sys.argv[2]).jobInfo())))")
+        out = run("ip", "netns", "exec", self.ns["a"], "/usr/bin/python3", "-c", code,
+                  self.uri[node], name).stdout
+        return [int(x) for x in out.split()]
+
     def names(self, node):
         return self.virsh(node, "list", "--all", "--name").stdout.split()
 

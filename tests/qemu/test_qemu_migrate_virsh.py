@@ -53,6 +53,11 @@ def test_virsh_domjobinfo_and_domjobabort(nodes):
         assert time.monotonic() < deadline, info
         time.sleep(0.1)
     assert "Unbounded" in info and "Data total:" in info, info
+    # the old call, virDomainGetJobInfo: type, elapsed, remaining, data, memory, file
+    ji = nodes.job_info(src, "web1")
+    assert ji[0] == 2 and ji[1] > 0, ji  # VIR_DOMAIN_JOB_UNBOUNDED, ms elapsed
+    assert ji[3] > 0 and ji[4] > 0 and ji[3] >= ji[5], ji  # QEMU's RAM counters
+    assert ji[6:9] == ji[3:6] and ji[9:] == [0, 0, 0], ji  # all memory, no disk
     nodes.virsh(src, "domjobabort", "web1")
     _, err = mig.communicate(timeout=60)
     assert mig.returncode != 0 and "migration of domain 'web1' was aborted" in err, err
@@ -92,4 +97,32 @@ def test_virsh_migrate_copy_storage_all(nodes):
     nodes.wait_log("b", "READ=DISK42Y", name="web2")
     # the source's volume is left as it was (libvirt does not remove it either)
     assert "web2.qcow2" in nodes.virsh("a", "vol-list", "images").stdout
+
+
+def test_virsh_copy_storage_job_info_and_abort(nodes):
+    """Back to a, slowly: GetJobInfo's file counters are the disk's, data is
+    memory and disk; domjobabort mid-copy leaves web2 on b and removes the
+    volume the migration created on a."""
+    nodes.virsh("a", "vol-delete", "web2.qcow2", "--pool", "images")
+    mig = nodes.virsh_bg("b", "migrate", "--live", "--persistent", "--undefinesource",
+                         "--copy-storage-all", "--bandwidth", "1", "web2", nodes.uri["a"],
+                         "--migrateuri", f"tcp://{ADDR['a']}")
+    deadline = time.monotonic() + 60
+    while True:
+        ji = nodes.job_info("b", "web2")
+        if ji[0] and ji[10] > 0:
+            break
+        assert mig.poll() is None, mig.communicate()
+        assert time.monotonic() < deadline, ji
+        time.sleep(0.1)
+    assert ji[9] >= 64 << 20 and ji[9] == ji[10] + ji[11], ji  # the whole disk
+    assert ji[3] == ji[6] + ji[9] and ji[4] == ji[7] + ji[10], ji
+    assert "web2.qcow2" in nodes.virsh("a", "vol-list", "images").stdout
+    nodes.virsh("b", "domjobabort", "web2")
+    _, err = mig.communicate(timeout=60)
+    assert mig.returncode != 0 and "migration of domain 'web2' was aborted" in err, err
+    assert "web2" in nodes.names("b") and "web2" not in nodes.names("a")
+    assert nodes.virsh("b", "domstate", "web2").stdout.strip() == "running"
+    assert "web2.qcow2" not in nodes.virsh("a", "vol-list", "images").stdout
+    assert not (nodes.tmp / "images-a" / "web2.qcow2").exists()
     nodes.virsh("b", "destroy", "web2")

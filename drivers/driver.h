@@ -785,6 +785,10 @@ struct HvConn {
 	/* A local driver's secrets (drivers/secret/secret_store.h), for the
 	 * shared hv_secret_store_ops; NULL when it has none. A view shares base's. */
 	struct SecretStore *secrets;
+	/* A driver with the migrate phases whose node cannot migrate now (a
+	 * remote peer that says no to migration with params): no `migrate`
+	 * file. Read and set atomically. */
+	gint no_migration;
 };
 
 /* For drivers: report an event (thread-safe; may be called with driver locks held,

@@ -252,9 +252,10 @@ hv_move_has_job(HvObj *o)
 bool
 hv_move_has_migrate(HvObj *o)
 {
-	const HvDomainOps *ops = o->node->conn->driver->domain;
+	HvConn *c = o->node->conn;
+	const HvDomainOps *ops = c->driver->domain;
 
-	return ops && ops->migrate_begin;
+	return ops && ops->migrate_begin && !g_atomic_int_get(&c->no_migration);
 }
 
 /* ---- mv */

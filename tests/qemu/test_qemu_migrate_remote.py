@@ -120,16 +120,18 @@ def test_abort_mid_copy_between_remote_nodes(web2):
     write(d / "migrate", f"uri=tcp:{ADDR['b']} copy-storage=all bandwidth=1")
     p = subprocess.Popen(["mv", str(d), str(m.node("b") / "domains") + "/"],
                          stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while True:  # the job file of a remote domain: GetJobStats on a
-        job = dict(l.split(": ", 1) for l in read(d / "job").splitlines())
-        if int(job.get("disk-processed", 0)) > 0:
-            break
-        assert p.poll() is None, p.communicate()
-        assert time.monotonic() < deadline, job
-        time.sleep(0.1)
-    assert job["type"] == "migration-out" and int(job["disk-total"]) >= 64 << 20, job
-    write(d / "job", "abort")
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # the job file of a remote domain: GetJobStats on a
+            job = dict(l.split(": ", 1) for l in read(d / "job").splitlines())
+            if int(job.get("disk-processed", 0)) > 0:
+                break
+            assert p.poll() is None, p.communicate()
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+        assert job["type"] == "migration-out" and int(job["disk-total"]) >= 64 << 20, job
+    finally:
+        write(d / "job", "abort")
     _, err = p.communicate(timeout=60)
     assert p.returncode != 0 and "Operation canceled" in err, err
     assert "migration of domain 'web2' was aborted" in read(d / "error"), read(d / "error")

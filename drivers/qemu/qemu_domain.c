@@ -48,8 +48,6 @@ qemu_domain_priv_free(void *priv)
 	g_free(d->error);
 	if (d->unplugging)
 		g_ptr_array_unref(d->unplugging);
-	if (d->mig_created)
-		g_ptr_array_unref(d->mig_created);
 	g_free(d);
 }
 

@@ -57,7 +57,6 @@ typedef struct {
 	GPtrArray *unplugging; /* char*: vCPU device ids device_del'ed, not yet gone */
 	unsigned vcpu_threads; /* vCPUs QEMU created since start (TCG never reuses one) */
 	bool mig_was_running;  /* an outgoing migration began with the guest running */
-	GPtrArray *mig_created; /* incoming with copy-storage: "POOL/VOLUME" made for it */
 } QemuDomain;
 
 /* The domain class of qc->domains (qemu_driver.c: its verb rows). */

@@ -202,8 +202,9 @@ prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned 
 		hv_core_lock(&qc->core);
 		if (r == 0)
 			qemu_emit(qc, name, "started", "migrated");
-		if (r == 0 && qemu_dom(o)->mon == m)
-			qemu_dom(o)->mig_created = g_steal_pointer(&nbd->created);
+		if (r == 0 && nbd->created) /* until finish: kept, or removed */
+			g_hash_table_replace(qc->incoming, g_strdup(name),
+					     g_steal_pointer(&nbd->created));
 	}
 	hv_job_end(job);
 	if (r < 0 && (o = hv_objtab_lookup(qc->domains, name)) && qemu_domain_active(qemu_dom(o))) {
@@ -540,7 +541,7 @@ finish_live(QemuConn *qc, QemuDomain *d, HvJob *job, unsigned flags, GError **er
 {
 	g_autoptr(QemuMon) m = qemu_mon_ref(d->mon);
 	const char *name = d->o->name;
-	bool nbd = d->mig_created != NULL;
+	bool nbd = g_hash_table_contains(qc->incoming, name);
 	int r;
 
 	hv_core_unlock(&qc->core);
@@ -568,6 +569,7 @@ qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned f
 	g_autoptr(HvDomainDef) def = NULL;
 	g_autofree char *name = finish_name(params, &def, err);
 	g_autoptr(GPtrArray) created = NULL;
+	gpointer key = NULL;
 	QemuDomain *d;
 	HvJob *job = NULL;
 	int r;
@@ -594,8 +596,9 @@ qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned f
 	hv_job_end(job); /* before the define, which takes a job of its own */
 	if (r == 0 && !cancelled && (flags & HV_MIGRATE_PERSIST_DEST))
 		r = hv_objtab_define_locked(qc->domains, g_steal_pointer(&def), NULL, err);
-	if (d && (d = qemu_domain_lookup(qc, name))) /* the copies stay, or go with the guest */
-		created = g_steal_pointer(&d->mig_created);
+	/* the copies stay, or go with the guest (also when it went by itself) */
+	if (g_hash_table_steal_extended(qc->incoming, name, &key, (gpointer *)&created))
+		g_free(key);
 	hv_core_unlock(&qc->core);
 	if ((cancelled || r < 0) && d)
 		(void)hv_objtab_run(qc->domains, name, HV_VERB_DESTROY, NULL, NULL);

@@ -278,10 +278,12 @@ precreate_one(HvConn *c, const HvDomainDef *def, const QemuMigDisk *md, GPtrArra
 			    dd->source_volume, &vi) == 0)
 			return check_existing(vi->path, md, def->name, err);
 		if (lerr->code != ENOENT || !dd->source_volume) {
+			int code = lerr->code;
+
 			g_prefix_error(&lerr, "cannot copy disk '%s' of domain '%s': ", md->target,
 				       def->name);
 			g_propagate_error(err, g_steal_pointer(&lerr));
-			return -ENOENT;
+			return -code;
 		}
 		return make_volume(c, dd->source_pool, dd->source_volume, md, created, err);
 	}

@@ -14,6 +14,7 @@ import errno
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 
@@ -137,6 +138,53 @@ def test_abort_mid_copy_keeps_the_guest_and_removes_the_copy(pair):
     assert volumes(pair, dst) == []
     assert not (pair.images[dst] / "web1.qcow2").exists()
     pair.answers(src, "STILL")
+
+
+def test_target_dying_mid_copy_leaves_the_guest_running(pair):
+    src = pair.running_on()
+    dst = other(src)
+    d = pair.dom(src)
+    write(d / "migrate", "copy-storage=all bandwidth=1")
+    try:
+        mv = subprocess.Popen(["mv", str(d), str(pair.m.node(dst) / "domains") + "/"],
+                              stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        while int(job_of(d).get("disk-processed", 0)) == 0:
+            assert mv.poll() is None, mv.communicate()
+            assert time.monotonic() < deadline, job_of(d)
+            time.sleep(0.05)
+        target = int((pair.roots[dst] / "run" / "web1.pid").read_text())
+        os.kill(target, signal.SIGKILL)  # the target's QEMU, with its NBD server
+        _, err = mv.communicate(timeout=60)
+    finally:
+        if mv.poll() is None:
+            write(d / "job", "abort")
+            mv.communicate(timeout=60)
+        write(d / "migrate", "default")
+    assert mv.returncode != 0, err
+    assert "migration of domain 'web1' failed" in read(d / "error"), read(d / "error")
+    assert pair.where() == src and read(d / "state") == "running"
+    assert volumes(pair, dst) == []
+    pair.answers(src, "ALIVE")
+
+
+def test_target_pool_inactive_refuses_and_changes_nothing(pair):
+    src = pair.running_on()
+    dst = other(src)
+    d = pair.dom(src)
+    write(pair.m.node(dst) / "pools" / "images" / "state", "stop")
+    write(d / "migrate", "copy-storage=all")
+    try:
+        r = subprocess.run(["mv", str(d), str(pair.m.node(dst) / "domains") + "/"],
+                           capture_output=True, text=True, timeout=60)
+    finally:
+        write(d / "migrate", "default")
+        write(pair.m.node(dst) / "pools" / "images" / "state", "start")
+    assert r.returncode != 0, r.stderr
+    assert "cannot copy disk 'vda' of domain 'web1'" in read(d / "error"), read(d / "error")
+    assert pair.where() == src and read(d / "state") == "running"
+    assert "web1" not in os.listdir(pair.m.node(dst) / "domains")
+    assert volumes(pair, dst) == []
 
 
 def test_copy_storage_all_carries_the_disk(pair):

@@ -265,7 +265,7 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 		g_propagate_error(err, g_steal_pointer(&perr));
 		return r;
 	}
-	if (nbd.in && (r = qemu_nbd_precreate(qc, def, nbd.in, &nbd.created, err)) < 0) {
+	if (nbd.in && (r = qemu_nbd_precreate(qc, def, nbd.in, flags, &nbd.created, err)) < 0) {
 		hv_domain_def_free(def);
 		return r;
 	}

@@ -250,6 +250,14 @@ make_volume(HvConn *c, const char *pool, const char *vol, const QemuMigDisk *md,
 
 /* The file already there is used, unless it is the source's own. */
 static int
+need_existing(const QemuMigDisk *md, const char *name, const char *what, GError **err)
+{
+	return hv_error_set(err, ENOENT, "cannot copy disk '%s' of domain '%s' with "
+			    "copy-storage=inc: '%s' does not exist here (create it over its "
+			    "backing files first, or use copy-storage=all)", md->target, name, what);
+}
+
+static int
 check_existing(const char *path, const QemuMigDisk *md, const char *name, GError **err)
 {
 	g_autofree char *id = file_id(path);
@@ -261,9 +269,10 @@ check_existing(const char *path, const QemuMigDisk *md, const char *name, GError
 	return 0;
 }
 
+/* inc: a missing image is refused (only its top would come). */
 static int
-precreate_one(HvConn *c, const HvDomainDef *def, const QemuMigDisk *md, GPtrArray *created,
-	      GError **err)
+precreate_one(HvConn *c, const HvDomainDef *def, const QemuMigDisk *md, bool inc,
+	      GPtrArray *created, GError **err)
 {
 	const HvDomainDiskDef *dd = disk_of(def, md->target);
 	g_autoptr(HvVolumeInfo) vi = NULL;
@@ -285,6 +294,8 @@ precreate_one(HvConn *c, const HvDomainDef *def, const QemuMigDisk *md, GPtrArra
 			g_propagate_error(err, g_steal_pointer(&lerr));
 			return -code;
 		}
+		if (inc)
+			return need_existing(md, def->name, dd->source_volume, err);
 		return make_volume(c, dd->source_pool, dd->source_volume, md, created, err);
 	}
 	if (g_file_test(dd->source, G_FILE_TEST_EXISTS))
@@ -292,6 +303,8 @@ precreate_one(HvConn *c, const HvDomainDef *def, const QemuMigDisk *md, GPtrArra
 	if (g_strcmp0(dd->type, "block") == 0)
 		return hv_error_set(err, ENOENT, "cannot copy disk '%s' of domain '%s': device '%s' "
 				    "does not exist here", md->target, def->name, dd->source);
+	if (inc)
+		return need_existing(md, def->name, dd->source, err);
 	dir = g_path_get_dirname(dd->source);
 	base = g_path_get_basename(dd->source);
 	if (!(pool = pool_at(c, dir)))
@@ -303,11 +316,12 @@ precreate_one(HvConn *c, const HvDomainDef *def, const QemuMigDisk *md, GPtrArra
 
 int
 qemu_nbd_precreate(QemuConn *qc, const HvDomainDef *def, const QemuMigCookie *in,
-		   GPtrArray **created, GError **err)
+		   unsigned flags, GPtrArray **created, GError **err)
 {
 	*created = g_ptr_array_new_with_free_func(g_free);
 	for (guint k = 0; k < in->disks->len; k++) {
-		int r = precreate_one(qc->conn, def, in->disks->pdata[k], *created, err);
+		int r = precreate_one(qc->conn, def, in->disks->pdata[k],
+				      !(flags & HV_MIGRATE_NON_SHARED_DISK), *created, err);
 
 		if (r < 0) {
 			qemu_nbd_remove(qc, g_steal_pointer(created));

@@ -39,10 +39,12 @@ int qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, char **coo
  * def's place for it: an existing file or volume is used as it is (unless
  * it is the source's own file: shared storage), else a volume is created,
  * same size and format, in the pool named by <source pool=> or the pool
- * whose target path holds the file. *created gets "POOL/VOLUME" of each
- * volume made (owned; qemu_nbd_remove removes them). */
+ * whose target path holds the file; with copy-storage-inc (flags) only the
+ * top image moves, so a missing one is refused (ENOENT): it needs its
+ * backing files, made by hand. *created gets "POOL/VOLUME" of each volume
+ * made (owned; qemu_nbd_remove removes them). */
 int qemu_nbd_precreate(QemuConn *qc, const HvDomainDef *def, const QemuMigCookie *in,
-		       GPtrArray **created, GError **err);
+		       unsigned flags, GPtrArray **created, GError **err);
 /* Deletes the volumes precreate made (NULL-safe; errors ignored). */
 void qemu_nbd_remove(QemuConn *qc, GPtrArray *created);
 

@@ -22,6 +22,7 @@ import pytest
 
 from helpers.mount import HyperfsMount
 
+from .conftest import READY
 from .test_qemu_migrate import Pair, counts, other, read, write
 
 pytestmark = pytest.mark.local_only("two qemu nodes of one local mount")
@@ -220,3 +221,54 @@ def test_copy_storage_all_carries_the_disk(pair):
     pair.wait_log(dst, "WROTE-3")
     assert disk_marker(pair.images[dst] / "web1.qcow2", 20) == "NEWONB"
     assert disk_marker(pair.images[src] / "web1.qcow2", 20) == ""
+
+
+def test_copy_storage_inc_moves_the_top_over_a_shared_base(pair, tmp_path):
+    """copy-storage=inc: the overlays are local, their base image is shared.
+    A missing overlay on the target is refused (only the top would come);
+    made by hand over the same base, it gets the top's data, and the guest
+    on the target reads both."""
+    src = pair.where()
+    dst = other(src)
+    base = tmp_path / "base.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(base), "64M"], check=True)
+    subprocess.run(["qemu-io", "-f", "qcow2", "-c", "write -P 0x44 1M 1M", str(base)],
+                   check=True, capture_output=True)
+    overlay = ["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(base), "-F", "qcow2"]
+    subprocess.run(overlay + [str(pair.images[src] / "web3.qcow2")], check=True)
+    write(pair.m.node(src) / "pools" / "images" / "state", "refresh")
+    xml = (pair.m.node(src) / "domains" / "web1" / "config.xml").read_text()
+    xml = re.sub(r"<uuid>[^<]*</uuid>", "", xml).replace("web1", "web3")
+    (tmp_path / "web3.xml").write_text(xml)
+    subprocess.run(["cp", str(tmp_path / "web3.xml"), str(pair.m.node(src) / "domains")],
+                   check=True)
+    d = pair.dom(src, "web3")
+    try:
+        write(d / "state", "start")
+        pair.wait_log(src, READY, name="web3")
+        pair.say(src, "printf TOP$((6*7))Q | dd of=/dev/vda bs=512 seek=10 conv=fsync,notrunc "
+                 "2>/dev/null; echo WROTE-$((3+1))", name="web3")
+        pair.wait_log(src, "WROTE-4", name="web3")
+        write(d / "migrate", "copy-storage=inc")
+        r = subprocess.run(["mv", str(d), str(pair.m.node(dst) / "domains") + "/"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and "No such file" in r.stderr, r.stderr
+        assert "copy-storage=inc: 'web3.qcow2' does not exist here" in read(d / "error")
+        assert read(d / "state") == "running" and volumes(pair, dst) == ["web1.qcow2"]
+        subprocess.run(overlay + [str(pair.images[dst] / "web3.qcow2")], check=True)
+        write(pair.m.node(dst) / "pools" / "images" / "state", "refresh")
+        subprocess.run(["mv", str(d), str(pair.m.node(dst) / "domains") + "/"], check=True)
+        dd = pair.dom(dst, "web3")
+        assert read(dd / "state") == "running"
+        assert disk_marker(pair.images[dst] / "web3.qcow2", 10) == "TOP42Q"
+        pair.say(dst, "echo 3 > /proc/sys/vm/drop_caches; echo READ=$(dd if=/dev/vda bs=512 "
+                 "skip=10 count=1 2>/dev/null | tr -dc A-Z0-9) BASE=$(dd if=/dev/vda bs=512 "
+                 "skip=2048 count=1 2>/dev/null | tr -dc D | wc -c)", name="web3")
+        pair.wait_log(dst, r"READ=TOP42Q BASE=512", name="web3")
+    finally:
+        for n in "ab":
+            w = pair.dom(n, "web3")
+            if w.exists():
+                if read(w / "state") != "shutoff":
+                    write(w / "state", "destroy")
+                os.rmdir(w)

@@ -416,6 +416,7 @@ send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args
 	g_auto(QemuMigCookie) mc = { 0 };
 	g_auto(QemuMirrors) mir = { 0 };
 	g_autofree char *name = g_strdup(d->o->name);
+	g_autoptr(GPtrArray) wanted = qemu_nbd_wanted(qemu_dom_def(d), params);
 	uint64_t mib = 0;
 	int r;
 
@@ -424,7 +425,7 @@ send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args
 	r = (flags & QEMU_MIG_COPY) ? qemu_mig_cookie_parse(ck->in, &mc, err) : 0;
 	if (r == 0 && (r = set_caps(m, flags, err)) == 0 && (r = set_params(m, params, err)) == 0 &&
 	    (flags & QEMU_MIG_COPY))
-		r = qemu_mirrors_start(m, name, host, &mc, flags, mib << 20, &mir, err);
+		r = qemu_mirrors_start(m, name, host, &mc, wanted, flags, mib << 20, &mir, err);
 	hv_core_lock(&qc->core);
 	if (r == 0 && mir.started)
 		r = mirrors_ready(qc, job, m, name, &mir, err);

@@ -160,16 +160,10 @@ asked(const GArray *params, const char *target)
 	return !any;
 }
 
-int
-qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, char **cookie, GError **err)
+GPtrArray *
+qemu_nbd_wanted(const HvDomainDef *def, const GArray *params)
 {
-	const HvDomainDef *def = qemu_dom_def(d);
-	g_autoptr(GPtrArray) want = g_ptr_array_new_with_free_func(g_free);
-	g_autoptr(GString) out = g_string_new(COOKIE_MAGIC "\n");
-	g_autoptr(QemuMon) m = qemu_mon_ref(d->mon);
-	g_autoptr(QJson) blocks = NULL;
-	g_autofree char *name = g_strdup(def->name);
-	int r;
+	GPtrArray *want = g_ptr_array_new_with_free_func(g_free);
 
 	for (guint k = 0; def->disks && k < def->disks->len; k++) {
 		const HvDomainDiskDef *dd = def->disks->pdata[k];
@@ -179,6 +173,20 @@ qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, char **cookie,
 		    asked(params, dd->target_dev))
 			g_ptr_array_add(want, g_strdup(dd->target_dev));
 	}
+	return want;
+}
+
+int
+qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, char **cookie, GError **err)
+{
+	const HvDomainDef *def = qemu_dom_def(d);
+	g_autoptr(GPtrArray) want = qemu_nbd_wanted(def, params);
+	g_autoptr(GString) out = g_string_new(COOKIE_MAGIC "\n");
+	g_autoptr(QemuMon) m = qemu_mon_ref(d->mon);
+	g_autoptr(QJson) blocks = NULL;
+	g_autofree char *name = g_strdup(def->name);
+	int r;
+
 	hv_core_unlock(&qc->core);
 	r = want->len ? qemu_mon_command(m, "query-block", NULL, &blocks, err) : 0;
 	hv_core_lock(&qc->core);
@@ -417,11 +425,18 @@ job_id(const char *target)
 
 int
 qemu_mirrors_start(QemuMon *m, const char *name, const char *host, const QemuMigCookie *in,
-		   unsigned flags, uint64_t speed, QemuMirrors *mir, GError **err)
+		   const GPtrArray *wanted, unsigned flags, uint64_t speed, QemuMirrors *mir,
+		   GError **err)
 {
 	bool v6 = strchr(host, ':') && host[0] != '[';
 
 	mir->exports = g_ptr_array_new_with_free_func(g_free);
+	for (guint k = 0; k < wanted->len; k++) /* never a move that leaves a disk behind */
+		if (!g_ptr_array_find_with_equal_func(in->exports, wanted->pdata[k], g_str_equal,
+						      NULL))
+			return hv_error_set(err, EPROTO, "cannot copy disk '%s' of domain '%s': the "
+					    "target does not serve it", (char *)wanted->pdata[k],
+					    name);
 	if (in->exports->len && !in->nbd_port)
 		return hv_error_set(err, EINVAL, "cannot copy the disks of domain '%s': the target "
 				    "gave no NBD port", name);

@@ -29,6 +29,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(QemuMigCookie, qemu_mig_cookie_clear)
  * not ours or breaks a limit. */
 int qemu_mig_cookie_parse(const char *text, QemuMigCookie *mc, GError **err);
 
+/* The disk targets copy-storage copies (char*, owned): the writable disks
+ * with a source, or those params' migrate_disks names. */
+GPtrArray *qemu_nbd_wanted(const HvDomainDef *def, const GArray *params);
+
 /* begin (source), lock held, d running: the disks to copy into *cookie
  * (owned): the writable disks with a source (params' migrate_disks, when
  * given, names them), with their sizes and formats from QEMU. */
@@ -67,9 +71,11 @@ void qemu_mirrors_clear(QemuMirrors *mir);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(QemuMirrors, qemu_mirrors_clear)
 /* No lock held: drive-mirror of each export to nbd://host:port/drive-TARGET
  * (sync full for copy-storage-all, top for -inc, into the existing image),
- * at most speed bytes a second each (0: no limit). */
+ * at most speed bytes a second each (0: no limit). EPROTO when a disk of
+ * wanted (qemu_nbd_wanted) is not among the exports. */
 int qemu_mirrors_start(QemuMon *m, const char *name, const char *host, const QemuMigCookie *in,
-		       unsigned flags, uint64_t speed, QemuMirrors *mir, GError **err);
+		       const GPtrArray *wanted, unsigned flags, uint64_t speed,
+		       QemuMirrors *mir, GError **err);
 /* No lock held: one look at the mirrors (totals into mir); 1 when every one
  * is ready, 0 when not yet, -EIO when one vanished (it failed). */
 int qemu_mirrors_poll(QemuMon *m, const char *name, QemuMirrors *mir, GError **err);

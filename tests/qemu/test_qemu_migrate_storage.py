@@ -145,7 +145,7 @@ def test_target_dying_mid_copy_leaves_the_guest_running(pair):
     src = pair.running_on()
     dst = other(src)
     d = pair.dom(src)
-    write(d / "migrate", "copy-storage=all bandwidth=1")
+    write(d / "migrate", "copy-storage=all bandwidth=2")
     try:
         mv = subprocess.Popen(["mv", str(d), str(pair.m.node(dst) / "domains") + "/"],
                               stderr=subprocess.PIPE, text=True)

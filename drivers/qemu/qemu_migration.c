@@ -217,6 +217,21 @@ prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned 
 	return r;
 }
 
+/* A free port for the NBD server, not the migration's (which the kernel
+ * may give again). */
+static int
+nbd_port(unsigned mig_port, GError **err)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		int r = free_port(err);
+
+		if (r < 0 || (unsigned)r != mig_port)
+			return r;
+	}
+	return hv_error_set(err, EADDRINUSE, "no free TCP port for the NBD server of an incoming "
+			    "migration");
+}
+
 int
 qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags, char **uri,
 		     GError **err)
@@ -249,15 +264,9 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 	if ((flags & QEMU_MIG_COPY) && (r = qemu_mig_cookie_parse(ck->in, &mc, err)) < 0)
 		return r;
 	if ((flags & QEMU_MIG_COPY) && mc.disks->len) {
-		/* the kernel may give the migration's port again: not that one */
-		for (int tries = 0; tries < 8 && (!nbd.nbd_port || nbd.nbd_port == port); tries++) {
-			if ((r = free_port(err)) < 0)
-				return r;
-			nbd.nbd_port = (unsigned)r;
-		}
-		if (nbd.nbd_port == port)
-			return hv_error_set(err, EADDRINUSE, "no free TCP port for the NBD server of "
-					    "an incoming migration");
+		if ((r = nbd_port(port, err)) < 0)
+			return r;
+		nbd.nbd_port = (unsigned)r;
 		nbd.in = &mc;
 	}
 	if (!(def = hv_domain_defs.parse(xml, strlen(xml), &perr))) {

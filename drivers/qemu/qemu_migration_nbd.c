@@ -271,9 +271,9 @@ check_existing(const char *path, const QemuMigDisk *md, const char *name, GError
 	g_autofree char *id = file_id(path);
 
 	if (!g_str_equal(md->id, "-") && g_str_equal(id, md->id))
-		return hv_error_set(err, EINVAL, "cannot copy disk '%s' of domain '%s': '%s' is "
-				    "the source's own image (shared storage: migrate without "
-				    "copy-storage)", md->target, name, path);
+		return hv_error_set(err, EBUSY, "cannot copy disk '%s' of domain '%s': '%s' is "
+				    "the source's own image, in use there (shared storage: migrate "
+				    "without copy-storage)", md->target, name, path);
 	return 0;
 }
 

@@ -272,3 +272,44 @@ def test_copy_storage_inc_moves_the_top_over_a_shared_base(pair, tmp_path):
                 if read(w / "state") != "shutoff":
                     write(w / "state", "destroy")
                 os.rmdir(w)
+
+
+def test_copy_storage_of_shared_storage_is_refused(pair, tmp_path):
+    """A file disk both nodes see at one path is one file: copying it onto
+    itself is refused (EBUSY, and nothing changes); without copy-storage
+    the same move goes through, the disk used where it is."""
+    src = pair.where()
+    dst = other(src)
+    shared = tmp_path / "shared.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(shared), "64M"], check=True)
+    xml = (pair.m.node(src) / "domains" / "web1" / "config.xml").read_text()
+    xml = re.sub(r"<uuid>[^<]*</uuid>", "", xml).replace("<name>web1</name>",
+                                                         "<name>web4</name>")
+    xml = re.sub(r"<disk type='volume'.*?</disk>",
+                 f"<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source "
+                 f"file='{shared}'/><target dev='vda' bus='virtio'/></disk>",
+                 xml.replace('"', "'"), flags=re.S)
+    (tmp_path / "web4.xml").write_text(xml)
+    subprocess.run(["cp", str(tmp_path / "web4.xml"), str(pair.m.node(src) / "domains")],
+                   check=True)
+    d = pair.dom(src, "web4")
+    try:
+        write(d / "state", "start")
+        pair.wait_log(src, READY, name="web4")
+        write(d / "migrate", "copy-storage=all")
+        r = subprocess.run(["mv", str(d), str(pair.m.node(dst) / "domains") + "/"],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode != 0 and "Device or resource busy" in r.stderr, r.stderr
+        assert f"'{shared}' is the source's own image" in read(d / "error"), read(d / "error")
+        assert read(d / "state") == "running"
+        assert "web4" not in os.listdir(pair.m.node(dst) / "domains")
+        write(d / "migrate", "copy-storage=no")
+        subprocess.run(["mv", str(d), str(pair.m.node(dst) / "domains") + "/"], check=True)
+        assert read(pair.dom(dst, "web4") / "state") == "running"
+    finally:
+        for n in "ab":
+            w = pair.dom(n, "web4")
+            if w.exists():
+                if read(w / "state") != "shutoff":
+                    write(w / "state", "destroy")
+                os.rmdir(w)

@@ -9,7 +9,8 @@ namespaces (`uri=tcp:10.78.0.2` in the migrate file: the nodes' URIs name no
 host). A counter in the guest goes on on b; with copy-storage=all the disk
 (a volume of each node's pool `images`) is mirrored to b over NBD, and an
 abort mid-copy through the `job` file leaves the guest on a and no volume on
-b."""
+b. A third node, c, is the mount's own qemu node (reached from b over a
+veth into this namespace): mv from b to c and back."""
 import os
 import subprocess
 import time
@@ -35,18 +36,34 @@ def write(p, text):
         f.write(text + "\n")
 
 
+# a veth between this namespace and b's, for the local node c
+HOST_NET = f"10.233.{os.getpid() % 250}"
+HOST_IF = f"hvrt{os.getpid() % 100000}"
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory, guest):
     tmp = tmp_path_factory.mktemp("migremote")
     with two_nodes(tmp, guest, "hvmr") as nd:
         conns = [f"{n}=qemu+unix:///system?socket={tmp / (n + '.sock')}&root={tmp / ('root-' + n)}"
-                 for n in "ab"]
+                 for n in "ab"] + [f"c=qemu:///system?root={tmp / 'root-c'}"]
         m = HyperfsMount(tmp / "mnt", conns, logdir=tmp)
-        m.start()
         try:
+            subprocess.run(["ip", "link", "add", HOST_IF, "type", "veth", "peer", "name", "hvrb",
+                            "netns", nd.ns["b"]], check=True)
+            subprocess.run(["ip", "addr", "add", f"{HOST_NET}.1/24", "dev", HOST_IF], check=True)
+            subprocess.run(["ip", "link", "set", HOST_IF, "up"], check=True)
+            subprocess.run(["ip", "-n", nd.ns["b"], "addr", "add", f"{HOST_NET}.2/24", "dev",
+                            "hvrb"], check=True)
+            subprocess.run(["ip", "-n", nd.ns["b"], "link", "set", "hvrb", "up"], check=True)
+            m.start()
             yield nd, m
         finally:
-            m.stop()
+            for pidfile in (tmp / "root-c" / "run").glob("*.pid"):  # c's QEMUs
+                subprocess.run(["kill", "-9", pidfile.read_text().strip()], capture_output=True)
+            if m.alive():
+                m.stop()
+            subprocess.run(["ip", "link", "del", HOST_IF], capture_output=True)
 
 
 def dom(m, node, name):
@@ -74,6 +91,30 @@ def test_mv_live_between_remote_nodes(env):
     after = counts(nd.log("b"))
     assert after[0] > before[-1], (before[-3:], after[:3])
     assert after == list(range(after[0], after[0] + len(after))), after
+
+
+def test_mv_between_a_remote_node_and_a_local_one(env):
+    """b (hyperfsd, in its namespace) to c (the mount's own qemu node) and
+    back: the phases are the same whichever driver each end is."""
+    nd, m = env
+    write(dom(m, "b", "web1") / "migrate", f"uri=tcp:{HOST_NET}.1")
+    r = mv(m, "b", "c", "web1")
+    assert r.returncode == 0, r.stderr
+    assert nd.names("b") == [] and read(dom(m, "c", "web1") / "state") == "running"
+    c_log = nd.tmp / "root-c" / "run" / "web1.log"
+    with open(dom(m, "c", "web1") / "console", "w") as w:
+        w.write("echo ON-C-$((40+2))\n")
+    deadline = time.monotonic() + 60
+    while "ON-C-42" not in (c_log.read_text(errors="replace") if c_log.exists() else ""):
+        assert time.monotonic() < deadline, "the guest never answered on c"
+        time.sleep(0.05)
+    write(dom(m, "c", "web1") / "migrate", f"uri=tcp:{HOST_NET}.2")
+    r = mv(m, "c", "b", "web1")
+    assert r.returncode == 0, r.stderr
+    assert "web1" not in os.listdir(m.node("c") / "domains")
+    assert nd.names("b") == ["web1"]
+    nd.say("b", "echo BACK-$((40+2))")
+    nd.wait_log("b", "BACK-42")
 
 
 def test_mv_offline_between_remote_nodes(env):

@@ -443,8 +443,13 @@ send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args
 		r = qemu_mon_command(m, "migrate", args, NULL, err);
 		hv_core_lock(&qc->core);
 	}
-	if (r == 0)
-		r = watch(qc, d, job, m, flags, &mir, err);
+	if (r == 0 && (r = watch(qc, d, job, m, flags, &mir, err)) < 0) {
+		/* a mirror failed mid-way, or the switch-over: the memory stays too
+		 * (harmless when QEMU's migration has ended already) */
+		hv_core_unlock(&qc->core);
+		(void)qemu_mon_command(m, "migrate_cancel", NULL, NULL, NULL);
+		hv_core_lock(&qc->core);
+	}
 	if (r < 0 && mir.started) { /* the copy is given up: the guest stays here */
 		hv_core_unlock(&qc->core);
 		(void)qemu_mirrors_end(m, name, &mir, true, NULL);

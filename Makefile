@@ -63,6 +63,7 @@ $(ASAN)/build.ninja:
 ASAN_SKIP = --ignore=tests/qemu --ignore=tests/uml --ignore=tests/libvirtd --ignore=tests/xml \
 	--ignore=tests/storage/test_guest_volumes.py \
 	--deselect tests/storage/test_netfs.py::test_guest_reads_marker_over_nfs \
+	--deselect tests/storage/test_rbd.py::test_guest_reads_marker_over_rbd \
 	--deselect tests/remote/test_virsh_snapshots.py::test_snapshots_of_a_qemu_guest
 
 check-asan: $(ASAN)/build.ninja

@@ -151,6 +151,7 @@ static const DomainCheck checks[] = {
 	check_boot,
 	check_consoles,
 	hv_domain_validate,
+	hv_domain_check_values,
 };
 
 int

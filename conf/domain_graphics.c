@@ -164,6 +164,32 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 	}
 }
 
+/* A definition parsed and formatted inactive (the qemu driver's config,
+ * qemuxml2xml's outputs; libvirt's generic xml2xml tests format live): an
+ * automatic port is the driver's to pick, so virDomainGraphicsDefParseXML*
+ * with PARSE_INACTIVE drops the port given and virDomainGraphicsDefFormat
+ * with FORMAT_INACTIVE writes VNC's as -1, RDP's as 0 and SPICE's not at all;
+ * VNC's legacy port='-1' without autoport is no port. */
+void
+hv_domain_graphics_inactive(xmlNode *devs)
+{
+	for (xmlNode *g = hv_xml_child(devs, "graphics"); g; g = hv_xml_next_named(g)) {
+		g_autofree char *type = hv_xml_prop(g, "type");
+		g_autofree char *ap = hv_xml_prop(g, "autoport");
+		g_autofree char *port = hv_xml_prop(g, "port");
+		bool autoport = !g_strcmp0(ap, "yes");
+
+		if (!g_strcmp0(type, "vnc") && port && (autoport || !strcmp(port, "-1")))
+			hv_xml_set_prop(g, "port", autoport ? "-1" : NULL);
+		else if (!g_strcmp0(type, "rdp") && port && autoport)
+			hv_xml_set_prop(g, "port", "0");
+		else if (!g_strcmp0(type, "spice") && autoport) {
+			hv_xml_set_prop(g, "port", NULL);
+			hv_xml_set_prop(g, "tlsPort", NULL);
+		}
+	}
+}
+
 /* virDomainGraphicsDefFormat writes spice channels in the order of
  * virDomainGraphicsSpiceChannelName, whatever the input's order. */
 static const char *const spice_channels[] = {

@@ -180,6 +180,44 @@ hv_domain_normalise_lists(xmlNode *root, unsigned max_vcpus)
 	}
 }
 
+/* virBitmapParse with VIR_DOMAIN_CPUMASK_LEN, then virBitmapIsAllClear: each
+ * list names CPUs or nodes below 1024, at least one. */
+#define CPUMASK_LEN 1024
+
+int
+hv_domain_check_lists(xmlNode *root, GError **err)
+{
+	g_autofree bool *set = g_new0(bool, HV_ID_MAX);
+
+	for (size_t k = 0; k < G_N_ELEMENTS(lists); k++) {
+		const char *last = strrchr(lists[k].path, '/');
+		g_autofree char *parent = last ? g_strndup(lists[k].path, last - lists[k].path) : NULL;
+		xmlNode *up = parent ? hv_xml_path(root, parent) : root;
+
+		for (xmlNode *el = hv_xml_child(up, last ? last + 1 : lists[k].path); el; el = hv_xml_next_named(el)) {
+			g_autofree char *v = hv_xml_prop(el, lists[k].attr);
+			bool any = false, over = false;
+
+			if (!v)
+				continue;
+			if (hv_id_list(v, set))
+				for (unsigned i = 0; i < HV_ID_MAX; i++) {
+					any = any || set[i];
+					over = over || (set[i] && i >= CPUMASK_LEN);
+				}
+			else
+				over = true;
+			if (over)
+				return hv_error_set(err, EINVAL, "line %d: domain <%s>: Failed to parse bitmap '%s'",
+						    el->line, (const char *)el->name, v);
+			if (!any)
+				return hv_error_set(err, EINVAL, "line %d: domain <%s>: Invalid value of '%s': %s",
+						    el->line, (const char *)el->name, lists[k].attr, v);
+		}
+	}
+	return 0;
+}
+
 static uint64_t
 kib_of(const char *num, const char *unit)
 {

@@ -11,6 +11,11 @@ int hv_domain_parse_devices(HvDomainDef *def, xmlNode *root, GError **err);
 int hv_domain_check(const HvDomainDef *def, xmlNode *root, GError **err);
 /* domain_validate.c: scheduler lists, NUMA cells, memnodes and seclabels. */
 int hv_domain_validate(const HvDomainDef *def, xmlNode *root, GError **err);
+/* domain_values.c: boot menu timeout, sysinfo date and UUID, loadparm,
+ * controllers sharing an index. */
+int hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err);
+/* domain_lists.c: every CPU and node list parses within 1024 and names one. */
+int hv_domain_check_lists(xmlNode *root, GError **err);
 /* domain_lists.c: virBitmapParse lists (false when unreadable), and the
  * canonical lists, NUMA cell ids and pin order at format time. */
 #define HV_ID_MAX 4096
@@ -30,6 +35,8 @@ int hv_domain_check_chardevs(xmlNode *devs, GError **err);
 void hv_domain_normalise_chardevs(xmlNode *devs);
 /* A <graphics> in libvirt's shape (domain_graphics.c). */
 void hv_domain_normalise_graphics(xmlNode *el);
+/* Graphics ports as an inactive definition has them (domain_graphics.c). */
+void hv_domain_graphics_inactive(xmlNode *devs);
 /* Order, disk buses and sorting, controller indexes, then the rule table
  * (domain_shape.c, rules_domain.c). */
 int hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err);

@@ -225,7 +225,20 @@ static void
 controller_indexes(xmlNode *devs)
 {
 	xmlNode *prev_usb = NULL;
+	/* "type/index" of every controller that has one: the lowest free
+	 * index is found without rescanning the devices (hundreds of
+	 * index-less controllers took seconds under the fuzzers) */
+	g_autoptr(GHashTable) used = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
+	for (xmlNode *c = devs->children; c; c = c->next) {
+		g_autofree char *type = NULL;
+		g_autofree char *idx = NULL;
+
+		if (!is_controller_el(c) || !(idx = hv_xml_prop(c, "index")))
+			continue;
+		type = hv_xml_prop(c, "type");
+		g_hash_table_add(used, g_strdup_printf("%s/%s", type ? type : "", idx));
+	}
 	for (xmlNode *c = devs->children; c; c = c->next) {
 		g_autofree char *type = NULL;
 		g_autofree char *model = NULL;
@@ -243,9 +256,14 @@ controller_indexes(xmlNode *devs)
 			    !index_used(devs, c, "usb", model, pidx)) {
 				hv_xml_set_prop(c, "index", pidx);
 			} else {
-				do
+				char *key = NULL;
+
+				do {
+					g_free(key);
 					g_snprintf(num, sizeof(num), "%d", idx++);
-				while (index_used(devs, c, type, NULL, num));
+					key = g_strdup_printf("%s/%s", type ? type : "", num);
+				} while (g_hash_table_contains(used, key));
+				g_hash_table_add(used, key);
 				hv_xml_set_prop(c, "index", num);
 			}
 		}
@@ -448,7 +466,12 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
 		hv_domain_add_implicit(devs);
 		if (postparse == HV_DOMAIN_POSTPARSE_QEMU) {
 			hv_qemu_post_parse(root, devs, &qemu);
+			/* the parser puts the primary video first, before any
+			 * address is assigned (virDomainDefParseXML) */
+			primary_video(devs);
 			if (!rc && hv_qemu_assign_addresses(root, devs, &qemu, err) < 0)
+				rc = -EINVAL;
+			if (!rc && hv_qemu_validate(root, devs, &qemu, err) < 0)
 				rc = -EINVAL;
 			hv_xml_reorder(hv_xml_child(root, "os"), os_order); /* a filled-in <nvram> */
 		}

@@ -48,6 +48,18 @@ hv_qemu_in(const char *v, const char *set)
 	return v && hv_qemu_arch_in(v, set);
 }
 
+bool
+hv_qemu_has_pcie_root(xmlNode *devs)
+{
+	for (xmlNode *c = hv_xml_child(devs, "controller"); c; c = hv_xml_next_named(c)) {
+		g_autofree char *model = hv_xml_prop(c, "model");
+
+		if (hv_qemu_is_controller(c, "pci", -1) && !g_strcmp0(model, "pcie-root"))
+			return true;
+	}
+	return false;
+}
+
 xmlNode *
 hv_qemu_find_controller(xmlNode *devs, const char *type, long idx)
 {
@@ -432,6 +444,8 @@ hv_qemu_assign_addresses(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GEr
 	assign_spapr_vio(devs, g, &vio);
 	assign_ccw(devs, g, &vio);
 	rc = hv_qemu_assign_pci(devs, g, err);
+	if (!rc && hv_qemu_check_usb(devs, err) < 0)
+		rc = -EINVAL;
 	sync_serial_console(devs);
 	if (!rc && vio) {
 		g_propagate_error(err, g_steal_pointer(&vio));

@@ -55,13 +55,17 @@ set_create(Run *r, unsigned nbuses, bool dry)
 			hv_pci_bus_at(&r->set, i)->model = i ? def_model : hv_pci_bus_model("pci-root");
 	for (xmlNode *d = r->devs->children; d; d = d->next) {
 		PciAddr a;
+		unsigned flags;
 
 		if (d->type != XML_ELEMENT_NODE || !hv_pci_addr_present(d, &a))
 			continue;
 		if (a.bus == 0 && a.slot == 1 &&
 		    ((hv_qemu_is_controller(d, "ide", 0) && a.function == 1) || (piix3_usb(d) && a.function == 2)))
 			continue;
-		hv_pci_reserve(&r->set, a, hv_pci_kind_flags(d, &r->f) ? hv_pci_kind_flags(d, &r->f) : F_PCI);
+		flags = hv_pci_kind_flags(d, &r->f) ? hv_pci_kind_flags(d, &r->f) : F_PCI;
+		if (!dry)
+			hv_pci_validate_config(&r->set, a, flags);
+		hv_pci_reserve(&r->set, a, flags);
 	}
 }
 
@@ -484,13 +488,16 @@ dry_run(Run *r, long max_idx)
 	return r->set.buses->len;
 }
 
-/* qemuDomainSupportsPCI: not ARM boards other than versatilepb (virt
- * needs gpex, a capability) */
+/* qemuDomainSupportsPCI: not ARM boards other than versatilepb and virt
+ * with gpex, which a virt guest has when it has a pcie-root (given, or
+ * added by hv_qemu_add_defaults for a device that needs PCI) */
 static bool
-supports_pci(const HvQemuGuest *g)
+supports_pci(xmlNode *devs, const HvQemuGuest *g)
 {
 	if (!hv_qemu_arch_in(g->arch, "armv7l|aarch64"))
 		return true;
+	if (g->kind == HV_QEMU_VIRT)
+		return hv_qemu_has_pcie_root(devs);
 	return !strcmp(g->machine, "versatilepb");
 }
 
@@ -513,7 +520,7 @@ hv_qemu_assign_pci(xmlNode *devs, const HvQemuGuest *g, GError **err)
 	r.set.buses = g_array_new(FALSE, TRUE, sizeof(Bus));
 	if (nbuses > 0)
 		nbuses = dry_run(&r, max_idx);
-	if (nbuses > 0 && supports_pci(g)) {
+	if (nbuses > 0 && supports_pci(devs, g)) {
 		set_create(&r, nbuses, false);
 		slots_chipset(&r);
 		assign_devices(&r);

@@ -66,6 +66,10 @@ bool hv_pci_slot_in_use(AddrSet *s, PciAddr a);
 /* Marks a function used (a dry run adds the buses it needs first); a
  * function used twice is the set's error. */
 void hv_pci_reserve(AddrSet *s, PciAddr a, unsigned flags);
+/* virDomainPCIAddressValidate for an address from the configuration: a
+ * bus that exists, accepts the device's connection and has that slot;
+ * else the set's error. */
+void hv_pci_validate_config(AddrSet *s, PciAddr a, unsigned flags);
 /* The first completely free slot a device with those flags fits (function
  * -1: any), reserved; false when there is none (a dry run adds buses). */
 bool hv_pci_reserve_next(AddrSet *s, unsigned flags, int function, PciAddr *out);

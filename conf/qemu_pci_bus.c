@@ -192,6 +192,65 @@ hv_pci_reserve(AddrSet *s, PciAddr a, unsigned flags)
 	b->functions[a.slot] |= (guint8)(1u << a.function);
 }
 
+/* the connection a device's flags name (virDomainPCIAddressFlagsCompatible) */
+static const struct {
+	unsigned flag;
+	const char *what;
+} connect_names[] = {
+	{ F_PCI, "standard PCI device" },
+	{ F_PCIE, "PCI Express device" },
+	{ F_ROOT_PORT, "pcie-root-port" },
+	{ F_SW_UP, "pci-switch-upstream-port" },
+	{ F_SW_DOWN, "pci-switch-downstream-port" },
+	{ F_DMI, "dmi-to-pci-bridge" },
+	{ F_PXB, "pci-expander-bus" },
+	{ F_PXB_PCIE, "pcie-expander-bus" },
+	{ F_BRIDGE, "pci-bridge" },
+};
+
+/* virDomainPCIAddressValidate for an address the configuration gives
+ * (fromConfig: a PCI device may sit in a PCIe slot and the reverse, a
+ * pci-bridge wherever a PCI device may, hotplug is not asked for) */
+void
+hv_pci_validate_config(AddrSet *s, PciAddr a, unsigned flags)
+{
+	Bus *b = hv_pci_bus_at(s, a.bus);
+	const HvPciBusModel *m;
+	unsigned bus_flags;
+
+	if (s->error)
+		return;
+	if (!b) {
+		s->error = g_error_new(HV_ERROR, EINVAL,
+				       "Invalid PCI address 0000:%02x:%02x.%x. Only PCI buses up to %u are available",
+				       a.bus, a.slot, a.function, s->buses->len - 1);
+		return;
+	}
+	m = &hv_pci_bus_models[b->model];
+	bus_flags = m->bus_flags;
+	if (bus_flags & (F_PCI | F_PCIE))
+		bus_flags |= F_PCI | F_PCIE;
+	if (flags & F_BRIDGE)
+		flags |= F_PCI;
+	if (!(flags & bus_flags & F_TYPES)) {
+		const char *what = "device of its kind";
+
+		for (size_t i = 0; i < G_N_ELEMENTS(connect_names); i++)
+			if (flags & connect_names[i].flag) {
+				what = connect_names[i].what;
+				break;
+			}
+		s->error = g_error_new(HV_ERROR, EINVAL,
+				       "The device at PCI address 0000:%02x:%02x.%x cannot be plugged into the PCI controller with index='%u'. It requires a controller that accepts a %s.",
+				       a.bus, a.slot, a.function, a.bus, what);
+	} else if ((int)a.slot < m->min_slot || (int)a.slot > m->max_slot) {
+		s->error = g_error_new(HV_ERROR, EINVAL,
+				       "Invalid PCI address 0000:%02x:%02x.%x. slot must be %s %d", a.bus,
+				       a.slot, a.function, (int)a.slot < m->min_slot ? ">=" : "<=",
+				       (int)a.slot < m->min_slot ? m->min_slot : m->max_slot);
+	}
+}
+
 /* virDomainPCIAddressFindUnusedFunctionOnBus */
 static bool
 find_on_bus(Bus *b, PciAddr *a, int function, unsigned flags)
@@ -224,6 +283,8 @@ hv_pci_reserve_next(AddrSet *s, unsigned flags, int function, PciAddr *out)
 {
 	PciAddr a = { 0, 0, function < 0 ? 0 : (unsigned)function };
 
+	if (!(flags & F_TYPES)) /* not a PCI device (a PHB, say): no slot */
+		return false;
 	for (a.bus = 0; a.bus < s->buses->len; a.bus++) {
 		Bus *b = hv_pci_bus_at(s, a.bus);
 
@@ -231,12 +292,19 @@ hv_pci_reserve_next(AddrSet *s, unsigned flags, int function, PciAddr *out)
 		if (find_on_bus(b, &a, function, flags))
 			goto found;
 	}
-	if (!s->dry)
+	if (!s->dry) {
+		if (!s->error)
+			s->error = g_error_new_literal(HV_ERROR, EINVAL, "No more available PCI slots");
 		return false;
+	}
 	a.bus = s->buses->len;
 	grow(s, &a, flags);
-	if (!hv_pci_bus_at(s, a.bus))
+	if (!hv_pci_bus_at(s, a.bus)) {
+		if (!s->error)
+			s->error = g_error_new_literal(HV_ERROR, EINVAL,
+						       "Cannot automatically add a new PCI bus for a device with these connect flags");
 		return false;
+	}
 	a.slot = (unsigned)hv_pci_bus_models[hv_pci_bus_at(s, a.bus)->model].min_slot;
 found:
 	hv_pci_reserve(s, a, flags);

@@ -9,6 +9,7 @@
  * is added. Addresses follow in qemu_address.c. Internal to conf/. */
 #include "conf/qemu_priv.h"
 #include "conf/normalise.h"
+#include "conf/rules.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -232,6 +233,41 @@ defaults_row(const HvQemuGuest *g)
 	return r;
 }
 
+/* A virt guest's devices that only QEMU's PCI host (gpex) can take: those
+ * qemuDomainAssignARMVirtioMMIOAddresses can't put on virtio-mmio (videos,
+ * PCI serial ports, sound, 9p filesystems, non-virtio NICs, PCI host
+ * devices and controllers...). The QEMU binary is taken to have what the
+ * document asks for, so such a device means gpex, and with it
+ * qemuDomainDefAddDefaultDevices adds a pcie-root. */
+static const struct {
+	const char *kind; /* "*": any device */
+	const char *when; /* a rules.h condition on it, NULL: always */
+} virt_pci_only[] = {
+	{ "*", "address@type=pci" },
+	{ "video", NULL },
+	{ "graphics", NULL }, /* its implicit video */
+	{ "serial", "target@type=pci-serial" },
+	{ "sound", NULL },
+	{ "filesystem", NULL },
+	{ "shmem", NULL },
+	{ "watchdog", "@model=i6300esb" },
+	{ "hostdev", "@type=pci" },
+	{ "controller", "@type=pci|sata|ide" },
+	{ "controller", "@type=usb @model!=|none|qusb1|qusb2" },
+	{ "interface", "@type!=hostdev +model model@type!=virtio" },
+};
+
+static bool
+virt_needs_pci(xmlNode *devs)
+{
+	for (xmlNode *d = devs->children; d; d = d->next)
+		for (size_t i = 0; d->type == XML_ELEMENT_NODE && i < G_N_ELEMENTS(virt_pci_only); i++)
+			if ((!strcmp(virt_pci_only[i].kind, "*") || !strcmp((const char *)d->name, virt_pci_only[i].kind)) &&
+			    hv_rule_when(d, virt_pci_only[i].when))
+				return true;
+	return false;
+}
+
 void
 hv_qemu_add_defaults(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 {
@@ -256,6 +292,8 @@ hv_qemu_add_defaults(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 		maybe_controller(devs, "sata", NULL);
 	if (machine_defaults[r].root)
 		maybe_controller(devs, "pci", machine_defaults[r].root);
+	else if (g->kind == HV_QEMU_VIRT && !hv_qemu_has_pcie_root(devs) && virt_needs_pci(devs))
+		maybe_controller(devs, "pci", "pcie-root");
 	if (machine_defaults[r].balloon && !hv_xml_child(devs, "memballoon"))
 		hv_xml_set_prop(add_device(devs, "memballoon"), "model", "virtio");
 	if (machine_defaults[r].usb_inputs && hv_xml_child(devs, "graphics")) {
@@ -386,9 +424,15 @@ device_defaults(xmlNode *devs, const HvQemuGuest *g)
 	for (xmlNode *c = hv_xml_child(devs, "interface"); c; c = hv_xml_next_named(c)) {
 		g_autofree char *type = hv_xml_prop(c, "type");
 
-		if (g_strcmp0(type, "hostdev") && !hv_xml_child(c, "model"))
+		if (g_strcmp0(type, "hostdev") && !hv_xml_child(c, "model")) {
+			/* the parser read no virtio tuning without a model
+			 * (virDomainNetDefParseXML), whatever the default is */
+			hv_xml_remove_children(c, "driver");
+			if (hv_xml_child(c, "backend"))
+				hv_xml_set_prop(hv_xml_child(c, "backend"), "vhost", NULL);
 			hv_xml_set_prop(xmlNewChild(c, NULL, (const xmlChar *)"model", NULL), "type",
 					net_model(g));
+		}
 	}
 	for (xmlNode *v = hv_xml_child(devs, "video"); v; v = hv_xml_next_named(v)) {
 		xmlNode *m = hv_xml_child(v, "model");
@@ -430,6 +474,7 @@ cpu_check(xmlNode *root, const HvQemuGuest *g)
 	xmlNode *cpu = hv_xml_child(root, "cpu");
 	g_autofree char *mode = hv_xml_prop(cpu, "mode");
 	g_autofree char *check = hv_xml_prop(cpu, "check");
+	g_autofree char *model = hv_xml_child_text(cpu, "model");
 	const char *want = NULL;
 
 	if (!cpu || (check && strcmp(check, "default")))
@@ -438,8 +483,8 @@ cpu_check(xmlNode *root, const HvQemuGuest *g)
 		want = "none";
 	else if (!g_strcmp0(mode, "host-model"))
 		want = "partial";
-	else if ((!mode || !strcmp(mode, "custom")) && hv_xml_child(cpu, "model"))
-		want = g->tcg ? "none" : "partial";
+	else if ((!mode || !strcmp(mode, "custom")) && model && *g_strstrip(model))
+		want = g->tcg ? "none" : "partial"; /* an empty <model/> is none */
 	if (want)
 		hv_xml_set_prop(cpu, "check", want);
 }
@@ -511,9 +556,31 @@ default_emulator(xmlNode *devs, const HvQemuGuest *g)
 		xmlAddChild(devs, el);
 }
 
+/* virSecurityLabelDefsParseXML with the driver's host capabilities, whose
+ * one security model is 'none' (no security driver): a lone seclabel
+ * without a model that is type none, or dynamic without a baselabel, gets
+ * that model, and with it is type none without relabelling */
+static void
+seclabel_model(xmlNode *root)
+{
+	xmlNode *l = hv_xml_child(root, "seclabel");
+	g_autofree char *type = hv_xml_prop(l, "type");
+	bool dynamic = !type || !strcmp(type, "dynamic");
+
+	if (!l || hv_xml_count(root, "seclabel") != 1 || xmlHasProp(l, (const xmlChar *)"model"))
+		return;
+	if (g_strcmp0(type, "none") && !(dynamic && !hv_xml_child(l, "baselabel")))
+		return; /* refused by hv_qemu_check */
+	hv_xml_set_prop(l, "type", "none");
+	hv_xml_set_prop(l, "model", "none"); /* its labels go (hv_device_rules) */
+	hv_xml_set_prop(l, "relabel", NULL);
+}
+
 void
 hv_qemu_post_parse(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 {
+	seclabel_model(root);
+	hv_domain_graphics_inactive(devs); /* the driver's config is inactive */
 	default_emulator(devs, g);
 	/* virDomainDefAddImplicitVideo, before the device defaults and the
 	 * addresses (the generic rule table adds it later otherwise) */

@@ -39,6 +39,13 @@ int hv_qemu_check(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **e
  * -EINVAL when an address is used twice or a chipset's controller is
  * elsewhere than its fixed address (the addresses are assigned anyway). */
 int hv_qemu_assign_addresses(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err);
+/* qemuDomainDefValidate and qemuDomainDeviceDefValidate on the post-parsed
+ * copy (qemu_validate.c, the rows of rules_qemu.c); -EINVAL with the reason. */
+int hv_qemu_validate(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err);
+/* qemuDomainAssignUSBAddresses for a definition whose USB devices all have
+ * their port: each reserved on its controller's or hub's ports (qemu_usb.c);
+ * -EINVAL for a port that is missing or used twice. */
+int hv_qemu_check_usb(xmlNode *devs, GError **err);
 /* PCI slots (qemu_pci.c); -EINVAL for an address used twice. */
 int hv_qemu_assign_pci(xmlNode *devs, const HvQemuGuest *g, GError **err);
 /* Shared look-ups (qemu_address.c): a number attribute (C bases), whether
@@ -48,5 +55,7 @@ long hv_qemu_num_attr(xmlNode *el, const char *attr, long def);
 bool hv_qemu_is_controller(xmlNode *c, const char *type, long idx);
 bool hv_qemu_serial_console(xmlNode *dev);
 bool hv_qemu_in(const char *v, const char *set);
+/* Whether the guest has a pcie-root controller (on virt: QEMU's gpex). */
+bool hv_qemu_has_pcie_root(xmlNode *devs);
 /* The controller of that type and index= (idx < 0: any), or NULL. */
 xmlNode *hv_qemu_find_controller(xmlNode *devs, const char *type, long idx);

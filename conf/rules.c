@@ -44,12 +44,29 @@ term_target(xmlNode *el, const char **t)
 	const char *s = *t;
 
 	if (*s == '^') {
+		size_t n;
+
 		while (*s == '^') {
 			el = el && el->parent && el->parent->type == XML_ELEMENT_NODE ? el->parent : NULL;
 			s++;
 		}
-		*t = s;
+		/* ^A/B: the element at that path of first children under the
+		 * ancestor (a sibling: ^driver) */
+		n = strcspn(s, "@+-#");
+		if (n && el) {
+			g_autofree char *path = g_strndup(s, n);
+
+			el = hv_xml_path(el, path);
+		}
+		*t = s + n;
 		return el;
+	}
+	if (g_ascii_isalpha(*s)) { /* A/B: the element at that path under this one */
+		size_t n = strcspn(s, "@+-#");
+		g_autofree char *path = g_strndup(s, n);
+
+		*t = s + n;
+		return hv_xml_path(el, path);
 	}
 	if (*s == '/') { /* the root, or the element at a path of names under it */
 		size_t n = strcspn(s + 1, "@+-#");
@@ -167,8 +184,32 @@ canon_num(xmlNode *el, const char *attr, const char *spec)
 		g_snprintf(out, sizeof(out), "%llu", n);
 	} else {
 		width = style[1] ? (int)(style[1] - '0') : 1;
-		g_snprintf(out, sizeof(out), "0x%0*llx", width, n);
+		g_snprintf(out, sizeof(out), *style == 'X' ? "0x%0*llX" : "0x%0*llx", width, n);
 	}
+	hv_xml_set_prop(el, attr, out);
+}
+
+/* virDomainRedirFilterUSBVersionHelper: JJ.M is JJ.M0, each part below 100;
+ * virDomainRedirFilterDefFormat writes %d.%02d. */
+static void
+canon_usb_version(xmlNode *el, const char *attr)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+	char *dot, *end = NULL;
+	unsigned long major, minor;
+	char out[16];
+
+	if (!v || !g_ascii_isdigit(*v) || !(dot = strchr(v, '.')) || !g_ascii_isdigit(dot[1]))
+		return;
+	major = strtoul(v, &end, 10);
+	if (end != dot)
+		return;
+	minor = strtoul(dot + 1, &end, 10);
+	if (*end || major >= 100 || minor >= 100)
+		return;
+	if (strlen(dot + 1) == 1)
+		minor *= 10;
+	g_snprintf(out, sizeof(out), "%lu.%02lu", major, minor);
 	hv_xml_set_prop(el, attr, out);
 }
 
@@ -296,6 +337,9 @@ apply_one(xmlNode *el, const HvXmlRule *r)
 	case HV_RULE_NUM_ATTR:
 		canon_num(el, r->name, r->value);
 		break;
+	case HV_RULE_USBVER_ATTR:
+		canon_usb_version(el, r->name);
+		break;
 	case HV_RULE_CHILD_ORDER: {
 		g_auto(GStrv) names = g_strsplit(r->value, "|", -1);
 
@@ -376,7 +420,7 @@ trace_hit(xmlNode *el, const HvXmlRule *r)
 	bool attr_op = r->op == HV_RULE_DROP_ATTR || r->op == HV_RULE_LOWER_ATTR ||
 		       r->op == HV_RULE_YESNO_ATTR || r->op == HV_RULE_IP_ATTR ||
 		       r->op == HV_RULE_UINT_ATTR || r->op == HV_RULE_KIB_ATTR ||
-		       r->op == HV_RULE_NUM_ATTR;
+		       r->op == HV_RULE_NUM_ATTR || r->op == HV_RULE_USBVER_ATTR;
 
 	if (!tracing() || (attr_op && !xmlHasProp(el, (const xmlChar *)r->name)))
 		return;
@@ -410,24 +454,34 @@ hv_xml_apply_rules(xmlNode *root, const HvXmlRule *rules, size_t n)
 	dropped = outer;
 }
 
+xmlNode *
+hv_xml_check_hit(xmlNode *root, const HvXmlCheck *check)
+{
+	g_auto(GStrv) seg = g_strsplit(check->path, "/", -1);
+	g_autoptr(GPtrArray) els = g_ptr_array_new();
+
+	if (!root || !seg[0] || strcmp(seg[0], (const char *)root->name))
+		return NULL;
+	collect(root, seg + 1, els);
+	for (guint k = 0; k < els->len; k++)
+		if (hv_rule_when(els->pdata[k], check->when)) {
+			g_log("hv-rules", G_LOG_LEVEL_DEBUG, "check %s|%s", check->path,
+			      check->when ? check->when : "");
+			return els->pdata[k];
+		}
+	return NULL;
+}
+
 int
 hv_xml_run_checks(xmlNode *root, const HvXmlCheck *checks, size_t n, const char *what,
 		  const char *name, GError **err)
 {
 	for (size_t i = 0; root && i < n; i++) {
-		g_auto(GStrv) seg = g_strsplit(checks[i].path, "/", -1);
-		g_autoptr(GPtrArray) els = g_ptr_array_new();
+		xmlNode *hit = hv_xml_check_hit(root, &checks[i]);
 
-		if (!seg[0] || strcmp(seg[0], (const char *)root->name))
-			continue;
-		collect(root, seg + 1, els);
-		for (guint k = 0; k < els->len; k++)
-			if (hv_rule_when(els->pdata[k], checks[i].when) &&
-			    (g_log("hv-rules", G_LOG_LEVEL_DEBUG, "check %s|%s", checks[i].path,
-				   checks[i].when), true))
-				return hv_error_set(err, EINVAL, "line %d: %s '%s': %s",
-						    ((xmlNode *)els->pdata[k])->line, what,
-						    name ? name : "", checks[i].message);
+		if (hit)
+			return hv_error_set(err, EINVAL, "line %d: %s '%s': %s", hit->line, what,
+					    name ? name : "", checks[i].message);
 	}
 	return 0;
 }

@@ -31,16 +31,20 @@ typedef enum {
 	HV_RULE_DROP_SELF,     /* remove the element (the condition says when) */
 	HV_RULE_NUM_ATTR,      /* a number read in base B and written in style S, value "B:S":
 				* B is 0 (C rules: 0x hex, 0 octal), 10 or 16; S is d (%u),
-				* x (0x%x) or x1, x2, x4 (0x%.Nx); unreadable values stay */
+				* x (0x%x), x1, x2, x4 (0x%.Nx) or X2, X4 (0x%.NX);
+				* unreadable values stay */
 	HV_RULE_CHILD_ORDER,   /* the child elements in the order value ("a|b|c") lists, others
 				* after them in their order */
+	HV_RULE_USBVER_ATTR,   /* a USB version JJ.MM: a one-digit minor is tenths (2.1 is
+				* 2.10), written %d.%02d; unreadable values stay */
 } HvRuleOp;
 
 /* when: NULL (always) or space-separated terms, all of which must hold. A term
  * is a target then a test. Target: nothing (the element), ^ (its parent; ^^
- * its grandparent, and so on), /
- * (the root) or /A/B (the element at that path of first children under the
- * root). Test: @ATTR=V1|V2 (an absent attribute, or target, reads as the
+ * its grandparent, and so on; ^A/B the element at that path of first
+ * children under it, ^driver a sibling), /
+ * (the root), /A/B (the element at that path of first children under the
+ * root) or A/B (that path under the element itself). Test: @ATTR=V1|V2 (an absent attribute, or target, reads as the
  * empty string, so @a= means "absent"), @ATTR!=V1|V2, #=V1|V2 (the text; #!=V1|V2),
  * +CHILD (has such a child), ++CHILD (two or more) or -CHILD (has none). */
 typedef struct {
@@ -62,6 +66,25 @@ typedef struct {
 	const char *origin;
 } HvXmlCheck;
 
+/* A check of the QEMU driver's (qemuDomainDefValidate, qemuDomainDeviceDefValidate
+ * and their helpers in src/qemu/qemu_domain.c), run on the post-parsed copy,
+ * for the guests guest names: '|'-separated machine kinds (i440fx, q35,
+ * isapc, virt, pseries, s390-ccw), =NAME (that machine= exactly), arches, or
+ * x86 (i686, x86_64) and s390 (s390, s390x); NULL is every guest, and a
+ * leading '!' every guest but those. */
+typedef struct {
+	const char *guest;
+	const char *path;
+	const char *when;
+	const char *message;
+	const char *origin;
+} HvQemuCheck;
+
+extern const HvQemuCheck hv_qemu_checks[];
+extern const size_t hv_qemu_checks_len;
+
+/* The first element at check's path for which its condition holds, or NULL. */
+xmlNode *hv_xml_check_hit(xmlNode *root, const HvXmlCheck *check);
 /* The first check that fails, as -EINVAL with "what 'name': message (line N)". */
 int hv_xml_run_checks(xmlNode *root, const HvXmlCheck *checks, size_t n, const char *what,
 		      const char *name, GError **err);

@@ -5,6 +5,9 @@
  * v4.0.0. Run after hv_domain_rules (domain_shape.c). */
 #include "conf/rules.h"
 
+#define DEVS_RF "domain/devices/redirfilter/usbdev"
+#define RF_PARSE "virDomainRedirFilterUSBDevDefParseXML"
+#define RF_FORMAT "virDomainRedirFilterDefFormat"
 #define INFO_FORMAT "virDomainDeviceInfoFormat"
 #define ADDR "domain/devices/*/address"
 #define PCI_FORMAT "virPCIDeviceAddressFormat"
@@ -126,6 +129,16 @@ const HvXmlRule hv_device_rules[] = {
 	  "virDomainNetDefParseXML: a direct interface's macvtap mode defaults to vepa" },
 	{ "domain/devices/interface/source", HV_RULE_ATTR_ORDER, NULL, "dev|mode", "^@type=direct",
 	  "virDomainNetDefFormat" },
+	/* the virtio tuning is read only for a virtio model (the model as given:
+	 * a driver's default model comes later, qemu_postparse.c) */
+	{ "domain/devices/interface/driver", HV_RULE_DROP_SELF, NULL, NULL, "^@type!=hostdev ^model@type!=virtio",
+	  "virDomainNetDefParseXML: <driver> is read only for model virtio" },
+	{ "domain/devices/interface/backend", HV_RULE_DROP_ATTR, "vhost", NULL, "^@type!=hostdev ^model@type!=virtio",
+	  "virDomainNetDefParseXML: backend vhost= is read only for model virtio" },
+	{ "domain/devices/interface/backend", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
+	  "virDomainNetDefFormat: <backend> only with tap= or vhost=" },
+	{ "domain/devices/interface/driver", HV_RULE_DROP_ATTR, "queues", "0|1", "^@type!=hostdev",
+	  "virDomainNetDefParseXML: queues= kept only above 1" },
 	{ "domain/devices/interface", HV_RULE_CHILD_ORDER, NULL,
 	  "mac|source|vlan|virtualport|bandwidth|ip|route|script|backenddomain|target|guest|model|"
 	  "driver|backend|filterref|tune|link|mtu|coalesce|boot|alias|rom|address", NULL,
@@ -174,6 +187,18 @@ const HvXmlRule hv_device_rules[] = {
 	{ "domain/seclabel/baselabel", HV_RULE_DROP_SELF, NULL, NULL, "^@type!=dynamic",
 	  "virSecurityLabelDefParseXML: <baselabel> only for a dynamic label" },
 	{ "domain/seclabel", HV_RULE_CHILD_ORDER, NULL, "label|imagelabel|baselabel", NULL, "virSecurityLabelDefFormat" },
+	/* USB redirection filters: -1 is "any" and not written */
+	{ DEVS_RF, HV_RULE_NUM_ATTR, "class", "0:X2", NULL, RF_PARSE " (virStrToLong_i, 0x%02X)" },
+	{ DEVS_RF, HV_RULE_NUM_ATTR, "vendor", "0:X4", NULL, RF_PARSE " (virStrToLong_i, 0x%04X)" },
+	{ DEVS_RF, HV_RULE_NUM_ATTR, "product", "0:X4", NULL, RF_PARSE " (virStrToLong_i, 0x%04X)" },
+	{ DEVS_RF, HV_RULE_USBVER_ATTR, "version", NULL, NULL, "virDomainRedirFilterUSBVersionHelper" },
+	{ DEVS_RF, HV_RULE_DROP_ATTR, "class", "-1", NULL, RF_FORMAT ": -1 is any class" },
+	{ DEVS_RF, HV_RULE_DROP_ATTR, "vendor", "-1", NULL, RF_FORMAT ": -1 is any vendor" },
+	{ DEVS_RF, HV_RULE_DROP_ATTR, "product", "-1", NULL, RF_FORMAT ": -1 is any product" },
+	{ DEVS_RF, HV_RULE_DROP_ATTR, "version", "-1", NULL, RF_FORMAT ": -1 is any version" },
+	{ DEVS_RF, HV_RULE_ATTR_ORDER, NULL, "class|vendor|product|version|allow", NULL, RF_FORMAT },
+	{ "domain/devices/redirfilter", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
+	  RF_FORMAT ": no <usbdev>, no <redirfilter>" },
 	/* features that are a virTristateSwitch: on without state= */
 	{ "domain/features/hap", HV_RULE_ADD_ATTR, "state", "on", NULL,
 	  "virDomainDefParseXML: <hap/> is state='on' (virDomainDefFormatFeatures)" },

@@ -21,6 +21,11 @@
 #define CPU_FORMAT "virCPUDefFormatBufFull"
 
 #define ACTION "virDomainEventActionDefFormat"
+#define AUTH_VALIDATE "virDomainDiskSourceDefParseAuthValidate"
+/* virSecretUsageType */
+#define SECRET_USAGES "none|volume|ceph|iscsi|tls"
+/* a PHB's <target index=>: unset, or 0-30 */
+#define PHB_INDEXES "|0|1|2|3|4|5|6|7|8|9|10|11|12|13|14|15|16|17|18|19|20|21|22|23|24|25|26|27|28|29|30"
 #define MEM_PARSE "virDomainParseMemory (scale 1024)"
 
 /* The checks virDomainDiskDefParseXML makes beyond the grammar. */
@@ -107,6 +112,38 @@ const HvXmlCheck hv_domain_checks[] = {
 	  "SCSI_host host device must use 'pci' or 'ccw' address type", "virDomainHostdevDefValidate" },
 	{ DEVS "hostdev/address", "^@mode=|subsystem ^@type=usb @type!=usb",
 	  "USB host device must use 'usb' address type", "virDomainHostdevDefValidate" },
+	{ DEVS "disk/source/auth", "^^+auth", "an <auth> definition already found for disk source",
+	  DISK_PARSE },
+	{ DEVS "disk/source/encryption", "^^+encryption",
+	  "an <encryption> definition already found for disk source", DISK_PARSE },
+	{ DEVS "hostdev/address", "^@mode=|subsystem ^@type=mdev ^@model=vfio-pci @type!=pci",
+	  "Unsupported address type with mediated device model 'vfio-pci'", "virDomainHostdevDefPostParse" },
+	{ DEVS "tpm", "-backend", "missing TPM device backend", "virDomainTPMDefParseXML" },
+	{ DEVS "tpm", "++backend", "only one TPM backend is supported", "virDomainTPMDefParseXML" },
+	{ DEVS "tpm/backend", "@type=", "missing TPM device backend type", "virDomainTPMDefParseXML" },
+	{ DEVS "disk/auth/secret", "^^@type=network @type!=" SECRET_USAGES, "unknown secret type", AUTH_VALIDATE },
+	{ DEVS "disk/source/auth/secret", "^^^@type=network @type!=" SECRET_USAGES, "unknown secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/auth/secret", "^^@type=network ^^source@protocol=iscsi @type!=iscsi", "invalid secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/auth/secret", "^^@type=network ^^source@protocol=rbd @type!=ceph", "invalid secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/source/auth/secret", "^^^@type=network ^^@protocol=iscsi @type!=iscsi", "invalid secret type",
+	  AUTH_VALIDATE },
+	{ DEVS "disk/source/auth/secret", "^^^@type=network ^^@protocol=rbd @type!=ceph", "invalid secret type",
+	  AUTH_VALIDATE },
+	{ "domain/features/gic", "@version!=|host|2|3", "malformed gic version",
+	  "virDomainDefParseXML (virGICVersionTypeFromString, not none)" },
+	{ DEVS "controller", "@type=pci @model=pci-root|pcie-root +address",
+	  "pci-root and pcie-root controllers should not have an address", "virDomainControllerDefParseXML" },
+	{ DEVS "controller/target", "^@type=pci @index!=" PHB_INDEXES,
+	  "PCI controller target index out of range - must be 0-30", "virDomainControllerDefValidate" },
+	{ DEVS "controller/target", "^@type=pci ^@index=0 @index!=|0",
+	  "Only the PCI controller with index 0 can have target index 0, and vice versa",
+	  "virDomainControllerDefValidate" },
+	{ DEVS "controller/target", "^@type=pci ^@index!=0 @index=0",
+	  "Only the PCI controller with index 0 can have target index 0, and vice versa",
+	  "virDomainControllerDefValidate" },
 };
 const size_t hv_domain_checks_len = G_N_ELEMENTS(hv_domain_checks);
 

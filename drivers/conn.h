@@ -50,6 +50,14 @@ void hv_conn_set_warn_cb(HvConn *c, HvWarnFunc cb, void *opaque);
 /* The drivers built in, NULL-terminated. */
 const HvDriver *const *hv_drivers(void);
 
+/* A peer's set with libvirt's AFFECT flags (HV_AFFECT_*): a peer that takes
+ * one of LIVE and CONFIG per call (libvirt's test driver: "mutually
+ * exclusive", INVALID_ARG) is asked again for the running definition first
+ * and the persistent one second, as virsh --live and --config would. fn(ctx,
+ * flags, err) makes one call; the error is the last call's. */
+typedef int (*HvFlagsCall)(void *ctx, unsigned flags, GError **err);
+int hv_call_affect_split(HvFlagsCall fn, void *ctx, unsigned flags, GError **err);
+
 /* The checkpoint: 0 when c may call the method, else -errno with a reason. */
 int hv_conn_check(HvConn *c, const void *method, const char *kind, const char *what,
 		  bool writes, GError **err);

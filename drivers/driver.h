@@ -251,6 +251,7 @@ typedef struct {
 } HvInterfaceInfo;
 
 void hv_interface_info_free(HvInterfaceInfo *i);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(HvInterfaceInfo, hv_interface_info_free)
 
 void hv_job_info_clear(HvJobInfo *i);
 void hv_domain_info_free(HvDomainInfo *i);
@@ -670,7 +671,7 @@ typedef struct {
 	 * does not know, as libvirt's drivers do) */
 	int (*list)(HvConn *c, unsigned flags, GPtrArray **out, GError **err);
 	int (*get_xml)(HvConn *c, const char *name, char **xml, GError **err);
-	/* A new device (a vHBA) from a document (*name_out: its name), and the
+	/* A new device (a vHBA) from a document (*name_out, optional: its name), and the
 	 * removal of one (virNodeDeviceCreateXML, virNodeDeviceDestroy). */
 	int (*create_xml)(HvConn *c, const char *xml, unsigned flags, char **name_out,
 			  GError **err);

@@ -50,7 +50,7 @@ hv_ptycon_new(int master)
 	HvPtyCon *con = g_new0(HvPtyCon, 1);
 
 	con->master = master;
-	con->ring = g_byte_array_new();
+	hv_ring_init(&con->ring, HV_PTYCON_RING);
 	return con;
 }
 
@@ -61,41 +61,26 @@ hv_ptycon_free(HvPtyCon *con)
 		return;
 	if (con->master >= 0)
 		close(con->master);
-	g_byte_array_unref(con->ring);
+	hv_ring_clear(&con->ring);
 	g_free(con);
 }
 
 uint64_t
 hv_ptycon_total(const HvPtyCon *con)
 {
-	return con->start + con->ring->len;
+	return hv_ring_total(&con->ring);
 }
 
 void
 hv_ptycon_append(HvPtyCon *con, const void *buf, size_t len)
 {
-	g_byte_array_append(con->ring, buf, (guint)len);
-	if (con->ring->len > HV_PTYCON_RING) {
-		guint drop = con->ring->len - HV_PTYCON_RING;
-
-		g_byte_array_remove_range(con->ring, 0, drop);
-		con->start += drop;
-	}
+	hv_ring_append(&con->ring, buf, len);
 }
 
 size_t
 hv_ptycon_read(HvPtyCon *con, uint64_t *pos, size_t max, GString *out)
 {
-	size_t n;
-
-	if (*pos < con->start || *pos > hv_ptycon_total(con))
-		*pos = con->start;
-	n = (size_t)MIN((uint64_t)max, hv_ptycon_total(con) - *pos);
-	if (n > 0)
-		g_string_append_len(out, (const char *)con->ring->data + (*pos - con->start),
-				    (gssize)n);
-	*pos += n;
-	return n;
+	return hv_ring_read(&con->ring, pos, max, out);
 }
 
 int

@@ -10,13 +10,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "util/error.h"
+#include "util/ring.h"
 
 #define HV_PTYCON_RING (256u << 10) /* bytes of console output kept */
 
 typedef struct {
 	int master;        /* O_NONBLOCK, O_CLOEXEC; -1 once closed */
-	uint64_t start;    /* position of ring->data[0] */
-	GByteArray *ring;
+	HvRing ring;       /* HV_PTYCON_RING bytes of output */
 } HvPtyCon;
 
 /* A new pty: *master (O_NONBLOCK|O_CLOEXEC) and the slave's path (owned). */

@@ -68,3 +68,24 @@ hv_saveimg_read(const char *path, char **xml, bool *running, uint64_t *offset, G
 	return 0;
 }
 
+int
+hv_saveimg_def(const char *path, HvDomainDef **def, bool *running, GError **err)
+{
+	g_autofree char *xml = NULL;
+	uint64_t offset;
+	int r = hv_saveimg_read(path, &xml, running, &offset, err);
+
+	if (r < 0)
+		return r;
+	*def = hv_domain_def_parse(xml, strlen(xml), err);
+	return *def ? 0 : -EINVAL;
+}
+
+int
+hv_saveimg_xml(struct HvConn *c, const char *path, char **xml, GError **err)
+{
+	uint64_t offset;
+
+	(void)c;
+	return hv_saveimg_read(path, xml, NULL, &offset, err);
+}

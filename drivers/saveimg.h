@@ -6,6 +6,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include "conf/domain_conf.h"
 #include "util/error.h"
 
 #define HV_SAVE_MAGIC "hyperfs-save"
@@ -17,3 +18,9 @@ int hv_saveimg_begin(const char *path, const char *xml, bool running, GError **e
  * save image. */
 int hv_saveimg_read(const char *path, char **xml, bool *running, uint64_t *offset,
 		    GError **err);
+/* The definition a save image holds, parsed (owned), and whether the guest
+ * ran (optional). */
+int hv_saveimg_def(const char *path, HvDomainDef **def, bool *running, GError **err);
+/* HvDomainOps.save_image_xml for every driver that writes save images. */
+struct HvConn;
+int hv_saveimg_xml(struct HvConn *c, const char *path, char **xml, GError **err);

@@ -339,10 +339,13 @@ hv_voldata_wipe(HvObjTab *pools, const char *pool, const char *name, unsigned al
 		hv_core_lock(vs->core);
 		r = vs->ops->wipe(vs->vols, vs->vol, algorithm, err);
 		hv_core_unlock(vs->core);
-		if (r == 0)
-			r = s->ops->finish(s, err);
-		s->ops->close(s);
-		return r;
+		if (r <= 0) {
+			if (r == 0)
+				r = s->ops->finish(s, err);
+			s->ops->close(s);
+			return r;
+		}
+		r = 0; /* no way of its own for this volume: zeroes, below */
 	}
 	if (algorithm != 0) {
 		s->ops->close(s);
@@ -367,6 +370,29 @@ hv_voldata_wipe(HvObjTab *pools, const char *pool, const char *name, unsigned al
 	return r;
 }
 
+/* A clone within src's pool its class's own way: 1 done, 0 not its way. */
+static int
+clone_within(HvObjTab *pools, const char *pool, const char *xml, const char *src,
+	     char **name, GError **err)
+{
+	const HvObjClass *cc = pools->cls->children;
+	HvJob *pj = NULL, *job = NULL;
+	HvEntry *p, *o;
+	int r = -ENOENT;
+
+	if (!cc || !cc->data || !cc->data->clone)
+		return 0;
+	hv_core_lock(pools->core);
+	if ((p = pool_begin(pools, pool, &pj, err)) && (o = hv_objtab_find(p->children, src, err)) &&
+	    (r = hv_job_begin(o, &job_download, &job, err)) == 0) {
+		r = cc->data->clone(p->children, o, xml, name, err);
+		hv_job_end(job);
+	}
+	hv_job_end(pj);
+	hv_core_unlock(pools->core);
+	return r;
+}
+
 int
 hv_voldata_clone(HvObjTab *pools, const char *pool, const char *xml, const char *src_pool,
 		 const char *src, char **name_out, GError **err)
@@ -375,6 +401,12 @@ hv_voldata_clone(HvObjTab *pools, const char *pool, const char *xml, const char 
 	HvDataStream *in = NULL, *out = NULL;
 	int r;
 
+	if (g_strcmp0(pool, src_pool) == 0 &&
+	    (r = clone_within(pools, pool, xml, src, &name, err)) != 0) {
+		if (r > 0 && name_out)
+			*name_out = g_steal_pointer(&name);
+		return r < 0 ? r : 0;
+	}
 	if ((r = hv_objtab_child_create(pools, pool, xml, &name, err)) < 0)
 		return r;
 	if ((r = hv_voldata_open(pools, src_pool, src, false, 0, 0, 0, &in, err)) == 0 &&

@@ -29,9 +29,16 @@ struct HvVolDataOps {
 	 * whose last bytes are a hole, `cp` ending with ftruncate). NULL: ENOTSUP. */
 	int (*grow)(HvObjTab *t, HvEntry *o, uint64_t bytes, GError **err);
 	/* Lock held, o's wipe job held: wipes o its own way (the backend's
-	 * algorithm, or dropping simulated bytes). NULL: zeroes are written
-	 * through an upload stream over the whole volume. */
+	 * algorithm, or dropping simulated bytes): 0, -errno, or 1 when it has no
+	 * way of its own for o. NULL or 1: zeroes are written through an upload
+	 * stream over the whole volume. */
 	int (*wipe)(HvObjTab *t, HvEntry *o, unsigned algorithm, GError **err);
+	/* Lock held, a query job held on src: makes a new volume of src's own
+	 * table from xml as a clone of src, its own way (an RBD clone of a
+	 * protected snapshot), *name (owned) its name. 1 when it did, 0 when it
+	 * has no way of its own for src (its bytes are copied instead), -errno.
+	 * NULL: always copied. */
+	int (*clone)(HvObjTab *t, HvEntry *src, const char *xml, char **name, GError **err);
 };
 
 /* The stream of volume pool/name (pools: the pool table). Takes the lock. */

@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <string.h>
 #include "fs/files.h"
+#include "conf/conf_util.h"
+#include "conf/xml.h"
+#include "util/names.h"
 
 typedef void (*AnyFn)(void);
 /* the two shapes of each method: by name, or by pool and name (volumes) */
@@ -43,6 +46,8 @@ typedef struct {
 	int (*doc_name)(const char *buf, size_t len, char **name, GError **err);
 	int (*define_doc)(HvObj *dir, const char *xml, GError **err);
 	int (*remove_child)(HvObj *dir, const char *name, GError **err);
+	/* a listing whose call takes more than the shapes above (node devices) */
+	int (*list_all)(HvConn *c, GPtrArray **out, GError **err);
 } Coll;
 
 #define M(T, m) { offsetof(T, m) + 1, #m }
@@ -141,6 +146,94 @@ static const Coll snapshots = {
 	false, hv_snapshot_doc_name, hv_snapshot_define, hv_snapshot_remove,
 };
 
+/* Interfaces and node devices: neither kind has a get_info or events, and
+ * their documents are not parsed by conf/ (a name is all they need here). */
+static int
+iface_info(HvObj *dir, const char *name, bool *busy, GError **err)
+{
+	g_autoptr(HvInterfaceInfo) i = NULL;
+	int r = hv_iface_find(dir, name, &i, err);
+
+	*busy = r == 0 && i->active;
+	return r;
+}
+
+/* The name attribute of the root element root, or the text of its child
+ * child (node devices: <device><name>, absent for a vHBA to be made). */
+static int
+doc_name_of(const char *root, const char *child, const char *buf, size_t len, char **name,
+	    GError **err)
+{
+	g_autoptr(xmlDoc) doc = hv_xml_parse(buf, len, root, err);
+	xmlNode *el;
+
+	if (!doc)
+		return err && *err ? hv_error_errno(*err) : -EINVAL;
+	el = xmlDocGetRootElement(doc);
+	*name = child ? hv_xml_child_text(el, child) : hv_xml_prop(el, "name");
+	if (!*name && !child)
+		return hv_error_set(err, EINVAL, "the %s document has no name", root);
+	if (!*name)
+		*name = g_strdup("");
+	if (**name && hv_name_check(root, *name, err) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int
+iface_doc_name(const char *buf, size_t len, char **name, GError **err)
+{
+	return doc_name_of("interface", NULL, buf, len, name, err);
+}
+
+static const Coll ifaces = {
+	HV_OBJ_NODE, "interface", OPS(iface), false,
+	M(HvInterfaceOps, list), M(HvInterfaceOps, get_xml), M(HvInterfaceOps, define_xml),
+	M(HvInterfaceOps, undefine), { 0 }, iface_info, false, iface_doc_name,
+};
+
+static int
+nodedev_info(HvObj *dir, const char *name, bool *busy, GError **err)
+{
+	HvNodeDevInfo *d = NULL;
+	int r = hv_nodedev_find(dir, name, &d, err);
+
+	hv_nodedev_info_free(d);
+	return r;
+}
+
+static int
+nodedev_doc_name(const char *buf, size_t len, char **name, GError **err)
+{
+	return doc_name_of("device", "name", buf, len, name, err);
+}
+
+static int
+nodedev_create(HvObj *dir, const char *xml, GError **err)
+{
+	g_autofree char *name = NULL;
+
+	return HV_CALL(dir->node->conn, nodedev, create_xml, HV_WRITES, err, xml, 0, &name);
+}
+
+static int
+nodedev_destroy(HvObj *dir, const char *name, GError **err)
+{
+	return HV_CALL(dir->node->conn, nodedev, destroy, HV_WRITES, err, name);
+}
+
+static int
+nodedev_list_all(HvConn *c, GPtrArray **out, GError **err)
+{
+	return HV_CALL(c, nodedev, list, HV_READS, err, 0, out);
+}
+
+static const Coll nodedevs = {
+	HV_OBJ_NODE, "node device", OPS(nodedev), false,
+	{ 0 }, { 0 }, { 0 }, { 0 }, { 0 }, nodedev_info, false, nodedev_doc_name,
+	nodedev_create, nodedev_destroy, nodedev_list_all,
+};
+
 /* The row of a collection folder, and of the objects in one. */
 static const Coll *const by_dir[DK_LAST] = {
 	[DK_ROOT] = &nodes,	  [DK_DOMAINS] = &domains, [DK_DOMAIN] = &domains,
@@ -148,6 +241,8 @@ static const Coll *const by_dir[DK_LAST] = {
 	[DK_POOL] = &pools,	  [DK_VOLUMES] = &volumes, [DK_VOLUME] = &volumes,
 	[DK_SECRETS] = &secrets,  [DK_SECRET] = &secrets,
 	[DK_SNAPSHOTS] = &snapshots, [DK_SNAPSHOT] = &snapshots,
+	[DK_IFACES] = &ifaces,	  [DK_IFACE] = &ifaces,
+	[DK_NODEDEVS] = &nodedevs,   [DK_NODEDEV] = &nodedevs,
 };
 
 /* The method m of o's driver, or NULL; 0 when o's connection may call it,
@@ -208,10 +303,13 @@ hv_coll_list(HvObj *dir, GPtrArray **names, GError **err)
 
 	if (!k->ops)
 		return node_names(dir, names);
-	if ((r = method(dir, k, &k->list, HV_READS, &fn, err)) < 0)
+	if (k->list_all)
+		r = k->list_all(dir->node->conn, &all, err);
+	else if ((r = method(dir, k, &k->list, HV_READS, &fn, err)) < 0)
 		return r;
 	pool = pool_of(dir, k);
-	r = k->pooled ? ((PListFn)fn)(dir->node->conn, pool, &all, err)
+	if (!k->list_all)
+		r = k->pooled ? ((PListFn)fn)(dir->node->conn, pool, &all, err)
 		      : ((ListFn)fn)(dir->node->conn, &all, err);
 	if (r < 0)
 		return r;
@@ -321,11 +419,27 @@ hv_coll_read_config(HvObj *o, GString *out, GError **err)
 	return 0;
 }
 
+/* A config.xml of a kind conf/ does not parse: the name it declares must be o's. */
+static int
+same_doc_name(const Coll *k, HvObj *o, const char *buf, size_t len, GError **err)
+{
+	g_autofree char *name = NULL;
+	int r = hv_files_check_len("config.xml", len, err);
+
+	if (r < 0 || (r = k->doc_name(buf, len, &name, err)) < 0)
+		return r;
+	if (strcmp(name, o->name) != 0)
+		return hv_error_set(err, EINVAL, "the document names '%s', not '%s': copy it into "
+				    "the folder above to define a new object", name, o->name);
+	return 0;
+}
+
 int
 hv_coll_commit_config(HvObj *o, const char *buf, size_t len, GError **err)
 {
 	const Coll *k = by_dir[o->kind];
-	int r = hv_files_same_name(k->kind, o, buf, len, err);
+	int r = k->doc_name ? same_doc_name(k, o, buf, len, err)
+			    : hv_files_same_name(k->kind, o, buf, len, err);
 
 	return r < 0 ? r : define(o, k, buf, err);
 }

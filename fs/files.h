@@ -58,6 +58,12 @@ extern const DirOps hv_pools_ops, hv_pool_ops, hv_volumes_ops, hv_volume_ops;
 extern const DirOps hv_scratch_ops;
 extern const DirOps hv_secrets_ops, hv_secret_ops;
 extern const DirOps hv_snapshots_ops, hv_snapshot_ops;
+extern const DirOps hv_ifaces_ops, hv_iface_ops, hv_nodedevs_ops, hv_nodedev_ops;
+
+/* files_iface.c: an interface or node device by name, from the listing
+ * (neither kind has a get_info); ENOENT when there is none. */
+int hv_iface_find(HvObj *o, const char *name, HvInterfaceInfo **out, GError **err);
+int hv_nodedev_find(HvObj *o, const char *name, HvNodeDevInfo **out, GError **err);
 
 /* files_snapshot.c: what collection.c's snapshot row calls (dir: snapshots/) */
 int hv_snapshot_doc_name(const char *buf, size_t len, char **name, GError **err);

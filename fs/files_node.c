@@ -82,11 +82,24 @@ has_restore(HvObj *o)
 	return ops && ops->restore;
 }
 
+static HvObj *
+sub_nodedevs(HvObj *o)
+{
+	return o->node->nodedevs;
+}
+
+static bool
+has_nodedevs(HvObj *o)
+{
+	return o->node->conn->driver->nodedev != NULL;
+}
+
 static const FileDef nodeinfo_files[] = {
 	{ "info", F_VOLATILE | F_SLOW, r_info },
 	{ "capabilities.xml", F_SLOW, r_caps },
 	{ "error", F_VOLATILE, hv_files_error },
 	{ "restore", F_WRITE, r_restore, w_restore, .present = has_restore },
+	{ "devices", F_DIR, .subdir = sub_nodedevs, .present = has_nodedevs },
 };
 
 const DirOps hv_nodeinfo_ops = { HV_FILES(nodeinfo_files) };
@@ -127,6 +140,18 @@ has_secrets(HvObj *o)
 	return o->node->conn->driver->secret != NULL;
 }
 
+static HvObj *
+sub_ifaces(HvObj *o)
+{
+	return o->node->ifaces;
+}
+
+static bool
+has_ifaces(HvObj *o)
+{
+	return o->node->conn->driver->iface != NULL;
+}
+
 static const FileDef node_files[] = {
 	{ "events", F_STREAM },
 	{ "node", F_DIR, .subdir = sub_nodeinfo },
@@ -134,6 +159,7 @@ static const FileDef node_files[] = {
 	{ "networks", F_DIR, .subdir = sub_networks },
 	{ "pools", F_DIR, .subdir = sub_pools },
 	{ "secrets", F_DIR, .subdir = sub_secrets, .present = has_secrets },
+	{ "interfaces", F_DIR, .subdir = sub_ifaces, .present = has_ifaces },
 };
 
 const DirOps hv_node_ops = { HV_FILES(node_files) };
@@ -160,4 +186,8 @@ const DirOps *const hv_dir_ops[DK_LAST] = {
 	[DK_SCRATCH] = &hv_scratch_ops,
 	[DK_SECRETS] = &hv_secrets_ops,
 	[DK_SECRET] = &hv_secret_ops,
+	[DK_IFACES] = &hv_ifaces_ops,
+	[DK_IFACE] = &hv_iface_ops,
+	[DK_NODEDEVS] = &hv_nodedevs_ops,
+	[DK_NODEDEV] = &hv_nodedev_ops,
 };

@@ -29,6 +29,10 @@ typedef enum {
 	DK_SCRATCH, /* a temporary file a tool created (sed -i, cp into a folder) */
 	DK_SECRETS,
 	DK_SECRET,
+	DK_IFACES, /* interfaces/ */
+	DK_IFACE,
+	DK_NODEDEVS, /* node/devices/ */
+	DK_NODEDEV,
 	DK_LAST
 } DirKind;
 
@@ -85,6 +89,9 @@ typedef struct {
 	size_t nfiles;
 	DirKind child_kind; /* collections: the kind of their children's folders */
 	bool scratch;       /* tools may create temporary files here (scratch.c) */
+	/* objects of this kind change without events (interfaces, node devices):
+	 * the kernel keeps neither their names nor their files' attributes */
+	bool uncached;
 	/* mkdir NAME in this folder makes a child object (snapshots/); NULL: EPERM */
 	int (*mkdir)(HvObj *dir, const char *name, GError **err);
 } DirOps;
@@ -131,6 +138,7 @@ struct HvNode {
 	HvObj *obj; /* its folder */
 	HvObj *nodeinfo, *domains, *networks, *pools;
 	HvObj *secrets; /* secrets/ (files_secret.c) */
+	HvObj *ifaces, *nodedevs; /* interfaces/, node/devices/ (files_iface.c) */
 	HvStreamSet streams;
 	/* events (events.c) */
 	GMutex ev_lock;
@@ -213,6 +221,12 @@ HvStream *hv_events_open(HvNode *n, bool nonblock);
  * invalidations without asking the driver anything. */
 void hv_inval_queue(HvNode *n, const HvEvent *ev, uint64_t seq);
 void hv_inval_start(HvFs *fs); /* once the session exists */
+/* A temporary file gone (committed, renamed over, dropped) whose name the
+ * kernel may still hold in the folder dir: the name is dropped on the node's
+ * notifier, so the kernel forgets the file's inode and its object is freed
+ * (never on the worker that made it go: the kernel's invalidation waits for
+ * the folder's requests in flight). */
+void hv_inval_name(HvNode *n, fuse_ino_t dir, const char *name);
 void hv_inval_stop(HvFs *fs);
 
 /* stream.c: parked reads (stream.h has the sources' side) */

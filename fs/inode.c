@@ -448,10 +448,12 @@ hv_ino_entry(HvFs *fs, HvObj *o, unsigned idx, struct fuse_entry_param *e)
 	/* Every name in the tree changes only with an event, and every event drops
 	 * the names it changes (inval.c), so names are kept long: a 10,000-file
 	 * pass must not look names up again that expired mid-pass. A scratch file's
-	 * name is soon renamed over or gone: never cache it. No negative entries
+	 * name is soon renamed over or gone, and an uncached kind's object changes
+	 * without events: never cache those. No negative entries
 	 * are given (an ENOENT is not cached), so a name that appears through an
 	 * event is found at once. */
-	e->entry_timeout = o->kind == DK_SCRATCH ? 0 : fs->entry_timeout;
+	e->entry_timeout = o->kind == DK_SCRATCH || hv_dir_ops[o->kind]->uncached
+				   ? 0 : fs->entry_timeout;
 	return 0;
 }
 

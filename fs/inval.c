@@ -22,6 +22,7 @@ typedef struct {
 	uint64_t seq;
 	bool stop;
 	bool all; /* the queue overflowed: everything of the node, at once */
+	fuse_ino_t dir; /* set: only name in this folder (hv_inval_name), no event */
 } HvInval;
 
 /* One invalidation: an inode's attributes and pages, or (name set) a name in
@@ -324,6 +325,16 @@ hv_inval_queue(HvNode *n, const HvEvent *ev, uint64_t seq)
 					       INVAL_MAX)));
 }
 
+void
+hv_inval_name(HvNode *n, fuse_ino_t dir, const char *name)
+{
+	HvInval *w = g_new0(HvInval, 1);
+
+	w->dir = dir;
+	w->name = g_strdup(name);
+	push(n, w);
+}
+
 /* The next item of n's queue, or NULL once the queue stayed empty for
  * IDLE_US: then the thread has given up n->notifier and must end. */
 static HvInval *
@@ -356,6 +367,11 @@ notifier(gpointer data)
 		if (w->stop) {
 			inval_free(w);
 			break;
+		}
+		if (w->dir) { /* no event: the events' progress stays */
+			fuse_lowlevel_notify_inval_entry(n->fs->se, w->dir, w->name, strlen(w->name));
+			inval_free(w);
+			continue;
 		}
 		if (w->all) {
 			g_mutex_lock(&n->ev_lock); /* covers every event seen so far */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "fs/fs.h"
+#include "util/daemon.h"
 #include "util/names.h"
 
 typedef struct {
@@ -193,6 +194,8 @@ node_new(HvFs *fs, const char *spec, GError **err)
 	n->networks = hv_obj_new(fs, DK_NETWORKS, n, n->obj, "networks");
 	n->pools = hv_obj_new(fs, DK_POOLS, n, n->obj, "pools");
 	n->secrets = hv_obj_new(fs, DK_SECRETS, n, n->obj, "secrets");
+	n->ifaces = hv_obj_new(fs, DK_IFACES, n, n->obj, "interfaces");
+	n->nodedevs = hv_obj_new(fs, DK_NODEDEVS, n, n->nodeinfo, "devices");
 	g_mutex_unlock(&fs->lock);
 	return n;
 }
@@ -333,58 +336,36 @@ session_new(HvFs *fs, Options *o)
  * would lose. The parent waits on a pipe for one status byte, so that errors
  * while connecting and mounting still reach the terminal and the exit status;
  * the child dies or reports, never both. */
-static int
-daemon_start(void)
-{
-	int p[2];
-	pid_t pid;
-
-	if (pipe(p) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0) {
-		char st = 1;
-
-		close(p[1]);
-		if (read(p[0], &st, 1) != 1)
-			st = 1;
-		_exit(st);
-	}
-	close(p[0]);
-	setsid();
-	return p[1];
-}
-
 static void
 daemon_ready(int fd, char status)
 {
-	int nul;
+	if (fd >= 0 && status == 0)
+		hv_daemon_detach(false);
+	hv_daemon_ready(fd, status);
+}
 
-	if (fd < 0)
-		return;
-	if (status == 0 && chdir("/") == 0 && (nul = open("/dev/null", O_RDWR)) >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
-		if (nul > 2)
-			close(nul);
-	}
-	if (write(fd, &status, 1) != 1) {
-		/* the parent is gone: nothing to tell */
-	}
-	close(fd);
+/* A step of the exit that took over a second says so in the log (issue 10's
+ * slow exits under load: which step waits). */
+static void
+exit_step(const char *what, gint64 *t)
+{
+	gint64 now = g_get_monotonic_time();
+
+	if (now - *t > G_USEC_PER_SEC)
+		g_warning("exit: %s took %.1f s", what, (double)(now - *t) / G_USEC_PER_SEC);
+	*t = now;
 }
 
 static void
-fs_clear(HvFs *fs, Options *o)
+fs_clear(HvFs *fs, Options *o, gint64 *t)
 {
 	for (guint i = 0; i < fs->nodes->len; i++) {
 		HvNode *n = fs->nodes->pdata[i];
+		g_autofree char *what = g_strdup_printf("closing node '%s'", n->name);
 
 		hv_conn_set_event_cb(n->conn, NULL, NULL);
 		node_free(n);
+		exit_step(what, t);
 	}
 	g_ptr_array_unref(fs->nodes);
 	hv_obj_free_all(fs);
@@ -403,7 +384,9 @@ main(int argc, char **argv)
 	struct fuse_loop_config *cfg;
 	int dfd = -1;
 	int r = 1;
+	gint64 t = g_get_monotonic_time();
 
+	hv_malloc_tune();
 	g_mutex_init(&fs.lock);
 	fs.objs = g_hash_table_new(g_int64_hash, g_int64_equal);
 	fs.nodes = g_ptr_array_new();
@@ -415,7 +398,7 @@ main(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &fs) < 0)
 		return 2;
 	fs.readonly = o.readonly;
-	if (!o.foreground && (dfd = daemon_start()) < 0) {
+	if (!o.foreground && (dfd = hv_daemon_start()) < 0) {
 		fprintf(stderr, "hyperfs: cannot go to the background: %s\n", g_strerror(-dfd));
 		return 1;
 	}
@@ -442,15 +425,18 @@ main(int argc, char **argv)
 	r = fuse_session_loop_mt(fs.se, cfg);
 	/* unmounted (0) or asked to stop by SIGTERM, SIGINT or SIGHUP: a clean exit */
 	r = !(r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP);
+	t = g_get_monotonic_time();
 	fuse_loop_cfg_destroy(cfg);
 	hv_inval_stop(&fs);
+	exit_step("stopping the notifiers", &t);
 	hv_spin_stop(&fs); /* the unmount closes the descriptor it replies on */
 	fuse_session_unmount(fs.se);
+	exit_step("the unmount", &t);
 out_signals:
 	fuse_remove_signal_handlers(fs.se);
 out_session:
 	fuse_session_destroy(fs.se);
-	fs_clear(&fs, &o);
+	fs_clear(&fs, &o, &t);
 	daemon_ready(dfd, 1);
 	return r;
 }

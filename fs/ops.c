@@ -194,6 +194,16 @@ op_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &sv);
 }
 
+/* Drops the references a lookup took (either may be NULL). */
+static void
+refs_drop(HvFs *fs, HvObj *dir, HvObj *o)
+{
+	if (o)
+		hv_obj_unref(fs, o);
+	if (dir)
+		hv_obj_unref(fs, dir);
+}
+
 /* Only folders whose kind has a mkdir hook (snapshots/) make objects. */
 static void
 op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
@@ -216,10 +226,7 @@ op_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 		reply_entry(req, fs, o, 0);
 	if (r < 0)
 		fuse_reply_err(req, -r);
-	if (o)
-		hv_obj_unref(fs, o);
-	if (dir)
-		hv_obj_unref(fs, dir);
+	refs_drop(fs, dir, o);
 }
 
 static void
@@ -256,10 +263,7 @@ static void
 name_done(fuse_req_t req, HvFs *fs, HvObj *dir, HvObj *o, int r)
 {
 	fuse_reply_err(req, -r);
-	if (o)
-		hv_obj_unref(fs, o);
-	if (dir)
-		hv_obj_unref(fs, dir);
+	refs_drop(fs, dir, o);
 }
 
 static void

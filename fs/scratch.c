@@ -219,11 +219,18 @@ hv_scratch_truncate(HvFs *fs, HvObj *o, size_t size)
 }
 
 static void
-scratch_drop(HvFs *fs, HvObj *o)
+scratch_drop(HvFs *fs, HvObj *o, const char *kernel_name)
 {
+	g_autofree char *name = g_strdup(kernel_name ? kernel_name : o->name);
+	HvNode *n = o->node;
+	fuse_ino_t dir;
+
 	g_mutex_lock(&fs->lock);
+	dir = o->parent ? HV_INO(o->parent->id, 0) : 0;
 	hv_obj_kill(fs, o);
 	g_mutex_unlock(&fs->lock);
+	if (n && dir)
+		hv_inval_name(n, dir, name);
 }
 
 /* Defines the object in a document copied into the collection dir. */
@@ -262,6 +269,8 @@ commit_copy(HvFs *fs, HvObj *o)
 	if (!dir)
 		return 0;
 	r = define_copy(dir, data, len, o->name);
+	if (dir->node) /* the open file keeps o and its name */
+		hv_inval_name(dir->node, HV_INO(dir->id, 0), o->name);
 	hv_obj_unref(fs, dir);
 	return r;
 }
@@ -286,7 +295,7 @@ hv_scratch_flush(HvFs *fs, FileHandle *h)
 		return 0;
 	if (oversize) {
 		if (h->o->commit_on_close)
-			scratch_drop(fs, h->o);
+			scratch_drop(fs, h->o, NULL);
 		return h->wfail ?: -EFBIG; /* already reported in write(2); nothing changes */
 	}
 	if (h->o->commit_on_close)
@@ -300,7 +309,7 @@ void
 hv_scratch_release(HvFs *fs, FileHandle *h)
 {
 	if (h->o->commit_on_close && !h->committed && !h->data)
-		scratch_drop(fs, h->o); /* never flushed: leave nothing behind */
+		scratch_drop(fs, h->o, NULL); /* never flushed: leave nothing behind */
 }
 
 int
@@ -323,7 +332,7 @@ hv_scratch_rename(HvFs *fs, HvObj *dir, HvObj *o, const char *newname)
 		r = define_copy(dir, data, len, newname);
 	else
 		return -EPERM; /* scratch files only ever become documents */
-	if (r == 0)
-		scratch_drop(fs, o);
+	if (r == 0) /* the kernel moves the file's name to newname */
+		scratch_drop(fs, o, newname);
 	return r;
 }

@@ -12,6 +12,7 @@
 #include "remote/hyperfsd_conf.h"
 #include "remote/server.h"
 #include "remote/tls.h"
+#include "util/daemon.h"
 
 #define DEFAULT_SOCK "/run/hyperfs/hyperfs-sock"
 #define DEFAULT_SOCK_RO "/run/hyperfs/hyperfs-sock-ro"
@@ -141,40 +142,19 @@ write_pidfile(const char *path, GError **err)
 	return 0;
 }
 
-/* Forks; the parent waits until the child says it is ready (its pidfile is
- * written), so `hyperfsd` returning means the daemon serves, as systemd's
- * Type=forking expects. Returns the fd to report readiness on, or -errno. */
+/* Forks (util/daemon.c); the parent waits until the child says it is ready
+ * (its pidfile is written), so `hyperfsd` returning means the daemon serves,
+ * as systemd's Type=forking expects. Returns the fd to report readiness on, or
+ * -errno. Standard error stays: log lines go there unless --log. */
 static int
 daemonize(void)
 {
-	int p[2];
-	pid_t pid;
-	int fd;
-	char ok = 0;
+	int fd = hv_daemon_start();
+	int rc = fd >= 0 ? hv_daemon_detach(true) : fd;
 
-	if (pipe(p) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid > 0) {
-		close(p[1]);
-		while (read(p[0], &ok, 1) < 0 && errno == EINTR)
-			;
-		_exit(ok == 1 ? 0 : 1);
-	}
-	close(p[0]);
-	setsid();
-	if (chdir("/") < 0)
-		return -errno;
-	fd = open("/dev/null", O_RDWR);
-	if (fd >= 0) {
-		dup2(fd, 0);
-		dup2(fd, 1);
-		if (fd > 2)
-			close(fd);
-	}
-	return p[1];
+	if (rc < 0 && fd >= 0)
+		close(fd);
+	return rc < 0 ? rc : fd;
 }
 
 int
@@ -207,6 +187,7 @@ main(int argc, char **argv)
 	HvServer *s;
 	int status = 0, ready = -1;
 
+	hv_malloc_tune();
 	g_log_set_default_handler(log_handler, NULL);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
@@ -282,9 +263,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (ready >= 0) { /* the parent exits 0 now */
-		if (write(ready, "\1", 1) < 0)
-			g_message("cannot tell the parent process we are ready: %s", g_strerror(errno));
-		close(ready);
+		hv_daemon_ready(ready, 0);
 	}
 	g_unix_signal_add(SIGTERM, on_signal, s);
 	g_unix_signal_add(SIGINT, on_signal, s);

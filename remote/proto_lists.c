@@ -64,58 +64,82 @@ RPC_HANDLER(h_list_defined_domains)
 /* Networks and pools: one list, counted or named, active or defined. */
 typedef enum { L_COUNT_ACTIVE, L_COUNT_DEFINED, L_NAMES_ACTIVE, L_NAMES_DEFINED } ListWant;
 
+/* What a kind's listing needs: its list call and what is active. */
+typedef struct {
+	const char *what;
+	int (*list)(HvConn *conn, GPtrArray **l, GError **err);
+	bool (*active)(const void *info);
+} NamesKind;
+
 static int
-net_names(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, ListWant w, GError **err)
+nets_list(HvConn *conn, GPtrArray **l, GError **err)
+{
+	return HV_CALL(conn, network, list, HV_READS, err, l);
+}
+
+static bool
+net_active(const void *i)
+{
+	return ((const HvNetworkInfo *)i)->active;
+}
+
+static int
+pools_list(HvConn *conn, GPtrArray **l, GError **err)
+{
+	return HV_CALL(conn, pool, list, HV_READS, err, l);
+}
+
+static bool
+pool_active(const void *i)
+{
+	return ((const HvPoolInfo *)i)->state != HV_POOL_INACTIVE;
+}
+
+static const NamesKind net_names_kind = { "network names", nets_list, net_active };
+static const NamesKind pool_names_kind = { "storage pool names", pools_list, pool_active };
+
+/* Both info structs start with their name. */
+G_STATIC_ASSERT(G_STRUCT_OFFSET(HvNetworkInfo, name) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(HvPoolInfo, name) == 0);
+
+static int
+obj_names(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const NamesKind *k, ListWant w, GError **err)
 {
 	g_autoptr(GPtrArray) l = NULL;
 	bool names = w == L_NAMES_ACTIVE || w == L_NAMES_DEFINED;
 	bool active = w == L_COUNT_ACTIVE || w == L_NAMES_ACTIVE;
-	int rc = names ? check_max(a->num[0], LIST_MAX, "network names", err) : 0;
+	int rc = names ? check_max(a->num[0], LIST_MAX, k->what, err) : 0;
 
-	if (rc < 0 || (rc = HV_CALL(c->conn, network, list, HV_READS, err, &l)) < 0)
+	if (rc < 0 || (rc = k->list(c->conn, &l, err)) < 0)
 		return rc;
 	rpc_msg_init_extra(r);
-	for (guint k = 0; k < l->len; k++) {
-		const HvNetworkInfo *i = l->pdata[k];
-
-		if (i->active != active)
+	for (guint n = 0; n < l->len; n++) {
+		if (k->active(l->pdata[n]) != active)
 			continue;
 		if (!names)
 			r->num[0]++;
 		else if (r->strs->len < a->num[0])
-			g_ptr_array_add(r->strs, g_strdup(i->name));
+			g_ptr_array_add(r->strs, g_strdup(*(char **)l->pdata[n]));
 	}
 	return 0;
+}
+
+static int
+net_names(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, ListWant w, GError **err)
+{
+	return obj_names(c, a, r, &net_names_kind, w, err);
+}
+
+static int
+pool_names(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, ListWant w, GError **err)
+{
+	return obj_names(c, a, r, &pool_names_kind, w, err);
 }
 
 RPC_HANDLER(h_num_of_networks) { return net_names(c, a, r, L_COUNT_ACTIVE, err); }
 RPC_HANDLER(h_num_of_defined_networks) { return net_names(c, a, r, L_COUNT_DEFINED, err); }
 RPC_HANDLER(h_list_networks) { return net_names(c, a, r, L_NAMES_ACTIVE, err); }
 RPC_HANDLER(h_list_defined_networks) { return net_names(c, a, r, L_NAMES_DEFINED, err); }
-
-static int
-pool_names(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, ListWant w, GError **err)
-{
-	g_autoptr(GPtrArray) l = NULL;
-	bool names = w == L_NAMES_ACTIVE || w == L_NAMES_DEFINED;
-	bool active = w == L_COUNT_ACTIVE || w == L_NAMES_ACTIVE;
-	int rc = names ? check_max(a->num[0], LIST_MAX, "storage pool names", err) : 0;
-
-	if (rc < 0 || (rc = HV_CALL(c->conn, pool, list, HV_READS, err, &l)) < 0)
-		return rc;
-	rpc_msg_init_extra(r);
-	for (guint k = 0; k < l->len; k++) {
-		const HvPoolInfo *i = l->pdata[k];
-
-		if ((i->state != HV_POOL_INACTIVE) != active)
-			continue;
-		if (!names)
-			r->num[0]++;
-		else if (r->strs->len < a->num[0])
-			g_ptr_array_add(r->strs, g_strdup(i->name));
-	}
-	return 0;
-}
 
 RPC_HANDLER(h_num_of_pools) { return pool_names(c, a, r, L_COUNT_ACTIVE, err); }
 RPC_HANDLER(h_num_of_defined_pools) { return pool_names(c, a, r, L_COUNT_DEFINED, err); }

@@ -416,30 +416,33 @@ remote_dom_reset(HvConn *c, const char *name, GError **err)
 			   "reset", name, err);
 }
 
-/* A set with live and config together. libvirt's test driver takes one of them
- * per call ("Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are
- * mutually exclusive", INVALID_ARG): then the running definition is changed
- * first and the persistent one second, as virsh --live and --config would. */
+typedef struct {
+	HvConn *c;
+	const char *name;
+	int32_t proc;
+	int64_t n0;
+} AffectCall;
+
+static int
+affect_one(void *ctx, unsigned flags, GError **err)
+{
+	AffectCall *a = ctx;
+
+	return dom_call(a->c, a->name, a->proc, a->n0, flags, NULL, err);
+}
+
+/* A set with live and config together, one per call where the peer wants it
+ * (hv_call_affect_split). */
 static int
 dom_call_affect(HvConn *c, const char *name, int32_t proc, int64_t n0, unsigned flags,
 		const char *event, const char *detail, GError **err)
 {
-	g_autoptr(GError) e = NULL;
-	unsigned both = HV_AFFECT_LIVE | HV_AFFECT_CONFIG;
-	int rc = dom_call(c, name, proc, n0, flags, NULL, &e);
+	AffectCall a = { c, name, proc, n0 };
+	int rc = hv_call_affect_split(affect_one, &a, flags, err);
 
-	if (rc == -EINVAL && (flags & both) == both && strstr(e->message, "mutually exclusive")) {
-		g_clear_error(&e);
-		rc = dom_call(c, name, proc, n0, flags & ~HV_AFFECT_CONFIG, NULL, &e);
-		if (rc == 0)
-			rc = dom_call(c, name, proc, n0, flags & ~HV_AFFECT_LIVE, NULL, &e);
-	}
-	if (rc < 0) {
-		g_propagate_error(err, g_steal_pointer(&e));
-		return rc;
-	}
-	hv_conn_emit(c, HV_OBJ_DOMAIN, NULL, name, event, detail);
-	return 0;
+	if (rc == 0)
+		hv_conn_emit(c, HV_OBJ_DOMAIN, NULL, name, event, detail);
+	return rc;
 }
 
 /* HV_AFFECT_* and HV_MAXIMUM have libvirt's values for memory and vCPU flags. */

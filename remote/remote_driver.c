@@ -749,4 +749,6 @@ const HvDriver hv_remote_driver = {
 	.pool = &remote_pool_ops,
 	.volume = &remote_volume_ops,
 	.secret = &remote_secret_ops,
+	.iface = &remote_iface_ops,
+	.nodedev = &remote_nodedev_ops,
 };

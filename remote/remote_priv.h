@@ -118,3 +118,6 @@ extern const HvNetworkOps remote_network_ops;
 extern const HvPoolOps remote_pool_ops;
 extern const HvVolumeOps remote_volume_ops;
 extern const HvSecretOps remote_secret_ops;
+/* remote_iface.c */
+extern const HvInterfaceOps remote_iface_ops;
+extern const HvNodeDevOps remote_nodedev_ops;

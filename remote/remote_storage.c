@@ -86,6 +86,7 @@ connected(HvConn *c, RpcClient **cl, GError **err)
 typedef struct {
 	HvObjKind kind;
 	int32_t list_proc;
+	int32_t lookup_proc; /* by name; its reply holds the RpcNamed at arg_off */
 	size_t list_off;  /* the GArray of RpcNamed in the reply (RpcMsg member) */
 	size_t arg_off;   /* the RpcNamed of a query's args (RpcMsg member) */
 	const int32_t *procs;
@@ -129,11 +130,37 @@ kind_list(HvConn *c, const ListKind *k, GPtrArray **out, GError **err)
 	return rc;
 }
 
+/* One object's info: the lookup by name (the peer's name must be the one
+ * asked for), then the kind's batch of queries, finished as in a listing. */
+static int
+kind_get_info(HvConn *c, const ListKind *k, const char *name, void **out, GError **err)
+{
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg a = { .str = { (char *)name }, .has_str = { true } }, d = { 0 };
+	Batch b = { 0 };
+	int rc = connected(c, &cl, err);
+	RpcNamed *n = (RpcNamed *)((char *)&d + k->arg_off);
+
+	if (rc == 0)
+		rc = rpc_client_call(cl, k->lookup_proc, &a, &d, err);
+	if (rc == 0)
+		rc = remote_same_name(c->priv, k->kind, name, n->name, err);
+	if (rc == 0) {
+		RpcMsg qa = { 0 };
+
+		*(RpcNamed *)((char *)&qa + k->arg_off) = *n;
+		batch_send(&b, cl, k->procs, k->nprocs, &qa);
+		rc = k->finish(&b, n, out, err);
+	}
+	rpc_msg_clear(&d);
+	return rc;
+}
+
 static const int32_t net_procs[] = { PROC_NET_IS_ACTIVE, PROC_NET_IS_PERSISTENT,
 				     PROC_NET_GET_AUTOSTART, PROC_NET_XML, PROC_NET_BRIDGE };
 
 static int
-net_finish(Batch *b, const RpcNamed *n, HvNetworkInfo **out, GError **err)
+net_finish(Batch *b, const RpcNamed *n, void **out, GError **err)
 {
 	g_autofree char *xml = NULL;
 	HvNetworkInfo *i;
@@ -167,19 +194,10 @@ net_lookup(RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
 	return rpc_client_call(cl, PROC_NET_LOOKUP, &a, holder, err);
 }
 
-static int
-net_finish_any(Batch *b, const RpcNamed *n, void **out, GError **err)
-{
-	HvNetworkInfo *i = NULL;
-	int rc = net_finish(b, n, &i, err);
-
-	*out = i;
-	return rc;
-}
-
 static const ListKind net_list_kind = {
-	HV_OBJ_NETWORK, PROC_NET_LIST, G_STRUCT_OFFSET(RpcMsg, nets), G_STRUCT_OFFSET(RpcMsg, net),
-	net_procs, G_N_ELEMENTS(net_procs), net_finish_any, (GDestroyNotify)hv_network_info_free,
+	HV_OBJ_NETWORK, PROC_NET_LIST, PROC_NET_LOOKUP, G_STRUCT_OFFSET(RpcMsg, nets),
+	G_STRUCT_OFFSET(RpcMsg, net), net_procs, G_N_ELEMENTS(net_procs), net_finish,
+	(GDestroyNotify)hv_network_info_free,
 };
 
 static int
@@ -191,23 +209,7 @@ remote_net_list(HvConn *c, GPtrArray **out, GError **err)
 static int
 remote_net_get_info(HvConn *c, const char *name, HvNetworkInfo **out, GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	RpcMsg d = { 0 };
-	Batch b = { 0 };
-	int rc = connected(c, &cl, err);
-
-	if (rc == 0)
-		rc = net_lookup(cl, name, &d, err);
-	if (rc == 0)
-		rc = remote_same_name(c->priv, HV_OBJ_NETWORK, name, d.net.name, err);
-	if (rc == 0) {
-		RpcMsg a = { .net = d.net };
-
-		batch_send(&b, cl, net_procs, G_N_ELEMENTS(net_procs), &a);
-		rc = net_finish(&b, &d.net, out, err);
-	}
-	rpc_msg_clear(&d);
-	return rc;
+	return kind_get_info(c, &net_list_kind, name, (void **)out, err);
 }
 
 /* One call on a named network (or pool): lookup, then proc with num[0] = n0. */
@@ -350,7 +352,7 @@ remote_lookup_pool(RpcClient *cl, const char *name, RpcNamed *out, GError **err)
 }
 
 static int
-pool_finish(Batch *b, const RpcNamed *n, HvPoolInfo **out, GError **err)
+pool_finish(Batch *b, const RpcNamed *n, void **out, GError **err)
 {
 	g_autofree char *xml = NULL;
 	HvPoolInfo *i;
@@ -375,19 +377,10 @@ pool_finish(Batch *b, const RpcNamed *n, HvPoolInfo **out, GError **err)
 	return rc;
 }
 
-static int
-pool_finish_any(Batch *b, const RpcNamed *n, void **out, GError **err)
-{
-	HvPoolInfo *i = NULL;
-	int rc = pool_finish(b, n, &i, err);
-
-	*out = i;
-	return rc;
-}
-
 static const ListKind pool_list_kind = {
-	HV_OBJ_POOL, PROC_POOL_LIST, G_STRUCT_OFFSET(RpcMsg, pools), G_STRUCT_OFFSET(RpcMsg, pool),
-	pool_procs, G_N_ELEMENTS(pool_procs), pool_finish_any, (GDestroyNotify)hv_pool_info_free,
+	HV_OBJ_POOL, PROC_POOL_LIST, PROC_POOL_LOOKUP, G_STRUCT_OFFSET(RpcMsg, pools),
+	G_STRUCT_OFFSET(RpcMsg, pool), pool_procs, G_N_ELEMENTS(pool_procs), pool_finish,
+	(GDestroyNotify)hv_pool_info_free,
 };
 
 static int
@@ -399,23 +392,7 @@ remote_pool_list(HvConn *c, GPtrArray **out, GError **err)
 static int
 remote_pool_get_info(HvConn *c, const char *name, HvPoolInfo **out, GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	RpcNamed n = { 0 };
-	Batch b = { 0 };
-	int rc = connected(c, &cl, err);
-
-	if (rc == 0)
-		rc = remote_lookup_pool(cl, name, &n, err);
-	if (rc == 0)
-		rc = remote_same_name(c->priv, HV_OBJ_POOL, name, n.name, err);
-	if (rc == 0) {
-		RpcMsg a = { .pool = n };
-
-		batch_send(&b, cl, pool_procs, G_N_ELEMENTS(pool_procs), &a);
-		rc = pool_finish(&b, &n, out, err);
-	}
-	g_free(n.name);
-	return rc;
+	return kind_get_info(c, &pool_list_kind, name, (void **)out, err);
 }
 
 static int

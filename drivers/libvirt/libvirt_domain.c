@@ -5,6 +5,7 @@
  * libvirt has no event for (memory, vCPUs, autostart, reboot, reset) are
  * reported here, after the call. */
 #include <string.h>
+#include "drivers/conn.h"
 #include "drivers/libvirt/libvirt_priv.h"
 #include "util/names.h"
 
@@ -183,28 +184,36 @@ LV_VERB(lv_dom_resume, &dom_kind, "resume", call_resume, NULL, "resumed", "unpau
 LV_VERB(lv_dom_reboot, &dom_kind, "reboot", call_reboot, "rebooted", NULL, "-")
 LV_VERB(lv_dom_reset, &dom_kind, "reset", call_reset, "reset", NULL, "-")
 
-/* A set with live and config together: some drivers (libvirt's test driver)
- * take one per call ("mutually exclusive", INVALID_ARG): then the running
- * definition is changed first and the persistent one second, as virsh --live
- * and --config would. HV_AFFECT_* and HV_MAXIMUM have libvirt's values. */
+typedef struct {
+	HvConn *c;
+	const char *name, *verb;
+	LvCall fn;
+	unsigned long long arg;
+} SetCall;
+
+static int
+set_one(void *ctx, unsigned flags, GError **err)
+{
+	SetCall *a = ctx;
+
+	return dom_call(a->c, a->name, a->verb, a->fn, a->arg, flags, err);
+}
+
+/* A set with live and config together, one per call where the driver wants it
+ * (hv_call_affect_split); drivers that take no AFFECT flags at all (libvirt's
+ * esx: "unsupported flags (0x3)") have one definition: the current one.
+ * HV_AFFECT_* and HV_MAXIMUM have libvirt's values. */
 static int
 dom_set(HvConn *c, const char *name, const char *verb, LvCall fn, unsigned long long arg,
 	unsigned flags, const char *event, GError **err)
 {
 	g_autoptr(GError) e = NULL;
 	g_autofree char *detail = g_strdup_printf("%llu", arg);
-	unsigned both = HV_AFFECT_LIVE | HV_AFFECT_CONFIG;
-	int rc = dom_call(c, name, verb, fn, arg, flags, &e);
+	SetCall a = { c, name, verb, fn, arg };
+	int rc = hv_call_affect_split(set_one, &a, flags, &e);
 
-	if (rc == -EINVAL && (flags & both) == both && strstr(e->message, "mutually exclusive")) {
-		g_clear_error(&e);
-		rc = dom_call(c, name, verb, fn, arg, flags & ~HV_AFFECT_CONFIG, &e);
-		if (rc == 0)
-			rc = dom_call(c, name, verb, fn, arg, flags & ~HV_AFFECT_LIVE, &e);
-	}
-	/* drivers that take no AFFECT flags at all (libvirt's esx: "unsupported
-	 * flags (0x3)") have one definition: the current one */
-	if (rc == -EINVAL && (flags & both) && strstr(e->message, "unsupported flags")) {
+	if (rc == -EINVAL && (flags & (HV_AFFECT_LIVE | HV_AFFECT_CONFIG)) &&
+	    strstr(e->message, "unsupported flags")) {
 		g_clear_error(&e);
 		rc = dom_call(c, name, verb, fn, arg, flags & HV_MAXIMUM, &e);
 	}

@@ -198,4 +198,6 @@ const HvDriver hv_libvirt_driver = {
 	.network = &lv_network_ops,
 	.pool = &lv_pool_ops,
 	.volume = &lv_volume_ops,
+	.iface = &lv_iface_ops,
+	.nodedev = &lv_nodedev_ops,
 };

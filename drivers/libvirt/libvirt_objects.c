@@ -16,27 +16,49 @@ lv_obj_lookup(LvPriv *p, const LvKind *k, virConnectPtr conn, const char *name, 
 }
 
 int
-lv_obj_get_info(HvConn *c, const LvKind *k, const char *name, void **out, GError **err)
+lv_cache_info(LvPriv *p, int kind, const char *name, LvFetch fetch, const void *ctx, void **out,
+	      GError **err)
 {
-	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
-	void *obj = NULL;
 	uint64_t gen;
 	int rc = lv_conn_get(p, &conn, err);
 
 	if (rc < 0)
 		return rc;
-	*out = lv_cache_get(p, k->cache, name, &gen);
+	*out = lv_cache_get(p, kind, name, &gen);
 	if (*out)
 		return 0;
-	rc = lv_obj_lookup(p, k, conn, name, &obj, err);
+	rc = fetch(p, conn, ctx, out, err);
 	if (rc == 0)
-		rc = k->info_of(p, conn, obj, out, err);
-	if (rc == 0)
-		lv_cache_put(p, k->cache, gen, name, *out);
-	if (obj)
-		k->free(obj);
+		lv_cache_put(p, kind, gen, name, *out);
 	return rc;
+}
+
+typedef struct {
+	const LvKind *k;
+	const char *name;
+} ObjRef;
+
+static int
+obj_fetch(LvPriv *p, virConnectPtr conn, const void *ctx, void **out, GError **err)
+{
+	const ObjRef *r = ctx;
+	void *obj = NULL;
+	int rc = lv_obj_lookup(p, r->k, conn, r->name, &obj, err);
+
+	if (rc == 0)
+		rc = r->k->info_of(p, conn, obj, out, err);
+	if (obj)
+		r->k->free(obj);
+	return rc;
+}
+
+int
+lv_obj_get_info(HvConn *c, const LvKind *k, const char *name, void **out, GError **err)
+{
+	ObjRef r = { k, name };
+
+	return lv_cache_info(c->priv, k->cache, name, obj_fetch, &r, out, err);
 }
 
 int

@@ -124,6 +124,10 @@ typedef struct {
 int lv_obj_lookup(LvPriv *p, const LvKind *k, virConnectPtr conn, const char *name, void **out,
 		  GError **err);
 int lv_obj_get_info(HvConn *c, const LvKind *k, const char *name, void **out, GError **err);
+/* The cached info under name, else fetch's (ctx is fetch's), then cached. */
+typedef int (*LvFetch)(LvPriv *p, virConnectPtr conn, const void *ctx, void **out, GError **err);
+int lv_cache_info(LvPriv *p, int kind, const char *name, LvFetch fetch, const void *ctx,
+		  void **out, GError **err);
 int lv_obj_list(HvConn *c, const LvKind *k, GPtrArray **out, GError **err);
 int lv_obj_get_xml(HvConn *c, const LvKind *k, const char *name, unsigned flags, char **xml,
 		   GError **err);
@@ -184,3 +188,6 @@ extern const HvDomainOps lv_domain_ops;
 extern const HvNetworkOps lv_network_ops;
 extern const HvPoolOps lv_pool_ops;
 extern const HvVolumeOps lv_volume_ops;
+/* libvirt_host.c */
+extern const HvInterfaceOps lv_iface_ops;
+extern const HvNodeDevOps lv_nodedev_ops;

@@ -253,27 +253,27 @@ vol_lookup(LvPriv *p, virConnectPtr conn, const char *pool, const char *name,
 	return *out ? 0 : lv_fail(p, conn, err, "storage volume '%s' of pool '%s'", name, pool);
 }
 
+typedef struct {
+	const char *pool, *name;
+} VolRef;
+
+static int
+vol_fetch(LvPriv *p, virConnectPtr conn, const void *ctx, void **out, GError **err)
+{
+	const VolRef *r = ctx;
+	g_autoptr(virStorageVol) v = NULL;
+	int rc = vol_lookup(p, conn, r->pool, r->name, &v, err);
+
+	return rc == 0 ? vol_info_of(p, conn, r->pool, v, (HvVolumeInfo **)out, err) : rc;
+}
+
 static int
 lv_vol_get_info(HvConn *c, const char *pool, const char *name, HvVolumeInfo **out, GError **err)
 {
-	LvPriv *p = c->priv;
-	g_autoptr(virConnect) conn = NULL;
-	g_autoptr(virStorageVol) v = NULL;
 	g_autofree char *key = g_strdup_printf("%s/%s", pool, name);
-	uint64_t gen;
-	int rc = lv_conn_get(p, &conn, err);
+	VolRef r = { pool, name };
 
-	if (rc < 0)
-		return rc;
-	*out = lv_cache_get(p, LV_VOLUMES, key, &gen);
-	if (*out)
-		return 0;
-	rc = vol_lookup(p, conn, pool, name, &v, err);
-	if (rc == 0)
-		rc = vol_info_of(p, conn, pool, v, out, err);
-	if (rc == 0)
-		lv_cache_put(p, LV_VOLUMES, gen, key, *out);
-	return rc;
+	return lv_cache_info(c->priv, LV_VOLUMES, key, vol_fetch, &r, (void **)out, err);
 }
 
 static int
@@ -370,7 +370,23 @@ lv_vol_create(HvConn *c, const char *pool, const char *xml, char **name_out, GEr
 }
 
 static int
-lv_vol_delete(HvConn *c, const char *pool, const char *name, GError **err)
+call_vol_delete(virStorageVolPtr v, unsigned long long arg)
+{
+	return virStorageVolDelete(v, 0);
+}
+
+static int
+call_vol_resize(virStorageVolPtr v, unsigned long long bytes)
+{
+	return virStorageVolResize(v, bytes, 0);
+}
+
+/* One call on a volume; its info and its pool's are dropped whatever happens,
+ * and event (detail) follows a success. */
+static int
+vol_call(HvConn *c, const char *pool, const char *name, const char *verb,
+	 int (*fn)(virStorageVolPtr v, unsigned long long arg), unsigned long long arg,
+	 const char *event, const char *detail, GError **err)
 {
 	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
@@ -379,31 +395,27 @@ lv_vol_delete(HvConn *c, const char *pool, const char *name, GError **err)
 
 	if (rc == 0)
 		rc = vol_lookup(p, conn, pool, name, &v, err);
-	if (rc == 0 && virStorageVolDelete(v, 0) < 0)
-		rc = lv_fail(p, conn, err, "cannot delete storage volume '%s' of pool '%s'", name, pool);
+	if (rc == 0 && fn(v, arg) < 0)
+		rc = lv_fail(p, conn, err, "cannot %s storage volume '%s' of pool '%s'", verb, name,
+			     pool);
 	vol_changed(p, pool, name);
 	if (rc == 0)
-		hv_conn_emit(c, HV_OBJ_VOLUME, pool, name, "deleted", "-");
+		hv_conn_emit(c, HV_OBJ_VOLUME, pool, name, event, detail);
 	return rc;
+}
+
+static int
+lv_vol_delete(HvConn *c, const char *pool, const char *name, GError **err)
+{
+	return vol_call(c, pool, name, "delete", call_vol_delete, 0, "deleted", "-", err);
 }
 
 static int
 lv_vol_resize(HvConn *c, const char *pool, const char *name, uint64_t bytes, GError **err)
 {
-	LvPriv *p = c->priv;
-	g_autoptr(virConnect) conn = NULL;
-	g_autoptr(virStorageVol) v = NULL;
 	g_autofree char *detail = g_strdup_printf("%" G_GUINT64_FORMAT, bytes);
-	int rc = lv_conn_get(p, &conn, err);
 
-	if (rc == 0)
-		rc = vol_lookup(p, conn, pool, name, &v, err);
-	if (rc == 0 && virStorageVolResize(v, bytes, 0) < 0)
-		rc = lv_fail(p, conn, err, "cannot resize storage volume '%s' of pool '%s'", name, pool);
-	vol_changed(p, pool, name);
-	if (rc == 0)
-		hv_conn_emit(c, HV_OBJ_VOLUME, pool, name, "resized", detail);
-	return rc;
+	return vol_call(c, pool, name, "resize", call_vol_resize, bytes, "resized", detail, err);
 }
 
 const HvVolumeOps lv_volume_ops = {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "drivers/lxc/lxc_priv.h"
 #include "drivers/objstore.h"
+#include "drivers/network/netdev_macvtap.h"
 #include "drivers/network/netdev_tap.h"
 #include "drivers/network/network_table.h"
 
@@ -76,9 +77,18 @@ open_network(LxcConn *lc, HvEntry *o, const HvDomainDef *def, pid_t pid, GError 
 		const char *bridge = net->source;
 		int status = 0, r;
 
+		if (g_str_equal(net->type, "direct")) { /* a macvlan on <source dev>, moved in */
+			g_autofree char *tmp = g_strdup_printf("vm%d.%u", (int)pid, i);
+			NetdevMacvtapReq req = { .parent = net->source, .mode = net->source_mode,
+						 .mac = net->mac, .ifname = tmp };
+
+			if ((r = netdev_macvlan_into(o->name, &req, (int)pid, peer, err)) < 0)
+				return r;
+			continue;
+		}
 		if (!g_str_equal(net->type, "bridge") && !g_str_equal(net->type, "network"))
 			return hv_error_set(err, ENOTSUP, "domain '%s': <interface type='%s'> is "
-					    "not supported yet (bridge and network are)", o->name,
+					    "not supported (bridge, network and direct are)", o->name,
 					    net->type);
 		if (g_str_equal(net->type, "network") &&
 		    (r = net_table_bridge_of(lc->pd.conn, net->source ? net->source : "", &nbr,

@@ -141,20 +141,29 @@ free_name(void)
 	return NULL;
 }
 
-int
-netdev_macvtap_create(const char *dom, const NetdevMacvtapReq *req, char **ifname, int *fd,
-		      GError **err)
+/* The mode in ip(8)'s words, once req's mode and parent are good. */
+static int
+req_check(const char *dom, const NetdevMacvtapReq *req, const char **mode, GError **err)
 {
-	const char *mode = ip_mode(req->mode);
-	g_autofree char *name = NULL;
-	int r;
-
-	if (!mode)
+	if (!(*mode = ip_mode(req->mode)))
 		return hv_error_set(err, EINVAL, "domain '%s': macvtap mode '%s' is not one of vepa, "
 				    "bridge, private, passthrough", dom, req->mode);
 	if (!req->parent || !netdev_exists(req->parent))
 		return hv_error_set(err, ENOENT, "domain '%s': host interface '%s' does not exist",
 				    dom, req->parent ? req->parent : "");
+	return 0;
+}
+
+int
+netdev_macvtap_create(const char *dom, const NetdevMacvtapReq *req, char **ifname, int *fd,
+		      GError **err)
+{
+	const char *mode;
+	g_autofree char *name = NULL;
+	int r;
+
+	if ((r = req_check(dom, req, &mode, err)) < 0)
+		return r;
 	name = req->ifname ? g_strdup(req->ifname) : free_name();
 	if (!name || strlen(name) >= IFNAMSIZ)
 		return hv_error_set(err, EINVAL, "domain '%s': no usable macvtap name", dom);
@@ -182,4 +191,32 @@ netdev_macvtap_delete(const char *ifname)
 
 	if (ifname && netdev_exists(ifname))
 		(void)ip_run("-", "removing a macvtap", del, NULL);
+}
+
+int
+netdev_macvlan_into(const char *dom, const NetdevMacvtapReq *req, int pid, const char *inside,
+		    GError **err)
+{
+	g_autofree char *ns = g_strdup_printf("%d", pid);
+	const char *mode;
+	int r;
+
+	if ((r = req_check(dom, req, &mode, err)) < 0)
+		return r;
+	if (!req->ifname || strlen(req->ifname) >= IFNAMSIZ || strlen(inside) >= IFNAMSIZ)
+		return hv_error_set(err, EINVAL, "domain '%s': no usable macvlan name", dom);
+	const char *add[] = { "ip", "link", "add", "link", req->parent, "name", req->ifname,
+			      "type", "macvlan", "mode", mode, NULL };
+	const char *mac[] = { "ip", "link", "set", "dev", req->ifname, "address", req->mac, NULL };
+	const char *move[] = { "ip", "link", "set", "dev", req->ifname, "netns", ns, "name", inside,
+			       NULL };
+
+	if ((r = ip_run(dom, "creating its macvlan", add, err)) < 0)
+		return r;
+	if ((req->mac && (r = ip_run(dom, "setting its MAC on its macvlan", mac, err)) < 0) ||
+	    (r = ip_run(dom, "moving its macvlan into the container", move, err)) < 0) {
+		netdev_macvtap_delete(req->ifname);
+		return r;
+	}
+	return 0;
 }

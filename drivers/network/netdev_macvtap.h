@@ -23,3 +23,9 @@ int netdev_macvtap_create(const char *dom, const NetdevMacvtapReq *req, char **i
 			  GError **err);
 /* Removes it (best effort: quiet when it is gone already). */
 void netdev_macvtap_delete(const char *ifname);
+/* A macvlan on req->parent in req->mode (libvirt's <interface type='direct'>
+ * of a container: no tap, the device itself goes in), made as req->ifname and
+ * moved into the network namespace of pid as inside, in one step. It goes
+ * with that namespace; nothing is left behind on failure. */
+int netdev_macvlan_into(const char *dom, const NetdevMacvtapReq *req, int pid, const char *inside,
+			GError **err);

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <sys/mman.h>
 #include "drivers/network/network_util.h"
+#include "util/files.h"
 
 /* stderr of the tool goes to a memfd (a daemon that keeps it open, as
  * dnsmasq does, blocks nobody), stdout to /dev/null; and no signal is
@@ -235,13 +236,5 @@ net_nft_table(const char *bridge)
 void
 net_state_remove(const char *dir)
 {
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	const char *f;
-
-	while (d && (f = g_dir_read_name(d))) {
-		g_autofree char *path = g_build_filename(dir, f, NULL);
-
-		unlink(path);
-	}
-	rmdir(dir);
+	hv_remove_flat_dir(dir);
 }

@@ -3,75 +3,14 @@
  * room, direct kernel boot, file disks (raw, qcow2) on virtio/ide/sata/scsi,
  * user networking and taps (bridge, network), serial consoles with a log,
  * virtio-rng, pvpanic, lifecycle actions (-action), and the runtime plumbing
- * (-S, QMP socket, pidfile). Each part is one row of builders[]. */
+ * (-S, QMP socket, pidfile). Each part is one row of builders[]; the disks
+ * are qemu_command_disk.c's, the shared helpers qemu_command_util.c's. */
 #include <string.h>
 #include "drivers/qemu/qemu_command.h"
 #include "util/table.h"
 #include "drivers/storage/storage_backend.h"
 
-typedef struct {
-	GPtrArray *argv;
-	const HvDomainDef *def;
-	const QemuPaths *paths;
-	bool q35;
-	bool ahci, scsi; /* controllers added */
-	bool graphics;
-	bool video;
-	bool balloon_off;
-	bool panic;
-	unsigned serials;
-} Cmd;
-
-typedef int (*Builder)(Cmd *c, GError **err);
-
-static void G_GNUC_PRINTF(2, 3)
-arg(Cmd *c, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	g_ptr_array_add(c->argv, g_strdup_vprintf(fmt, ap));
-	va_end(ap);
-}
-
-static void
-arg2(Cmd *c, const char *opt, char *value /* stolen */)
-{
-	g_ptr_array_add(c->argv, g_strdup(opt));
-	g_ptr_array_add(c->argv, value);
-}
-
-/* A value inside QEMU's key=value,... syntax: commas are doubled. */
-static char *
-esc(const char *s)
-{
-	g_auto(GStrv) parts = g_strsplit(s, ",", -1);
-
-	return g_strjoinv(",,", parts);
-}
-
-/* EOPNOTSUPP: "domain 'x': WHAT is not supported by the qemu driver". */
-static int G_GNUC_PRINTF(3, 4)
-unsupported(Cmd *c, GError **err, const char *fmt, ...)
-{
-	g_autofree char *what = NULL;
-	va_list ap;
-
-	va_start(ap, fmt);
-	what = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	return hv_error_set(err, EOPNOTSUPP, "domain '%s': %s is not supported by the qemu driver",
-			    c->def->name, what);
-}
-
-static int
-str_in(const char *s, const char *const *set)
-{
-	for (int k = 0; set[k]; k++)
-		if (s && g_str_equal(s, set[k]))
-			return k;
-	return -1;
-}
+#include "drivers/qemu/qemu_command_priv.h"
 
 const char *
 qemu_command_accel(const HvDomainDef *def)
@@ -93,15 +32,15 @@ b_domain(Cmd *c, GError **err)
 				    "by the qemu driver (use 'qemu' or 'kvm')", d->name,
 				    d->type ? d->type : "");
 	if (d->os_type && !g_str_equal(d->os_type, "hvm"))
-		return unsupported(c, err, "<os><type> other than 'hvm'");
+		return qcmd_unsupported(c, err, "<os><type> other than 'hvm'");
 	if (d->arch && !g_str_equal(d->arch, "x86_64"))
 		return hv_error_set(err, EOPNOTSUPP, "domain '%s': <os><type arch='%s'> is not "
 				    "supported by the qemu driver (only x86_64)", d->name, d->arch);
-	arg2(c, "-name", g_strdup_printf("guest=%s", d->name));
+	qcmd_arg2(c, "-name", g_strdup_printf("guest=%s", d->name));
 	if (d->uuid[0])
-		arg2(c, "-uuid", g_strdup(d->uuid));
-	arg(c, "-nodefaults");
-	arg(c, "-no-user-config");
+		qcmd_arg2(c, "-uuid", g_strdup(d->uuid));
+	qcmd_arg(c, "-nodefaults");
+	qcmd_arg(c, "-no-user-config");
 	return 0;
 }
 
@@ -119,7 +58,7 @@ b_machine(Cmd *c, GError **err)
 				    "supported by the qemu driver (use pc or q35)", c->def->name, m);
 	for (guint k = 0; c->def->features && k < c->def->features->len; k++)
 		acpi |= g_str_equal(c->def->features->pdata[k], "acpi");
-	arg2(c, "-machine", g_strdup_printf("%s,accel=%s,acpi=%s", m, qemu_command_accel(c->def),
+	qcmd_arg2(c, "-machine", g_strdup_printf("%s,accel=%s,acpi=%s", m, qemu_command_accel(c->def),
 					    acpi ? "on" : "off"));
 	return 0;
 }
@@ -130,8 +69,8 @@ b_features(Cmd *c, GError **err)
 	static const char *const known[] = { "acpi", "apic", "pae", NULL };
 
 	for (guint k = 0; c->def->features && k < c->def->features->len; k++)
-		if (str_in(c->def->features->pdata[k], known) < 0)
-			return unsupported(c, err, "<features><%s/>",
+		if (qcmd_str_in(c->def->features->pdata[k], known) < 0)
+			return qcmd_unsupported(c, err, "<features><%s/>",
 					   (char *)c->def->features->pdata[k]);
 	return 0;
 }
@@ -146,23 +85,23 @@ b_cpu(Cmd *c, GError **err)
 		return 0;
 	if (mode && g_str_equal(mode, "host-passthrough")) {
 		if (!kvm)
-			return unsupported(c, err, "<cpu mode='host-passthrough'> without KVM");
-		arg2(c, "-cpu", g_strdup("host"));
+			return qcmd_unsupported(c, err, "<cpu mode='host-passthrough'> without KVM");
+		qcmd_arg2(c, "-cpu", g_strdup("host"));
 		return 0;
 	}
 	if ((!mode || g_str_equal(mode, "custom")) && c->def->cpu_model) {
-		arg2(c, "-cpu", esc(c->def->cpu_model));
+		qcmd_arg2(c, "-cpu", qcmd_esc(c->def->cpu_model));
 		return 0;
 	}
-	return unsupported(c, err, "this <cpu> mode");
+	return qcmd_unsupported(c, err, "this <cpu> mode");
 }
 
 static int
 b_memory(Cmd *c, GError **err)
 {
 	if (c->def->max_memory_hotplug_kib)
-		return unsupported(c, err, "<maxMemory> (memory hot-plug)");
-	arg2(c, "-m", g_strdup_printf("size=%" G_GUINT64_FORMAT "k", c->def->max_memory_kib));
+		return qcmd_unsupported(c, err, "<maxMemory> (memory hot-plug)");
+	qcmd_arg2(c, "-m", g_strdup_printf("size=%" G_GUINT64_FORMAT "k", c->def->max_memory_kib));
 	return 0;
 }
 
@@ -172,7 +111,7 @@ b_vcpu(Cmd *c, GError **err)
 	unsigned max = c->def->max_vcpus ? c->def->max_vcpus : 1;
 	unsigned cur = c->def->vcpus ? c->def->vcpus : max;
 
-	arg2(c, "-smp", g_strdup_printf("%u,maxcpus=%u,sockets=%u,cores=1,threads=1", cur, max, max));
+	qcmd_arg2(c, "-smp", g_strdup_printf("%u,maxcpus=%u,sockets=%u,cores=1,threads=1", cur, max, max));
 	return 0;
 }
 
@@ -185,25 +124,25 @@ b_os(Cmd *c, GError **err)
 	char order[8] = "";
 
 	if (d->loader)
-		return unsupported(c, err, "<os><loader> (firmware)");
+		return qcmd_unsupported(c, err, "<os><loader> (firmware)");
 	if (d->kernel)
-		arg2(c, "-kernel", g_strdup(d->kernel));
+		qcmd_arg2(c, "-kernel", g_strdup(d->kernel));
 	if (d->initrd)
-		arg2(c, "-initrd", g_strdup(d->initrd));
+		qcmd_arg2(c, "-initrd", g_strdup(d->initrd));
 	if (d->cmdline && *d->cmdline)
-		arg2(c, "-append", g_strdup(d->cmdline));
+		qcmd_arg2(c, "-append", g_strdup(d->cmdline));
 	if ((d->initrd || d->cmdline) && !d->kernel)
-		return unsupported(c, err, "<os><initrd> or <cmdline> without <kernel>");
+		return qcmd_unsupported(c, err, "<os><initrd> or <cmdline> without <kernel>");
 	for (guint k = 0; d->boot_devs && k < d->boot_devs->len && k < sizeof(order) - 1; k++) {
-		int i = str_in(d->boot_devs->pdata[k], devs);
+		int i = qcmd_str_in(d->boot_devs->pdata[k], devs);
 
 		if (i < 0)
-			return unsupported(c, err, "<os><boot dev='%s'>",
+			return qcmd_unsupported(c, err, "<os><boot dev='%s'>",
 					   (char *)d->boot_devs->pdata[k]);
 		order[strlen(order)] = letters[i];
 	}
 	if (order[0] && !d->kernel)
-		arg2(c, "-boot", g_strdup_printf("order=%s", order));
+		qcmd_arg2(c, "-boot", g_strdup_printf("order=%s", order));
 	return 0;
 }
 
@@ -269,7 +208,7 @@ b_lifecycle(Cmd *c, GError **err)
 
 	if ((r = qemu_command_actions(c->def, &a, err)) < 0)
 		return r;
-	arg2(c, "-action", g_strdup_printf("reboot=%s,shutdown=%s,panic=%s", a.reboot, a.shutdown,
+	qcmd_arg2(c, "-action", g_strdup_printf("reboot=%s,shutdown=%s,panic=%s", a.reboot, a.shutdown,
 					   a.panic));
 	return 0;
 }
@@ -282,8 +221,8 @@ b_clock(Cmd *c, GError **err)
 	if (!o)
 		return 0;
 	if (!g_str_equal(o, "utc") && !g_str_equal(o, "localtime"))
-		return unsupported(c, err, "<clock offset> other than 'utc' or 'localtime'");
-	arg2(c, "-rtc", g_strdup_printf("base=%s", o));
+		return qcmd_unsupported(c, err, "<clock offset> other than 'utc' or 'localtime'");
+	qcmd_arg2(c, "-rtc", g_strdup_printf("base=%s", o));
 	return 0;
 }
 
@@ -315,188 +254,6 @@ model_device(const char *element, const char *model)
 	return NULL;
 }
 
-/* ---- disks: one row per bus */
-
-typedef int (*DiskPlace)(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive,
-			 GError **err);
-
-static int
-dev_index(const char *dev, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (!g_str_has_prefix(dev, prefix) || strlen(dev) != n + 1 || dev[n] < 'a' || dev[n] > 'z')
-		return -1;
-	return dev[n] - 'a';
-}
-
-static int
-disk_bad_target(Cmd *c, const HvDomainDiskDef *d, GError **err)
-{
-	return hv_error_set(err, EOPNOTSUPP, "domain '%s': disk target '%s' on bus '%s' is not "
-			    "supported by the qemu driver", c->def->name, d->target_dev,
-			    d->target_bus);
-}
-
-static int
-place_virtio(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
-{
-	if (cd)
-		return unsupported(c, err, "a cdrom on bus 'virtio'");
-	arg2(c, "-device", g_strdup_printf("virtio-blk-pci,drive=%s,id=%s", drive, d->target_dev));
-	return 0;
-}
-
-static int
-place_ide(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
-{
-	int i = dev_index(d->target_dev, "hd");
-
-	if (c->q35)
-		return unsupported(c, err, "bus 'ide' on a q35 machine (use 'sata')");
-	if (i < 0 || i > 3)
-		return disk_bad_target(c, d, err);
-	arg2(c, "-device", g_strdup_printf("%s,bus=ide.%d,unit=%d,drive=%s,id=%s",
-					   cd ? "ide-cd" : "ide-hd", i / 2, i % 2, drive, d->target_dev));
-	return 0;
-}
-
-static int
-place_sata(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
-{
-	int i = dev_index(d->target_dev, "sd");
-
-	if (i < 0 || i > 5)
-		return disk_bad_target(c, d, err);
-	if (!c->q35 && !c->ahci) {
-		arg2(c, "-device", g_strdup("ich9-ahci,id=sata0"));
-		c->ahci = true;
-	}
-	arg2(c, "-device", g_strdup_printf("%s,bus=%s.%d,drive=%s,id=%s", cd ? "ide-cd" : "ide-hd",
-					   c->q35 ? "ide" : "sata0", i, drive, d->target_dev));
-	return 0;
-}
-
-static int
-place_scsi(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
-{
-	int i = dev_index(d->target_dev, "sd");
-
-	if (i < 0)
-		return disk_bad_target(c, d, err);
-	if (!c->scsi) {
-		arg2(c, "-device", g_strdup("virtio-scsi-pci,id=scsi0"));
-		c->scsi = true;
-	}
-	arg2(c, "-device", g_strdup_printf("%s,bus=scsi0.0,scsi-id=%d,lun=0,drive=%s,id=%s",
-					   cd ? "scsi-cd" : "scsi-hd", i, drive, d->target_dev));
-	return 0;
-}
-
-/* One row a bus: the target names it is the default for (libvirt's), and
- * how a disk is placed on it. */
-static const struct {
-	const char *bus;
-	const char *prefix; /* vda, hda, sda: the default bus for them, or NULL */
-	DiskPlace place;
-} disk_buses[] = {
-	{ "virtio", "vd", place_virtio },
-	{ "ide", "hd", place_ide },
-	{ "sata", "sd", place_sata },
-	{ "scsi", NULL, place_scsi },
-};
-
-static const char *const disk_formats[] = { "raw", "qcow2", NULL };
-static const char *const disk_types[] = { "file", "block", "network", NULL };
-
-/* libvirt's default bus for a target name. */
-static const char *
-default_bus(const char *dev)
-{
-	for (size_t k = 0; k < G_N_ELEMENTS(disk_buses); k++)
-		if (disk_buses[k].prefix && g_str_has_prefix(dev, disk_buses[k].prefix))
-			return disk_buses[k].bus;
-	return NULL;
-}
-
-static int
-disk_check(Cmd *c, const HvDomainDiskDef *d, const char *bus, GError **err)
-{
-	g_autofree char *what = NULL, *url = NULL;
-
-	bool vol = d->source_pool || d->source_volume;
-
-	if (vol && (!c->paths->resolve_volume || !d->source_pool || !d->source_volume))
-		what = g_strdup_printf("disk '%s' from a pool volume (%s)", d->target_dev,
-				       c->paths->resolve_volume ? "needs both pool= and volume="
-								: "no storage to resolve it");
-	else if (!vol && str_in(d->type ? d->type : "file", disk_types) < 0)
-		what = g_strdup_printf("disk '%s' of type '%s'", d->target_dev, d->type);
-	else if (!g_str_equal(d->device, "disk") && !g_str_equal(d->device, "cdrom"))
-		what = g_strdup_printf("disk '%s' with device '%s'", d->target_dev, d->device);
-	else if (d->driver_type && str_in(d->driver_type, disk_formats) < 0)
-		what = g_strdup_printf("disk '%s' in format '%s'", d->target_dev, d->driver_type);
-	else if (!vol && !d->source && g_str_equal(d->device, "disk"))
-		what = g_strdup_printf("disk '%s' without a <source>", d->target_dev);
-	else if (!vol && g_strcmp0(d->type, "network") == 0 &&
-		 !(url = storage_network_url(d->source_protocol, d->source_host, d->source)))
-		what = g_strdup_printf("disk '%s' over protocol '%s' (nfs and iscsi are, with a "
-				       "<host name=> and a name=)", d->target_dev,
-				       d->source_protocol ? d->source_protocol : "");
-	else if (!bus)
-		what = g_strdup_printf("disk '%s' with no known bus", d->target_dev);
-	return what ? unsupported(c, err, "%s", what) : 0;
-}
-
-static int
-b_disks(Cmd *c, GError **err)
-{
-	for (guint k = 0; c->def->disks && k < c->def->disks->len; k++) {
-		const HvDomainDiskDef *d = c->def->disks->pdata[k];
-		const char *bus = d->target_bus ? d->target_bus : default_bus(d->target_dev);
-		bool cd = g_str_equal(d->device, "cdrom");
-		g_autofree char *drive = g_strdup_printf("drive-%s", d->target_dev);
-		g_autofree char *src = d->source ? esc(d->source) : NULL;
-		g_autofree char *vol_path = NULL, *vol_fmt = NULL;
-		const char *fmt = d->driver_type;
-		const typeof(disk_buses[0]) *row;
-		int r;
-
-		if ((r = disk_check(c, d, bus, err)) < 0)
-			return r;
-		if (g_strcmp0(d->type, "network") == 0 && !d->source_pool) {
-			g_autofree char *url = storage_network_url(d->source_protocol,
-								   d->source_host, d->source);
-
-			g_free(src);
-			src = esc(url);
-		}
-		if (d->source_pool) {
-			if ((r = c->paths->resolve_volume(c->paths->resolve_opaque, d->source_pool,
-							  d->source_volume, &vol_path, &vol_fmt,
-							  err)) < 0) {
-				g_prefix_error(err, "cannot start domain '%s': disk '%s': ",
-					       c->def->name, d->target_dev);
-				return r;
-			}
-			g_free(src);
-			src = esc(vol_path);
-			fmt = fmt ? fmt : vol_fmt;
-			if (str_in(fmt, disk_formats) < 0)
-				return unsupported(c, err, "disk '%s' in format '%s'", d->target_dev, fmt);
-		}
-		if (!(row = HV_TABLE_FIND(disk_buses, bus)))
-			return unsupported(c, err, "disk '%s' on bus '%s'", d->target_dev, bus);
-		arg2(c, "-drive", g_strdup_printf("%s%s%sif=none,id=%s,format=%s%s",
-						  src ? "file=" : "", src ? src : "", src ? "," : "",
-						  drive, fmt ? fmt : "raw",
-						  cd || d->readonly ? ",readonly=on" : ""));
-		if ((r = row->place(c, d, cd, drive, err)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 /* ---- interfaces */
 
 
@@ -507,7 +264,7 @@ netdev(Cmd *c, guint k, const HvDomainNetDef *n, GError **err)
 	int fd, r;
 
 	if (n->type && g_str_equal(n->type, "user")) {
-		arg2(c, "-netdev", g_strdup_printf("user,id=hostnet%u", k));
+		qcmd_arg2(c, "-netdev", g_strdup_printf("user,id=hostnet%u", k));
 		return 0;
 	}
 	if (qemu_interface_is_tap(n)) {
@@ -515,10 +272,10 @@ netdev(Cmd *c, guint k, const HvDomainNetDef *n, GError **err)
 						 c->paths->resolve_network, c->paths->network_opaque,
 						 &fd, err)) < 0)
 			return r;
-		arg2(c, "-netdev", g_strdup_printf("tap,id=hostnet%u,fd=%d", k, fd));
+		qcmd_arg2(c, "-netdev", g_strdup_printf("tap,id=hostnet%u,fd=%d", k, fd));
 		return 0;
 	}
-	return unsupported(c, err, "<interface type='%s'> (user, bridge, network and direct are)",
+	return qcmd_unsupported(c, err, "<interface type='%s'> (user, bridge, network and direct are)",
 			   n->type ? n->type : "");
 }
 
@@ -532,10 +289,10 @@ b_interfaces(Cmd *c, GError **err)
 		int r;
 
 		if (!dev)
-			return unsupported(c, err, "<interface><model type='%s'>", model);
+			return qcmd_unsupported(c, err, "<interface><model type='%s'>", model);
 		if ((r = netdev(c, k, n, err)) < 0)
 			return r;
-		arg2(c, "-device", g_strdup_printf("%s,netdev=hostnet%u,id=net%u%s%s", dev, k, k,
+		qcmd_arg2(c, "-device", g_strdup_printf("%s,netdev=hostnet%u,id=net%u%s%s", dev, k, k,
 						   n->mac ? ",mac=" : "", n->mac ? n->mac : ""));
 	}
 	return 0;
@@ -549,29 +306,29 @@ static int
 chardev_serial(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 {
 	const char *type = d->type ? d->type : "pty";
-	g_autofree char *log = esc(c->paths->log);
+	g_autofree char *log = qcmd_esc(c->paths->log);
 	g_autofree char *backend = NULL;
 	unsigned n = c->serials;
 
 	if (n > 0)
-		return unsupported(c, err, "a second <serial>");
+		return qcmd_unsupported(c, err, "a second <serial>");
 	if (g_str_equal(type, "pty")) {
 		backend = g_strdup("pty");
 	} else if (g_str_equal(type, "unix")) {
-		g_autofree char *p = esc(d->source ? d->source : c->paths->console);
+		g_autofree char *p = qcmd_esc(d->source ? d->source : c->paths->console);
 
 		backend = g_strdup_printf("socket,path=%s,server=on,wait=off", p);
 	} else if (g_str_equal(type, "file") && d->source) {
-		g_autofree char *p = esc(d->source);
+		g_autofree char *p = qcmd_esc(d->source);
 
 		backend = g_strdup_printf("file,path=%s", p);
 	} else if (g_str_equal(type, "null")) {
 		backend = g_strdup("null");
 	} else
-		return unsupported(c, err, "<%s type='%s'>", d->kind, type);
-	arg2(c, "-chardev", g_strdup_printf("%s,id=charserial%u,logfile=%s,logappend=off", backend,
+		return qcmd_unsupported(c, err, "<%s type='%s'>", d->kind, type);
+	qcmd_arg2(c, "-chardev", g_strdup_printf("%s,id=charserial%u,logfile=%s,logappend=off", backend,
 					    n, log));
-	arg2(c, "-device", g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u", n, n));
+	qcmd_arg2(c, "-device", g_strdup_printf("isa-serial,chardev=charserial%u,id=serial%u", n, n));
 	c->serials++;
 	return 0;
 }
@@ -587,7 +344,7 @@ static int
 d_console(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 {
 	if (d->target && !g_str_equal(d->target, "serial"))
-		return unsupported(c, err, "<console><target type='%s'>", d->target);
+		return qcmd_unsupported(c, err, "<console><target type='%s'>", d->target);
 	for (guint k = 0; k < c->def->devices->len; k++)
 		if (g_str_equal(((HvDomainDeviceDef *)c->def->devices->pdata[k])->kind, "serial"))
 			return 0;
@@ -602,7 +359,7 @@ d_memballoon(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 		return 0;
 	}
 	if (d->model && !g_str_equal(d->model, "virtio"))
-		return unsupported(c, err, "<memballoon> model other than 'virtio' or 'none'");
+		return qcmd_unsupported(c, err, "<memballoon> model other than 'virtio' or 'none'");
 	return 0; /* added once by b_balloon */
 }
 
@@ -613,12 +370,12 @@ d_controller(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	const char *type = d->type ? d->type : "";
 
 	if (g_str_equal(type, "usb") && d->model && !g_str_equal(d->model, "none"))
-		return unsupported(c, err, "a <controller type='usb'> other than model 'none'");
+		return qcmd_unsupported(c, err, "a <controller type='usb'> other than model 'none'");
 	if (g_str_equal(type, "scsi") && (!d->model || g_str_equal(d->model, "virtio-scsi")))
 		return 0; /* added with the first scsi disk */
-	if (str_in(type, implicit) >= 0)
+	if (qcmd_str_in(type, implicit) >= 0)
 		return 0;
-	return unsupported(c, err, "<controller type='%s'%s%s>", type, d->model ? " model=" : "",
+	return qcmd_unsupported(c, err, "<controller type='%s'%s%s>", type, d->model ? " model=" : "",
 			   d->model ? d->model : "");
 }
 
@@ -626,14 +383,14 @@ static int
 d_rng(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 {
 	const char *src = d->source ? d->source : "/dev/urandom";
-	g_autofree char *p = esc(src);
+	g_autofree char *p = qcmd_esc(src);
 
 	if (d->model && !g_str_equal(d->model, "virtio"))
-		return unsupported(c, err, "<rng> model other than 'virtio'");
+		return qcmd_unsupported(c, err, "<rng> model other than 'virtio'");
 	if (d->type && !g_str_equal(d->type, "random"))
-		return unsupported(c, err, "<rng><backend> other than 'random'");
-	arg2(c, "-object", g_strdup_printf("rng-random,id=objrng0,filename=%s", p));
-	arg2(c, "-device", g_strdup("virtio-rng-pci,rng=objrng0,id=rng0"));
+		return qcmd_unsupported(c, err, "<rng><backend> other than 'random'");
+	qcmd_arg2(c, "-object", g_strdup_printf("rng-random,id=objrng0,filename=%s", p));
+	qcmd_arg2(c, "-device", g_strdup("virtio-rng-pci,rng=objrng0,id=rng0"));
 	return 0;
 }
 
@@ -643,7 +400,7 @@ d_input(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	/* PS/2 mouse and keyboard come with pc and q35 */
 	if (d->type && (g_str_equal(d->type, "mouse") || g_str_equal(d->type, "keyboard")))
 		return 0;
-	return unsupported(c, err, "this <input> (only the built-in PS/2 mouse and keyboard)");
+	return qcmd_unsupported(c, err, "this <input> (only the built-in PS/2 mouse and keyboard)");
 }
 
 
@@ -656,10 +413,10 @@ d_video(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	if (g_str_equal(model, "none"))
 		return 0;
 	if (c->video)
-		return unsupported(c, err, "a second <video>");
+		return qcmd_unsupported(c, err, "a second <video>");
 	if (!(dev = model_device("video", model)))
-		return unsupported(c, err, "<video> model '%s'", model);
-	arg2(c, "-device", g_strdup_printf("%s,id=video0", dev));
+		return qcmd_unsupported(c, err, "<video> model '%s'", model);
+	qcmd_arg2(c, "-device", g_strdup_printf("%s,id=video0", dev));
 	c->video = true;
 	return 0;
 }
@@ -672,17 +429,17 @@ d_graphics(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	g_autofree char *path = NULL;
 
 	if (!d->type || !g_str_equal(d->type, "vnc") || !c->paths->vnc)
-		return unsupported(c, err, "<graphics type='%s'> (only vnc)",
+		return qcmd_unsupported(c, err, "<graphics type='%s'> (only vnc)",
 				   d->type ? d->type : "");
 	if (c->graphics)
-		return unsupported(c, err, "a second <graphics>");
+		return qcmd_unsupported(c, err, "a second <graphics>");
 	c->graphics = true;
-	path = esc(c->paths->vnc);
-	arg2(c, "-vnc", g_strdup_printf("unix:%s", path));
+	path = qcmd_esc(c->paths->vnc);
+	qcmd_arg2(c, "-vnc", g_strdup_printf("unix:%s", path));
 	for (guint k = 0; k < c->def->devices->len; k++)
 		if (g_str_equal(((HvDomainDeviceDef *)c->def->devices->pdata[k])->kind, "video"))
 			return 0;
-	arg2(c, "-device", g_strdup("VGA,id=video0"));
+	qcmd_arg2(c, "-device", g_strdup("VGA,id=video0"));
 	c->video = true;
 	return 0;
 }
@@ -695,13 +452,13 @@ d_panic(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	const char *model = d->model ? d->model : "isa";
 
 	if (c->panic)
-		return unsupported(c, err, "a second <panic>");
+		return qcmd_unsupported(c, err, "a second <panic>");
 	if (g_str_equal(model, "isa"))
-		arg2(c, "-device", g_strdup("pvpanic,id=panic0"));
+		qcmd_arg2(c, "-device", g_strdup("pvpanic,id=panic0"));
 	else if (g_str_equal(model, "pvpanic"))
-		arg2(c, "-device", g_strdup("pvpanic-pci,id=panic0"));
+		qcmd_arg2(c, "-device", g_strdup("pvpanic-pci,id=panic0"));
 	else
-		return unsupported(c, err, "<panic model='%s'> (isa and pvpanic are)", model);
+		return qcmd_unsupported(c, err, "<panic model='%s'> (isa and pvpanic are)", model);
 	c->panic = true;
 	return 0;
 }
@@ -730,7 +487,7 @@ b_devices(Cmd *c, GError **err)
 		int r;
 
 		if (!row)
-			return unsupported(c, err, "<devices><%s>", d->kind);
+			return qcmd_unsupported(c, err, "<devices><%s>", d->kind);
 		if ((r = row->build(c, d, err)) < 0)
 			return r;
 	}
@@ -741,29 +498,29 @@ static int
 b_balloon(Cmd *c, GError **err)
 {
 	if (!c->balloon_off)
-		arg2(c, "-device", g_strdup("virtio-balloon-pci,id=balloon0"));
+		qcmd_arg2(c, "-device", g_strdup("virtio-balloon-pci,id=balloon0"));
 	return 0;
 }
 
 static int
 b_runtime(Cmd *c, GError **err)
 {
-	g_autofree char *qmp = esc(c->paths->qmp);
+	g_autofree char *qmp = qcmd_esc(c->paths->qmp);
 
 	if (!c->graphics)
-		arg2(c, "-display", g_strdup("none"));
-	arg2(c, "-qmp", g_strdup_printf("unix:%s,server=on,wait=off", qmp));
-	arg2(c, "-pidfile", g_strdup(c->paths->pidfile));
-	arg(c, "-S");
+		qcmd_arg2(c, "-display", g_strdup("none"));
+	qcmd_arg2(c, "-qmp", g_strdup_printf("unix:%s,server=on,wait=off", qmp));
+	qcmd_arg2(c, "-pidfile", g_strdup(c->paths->pidfile));
+	qcmd_arg(c, "-S");
 	if (c->paths->incoming)
-		arg2(c, "-incoming", g_strdup(c->paths->incoming));
+		qcmd_arg2(c, "-incoming", g_strdup(c->paths->incoming));
 	return 0;
 }
 
 /* The parts of the command line, in order. */
 static const Builder builders[] = {
 	b_domain, b_machine, b_features, b_cpu, b_memory, b_vcpu, b_os, b_lifecycle, b_clock,
-	b_disks, b_interfaces, b_devices, b_balloon, b_runtime,
+	qemu_command_disks, b_interfaces, b_devices, b_balloon, b_runtime,
 };
 
 int

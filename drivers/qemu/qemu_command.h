@@ -5,14 +5,28 @@
 #pragma once
 #include "conf/domain_conf.h"
 #include "drivers/qemu/qemu_interface.h"
+#include "drivers/storage/storage_backend.h"
 
 /* The NIC model an <interface> without <model> gets (and shows). */
 #define QEMU_DEFAULT_NIC_MODEL "virtio"
 
-/* A disk naming a pool volume (<source pool= volume=/>): its path and format
- * (both owned by the caller), or -errno. */
+/* A disk naming a pool volume (<source pool= volume=/>): how QEMU reaches it
+ * (storage_class.h's storage_volume_resolve: a path or URL, or an rbd image
+ * with its monitors and cephx key) in *out, cleared by the caller; or -errno. */
 typedef int (*QemuVolumeResolve)(void *opaque, const char *pool, const char *volume,
-				 char **path, char **format, GError **err);
+				 StorageVolSource *out, GError **err);
+
+/* A secret QEMU reads at start (-object secret,file=PATH,format=base64): the
+ * process layer writes value's base64 to path (0600) before QEMU starts and
+ * removes it once QEMU answers (it read it by then), so no key is ever on
+ * QEMU's command line. */
+typedef struct {
+	char *id;     /* the secret object's id */
+	char *path;
+	GBytes *value; /* the raw secret */
+} QemuSecret;
+
+void qemu_secret_free(QemuSecret *s);
 
 /* What QEMU does by itself on a guest poweroff, reboot and panic (-action),
  * from <on_poweroff>, <on_reboot>, <on_crash>. shutdown is "pause" when the
@@ -40,6 +54,9 @@ typedef struct {
 	void *network_opaque;
 	GPtrArray *taps; /* out: QemuTap*, filled by the builder; NULL: taps refused */
 	const char *incoming; /* -incoming URI (a migration target), or NULL */
+	const char *secret_prefix; /* a secret's file: PREFIX-ID */
+	GPtrArray *secrets; /* out: QemuSecret*, filled by the builder; NULL: disks that
+			     * need a key (cephx) are refused */
 } QemuPaths;
 
 /* *argv: NULL-terminated, argv[0] = emulator; free with g_strfreev. */

@@ -21,28 +21,10 @@ console_of(QemuDomain *d)
 {
 	if (!d->con) {
 		d->con = g_new0(QemuConsole, 1);
-		d->con->ring = g_byte_array_new();
+		hv_ring_init(&d->con->ring, QEMU_CONSOLE_RING);
 		d->con->fd = -1;
 	}
 	return d->con;
-}
-
-static uint64_t
-total(const QemuConsole *con)
-{
-	return con->start + con->ring->len;
-}
-
-static void
-ring_append(QemuConsole *con, const guint8 *buf, size_t len)
-{
-	g_byte_array_append(con->ring, buf, (guint)len);
-	if (con->ring->len > QEMU_CONSOLE_RING) {
-		guint drop = con->ring->len - QEMU_CONSOLE_RING;
-
-		g_byte_array_remove_range(con->ring, 0, drop);
-		con->start += drop;
-	}
 }
 
 static void
@@ -67,7 +49,7 @@ drain(QemuConn *qc, QemuDomain *d)
 		ssize_t n = read(con->fd, buf, sizeof(buf));
 
 		if (n > 0) {
-			ring_append(con, buf, (size_t)n);
+			hv_ring_append(&con->ring, buf, (size_t)n);
 			got += (size_t)n;
 			continue;
 		}
@@ -81,7 +63,7 @@ drain(QemuConn *qc, QemuDomain *d)
 	}
 	if (!got)
 		return;
-	g_snprintf(detail, sizeof(detail), "%" G_GUINT64_FORMAT, total(con));
+	g_snprintf(detail, sizeof(detail), "%" G_GUINT64_FORMAT, hv_ring_total(&con->ring));
 	qemu_emit(qc, d->o->name, "console-output", detail);
 }
 
@@ -223,7 +205,7 @@ seed_from_log(QemuConn *qc, QemuConsole *con, const char *name)
 
 	if (!g_file_get_contents(path, &text, &len, NULL))
 		return;
-	ring_append(con, (const guint8 *)text, len);
+	hv_ring_append(&con->ring, (const guint8 *)text, len);
 }
 
 void
@@ -245,8 +227,7 @@ qemu_console_attach(QemuConn *qc, const char *name, QemuMon *m, bool fresh)
 									 : NULL;
 		/* positions only grow: a reader that follows the console across a
 		 * restart of the domain sees the new boot after the old one */
-		con->start = total(con);
-		g_byte_array_set_size(con->ring, 0);
+		hv_ring_restart(&con->ring);
 		if (!fresh)
 			seed_from_log(qc, con, name);
 	}
@@ -283,18 +264,8 @@ qemu_console_read(HvConn *c, const char *name, uint64_t *pos, size_t max, GStrin
 		hv_core_unlock(&qc->core);
 		return -ENOENT;
 	}
-	if (d->con) {
-		QemuConsole *con = d->con;
-
-		if (*pos < con->start || *pos > total(con))
-			*pos = con->start; /* lost from the ring, or an older ring */
-		n = (size_t)MIN((uint64_t)max, total(con) - *pos);
-		if (n > 0) /* an empty ring has no data pointer */
-			g_string_append_len(out,
-					    (const char *)con->ring->data + (*pos - con->start),
-					    (gssize)n);
-		*pos += n;
-	}
+	if (d->con) /* lost from the ring, or an older ring: from its start */
+		n = hv_ring_read(&d->con->ring, pos, max, out);
 	hv_core_unlock(&qc->core);
 	return (int)n;
 }

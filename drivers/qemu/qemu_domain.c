@@ -20,7 +20,7 @@ console_free(QemuConsole *con)
 		return;
 	if (con->fd >= 0)
 		close(con->fd);
-	g_byte_array_unref(con->ring);
+	hv_ring_clear(&con->ring);
 	g_free(con->pty);
 	g_free(con);
 }

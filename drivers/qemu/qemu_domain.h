@@ -9,6 +9,7 @@
 #include "conf/domain_conf.h"
 #include "drivers/qemu/qemu_conf.h"
 #include "drivers/objtab.h"
+#include "util/ring.h"
 
 #define QEMU_MAX_VCPUS 255u
 #define QEMU_MAX_MEMORY_KIB (1ull << 32) /* 4 TiB */
@@ -26,8 +27,7 @@ enum { QR_BOOTED = 1, QR_UNPAUSED = 5, QR_PAUSED_USER = 1, QR_PAUSED_SHUTTING_DO
  * descriptor it comes from while QEMU runs. Positions count every byte since
  * the domain was first started under this connection. */
 typedef struct {
-	GByteArray *ring;
-	uint64_t start; /* position of ring->data[0] */
+	HvRing ring;    /* QEMU_CONSOLE_RING bytes */
 	int fd;         /* pty or unix socket client, -1 when none */
 	char *pty;      /* the serial's /dev/pts/N while QEMU runs (live.xml), or NULL */
 } QemuConsole;

@@ -24,6 +24,7 @@
 #include "drivers/hostinfo.h"
 #include "drivers/objops.h"
 #include "drivers/objstore.h"
+#include "drivers/saveimg.h"
 
 /* ---- verbs that are one QMP command */
 
@@ -181,8 +182,12 @@ close_domains(QemuConn *qc)
 	hv_core_unlock(&qc->core);
 	qemu_reap_monitors(qc);
 	hv_core_lock(&qc->core);
+	if (qc->workers)
+		g_debug("closing: waiting for %u helper thread(s) of running domains", qc->workers);
 	while (qc->workers && g_cond_wait_until(&qc->cond, &qc->core.mutex, deadline))
 		;
+	if (qc->workers)
+		g_warning("closing: %u helper thread(s) still running after 20 s", qc->workers);
 	hv_core_unlock(&qc->core);
 }
 
@@ -313,7 +318,7 @@ static const HvDomainOps qemu_domain_ops = {
 	.managed_save_remove = qemu_save_managed_remove,
 	.save = qemu_save_to,
 	.restore = qemu_save_restore,
-	.save_image_xml = qemu_save_image_xml,
+	.save_image_xml = hv_saveimg_xml,
 	QEMU_MIGRATION_OPS,
 };
 

@@ -321,12 +321,47 @@ start_extra(const char *name, const QemuStartArg *a, char ***argv, GError **err)
 	return 0;
 }
 
+/* The secrets QEMU reads at start (QemuSecret), 0600, as base64. */
+static int
+secrets_write(GPtrArray *secrets, GError **err)
+{
+	for (guint k = 0; k < secrets->len; k++) {
+		const QemuSecret *s = secrets->pdata[k];
+		gsize n;
+		const guchar *d = g_bytes_get_data(s->value, &n);
+		g_autofree char *b64 = g_base64_encode(d, n);
+		size_t len = strlen(b64);
+		int fd;
+		ssize_t w;
+
+		unlink(s->path);
+		fd = open(s->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		w = fd < 0 ? -1 : write(fd, b64, len);
+		explicit_bzero(b64, len);
+		if (fd >= 0)
+			close(fd);
+		if (w != (ssize_t)len)
+			return hv_error_set(err, errno ? errno : EIO, "cannot write secret file '%s': "
+					    "%s", s->path, g_strerror(errno ? errno : EIO));
+	}
+	return 0;
+}
+
+/* QEMU has read them (it answers QMP), or it never will. */
+static void
+secrets_remove(GPtrArray *secrets)
+{
+	for (guint k = 0; k < secrets->len; k++)
+		unlink(((QemuSecret *)secrets->pdata[k])->path);
+}
+
 static int
 start_prepare(QemuConn *qc, QemuDomain *d, const char *incoming, HvDomainDef **live,
-	      char ***argv, GPtrArray *taps, GError **err)
+	      char ***argv, GPtrArray *taps, GPtrArray *secrets, GError **err)
 {
 	const char *name = d->o->name;
 	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL, *vnc = NULL;
+	g_autofree char *secret = NULL;
 	QemuPaths paths;
 	int r;
 
@@ -343,9 +378,11 @@ start_prepare(QemuConn *qc, QemuDomain *d, const char *incoming, HvDomainDef **l
 	log = qemu_run_path(qc, name, "log");
 	console = qemu_run_path(qc, name, "console");
 	vnc = qemu_run_path(qc, name, "vnc");
+	secret = qemu_run_path(qc, name, "secret");
 	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console, .vnc = vnc,
 			     .resolve_volume = storage_volume_resolve, .resolve_opaque = qc->storage,
-			     .taps = taps, .incoming = incoming };
+			     .taps = taps, .incoming = incoming, .secret_prefix = secret,
+			     .secrets = secrets };
 	if (qc->conn->driver->network && qc->conn->driver->network->get_info) {
 		paths.resolve_network = qemu_interface_resolve_network;
 		paths.network_opaque = qc->conn;
@@ -532,6 +569,7 @@ qemu_process_start(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GEr
 	g_autoptr(HvDomainDef) live = NULL;
 	g_auto(GStrv) argv = NULL;
 	g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_tap_free);
+	g_autoptr(GPtrArray) secrets = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_secret_free);
 	g_autofree char *managed = qemu_managed_save_path(qc, o->name);
 	QemuStartArg plain = { 0 };
 	const QemuStartArg *a = arg ? arg : &plain;
@@ -545,17 +583,22 @@ qemu_process_start(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GEr
 	    hv_saveimg_read(managed, NULL, &saved_running, &(uint64_t){ 0 }, NULL) == 0)
 		plain = (QemuStartArg){ .image = managed, .paused = !saved_running,
 					.detail = "restored" };
-	if ((r = start_prepare(qc, d, a->incoming, &live, &argv, taps, err)) < 0 ||
+	if ((r = start_prepare(qc, d, a->incoming, &live, &argv, taps, secrets, err)) < 0 ||
 	    ((a->image || a->loadvm) && (r = start_extra(o->name, a, &argv, err)) < 0))
 		return r;
 	hv_core_unlock(&qc->core);
 	qemu_reap_monitors(qc);
-	r = start_spawn(qc, o->name, live, argv, taps, &pid, err);
+	if ((r = secrets_write(secrets, err)) == 0)
+		r = start_spawn(qc, o->name, live, argv, taps, &pid, err);
 	hv_core_lock(&qc->core);
-	if (r < 0 || hv_job_check(job, err) < 0)
+	if (r < 0 || hv_job_check(job, err) < 0) {
+		secrets_remove(secrets);
 		return start_fail(qc, d, pid, err);
+	}
 	d->pid = pid; /* from now on a destroy can end it */
-	if ((r = start_run(qc, d, job, a, &live, &started, err)) < 0 && !started)
+	r = start_run(qc, d, job, a, &live, &started, err);
+	secrets_remove(secrets);
+	if (r < 0 && !started)
 		return start_fail(qc, d, pid, err);
 	if (r == 0 && a == &plain && plain.image) {
 		unlink(managed); /* restored: the image is used up */

@@ -138,14 +138,6 @@ qemu_save_managed_remove(HvConn *c, const char *name, GError **err)
 	return 0;
 }
 
-int
-qemu_save_image_xml(HvConn *c, const char *path, char **xml, GError **err)
-{
-	uint64_t offset;
-
-	return hv_saveimg_read(path, xml, NULL, &offset, err);
-}
-
 /* The domain the image holds: the one of that name when it is shut off, else
  * a new transient one. Lock held. *added: it was made here. */
 static int
@@ -169,19 +161,15 @@ int
 qemu_save_restore(HvConn *c, const char *path, unsigned flags, char **name_out, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
-	g_autofree char *xml = NULL;
 	g_autofree char *name = NULL;
 	HvDomainDef *def;
 	bool running, added;
-	uint64_t offset;
 	QemuStartArg a = { .image = path, .detail = "restored" };
 	HvEntry *o;
 	int r;
 
-	if ((r = hv_saveimg_read(path, &xml, &running, &offset, err)) < 0)
+	if ((r = hv_saveimg_def(path, &def, &running, err)) < 0)
 		return r;
-	if (!(def = hv_domain_def_parse(xml, strlen(xml), err)))
-		return -EINVAL;
 	name = g_strdup(def->name);
 	a.paused = flags & SAVE_PAUSED ? true : flags & SAVE_RUNNING ? false : !running;
 	hv_core_lock(&qc->core);

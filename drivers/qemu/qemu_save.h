@@ -9,4 +9,3 @@ int qemu_save_managed_remove(HvConn *c, const char *name, GError **err);
 int qemu_save_to(HvConn *c, const char *name, const char *path, unsigned flags, GError **err);
 int qemu_save_restore(HvConn *c, const char *path, unsigned flags, char **name_out,
 		      GError **err);
-int qemu_save_image_xml(HvConn *c, const char *path, char **xml, GError **err);

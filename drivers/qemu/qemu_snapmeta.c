@@ -2,6 +2,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "drivers/qemu/qemu_snapmeta.h"
+#include "util/files.h"
 
 static char *
 dom_dir(QemuConn *qc, const char *dom)
@@ -215,13 +216,6 @@ void
 qemu_snapmeta_forget_domain(QemuConn *qc, const char *dom)
 {
 	g_autofree char *dir = dom_dir(qc, dom);
-	g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
-	const char *f;
 
-	while (d && (f = g_dir_read_name(d))) {
-		g_autofree char *p = g_build_filename(dir, f, NULL);
-
-		unlink(p);
-	}
-	rmdir(dir);
+	hv_remove_flat_dir(dir);
 }

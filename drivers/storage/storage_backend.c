@@ -16,6 +16,7 @@ static const StorageBackend *const backends[] = {
 	&storage_backend_iscsi_direct,
 	&storage_backend_netfs_mount, /* before libnfs: it serves where it is available */
 	&storage_backend_netfs_libnfs,
+	&storage_backend_rbd,
 };
 
 static bool

@@ -84,13 +84,21 @@ typedef struct {
 	GPtrArray *hosts; /* network: char* "host[:port]" */
 	char *auth_user; /* network with authentication: the user, and the secret */
 	char *auth_secret_usage; /* ... by usage id (StorageHost.secret_value) */
+	GBytes *auth_secret;     /* its value where the caller asked for it
+				  * (storage_volume_resolve): the secret store's */
 } StorageVolSource;
 
 void storage_vol_source_clear(StorageVolSource *s);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(StorageVolSource, storage_vol_source_clear)
 /* The URL of a network source for QEMU's block drivers: nfs://HOST/PATH,
  * iscsi://HOST[:PORT]/IQN/LUN (path's leading '/' or not), or NULL for a
  * protocol there is no row for (storage_pool.c). */
 char *storage_network_url(const char *protocol, const char *host, const char *path);
+/* QEMU's rbd: spec of an rbd source (protocol rbd, path POOL/IMAGE), as
+ * libvirt writes it: the cephx user (its key goes in a secret object) or no
+ * auth, then the monitors with ':' and the separators escaped:
+ * rbd:POOL/IMAGE:id=USER:auth_supported=cephx\;none:mon_host=H\:P\;H2 */
+char *storage_rbd_spec(const StorageVolSource *v);
 
 /* A byte stream into (upload) or out of (download) a volume, from offset for
  * length bytes (0: to the end). The driver moves the bytes (a FUSE write, an
@@ -221,3 +229,6 @@ extern const StorageBackend storage_backend_iscsi_direct;
  * libnfs, else storage_backend_none.c's refusal): netfs through the
  * userspace libnfs client, everywhere else */
 extern const StorageBackend storage_backend_netfs_mount, storage_backend_netfs_libnfs;
+/* storage_backend_rbd.c (with librbd and librados), else storage_backend_none.c's
+ * refusal */
+extern const StorageBackend storage_backend_rbd;

@@ -145,36 +145,19 @@ create_img(const StorageVol *v, const HvVolumeDef *def, GError **err)
 	return storage_img_create(v->path, v->format, def, err);
 }
 
-static const struct {
-	const char *format;
-	int (*create)(const StorageVol *v, const HvVolumeDef *def, GError **err);
-} vol_formats[] = {
-	{ "raw", create_raw },
-	{ "qcow2", create_img },
-};
-
 int
 storage_dir_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError **err)
 {
 	g_autofree char *path = g_build_filename(target(p), def->name, NULL);
 	g_autoptr(StorageVol) v = NULL;
-	const char *fmt = def->format ? def->format : "raw";
-	size_t k;
+	const char *fmt = storage_new_file_format(p, def, err);
 	int r;
 
-	for (k = 0; k < G_N_ELEMENTS(vol_formats); k++)
-		if (g_str_equal(vol_formats[k].format, fmt))
-			break;
-	if (k == G_N_ELEMENTS(vol_formats))
-		return hv_error_set(err, EOPNOTSUPP, "cannot create volume '%s' in pool '%s': "
-				    "format '%s' is not supported (raw, qcow2)", def->name, p->name,
-				    fmt);
-	if (def->backing_path && g_str_equal(fmt, "raw"))
-		return hv_error_set(err, EINVAL, "cannot create volume '%s' in pool '%s': a raw "
-				    "volume can't have a backing store", def->name, p->name);
+	if (!fmt)
+		return hv_error_errno(*err);
 	v = storage_vol_new(def->name, path);
 	v->format = g_strdup(fmt);
-	if ((r = vol_formats[k].create(v, def, err)) < 0)
+	if ((r = (g_str_equal(fmt, "raw") ? create_raw : create_img)(v, def, err)) < 0)
 		return r;
 	if ((r = storage_img_info(v->path, v, err)) < 0) {
 		unlink(v->path);
@@ -221,12 +204,5 @@ const StorageBackend storage_backend_dir = {
 	.start = dir_start,
 	.stop = dir_stop,
 	.delete = dir_delete,
-	.refresh = storage_dir_refresh,
-	.sizes = storage_dir_sizes,
-	.vol_create = storage_dir_vol_create,
-	.vol_delete = storage_dir_vol_delete,
-	.vol_resize = storage_dir_vol_resize,
-	.vol_allocation = storage_dir_vol_allocation,
-	.vol_upload = storage_local_upload,
-	.vol_download = storage_local_download,
+	STORAGE_DIR_VOLUME_OPS,
 };

@@ -118,12 +118,8 @@ fs_start(StoragePool *p, GError **err)
 
 	if (storage_need_device(p, dev, "start", err) < 0)
 		return hv_error_errno(*err);
-	if (!g_file_test(target, G_FILE_TEST_IS_DIR))
-		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': folder '%s' does "
-				    "not exist (write build to state first)", p->name, target);
-	if (storage_mounted(target))
-		return hv_error_set(err, EBUSY, "cannot start storage pool '%s': something is "
-				    "mounted on '%s' already", p->name, target);
+	if ((r = storage_mount_target_ready(p, err)) < 0)
+		return r;
 	probe(dev, &found, NULL);
 	if (!found)
 		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': device '%s' holds "
@@ -150,12 +146,5 @@ const StorageBackend storage_backend_fs = {
 	.start = fs_start,
 	.stop = storage_mount_stop,
 	.delete = storage_mount_delete,
-	.refresh = storage_dir_refresh,
-	.sizes = storage_dir_sizes,
-	.vol_create = storage_dir_vol_create,
-	.vol_delete = storage_dir_vol_delete,
-	.vol_resize = storage_dir_vol_resize,
-	.vol_allocation = storage_dir_vol_allocation,
-	.vol_upload = storage_local_upload,
-	.vol_download = storage_local_download,
+	STORAGE_DIR_VOLUME_OPS,
 };

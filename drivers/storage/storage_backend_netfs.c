@@ -148,6 +148,7 @@ mount_start(StoragePool *p, GError **err)
 	const char *target = p->def->target_path;
 	const char *argv[10];
 	size_t k, n = 0;
+	int r;
 
 	if (netfs_source_of(p->def, &s, err) < 0)
 		return -EINVAL;
@@ -158,12 +159,8 @@ mount_start(StoragePool *p, GError **err)
 				    "no %s client to mount %s:%s (/proc/filesystems; without "
 				    "HYPERFS_NETFS=mount, hyperfs uses libnfs instead)", p->name,
 				    ways[k].kernel, s.host, s.dir);
-	if (!g_file_test(target, G_FILE_TEST_IS_DIR))
-		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': folder '%s' does "
-				    "not exist (write build to state first)", p->name, target);
-	if (storage_mounted(target))
-		return hv_error_set(err, EBUSY, "cannot start storage pool '%s': something is "
-				    "mounted on '%s' already", p->name, target);
+	if ((r = storage_mount_target_ready(p, err)) < 0)
+		return r;
 	src = g_strconcat(ways[k].prefix, s.host, ways[k].sep, s.dir, NULL);
 	what = g_strdup_printf("start storage pool '%s': mount %s on %s", p->name, src, target);
 	argv[n++] = "mount";
@@ -190,12 +187,5 @@ const StorageBackend storage_backend_netfs_mount = {
 	.start = mount_start,
 	.stop = storage_mount_stop,
 	.delete = storage_mount_delete,
-	.refresh = storage_dir_refresh,
-	.sizes = storage_dir_sizes,
-	.vol_create = storage_dir_vol_create,
-	.vol_delete = storage_dir_vol_delete,
-	.vol_resize = storage_dir_vol_resize,
-	.vol_allocation = storage_dir_vol_allocation,
-	.vol_upload = storage_local_upload,
-	.vol_download = storage_local_download,
+	STORAGE_DIR_VOLUME_OPS,
 };

@@ -36,3 +36,16 @@ const StorageBackend storage_backend_netfs_libnfs = {
 	.check_def = no_libnfs,
 };
 #endif
+
+#ifndef HV_WITH_LIBRBD
+static int
+no_librbd(const HvPoolDef *def, GError **err)
+{
+	return refuse(def, "librbd", " (with librados)", err);
+}
+
+const StorageBackend storage_backend_rbd = {
+	.type = "rbd",
+	.check_def = no_librbd,
+};
+#endif

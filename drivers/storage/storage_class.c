@@ -253,10 +253,40 @@ vol_data_grow(HvObjTab *t, HvEntry *o, uint64_t bytes, GError **err)
 	return storage_vol_resize(p, t->core, o->name, bytes, 0, err);
 }
 
+/* A clone within the pool its backend's own way (an RBD clone), or 0. */
+static int
+vol_data_clone(HvObjTab *t, HvEntry *src, const char *xml, char **name, GError **err)
+{
+	StoragePool *p;
+	HvEntry *pe;
+	int r;
+
+	vol_of(t, src, &p);
+	if ((r = storage_vol_create_from(p, t->core, xml, src->name, name, err)) > 0 &&
+	    (pe = hv_objtab_lookup(((StorageTables *)t->opaque)->pools, t->parent)))
+		vols_sync(pe);
+	return r;
+}
+
+/* The backend's own wipe (rbd: zeroes or a discard in the cluster), else 1:
+ * zeroes through the volume's stream. */
+static int
+vol_data_wipe(HvObjTab *t, HvEntry *o, unsigned algorithm, GError **err)
+{
+	StoragePool *p;
+	StorageVol *v = vol_of(t, o, &p);
+
+	if (!v || !p->backend->vol_wipe)
+		return 1;
+	return p->backend->vol_wipe(p, v, (StorageWipeAlgorithm)algorithm, err);
+}
+
 static const HvVolDataOps vol_data = {
 	.open = vol_data_open,
 	.done = vol_data_done,
 	.grow = vol_data_grow,
+	.wipe = vol_data_wipe,
+	.clone = vol_data_clone,
 };
 
 static const HvObjVerb vol_verbs[HV_VERB_LAST] = {
@@ -569,48 +599,51 @@ storage_tables_close(StorageTables *st)
 
 /* ---- resolving a domain's volume */
 
-/* A network volume's source as the URL a command line takes, in s->path. */
+/* A network volume's source as the URL a command line takes, in s->path;
+ * an rbd image keeps its POOL/IMAGE and monitors, and gets its cephx key. */
 static int
-network_url(StorageVolSource *s, const char *volume, const char *pool, const char *driver,
+network_url(StorageTables *st, StorageVolSource *s, const char *volume, const char *pool,
 	    GError **err)
 {
 	char *url;
 
+	if (g_str_equal(s->protocol, "rbd"))
+		return s->auth_user ? st->host.secret_value(st->host.opaque, "ceph",
+							     s->auth_secret_usage, &s->auth_secret,
+							     err)
+				    : 0;
 	if (s->auth_user)
 		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' needs %s "
 				    "authentication ('%s'), which the %s driver cannot give QEMU "
-				    "yet", volume, pool, s->protocol, s->auth_user, driver);
+				    "yet", volume, pool, s->protocol, s->auth_user, st->driver);
 	if (!s->hosts || !s->hosts->len ||
 	    !(url = storage_network_url(s->protocol, s->hosts->pdata[0], s->path)))
 		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' is reached over %s, "
 				    "which the %s driver cannot use", volume, pool, s->protocol,
-				    driver);
+				    st->driver);
 	g_free(s->path);
 	s->path = url;
 	return 0;
 }
 
 int
-storage_volume_resolve(void *opaque, const char *pool, const char *volume, char **path,
-		       char **format, GError **err)
+storage_volume_resolve(void *opaque, const char *pool, const char *volume,
+		       StorageVolSource *out, GError **err)
 {
 	StorageTables *st = opaque;
-	StorageVolSource src = { 0 };
 	HvEntry *o;
 	int r = -ENOENT;
 
+	memset(out, 0, sizeof(*out));
 	hv_core_lock(&st->core);
 	if ((o = hv_objtab_find(st->pools, pool ? pool : "", err)) && !usable(o))
 		r = hv_error_set(err, EBUSY, "storage pool '%s' is not active", o->name);
 	else if (o)
-		r = storage_vol_source(pool_of(o), volume, &src, err);
+		r = storage_vol_source(pool_of(o), volume, out, err);
 	hv_core_unlock(&st->core);
-	if (r == 0 && src.protocol)
-		r = network_url(&src, volume, pool, st->driver, err);
-	if (r == 0) {
-		*path = g_steal_pointer(&src.path);
-		*format = g_steal_pointer(&src.format);
-	}
-	storage_vol_source_clear(&src);
+	if (r == 0 && out->protocol)
+		r = network_url(st, out, volume, pool, err);
+	if (r < 0)
+		storage_vol_source_clear(out);
 	return r;
 }

@@ -28,12 +28,15 @@ StorageTables *storage_tables_open(HvConn *c, const char *driver, const char *li
 /* NULL-safe; clears c->tables[HV_OBJ_POOL]. Pools stay as they are. */
 void storage_tables_close(StorageTables *st);
 
-/* A domain disk's <source pool= volume=/> as a path and format for a command
- * line (opaque: the StorageTables): a local file or device, or the URL of a
- * network volume (nfs://HOST/EXPORT/FILE, iscsi://HOST:PORT/IQN/LUN) that
- * QEMU's block drivers open. Takes the tables' lock. ENOENT (pool, volume),
- * EBUSY (pool not active), EOPNOTSUPP (another protocol, or one that needs
- * authentication). */
-int storage_volume_resolve(void *opaque, const char *pool, const char *volume, char **path,
-			   char **format, GError **err);
+/* A domain disk's <source pool= volume=/> as what a command line needs
+ * (opaque: the StorageTables), in *out (cleared by the caller): a local file
+ * or device (type file, block: path), the URL of a network volume that
+ * QEMU's block drivers open by URL (path nfs://HOST/EXPORT/FILE,
+ * iscsi://HOST:PORT/IQN/LUN), or an rbd image (protocol rbd, path
+ * POOL/IMAGE, hosts its monitors, auth_user and auth_secret the cephx user
+ * and key). Takes the tables' lock. ENOENT (pool, volume, the secret),
+ * EBUSY (pool not active), EOPNOTSUPP (another protocol, or iscsi with
+ * CHAP). */
+int storage_volume_resolve(void *opaque, const char *pool, const char *volume,
+			   StorageVolSource *out, GError **err);
 

@@ -329,41 +329,23 @@ create_img(StoragePool *p, struct nfs_context *nfs, StorageVol *v, const HvVolum
 	return storage_img_create(v->path, v->format, def, err);
 }
 
-static const struct {
-	const char *format;
-	int (*create)(StoragePool *p, struct nfs_context *nfs, StorageVol *v,
-		      const HvVolumeDef *def, GError **err);
-} vol_formats[] = {
-	{ "raw", create_raw },
-	{ "qcow2", create_img },
-};
-
 static int
 libnfs_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError **err)
 {
 	struct nfs_context *nfs;
 	g_autoptr(StorageVol) v = NULL;
-	const char *fmt = def->format ? def->format : "raw";
-	size_t k;
+	const char *fmt;
 	int r;
 
 	if (url_name_check(p->name, def->name, err) < 0)
 		return -EINVAL;
-	for (k = 0; k < G_N_ELEMENTS(vol_formats) && !g_str_equal(vol_formats[k].format, fmt);
-	     k++)
-		;
-	if (k == G_N_ELEMENTS(vol_formats))
-		return hv_error_set(err, EOPNOTSUPP, "cannot create volume '%s' in pool '%s': "
-				    "format '%s' is not supported (raw, qcow2)", def->name, p->name,
-				    fmt);
-	if (def->backing_path && g_str_equal(fmt, "raw"))
-		return hv_error_set(err, EINVAL, "cannot create volume '%s' in pool '%s': a raw "
-				    "volume can't have a backing store", def->name, p->name);
+	if (!(fmt = storage_new_file_format(p, def, err)))
+		return hv_error_errno(*err);
 	if (!(nfs = pool_nfs(p, err)))
 		return hv_error_errno(*err);
 	v = vol_new(pool_of(p), def->name);
 	v->format = g_strdup(fmt);
-	if ((r = vol_formats[k].create(p, nfs, v, def, err)) < 0)
+	if ((r = (g_str_equal(fmt, "raw") ? create_raw : create_img)(p, nfs, v, def, err)) < 0)
 		return r;
 	if ((r = probe(p, nfs, v, err)) < 0) {
 		g_autofree char *path = g_strconcat("/", v->name, NULL);

@@ -270,12 +270,11 @@ storage_vol_xml(StoragePool *p, const StorageVol *v, char **xml, GError **err)
 	return 0;
 }
 
-int
-storage_vol_create(StoragePool *p, HvCore *c, const char *xml, char **name, GError **err)
+/* A new volume's document, checked: a name the tree can show, not taken. */
+static int
+new_vol_def(StoragePool *p, const char *xml, HvVolumeDef **out, GError **err)
 {
 	g_autoptr(HvVolumeDef) def = NULL;
-	StorageVol *v = NULL;
-	int r;
 
 	if (!(def = hv_volume_def_parse(p->def, xml, strlen(xml), err)))
 		return err && *err ? hv_error_errno(*err) : -EINVAL;
@@ -284,15 +283,54 @@ storage_vol_create(StoragePool *p, HvCore *c, const char *xml, char **name, GErr
 	if (g_hash_table_contains(p->vols, def->name))
 		return hv_error_set(err, EEXIST, "storage volume '%s' already exists in pool '%s'",
 				    def->name, p->name);
+	*out = g_steal_pointer(&def);
+	return 0;
+}
+
+/* v made: in the table, reported. */
+static void
+vol_made(StoragePool *p, HvCore *c, StorageVol *v, char **name)
+{
+	g_hash_table_insert(p->vols, v->name, v);
+	*name = g_strdup(v->name);
+	emit_vol(c, p, v->name, "created", "-");
+}
+
+int
+storage_vol_create(StoragePool *p, HvCore *c, const char *xml, char **name, GError **err)
+{
+	g_autoptr(HvVolumeDef) def = NULL;
+	StorageVol *v = NULL;
+	int r;
+
+	if ((r = new_vol_def(p, xml, &def, err)) < 0)
+		return r;
 	if (def->capacity == 0 && !def->backing_path)
 		return hv_error_set(err, EINVAL, "storage volume '%s': capacity must be more than "
 				    "0 bytes", def->name);
 	if ((r = STORAGE_CALL(p, vol_create, "volume creation", err, def, &v)) < 0)
 		return r;
-	g_hash_table_insert(p->vols, v->name, v);
-	*name = g_strdup(v->name);
-	emit_vol(c, p, v->name, "created", "-");
+	vol_made(p, c, v, name);
 	return 0;
+}
+
+int
+storage_vol_create_from(StoragePool *p, HvCore *c, const char *xml, const char *src,
+			char **name, GError **err)
+{
+	g_autoptr(HvVolumeDef) def = NULL;
+	StorageVol *sv, *v = NULL;
+	int r;
+
+	if (!p->backend->vol_create_from)
+		return 0;
+	if (!(sv = storage_vol_find(p, src, err)))
+		return -ENOENT;
+	if ((r = new_vol_def(p, xml, &def, err)) < 0 ||
+	    (r = p->backend->vol_create_from(p, def, p, sv, &v, err)) < 0)
+		return r;
+	vol_made(p, c, v, name);
+	return 1;
 }
 
 int
@@ -369,6 +407,25 @@ storage_network_url(const char *protocol, const char *host, const char *path)
 	return g_strconcat(protocol, "://", host, "/", path, NULL);
 }
 
+char *
+storage_rbd_spec(const StorageVolSource *v)
+{
+	GString *s = g_string_new("rbd:");
+
+	g_string_append(s, v->path);
+	if (v->auth_user)
+		g_string_append_printf(s, ":id=%s:auth_supported=cephx\\;none", v->auth_user);
+	else
+		g_string_append(s, ":auth_supported=none");
+	for (guint k = 0; v->hosts && k < v->hosts->len; k++) {
+		g_auto(GStrv) parts = g_strsplit(v->hosts->pdata[k], ":", 2);
+
+		g_string_append_printf(s, "%s%s%s%s", k ? "\\;" : ":mon_host=", parts[0],
+				       parts[1] ? "\\:" : "", parts[1] ? parts[1] : "");
+	}
+	return g_string_free(s, FALSE);
+}
+
 void
 storage_vol_source_clear(StorageVolSource *s)
 {
@@ -379,4 +436,5 @@ storage_vol_source_clear(StorageVolSource *s)
 	g_clear_pointer(&s->hosts, g_ptr_array_unref);
 	g_clear_pointer(&s->auth_user, g_free);
 	g_clear_pointer(&s->auth_secret_usage, g_free);
+	g_clear_pointer(&s->auth_secret, g_bytes_unref);
 }

@@ -66,6 +66,12 @@ HvVolumeInfo *storage_vol_info(StoragePool *p, const StorageVol *v);
 int storage_vol_xml(StoragePool *p, const StorageVol *v, char **xml, GError **err);
 /* From a volume document; *name (owned) gets its name. Event `created`. */
 int storage_vol_create(StoragePool *p, HvCore *core, const char *xml, char **name, GError **err);
+/* A new volume from a document, cloned from volume src of the same pool the
+ * backend's own way (vol_create_from: an RBD clone): 1 when it did (event
+ * `created`), 0 when the backend has no such way (the caller copies the
+ * bytes), -errno. */
+int storage_vol_create_from(StoragePool *p, HvCore *core, const char *xml, const char *src,
+			    char **name, GError **err);
 /* Event `deleted`. */
 int storage_vol_delete(StoragePool *p, HvCore *core, const char *name, GError **err);
 /* Growing only unless STORAGE_RESIZE_SHRINK; event `resized BYTES`. */

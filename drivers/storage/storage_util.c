@@ -200,3 +200,35 @@ storage_dm_available(void)
 	close(fd);
 	return true;
 }
+
+const char *
+storage_new_file_format(StoragePool *p, const HvVolumeDef *def, GError **err)
+{
+	const char *fmt = def->format ? def->format : "raw";
+
+	if (!g_str_equal(fmt, "raw") && !g_str_equal(fmt, "qcow2")) {
+		hv_error_set(err, EOPNOTSUPP, "cannot create volume '%s' in pool '%s': format '%s' "
+			     "is not supported (raw, qcow2)", def->name, p->name, fmt);
+		return NULL;
+	}
+	if (def->backing_path && g_str_equal(fmt, "raw")) {
+		hv_error_set(err, EINVAL, "cannot create volume '%s' in pool '%s': a raw volume "
+			     "can't have a backing store", def->name, p->name);
+		return NULL;
+	}
+	return fmt;
+}
+
+int
+storage_mount_target_ready(StoragePool *p, GError **err)
+{
+	const char *target = p->def->target_path;
+
+	if (!g_file_test(target, G_FILE_TEST_IS_DIR))
+		return hv_error_set(err, ENOENT, "cannot start storage pool '%s': folder '%s' does "
+				    "not exist (write build to state first)", p->name, target);
+	if (storage_mounted(target))
+		return hv_error_set(err, EBUSY, "cannot start storage pool '%s': something is "
+				    "mounted on '%s' already", p->name, target);
+	return 0;
+}

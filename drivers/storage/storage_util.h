@@ -44,6 +44,16 @@ int storage_dir_vol_delete(StoragePool *p, StorageVol *v, GError **err);
 int storage_dir_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags,
 			   GError **err);
 uint64_t storage_dir_vol_allocation(StoragePool *p, const StorageVol *v);
+/* The format of a volume to make as an image file: raw (the default) or
+ * qcow2, and a raw one has no backing store; NULL with the reason else. */
+const char *storage_new_file_format(StoragePool *p, const HvVolumeDef *def, GError **err);
+/* A backend table's members for volumes that are files in the pool's
+ * target folder (dir, fs, netfs mounted by the kernel). */
+#define STORAGE_DIR_VOLUME_OPS                                                              \
+	.refresh = storage_dir_refresh, .sizes = storage_dir_sizes,                          \
+	.vol_create = storage_dir_vol_create, .vol_delete = storage_dir_vol_delete,          \
+	.vol_resize = storage_dir_vol_resize, .vol_allocation = storage_dir_vol_allocation, \
+	.vol_upload = storage_local_upload, .vol_download = storage_local_download
 
 /* The text of an attribute at path under the pool document's root
  * ("source/device", "path"), owned, or NULL. */
@@ -69,6 +79,9 @@ int storage_node_ensure(const char *dev, GError **err);
 int storage_need_device(const StoragePool *p, const char *dev, const char *verb, GError **err);
 /* Whether path is a mount point now (/proc/self/mountinfo). */
 bool storage_mounted(const char *path);
+/* A mounted pool's start may go on: its target folder exists and nothing is
+ * mounted on it yet (ENOENT or EBUSY with the reason). */
+int storage_mount_target_ready(StoragePool *p, GError **err);
 /* Stop and delete of a pool mounted at its target (fs, netfs by mount):
  * unmount when mounted; remove the target folder (gone already is fine). */
 int storage_mount_stop(StoragePool *p, GError **err);

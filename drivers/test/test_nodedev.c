@@ -181,7 +181,8 @@ nodedev_create_xml(HvConn *c, const char *xml, unsigned flags, char **name_out, 
 					"      <fabric_wwn>2000000043214321</fabric_wwn>\n"
 					"    </capability>\n  </capability>\n</device>\n",
 					parent, wwnn, wwpn)));
-		*name_out = g_strdup("scsi_host12");
+		if (name_out)
+			*name_out = g_strdup("scsi_host12");
 	}
 	hv_core_unlock(&tc->core);
 	return r;

@@ -444,17 +444,13 @@ static int
 restore(HvConn *c, const char *path, unsigned flags, char **name_out, GError **err)
 {
 	TestConn *tc = test_conn(c);
-	g_autofree char *xml = NULL;
 	g_autoptr(HvDomainDef) def = NULL;
 	bool running;
-	uint64_t offset;
 	HvEntry *o;
 	int r;
 
-	if ((r = hv_saveimg_read(path, &xml, &running, &offset, err)) < 0)
+	if ((r = hv_saveimg_def(path, &def, &running, err)) < 0)
 		return r;
-	if (!(def = hv_domain_def_parse(xml, strlen(xml), err)))
-		return -EINVAL;
 	hv_core_lock(&tc->core);
 	o = hv_objtab_lookup(tc->domains, def->name);
 	if (o && test_domain_state_active(test_dom(o)->state))
@@ -474,14 +470,6 @@ restore(HvConn *c, const char *path, unsigned flags, char **name_out, GError **e
 	return r;
 }
 
-static int
-save_image_xml(HvConn *c, const char *path, char **xml, GError **err)
-{
-	uint64_t offset;
-
-	return hv_saveimg_read(path, xml, NULL, &offset, err);
-}
-
 void
 test_snapshot_domain_ops(HvDomainOps *ops)
 {
@@ -491,5 +479,5 @@ test_snapshot_domain_ops(HvDomainOps *ops)
 	ops->managed_save_remove = managed_save_remove;
 	ops->save = save_to;
 	ops->restore = restore;
-	ops->save_image_xml = save_image_xml;
+	ops->save_image_xml = hv_saveimg_xml;
 }

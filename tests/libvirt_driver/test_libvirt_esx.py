@@ -2,8 +2,8 @@
 against govmomi's simulator vcsim built from Debian's packages with the
 fixes of ../shared/recipes/vcsim-lv.go (built here straight from there, into
 /var/tmp/hyperfs-vcsim so later runs take a second). Skipped cleanly where
-the recipe, go or govmomi's sources are absent (tools/install-deps does not
-install go: `apt-get install golang-go golang-github-vmware-govmomi-dev`).
+the recipe, go or govmomi's sources are absent (tools/install-deps installs
+golang-go and golang-github-vmware-govmomi-dev).
 
 What the simulator lacks (docs/drivers.md says the same): it ignores uploaded
 .vmx files (a defined domain's memory and uuid are the simulator's own), lists
@@ -21,7 +21,9 @@ import pytest
 from helpers.peers import free_port
 from helpers.tools import EventWait, cat, fails, kv, ls, ok, run, state, write_ok
 
-RECIPES = Path(os.environ.get("HV_RECIPES", "/work/shared/recipes"))
+# ../shared/recipes beside the checkout (HV_RECIPES elsewhere)
+RECIPES = Path(os.environ.get("HV_RECIPES")
+               or Path(__file__).resolve().parents[3] / "shared" / "recipes")
 GOVMOMI = Path("/usr/share/gocode/src/github.com/vmware/govmomi")
 WORK = Path("/var/tmp/hyperfs-vcsim")
 

@@ -66,3 +66,55 @@ def test_container_on_an_inactive_network_is_refused(lxc_node, ctnet, tmp_path):
     assert write(d / "state", "start\n") == errno.ENOENT
     assert "nosuch" in (d / "error").read_text()
     assert not [l for l in links().splitlines() if re.search(r": vl\d+\.", l)]
+
+
+@pytest.fixture
+def parent_link():
+    """A veth pair: one end in the host's namespace (the direct interface's
+    parent), the other in a namespace of its own with 10.219.0.1."""
+    import os
+    tag = os.getpid() % 100000
+    host, peer, ns = f"hvmvA{tag}", f"hvmvB{tag}", f"hvmvns{tag}"
+    for cmd in (["ip", "netns", "add", ns],
+                ["ip", "link", "add", host, "type", "veth", "peer", "name", peer],
+                ["ip", "link", "set", peer, "netns", ns],
+                ["ip", "-n", ns, "addr", "add", "10.219.0.1/24", "dev", peer],
+                ["ip", "-n", ns, "link", "set", peer, "up"],
+                ["ip", "-n", ns, "link", "set", "lo", "up"],
+                ["ip", "link", "set", host, "up"]):
+        subprocess.run(cmd, check=True)
+    yield host
+    subprocess.run(["ip", "link", "del", host], capture_output=True)
+    subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
+
+def test_direct_interface_reaches_a_peer_on_the_parent_link(lxc_node, parent_link, tmp_path):
+    """<interface type='direct'>: a macvlan on the host interface (vepa, the
+    default mode), moved into the container as eth0 with the XML's MAC; it
+    reaches a peer on the parent's link and goes with the container."""
+    n = lxc_node
+    iface = (f"\n    <interface type='direct'><source dev='{parent_link}'/>"
+             "<mac address='52:54:00:aa:dd:01'/></interface>")
+    d = n.define(tmp_path, "ctd", extra_devices=iface)
+    n.start("ctd")
+    assert n.sh("ctd", "cat /sys/class/net/eth0/address") == ["52:54:00:aa:dd:01"]
+    assert n.sh("ctd", "cat /sys/class/net/eth0/type") == ["1"]  # ethernet, not a tap
+    out = n.sh("ctd", "ip link set lo up; ip link set eth0 up; "
+                      "ip addr add 10.219.0.2/24 dev eth0; "
+                      "ping -c 1 -w 20 10.219.0.1 >/dev/null && echo PING-OK")
+    assert out == ["PING-OK"]
+    # the host's namespace holds no macvlan of it: it went into the container
+    assert not [l for l in links().splitlines() if re.search(r": vm\d+\.", l)]
+    assert write(d / "state", "destroy\n") == 0
+    assert (d / "state").read_text().strip() == "shutoff"
+
+
+def test_direct_interface_on_a_missing_device_is_refused(lxc_node, tmp_path):
+    n = lxc_node
+    iface = "\n    <interface type='direct'><source dev='hvnosuchdev0'/></interface>"
+    d = n.define(tmp_path, "cte", extra_devices=iface)
+    assert write(d / "state", "start\n") == errno.ENOENT
+    assert "host interface 'hvnosuchdev0' does not exist" in (d / "error").read_text()
+    assert (d / "state").read_text().strip() == "shutoff"
+    assert not n.cgroup("cte").exists()
+    assert not [l for l in links().splitlines() if re.search(r": vm\d+\.", l)]

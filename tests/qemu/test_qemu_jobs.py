@@ -55,10 +55,18 @@ def wait_busy(d, job, timeout=60):
         time.sleep(0.05)
 
 
+ASKS = iter(range(1, 1 << 30))
+
+
 def guest_cpus(fd, con):
+    """The guest's online CPUs ("0-2", "0,2"), or None when a kernel line cut
+    into the answer (the caller asks again). Each question has its own tag, so
+    an older answer still in the console never counts."""
+    tag = next(ASKS)
     with open(con, "w") as w:
-        w.write("echo CPUS-$(cat /sys/devices/system/cpu/online)-E\"\"ND\n")
-    return re.findall(r"CPUS-([0-9-]+)-END", read_until(fd, "-END", timeout=30))[-1]
+        w.write(f"echo CPUS-$(cat /sys/devices/system/cpu/online)-Q{tag}-E\"\"ND\n")
+    got = re.findall(rf"CPUS-([0-9,-]+)-Q{tag}-END", read_until(fd, f"-Q{tag}-END", timeout=30))
+    return got[-1] if got else None
 
 
 def test_destroy_gets_through_a_waiting_unplug(qemu_node, tmp_path):

@@ -20,8 +20,9 @@ def _binary():
 
 
 class Daemon:
-    def __init__(self, folder, extra=()):
+    def __init__(self, folder, extra=(), prefix=()):
         self.extra = list(extra)
+        self.prefix = list(prefix)  # e.g. nsenter --net=...: the daemon runs in that namespace
         self.dir = Path(folder)
         self.sock = self.dir / "sock"
         self.sock_ro = self.dir / "sock-ro"
@@ -43,7 +44,7 @@ class Daemon:
         return f"test+tcp://127.0.0.1:{self.port}/default"
 
     def start(self):
-        cmd = [_binary(), "-f", "--listen", f"unix:{self.sock}",
+        cmd = [*self.prefix, _binary(), "-f", "--listen", f"unix:{self.sock}",
                "--listen", f"unix-ro:{self.sock_ro}",
                "--listen", f"tcp:127.0.0.1:{self.port}", "--pidfile", str(self.pidfile),
                *self.extra]

@@ -7,7 +7,7 @@ import re
 
 from xmlcompare import REPO
 
-FILES = ['rules_domain.c', 'rules_devices.c', 'rules_network.c', 'rules_storage.c']
+FILES = ['rules_domain.c', 'rules_devices.c', 'rules_qemu.c', 'rules_network.c', 'rules_storage.c']
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*|[{},]')
 BEGIN = '<!-- rule tables: generated from conf/rules_*.c by tests/xml/ruletables.py -->'
 END = '<!-- end of rule tables -->'
@@ -40,9 +40,10 @@ def tables():
         macros = {}
         for m in re.finditer(r'^#define (\w+) (.*)$', text, flags=re.M):
             macros[m.group(1)] = _value(TOKEN.findall(m.group(2)), macros)
-        for m in re.finditer(r'const HvXml(Rule|Check) (\w+)\[\] = \{(.*?)\n\};', text, flags=re.S):
+        for m in re.finditer(r'const Hv(?:Xml(Rule|Check)|(QemuCheck)) (\w+)\[\] = \{(.*?)\n\};', text,
+                             flags=re.S):
             rows = []
-            for body in re.findall(r'\{([^{}]*)\}', m.group(3)):
+            for body in re.findall(r'\{([^{}]*)\}', m.group(4)):
                 fields, cur = [], []
                 for t in TOKEN.findall(body):
                     if t == ',':
@@ -55,7 +56,7 @@ def tables():
                 vals = [f[0] if f and f[0].startswith('HV_RULE_') else _value(f, macros)
                         for f in fields]
                 rows.append(tuple(vals))
-            result[m.group(2)] = (m.group(1), rows, name)
+            result[m.group(3)] = (m.group(1) or m.group(2), rows, name)
     return result
 
 
@@ -75,6 +76,12 @@ def markdown():
                 out.append('| %s | %s | %s | %s | %s | %s |' % (
                     _cell(path), op.replace('HV_RULE_', '').lower(), _cell(name), _cell(value),
                     _cell(when), origin.replace('|', '\\|')))
+        elif kind == 'QemuCheck':
+            out.append('| guest | element | refused when | message | libvirt |')
+            out.append('|---|---|---|---|---|')
+            for guest, path, when, msg, origin in rows:
+                out.append('| %s | %s | %s | %s | %s |' % (_cell(guest), _cell(path), _cell(when), msg,
+                                                          origin))
         else:
             out.append('| element | refused when | message | libvirt |')
             out.append('|---|---|---|---|')

@@ -70,7 +70,7 @@ def _key(path, op, name, value, when):
            'HV_RULE_YESNO_ATTR', 'HV_RULE_IP_ATTR', 'HV_RULE_UINT_ATTR', 'HV_RULE_DROP_CHILD',
            'HV_RULE_ADD_CHILD', 'HV_RULE_KIB_TEXT', 'HV_RULE_KIB_ATTR', 'HV_RULE_KEEP_CHILDREN',
            'HV_RULE_ATTR_ORDER', 'HV_RULE_DROP_EMPTY', 'HV_RULE_DROP_SELF', 'HV_RULE_NUM_ATTR',
-           'HV_RULE_CHILD_ORDER']
+           'HV_RULE_CHILD_ORDER', 'HV_RULE_USBVER_ATTR']
     return 'rule %s|%d|%s|%s|%s' % (path, ops.index(op), name or '', value or '', when or '')
 
 
@@ -89,7 +89,12 @@ def uncovered_rows():
     missing = []
     for table, (kind, rows, _src) in ruletables.tables().items():
         for row in rows:
-            key = _key(*row[:5]) if kind == 'Rule' else 'check %s|%s' % (row[0], row[1])
+            if kind == 'Rule':
+                key = _key(*row[:5])
+            elif kind == 'QemuCheck':
+                key = 'check %s|%s' % (row[1], row[2] or '')
+            else:
+                key = 'check %s|%s' % (row[0], row[1])
             if key not in hits:
                 missing.append('%s: %s' % (table, key))
     return missing

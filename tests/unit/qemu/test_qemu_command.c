@@ -8,18 +8,37 @@
 
 static const char *srcdir;
 
-/* Pool 'p' holds volume 'v' (qcow2) and 'r' (raw); nothing else exists. */
+/* Pool 'p' holds volume 'v' (qcow2) and 'r' (raw); pool 'ceph' (rbd, Ceph
+ * pool 'rbd', two monitors) holds 'img' (cephx user admin) and 'open' (no
+ * auth); nothing else exists. */
 static int
-fake_resolve(void *opaque, const char *pool, const char *volume, char **path, char **format,
+fake_resolve(void *opaque, const char *pool, const char *volume, StorageVolSource *out,
 	     GError **err)
 {
+	static const char key[] = "\x01\x02" "fake-cephx-key" "\xff";
+
+	if (g_strcmp0(pool, "ceph") == 0 &&
+	    (g_strcmp0(volume, "img") == 0 || g_strcmp0(volume, "open") == 0)) {
+		out->type = g_strdup("network");
+		out->protocol = g_strdup("rbd");
+		out->path = g_strdup_printf("rbd/%s", volume);
+		out->format = g_strdup("raw");
+		out->hosts = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(out->hosts, g_strdup("mon1.example.org:6789"));
+		g_ptr_array_add(out->hosts, g_strdup("192.0.2.7"));
+		if (g_str_equal(volume, "img")) {
+			out->auth_user = g_strdup("admin");
+			out->auth_secret = g_bytes_new_static(key, sizeof(key) - 1);
+		}
+		return 0;
+	}
 	if (g_strcmp0(pool, "p") != 0)
 		return hv_error_set(err, ENOENT, "storage pool '%s' not found", pool);
 	if (g_strcmp0(volume, "v") != 0 && g_strcmp0(volume, "r") != 0)
 		return hv_error_set(err, ENOENT, "storage volume '%s' not found in pool '%s'",
 				    volume, pool);
-	*path = g_strdup_printf("/pools/p/%s", volume);
-	*format = g_strdup(g_str_equal(volume, "v") ? "qcow2" : "raw");
+	out->path = g_strdup_printf("/pools/p/%s", volume);
+	out->format = g_strdup(g_str_equal(volume, "v") ? "qcow2" : "raw");
 	return 0;
 }
 
@@ -41,6 +60,7 @@ static const QemuPaths paths = {
 	.vnc = "/run/hq/NAME.vnc",
 	.resolve_volume = fake_resolve,
 	.resolve_network = fake_network,
+	.secret_prefix = "/run/hq/NAME.secret",
 };
 
 static char *
@@ -53,6 +73,7 @@ render(const char *name)
 	g_auto(GStrv) argv = NULL;
 	g_autofree char *joined = NULL;
 	g_autoptr(GPtrArray) taps = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_tap_free);
+	g_autoptr(GPtrArray) secrets = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_secret_free);
 	g_autoptr(GString) out = g_string_new(NULL);
 	QemuPaths p = paths;
 	gsize len;
@@ -61,6 +82,7 @@ render(const char *name)
 	def = hv_domain_def_parse(xml, len, &err);
 	g_assert_no_error(err);
 	p.taps = taps;
+	p.secrets = g_str_has_prefix(name, "err-nosecrets-") ? NULL : secrets;
 	if (g_str_has_prefix(name, "err-nonet-"))
 		p.resolve_network = NULL; /* a driver with no network backend */
 	if (qemu_command_build(def, "/usr/bin/qemu-system-x86_64", &p, &argv, &err) < 0)
@@ -81,6 +103,16 @@ render(const char *name)
 					       "mac=%s\n", t->fd, t->iface, t->bridge,
 					       t->ifname ? t->ifname : "(vnet%d)",
 					       t->mac ? t->mac : "(none)");
+	}
+	/* the secret files the process layer is asked to write */
+	for (guint k = 0; k < secrets->len; k++) {
+		const QemuSecret *s = secrets->pdata[k];
+		gsize n;
+		const guchar *d = g_bytes_get_data(s->value, &n);
+		g_autofree char *b64 = g_base64_encode(d, n);
+
+		g_string_append_printf(out, "# secret id=%s file=%s base64=%s\n", s->id, s->path,
+				       b64);
 	}
 	return g_string_free(g_steal_pointer(&out), FALSE);
 }

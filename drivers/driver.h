@@ -172,6 +172,9 @@ typedef struct {
 	uint64_t rate;       /* bytes per second (migration: the memory dirty rate) */
 	uint64_t iteration;  /* migration: the pass over memory */
 	unsigned queries;    /* query jobs running */
+	uint64_t disk_total; /* migration with copy-storage: disk bytes to copy, */
+	uint64_t disk_processed; /* copied, still to go (0 when no disk is copied) */
+	uint64_t disk_remaining;
 } HvJobInfo;
 
 /* A typed parameter (libvirt's virTypedParameter; types numbered as its
@@ -193,6 +196,18 @@ typedef struct {
 	double d;
 	char *s;    /* STRING */
 } HvParam;
+
+/* libvirt's migration cookie between two phases of one migration: opaque
+ * to whoever carries it (drivers/migrate.c, virsh through hyperfsd). in:
+ * what the peer's previous phase gave (NULL or "" when none); out: what
+ * this phase gives the next (owned by the carrier afterwards; may stay
+ * NULL). The qemu driver's text is in docs/moving-and-keeping.md. */
+typedef struct {
+	const char *in;
+	char *out;
+} HvMigCookie;
+
+#define HV_MIG_COOKIE_MAX (64u << 10) /* bytes a peer's cookie may have */
 
 /* A GArray of HvParam that frees its members. */
 GArray *hv_params_new(void);
@@ -383,7 +398,8 @@ typedef struct {
 	 * libvirt's VIR_MIGRATE_PARAM_* (HvParam: "migrate_uri", "destination_xml",
 	 * "destination_name", "persistent_xml", "bandwidth" MiB/s, "compression",
 	 * "auto_converge.initial", ... and "downtime" ms, ours), flags its
-	 * VIR_MIGRATE_* (HV_MIGRATE_* below). Cookies are not used.
+	 * VIR_MIGRATE_* (HV_MIGRATE_* below). ck carries libvirt's migration
+	 * cookie from phase to phase (HvMigCookie above: never NULL).
 	 * begin (source): the definition to send (*xml owned).
 	 * prepare (target): makes ready to receive destination_xml; *uri (owned,
 	 * NULL offline) is where the source sends the guest.
@@ -393,16 +409,16 @@ typedef struct {
 	 * prepare; else the guest runs here (defined when PERSIST_DEST).
 	 * confirm (source): cancelled: the guest runs on here as before; else
 	 * its process ends (stopped migrated), undefined with UNDEFINE_SOURCE. */
-	int (*migrate_begin)(HvConn *c, const char *name, const GArray *params, unsigned flags,
-			     char **xml, GError **err);
-	int (*migrate_prepare)(HvConn *c, const GArray *params, unsigned flags, char **uri,
-			       GError **err);
-	int (*migrate_perform)(HvConn *c, const char *name, const GArray *params, unsigned flags,
-			       GError **err);
-	int (*migrate_finish)(HvConn *c, const GArray *params, unsigned flags, bool cancelled,
-			      GError **err);
-	int (*migrate_confirm)(HvConn *c, const char *name, const GArray *params, unsigned flags,
-			       bool cancelled, GError **err);
+	int (*migrate_begin)(HvConn *c, const char *name, const GArray *params,
+			     HvMigCookie *ck, unsigned flags, char **xml, GError **err);
+	int (*migrate_prepare)(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+			       char **uri, GError **err);
+	int (*migrate_perform)(HvConn *c, const char *name, const GArray *params,
+			       HvMigCookie *ck, unsigned flags, GError **err);
+	int (*migrate_finish)(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+			      bool cancelled, GError **err);
+	int (*migrate_confirm)(HvConn *c, const char *name, const GArray *params,
+			       HvMigCookie *ck, unsigned flags, bool cancelled, GError **err);
 	/* Save and restore (docs/moving-and-keeping.md). managed_save: the
 	 * memory goes to an image the driver keeps and the domain stops; the
 	 * next start restores it. has_managed_save: 1 when an image exists,
@@ -816,6 +832,10 @@ struct HvConn {
 	/* A local driver's secrets (drivers/secret/secret_store.h), for the
 	 * shared hv_secret_store_ops; NULL when it has none. A view shares base's. */
 	struct SecretStore *secrets;
+	/* A driver with the migrate phases whose node cannot migrate now (a
+	 * remote peer that says no to migration with params): no `migrate`
+	 * file. Read and set atomically. */
+	gint no_migration;
 };
 
 /* For drivers: report an event (thread-safe; may be called with driver locks held,

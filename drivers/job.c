@@ -328,5 +328,8 @@ hv_job_snapshot(HvEntry *o, HvJobInfo *out)
 	out->remaining_bytes = j->progress.remaining_bytes;
 	out->rate = j->progress.rate;
 	out->iteration = j->progress.iteration;
+	out->disk_total = j->progress.disk_total;
+	out->disk_processed = j->progress.disk_processed;
+	out->disk_remaining = j->progress.disk_remaining;
 	return true;
 }

@@ -72,6 +72,9 @@ typedef struct {
 	uint64_t remaining_bytes;
 	uint64_t rate;      /* bytes per second */
 	uint64_t iteration;
+	uint64_t disk_total; /* disks being copied (a migration's copy-storage) */
+	uint64_t disk_processed;
+	uint64_t disk_remaining;
 } HvJobProgress;
 
 typedef void (*HvJobNotify)(HvJob *job, void *data);

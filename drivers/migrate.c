@@ -2,7 +2,9 @@
  * (virDomainMigrateVersion3Full): begin on the source, prepare on the target,
  * perform on the source, finish on the target (cancelled when perform
  * failed), confirm on the source (cancelled when perform or finish failed).
- * Only the checkpoint (conn.h) is called, so both ends may be any driver. */
+ * Only the checkpoint (conn.h) is called, so both ends may be any driver.
+ * Each phase's cookie goes to the next phase, on the other end, as libvirt's
+ * client carries it (Begin -> Prepare -> Perform -> Finish -> Confirm). */
 #include "drivers/migrate.h"
 #include "drivers/conn.h"
 
@@ -34,11 +36,12 @@ params_copy(const GArray *in)
 /* The source's side before prepare: the definition to send, the persistent
  * one (PERSIST_DEST), the name, where the target listens. */
 static int
-begin(HvConn *src, HvConn *dst, const char *name, GArray *ps, unsigned flags, GError **err)
+begin(HvConn *src, HvConn *dst, const char *name, GArray *ps, HvMigCookie *ck, unsigned flags,
+      GError **err)
 {
 	g_autofree char *xml = NULL, *pxml = NULL, *uri = NULL;
 	const char *host = dst->uri ? g_uri_get_host(dst->uri) : NULL;
-	int r = HV_CALL(src, domain, migrate_begin, HV_WRITES, err, name, ps, flags, &xml);
+	int r = HV_CALL(src, domain, migrate_begin, HV_WRITES, err, name, ps, ck, flags, &xml);
 
 	if (r < 0)
 		return r;
@@ -57,28 +60,48 @@ begin(HvConn *src, HvConn *dst, const char *name, GArray *ps, unsigned flags, GE
 	return 0;
 }
 
+/* The cookie ck gave becomes the next phase's. */
+static void
+cookie_pass(HvMigCookie *ck, char **held)
+{
+	g_free(*held);
+	*held = g_steal_pointer(&ck->out);
+	ck->in = *held;
+}
+
 int
 hv_migrate(HvConn *src, HvConn *dst, const char *name, const GArray *params, unsigned flags,
 	   GError **err)
 {
 	g_autoptr(GArray) ps = params_copy(params);
-	g_autofree char *uri = NULL;
+	g_autofree char *uri = NULL, *held = NULL;
+	HvMigCookie ck = { 0 };
 	int r, f;
 
-	if ((r = begin(src, dst, name, ps, flags, err)) < 0)
+	r = begin(src, dst, name, ps, &ck, flags, err);
+	cookie_pass(&ck, &held);
+	if (r < 0)
 		return r;
-	if ((r = HV_CALL(dst, domain, migrate_prepare, HV_WRITES, err, ps, flags, &uri)) < 0) {
-		(void)HV_CALL(src, domain, migrate_confirm, HV_WRITES, NULL, name, ps, flags, true);
+	r = HV_CALL(dst, domain, migrate_prepare, HV_WRITES, err, ps, &ck, flags, &uri);
+	cookie_pass(&ck, &held);
+	if (r < 0) {
+		(void)HV_CALL(src, domain, migrate_confirm, HV_WRITES, NULL, name, ps, &ck, flags,
+			      true);
+		g_free(ck.out);
 		return r;
 	}
 	if (!(flags & HV_MIGRATE_OFFLINE)) {
 		param_set(ps, "migrate_uri", uri);
-		r = HV_CALL(src, domain, migrate_perform, HV_WRITES, err, name, ps, flags);
+		r = HV_CALL(src, domain, migrate_perform, HV_WRITES, err, name, ps, &ck, flags);
+		cookie_pass(&ck, &held);
 	}
-	f = HV_CALL(dst, domain, migrate_finish, HV_WRITES, r < 0 ? NULL : err, ps, flags, r < 0);
+	f = HV_CALL(dst, domain, migrate_finish, HV_WRITES, r < 0 ? NULL : err, ps, &ck, flags,
+		    r < 0);
+	cookie_pass(&ck, &held);
 	if (r == 0)
 		r = f;
-	f = HV_CALL(src, domain, migrate_confirm, HV_WRITES, r < 0 ? NULL : err, name, ps, flags,
-		    r < 0);
+	f = HV_CALL(src, domain, migrate_confirm, HV_WRITES, r < 0 ? NULL : err, name, ps, &ck,
+		    flags, r < 0);
+	g_free(ck.out);
 	return r < 0 ? r : f;
 }

@@ -14,7 +14,19 @@
 
 /* ---- the settings: one row a key, shown in this order */
 
-typedef enum { K_BOOL, K_UINT, K_STRING } KeyKind;
+typedef enum { K_BOOL, K_UINT, K_STRING, K_WORD } KeyKind;
+
+/* A K_WORD key's words and the flags each sets. */
+typedef struct {
+	const char *name;
+	unsigned flags;
+} WordRow;
+
+static const WordRow copy_words[] = {
+	{ "no", 0 },
+	{ "all", HV_MIGRATE_NON_SHARED_DISK },  /* libvirt's --copy-storage-all */
+	{ "inc", HV_MIGRATE_NON_SHARED_INC },   /* --copy-storage-inc: the top image only */
+};
 
 typedef struct {
 	const char *name;
@@ -23,6 +35,8 @@ typedef struct {
 	unsigned flag;     /* K_BOOL: the VIR_MIGRATE_* flag it sets */
 	const char *param; /* K_UINT, K_STRING: the migration parameter it gives */
 	unsigned max;
+	const WordRow *words; /* K_WORD */
+	size_t n_words;
 } SettingRow;
 
 static const SettingRow settings[] = {
@@ -34,6 +48,7 @@ static const SettingRow settings[] = {
 	{ "post-copy", K_BOOL, "no", HV_MIGRATE_POSTCOPY },
 	{ "paused", K_BOOL, "no", HV_MIGRATE_PAUSED },
 	{ "uri", K_STRING, "", .param = "migrate_uri" },
+	{ "copy-storage", K_WORD, "no", .words = copy_words, .n_words = G_N_ELEMENTS(copy_words) },
 };
 
 #define URI_MAX 1024
@@ -90,7 +105,7 @@ check_setting(HvObj *o, const char *pair, const SettingRow **row, GError **err)
 	if (!eq || !*row) {
 		hv_error_set(err, EINVAL, "migrate settings of domain '%s': '%s' is not KEY=VALUE "
 			     "with a KEY of keep-source, bandwidth, downtime, compression, "
-			     "auto-converge, post-copy, paused, uri", o->name, pair);
+			     "auto-converge, post-copy, paused, uri, copy-storage", o->name, pair);
 		return NULL;
 	}
 	eq++;
@@ -110,6 +125,13 @@ check_setting(HvObj *o, const char *pair, const SettingRow **row, GError **err)
 			return NULL;
 		}
 		return g_strdup(eq);
+	case K_WORD:
+		for (size_t k = 0; k < (*row)->n_words; k++)
+			if (g_str_equal((*row)->words[k].name, eq))
+				return g_strdup(eq);
+		hv_error_set(err, EINVAL, "migrate settings of domain '%s': %s '%s' is not no, all "
+			     "or inc", o->name, (*row)->name, eq);
+		return NULL;
 	}
 	return NULL;
 }
@@ -169,6 +191,9 @@ settings_params(HvObj *o, unsigned *flags, bool *keep)
 				      (int64_t)g_ascii_strtoull(v, NULL, 10), NULL);
 		else if (row->kind == K_STRING && *v)
 			hv_params_add(ps, row->param, HV_PARAM_STRING, 0, v);
+		for (size_t w = 0; row->kind == K_WORD && w < row->n_words; w++)
+			if (g_str_equal(row->words[w].name, v))
+				*flags |= row->words[w].flags;
 	}
 	*keep = g_str_equal(value_of(s, &settings[0]), "yes");
 	g_mutex_unlock(&fs->lock);
@@ -198,6 +223,10 @@ hv_move_read_job(HvObj *o, GString *out, GError **err)
 			       j.type, j.elapsed_ms, j.total_bytes, j.processed_bytes,
 			       j.remaining_bytes, j.rate, j.iteration, hv_bool_word(j.abortable),
 			       hv_bool_word(j.abort_requested));
+	if (j.disk_total) /* a migration copying disks */
+		g_string_append_printf(out, "disk-total: %" PRIu64 "\ndisk-processed: %" PRIu64
+				       "\ndisk-remaining: %" PRIu64 "\n", j.disk_total,
+				       j.disk_processed, j.disk_remaining);
 	hv_job_info_clear(&j);
 	return 0;
 }
@@ -224,9 +253,10 @@ hv_move_has_job(HvObj *o)
 bool
 hv_move_has_migrate(HvObj *o)
 {
-	const HvDomainOps *ops = o->node->conn->driver->domain;
+	HvConn *c = o->node->conn;
+	const HvDomainOps *ops = c->driver->domain;
 
-	return ops && ops->migrate_begin;
+	return ops && ops->migrate_begin && !g_atomic_int_get(&c->no_migration);
 }
 
 /* ---- mv */
@@ -256,7 +286,7 @@ hv_move_domain(HvObj *o, HvObj *to, GError **err)
 	if (r < 0)
 		return r;
 	ps = settings_params(o, &flags, &keep);
-	if (i->state == HV_DOMAIN_SHUTOFF)
+	if (i->state == HV_DOMAIN_SHUTOFF) /* nothing runs: no disk copy either */
 		flags = HV_MIGRATE_OFFLINE | (keep ? 0 : HV_MIGRATE_UNDEFINE_SOURCE);
 	else
 		flags |= HV_MIGRATE_LIVE | (i->persistent ? HV_MIGRATE_PERSIST_DEST : 0) |

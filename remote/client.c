@@ -97,6 +97,7 @@ static const struct {
 	{ 87 /* VIR_ERR_RESOURCE_BUSY */, EBUSY },
 	{ 68 /* VIR_ERR_OPERATION_TIMEOUT */, ETIMEDOUT },
 	{ 80 /* VIR_ERR_NO_DOMAIN_METADATA */, ENODATA },
+	{ 78 /* VIR_ERR_OPERATION_ABORTED */, ECANCELED },
 };
 
 /* libvirtd reports a taken name or uuid, a full pool, and a verb that does not
@@ -656,6 +657,13 @@ rpc_client_stream_send(RpcClient *cl, int32_t proc, uint32_t serial, int status,
 	return 0;
 }
 
+/* How long a call of p waits for its reply. */
+static int
+call_timeout_ms(const RpcProc *p)
+{
+	return rpc_proc_slow(p) ? RPC_CLIENT_SLOW_TIMEOUT_MS : RPC_CLIENT_TIMEOUT_MS;
+}
+
 static RpcCall *
 send_call(RpcClient *cl, int32_t proc, const RpcMsg *args, StreamSink *sink, GError **err)
 {
@@ -686,7 +694,7 @@ send_call(RpcClient *cl, int32_t proc, const RpcMsg *args, StreamSink *sink, GEr
 	call->serial = h.serial = ++cl->serial;
 	if (sink)
 		g_hash_table_insert(cl->streams, GUINT_TO_POINTER(call->serial), sink);
-	call->deadline = g_get_monotonic_time() + RPC_CLIENT_TIMEOUT_MS * G_TIME_SPAN_MILLISECOND;
+	call->deadline = g_get_monotonic_time() + call_timeout_ms(p) * G_TIME_SPAN_MILLISECOND;
 	cl->calls++;
 	g_hash_table_insert(cl->pending, GUINT_TO_POINTER(call->serial), call);
 	g_mutex_unlock(&cl->lock);
@@ -740,7 +748,7 @@ rpc_client_wait(RpcCall *call, RpcMsg *ret, GError **err)
 		/* suspect: probe now; a silent peer is declared dead by the I/O thread */
 		send_keepalive(cl, RPC_KEEPALIVE_PING);
 		rc = hv_error_set(err, ETIMEDOUT, "%s: no reply within %d ms", p->name,
-				  RPC_CLIENT_TIMEOUT_MS);
+				  call_timeout_ms(p));
 	}
 	else if (call->rc == -ENOTCONN)
 		rc = hv_error_set(err, ENOTCONN, "%s: %s", p->name, call->msg);

@@ -28,6 +28,9 @@ typedef void (*RpcClientDeadFunc)(RpcClient *cl, const char *why, void *opaque);
  * stays silent for interval x (count + 1) (5 s by default) it is declared
  * dead and every call in flight fails with ENOTCONN. */
 #define RPC_CLIENT_TIMEOUT_MS 5000
+/* A call of an RPC_SLOW row (proto.h: a migration's phases) waits this long
+ * instead; keepalive still finds a dead peer within 5 s. */
+#define RPC_CLIENT_SLOW_TIMEOUT_MS (6 * 3600 * 1000)
 #define RPC_KEEPALIVE_INTERVAL_S 1
 #define RPC_KEEPALIVE_COUNT 4
 

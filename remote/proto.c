@@ -437,6 +437,10 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 		*code = VIR_ERR_INTERNAL_ERROR;
 		*prefix = "internal error: ";
 		break;
+	case ECANCELED: /* an aborted job: libvirt's "migration out job: canceled by client" */
+		*code = 78; /* VIR_ERR_OPERATION_ABORTED */
+		*prefix = "operation aborted: ";
+		break;
 	case ENODATA:
 		*code = 80; /* VIR_ERR_NO_DOMAIN_METADATA */
 		*prefix = "metadata not found: ";

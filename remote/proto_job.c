@@ -2,7 +2,10 @@
  * virDomainGetJobStats (298), over the driver's get_job (the `job` file's
  * snapshot): no job is VIR_DOMAIN_JOB_NONE with every counter 0; a job whose
  * total is known is BOUNDED, else UNBOUNDED, with its elapsed time and data
- * counters (memory ones for a migration, whose engine fills them in). */
+ * counters (memory ones for a migration, whose engine fills them in; disk
+ * ones while it copies disks, data being memory and disks as in libvirt;
+ * GetJobInfo's file counters are the disks', as libvirt's qemu driver has
+ * them). */
 #include <errno.h>
 #include <string.h>
 #include "remote/proto_priv.h"
@@ -40,14 +43,15 @@ RPC_HANDLER(h_dom_get_job_info)
 	xdr_put_i32(r->raw, job_type(&j));
 	xdr_put_u64(r->raw, j.elapsed_ms);
 	xdr_put_u64(r->raw, 0); /* timeRemaining: not known */
-	xdr_put_u64(r->raw, j.total_bytes);
-	xdr_put_u64(r->raw, j.processed_bytes);
-	xdr_put_u64(r->raw, j.remaining_bytes);
+	xdr_put_u64(r->raw, j.total_bytes + j.disk_total); /* data: memory and disks */
+	xdr_put_u64(r->raw, j.processed_bytes + j.disk_processed);
+	xdr_put_u64(r->raw, j.remaining_bytes + j.disk_remaining);
 	xdr_put_u64(r->raw, mig ? j.total_bytes : 0);
 	xdr_put_u64(r->raw, mig ? j.processed_bytes : 0);
 	xdr_put_u64(r->raw, mig ? j.remaining_bytes : 0);
-	for (int k = 0; k < 3; k++) /* file counters: no job here writes a file of its own */
-		xdr_put_u64(r->raw, 0);
+	xdr_put_u64(r->raw, j.disk_total); /* file: the disks a migration copies, as libvirt */
+	xdr_put_u64(r->raw, j.disk_processed);
+	xdr_put_u64(r->raw, j.disk_remaining);
 	hv_job_info_clear(&j);
 	return 0;
 }
@@ -81,9 +85,14 @@ RPC_HANDLER(h_dom_get_job_stats)
 		rpc_msg_param_add(r, "operation", RPC_PARAM_INT, rpc_job_operation(j.type), 0, NULL);
 
 		ull(r, "time_elapsed", j.elapsed_ms);
-		ull(r, "data_total", j.total_bytes);
-		ull(r, "data_processed", j.processed_bytes);
-		ull(r, "data_remaining", j.remaining_bytes);
+		ull(r, "data_total", j.total_bytes + j.disk_total); /* memory and disks */
+		ull(r, "data_processed", j.processed_bytes + j.disk_processed);
+		ull(r, "data_remaining", j.remaining_bytes + j.disk_remaining);
+		if (j.disk_total) {
+			ull(r, "disk_total", j.disk_total);
+			ull(r, "disk_processed", j.disk_processed);
+			ull(r, "disk_remaining", j.disk_remaining);
+		}
 		if (mig) {
 			ull(r, "memory_total", j.total_bytes);
 			ull(r, "memory_processed", j.processed_bytes);

@@ -3,52 +3,81 @@
  * migrate phases (driver.h), so that `virsh migrate` (which runs the phases
  * itself, non-peer-to-peer) moves a domain between two hyperfsd nodes; and
  * the job procedures (GetJobStats, AbortJob) over get_job and abort_job:
- * virsh domjobinfo and domjobabort. Cookies are sent empty and not read: the
- * peers here need none (the tunnelled variant, which needs RPC streams, is
- * not served). */
+ * virsh domjobinfo and domjobabort. Cookies go in and out as the driver
+ * gives them (the client carries them from phase to phase): a cookie that
+ * is too long or holds a NUL is refused. The tunnelled variant, which needs
+ * RPC streams, is not served. */
 #include "remote/proto_priv.h"
 
-/* Every reply has its cookie: empty. */
+/* The request's cookie as text in *held (NULL when empty), or -EINVAL. */
+static int
+cookie_in(const RpcMsg *a, HvMigCookie *ck, char **held, GError **err)
+{
+	const GByteArray *b = a->bytes;
+
+	*ck = (HvMigCookie){ 0 };
+	if (!b || !b->len)
+		return 0;
+	if (b->len > HV_MIG_COOKIE_MAX || memchr(b->data, 0, b->len))
+		return hv_error_set(err, EINVAL, "the migration cookie (%u bytes) is not a "
+				    "cookie of this node's drivers", b->len);
+	*held = g_strndup((const char *)b->data, b->len);
+	ck->in = *held;
+	return 0;
+}
+
+/* Every reply has its cookie: what the phase gave, else empty. */
 static void
-no_cookie(RpcMsg *r)
+cookie_out(RpcMsg *r, HvMigCookie *ck)
 {
 	rpc_msg_init_extra(r);
 	if (!r->bytes)
 		r->bytes = g_byte_array_new();
+	if (ck->out)
+		g_byte_array_append(r->bytes, (const guint8 *)ck->out, (guint)strlen(ck->out));
+	g_clear_pointer(&ck->out, g_free);
 }
 
 RPC_HANDLER(h_dom_migrate_begin3_params)
 {
 	g_autoptr(GArray) ps = params_in(a);
-	int rc = HV_CALL(c->conn, domain, migrate_begin, HV_WRITES, err, a->dom.name, ps,
+	HvMigCookie ck = { 0 };
+	int rc = HV_CALL(c->conn, domain, migrate_begin, HV_WRITES, err, a->dom.name, ps, &ck,
 			 (unsigned)a->num[0], &r->str[0]);
 
-	no_cookie(r);
+	cookie_out(r, &ck);
 	return rc;
 }
 
 RPC_HANDLER(h_dom_migrate_prepare3_params)
 {
 	g_autoptr(GArray) ps = params_in(a);
-	int rc = HV_CALL(c->conn, domain, migrate_prepare, HV_WRITES, err, ps, (unsigned)a->num[0],
-			 &r->str[0]);
+	g_autofree char *held = NULL;
+	HvMigCookie ck;
+	int rc = cookie_in(a, &ck, &held, err);
 
+	if (rc == 0)
+		rc = HV_CALL(c->conn, domain, migrate_prepare, HV_WRITES, err, ps, &ck,
+			     (unsigned)a->num[0], &r->str[0]);
 	r->has_str[0] = r->str[0] != NULL;
-	no_cookie(r);
+	cookie_out(r, &ck);
 	return rc;
 }
 
 RPC_HANDLER(h_dom_migrate_perform3_params)
 {
 	g_autoptr(GArray) ps = params_in(a);
+	g_autofree char *held = NULL;
+	HvMigCookie ck;
 	int rc;
 
 	if (a->has_str[0] && a->str[0])
 		return hv_error_set(err, ENOTSUP, "cannot migrate domain '%s': peer-to-peer "
 				    "migration (to '%s') is not supported", a->dom.name, a->str[0]);
-	rc = HV_CALL(c->conn, domain, migrate_perform, HV_WRITES, err, a->dom.name, ps,
-		     (unsigned)a->num[0]);
-	no_cookie(r);
+	if ((rc = cookie_in(a, &ck, &held, err)) == 0)
+		rc = HV_CALL(c->conn, domain, migrate_perform, HV_WRITES, err, a->dom.name, ps, &ck,
+			     (unsigned)a->num[0]);
+	cookie_out(r, &ck);
 	return rc;
 }
 
@@ -56,26 +85,37 @@ RPC_HANDLER(h_dom_migrate_finish3_params)
 {
 	g_autoptr(GArray) ps = params_in(a);
 	g_autoptr(HvDomainInfo) i = NULL;
+	g_autofree char *held = NULL;
 	const HvParam *dname = hv_params_find(ps, "destination_name");
-	int rc = HV_CALL(c->conn, domain, migrate_finish, HV_WRITES, err, ps, (unsigned)a->num[0],
-			 a->num[1] != 0);
+	HvMigCookie ck;
+	int rc = cookie_in(a, &ck, &held, err);
 
+	if (rc == 0)
+		rc = HV_CALL(c->conn, domain, migrate_finish, HV_WRITES, err, ps, &ck,
+			     (unsigned)a->num[0], a->num[1] != 0);
 	if (rc == 0 && a->num[1])
-		return hv_error_set(err, ECANCELED, "the migration was cancelled");
-	if (rc == 0 && !(dname && dname->s))
-		return hv_error_set(err, EINVAL, "the migration's destination_name is missing");
-	if (rc == 0 && (rc = HV_CALL(c->conn, domain, get_info, HV_READS, err, dname->s, &i)) == 0)
+		rc = hv_error_set(err, ECANCELED, "the migration was cancelled");
+	else if (rc == 0 && !(dname && dname->s))
+		rc = hv_error_set(err, EINVAL, "the migration's destination_name is missing");
+	else if (rc == 0 && (rc = HV_CALL(c->conn, domain, get_info, HV_READS, err, dname->s,
+					  &i)) == 0)
 		rpc_dom_fill(&r->dom, i);
-	no_cookie(r);
+	cookie_out(r, &ck);
 	return rc;
 }
 
 RPC_HANDLER(h_dom_migrate_confirm3_params)
 {
 	g_autoptr(GArray) ps = params_in(a);
+	g_autofree char *held = NULL;
+	HvMigCookie ck;
+	int rc = cookie_in(a, &ck, &held, err);
 
-	return HV_CALL(c->conn, domain, migrate_confirm, HV_WRITES, err, a->dom.name, ps,
-		       (unsigned)a->num[0], a->num[1] != 0);
+	if (rc == 0)
+		rc = HV_CALL(c->conn, domain, migrate_confirm, HV_WRITES, err, a->dom.name, ps, &ck,
+			     (unsigned)a->num[0], a->num[1] != 0);
+	g_free(ck.out);
+	return rc;
 }
 
 /* ---- jobs */

@@ -160,10 +160,8 @@ cache_store(RemotePriv *p, uint64_t gen, HvDomainInfo *const *infos, guint n, bo
 	g_mutex_unlock(&p->lock);
 }
 
-/* The wire name of a domain: the cached uuid, else a lookup (libvirtd finds
- * domains by uuid). d->name is owned by the caller's RpcMsg. */
-static int
-dom_ref(RemotePriv *p, RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
+int
+remote_dom_ref(RemotePriv *p, RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
 {
 	HvDomainInfo *i;
 	int rc = 0;
@@ -322,7 +320,7 @@ dom_call(HvConn *c, const char *name, int32_t proc, int64_t n0, int64_t n1, RpcM
 	int rc = remote_client(p, &cl, err);
 
 	if (rc == 0)
-		rc = dom_ref(p, cl, name, &d, err);
+		rc = remote_dom_ref(p, cl, name, &d, err);
 	if (rc == 0) {
 		RpcMsg a = { .dom = d.dom, .num = { n0, n1 } };
 
@@ -505,7 +503,7 @@ remote_dom_get_stats(HvConn *c, const char *name, char **text, GError **err)
 	int rc = remote_client(p, &cl, err);
 
 	if (rc == 0)
-		rc = dom_ref(p, cl, name, &d, err);
+		rc = remote_dom_ref(p, cl, name, &d, err);
 	if (rc == 0) {
 		RpcDom dom = d.dom;
 
@@ -554,6 +552,9 @@ static const struct {
 	{ "data_processed", offsetof(HvJobInfo, processed_bytes) },
 	{ "data_remaining", offsetof(HvJobInfo, remaining_bytes) },
 	{ "memory_iteration", offsetof(HvJobInfo, iteration) },
+	{ "disk_total", offsetof(HvJobInfo, disk_total) },
+	{ "disk_processed", offsetof(HvJobInfo, disk_processed) },
+	{ "disk_remaining", offsetof(HvJobInfo, disk_remaining) },
 };
 
 static int
@@ -612,4 +613,5 @@ const HvDomainOps remote_domain_ops = {
 	.get_addresses = remote_dom_get_addresses,
 	.get_job = remote_dom_get_job,
 	.abort_job = remote_dom_abort_job,
+	REMOTE_MIGRATION_OPS,
 };

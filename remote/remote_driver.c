@@ -13,6 +13,7 @@
 #define VIR_CONNECT_RO 1u
 #define EVENT_ID_LIFECYCLE 0
 #define FEATURE_PROGRAM_KEEPALIVE 10
+#define FEATURE_MIGRATION_PARAMS 13 /* the peer's driver migrates (v3 with params) */
 #define DEFAULT_SOCKET "/run/hyperfs/hyperfs-sock"
 #define BACKOFF_MIN_MS 200
 #define BACKOFF_MAX_MS 5000
@@ -328,7 +329,8 @@ session_new(RemotePriv *p, GError **err)
 			{ PROC_STORAGE_POOL_EVENT_REGISTER_ANY, RPC_EVENT_LIFECYCLE },
 			{ PROC_STORAGE_POOL_EVENT_REGISTER_ANY, RPC_EVENT_POOL_REFRESH },
 		};
-		RpcCall *rc_[G_N_ELEMENTS(regs)];
+		RpcCall *rc_[G_N_ELEMENTS(regs)], *mig;
+		RpcMsg fa = { .num = { FEATURE_MIGRATION_PARAMS } }, fr = { 0 };
 		bool ok[G_N_ELEMENTS(regs)];
 
 		for (size_t k = 0; k < G_N_ELEMENTS(regs); k++) {
@@ -336,8 +338,12 @@ session_new(RemotePriv *p, GError **err)
 
 			rc_[k] = rpc_client_send(cl, regs[k].proc, &ev, k == 0 ? err : NULL);
 		}
+		mig = rpc_client_send(cl, PROC_SUPPORTS_FEATURE, &fa, NULL);
 		for (size_t k = 0; k < G_N_ELEMENTS(regs); k++)
 			ok[k] = rc_[k] && rpc_client_wait(rc_[k], NULL, k == 0 ? err : NULL) == 0;
+		/* mv's `migrate` file only where the peer's driver migrates */
+		g_atomic_int_set(&p->conn->no_migration,
+				 !(mig && rpc_client_wait(mig, &fr, NULL) == 0 && fr.num[0]));
 		rc = ok[0] ? 0 : err && *err ? hv_error_errno(*err) : -ENOTCONN;
 		p->net_events = ok[1];
 		p->pool_events = ok[2] && ok[3];

@@ -57,6 +57,29 @@ bool remote_peer_reports(RemotePriv *p, HvObjKind kind, const char *event);
 /* A live client (a reference) or -ENOTCONN with the reason. */
 int remote_client(RemotePriv *p, RpcClient **out, GError **err);
 
+/* The wire name of a domain: the cached uuid, else a lookup (libvirtd finds
+ * domains by uuid). holder->dom.name is owned by the caller's RpcMsg. */
+int remote_dom_ref(RemotePriv *p, RpcClient *cl, const char *name, RpcMsg *holder, GError **err);
+
+/* remote_migrate.c: the migration phases over the v3-with-params procedures
+ * (302, 303, 305, 306, 307), for drivers/migrate.c (mv between nodes). */
+int remote_migrate_begin(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+			 unsigned flags, char **xml, GError **err);
+int remote_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+			   char **uri, GError **err);
+int remote_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+			   unsigned flags, GError **err);
+int remote_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+			  bool cancelled, GError **err);
+int remote_migrate_confirm(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+			   unsigned flags, bool cancelled, GError **err);
+#define REMOTE_MIGRATION_OPS                              \
+	.migrate_begin = remote_migrate_begin,            \
+	.migrate_prepare = remote_migrate_prepare,        \
+	.migrate_perform = remote_migrate_perform,        \
+	.migrate_finish = remote_migrate_finish,          \
+	.migrate_confirm = remote_migrate_confirm
+
 /* Domain cache, for the event path and reconnect. */
 void remote_dom_invalidate(RemotePriv *p, const char *name, bool listing);
 void remote_dom_cache_reset(RemotePriv *p);

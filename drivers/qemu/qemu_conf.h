@@ -28,6 +28,10 @@ typedef struct QemuConn {
 	bool con_quit;
 	StorageTables *storage; /* pools and volumes (drivers/storage/storage_class.h) */
 	unsigned workers;     /* helper threads running (faults, restarts, quits): under lock */
+	/* incoming migrations with copy-storage (qemu_migration.c): domain name ->
+	 * GPtrArray of "POOL/VOLUME" made for it, kept here and not in the
+	 * domain, which goes when its QEMU dies mid-way */
+	GHashTable *incoming;
 } QemuConn;
 
 static inline QemuConn *

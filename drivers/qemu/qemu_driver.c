@@ -201,6 +201,7 @@ qemu_conn_free(QemuConn *qc)
 		close_domains(qc);
 	g_clear_pointer(&qc->domains, hv_objtab_free);
 	g_clear_pointer(&qc->dead_mons, g_ptr_array_unref);
+	g_clear_pointer(&qc->incoming, g_hash_table_unref);
 	storage_tables_close(qc->storage);
 	net_table_close(qc->conn);
 	g_free(qc->lib_dir);
@@ -253,6 +254,8 @@ qemu_open(HvConn *c, GError **err)
 	qc->next_id = 1;
 	qc->con_wake = -1;
 	qc->dead_mons = g_ptr_array_new_with_free_func((GDestroyNotify)qemu_mon_unref);
+	qc->incoming = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					     (GDestroyNotify)g_ptr_array_unref);
 	if (qemu_conf_dirs(qc, err) < 0)
 		return -EINVAL;
 	qc->emulator = g_find_program_in_path("qemu-system-x86_64");

@@ -4,13 +4,15 @@
  * hyperfsd). The target starts QEMU paused with -incoming tcp:HOST:PORT; the
  * source sends the guest with QMP `migrate` and watches query-migrate as the
  * domain's abortable job (migration-out), whose counters the `job` file
- * shows. Disks are used where they are (shared storage). */
+ * shows. Disks are used where they are (shared storage), or copied with
+ * copy-storage (qemu_migration_nbd.c: NBD and drive-mirror). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "drivers/qemu/qemu_migration.h"
+#include "drivers/qemu/qemu_migration_nbd.h"
 #include "drivers/qemu/qemu_process.h"
 
 static const HvJobType job_out = { "migration-out", HV_JOB_MODIFY,
@@ -95,6 +97,7 @@ static const struct {
 	{ HV_MIGRATE_AUTO_CONVERGE, "auto-converge" },
 	{ HV_MIGRATE_COMPRESSED, "xbzrle" },
 	{ HV_MIGRATE_POSTCOPY, "postcopy-ram" },
+	{ QEMU_MIG_COPY, "pause-before-switchover" }, /* the mirrors end before the switch */
 };
 
 /* No lock held. */
@@ -132,8 +135,8 @@ set_params(QemuMon *m, const GArray *ps, GError **err)
 /* ---- begin (source) */
 
 int
-qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, unsigned flags,
-		   char **xml, GError **err)
+qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+		   unsigned flags, char **xml, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
 	QemuDomain *d;
@@ -148,12 +151,19 @@ qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, unsigned f
 	else if (!(flags & HV_MIGRATE_OFFLINE) && !qemu_domain_active(d))
 		r = hv_error_set(err, EINVAL, "cannot migrate domain '%s': domain is not running "
 				 "(an offline migration moves its definition)", name);
-	else if (flags & HV_MIGRATE_NON_SHARED_DISK)
-		r = hv_error_set(err, ENOTSUP, "cannot migrate domain '%s': copying its disks "
-				 "(copy-storage) is not supported yet", name);
+	else if ((flags & QEMU_MIG_COPY) && (flags & HV_MIGRATE_OFFLINE))
+		r = hv_error_set(err, EINVAL, "cannot migrate domain '%s' offline with "
+				 "copy-storage: its disks are copied only while it runs", name);
+	else if ((flags & QEMU_MIG_COPY) && !d->mon)
+		r = hv_error_set(err, EINVAL, "cannot migrate domain '%s': domain is not running",
+				 name);
 	else
 		*xml = qemu_domain_xml(qc->domains, d->o,
 				       flags & HV_MIGRATE_OFFLINE ? HV_XML_INACTIVE : 0);
+	/* last: it lets the lock go, and d with it */
+	if (r == 0 && (flags & QEMU_MIG_COPY) && (r = qemu_nbd_begin(qc, d, params, &ck->out,
+								      err)) < 0)
+		g_clear_pointer(xml, g_free);
 	hv_core_unlock(&qc->core);
 	return r;
 }
@@ -162,9 +172,17 @@ qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, unsigned f
 
 /* Lock held: a transient entry for def, QEMU started on it listening at
  * incoming, the capabilities set. The entry goes again on failure. */
+typedef struct {
+	const QemuMigCookie *in; /* copy-storage: the disks to serve, else NULL */
+	const char *listen;
+	unsigned nbd_port;
+	GPtrArray *created;      /* volumes made for them (given to the domain) */
+	char **cookie;
+} Incoming;
+
 static int
 prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned flags,
-		 GError **err)
+		 Incoming *nbd, GError **err)
 {
 	g_autofree char *name = g_strdup(def->name);
 	g_autoptr(QemuMon) m = NULL;
@@ -179,9 +197,14 @@ prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned 
 		m = qemu_mon_ref(qemu_dom(o)->mon);
 		hv_core_unlock(&qc->core);
 		r = set_caps(m, flags, err);
+		if (r == 0 && nbd->in)
+			r = qemu_nbd_serve(m, nbd->in, nbd->listen, nbd->nbd_port, nbd->cookie, err);
 		hv_core_lock(&qc->core);
 		if (r == 0)
 			qemu_emit(qc, name, "started", "migrated");
+		if (r == 0 && nbd->created) /* until finish: kept, or removed */
+			g_hash_table_replace(qc->incoming, g_strdup(name),
+					     g_steal_pointer(&nbd->created));
 	}
 	hv_job_end(job);
 	if (r < 0 && (o = hv_objtab_lookup(qc->domains, name)) && qemu_domain_active(qemu_dom(o))) {
@@ -194,8 +217,24 @@ prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned 
 	return r;
 }
 
+/* A free port for the NBD server, not the migration's (which the kernel
+ * may give again). */
+static int
+nbd_port(unsigned mig_port, GError **err)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		int r = free_port(err);
+
+		if (r < 0 || (unsigned)r != mig_port)
+			return r;
+	}
+	return hv_error_set(err, EADDRINUSE, "no free TCP port for the NBD server of an incoming "
+			    "migration");
+}
+
 int
-qemu_migrate_prepare(HvConn *c, const GArray *params, unsigned flags, char **uri, GError **err)
+qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags, char **uri,
+		     GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
 	const char *xml = param_str(params, "destination_xml");
@@ -203,6 +242,8 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, unsigned flags, char **uri
 	const char *listen = param_str(params, "listen_address");
 	g_autofree char *host = NULL, *incoming = NULL;
 	g_autoptr(GError) perr = NULL;
+	g_auto(QemuMigCookie) mc = { 0 };
+	Incoming nbd = { .listen = listen ? listen : "0.0.0.0", .cookie = &ck->out };
 	HvDomainDef *def;
 	unsigned port = 0;
 	int r;
@@ -220,15 +261,30 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, unsigned flags, char **uri
 	port = port ? port : (unsigned)r;
 	if (!host)
 		host = g_strdup(g_get_host_name());
+	if ((flags & QEMU_MIG_COPY) && (r = qemu_mig_cookie_parse(ck->in, &mc, err)) < 0)
+		return r;
+	if ((flags & QEMU_MIG_COPY) && mc.disks->len) {
+		if ((r = nbd_port(port, err)) < 0)
+			return r;
+		nbd.nbd_port = (unsigned)r;
+		nbd.in = &mc;
+	}
 	if (!(def = hv_domain_defs.parse(xml, strlen(xml), &perr))) {
 		r = -perr->code;
 		g_propagate_error(err, g_steal_pointer(&perr));
 		return r;
 	}
+	if (nbd.in && (r = qemu_nbd_precreate(qc, def, nbd.in, flags, &nbd.created, err)) < 0) {
+		hv_domain_def_free(def);
+		return r;
+	}
 	incoming = g_strdup_printf("tcp:%s:%u", listen ? listen : "0.0.0.0", port);
 	hv_core_lock(&qc->core);
-	r = prepare_incoming(qc, def, incoming, flags, err);
+	r = prepare_incoming(qc, def, incoming, flags, &nbd, err);
 	hv_core_unlock(&qc->core);
+	qemu_nbd_remove(qc, g_steal_pointer(&nbd.created)); /* what prepare did not hand on */
+	if (r < 0)
+		g_clear_pointer(&ck->out, g_free);
 	if (r == 0)
 		*uri = g_strdup_printf("tcp:%s:%u", host, port);
 	return r;
@@ -240,15 +296,16 @@ static int confirm_cancelled(QemuConn *qc, QemuDomain *d, GError **err);
 
 /* The counters of a query-migrate answer into the job. */
 static void
-note_progress(HvJob *job, const QJson *reply)
+note_progress(HvJob *job, const QJson *reply, const QemuMirrors *mir)
 {
 	const QJson *ram = qjson_get(reply, "ram");
 	int64_t total = 0, done = 0, left = 0, rate = 0, page = 4096, iter = 0;
 	HvJobProgress p;
 
-	if (!ram)
+	if (ram)
+		qjson_get_int(ram, "total", &total);
+	if (!ram && !mir->started)
 		return;
-	qjson_get_int(ram, "total", &total);
 	qjson_get_int(ram, "transferred", &done);
 	qjson_get_int(ram, "remaining", &left);
 	qjson_get_int(ram, "dirty-pages-rate", &rate);
@@ -257,13 +314,26 @@ note_progress(HvJob *job, const QJson *reply)
 	p = (HvJobProgress){ .total_bytes = (uint64_t)total, .processed_bytes = (uint64_t)done,
 			     .remaining_bytes = (uint64_t)left,
 			     .rate = (uint64_t)rate * (uint64_t)page, .iteration = (uint64_t)iter };
+	qemu_mirrors_progress(mir, &p);
 	hv_job_set_progress(job, &p);
 }
 
 /* Lock held on entry and return: polls query-migrate until the migration
  * ends; an abort (or destroy) cancels it. 0 when completed. */
+/* No lock held: paused before the switch-over (pause-before-switchover,
+ * with copy-storage): the mirrors end, then the migration goes on. */
 static int
-watch(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned flags, GError **err)
+switch_over(QemuMon *m, const char *name, QemuMirrors *mir, GError **err)
+{
+	int r = qemu_mirrors_end(m, name, mir, false, err);
+
+	return r < 0 ? r : qemu_mon_command(m, "migrate-continue", "{\"state\":\"pre-switchover\"}",
+					    NULL, err);
+}
+
+static int
+watch(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned flags, QemuMirrors *mir,
+      GError **err)
 {
 	const char *name = d->o->name;
 	bool cancelled = false, postcopy = false;
@@ -278,12 +348,16 @@ watch(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned flags, GErro
 		if (stop && !cancelled)
 			cancelled = qemu_mon_command(m, "migrate_cancel", NULL, NULL, NULL) == 0;
 		r = qemu_mon_command(m, "query-migrate", NULL, &reply, err);
+		st = r == 0 ? qjson_get_str(reply, "status") : NULL;
+		if (r == 0 && mir->started && !cancelled)
+			r = qemu_mirrors_poll(m, name, mir, err) < 0 ? -EIO : 0;
+		if (r == 0 && st && g_str_equal(st, "pre-switchover") && !cancelled)
+			r = switch_over(m, name, mir, err);
 		hv_core_lock(&qc->core);
 		if (r < 0)
 			return hv_job_check(job, NULL) < 0 ? (g_clear_error(err), hv_job_check(job, err))
 							   : r;
-		note_progress(job, reply);
-		st = qjson_get_str(reply, "status");
+		note_progress(job, reply, mir);
 		if (st && g_str_equal(st, "completed"))
 			return 0;
 		if (st && g_str_equal(st, "cancelled"))
@@ -315,9 +389,78 @@ watch(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned flags, GErro
 	}
 }
 
+/* Lock held on entry and return: until every mirror is ready (the job shows
+ * their progress); an abort (or destroy) ends the wait. */
+static int
+mirrors_ready(QemuConn *qc, HvJob *job, QemuMon *m, const char *name, QemuMirrors *mir,
+	      GError **err)
+{
+	for (;;) {
+		HvJobProgress p = { 0 };
+		int r;
+
+		if (hv_job_stop_requested(job)) /* abort, or a destroy */
+			return hv_error_set(err, ECANCELED, "migration of domain '%s' was aborted",
+					    name);
+		hv_core_unlock(&qc->core);
+		r = qemu_mirrors_poll(m, name, mir, err);
+		hv_core_lock(&qc->core);
+		if (r < 0)
+			return hv_job_check(job, NULL) < 0 ? (g_clear_error(err), hv_job_check(job, err))
+							   : r;
+		qemu_mirrors_progress(mir, &p);
+		hv_job_set_progress(job, &p);
+		if (r == 1)
+			return 0;
+		(void)hv_job_wait(job, g_get_monotonic_time() + POLL_US, NULL);
+	}
+}
+
+/* Lock held, the job held, the monitor m: the options, the disk copies when
+ * asked, the migration and its watch. */
+static int
+send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args,
+	   const char *host, const GArray *params, HvMigCookie *ck, unsigned flags, GError **err)
+{
+	g_auto(QemuMigCookie) mc = { 0 };
+	g_auto(QemuMirrors) mir = { 0 };
+	g_autofree char *name = g_strdup(d->o->name);
+	g_autoptr(GPtrArray) wanted = qemu_nbd_wanted(qemu_dom_def(d), params);
+	uint64_t mib = 0;
+	int r;
+
+	(void)param_u64(params, "bandwidth", &mib);
+	hv_core_unlock(&qc->core);
+	r = (flags & QEMU_MIG_COPY) ? qemu_mig_cookie_parse(ck->in, &mc, err) : 0;
+	if (r == 0 && (r = set_caps(m, flags, err)) == 0 && (r = set_params(m, params, err)) == 0 &&
+	    (flags & QEMU_MIG_COPY))
+		r = qemu_mirrors_start(m, name, host, &mc, wanted, flags, mib << 20, &mir, err);
+	hv_core_lock(&qc->core);
+	if (r == 0 && mir.started)
+		r = mirrors_ready(qc, job, m, name, &mir, err);
+	if (r == 0) {
+		hv_core_unlock(&qc->core);
+		r = qemu_mon_command(m, "migrate", args, NULL, err);
+		hv_core_lock(&qc->core);
+	}
+	if (r == 0 && (r = watch(qc, d, job, m, flags, &mir, err)) < 0) {
+		/* a mirror failed mid-way, or the switch-over: the memory stays too
+		 * (harmless when QEMU's migration has ended already) */
+		hv_core_unlock(&qc->core);
+		(void)qemu_mon_command(m, "migrate_cancel", NULL, NULL, NULL);
+		hv_core_lock(&qc->core);
+	}
+	if (r < 0 && mir.started) { /* the copy is given up: the guest stays here */
+		hv_core_unlock(&qc->core);
+		(void)qemu_mirrors_end(m, name, &mir, true, NULL);
+		hv_core_lock(&qc->core);
+	}
+	return r;
+}
+
 int
-qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, unsigned flags,
-		     GError **err)
+qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+		     unsigned flags, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
 	const char *uri = param_str(params, "migrate_uri");
@@ -351,12 +494,7 @@ qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, unsigned
 		m = qemu_mon_ref(d->mon);
 	if (m) {
 		d->mig_was_running = d->state == HV_DOMAIN_RUNNING;
-		hv_core_unlock(&qc->core);
-		if ((r = set_caps(m, flags, err)) == 0 && (r = set_params(m, params, err)) == 0)
-			r = qemu_mon_command(m, "migrate", args, NULL, err);
-		hv_core_lock(&qc->core);
-		if (r == 0)
-			r = watch(qc, d, job, m, flags, err);
+		r = send_guest(qc, d, job, m, args, host, params, ck, flags, err);
 		/* libvirt's clients confirm only a perform that succeeded: a
 		 * failed one leaves the guest as it was, here */
 		if (r < 0 && d->mon == m)
@@ -418,10 +556,13 @@ finish_live(QemuConn *qc, QemuDomain *d, HvJob *job, unsigned flags, GError **er
 {
 	g_autoptr(QemuMon) m = qemu_mon_ref(d->mon);
 	const char *name = d->o->name;
+	bool nbd = g_hash_table_contains(qc->incoming, name);
 	int r;
 
 	hv_core_unlock(&qc->core);
 	r = wait_arrived(m, name, err);
+	if (r == 0 && nbd)
+		qemu_nbd_stop(m); /* the disks came before the memory's end */
 	if (r == 0 && !(flags & HV_MIGRATE_PAUSED))
 		r = qemu_mon_command(m, "cont", NULL, NULL, err);
 	hv_core_lock(&qc->core);
@@ -436,12 +577,14 @@ finish_live(QemuConn *qc, QemuDomain *d, HvJob *job, unsigned flags, GError **er
 }
 
 int
-qemu_migrate_finish(HvConn *c, const GArray *params, unsigned flags, bool cancelled,
-		    GError **err)
+qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+		    bool cancelled, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
 	g_autoptr(HvDomainDef) def = NULL;
 	g_autofree char *name = finish_name(params, &def, err);
+	g_autoptr(GPtrArray) created = NULL;
+	gpointer key = NULL;
 	QemuDomain *d;
 	HvJob *job = NULL;
 	int r;
@@ -468,9 +611,14 @@ qemu_migrate_finish(HvConn *c, const GArray *params, unsigned flags, bool cancel
 	hv_job_end(job); /* before the define, which takes a job of its own */
 	if (r == 0 && !cancelled && (flags & HV_MIGRATE_PERSIST_DEST))
 		r = hv_objtab_define_locked(qc->domains, g_steal_pointer(&def), NULL, err);
+	/* the copies stay, or go with the guest (also when it went by itself) */
+	if (g_hash_table_steal_extended(qc->incoming, name, &key, (gpointer *)&created))
+		g_free(key);
 	hv_core_unlock(&qc->core);
 	if ((cancelled || r < 0) && d)
 		(void)hv_objtab_run(qc->domains, name, HV_VERB_DESTROY, NULL, NULL);
+	if ((cancelled || r < 0) && created)
+		qemu_nbd_remove(qc, g_steal_pointer(&created));
 	return r;
 }
 
@@ -496,8 +644,8 @@ confirm_cancelled(QemuConn *qc, QemuDomain *d, GError **err)
 }
 
 int
-qemu_migrate_confirm(HvConn *c, const char *name, const GArray *params, unsigned flags,
-		     bool cancelled, GError **err)
+qemu_migrate_confirm(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+		     unsigned flags, bool cancelled, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
 	QemuDomain *d;

@@ -3,16 +3,16 @@
 #pragma once
 #include "drivers/qemu/qemu_domain.h"
 
-int qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, unsigned flags,
-		       char **xml, GError **err);
-int qemu_migrate_prepare(HvConn *c, const GArray *params, unsigned flags, char **uri,
-			 GError **err);
-int qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, unsigned flags,
-			 GError **err);
-int qemu_migrate_finish(HvConn *c, const GArray *params, unsigned flags, bool cancelled,
-			GError **err);
-int qemu_migrate_confirm(HvConn *c, const char *name, const GArray *params, unsigned flags,
-			 bool cancelled, GError **err);
+int qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+		       unsigned flags, char **xml, GError **err);
+int qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+			 char **uri, GError **err);
+int qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+			 unsigned flags, GError **err);
+int qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+			bool cancelled, GError **err);
+int qemu_migrate_confirm(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+			 unsigned flags, bool cancelled, GError **err);
 
 #define QEMU_MIGRATION_OPS                              \
 	.migrate_begin = qemu_migrate_begin,            \

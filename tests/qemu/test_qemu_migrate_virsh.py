@@ -6,123 +6,21 @@ Confirm3Params); QEMU sends the guest over TCP between the namespaces. A
 counter in the guest goes on on the target, and `virsh domjobinfo` and
 `domjobabort` reach the migration while it runs (the daemon serves them while
 Perform3Params holds: remote/server_async.c)."""
-import os
 import re
-import shutil
-import subprocess
 import time
 
 import pytest
 
-from helpers.peers import hyperfsd_binary
-
 from .conftest import READY
+from .mignodes import ADDR, counts, two_nodes
 
 pytestmark = pytest.mark.local_only("its own hyperfsd peers in network namespaces")
-
-HERE = os.path.dirname(os.path.abspath(__file__))
-ADDR = {"a": "10.78.0.1", "b": "10.78.0.2"}
-
-
-def run(*cmd, check=True):
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    if check and r.returncode != 0:
-        raise AssertionError(f"{' '.join(cmd)}: {r.stdout}{r.stderr}")
-    return r
-
-
-class Nodes:
-    def __init__(self, tmp, ns):
-        self.tmp, self.ns = tmp, ns
-        self.uri = {n: f"qemu+tcp://{ADDR[n]}/system?root={tmp / ('root-' + n)}" for n in "ab"}
-
-    def virsh(self, node, *args, check=True):
-        """virsh in namespace a (which reaches both) against node."""
-        return run("ip", "netns", "exec", self.ns["a"], "virsh", "-c", self.uri[node], *args,
-                   check=check)
-
-    def virsh_bg(self, node, *args):
-        return subprocess.Popen(["ip", "netns", "exec", self.ns["a"], "virsh", "-c",
-                                 self.uri[node], *args],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-
-    def names(self, node):
-        return self.virsh(node, "list", "--all", "--name").stdout.split()
-
-    def log(self, node):
-        try:
-            return (self.tmp / f"root-{node}" / "run" / "web1.log").read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
-
-    def wait_log(self, node, pattern, timeout=60):
-        deadline = time.monotonic() + timeout
-        while not re.search(pattern, self.log(node)):
-            assert time.monotonic() < deadline, f"no {pattern!r} from web1 on {node}:\n" + \
-                self.log(node)[-1500:]
-            time.sleep(0.05)
-
-    def say(self, node, line):
-        """Input on the guest's serial: its pty, from the live XML."""
-        xml = self.virsh(node, "dumpxml", "web1").stdout
-        tty = re.search(r"<console type='pty' tty='([^']+)'", xml).group(1)
-        with open(tty, "w") as w:
-            w.write(line + "\n")
-
-
-def counts(text):
-    """The guest's counter lines; the shell's prompt (and its cursor query)
-    may share a line with one when a command was typed meanwhile."""
-    return [int(x) for x in re.findall(r"CNT (\d+)\r?$", text, re.M)]
 
 
 @pytest.fixture(scope="module")
 def nodes(tmp_path_factory, guest):
-    for tool in ("ip", "virsh"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} is not installed (tools/install-deps installs it)")
-    if os.geteuid() != 0:
-        pytest.skip("network namespaces need root")
-    tmp = tmp_path_factory.mktemp("migvirsh")
-    ns = {n: f"hvmig{os.getpid()}{n}" for n in "ab"}
-    daemons = []
-    try:
-        for n in "ab":
-            run("ip", "netns", "add", ns[n])
-        run("ip", "link", "add", "mva", "netns", ns["a"], "type", "veth", "peer", "name", "mvb",
-            "netns", ns["b"])
-        for n in "ab":
-            run("ip", "-n", ns[n], "addr", "add", ADDR[n] + "/24", "dev", "mv" + n)
-            run("ip", "-n", ns[n], "link", "set", "mv" + n, "up")
-            run("ip", "-n", ns[n], "link", "set", "lo", "up")
-            log = open(tmp / f"hyperfsd-{n}.log", "w")
-            daemons.append(subprocess.Popen(
-                ["ip", "netns", "exec", ns[n], str(hyperfsd_binary()), "-f",
-                 "--listen", f"tcp:{ADDR[n]}:16509"], stdout=log, stderr=subprocess.STDOUT))
-        nd = Nodes(tmp, ns)
-        deadline = time.monotonic() + 20
-        while any(nd.virsh(n, "version", check=False).returncode for n in "ab"):
-            assert time.monotonic() < deadline, "hyperfsd never answered in its namespace"
-            time.sleep(0.1)
-        text = open(os.path.join(HERE, "guest.xml.in")).read()
-        (tmp / "web1.xml").write_text(
-            text.replace("@NAME@", "web1").replace("@KERNEL@", str(guest / "vmlinuz"))
-            .replace("@INITRD@", str(guest / "initrd.img")))
-        nd.virsh("a", "define", str(tmp / "web1.xml"))
-        nd.virsh("a", "start", "web1")
-        nd.wait_log("a", READY)
-        nd.say("a", "i=0; while true; do echo CNT $i; i=$((i+1)); sleep 0.1; done &")
-        nd.wait_log("a", r"CNT 3\b")
+    with two_nodes(tmp_path_factory.mktemp("migvirsh"), guest, "hvmig") as nd:
         yield nd
-    finally:
-        for n in "ab":  # no QEMU outlives the module
-            for pidfile in (tmp / f"root-{n}" / "run").glob("*.pid"):
-                subprocess.run(["kill", "-9", pidfile.read_text().strip()], capture_output=True)
-        for d in daemons:  # by the PIDs started here
-            d.terminate()
-            d.wait(10)
-        for n in "ab":
-            subprocess.run(["ip", "netns", "del", ns[n]], capture_output=True)
 
 
 def test_virsh_migrate_live_between_namespaces(nodes):
@@ -155,6 +53,11 @@ def test_virsh_domjobinfo_and_domjobabort(nodes):
         assert time.monotonic() < deadline, info
         time.sleep(0.1)
     assert "Unbounded" in info and "Data total:" in info, info
+    # the old call, virDomainGetJobInfo: type, elapsed, remaining, data, memory, file
+    ji = nodes.job_info(src, "web1")
+    assert ji[0] == 2 and ji[1] > 0, ji  # VIR_DOMAIN_JOB_UNBOUNDED, ms elapsed
+    assert ji[3] > 0 and ji[4] > 0 and ji[3] >= ji[5], ji  # QEMU's RAM counters
+    assert ji[6:9] == ji[3:6] and ji[9:] == [0, 0, 0], ji  # all memory, no disk
     nodes.virsh(src, "domjobabort", "web1")
     _, err = mig.communicate(timeout=60)
     assert mig.returncode != 0 and "migration of domain 'web1' was aborted" in err, err
@@ -163,3 +66,63 @@ def test_virsh_domjobinfo_and_domjobabort(nodes):
     assert "None" in nodes.virsh(src, "domjobinfo", "web1").stdout
     nodes.say(src, "echo STILL-$((40+2))")
     nodes.wait_log(src, "STILL-42")
+
+
+def test_virsh_migrate_copy_storage_all(nodes):
+    """--copy-storage-all: b's pool gets the volume, the disk is mirrored to
+    b's QEMU over NBD between the namespaces (the NBD port travels in the
+    migration cookie), and the guest on b reads from its disk what it wrote
+    on a."""
+    for n in "ab":
+        nodes.virsh(n, "pool-define-as", "images", "dir", "--target",
+                    str(nodes.tmp / f"images-{n}"))
+        nodes.virsh(n, "pool-build", "images")
+        nodes.virsh(n, "pool-start", "images")
+    nodes.virsh("a", "vol-create-as", "images", "web2.qcow2", "64M", "--format", "qcow2")
+    nodes.virsh("a", "define", str(nodes.tmp / "web2.xml"))
+    nodes.virsh("a", "start", "web2")
+    nodes.wait_log("a", READY, name="web2")
+    nodes.say("a", "printf DISK$((6*7))Y | dd of=/dev/vda bs=512 seek=10 conv=fsync,notrunc "
+              "2>/dev/null; echo WROTE-$((1+1))", name="web2")
+    nodes.wait_log("a", "WROTE-2", name="web2")
+    nodes.virsh("a", "migrate", "--live", "--persistent", "--undefinesource",
+                "--copy-storage-all", "web2", nodes.uri["b"], "--migrateuri",
+                f"tcp://{ADDR['b']}")
+    assert "web2" not in nodes.names("a") and "web2" in nodes.names("b")
+    assert nodes.virsh("b", "domstate", "web2").stdout.strip() == "running"
+    vols = nodes.virsh("b", "vol-list", "images").stdout
+    assert "web2.qcow2" in vols and str(nodes.tmp / "images-b") in vols, vols
+    nodes.say("b", "echo 3 > /proc/sys/vm/drop_caches; echo READ=$(dd if=/dev/vda bs=512 "
+              "skip=10 count=1 2>/dev/null | tr -dc A-Z0-9)", name="web2")
+    nodes.wait_log("b", "READ=DISK42Y", name="web2")
+    # the source's volume is left as it was (libvirt does not remove it either)
+    assert "web2.qcow2" in nodes.virsh("a", "vol-list", "images").stdout
+
+
+def test_virsh_copy_storage_job_info_and_abort(nodes):
+    """Back to a, slowly: GetJobInfo's file counters are the disk's, data is
+    memory and disk; domjobabort mid-copy leaves web2 on b and removes the
+    volume the migration created on a."""
+    nodes.virsh("a", "vol-delete", "web2.qcow2", "--pool", "images")
+    mig = nodes.virsh_bg("b", "migrate", "--live", "--persistent", "--undefinesource",
+                         "--copy-storage-all", "--bandwidth", "1", "web2", nodes.uri["a"],
+                         "--migrateuri", f"tcp://{ADDR['a']}")
+    deadline = time.monotonic() + 60
+    while True:
+        ji = nodes.job_info("b", "web2")
+        if ji[0] and ji[10] > 0:
+            break
+        assert mig.poll() is None, mig.communicate()
+        assert time.monotonic() < deadline, ji
+        time.sleep(0.1)
+    assert ji[9] >= 64 << 20 and ji[9] == ji[10] + ji[11], ji  # the whole disk
+    assert ji[3] == ji[6] + ji[9] and ji[4] == ji[7] + ji[10], ji
+    assert "web2.qcow2" in nodes.virsh("a", "vol-list", "images").stdout
+    nodes.virsh("b", "domjobabort", "web2")
+    _, err = mig.communicate(timeout=60)
+    assert mig.returncode != 0 and "migration of domain 'web2' was aborted" in err, err
+    assert "web2" in nodes.names("b") and "web2" not in nodes.names("a")
+    assert nodes.virsh("b", "domstate", "web2").stdout.strip() == "running"
+    assert "web2.qcow2" not in nodes.virsh("a", "vol-list", "images").stdout
+    assert not (nodes.tmp / "images-a" / "web2.qcow2").exists()
+    nodes.virsh("b", "destroy", "web2")

@@ -166,3 +166,18 @@ def test_many_clients(daemon):
         for c in clients:
             c.close()
     still_works(daemon)
+
+
+def test_migration_cookie_garbage_is_refused(daemon):
+    """A migration cookie (Prepare3Params, 303) that holds a NUL or is longer
+    than 64 KiB is refused with VIR_ERR_INVALID_ARG before any driver sees
+    it; the daemon goes on."""
+    with RawClient(daemon.sock) as c:
+        c.open()
+        for cookie in (b"hyperfs-migration 1\n\0nbd 1\n", b"x" * (70 << 10)):
+            body = u32(0) + u32(len(cookie)) + cookie + b"\0" * (-len(cookie) % 4) + u32(0)
+            st, reply = c.call(303, body)
+            assert st != OK
+            code, message = parse_error(reply)
+            assert code == 8 and "migration cookie" in message, (code, message)  # INVALID_ARG
+    still_works(daemon)

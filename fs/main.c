@@ -393,6 +393,9 @@ main(int argc, char **argv)
 	fs.uid = getuid();
 	fs.gid = getgid();
 	(void)HV_ERROR; /* made before any thread: G_DEFINE_QUARK caches it without a lock */
+	/* glib makes its error-domain lock at the first GError: here, before any thread
+	 * (two first GErrors at once race in glib's lazy init, ThreadSanitizer says) */
+	g_error_free(g_error_new_literal(HV_ERROR, EINVAL, ""));
 	(void)g_get_host_name(); /* glib computes it once, lazily: before the nodes open side by side */
 	fs.root = hv_obj_new(&fs, DK_ROOT, NULL, NULL, "");
 	if (parse_args(argc, argv, &o, &fs) < 0)

@@ -188,6 +188,7 @@ main(int argc, char **argv)
 	int status = 0, ready = -1;
 
 	hv_malloc_tune();
+	g_error_free(g_error_new_literal(HV_ERROR, EINVAL, "")); /* glib's error-domain lock: before any thread */
 	g_log_set_default_handler(log_handler, NULL);
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {

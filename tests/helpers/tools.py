@@ -114,6 +114,21 @@ def wait_for(pred, what, timeout=20):
     raise AssertionError(f"{what}: not after {timeout}s")
 
 
+def polled(pred, secs, step=0.05, ignore=()):
+    """Whether pred() came true within secs (asked every step s); an exception
+    of the types in ignore counts as not yet (a node that is away answers
+    ENOTCONN until it is back). For callers that assert with their own words."""
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        try:
+            if pred():
+                return True
+        except ignore:
+            pass
+        time.sleep(step)
+    return False
+
+
 def wait_state(objdir, want, timeout=10.0):
     deadline = time.monotonic() + timeout
     seen = []

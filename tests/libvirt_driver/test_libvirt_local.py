@@ -10,7 +10,8 @@ import os
 import subprocess
 import time
 
-from helpers.tools import EventWait, assert_error, cat, fails, kv, ls, ok, run, state, write_fails, write_ok
+from helpers.tools import (EventWait, assert_error, cat, fails, kv, ls, ok, polled, run, state,
+                           write_fails, write_ok)
 
 from helpers.peers import Hyperfsd
 
@@ -24,15 +25,7 @@ def virsh(*args):
 
 
 def wait_for(pred, secs):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        try:
-            if pred():
-                return True
-        except OSError:
-            pass
-        time.sleep(0.05)
-    return False
+    return polled(pred, secs, ignore=OSError)
 
 
 def test_node_is_libvirts_test_driver(mount_factory):

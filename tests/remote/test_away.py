@@ -12,21 +12,15 @@ import time
 
 import pytest
 
+from helpers.tools import polled
+
 from .hfd import Daemon, hyperfs_binary
 
 BOUND_S = 15  # the backoff reaches 5 s; a connect after the peer is up takes one step
 
 
-def wait_for(pred, secs, step=0.05):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        try:
-            if pred():
-                return True
-        except OSError:
-            pass
-        time.sleep(step)
-    return False
+def wait_for(pred, secs):
+    return polled(pred, secs, ignore=OSError)
 
 
 def listing_errno(path):

@@ -6,9 +6,8 @@ an `events` line."""
 import errno
 import os
 import re
-import time
 
-from helpers.tools import EVENT_LINE
+from helpers.tools import EVENT_LINE, polled
 
 from .wire import HostilePeer
 
@@ -19,13 +18,8 @@ def peer_uri(path):
     return f"h=test+unix:///default?socket={path}"
 
 
-def wait_for(pred, secs=10, step=0.02):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(step)
-    return False
+def wait_for(pred, secs=10):
+    return polled(pred, secs, step=0.02)
 
 
 def node_error(node):

@@ -12,29 +12,6 @@
 
 enum { L_ROOTS = 1 << 0, L_TOPOLOGICAL = 1 << 1, L_LEAVES = 1 << 2, L_NO_LEAVES = 1 << 3 };
 
-static const HvSnapshotInfo *
-find(GPtrArray *l, const char *name)
-{
-	for (guint k = 0; name && k < l->len; k++)
-		if (g_str_equal(((HvSnapshotInfo *)l->pdata[k])->name, name))
-			return l->pdata[k];
-	return NULL;
-}
-
-/* i under top: its child, or with deep any descendant. */
-static bool
-under(GPtrArray *l, const HvSnapshotInfo *i, const char *top, bool deep)
-{
-	for (unsigned n = 0; i && i->parent && n <= l->len; n++) {
-		if (g_str_equal(i->parent, top))
-			return true;
-		if (!deep)
-			return false;
-		i = find(l, i->parent);
-	}
-	return false;
-}
-
 static int
 cp_list(RpcClientCtx *c, const char *dom, GPtrArray **out, GError **err)
 {
@@ -67,12 +44,12 @@ list_all(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const char *top, int need, unsig
 		return hv_error_set(err, EINVAL, "unsupported flags (0x%x)", flags & ~known);
 	if ((rc = cp_list(c, a->dom.name, &l, err)) < 0)
 		return rc;
-	if (top && !find(l, top))
+	if (top && !rpc_snap_find(l, top))
 		return hv_error_set(err, ENOENT, "no domain checkpoint with matching name '%s'", top);
 	for (guint k = 0; k < l->len; k++) {
 		const HvSnapshotInfo *i = l->pdata[k];
 
-		if (top ? !under(l, i, top, flags & L_ROOTS) : (flags & L_ROOTS) && i->parent)
+		if (top ? !rpc_snap_under(l, i, top, flags & L_ROOTS) : (flags & L_ROOTS) && i->parent)
 			continue;
 		if (((flags & L_LEAVES) && i->children) || ((flags & L_NO_LEAVES) && !i->children))
 			continue;
@@ -138,7 +115,7 @@ one(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const char *name, bool parent, unsign
 		return hv_error_set(err, EINVAL, "unsupported flags (0x%x)", flags);
 	if ((rc = cp_list(c, a->dom.name, &l, err)) < 0)
 		return rc;
-	if (!(i = find(l, name)))
+	if (!(i = rpc_snap_find(l, name)))
 		return hv_error_set(err, ENOENT, "no domain checkpoint with matching name '%s'", name);
 	if (parent && !i->parent)
 		return hv_error_set(err, ENOENT, "checkpoint '%s' does not have a parent", name);

@@ -320,3 +320,9 @@ rpc_name_out(RpcMsg *r, int64_t max, const char *name)
 	else if (r->strs->len < (guint64)max)
 		g_ptr_array_add(r->strs, g_strdup(name));
 }
+
+/* proto_snapshot.c, for snapshots and checkpoints alike (both listed as
+ * HvSnapshotInfo): the one named name (NULL: none), and whether i descends
+ * from top (a child of it; with deep, at any depth). */
+const HvSnapshotInfo *rpc_snap_find(GPtrArray *l, const char *name);
+bool rpc_snap_under(GPtrArray *l, const HvSnapshotInfo *i, const char *top, bool deep);

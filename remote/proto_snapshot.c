@@ -28,25 +28,24 @@ snap_list(RpcClientCtx *c, const char *dom, GPtrArray **out, GError **err)
 	return HV_CALL(c->conn, snapshot, list, HV_READS, err, dom, out);
 }
 
-static const HvSnapshotInfo *
-snap_find(GPtrArray *l, const char *name)
+const HvSnapshotInfo *
+rpc_snap_find(GPtrArray *l, const char *name)
 {
-	for (guint k = 0; k < l->len; k++)
+	for (guint k = 0; name && k < l->len; k++)
 		if (g_str_equal(((HvSnapshotInfo *)l->pdata[k])->name, name))
 			return l->pdata[k];
 	return NULL;
 }
 
-/* Whether i descends from (is a child of, with deep: any depth) top. */
-static bool
-under(GPtrArray *l, const HvSnapshotInfo *i, const char *top, bool deep)
+bool
+rpc_snap_under(GPtrArray *l, const HvSnapshotInfo *i, const char *top, bool deep)
 {
 	for (unsigned n = 0; i && i->parent && n <= l->len; n++) {
 		if (g_str_equal(i->parent, top))
 			return true;
 		if (!deep)
 			return false;
-		i = snap_find(l, i->parent);
+		i = rpc_snap_find(l, i->parent);
 	}
 	return false;
 }
@@ -60,7 +59,7 @@ snap_matches(GPtrArray *l, const HvSnapshotInfo *i, unsigned f, const char *top)
 	unsigned states = f & (L_INACTIVE | L_ACTIVE | L_DISK_ONLY);
 	unsigned loc = f & (L_INTERNAL | L_EXTERNAL);
 
-	if (top ? !under(l, i, top, f & L_ROOTS) : (f & L_ROOTS) && i->parent)
+	if (top ? !rpc_snap_under(l, i, top, f & L_ROOTS) : (f & L_ROOTS) && i->parent)
 		return false;
 	if ((f & L_LEAVES) && i->children)
 		return false;
@@ -107,7 +106,7 @@ matching(RpcClientCtx *c, RpcMsg *a, const char *top, unsigned flags, GPtrArray 
 
 	if (rc < 0)
 		return rc;
-	if (top && !snap_find(l, top))
+	if (top && !rpc_snap_find(l, top))
 		return hv_error_set(err, ENOENT, "no snapshot '%s' of domain '%s'", top,
 				    a->dom.name);
 	*out = g_ptr_array_new_with_free_func(g_free);

@@ -289,3 +289,19 @@ class EventWait:
 
 def uuid_ok(text):
     return re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n", text)
+
+
+def clear_qemu_mount(m, run_dir):
+    """Ends what a mounted qemu node left: its guests (by the PIDs of their
+    pidfiles in run_dir), its domains and its pools (stopped, undefined), then
+    the mount. Nothing when the mount never ran."""
+    if not m.proc:
+        return
+    node = m.node()
+    for pid in Path(run_dir).glob("*.pid"):
+        subprocess.run(["kill", "-9", pid.read_text().strip()], capture_output=True)
+    for d in (node / "domains").iterdir():
+        subprocess.run(["rmdir", str(d)], capture_output=True)
+    for pool in (node / "pools").iterdir():
+        sh('echo stop > "$1"/state; rmdir "$1"', str(pool))
+    m.stop()

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from helpers.nfs import NfsServer
-from helpers.tools import cat, fails, ls, ok, run, sh, wait_for, write_ok
+from helpers.tools import cat, clear_qemu_mount, fails, ls, ok, run, sh, wait_for, write_ok
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,15 +54,7 @@ def world(tmp_path_factory):
         m.start()
         yield m.node(), srv, tmp
     finally:
-        if m.proc:
-            node = m.node()
-            for pid in (tmp / "root" / "run").glob("*.pid"):
-                subprocess.run(["kill", "-9", pid.read_text().strip()], capture_output=True)
-            for d in (node / "domains").iterdir():
-                subprocess.run(["rmdir", str(d)], capture_output=True)
-            for pool in (node / "pools").iterdir():
-                sh('echo stop > "$1"/state; rmdir "$1"', str(pool))
-            m.stop()
+        clear_qemu_mount(m, tmp / "root" / "run")
         srv.stop()
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from helpers import ceph as cephh
-from helpers.tools import cat, fails, ls, ok, run, sh, wait_for, write_ok
+from helpers.tools import cat, clear_qemu_mount, fails, ls, ok, run, sh, wait_for, write_ok
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.local_only("hyperfs runs in the cluster's network namespace; a "
@@ -60,15 +60,7 @@ def world(tmp_path_factory):
         secret(node, tmp, SECRET_UUID, "client.admin secret", "base64:" + cl.key)
         yield node, cl, tmp
     finally:
-        if m.proc:
-            node = m.node()
-            for pid in (tmp / "root" / "run").glob("*.pid"):
-                subprocess.run(["kill", "-9", pid.read_text().strip()], capture_output=True)
-            for d in (node / "domains").iterdir():
-                subprocess.run(["rmdir", str(d)], capture_output=True)
-            for pool in (node / "pools").iterdir():
-                sh('echo stop > "$1"/state; rmdir "$1"', str(pool))
-            m.stop()
+        clear_qemu_mount(m, tmp / "root" / "run")
         cl.stop()
 
 

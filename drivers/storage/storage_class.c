@@ -12,6 +12,7 @@
 #include "drivers/objstore.h"
 #include "drivers/voldata.h"
 #include "drivers/storage/storage_util.h"
+#include "util/table.h"
 
 struct StorageTables {
 	HvCore core;       /* the pools' lock and events, apart from the driver's */
@@ -599,31 +600,31 @@ storage_tables_close(StorageTables *st)
 
 /* ---- resolving a domain's volume */
 
-/* A network volume's source as the URL a command line takes, in s->path;
- * an rbd image keeps its POOL/IMAGE and monitors, and gets its cephx key. */
-static int
-network_url(StorageTables *st, StorageVolSource *s, const char *volume, const char *pool,
-	    GError **err)
-{
-	char *url;
+/* The secret usage type of each protocol a network volume logs in with. */
+static const struct {
+	const char *protocol;
+	const char *usage;
+} auth_protocols[] = {
+	{ "iscsi", "iscsi" }, /* CHAP */
+	{ "rbd", "ceph" },    /* cephx */
+};
 
-	if (g_str_equal(s->protocol, "rbd"))
-		return s->auth_user ? st->host.secret_value(st->host.opaque, "ceph",
-							     s->auth_secret_usage, &s->auth_secret,
-							     err)
-				    : 0;
-	if (s->auth_user)
+/* A network volume that logs in gets its key (the caller puts it where its
+ * hypervisor reads it, never on a command line). */
+static int
+network_secret(StorageTables *st, StorageVolSource *s, const char *volume, const char *pool,
+	       GError **err)
+{
+	const typeof(auth_protocols[0]) *row = HV_TABLE_FIND(auth_protocols, s->protocol);
+
+	if (!s->auth_user)
+		return 0;
+	if (!row)
 		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' needs %s "
-				    "authentication ('%s'), which the %s driver cannot give QEMU "
-				    "yet", volume, pool, s->protocol, s->auth_user, st->driver);
-	if (!s->hosts || !s->hosts->len ||
-	    !(url = storage_network_url(s->protocol, s->hosts->pdata[0], s->path)))
-		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' is reached over %s, "
-				    "which the %s driver cannot use", volume, pool, s->protocol,
-				    st->driver);
-	g_free(s->path);
-	s->path = url;
-	return 0;
+				    "authentication ('%s'), which the %s driver cannot give",
+				    volume, pool, s->protocol, s->auth_user, st->driver);
+	return st->host.secret_value(st->host.opaque, row->usage, s->auth_secret_usage,
+				     &s->auth_secret, err);
 }
 
 int
@@ -642,7 +643,7 @@ storage_volume_resolve(void *opaque, const char *pool, const char *volume,
 		r = storage_vol_source(pool_of(o), volume, out, err);
 	hv_core_unlock(&st->core);
 	if (r == 0 && out->protocol)
-		r = network_url(st, out, volume, pool, err);
+		r = network_secret(st, out, volume, pool, err);
 	if (r < 0)
 		storage_vol_source_clear(out);
 	return r;

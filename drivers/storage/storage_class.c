@@ -232,7 +232,7 @@ vol_data_done(HvObjTab *t, HvEntry *o)
 	/* a file volume is inspected alone (one qemu-img, not one per file of
 	 * the pool); anything else through the backend's refresh */
 	if (v && v->path && g_file_test(v->path, G_FILE_TEST_IS_REGULAR)) {
-		if (storage_img_info(v->path, v, &err) < 0)
+		if (storage_img_probe(v->path, v, &err) < 0)
 			g_debug("%s", err->message);
 	} else {
 		if (storage_pool_refresh(p, t->core, &err) < 0)

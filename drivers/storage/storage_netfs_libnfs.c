@@ -25,6 +25,10 @@
 
 #define HEADER_BYTES 4096 /* enough of an image to know its format */
 #define RETRY_US (5 * G_USEC_PER_SEC) /* a server away: asked again after */
+/* libnfs 4.0 never renews an NFSv4 lease (servers give 60-90 s): a context
+ * idle for longer than this is made anew before its next call, or the
+ * server answers NFS4ERR_EXPIRED */
+#define V4_FRESH_US (30 * G_USEC_PER_SEC)
 #define URL_UNSAFE "?#%&;, \\\"'"
 
 typedef struct {
@@ -34,6 +38,7 @@ typedef struct {
 	struct nfs_context *nfs;
 	NetfsSource src;
 	gint64 retry_at; /* monotonic µs */
+	gint64 used_at;  /* NFSv4: when the context was last handed out */
 	char *away;      /* why the context went */
 	StorageSizes sizes; /* as of the last statvfs */
 } NfsPool;
@@ -44,14 +49,20 @@ pool_of(const StoragePool *p)
 	return p->priv;
 }
 
-/* The pool's context: the one it has, or a new one once retry_at passed
- * since the last went; NULL with ENOTCONN (or the new one's failure). */
+/* The pool's context: the one it has (NFSv4: unless idle past V4_FRESH_US),
+ * or a new one once retry_at passed since the last went; NULL with ENOTCONN
+ * (or the new one's failure). */
 static struct nfs_context *
 pool_nfs(StoragePool *p, GError **err)
 {
 	NfsPool *np = pool_of(p);
 	gint64 now = g_get_monotonic_time();
 
+	if (np->nfs && np->src.version == 4 && now - np->used_at > V4_FRESH_US) {
+		nfs_destroy_context(np->nfs); /* its lease may be gone: a new client */
+		np->nfs = NULL;
+	}
+	np->used_at = now;
 	if (np->nfs)
 		return np->nfs;
 	if (now < np->retry_at) {
@@ -166,6 +177,7 @@ libnfs_start(StoragePool *p, GError **err)
 		g_free(np);
 		return r;
 	}
+	np->used_at = g_get_monotonic_time();
 	p->priv = np;
 	return 0;
 }

@@ -148,10 +148,19 @@ netfs_nfs_connect(const char *pool, const NetfsSource *s, struct nfs_context **o
 	if (!(nfs = nfs_init_context()))
 		return hv_error_set(err, ENOMEM, "storage pool '%s': no NFS context", pool);
 	nfs_set_timeout(nfs, RPC_TIMEOUT_MS);
-	if (s->version == 4 && nfs_set_version(nfs, NFS_V4) < 0) {
-		nfs_destroy_context(nfs);
-		return hv_error_set(err, EOPNOTSUPP, "storage pool '%s': this libnfs has no NFSv4",
-				    pool);
+	if (s->version == 4) {
+		/* each context is an NFSv4 client of its own: with libnfs's one
+		 * default name, a stream's SETCLIENTID would expire the pool's */
+		static gint seq;
+		g_autofree char *id = g_strdup_printf("hyperfs-%d-%d-%s", (int)getpid(),
+						      g_atomic_int_add(&seq, 1), g_get_host_name());
+
+		if (nfs_set_version(nfs, NFS_V4) < 0) {
+			nfs_destroy_context(nfs);
+			return hv_error_set(err, EOPNOTSUPP, "storage pool '%s': this libnfs has "
+					    "no NFSv4", pool);
+		}
+		nfs4_set_client_name(nfs, id);
 	}
 	if ((r = nfs_mount(nfs, s->host, s->dir)) < 0) {
 		g_autofree char *why = g_strdup(nfs_get_error(nfs));

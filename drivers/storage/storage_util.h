@@ -10,6 +10,10 @@ int storage_qemu_img(const char *const *args, char **out, const char *what, GErr
 /* qemu-img info -U --output=json of path into v: format, virtual size,
  * backing file and its format (-U: files a running QEMU holds can be read). */
 int storage_img_info(const char *path, StorageVol *v, GError **err);
+/* The same facts of a local file, read in-process from its first 4 KiB where
+ * they say all (raw, a qcow2 without a backing file), else storage_img_info:
+ * a pool of many files starts without a qemu-img per file. */
+int storage_img_probe(const char *path, StorageVol *v, GError **err);
 /* qemu-img create of def (capacity, backing store whose format qemu-img
  * detects first) at path (a file or a URL qemu-img reaches) in format. */
 int storage_img_create(const char *path, const char *format, const HvVolumeDef *def,

@@ -141,7 +141,8 @@ def test_luns_are_volumes(qnode, tmp_path, target, kind):
 def test_lun_content_with_plain_tools(qnode, tmp_path, target, kind):
     """cp into a LUN's data, cat data, dd at an offset inside a block, byte for
     byte against the target's backing file; past the LUN's end is ENOSPC, and
-    volumes cannot be made (iSCSI pools cannot make LUNs, as in libvirt)."""
+    volumes cannot be made (iSCSI pools cannot make LUNs, as in libvirt); a
+    clone of the LUN into a dir pool, and the LUN wiped with zeroes."""
     secret(qnode, tmp_path, PASSWORD)
     ok(define(qnode, tmp_path, pool_xml(target, kind=kind)))
     p = qnode / "pools" / "lun-pool"
@@ -164,6 +165,20 @@ def test_lun_content_with_plain_tools(qnode, tmp_path, target, kind):
     vol = tmp_path / "new.xml"
     vol.write_text("<volume><name>unit:0:0:9</name><capacity>1048576</capacity></volume>")
     fails(run(["cp", str(vol), str(p / "volumes")]), errno.EOPNOTSUPP)
+    # a clone out of the LUN into a dir pool, then the LUN wiped
+    dird = tmp_path / "dirpool"
+    dird.mkdir()
+    f = tmp_path / "d.xml"
+    f.write_text(f"<pool type='dir'><name>d</name><target><path>{dird}</path></target></pool>")
+    ok(run(["cp", str(f), str(qnode / "pools")]))
+    write_ok(qnode / "pools/d/state", "start")
+    write_ok(v / "clone", "d/copy.raw")
+    assert (dird / "copy.raw").read_bytes() == bytes(want)
+    write_ok(v / "wipe", "zero")
+    assert back.read_bytes() == bytes(32 << 20)
+    ok(run(["rmdir", str(qnode / "pools/d/volumes/copy.raw")]))
+    write_ok(qnode / "pools/d/state", "stop")
+    ok(run(["rmdir", str(qnode / "pools/d")]))
     write_ok(p / "state", "stop")
     ok(run(["rmdir", str(p)]))
 

@@ -469,7 +469,7 @@ hv_xml_apply_rules(xmlNode *root, const HvXmlRule *rules, size_t n)
 		g_auto(GStrv) seg = g_strsplit(r->path, "/", -1);
 		g_autoptr(GPtrArray) els = g_ptr_array_new();
 
-		if (!seg[0] || strcmp(seg[0], (const char *)root->name))
+		if (!seg[0] || !in_set((const char *)root->name, seg[0]))
 			continue;
 		collect(root, seg + 1, els);
 		for (guint k = 0; k < els->len; k++)
@@ -488,7 +488,7 @@ hv_xml_check_hit(xmlNode *root, const HvXmlCheck *check)
 	g_auto(GStrv) seg = g_strsplit(check->path, "/", -1);
 	g_autoptr(GPtrArray) els = g_ptr_array_new();
 
-	if (!root || !seg[0] || strcmp(seg[0], (const char *)root->name))
+	if (!root || !seg[0] || !in_set((const char *)root->name, seg[0]))
 		return NULL;
 	collect(root, seg + 1, els);
 	for (guint k = 0; k < els->len; k++)

@@ -109,6 +109,8 @@ extern const HvXmlRule hv_pool_rules[];
 extern const size_t hv_pool_rules_len;
 extern const HvXmlRule hv_volume_rules[];
 extern const size_t hv_volume_rules_len;
+extern const HvXmlRule hv_perms_rules[];
+extern const size_t hv_perms_rules_len;
 extern const HvXmlCheck hv_domain_checks[];
 extern const size_t hv_domain_checks_len;
 extern const HvXmlRule hv_domain_rules[];

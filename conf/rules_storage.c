@@ -123,10 +123,6 @@ const HvXmlRule hv_pool_rules[] = {
 	  POOL_FORMAT ": network pools have no target" },
 	{ "pool/target", HV_RULE_KEEP_CHILDREN, NULL, "path|permissions", NULL,
 	  POOL_FORMAT ": <target> is a path and permissions" },
-	{ "pool/target/permissions", HV_RULE_KEEP_CHILDREN, NULL, "mode|owner|group|label", NULL,
-	  "virStorageDefParsePerms" },
-	{ "pool/target/permissions", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
-	  POOL_FORMAT ": no permissions are given, none are written" },
 };
 const size_t hv_pool_rules_len = G_N_ELEMENTS(hv_pool_rules);
 
@@ -144,9 +140,15 @@ const HvXmlRule hv_volume_rules[] = {
 	  TGT_FORMAT ": the features of virStorageFileFeature" },
 	{ "volume/backingStore", HV_RULE_KEEP_CHILDREN, NULL, "path|format|permissions", NULL,
 	  VOL_PARSE ": path (the grammar requires it), format and permissions" },
-	{ "volume/*/permissions", HV_RULE_KEEP_CHILDREN, NULL, "mode|owner|group|label", NULL,
-	  "virStorageDefParsePerms" },
-	{ "volume/*/permissions", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
-	  TGT_FORMAT ": no permissions are given, none are written" },
 };
 const size_t hv_volume_rules_len = G_N_ELEMENTS(hv_volume_rules);
+
+/* <permissions> of a pool's target and of a volume's target and backing
+ * store, applied after each kind's own rows */
+const HvXmlRule hv_perms_rules[] = {
+	{ "pool|volume/target|backingStore/permissions", HV_RULE_KEEP_CHILDREN, NULL, "mode|owner|group|label",
+	  NULL, "virStorageDefParsePerms" },
+	{ "pool|volume/target|backingStore/permissions", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
+	  POOL_FORMAT ", " TGT_FORMAT ": no permissions are given, none are written" },
+};
+const size_t hv_perms_rules_len = G_N_ELEMENTS(hv_perms_rules);

@@ -11,7 +11,7 @@ import ipaddress
 import os
 import subprocess
 
-from helpers.tools import wait_for
+from helpers.tools import DROP_FUSE_COPIES, wait_for
 
 
 def ip(*args):
@@ -71,7 +71,7 @@ class NfsServer:
         # registers through that socket), so no other rpcbind is seen or hit
         rpcbind = subprocess.Popen(
             ["ip", "netns", "exec", self.ns, "unshare", "-m", "--propagation", "private",
-             "sh", "-c", "mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && "
+             "sh", "-c", DROP_FUSE_COPIES + "mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && "
              "exec rpcbind -f -w"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(rpcbind)
         ask = ["nsenter", "-t", str(rpcbind.pid), "-m", "-n", "rpcinfo", "-p", "127.0.0.1"]

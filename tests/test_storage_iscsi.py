@@ -7,17 +7,16 @@ secret, a missing secret and a portal that is not there each refused with
 their errno and reason, the pool left inactive; a TCG guest reading markers
 from LUNs behind CHAP (a pool volume and a network disk with its own <auth>),
 the password in a QEMU secret object. The tgtd is started once for
-the module and removed by PID (it ignores SIGTERM: the target is taken
-offline and deleted with tgtadm first)."""
+the module (tests/helpers/tgt.py) and removed by PID (it ignores SIGTERM:
+the target is taken offline and deleted with tgtadm first)."""
 import errno
 import os
 import shutil
-import socket
-import subprocess
 import time
 
 import pytest
 
+from helpers.tgt import TgtTarget, free_port
 from helpers.tools import cat, fails, ls, ok, run, sh, write_ok
 
 pytestmark = pytest.mark.not_libvirtd("hyperfs's own backend and secrets are what is tested")
@@ -26,58 +25,22 @@ IQN = "iqn.2024-01.test.hyperfs:t1"
 IQN_OPEN = "iqn.2024-01.test.hyperfs:open"  # a second target, without CHAP
 USER, PASSWORD = "hfsuser", "hfs-chap-secret-1"
 SECRET_UUID = "c0ffee00-1111-4222-8333-444455556666"
-LUN_DIR = []  # the target fixture's folder
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+TGT = []  # the target fixture's TgtTarget
 
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
+    """tgtd with IQN (LUNs of 64 and 32 MiB, CHAP) and IQN_OPEN (16 MiB, no
+    CHAP); its port."""
     if not shutil.which("tgtd"):
         pytest.skip("tgtd is not installed (Debian package tgt)")
-    d = tmp_path_factory.mktemp("tgt")
-    port, ctl = free_port(), 1000 + os.getpid() % 50000
-    for n, size in ((1, 64), (2, 32), (3, 16)):
-        with open(d / f"lun{n}.img", "wb") as f:
-            f.truncate(size << 20)
-    log = open(d / "tgtd.log", "w")
-    proc = subprocess.Popen(["tgtd", "-f", "-C", str(ctl), "--iscsi", f"portal=127.0.0.1:{port}"],
-                            stdout=log, stderr=subprocess.STDOUT)
-    adm = ["tgtadm", "-C", str(ctl), "--lld", "iscsi"]
-    deadline = time.monotonic() + 10
-    while subprocess.run(adm + ["--op", "show", "--mode", "target"],
-                         capture_output=True).returncode != 0:
-        assert proc.poll() is None, (d / "tgtd.log").read_text()
-        assert time.monotonic() < deadline, "tgtd did not answer tgtadm in 10 s"
-        time.sleep(0.05)
-    for args in (["--op", "new", "--mode", "target", "--tid", "1", "-T", IQN],
-                 ["--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "1",
-                  "-b", str(d / "lun1.img")],
-                 ["--op", "new", "--mode", "logicalunit", "--tid", "1", "--lun", "2",
-                  "-b", str(d / "lun2.img")],
-                 ["--op", "bind", "--mode", "target", "--tid", "1", "-I", "ALL"],
-                 ["--op", "new", "--mode", "account", "--user", USER, "--password", PASSWORD],
-                 ["--op", "bind", "--mode", "account", "--tid", "1", "--user", USER],
-                 ["--op", "new", "--mode", "target", "--tid", "2", "-T", IQN_OPEN],
-                 ["--op", "new", "--mode", "logicalunit", "--tid", "2", "--lun", "1",
-                  "-b", str(d / "lun3.img")],
-                 ["--op", "bind", "--mode", "target", "--tid", "2", "-I", "ALL"]):
-        subprocess.run(adm + args, check=True, capture_output=True)
-    LUN_DIR.append(d)  # the LUNs' backing files, for markers a guest reads
-    yield port
-    subprocess.run(["tgtadm", "-C", str(ctl), "--op", "update", "--mode", "sys", "--name",
-                    "State", "-v", "offline"], capture_output=True)
-    subprocess.run(["tgtadm", "-C", str(ctl), "--op", "delete", "--mode", "system"],
-                   capture_output=True)
+    t = TgtTarget(tmp_path_factory.mktemp("tgt"),
+                  [(IQN, [64, 32], (USER, PASSWORD)), (IQN_OPEN, [16], None)])
     try:
-        proc.wait(2)
-    except subprocess.TimeoutExpired:
-        proc.kill()  # tgtd ignores SIGTERM; by its PID, which we started
-        proc.wait()
+        TGT.append(t.start())
+        yield t.port
+    finally:
+        t.stop()
 
 
 def pool_xml(port, secret="libvirtiscsi", name="lun-pool", iqn=IQN, kind="iscsi-direct"):
@@ -148,7 +111,7 @@ def test_lun_content_with_plain_tools(qnode, tmp_path, target, kind):
     p = qnode / "pools" / "lun-pool"
     write_ok(p / "state", "start")
     v = p / "volumes" / "unit:0:0:2"
-    back = LUN_DIR[-1] / "lun2.img"
+    back = TGT[-1].lun_file(1, 2)
     img = tmp_path / "in.img"
     img.write_bytes(os.urandom(3 << 20) + b"TAIL")
     ok(run(["cp", str(img), str(v / "data")]))
@@ -266,7 +229,7 @@ def test_guest_reads_markers_behind_chap(qnode, tmp_path, target):
     from helpers.guestdisk import guest_reads, guest_xml
     marks = {1: f"LUNMARK-{os.getpid()}-{time.time_ns()}", 2: f"NETMARK-{time.time_ns()}"}
     for lun, m in marks.items():
-        with open(LUN_DIR[-1] / f"lun{lun}.img", "r+b") as f:
+        with open(TGT[-1].lun_file(1, lun), "r+b") as f:
             f.write(m.encode() + b"\n")
     secret(qnode, tmp_path, PASSWORD)
     ok(define(qnode, tmp_path, pool_xml(target)))

@@ -266,3 +266,38 @@ def test_guest_reads_markers_behind_chap(qnode, tmp_path, target):
     assert "Authentication failure" in cat(d / "error")
     assert cat(d / "state") == "shutoff\n"
     ok(run(["rmdir", str(d)]))
+
+
+def test_virsh_through_hyperfsd(tmp_path, target):
+    """The same backend through hyperfsd with virsh: secret-define and
+    secret-set-value (CHAP), pool-create of an iscsi pool, vol-list,
+    vol-upload into a LUN and vol-download of it over libvirt's streams,
+    byte for byte against tgt's backing file, pool-destroy."""
+    import base64
+    from remote.hfd import Daemon, virsh
+    (tmp_path / "hfd").mkdir()
+    d = Daemon(tmp_path / "hfd").start()
+    try:
+        uri = f"qemu+unix:///system?socket={d.sock}&root={tmp_path / 'root'}"
+        sec = tmp_path / "s.xml"
+        sec.write_text(f"<secret ephemeral='no' private='yes'><uuid>{SECRET_UUID}</uuid>"
+                       "<usage type='iscsi'><target>libvirtiscsi</target></usage></secret>")
+        virsh(uri, "secret-define", str(sec))
+        virsh(uri, "secret-set-value", SECRET_UUID, "--base64",
+              base64.b64encode(PASSWORD.encode()).decode())
+        pool = tmp_path / "p.xml"
+        pool.write_text(pool_xml(target, name="vp", kind="iscsi"))
+        virsh(uri, "pool-create", str(pool))
+        assert "unit:0:0:2" in virsh(uri, "vol-list", "vp").stdout
+        src = tmp_path / "in.bin"
+        src.write_bytes(os.urandom(3 * 262120 + 4321))
+        virsh(uri, "vol-upload", "unit:0:0:2", str(src), "--pool", "vp")
+        back = TGT[-1].lun_file(1, 2).read_bytes()
+        assert back[:src.stat().st_size] == src.read_bytes()
+        virsh(uri, "vol-download", "unit:0:0:2", str(tmp_path / "out.bin"), "--pool", "vp")
+        assert (tmp_path / "out.bin").read_bytes() == back
+        virsh(uri, "pool-destroy", "vp")
+    finally:
+        alive = d.alive()
+        rc = d.stop()
+    assert alive and rc == 0, d.describe()

@@ -283,6 +283,35 @@ def test_bad_volumes(world):
     assert cl.images() == []
 
 
+def test_clone_across_pools(world):
+    """A clone from a dir pool into the rbd pool (the shared copy into a new
+    image) and back out of it into the dir pool, checked with `rbd export`
+    and in the folder."""
+    node, cl, tmp = world
+    p = started(node, tmp, "ceph3")
+    d = tmp / "dirpool"
+    d.mkdir()
+    ok(cp_in(node, tmp, "pools", "dp.xml",
+             f"<pool type='dir'><name>dp</name><target><path>{d}</path></target></pool>"))
+    write_ok(node / "pools/dp/state", "start")
+    body = b"CROSS-POOL-" * 100000 + b"END"
+    (tmp / "m.raw").write_bytes(body)
+    ok(run(["cp", str(tmp / "m.raw"), str(node / "pools/dp/volumes")]))
+    write_ok(node / "pools/dp/volumes/m.raw/clone", "ceph3/copy")
+    assert cl.images() == ["copy"]
+    got = cl.rbd("export", "rbd/copy", "-").stdout.encode()
+    assert got[:len(body)] == body and len(got) == int(cat(p / "volumes/copy/capacity"))
+    write_ok(p / "volumes/copy/clone", "dp/back.raw")
+    assert (d / "back.raw").read_bytes()[:len(body)] == body
+    for v in ("dp/volumes/back.raw", "dp/volumes/m.raw", "ceph3/volumes/copy"):
+        ok(run(["rmdir", str(node / "pools" / v)]))
+    write_ok(node / "pools/dp/state", "stop")
+    ok(run(["rmdir", str(node / "pools/dp")]))
+    write_ok(p / "state", "stop")
+    ok(run(["rmdir", str(p)]))
+    assert cl.images() == []
+
+
 def test_active_pool_is_back_after_a_restart(world, tmp_path):
     """Nothing of a connection is kept on disk: a pool that was active when
     hyperfs stopped connects again at the next start (its secret is on

@@ -66,6 +66,28 @@ def test_fs_pool_on_an_image_file(snode, tmp_path, loops, fmt):
     sh(f"rmdir {p}")
 
 
+def test_fs_pool_on_a_block_device(snode, tmp_path, loops):
+    """A block device as the source (a loop device the test attaches): build
+    makes the file system on it, start mounts it as it is (no loop device
+    of the pool's own), stop unmounts; the device stays."""
+    dev = loops.attach(loops.image("blk.img", "96M"))
+    target = tmp_path / "bmnt"
+    p = define(snode, tmp_path, fs_pool_xml("fsblk", dev, target, "ext4"), "fsblk")
+    sh(f"echo build > {p}/state")
+    assert sh(f"blkid -p -o value -s TYPE {dev}").stdout.strip() == "ext4"
+    sh(f"echo start > {p}/state")
+    assert state(p) == "active" and mounted(target)
+    assert loops.bound() == [dev], "no second loop device for a block device"
+    data = tmp_path / "b.raw"
+    data.write_bytes(os.urandom(1 << 20))
+    sh(f"cp {data} {p}/volumes/")
+    sh(f"cmp {data} {target}/b.raw")
+    sh(f"rmdir {p}/volumes/b.raw")
+    sh(f"echo stop > {p}/state")
+    assert not mounted(target) and loops.bound() == [dev]
+    sh(f"echo delete > {p}/state; rmdir {p}")
+
+
 def test_fs_pool_bad_input(snode, tmp_path, loops):
     missing = tmp_path / "nothere.img"
     p = define(snode, tmp_path, fs_pool_xml("fsbad", missing, tmp_path / "t", "ext4"), "fsbad")

@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers.guestdisk import guest_reads, guest_xml
 from helpers.nfs import NfsServer
 from helpers.tools import cat, clear_qemu_mount, fails, ls, ok, run, sh, wait_for, write_ok
 
-REPO = Path(__file__).resolve().parents[2]
 
 for tool in ("ganesha.nfsd", "rpcbind", "nfs-ls", "qemu-img"):
     if shutil.which(tool) is None:
@@ -398,9 +398,6 @@ def test_kernel_mount_way_refused_here(world, tmp_path):
                     reason="qemu-system-x86_64 is not installed")
 def test_guest_reads_marker_over_nfs(world):
     node, srv, tmp = world
-    r = subprocess.run([str(REPO / "tests/guest/build.sh")], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    guest = Path(r.stdout.strip().splitlines()[-1])
     ok(cp_in(node, tmp, "pools", "gnfs.xml", pool_doc("gnfs", srv.ip, srv.exp)))
     p = node / "pools" / "gnfs"
     write_ok(p / "state", "start")
@@ -416,29 +413,14 @@ def test_guest_reads_marker_over_nfs(world):
             "<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
             f"<source protocol='nfs' name='{srv.exp}/direct.raw'><host name='{srv.ip}'/>"
             "</source><target dev='vdb' bus='virtio'/></disk>")
-    text = (REPO / "tests/qemu/guest.xml.in").read_text()
-    text = (text.replace("@NAME@", "gnfs").replace("@KERNEL@", str(guest / "vmlinuz"))
-            .replace("@INITRD@", str(guest / "initrd.img"))
-            .replace("</devices>", disk + "</devices>"))
+    text = guest_xml("gnfs", disk)
     ok(cp_in(node, tmp, "domains", "gnfs-dom.xml", text))
     d = node / "domains/gnfs"
     write_ok(d / "state", "start")
     pid = (tmp / "root/run/gnfs.pid").read_text().strip()
     cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     assert f"file=nfs://{srv.ip}{srv.exp}/marker.raw," in cmdline
-    log = tmp / "root/run/gnfs.log"
-
-    def seen(t):
-        return log.exists() and t in log.read_text(errors="replace")
-    wait_for(lambda: seen("HYPERFS-GUEST-READY"), "the guest's ready line", timeout=120)
-    # the shell may start a moment after the ready line: ask until it answers
-    deadline = time.monotonic() + 60
-    while not (seen(f"GOT {mark}") and seen(f"GOT {direct}")):
-        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
-        write_ok(d / "console", "for d in vda vdb; do echo GOT $(head -n1 /dev/$d); done")
-        wait_for(lambda: seen("GOT ") or time.monotonic() > deadline, "an answer", timeout=70)
-        if not seen(f"GOT {direct}"):
-            time.sleep(0.2)  # the shell was not up yet: ask again
+    guest_reads(d, tmp / "root/run/gnfs.log", {"vda": mark, "vdb": direct})
     write_ok(d / "state", "destroy")
     ok(run(["rmdir", str(d)]))
     write_ok(p / "state", "stop")

@@ -40,13 +40,24 @@ def sh(cmd):
 
 
 def part_storage(args, tmp, cleanup, table, hvbin, lvd, L):
-    """L: the bench/libvirt module (Mount, ratio, B, libvirt)."""
-    B, libvirt = L.B, L.libvirt
+    """L: the bench/libvirt module (Mount, ratio, libvirt)."""
+    libvirt = L.libvirt
     root = tmp / "stor-root"
     mnt = L.Mount(tmp / "smnt", [("s", f"qemu:///system?root={root}")], tmp / "hyperfs-stor.log")
     mnt.start()
     cleanup.append(mnt.stop)
     node = tmp / "smnt/s"
+
+    def h_pools_cleanup():
+        """hyperfs's pools stopped (an fs pool's mount outlives hyperfs), and
+        any mount left under tmp but the tree's own, before the mount goes."""
+        for pool in (node / "pools").iterdir():
+            subprocess.run(["bash", "-c", f"echo stop > {pool}/state"], capture_output=True)
+        for line in open("/proc/self/mountinfo").read().splitlines():
+            mp = line.split()[4]
+            if mp.startswith(f"{tmp}/") and mp != str(tmp / "smnt"):
+                subprocess.run(["umount", "-l", mp], capture_output=True)
+    cleanup.append(h_pools_cleanup)
     conn = libvirt.open(f"qemu+unix:///system?socket={lvd.sock}")
     cleanup.append(conn.close)
     loops = []

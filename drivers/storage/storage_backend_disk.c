@@ -3,8 +3,9 @@
  * partitions) with a gpt or dos partition table, through util-linux's
  * libfdisk. Volumes are its partitions, named after their device as libvirt
  * names them (sda1, loop0p1, nvme0n1p2); create adds a partition at the
- * first free aligned place, delete removes it, resize moves its end where
- * the table allows. The kernel learns each change through BLKPG
+ * first free aligned place (on dos, an extended one when asked, and logical
+ * ones inside it once the 4 primary slots are taken, as libvirt does),
+ * delete removes it, resize moves its end where the table allows. The kernel learns each change through BLKPG
  * (fdisk_reread_changes), and device nodes no udev makes here are made from
  * sysfs. Free space is the pool source's <freeExtent start= end=> list. */
 #include <ctype.h>
@@ -235,7 +236,7 @@ disk_refresh(StoragePool *p, GHashTable *out, GError **err)
 		StorageVol *v;
 		size_t no;
 
-		if (!pa || fdisk_partition_is_container(pa) || !fdisk_partition_has_partno(pa))
+		if (!pa || !fdisk_partition_has_partno(pa))
 			continue;
 		no = fdisk_partition_get_partno(pa);
 		name = part_name(disk(p), no);
@@ -243,11 +244,19 @@ disk_refresh(StoragePool *p, GHashTable *out, GError **err)
 		storage_node_ensure(path, NULL);
 		v = storage_vol_new(name, path);
 		v->type = g_strdup("block");
-		v->format = g_strdup("raw"); /* what a hypervisor reads it as */
+		/* what a hypervisor reads it as; a dos extended partition (the
+		 * container of the logical ones) is listed as libvirt lists it */
+		v->format = g_strdup(fdisk_partition_is_container(pa) ? "extended" : "raw");
 		v->capacity = v->allocation = (uint64_t)fdisk_partition_get_size(pa) * ssz;
 		g_hash_table_insert(out, v->name, v);
 	}
 	return 0;
+}
+
+static bool
+is_extended(const StorageVol *v)
+{
+	return g_strcmp0(v->format, "extended") == 0;
 }
 
 static void
@@ -261,8 +270,9 @@ disk_sizes(StoragePool *p, StorageSizes *out)
 		return;
 	out->capacity = (uint64_t)fdisk_get_nsectors(c) * fdisk_get_sector_size(c);
 	g_hash_table_iter_init(&it, p->vols);
-	while (g_hash_table_iter_next(&it, NULL, &v))
-		out->allocation += ((StorageVol *)v)->capacity;
+	while (g_hash_table_iter_next(&it, NULL, &v)) /* an extended one holds the logical */
+		if (!is_extended(v))
+			out->allocation += ((StorageVol *)v)->capacity;
 	out->available = out->capacity > out->allocation ? out->capacity - out->allocation : 0;
 }
 
@@ -321,10 +331,11 @@ partno_of(const StoragePool *p, const char *name, size_t *no)
 	return -ENOENT;
 }
 
-/* The start of the first free stretch (aligned) that holds pa's size:
- * libfdisk itself would shorten the partition to what is free. */
+/* The start of the first free stretch (aligned) that holds pa's size,
+ * inside the extended partition (a logical one) or outside it: libfdisk
+ * itself would shorten the partition to what is free. */
 static int
-place(struct fdisk_context *c, struct fdisk_partition *pa)
+place(struct fdisk_context *c, struct fdisk_partition *pa, bool logical)
 {
 	g_autoptr(FdTable) fr = NULL;
 	fdisk_sector_t want = fdisk_partition_get_size(pa);
@@ -337,12 +348,50 @@ place(struct fdisk_context *c, struct fdisk_partition *pa)
 		fdisk_sector_t e = s + fdisk_partition_get_size(f) - 1;
 		fdisk_sector_t a = fdisk_align_lba_in_range(c, s, s, e);
 
+		if (!fdisk_partition_is_nested(f) != !logical)
+			continue;
 		if (a >= s && a <= e && e - a + 1 >= want) {
 			fdisk_partition_set_start(pa, a);
 			return 0;
 		}
 	}
 	return -ENOSPC;
+}
+
+/* The partition number a new volume gets, as libvirt chooses: the first free
+ * of the table (gpt), or of the 4 primary slots (dos); on a dos table whose
+ * 4 slots are taken, the next logical one inside the extended partition.
+ * One extended partition at most, on dos only. */
+static int
+slot_for(StoragePool *p, struct fdisk_context *c, const HvVolumeDef *def, const char *what,
+	 size_t *no, bool *logical, GError **err)
+{
+	bool dos = fdisk_is_label(c, DOS), extended = g_strcmp0(def->format, "extended") == 0;
+	size_t slots = dos ? 4 : fdisk_get_npartitions(c), k = 0;
+	g_autoptr(FdTable) tb = NULL;
+	bool has_ext = false;
+
+	if (fdisk_get_partitions(c, &tb) == 0)
+		for (size_t i = 0; i < fdisk_table_get_nents(tb); i++)
+			has_ext |= fdisk_partition_is_container(fdisk_table_get_partition(tb, i)) != 0;
+	if (extended && !dos)
+		return hv_error_set(err, EINVAL, "cannot %s: an extended partition is dos's (this "
+				    "table is %s)", what, label_of(p->def));
+	if (extended && has_ext)
+		return hv_error_set(err, EEXIST, "cannot %s: the table has an extended partition "
+				    "already", what);
+	while (k < slots && fdisk_is_partition_used(c, k))
+		k++;
+	*logical = dos && k >= slots && !extended && has_ext;
+	if (*logical)
+		k = fdisk_get_npartitions(c); /* logical ones are numbered on from 5 */
+	else if (k >= slots)
+		return hv_error_set(err, ENOSPC, "cannot %s: the partition table is full%s", what,
+				    dos && !extended ? " (4 primary partitions: make one of them an "
+						       "extended partition, <target><format "
+						       "type='extended'/>, for logical ones)" : "");
+	*no = k;
+	return 0;
 }
 
 static int
@@ -355,6 +404,7 @@ disk_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError
 	g_autoptr(FdPart) pa = fdisk_new_partition();
 	g_autoptr(GHashTable) vols = storage_vol_table_new();
 	g_autofree char *want = NULL;
+	bool extended = g_strcmp0(def->format, "extended") == 0, logical = false;
 	size_t no, free_no = 0;
 	unsigned long ssz;
 	StorageVol *v;
@@ -364,10 +414,8 @@ disk_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError
 		return hv_error_set(err, EINVAL, "cannot %s: a partition needs a capacity", what);
 	if ((r = open_disk(p, disk(p), false, &c, err)) < 0)
 		return r;
-	while (free_no < fdisk_get_npartitions(c) && fdisk_is_partition_used(c, free_no))
-		free_no++;
-	if (free_no >= fdisk_get_npartitions(c))
-		return hv_error_set(err, ENOSPC, "cannot %s: the partition table is full", what);
+	if ((r = slot_for(p, c, def, what, &free_no, &logical, err)) < 0)
+		return r;
 	want = part_name(disk(p), free_no);
 	if (!g_str_equal(want, def->name))
 		return hv_error_set(err, EINVAL, "cannot %s: volumes of a disk pool are named "
@@ -376,7 +424,10 @@ disk_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError
 	fdisk_get_partitions(c, &org);
 	fdisk_partition_set_partno(pa, free_no);
 	fdisk_partition_set_size(pa, (def->capacity + ssz - 1) / ssz);
-	if ((r = place(c, pa)) < 0 || (r = fdisk_add_partition(c, pa, &no)) < 0)
+	if (extended)
+		fdisk_partition_set_type(pa, fdisk_label_get_parttype_from_code(
+						     fdisk_get_label(c, NULL), 0x05));
+	if ((r = place(c, pa, logical)) < 0 || (r = fdisk_add_partition(c, pa, &no)) < 0)
 		return hv_error_set(err, r == -ERANGE || r == -ENOSPC ? ENOSPC : -r,
 				    "cannot %s: no free stretch of %" G_GUINT64_FORMAT " bytes on "
 				    "'%s' (see <freeExtent> in config.xml)", what, def->capacity,
@@ -407,6 +458,9 @@ disk_vol_delete(StoragePool *p, StorageVol *v, GError **err)
 		return hv_error_set(err, ENOENT, "cannot %s: no such partition", what);
 	if ((r = open_disk(p, disk(p), false, &c, err)) < 0)
 		return r;
+	if (is_extended(v) && fdisk_get_npartitions(c) > 4 && fdisk_is_partition_used(c, 4))
+		return hv_error_set(err, EBUSY, "cannot %s: the extended partition holds logical "
+				    "ones; delete them first", what);
 	fdisk_get_partitions(c, &org);
 	if ((r = fdisk_delete_partition(c, no)) < 0)
 		return hv_error_set(err, -r, "cannot %s: %s", what, g_strerror(-r));
@@ -446,6 +500,32 @@ disk_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags, G
 	return 0;
 }
 
+/* An extended partition holds the logical ones' boot records: no content. */
+static int
+no_extended(const StoragePool *p, const StorageVol *v, GError **err)
+{
+	return is_extended(v) ? hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' is an "
+					     "extended partition: it holds the logical ones, not "
+					     "data", v->name, p->name)
+			      : 0;
+}
+
+static int
+disk_vol_upload(StoragePool *p, StorageVol *v, uint64_t offset, uint64_t length,
+		StorageStream **out, GError **err)
+{
+	return no_extended(p, v, err) < 0 ? -EOPNOTSUPP
+					  : storage_local_upload(p, v, offset, length, out, err);
+}
+
+static int
+disk_vol_download(StoragePool *p, StorageVol *v, uint64_t offset, uint64_t length,
+		  StorageStream **out, GError **err)
+{
+	return no_extended(p, v, err) < 0 ? -EOPNOTSUPP
+					  : storage_local_download(p, v, offset, length, out, err);
+}
+
 const StorageBackend storage_backend_disk = {
 	.type = "disk",
 	.check_def = disk_check_def,
@@ -459,7 +539,7 @@ const StorageBackend storage_backend_disk = {
 	.vol_create = disk_vol_create,
 	.vol_delete = disk_vol_delete,
 	.vol_resize = disk_vol_resize,
-	.vol_upload = storage_local_upload,
-	.vol_download = storage_local_download,
+	.vol_upload = disk_vol_upload,
+	.vol_download = disk_vol_download,
 	.source_xml = disk_source_xml,
 };

@@ -2,6 +2,7 @@
 mount(2), libfdisk partition tables and LVM's tools; scsi, mpath and
 sheepdog refused clearly. Each test cleans up its loop devices and mounts
 (the `loops` fixture checks that none stays bound)."""
+import json
 import os
 import shutil
 
@@ -160,6 +161,67 @@ def test_disk_pool_partitions_on_a_loop_device(snode, tmp_path, loops, label):
     sh(f"echo stop > {p}/state; echo delete > {p}/state")
     assert sh(f"blkid -p {dev}", check=False).returncode != 0, "delete wipes the label"
     sh(f"rmdir {p}")
+
+
+def test_dos_extended_and_logical_partitions(snode, tmp_path, loops):
+    """On a dos table, as libvirt does: a volume of format 'extended' is the
+    extended partition (one, and on dos only); once the 4 primary slots are
+    taken, new volumes are logical partitions inside it (loopNp5, p6...),
+    with content like any; the extended one lists with format extended, holds
+    no content and goes only when its logical ones have; a fifth volume on
+    a full table without one says how to get one."""
+    dev = loops.attach(loops.image("ext.img", "128M"), partscan=True)
+    base = os.path.basename(dev)
+    p = define(snode, tmp_path, disk_xml("dkext", dev, "dos"), "dkext")
+    sh(f"echo build > {p}/state; echo start > {p}/state")
+    for k in (1, 2, 3):
+        add_vol(p, tmp_path, f"{base}p{k}", 8 << 20)
+    add_vol(p, tmp_path, f"{base}p4", 64 << 20, "extended")
+    assert (p / f"volumes/{base}p4/format").read_text() == "extended\n"
+    r = add_vol(p, tmp_path, f"{base}p4", 8 << 20, check=False)
+    assert r.returncode != 0
+    # logical ones: named on from 5, inside the extended partition
+    r = add_vol(p, tmp_path, f"{base}p6", 8 << 20, check=False)
+    assert r.returncode != 0 and f"the next one is '{base}p5'" in \
+        (snode / "node/error").read_text()
+    add_vol(p, tmp_path, f"{base}p5", 16 << 20)
+    add_vol(p, tmp_path, f"{base}p6", 8 << 20)
+    table = json.loads(sh(f"sfdisk -J {dev}").stdout)["partitiontable"]["partitions"]
+    types = {os.path.basename(e["node"]): e["type"] for e in table}
+    assert types[f"{base}p4"] == "5" and types[f"{base}p5"] == "83" and len(types) == 6
+    ext = [e for e in table if e["type"] == "5"][0]
+    for e in table:
+        if e["node"].endswith(("p5", "p6")):
+            assert ext["start"] < e["start"] < ext["start"] + ext["size"]
+    assert os.path.exists(f"/dev/{base}p6")
+    marker = tmp_path / "lm"
+    marker.write_bytes(b"LOGICAL-MARKER" + os.urandom(8192))
+    sh(f"cp {marker} {p}/volumes/{base}p5/data")
+    sh(f"cmp {marker} <(head -c {marker.stat().st_size} /dev/{base}p5)")
+    fails(f"cat {p}/volumes/{base}p4/data > /dev/null")
+    assert "extended partition" in error_of(p / f"volumes/{base}p4")
+    # too big for what is left inside the extended partition
+    r = add_vol(p, tmp_path, f"{base}p7", 64 << 20, check=False)
+    assert r.returncode != 0 and "no free stretch" in (snode / "node/error").read_text()
+    fails(f"rmdir {p}/volumes/{base}p4")
+    assert "holds logical ones; delete them first" in error_of(p / f"volumes/{base}p4")
+    for k in (6, 5, 4):
+        sh(f"rmdir {p}/volumes/{base}p{k}")
+    assert len(json.loads(sh(f"sfdisk -J {dev}").stdout)["partitiontable"]["partitions"]) == 3
+    add_vol(p, tmp_path, f"{base}p4", 8 << 20)
+    r = add_vol(p, tmp_path, f"{base}p5", 8 << 20, check=False)
+    assert r.returncode != 0 and "make one of them an extended partition" in \
+        (snode / "node/error").read_text()
+    for k in (1, 2, 3, 4):
+        sh(f"rmdir {p}/volumes/{base}p{k}")
+    sh(f"echo stop > {p}/state; echo delete > {p}/state; rmdir {p}")
+    # gpt has no extended partitions
+    dev2 = loops.attach(loops.image("gx.img", "64M"), partscan=True)
+    g = define(snode, tmp_path, disk_xml("dkgx", dev2, "gpt"), "dkgx")
+    sh(f"echo build > {g}/state; echo start > {g}/state")
+    r = add_vol(g, tmp_path, os.path.basename(dev2) + "p1", 8 << 20, "extended", check=False)
+    assert r.returncode != 0 and "extended partition is dos's" in (snode / "node/error").read_text()
+    sh(f"echo stop > {g}/state; echo delete > {g}/state; rmdir {g}")
 
 
 def test_disk_pool_on_an_image_file_attaches_its_own_loop(snode, tmp_path, loops):

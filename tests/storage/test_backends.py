@@ -194,6 +194,9 @@ def test_dos_extended_and_logical_partitions(snode, tmp_path, loops):
         if e["node"].endswith(("p5", "p6")):
             assert ext["start"] < e["start"] < ext["start"] + ext["size"]
     assert os.path.exists(f"/dev/{base}p6")
+    sh(f"echo 12M > {p}/volumes/{base}p6/capacity")  # the last logical one grows inside
+    assert (p / f"volumes/{base}p6/capacity").read_text() == f"{12 << 20}\n"
+    assert sh(f"blockdev --getsize64 /dev/{base}p6").stdout.strip() == str(12 << 20)
     marker = tmp_path / "lm"
     marker.write_bytes(b"LOGICAL-MARKER" + os.urandom(8192))
     sh(f"cp {marker} {p}/volumes/{base}p5/data")

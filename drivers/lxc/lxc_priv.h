@@ -61,5 +61,4 @@ int lxc_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, LxcStopWhy why, GError
 /* Lock held: the container is gone: cleans up and reports it. */
 void lxc_process_stopped(LxcConn *lc, HvEntry *o);
 /* At open: re-attaches the containers a previous hyperfs left running. */
-void lxc_process_reattach_all(LxcConn *lc);
 void lxc_domain_free_priv(void *p);

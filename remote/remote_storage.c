@@ -93,6 +93,7 @@ typedef struct {
 	size_t nprocs;
 	int (*finish)(Batch *b, const RpcNamed *n, void **out, GError **err);
 	GDestroyNotify free;
+	int32_t xml_proc, define_proc, autostart_proc; /* KIND_WRITES' calls */
 } ListKind;
 
 static int
@@ -209,7 +210,7 @@ net_lookup(RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
 static const ListKind net_list_kind = {
 	HV_OBJ_NETWORK, PROC_NET_LIST, PROC_NET_LOOKUP, G_STRUCT_OFFSET(RpcMsg, nets),
 	G_STRUCT_OFFSET(RpcMsg, net), net_procs, G_N_ELEMENTS(net_procs), net_finish,
-	(GDestroyNotify)hv_network_info_free,
+	(GDestroyNotify)hv_network_info_free, PROC_NET_XML, PROC_NET_DEFINE, PROC_NET_SET_AUTOSTART,
 };
 
 KIND_CALLS(net, net_list_kind, HvNetworkInfo)
@@ -261,12 +262,6 @@ named_xml(HvConn *c, HvObjKind kind, const char *name, int32_t proc, unsigned fl
 	return rc;
 }
 
-static int
-remote_net_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
-{
-	return named_xml(c, HV_OBJ_NETWORK, name, PROC_NET_XML, flags, xml, err);
-}
-
 /* Define a network or pool from xml: emits "defined" for its name. */
 static int
 define_call(HvConn *c, HvObjKind kind, int32_t proc, const char *xml, char **name_out,
@@ -292,11 +287,32 @@ define_call(HvConn *c, HvObjKind kind, int32_t proc, const char *xml, char **nam
 	return rc;
 }
 
-static int
-remote_net_define(HvConn *c, const char *xml, char **name_out, GError **err)
-{
-	return define_call(c, HV_OBJ_NETWORK, PROC_NET_DEFINE, xml, name_out, err);
-}
+/* A kind's get_xml, define and set_autostart ops over its ListKind row, and
+ * the ops every kind with them has (KIND_OPS, in its ops table). */
+#define KIND_WRITES(pfx, row)                                                           \
+	static int remote_##pfx##_get_xml(HvConn *c, const char *name, unsigned flags,  \
+					  char **xml, GError **err)                     \
+	{                                                                               \
+		return named_xml(c, row.kind, name, row.xml_proc, flags, xml, err);     \
+	}                                                                               \
+	static int remote_##pfx##_define(HvConn *c, const char *xml, char **name_out,   \
+					 GError **err)                                  \
+	{                                                                               \
+		return define_call(c, row.kind, row.define_proc, xml, name_out, err);   \
+	}                                                                               \
+	static int remote_##pfx##_set_autostart(HvConn *c, const char *name, bool on,   \
+						GError **err)                           \
+	{                                                                               \
+		return named_call(c, row.kind, name, row.autostart_proc, on, NULL,      \
+				  "autostart-changed", on ? "1" : "0", err);            \
+	}
+#define KIND_OPS(pfx)                                                                   \
+	.list = remote_##pfx##_list, .get_info = remote_##pfx##_get_info,               \
+	.get_xml = remote_##pfx##_get_xml, .define_xml = remote_##pfx##_define,         \
+	.undefine = remote_##pfx##_undefine, .start = remote_##pfx##_start,             \
+	.stop = remote_##pfx##_stop, .set_autostart = remote_##pfx##_set_autostart
+
+KIND_WRITES(net, net_list_kind)
 
 #define NAMED_ACTION(fn, kind, proc, event)                                           \
 	static int fn(HvConn *c, const char *name, GError **err)                       \
@@ -313,22 +329,8 @@ NAMED_ACTION(remote_pool_build, HV_OBJ_POOL, PROC_POOL_BUILD, "built")
 NAMED_ACTION(remote_pool_refresh, HV_OBJ_POOL, PROC_POOL_REFRESH, "refreshed")
 NAMED_ACTION(remote_pool_delete, HV_OBJ_POOL, PROC_POOL_DELETE, "deleted")
 
-static int
-remote_net_set_autostart(HvConn *c, const char *name, bool on, GError **err)
-{
-	return named_call(c, HV_OBJ_NETWORK, name, PROC_NET_SET_AUTOSTART, on, NULL,
-			  "autostart-changed", on ? "1" : "0", err);
-}
-
 const HvNetworkOps remote_network_ops = {
-	.list = remote_net_list,
-	.get_info = remote_net_get_info,
-	.get_xml = remote_net_get_xml,
-	.define_xml = remote_net_define,
-	.undefine = remote_net_undefine,
-	.start = remote_net_start,
-	.stop = remote_net_stop,
-	.set_autostart = remote_net_set_autostart,
+	KIND_OPS(net),
 	.get_leases = remote_net_get_leases,
 	.get_ports = remote_net_get_ports,
 	.update = remote_net_update,
@@ -382,42 +384,17 @@ pool_finish(Batch *b, const RpcNamed *n, void **out, GError **err)
 static const ListKind pool_list_kind = {
 	HV_OBJ_POOL, PROC_POOL_LIST, PROC_POOL_LOOKUP, G_STRUCT_OFFSET(RpcMsg, pools),
 	G_STRUCT_OFFSET(RpcMsg, pool), pool_procs, G_N_ELEMENTS(pool_procs), pool_finish,
-	(GDestroyNotify)hv_pool_info_free,
+	(GDestroyNotify)hv_pool_info_free, PROC_POOL_XML, PROC_POOL_DEFINE, PROC_POOL_SET_AUTOSTART,
 };
 
 KIND_CALLS(pool, pool_list_kind, HvPoolInfo)
-
-static int
-remote_pool_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
-{
-	return named_xml(c, HV_OBJ_POOL, name, PROC_POOL_XML, flags, xml, err);
-}
-
-static int
-remote_pool_define(HvConn *c, const char *xml, char **name_out, GError **err)
-{
-	return define_call(c, HV_OBJ_POOL, PROC_POOL_DEFINE, xml, name_out, err);
-}
-
-static int
-remote_pool_set_autostart(HvConn *c, const char *name, bool on, GError **err)
-{
-	return named_call(c, HV_OBJ_POOL, name, PROC_POOL_SET_AUTOSTART, on, NULL,
-			  "autostart-changed", on ? "1" : "0", err);
-}
+KIND_WRITES(pool, pool_list_kind)
 
 const HvPoolOps remote_pool_ops = {
-	.list = remote_pool_list,
-	.get_info = remote_pool_get_info,
-	.get_xml = remote_pool_get_xml,
-	.define_xml = remote_pool_define,
-	.undefine = remote_pool_undefine,
-	.start = remote_pool_start,
-	.stop = remote_pool_stop,
+	KIND_OPS(pool),
 	.build = remote_pool_build,
 	.refresh = remote_pool_refresh,
 	.delete = remote_pool_delete,
-	.set_autostart = remote_pool_set_autostart,
 };
 
 /* ---- volumes ---- */

@@ -325,8 +325,6 @@ lxc_process_stopped(LxcConn *lc, HvEntry *o)
 	hv_entry_stopped(o); /* may remove a transient o (our job keeps it alive) */
 }
 
-/* Waits (lock released meanwhile) until the run gen of o ended, or end_us. */
-
 int
 lxc_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, LxcStopWhy why, GError **err)
 {

@@ -87,27 +87,29 @@ open_disk(const StoragePool *p, const char *path, bool ro, struct fdisk_context 
 	return 0;
 }
 
-/* The pool's source device, for verb (build, delete), opened to write. */
-static int
-open_source(StoragePool *p, const char *verb, char **dev, FdCtx **c, GError **err)
-{
-	int r;
+/* What build and delete do to the pool's source device dev, opened as c. */
+typedef int (*SourceFn)(StoragePool *p, const char *dev, FdCtx *c, unsigned flags,
+			GError **err);
 
-	*dev = source(p->def);
-	if ((r = storage_need_device(p, *dev, verb, err)) < 0)
-		return r;
-	return open_disk(p, *dev, false, c, err);
-}
-
+/* The pool's source device, for verb (build, delete), opened to write for fn. */
 static int
-disk_build(StoragePool *p, unsigned flags, GError **err)
+on_source(StoragePool *p, const char *verb, SourceFn fn, unsigned flags, GError **err)
 {
-	g_autofree char *dev = NULL;
+	g_autofree char *dev = source(p->def);
 	g_autoptr(FdCtx) c = NULL;
 	int r;
 
-	if ((r = open_source(p, "build", &dev, &c, err)) < 0)
+	if ((r = storage_need_device(p, dev, verb, err)) < 0 ||
+	    (r = open_disk(p, dev, false, &c, err)) < 0)
 		return r;
+	return fn(p, dev, c, flags, err);
+}
+
+static int
+build_on(StoragePool *p, const char *dev, FdCtx *c, unsigned flags, GError **err)
+{
+	int r;
+
 	if (fdisk_has_label(c) && !(flags & STORAGE_BUILD_OVERWRITE))
 		return hv_error_set(err, EEXIST, "cannot build storage pool '%s': '%s' has a %s "
 				    "partition table already (write build-overwrite to state to "
@@ -119,6 +121,12 @@ disk_build(StoragePool *p, unsigned flags, GError **err)
 				    "label on '%s': %s", p->name, label_of(p->def), dev,
 				    g_strerror(-r));
 	return fdisk_deassign_device(c, 0) < 0 ? 0 : 0; /* the kernel re-reads it if it can */
+}
+
+static int
+disk_build(StoragePool *p, unsigned flags, GError **err)
+{
+	return on_source(p, "build", build_on, flags, err);
 }
 
 static void
@@ -179,14 +187,10 @@ disk_stop(StoragePool *p, GError **err)
 }
 
 static int
-disk_delete(StoragePool *p, unsigned flags, GError **err)
+delete_on(StoragePool *p, const char *dev, FdCtx *c, unsigned flags, GError **err)
 {
-	g_autofree char *dev = NULL;
-	g_autoptr(FdCtx) c = NULL;
 	int r;
 
-	if ((r = open_source(p, "delete", &dev, &c, err)) < 0)
-		return r;
 	if (fdisk_has_label(c) && (r = fdisk_delete_all_partitions(c)) < 0)
 		return hv_error_set(err, -r, "cannot delete storage pool '%s': %s", p->name,
 				    g_strerror(-r));
@@ -204,6 +208,12 @@ disk_delete(StoragePool *p, unsigned flags, GError **err)
 		fsync(fd);
 	}
 	return 0;
+}
+
+static int
+disk_delete(StoragePool *p, unsigned flags, GError **err)
+{
+	return on_source(p, "delete", delete_on, flags, err);
 }
 
 /* The device of partition number partno (0-based) of dev. */
@@ -443,12 +453,13 @@ disk_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GError
 	return 0;
 }
 
+/* What a volume verb does to partition no of the pool's disk (c), between
+ * reading its table and committing it (what: "VERB volume 'v' in pool 'p'"). */
+typedef int (*PartFn)(FdCtx *c, size_t no, const char *what, void *data, GError **err);
+
 static int
-disk_vol_delete(StoragePool *p, StorageVol *v, GError **err)
+on_part(StoragePool *p, StorageVol *v, const char *what, PartFn fn, void *data, GError **err)
 {
-	g_autofree char *what = g_strdup_printf("delete volume '%s' in pool '%s'", v->name,
-						p->name);
-	g_autofree char *sys = g_strdup_printf("/sys/class/block/%s", v->name);
 	g_autoptr(FdCtx) c = NULL;
 	g_autoptr(FdTable) org = NULL;
 	size_t no;
@@ -462,12 +473,52 @@ disk_vol_delete(StoragePool *p, StorageVol *v, GError **err)
 		return hv_error_set(err, EBUSY, "cannot %s: the extended partition holds logical "
 				    "ones; delete them first", what);
 	fdisk_get_partitions(c, &org);
-	if ((r = fdisk_delete_partition(c, no)) < 0)
-		return hv_error_set(err, -r, "cannot %s: %s", what, g_strerror(-r));
-	if ((r = commit(p, c, org, what, err)) < 0)
+	if ((r = fn(c, no, what, data, err)) < 0)
+		return r;
+	return commit(p, c, org, what, err);
+}
+
+static int
+delete_part(FdCtx *c, size_t no, const char *what, void *data, GError **err)
+{
+	int r = fdisk_delete_partition(c, no);
+
+	return r < 0 ? hv_error_set(err, -r, "cannot %s: %s", what, g_strerror(-r)) : 0;
+}
+
+static int
+disk_vol_delete(StoragePool *p, StorageVol *v, GError **err)
+{
+	g_autofree char *what = g_strdup_printf("delete volume '%s' in pool '%s'", v->name,
+						p->name);
+	g_autofree char *sys = g_strdup_printf("/sys/class/block/%s", v->name);
+	int r = on_part(p, v, what, delete_part, NULL, err);
+
+	if (r < 0)
 		return r;
 	if (!g_file_test(sys, G_FILE_TEST_EXISTS))
 		unlink(v->path); /* a node we made, if devtmpfs has not taken it */
+	return 0;
+}
+
+typedef struct {
+	uint64_t bytes;
+	unsigned long ssz; /* the disk's sector size, found */
+} Resize;
+
+static int
+resize_part(FdCtx *c, size_t no, const char *what, void *data, GError **err)
+{
+	Resize *rs = data;
+	g_autoptr(FdPart) pa = fdisk_new_partition();
+	int r;
+
+	rs->ssz = fdisk_get_sector_size(c);
+	fdisk_partition_set_size(pa, (rs->bytes + rs->ssz - 1) / rs->ssz);
+	if ((r = fdisk_set_partition(c, no, pa)) < 0)
+		return hv_error_set(err, r == -ERANGE ? ENOSPC : -r, "cannot %s to %" G_GUINT64_FORMAT
+				    " bytes: the partition table does not allow it (%s)", what,
+				    rs->bytes, g_strerror(-r));
 	return 0;
 }
 
@@ -476,27 +527,12 @@ disk_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags, G
 {
 	g_autofree char *what = g_strdup_printf("resize volume '%s' in pool '%s'", v->name,
 						p->name);
-	g_autoptr(FdCtx) c = NULL;
-	g_autoptr(FdTable) org = NULL;
-	g_autoptr(FdPart) pa = fdisk_new_partition();
-	unsigned long ssz;
-	size_t no;
-	int r;
+	Resize rs = { bytes, 0 };
+	int r = on_part(p, v, what, resize_part, &rs, err);
 
-	if (partno_of(p, v->name, &no) < 0)
-		return hv_error_set(err, ENOENT, "cannot %s: no such partition", what);
-	if ((r = open_disk(p, disk(p), false, &c, err)) < 0)
+	if (r < 0)
 		return r;
-	ssz = fdisk_get_sector_size(c);
-	fdisk_get_partitions(c, &org);
-	fdisk_partition_set_size(pa, (bytes + ssz - 1) / ssz);
-	if ((r = fdisk_set_partition(c, no, pa)) < 0)
-		return hv_error_set(err, r == -ERANGE ? ENOSPC : -r, "cannot %s to %" G_GUINT64_FORMAT
-				    " bytes: the partition table does not allow it (%s)", what,
-				    bytes, g_strerror(-r));
-	if ((r = commit(p, c, org, what, err)) < 0)
-		return r;
-	v->capacity = v->allocation = (bytes + ssz - 1) / ssz * ssz;
+	v->capacity = v->allocation = (bytes + rs.ssz - 1) / rs.ssz * rs.ssz;
 	return 0;
 }
 

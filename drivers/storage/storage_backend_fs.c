@@ -108,13 +108,6 @@ fs_build(StoragePool *p, unsigned flags, GError **err)
 }
 
 static int
-fs_check(StoragePool *p, bool *active, GError **err)
-{
-	*active = storage_mounted(p->def->target_path);
-	return 0;
-}
-
-static int
 fs_start(StoragePool *p, GError **err)
 {
 	g_autofree char *dev = device(p), *fmt = format(p->def), *loop = NULL, *found = NULL;
@@ -148,9 +141,6 @@ const StorageBackend storage_backend_fs = {
 	.type = "fs",
 	.check_def = fs_check_def,
 	.build = fs_build,
-	.check = fs_check,
 	.start = fs_start,
-	.stop = storage_mount_stop,
-	.delete = storage_mount_delete,
-	STORAGE_DIR_VOLUME_OPS,
+	STORAGE_MOUNT_OPS,
 };

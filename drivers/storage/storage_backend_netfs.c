@@ -141,13 +141,6 @@ mount_build(StoragePool *p, unsigned flags, GError **err)
 }
 
 static int
-mount_check(StoragePool *p, bool *active, GError **err)
-{
-	*active = storage_mounted(p->def->target_path);
-	return 0;
-}
-
-static int
 mount_start(StoragePool *p, GError **err)
 {
 	g_auto(NetfsSource) s = { 0 };
@@ -192,9 +185,6 @@ const StorageBackend storage_backend_netfs_mount = {
 	.available = netfs_kernel_mounts,
 	.check_def = mount_check_def,
 	.build = mount_build,
-	.check = mount_check,
 	.start = mount_start,
-	.stop = storage_mount_stop,
-	.delete = storage_mount_delete,
-	STORAGE_DIR_VOLUME_OPS,
+	STORAGE_MOUNT_OPS,
 };

@@ -137,28 +137,30 @@ vol_resize(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **er
 
 /* ---- content (voldata.h): the backend's stream, as the driver API's */
 
+/* One read (into rbuf) or write (of wbuf, when write) of the backend's
+ * stream at the driver stream's offset, which follows it. */
 static gssize
-ds_read(HvDataStream *s, void *buf, size_t len, GError **err)
+ds_io(HvDataStream *s, bool write, void *rbuf, const void *wbuf, size_t len, GError **err)
 {
 	StorageStream *ss = s->priv;
 	gssize n;
 
 	ss->offset = s->offset;
-	n = ss->ops->read(ss, buf, len, err);
+	n = write ? ss->ops->write(ss, wbuf, len, err) : ss->ops->read(ss, rbuf, len, err);
 	s->offset = ss->offset;
 	return n;
+}
+
+static gssize
+ds_read(HvDataStream *s, void *buf, size_t len, GError **err)
+{
+	return ds_io(s, false, buf, NULL, len, err);
 }
 
 static int
 ds_write(HvDataStream *s, const void *buf, size_t len, GError **err)
 {
-	StorageStream *ss = s->priv;
-	int r;
-
-	ss->offset = s->offset;
-	r = ss->ops->write(ss, buf, len, err);
-	s->offset = ss->offset;
-	return r;
+	return (int)ds_io(s, true, NULL, buf, len, err);
 }
 
 static int

@@ -224,6 +224,13 @@ storage_mounted(const char *path)
 }
 
 int
+storage_mount_check(StoragePool *p, bool *active, GError **err)
+{
+	*active = storage_mounted(p->def->target_path);
+	return 0;
+}
+
+int
 storage_mount_stop(StoragePool *p, GError **err)
 {
 	const char *target = p->def->target_path;

@@ -86,9 +86,16 @@ bool storage_mounted(const char *path);
 /* A mounted pool's start may go on: its target folder exists and nothing is
  * mounted on it yet (ENOENT or EBUSY with the reason). */
 int storage_mount_target_ready(StoragePool *p, GError **err);
-/* Stop and delete of a pool mounted at its target (fs, netfs by mount):
- * unmount when mounted; remove the target folder (gone already is fine). */
+/* Check, stop and delete of a pool mounted at its target (fs, netfs by
+ * mount): active when mounted; unmount when mounted; remove the target
+ * folder (gone already is fine). */
+int storage_mount_check(StoragePool *p, bool *active, GError **err);
 int storage_mount_stop(StoragePool *p, GError **err);
 int storage_mount_delete(StoragePool *p, unsigned flags, GError **err);
+/* A backend table's members for a pool that is a file system mounted at
+ * its target, its volumes files in it. */
+#define STORAGE_MOUNT_OPS                                                                   \
+	.check = storage_mount_check, .stop = storage_mount_stop,                            \
+	.delete = storage_mount_delete, STORAGE_DIR_VOLUME_OPS
 /* Whether the kernel's device-mapper answers (/dev/mapper/control opens). */
 bool storage_dm_available(void);

@@ -469,20 +469,22 @@ on_part(StoragePool *p, StorageVol *v, const char *what, PartFn fn, void *data, 
 		return hv_error_set(err, ENOENT, "cannot %s: no such partition", what);
 	if ((r = open_disk(p, disk(p), false, &c, err)) < 0)
 		return r;
-	if (is_extended(v) && fdisk_get_npartitions(c) > 4 && fdisk_is_partition_used(c, 4))
-		return hv_error_set(err, EBUSY, "cannot %s: the extended partition holds logical "
-				    "ones; delete them first", what);
 	fdisk_get_partitions(c, &org);
 	if ((r = fn(c, no, what, data, err)) < 0)
 		return r;
 	return commit(p, c, org, what, err);
 }
 
+/* data: the volume; an extended partition goes only after its logical ones */
 static int
 delete_part(FdCtx *c, size_t no, const char *what, void *data, GError **err)
 {
-	int r = fdisk_delete_partition(c, no);
+	int r;
 
+	if (is_extended(data) && fdisk_get_npartitions(c) > 4 && fdisk_is_partition_used(c, 4))
+		return hv_error_set(err, EBUSY, "cannot %s: the extended partition holds logical "
+				    "ones; delete them first", what);
+	r = fdisk_delete_partition(c, no);
 	return r < 0 ? hv_error_set(err, -r, "cannot %s: %s", what, g_strerror(-r)) : 0;
 }
 
@@ -492,7 +494,7 @@ disk_vol_delete(StoragePool *p, StorageVol *v, GError **err)
 	g_autofree char *what = g_strdup_printf("delete volume '%s' in pool '%s'", v->name,
 						p->name);
 	g_autofree char *sys = g_strdup_printf("/sys/class/block/%s", v->name);
-	int r = on_part(p, v, what, delete_part, NULL, err);
+	int r = on_part(p, v, what, delete_part, v, err);
 
 	if (r < 0)
 		return r;

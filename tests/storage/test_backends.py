@@ -206,6 +206,8 @@ def test_dos_extended_and_logical_partitions(snode, tmp_path, loops):
     # too big for what is left inside the extended partition
     r = add_vol(p, tmp_path, f"{base}p7", 64 << 20, check=False)
     assert r.returncode != 0 and "no free stretch" in (snode / "node/error").read_text()
+    sh(f"echo 72M > {p}/volumes/{base}p4/capacity")  # it grows with its logical ones in it
+    assert (p / f"volumes/{base}p4/capacity").read_text() == f"{72 << 20}\n"
     fails(f"rmdir {p}/volumes/{base}p4")
     assert "holds logical ones; delete them first" in error_of(p / f"volumes/{base}p4")
     for k in (6, 5, 4):

@@ -208,7 +208,7 @@ def migration_rows(args, tmp, table, L, guest, node, roots, lvd, lconn, hconn):
         except libvirt.libvirtError:
             st = {}
         dt = st.get("downtime")
-        if st:
+        if "time_elapsed" in st:
             L.log(f"{who} {src} -> {dst}: {t:.2f} s; its job: " + ", ".join(
                 f"{k} {st[k]}" for k in ("time_elapsed", "setup_time", "downtime",
                                          "memory_processed", "memory_iteration") if k in st))

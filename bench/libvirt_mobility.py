@@ -16,9 +16,10 @@ TCG) with the same XML on both sides.
     libvirtds; and that same client call between the two hyperfsd nodes. Each
     run moves the guest there and back (after one round trip of each kind,
     not timed: each side's first incoming QEMU); the median of 2 x --runs;
-  - downtime: QEMU's own figure (query-migrate `downtime`), which libvirt
-    keeps as the destination's completed job (`virsh domjobinfo --completed`,
-    virDomainGetJobStats COMPLETED); the same call against hyperfsd;
+  - downtime: QEMU's own figure (the source's last query-migrate `downtime`),
+    which both libvirt and hyperfsd carry to the target in the migration
+    cookie and keep there as the completed job (`virsh domjobinfo
+    --completed`, virDomainGetJobStats COMPLETED), after the migrate3 moves;
   - snapshot create and revert: an internal snapshot of the running guest
     with a qcow2 disk, `mkdir snapshots/s1` and `echo revert >
     snapshots/s1/state` on node a, against virDomainSnapshotCreateXML and
@@ -268,8 +269,8 @@ def migration_rows(args, tmp, table, L, guest, node, roots, lvd, lconn, hconn):
               "libvirt migrate3", L.ratio(hc, lc), "<= 1.0x", hc <= lc)
     if h_down:
         hd = statistics.median(h_down)
-        table.add(f"migration downtime, QEMU's (median of {len(h_down)})", hd, ld,
-                  "libvirt domjobinfo --completed", L.ratio(hd, ld), "info", None)
+        table.add(f"migration downtime, QEMU's, the target's completed job "
+                  f"(median of {len(h_down)})", hd, ld, "libvirt", L.ratio(hd, ld), "info", None)
     else:
         table.rows.append([f"migration downtime, QEMU's (median of {k})", "not kept",
                            f"{B.fmt_time(ld)} (libvirt domjobinfo --completed)", "-", "info",

@@ -120,8 +120,9 @@ def lv_log_tail(sandbox_dir, n=8):
         return "(no libvirtd.log)"
 
 
-def part_mobility(args, tmp, cleanup, table, hvbin, L):
-    """L: the bench/libvirt module (Sandbox, Mount, wait_for, guest_xml, ratio, ...)."""
+def part_mobility(args, tmp, cleanup, table, hvbin, _lvd, L):
+    """L: the bench/libvirt module (Sandbox, Mount, wait_for, guest_xml, ratio, ...);
+    the shared libvirtd is not used (None with --only mobility)."""
     B, libvirt = L.B, L.libvirt
     r = subprocess.run([str(L.ROOT / "tests/guest/build.sh")], capture_output=True, text=True)
     if r.returncode != 0:

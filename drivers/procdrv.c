@@ -105,18 +105,19 @@ on_console(int fd, short revents, void *data)
 }
 
 int
-hv_procdrv_watch(const HvProcDrv *pd, HvProcWatch *w, HvEntry *o, int pidfd, HvPtyCon *con,
-		 int *watch_pid, int *watch_con, GError **err)
+hv_procdrv_watch(const HvProcDrv *pd, HvEntry *o, GError **err)
 {
+	HvProcDom *p = hv_procdom_of(o);
 	int r;
 
-	if ((r = hv_procwatch_add(w, pidfd, on_proc_exit, ref_new(pd, o), ref_free, err)) < 0)
+	if ((r = hv_procwatch_add(pd->watch, p->pidfd, on_proc_exit, ref_new(pd, o), ref_free,
+				  err)) < 0)
 		return r;
-	*watch_pid = r;
-	if (con && con->master >= 0 &&
-	    (r = hv_procwatch_add(w, con->master, on_console, ref_new(pd, o), ref_free,
+	p->watch_pid = r;
+	if (p->con && p->con->master >= 0 &&
+	    (r = hv_procwatch_add(pd->watch, p->con->master, on_console, ref_new(pd, o), ref_free,
 				  NULL)) > 0)
-		*watch_con = r;
+		p->watch_con = r;
 	return 0;
 }
 
@@ -217,7 +218,7 @@ hv_procdrv_load(HvProcDrv *pd, const HvObjClass *cls, GError **err)
 	if (!(pd->watch = hv_procwatch_new(thread, err)) ||
 	    hv_objtab_load(pd->domains, NULL, NULL, err) < 0)
 		return -EIO;
-	pd->ops->reattach(pd);
+	hv_procdom_reattach_all(pd, pd->ops->reattach, pd);
 	return 0;
 }
 

@@ -74,6 +74,11 @@ typedef struct {
 	bool (*present)(HvObj *o);   /* NULL: always; else whether the node has it */
 } FileDef;
 
+/* st_blksize of volume content (F_DATA, and copies into volumes/): the
+ * largest FUSE request op_init asks for (fs/ops.c), so cat and cp move that
+ * much a call. */
+#define HV_DATA_BLKSIZE (1u << 20)
+
 /* A lookup or getattr may read fd to size it (the rule above). */
 static inline bool
 hv_file_sized(const FileDef *fd)

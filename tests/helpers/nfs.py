@@ -59,12 +59,12 @@ class NfsServer:
         ip("-n", self.ns, "link", "set", "lo", "up")
         conf = self.tmp / "ganesha.conf"
         conf.write_text(
-            "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; "
+            "NFS_CORE_PARAM { Protocols = 3, 4; NFS_Port = 2049; MNT_Port = 20048; "
             "Enable_NLM = false; Enable_RQUOTA = false; }\n"
             "NFSV4 { Graceless = true; RecoveryBackend = fs; }\n"
             "NFS_KRB5 { Active_krb5 = false; }\n"
             f"EXPORT {{ Export_Id = 1; Path = {self.exp}; Pseudo = /export; Access_Type = RW; "
-            "Squash = No_Root_Squash; Protocols = 3; Transports = TCP; SecType = sys; "
+            "Squash = No_Root_Squash; Protocols = 3, 4; Transports = TCP; SecType = sys; "
             f"FSAL {{ Name = VFS; }} CLIENT {{ Clients = {self.host_ip}; Access_Type = RW; }} }}\n")
         # rpcbind's socket and lock are in /run, which namespaces of the network
         # do not separate: the two daemons get a /run of their own (ganesha

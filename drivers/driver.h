@@ -175,6 +175,7 @@ typedef struct {
 	uint64_t disk_total; /* migration with copy-storage: disk bytes to copy, */
 	uint64_t disk_processed; /* copied, still to go (0 when no disk is copied) */
 	uint64_t disk_remaining;
+	uint64_t downtime_ms; /* a completed migration: QEMU's downtime (0: unknown) */
 } HvJobInfo;
 
 /* A typed parameter (libvirt's virTypedParameter; types numbered as its
@@ -468,6 +469,10 @@ typedef struct {
 	 * virDomainProcessSignal numbers) to the guest's process pid. */
 	int (*send_signal)(HvConn *c, const char *name, int64_t pid, unsigned signum,
 			   GError **err);
+	/* The last job that completed on the running domain (libvirt's
+	 * VIR_DOMAIN_JOB_STATS_COMPLETED: an incoming migration, with QEMU's
+	 * figures): 1 and *out, 0 when none is kept. */
+	int (*get_completed_job)(HvConn *c, const char *name, HvJobInfo *out, GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */

@@ -57,6 +57,8 @@ typedef struct {
 	GPtrArray *unplugging; /* char*: vCPU device ids device_del'ed, not yet gone */
 	unsigned vcpu_threads; /* vCPUs QEMU created since start (TCG never reuses one) */
 	bool mig_was_running;  /* an outgoing migration began with the guest running */
+	pid_t mig_done_pid;    /* the QEMU an incoming migration completed into (0: none), */
+	uint64_t mig_done[3];  /* with the source's figures: total ms, downtime ms, RAM bytes */
 } QemuDomain;
 
 /* The domain class of qc->domains (qemu_driver.c: its verb rows). */

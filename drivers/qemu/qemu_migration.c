@@ -318,8 +318,27 @@ note_progress(HvJob *job, const QJson *reply, const QemuMirrors *mir)
 	hv_job_set_progress(job, &p);
 }
 
+/* QEMU's figures of a completed migration, from its last query-migrate:
+ * perform's cookie takes them to the target (the completed job there). */
+typedef struct {
+	int64_t total_ms, downtime_ms, ram_bytes;
+} MigDone;
+
+static void
+note_done(const QJson *reply, MigDone *done)
+{
+	const QJson *ram = qjson_get(reply, "ram");
+
+	*done = (MigDone){ 0 };
+	qjson_get_int(reply, "total-time", &done->total_ms);
+	qjson_get_int(reply, "downtime", &done->downtime_ms);
+	if (ram)
+		qjson_get_int(ram, "transferred", &done->ram_bytes);
+}
+
 /* Lock held on entry and return: polls query-migrate until the migration
- * ends; an abort (or destroy) cancels it. 0 when completed. */
+ * ends; an abort (or destroy) cancels it. 0 when completed (*done: QEMU's
+ * figures). */
 /* No lock held: paused before the switch-over (pause-before-switchover,
  * with copy-storage): the mirrors end, then the migration goes on. */
 static int
@@ -333,7 +352,7 @@ switch_over(QemuMon *m, const char *name, QemuMirrors *mir, GError **err)
 
 static int
 watch(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned flags, QemuMirrors *mir,
-      GError **err)
+      MigDone *done, GError **err)
 {
 	const char *name = d->o->name;
 	bool cancelled = false, postcopy = false;
@@ -358,8 +377,10 @@ watch(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, unsigned flags, QemuM
 			return hv_job_check(job, NULL) < 0 ? (g_clear_error(err), hv_job_check(job, err))
 							   : r;
 		note_progress(job, reply, mir);
-		if (st && g_str_equal(st, "completed"))
+		if (st && g_str_equal(st, "completed")) {
+			note_done(reply, done);
 			return 0;
+		}
 		if (st && g_str_equal(st, "cancelled"))
 			return hv_error_set(err, ECANCELED, "migration of domain '%s' was aborted",
 					    name);
@@ -420,7 +441,8 @@ mirrors_ready(QemuConn *qc, HvJob *job, QemuMon *m, const char *name, QemuMirror
  * asked, the migration and its watch. */
 static int
 send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args,
-	   const char *host, const GArray *params, HvMigCookie *ck, unsigned flags, GError **err)
+	   const char *host, const GArray *params, HvMigCookie *ck, unsigned flags, MigDone *done,
+	   GError **err)
 {
 	g_auto(QemuMigCookie) mc = { 0 };
 	g_auto(QemuMirrors) mir = { 0 };
@@ -443,7 +465,7 @@ send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args
 		r = qemu_mon_command(m, "migrate", args, NULL, err);
 		hv_core_lock(&qc->core);
 	}
-	if (r == 0 && (r = watch(qc, d, job, m, flags, &mir, err)) < 0) {
+	if (r == 0 && (r = watch(qc, d, job, m, flags, &mir, done, err)) < 0) {
 		/* a mirror failed mid-way, or the switch-over: the memory stays too
 		 * (harmless when QEMU's migration has ended already) */
 		hv_core_unlock(&qc->core);
@@ -469,6 +491,7 @@ qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCoo
 	g_autoptr(QemuMon) m = NULL;
 	QemuDomain *d;
 	HvJob *job = NULL;
+	MigDone done = { 0 };
 	unsigned port;
 	int r;
 
@@ -494,7 +517,11 @@ qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCoo
 		m = qemu_mon_ref(d->mon);
 	if (m) {
 		d->mig_was_running = d->state == HV_DOMAIN_RUNNING;
-		r = send_guest(qc, d, job, m, args, host, params, ck, flags, err);
+		r = send_guest(qc, d, job, m, args, host, params, ck, flags, &done, err);
+		if (r == 0)
+			ck->out = qemu_mig_cookie_stats((uint64_t)done.total_ms,
+							(uint64_t)done.downtime_ms,
+							(uint64_t)done.ram_bytes);
 		/* libvirt's clients confirm only a perform that succeeded: a
 		 * failed one leaves the guest as it was, here */
 		if (r < 0 && d->mon == m)
@@ -531,6 +558,43 @@ wait_arrived(QemuMon *m, const char *name, GError **err)
 					    "end in %d s", name, (int)(FINISH_WAIT_US / G_USEC_PER_SEC));
 		g_usleep(POLL_US / 5);
 	}
+}
+
+/* Lock held: the source's figures in perform's cookie become the domain's
+ * completed job (a cookie without them, or not ours: none). */
+static void
+note_completed(QemuDomain *d, const char *cookie)
+{
+	g_auto(QemuMigCookie) mc = { 0 };
+
+	d->mig_done_pid = 0;
+	if (qemu_mig_cookie_parse(cookie, &mc, NULL) < 0 || !mc.stats)
+		return;
+	d->mig_done_pid = d->pid;
+	d->mig_done[0] = mc.total_ms;
+	d->mig_done[1] = mc.downtime_ms;
+	d->mig_done[2] = mc.ram_bytes;
+}
+
+int
+qemu_migrate_completed(HvConn *c, const char *name, HvJobInfo *out, GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	QemuDomain *d;
+	int r = 0;
+
+	memset(out, 0, sizeof(*out));
+	hv_core_lock(&qc->core);
+	if (!(d = qemu_domain_find(qc, name, err)))
+		r = -ENOENT;
+	else if (d->mig_done_pid && d->mig_done_pid == d->pid) { /* the same QEMU still runs */
+		*out = (HvJobInfo){ .type = g_strdup("migration-in"), .elapsed_ms = d->mig_done[0],
+				    .downtime_ms = d->mig_done[1], .total_bytes = d->mig_done[2],
+				    .processed_bytes = d->mig_done[2] };
+		r = 1;
+	}
+	hv_core_unlock(&qc->core);
+	return r;
 }
 
 /* The domain's name: destination_name, else the one in destination_xml. */
@@ -608,6 +672,8 @@ qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned f
 		r = hv_error_set(err, EIO, "domain '%s' stopped during its incoming migration", name);
 	else if (r == 0)
 		r = finish_live(qc, d, job, flags, err);
+	if (r == 0 && !cancelled)
+		note_completed(d, ck->in);
 	hv_job_end(job); /* before the define, which takes a job of its own */
 	if (r == 0 && !cancelled && (flags & HV_MIGRATE_PERSIST_DEST))
 		r = hv_objtab_define_locked(qc->domains, g_steal_pointer(&def), NULL, err);

@@ -13,10 +13,12 @@ int qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsign
 			bool cancelled, GError **err);
 int qemu_migrate_confirm(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
 			 unsigned flags, bool cancelled, GError **err);
+int qemu_migrate_completed(HvConn *c, const char *name, HvJobInfo *out, GError **err);
 
 #define QEMU_MIGRATION_OPS                              \
 	.migrate_begin = qemu_migrate_begin,            \
 	.migrate_prepare = qemu_migrate_prepare,        \
 	.migrate_perform = qemu_migrate_perform,        \
 	.migrate_finish = qemu_migrate_finish,          \
-	.migrate_confirm = qemu_migrate_confirm
+	.migrate_confirm = qemu_migrate_confirm,        \
+	.get_completed_job = qemu_migrate_completed

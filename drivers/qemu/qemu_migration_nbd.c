@@ -37,6 +37,7 @@ qemu_mig_cookie_clear(QemuMigCookie *mc)
 	g_clear_pointer(&mc->disks, g_ptr_array_unref);
 	g_clear_pointer(&mc->exports, g_ptr_array_unref);
 	mc->nbd_port = 0;
+	mc->stats = false;
 }
 
 static bool
@@ -81,6 +82,19 @@ key_export(QemuMigCookie *mc, char **a, GError **err)
 	return 0;
 }
 
+static int
+key_stats(QemuMigCookie *mc, char **a, GError **err)
+{
+	uint64_t *to[] = { &mc->total_ms, &mc->downtime_ms, &mc->ram_bytes };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(to); k++)
+		if (!g_ascii_string_to_unsigned(a[k], 10, 0, G_MAXINT64, to[k], NULL))
+			return hv_error_set(err, EINVAL, "migration cookie: bad stats line "
+					    "'stats %s %s %s'", a[0], a[1], a[2]);
+	mc->stats = true;
+	return 0;
+}
+
 static const struct {
 	const char *key;
 	guint args;
@@ -89,7 +103,15 @@ static const struct {
 	{ "disk", 4, key_disk },	 /* begin: TARGET CAPACITY FORMAT ID */
 	{ "nbd", 1, key_nbd },		 /* prepare: PORT */
 	{ "export", 1, key_export },	 /* prepare: TARGET */
+	{ "stats", 3, key_stats },	 /* perform: TOTAL_MS DOWNTIME_MS RAM_BYTES */
 };
+
+char *
+qemu_mig_cookie_stats(uint64_t total_ms, uint64_t downtime_ms, uint64_t ram_bytes)
+{
+	return g_strdup_printf(COOKIE_MAGIC "\nstats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+			       " %" G_GUINT64_FORMAT "\n", total_ms, downtime_ms, ram_bytes);
+}
 
 int
 qemu_mig_cookie_parse(const char *text, QemuMigCookie *mc, GError **err)

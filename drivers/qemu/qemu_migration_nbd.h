@@ -9,11 +9,16 @@
 #define QEMU_MIG_COPY (HV_MIGRATE_NON_SHARED_DISK | HV_MIGRATE_NON_SHARED_INC)
 
 /* A cookie, parsed: the disks begin lists (source), the NBD port and the
- * exports prepare gives (target). */
+ * exports prepare gives (target), the figures of a completed migration
+ * perform gives (source: QEMU's query-migrate at its end). */
 typedef struct {
 	GPtrArray *disks;   /* QemuMigDisk* */
 	GPtrArray *exports; /* char*: disk targets the target serves */
 	unsigned nbd_port;  /* 0: none */
+	bool stats;         /* a "stats" line came: */
+	uint64_t total_ms;  /* QEMU's total-time, */
+	uint64_t downtime_ms; /* downtime, */
+	uint64_t ram_bytes; /* and ram transferred */
 } QemuMigCookie;
 
 typedef struct {
@@ -28,6 +33,8 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(QemuMigCookie, qemu_mig_cookie_clear)
 /* text (may be NULL or empty: an empty cookie) into mc; EINVAL when it is
  * not ours or breaks a limit. */
 int qemu_mig_cookie_parse(const char *text, QemuMigCookie *mc, GError **err);
+/* perform's cookie (owned): "stats TOTAL_MS DOWNTIME_MS RAM_BYTES". */
+char *qemu_mig_cookie_stats(uint64_t total_ms, uint64_t downtime_ms, uint64_t ram_bytes);
 
 /* The disk targets copy-storage copies (char*, owned): the writable disks
  * with a source, or those params' migrate_disks names. */

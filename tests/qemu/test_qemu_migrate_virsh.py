@@ -5,7 +5,8 @@ the source, Prepare3Params on the target, Perform3Params, Finish3Params,
 Confirm3Params); QEMU sends the guest over TCP between the namespaces. A
 counter in the guest goes on on the target, and `virsh domjobinfo` and
 `domjobabort` reach the migration while it runs (the daemon serves them while
-Perform3Params holds: remote/server_async.c)."""
+Perform3Params holds: remote/server_async.c); `domjobinfo --completed` on the
+target shows the migration's figures after it (QEMU's downtime among them)."""
 import re
 import time
 
@@ -25,11 +26,20 @@ def nodes(tmp_path_factory, guest):
 
 def test_virsh_migrate_live_between_namespaces(nodes):
     before = counts(nodes.log("a"))
+    assert re.search(r"Job type:\s+None", nodes.virsh("a", "domjobinfo", "--completed",
+                                                      "web1").stdout)
     nodes.virsh("a", "migrate", "--live", "--persistent", "--undefinesource", "web1",
                 nodes.uri["b"], "--migrateuri", f"tcp://{ADDR['b']}")
     assert nodes.names("a") == []
     assert nodes.names("b") == ["web1"]
     assert nodes.virsh("b", "domstate", "web1").stdout.strip() == "running"
+    # the target keeps the completed job, with the source QEMU's figures
+    done = nodes.virsh("b", "domjobinfo", "--completed", "web1").stdout
+    assert re.search(r"Job type:\s+Completed", done), done
+    assert re.search(r"Operation:\s+Incoming migration", done), done
+    assert re.search(r"Total downtime:\s+\d+\s+ms", done), done
+    assert re.search(r"Time elapsed:\s+[1-9]\d*\s+ms", done), done
+    assert re.search(r"Memory processed:\s+[1-9]", done), done
     nodes.say("b", "echo PONG-$((40+2))")
     nodes.wait_log("b", "PONG-42")
     nodes.wait_log("b", r"CNT \d+\n(.|\n)*CNT \d+\n(.|\n)*CNT \d+\n")

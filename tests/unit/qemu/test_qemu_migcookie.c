@@ -1,9 +1,9 @@
 /* test_qemu_migcookie.c: the qemu driver's migration cookie reader
  * (qemu_migration_nbd.c, docs/moving-and-keeping.md "The cookie"): what
- * begin and prepare write is read back; a peer's garbage (another magic
- * line, a bad disk line, a port out of range, a name with '/', too many
- * disks) is refused with EINVAL and a reason; keys a later version adds
- * are skipped. */
+ * begin, prepare and perform write is read back; a peer's garbage (another
+ * magic line, a bad disk line, a port out of range, a name with '/', too many
+ * disks, a stats line that is not three counts) is refused with EINVAL and a
+ * reason; keys a later version adds are skipped. */
 #include <errno.h>
 #include <string.h>
 #include "drivers/qemu/qemu_migration_nbd.h"
@@ -34,6 +34,23 @@ reads_what_the_phases_write(void)
 }
 
 static void
+reads_perform_stats(void)
+{
+	g_autofree char *text = qemu_mig_cookie_stats(1933, 27, 268967936);
+	g_auto(QemuMigCookie) mc = { 0 };
+	g_autoptr(GError) err = NULL;
+
+	g_assert_cmpstr(text, ==, "hyperfs-migration 1\nstats 1933 27 268967936\n");
+	g_assert_cmpint(qemu_mig_cookie_parse(text, &mc, &err), ==, 0);
+	g_assert_no_error(err);
+	g_assert_true(mc.stats);
+	g_assert_cmpuint(mc.total_ms, ==, 1933);
+	g_assert_cmpuint(mc.downtime_ms, ==, 27);
+	g_assert_cmpuint(mc.ram_bytes, ==, 268967936);
+	g_assert_cmpuint(mc.disks->len, ==, 0);
+}
+
+static void
 empty_is_no_cookie(void)
 {
 	for (int k = 0; k < 2; k++) {
@@ -42,6 +59,7 @@ empty_is_no_cookie(void)
 		g_assert_cmpint(qemu_mig_cookie_parse(k ? "" : NULL, &mc, NULL), ==, 0);
 		g_assert_cmpuint(mc.disks->len, ==, 0);
 		g_assert_cmpuint(mc.nbd_port, ==, 0);
+		g_assert_false(mc.stats);
 	}
 }
 
@@ -62,6 +80,10 @@ garbage_is_refused(void)
 		{ "hyperfs-migration 1\nnbd 80x\n", "bad NBD port" },
 		{ "hyperfs-migration 1\nexport a/b\n", "bad export" },
 		{ "hyperfs-migration 1\nexport\n", "needs 1 words" },
+		{ "hyperfs-migration 1\nstats 1 2\n", "needs 3 words" },
+		{ "hyperfs-migration 1\nstats 1 -2 3\n", "bad stats line" },
+		{ "hyperfs-migration 1\nstats 1 2 9223372036854775808\n", "bad stats line" },
+		{ "hyperfs-migration 1\nstats 1 2 x\n", "bad stats line" },
 	};
 
 	for (size_t k = 0; k < G_N_ELEMENTS(bad); k++) {
@@ -94,6 +116,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/qemu/migcookie/round-trip", reads_what_the_phases_write);
+	g_test_add_func("/qemu/migcookie/stats", reads_perform_stats);
 	g_test_add_func("/qemu/migcookie/empty", empty_is_no_cookie);
 	g_test_add_func("/qemu/migcookie/garbage", garbage_is_refused);
 	g_test_add_func("/qemu/migcookie/too-many", too_many_disks);

@@ -165,6 +165,9 @@ static const FileDef snapshot_files[] = {
 	{ "error", F_VOLATILE, hv_files_error },
 };
 
+/* uncached: a remote node's snapshots have no events (libvirt has none), so
+ * the kernel keeps no snapshot's name; each lookup asks */
 const DirOps hv_snapshot_ops = {
 	HV_FILES(snapshot_files),
+	.uncached = true,
 };

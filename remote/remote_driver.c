@@ -750,5 +750,6 @@ const HvDriver hv_remote_driver = {
 	.volume = &remote_volume_ops,
 	.secret = &remote_secret_ops,
 	.iface = &remote_iface_ops,
+	.snapshot = &remote_snapshot_ops,
 	.nodedev = &remote_nodedev_ops,
 };

@@ -120,4 +120,5 @@ extern const HvVolumeOps remote_volume_ops;
 extern const HvSecretOps remote_secret_ops;
 /* remote_iface.c */
 extern const HvInterfaceOps remote_iface_ops;
+extern const HvSnapshotOps remote_snapshot_ops;
 extern const HvNodeDevOps remote_nodedev_ops;

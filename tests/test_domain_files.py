@@ -12,13 +12,14 @@ from helpers.tools import (DOMAIN_STATES, assert_error, cat, fails, kv, ls, ok, 
 DOMAIN_FILES = ["addresses", "autostart", "config.xml", "console", "error", "id", "info", "job", "live.xml", "max-memory",
                 "max-vcpus", "memory", "persistent", "save", "snapshots", "state", "stats",
                 "uuid", "vcpus"]
-# the remote driver serves a guest's addresses (virDomainInterfaceAddresses)
-# and its job (virDomainGetJobStats, virDomainAbortJob), not yet its snapshots
-# and save images; the libvirt driver serves none of these (docs/remote.md)
+# the remote driver serves a guest's addresses (virDomainInterfaceAddresses),
+# its job (virDomainGetJobStats, virDomainAbortJob) and its snapshots
+# (virDomainSnapshot*), not yet its save images; the libvirt driver serves
+# none of these (docs/remote.md)
 INFO_KEYS = ["id", "name", "uuid", "os-type", "state", "cpus", "max-cpus", "max-memory-kib",
              "memory-kib", "cpu-time-ns", "persistent", "autostart", "managed-save"]
 REMOTE_LACKS = {"libvirt-lib": ("addresses", "job", "save", "snapshots")}
-for f in REMOTE_LACKS.get(transport.NAME, ("save", "snapshots") if transport.active() else ()):
+for f in REMOTE_LACKS.get(transport.NAME, ("save",) if transport.active() else ()):
     DOMAIN_FILES.remove(f)
 if not transport.active():  # the remote and libvirt drivers take no screenshots, no IOThreads yet
     DOMAIN_FILES = sorted(DOMAIN_FILES + ["iothreads", "screenshot.png"])

@@ -38,13 +38,20 @@ void hv_domain_normalise_graphics(xmlNode *el);
 /* Graphics ports as an inactive definition has them (domain_graphics.c). */
 void hv_domain_graphics_inactive(xmlNode *devs);
 /* Order, disk buses and sorting, controller indexes, then the rule table
- * (domain_shape.c, rules_domain.c). */
-int hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err);
+ * (domain_shape.c, rules_domain.c). flags: what libvirt's parse and format
+ * flags leave out (rules_inactive.c). */
+enum {
+	HV_SHAPE_PARSE_INACTIVE = 1 << 0,  /* VIR_DOMAIN_DEF_PARSE_INACTIVE */
+	HV_SHAPE_FORMAT_INACTIVE = 1 << 1, /* VIR_DOMAIN_DEF_FORMAT_INACTIVE */
+};
+int hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, unsigned flags, GError **err);
 /* Whether a device has its own <boot> (domain_check.c). */
 bool hv_domain_has_device_boot(xmlNode *root);
 /* Serial, parallel and console ports and aliases (domain_console.c). */
 void hv_domain_shape_chardevs(xmlNode *root, xmlNode *devs);
 int hv_domain_check_consoles(xmlNode *devs, GError **err);
+/* A live definition's console tty= (domain_console.c). */
+void hv_domain_console_tty(xmlNode *devs);
 /* virDiskNameToIndex (domain_shape.c): -1 for a name without one. */
 long hv_domain_drive_index(const char *dev);
 /* Drive addresses and implicit controllers; the disk name check (domain_implicit.c). */

@@ -428,11 +428,17 @@ primary_video(xmlNode *devs)
 }
 
 int
-hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
+hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, unsigned flags, GError **err)
 {
 	xmlNode *devs = hv_xml_child(root, "devices");
 	HvQemuGuest qemu;
 	int rc = 0;
+
+	if (flags & HV_SHAPE_PARSE_INACTIVE) {
+		hv_domain_graphics_inactive(devs);
+		hv_xml_apply_rules(root, hv_domain_parse_inactive_rules,
+				   hv_domain_parse_inactive_rules_len);
+	}
 
 	if (postparse == HV_DOMAIN_POSTPARSE_QEMU) {
 		hv_qemu_guest(root, &qemu);
@@ -484,6 +490,11 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
 			hv_xml_reorder(c, disk_order);
 		hv_xml_reorder(devs, devices_order);
 	}
+	if (flags & HV_SHAPE_FORMAT_INACTIVE)
+		hv_xml_apply_rules(root, hv_domain_format_inactive_rules,
+				   hv_domain_format_inactive_rules_len);
+	else if (devs)
+		hv_domain_console_tty(devs);
 	hv_xml_apply_rules(root, hv_domain_rules, hv_domain_rules_len);
 	hv_xml_apply_rules(root, hv_device_rules, hv_device_rules_len);
 	if (devs) {

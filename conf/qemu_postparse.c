@@ -580,7 +580,6 @@ void
 hv_qemu_post_parse(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 {
 	seclabel_model(root);
-	hv_domain_graphics_inactive(devs); /* the driver's config is inactive */
 	default_emulator(devs, g);
 	/* virDomainDefAddImplicitVideo, before the device defaults and the
 	 * addresses (the generic rule table adds it later otherwise) */

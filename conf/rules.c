@@ -30,6 +30,18 @@ in_set(const char *v, const char *set)
 	return false;
 }
 
+/* Whether v begins with one of the '|'-separated prefixes. */
+static bool
+has_prefix(const char *v, const char *set)
+{
+	g_auto(GStrv) parts = g_strsplit(set, "|", -1);
+
+	for (size_t i = 0; parts[i]; i++)
+		if (*parts[i] && g_str_has_prefix(v, parts[i]))
+			return true;
+	return false;
+}
+
 static xmlNode *
 root_of(xmlNode *el)
 {
@@ -95,12 +107,17 @@ term_holds(xmlNode *el, const char *term)
 	}
 	if (*term == '@') {
 		const char *eq = strchr(term, '=');
-		bool neg = eq && eq > term && eq[-1] == '!';
-		g_autofree char *attr = g_strndup(term + 1, eq ? (size_t)(eq - term - 1 - neg) : 0);
+		/* @ATTR^=P1|P2: the value begins with one of them */
+		bool prefix = eq && eq > term + 1 && eq[-1] == '^';
+		const char *op = prefix ? eq - 1 : eq;
+		bool neg = op && op > term && op[-1] == '!';
+		g_autofree char *attr = g_strndup(term + 1, op ? (size_t)(op - term - 1 - neg) : 0);
 		g_autofree char *v = t ? hv_xml_prop(t, attr) : NULL;
 
 		if (!eq)
 			return false;
+		if (prefix)
+			return has_prefix(v ? v : "", eq + 1) != neg;
 		return in_set(v ? v : "", eq + 1) != neg;
 	}
 	return false;

@@ -45,7 +45,8 @@ typedef enum {
  * children under it, ^driver a sibling), /
  * (the root), /A/B (the element at that path of first children under the
  * root) or A/B (that path under the element itself). Test: @ATTR=V1|V2 (an absent attribute, or target, reads as the
- * empty string, so @a= means "absent"), @ATTR!=V1|V2, #=V1|V2 (the text; #!=V1|V2),
+ * empty string, so @a= means "absent"), @ATTR!=V1|V2, @ATTR^=P1|P2 (begins with one
+ * of them; @ATTR!^=P1|P2 with none), #=V1|V2 (the text; #!=V1|V2),
  * +CHILD (has such a child), ++CHILD (two or more) or -CHILD (has none). */
 typedef struct {
 	const char *path; /* element names from the root, '/'-separated; '*' is any
@@ -111,3 +112,8 @@ extern const HvXmlRule hv_domain_rules[];
 extern const size_t hv_domain_rules_len;
 extern const HvXmlRule hv_device_rules[];
 extern const size_t hv_device_rules_len;
+/* rules_inactive.c: what an inactive parse and an inactive format leave out. */
+extern const HvXmlRule hv_domain_parse_inactive_rules[];
+extern const size_t hv_domain_parse_inactive_rules_len;
+extern const HvXmlRule hv_domain_format_inactive_rules[];
+extern const size_t hv_domain_format_inactive_rules_len;

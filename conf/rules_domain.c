@@ -144,6 +144,11 @@ const HvXmlCheck hv_domain_checks[] = {
 	{ DEVS "controller/target", "^@type=pci ^@index!=0 @index=0",
 	  "Only the PCI controller with index 0 can have target index 0, and vice versa",
 	  "virDomainControllerDefValidate" },
+	{ DEVS "iommu/driver", "@intremap=on /features/ioapic@driver!=qemu",
+	  "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')",
+	  "virDomainDefValidateInternal" },
+	{ DEVS "iommu/driver", "@eim=on @intremap!=on", "IOMMU eim requires interrupt remapping to be enabled",
+	  "virDomainDefValidateInternal" },
 };
 const size_t hv_domain_checks_len = G_N_ELEMENTS(hv_domain_checks);
 

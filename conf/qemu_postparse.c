@@ -680,11 +680,28 @@ check_features(xmlNode *root, const HvQemuGuest *g, GError **err)
 	return 0;
 }
 
+/* virDomainDefPostParseMemory: an initial memory (the total less the
+ * memory devices) of 0 is refused; left to the qemu driver here, as
+ * hyperfs's nodes and test driver define domains without memory */
+static int
+check_memory_size(xmlNode *root, GError **err)
+{
+	g_autofree char *m = hv_xml_child_text(root, "memory");
+	guint64 total = m ? g_ascii_strtoull(g_strstrip(m), NULL, 10) : 0;
+
+	/* with NUMA cells the total is theirs plus the devices' */
+	if (!hv_domain_numa_memory_kib(root) && total <= hv_domain_dimm_memory_kib(root))
+		return fail(err, "Memory size must be specified via <memory> or in the <numa> configuration");
+	return 0;
+}
+
 int
 hv_qemu_check(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err)
 {
 	if (hv_xml_path(root, "bootloader") || hv_xml_path(root, "bootloader_args"))
 		return fail(err, "bootloader is not supported by QEMU");
+	if (check_memory_size(root, err) < 0)
+		return -EINVAL;
 	if (check_pci(root, devs, g, err) < 0 || check_cpu_cache(root, g, err) < 0 ||
 	    check_features(root, g, err) < 0)
 		return -EINVAL;

@@ -436,6 +436,7 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, unsigned flags, GErr
 
 	if (flags & HV_SHAPE_PARSE_INACTIVE) {
 		hv_domain_graphics_inactive(devs);
+		hv_qemu_drop_channel_paths(devs);
 		hv_xml_apply_rules(root, hv_domain_parse_inactive_rules,
 				   hv_domain_parse_inactive_rules_len);
 	}

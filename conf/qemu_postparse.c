@@ -556,6 +556,44 @@ default_emulator(xmlNode *devs, const HvQemuGuest *g)
 		xmlAddChild(devs, el);
 }
 
+/* qemuDomainChrDefDropDefaultPath: the driver's channelTargetDir, where
+ * it makes the sockets of virtio channels, as qemuxml2xmltest configures
+ * it (tests/testutilsqemu.c; the corpus keeps a socket under the privileged
+ * driver's /var/lib/libvirt/qemu/channel/target: interface-server) */
+static const char *const channel_target_dirs[] = {
+	"/tmp/channel",
+};
+
+/* qemuDomainChrDefPostParse with PARSE_INACTIVE: a virtio channel's unix
+ * socket at a path the driver generates (libvirt's own pattern, with its
+ * alternation as written: DIR/NAME. or domain-ID/TARGET at the end) is the
+ * driver's to make, so the path goes, and with it the <source> */
+void
+hv_qemu_drop_channel_paths(xmlNode *devs)
+{
+	for (xmlNode *c = hv_xml_child(devs, "channel"); c; c = hv_xml_next_named(c)) {
+		g_autofree char *type = hv_xml_prop(c, "type");
+		g_autofree char *ttype = hv_xml_child_prop(c, "target", "type");
+		g_autofree char *name = hv_xml_child_prop(c, "target", "name");
+		xmlNode *src = hv_xml_child(c, "source");
+		g_autofree char *path = hv_xml_prop(src, "path");
+
+		if (g_strcmp0(type, "unix") || g_strcmp0(ttype, "virtio") || !path || !name)
+			continue;
+		for (size_t i = 0; i < G_N_ELEMENTS(channel_target_dirs); i++) {
+			g_autofree char *dir = g_regex_escape_string(channel_target_dirs[i], -1);
+			g_autofree char *tname = g_regex_escape_string(name, -1);
+			g_autofree char *re = g_strdup_printf("^%s/([^/]+\\.)|(domain-[^/]+/)%s$", dir, tname);
+
+			if (g_regex_match_simple(re, path, 0, 0)) {
+				xmlUnlinkNode(src);
+				xmlFreeNode(src);
+				break;
+			}
+		}
+	}
+}
+
 /* virSecurityLabelDefsParseXML with the driver's host capabilities, whose
  * one security model is 'none' (no security driver): a lone seclabel
  * without a model that is type none, or dynamic without a baselabel, gets

@@ -594,6 +594,35 @@ hv_qemu_drop_channel_paths(xmlNode *devs)
 	}
 }
 
+/* qemuDomainRecheckInternalPaths with PARSE_INACTIVE: a VNC socket under
+ * the driver's libDir (qemuxml2xmltest's /tmp/lib, tests/testutilsqemu.c)
+ * is the driver's own, so it goes and the listen is an address one; run on
+ * the document before its graphics are put in shape */
+void
+hv_qemu_drop_vnc_sockets(xmlNode *devs)
+{
+	static const char libdir[] = "/tmp/lib";
+
+	for (xmlNode *g = hv_xml_child(devs, "graphics"); g; g = hv_xml_next_named(g)) {
+		g_autofree char *type = hv_xml_prop(g, "type");
+		g_autofree char *sock = hv_xml_prop(g, "socket");
+
+		if (g_strcmp0(type, "vnc"))
+			continue;
+		if (sock && g_str_has_prefix(sock, libdir))
+			hv_xml_set_prop(g, "socket", NULL);
+		for (xmlNode *l = hv_xml_child(g, "listen"); l; l = hv_xml_next_named(l)) {
+			g_autofree char *ltype = hv_xml_prop(l, "type");
+			g_autofree char *lsock = hv_xml_prop(l, "socket");
+
+			if (!g_strcmp0(ltype, "socket") && lsock && g_str_has_prefix(lsock, libdir)) {
+				hv_xml_set_prop(l, "socket", NULL);
+				hv_xml_set_prop(l, "type", "address");
+			}
+		}
+	}
+}
+
 /* virSecurityLabelDefsParseXML with the driver's host capabilities, whose
  * one security model is 'none' (no security driver): a lone seclabel
  * without a model that is type none, or dynamic without a baselabel, gets

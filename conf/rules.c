@@ -251,6 +251,31 @@ canon_kib(xmlNode *el, const char *attr, const char *unit_attr)
 	hv_xml_set_prop(el, ua, "KiB");
 }
 
+/* VIR_ROUND_UP_POWER_OF_TWO on a decimal attribute */
+static void
+canon_pow2(xmlNode *el, const char *attr)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+	guint64 n = 0, p = 1;
+	char num[24];
+
+	if (!v || !g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT32, &n, NULL) || !n)
+		return;
+	while (p < n)
+		p <<= 1;
+	g_snprintf(num, sizeof(num), "%" G_GUINT64_FORMAT, p);
+	hv_xml_set_prop(el, attr, num);
+}
+
+static void
+add_text(xmlNode *el, const char *text)
+{
+	g_autofree char *t = hv_xml_text(el);
+
+	if (!t || !*g_strstrip(t))
+		hv_xml_set_text(el, text);
+}
+
 static bool
 has_content(xmlNode *el)
 {
@@ -357,6 +382,12 @@ apply_one(xmlNode *el, const HvXmlRule *r)
 	case HV_RULE_USBVER_ATTR:
 		canon_usb_version(el, r->name);
 		break;
+	case HV_RULE_POW2_ATTR:
+		canon_pow2(el, r->name);
+		break;
+	case HV_RULE_ADD_TEXT:
+		add_text(el, r->value);
+		break;
 	case HV_RULE_CHILD_ORDER: {
 		g_auto(GStrv) names = g_strsplit(r->value, "|", -1);
 
@@ -437,7 +468,8 @@ trace_hit(xmlNode *el, const HvXmlRule *r)
 	bool attr_op = r->op == HV_RULE_DROP_ATTR || r->op == HV_RULE_LOWER_ATTR ||
 		       r->op == HV_RULE_YESNO_ATTR || r->op == HV_RULE_IP_ATTR ||
 		       r->op == HV_RULE_UINT_ATTR || r->op == HV_RULE_KIB_ATTR ||
-		       r->op == HV_RULE_NUM_ATTR || r->op == HV_RULE_USBVER_ATTR;
+		       r->op == HV_RULE_NUM_ATTR || r->op == HV_RULE_USBVER_ATTR ||
+		       r->op == HV_RULE_POW2_ATTR;
 
 	if (!tracing() || (attr_op && !xmlHasProp(el, (const xmlChar *)r->name)))
 		return;

@@ -37,6 +37,9 @@ typedef enum {
 				* after them in their order */
 	HV_RULE_USBVER_ATTR,   /* a USB version JJ.MM: a one-digit minor is tenths (2.1 is
 				* 2.10), written %d.%02d; unreadable values stay */
+	HV_RULE_POW2_ATTR,     /* a decimal number rounded up to a power of two (10000 ->
+				* 16384, VIR_ROUND_UP_POWER_OF_TWO); 0 and unreadable values stay */
+	HV_RULE_ADD_TEXT,      /* the element's text is value when it has none */
 } HvRuleOp;
 
 /* when: NULL (always) or space-separated terms, all of which must hold. A term

@@ -351,5 +351,11 @@ const HvXmlRule hv_domain_rules[] = {
 	  NULL, "virDomainVideoDefFormat" },
 	{ DEVS "memballoon", HV_RULE_ATTR_ORDER, NULL, "model|autodeflate", NULL,
 	  "virDomainMemballoonDefFormat" },
+	{ DEVS "video/model", HV_RULE_POW2_ATTR, "ram", NULL, NULL,
+	  "virDomainDeviceDefPostParseCommon: VIR_ROUND_UP_POWER_OF_TWO(ram)" },
+	{ DEVS "video/model", HV_RULE_POW2_ATTR, "vram", NULL, NULL,
+	  "virDomainDeviceDefPostParseCommon: VIR_ROUND_UP_POWER_OF_TWO(vram)" },
+	{ DEVS "rng/backend", HV_RULE_ADD_TEXT, NULL, "/dev/random", "@model=random",
+	  "virDomainDeviceDefPostParseCommon: a random backend reads /dev/random by default" },
 };
 const size_t hv_domain_rules_len = G_N_ELEMENTS(hv_domain_rules);

@@ -2,7 +2,8 @@
  * at v4.0.0) that the rule tables can't express because they read numbers,
  * dates or UUIDs: the boot menu timeout, the BIOS date and system UUID of
  * <sysinfo>, a device's boot loadparm, controllers of one type sharing an
- * index, a second primary video, an alias used twice. One function each,
+ * index, two panics of one model, a second primary video, an alias used
+ * twice. One function each,
  * run in libvirt's parse order. */
 #include "conf/domain_priv.h"
 #include "conf/normalise.h"
@@ -155,6 +156,23 @@ check_duplicate_controllers(xmlNode *root, GError **err)
 	return 0;
 }
 
+/* virDomainDefRejectDuplicatePanics: one panic device per model (no
+ * model= is the default model) */
+static int
+check_duplicate_panics(xmlNode *root, GError **err)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (xmlNode *p = hv_xml_child(hv_xml_child(root, "devices"), "panic"); p; p = hv_xml_next_named(p)) {
+		g_autofree char *model = hv_xml_prop(p, "model");
+
+		if (!g_hash_table_add(seen, g_strdup(model ? model : "default")))
+			return FAIL("line %d: domain <panic>: Multiple panic devices with model '%s'", p->line,
+				    model ? model : "default");
+	}
+	return 0;
+}
+
 /* virDomainDefParseXML: "Only one primary video device is supported" */
 static int
 check_primary_video(xmlNode *root, GError **err)
@@ -203,7 +221,8 @@ hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	(void)def;
 	if (check_bootmenu(root, err) < 0 || check_sysinfo(root, err) < 0 || check_loadparm(root, err) < 0 ||
-	    check_duplicate_controllers(root, err) < 0 || check_primary_video(root, err) < 0 ||
+	    check_duplicate_controllers(root, err) < 0 || check_duplicate_panics(root, err) < 0 ||
+	    check_primary_video(root, err) < 0 ||
 	    check_aliases(root, err) < 0 || hv_domain_check_lists(root, err) < 0)
 		return -EINVAL;
 	return 0;

@@ -149,6 +149,23 @@ const HvXmlCheck hv_domain_checks[] = {
 	  "virDomainDefValidateInternal" },
 	{ DEVS "iommu/driver", "@eim=on @intremap!=on", "IOMMU eim requires interrupt remapping to be enabled",
 	  "virDomainDefValidateInternal" },
+	{ "domain/clock/timer", "@name=kvmclock @tickpolicy!=",
+	  "timer kvmclock doesn't support setting of timer tickpolicy", "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer", "@name=hypervclock @tickpolicy!=",
+	  "timer hypervclock doesn't support setting of timer tickpolicy", "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer/catchup", "^@tickpolicy!=catchup @threshold!=|0",
+	  "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+	  "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer/catchup", "^@tickpolicy!=catchup @slew!=|0",
+	  "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+	  "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer/catchup", "^@tickpolicy!=catchup @limit!=|0",
+	  "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+	  "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer", "@name!=tsc @frequency!=|0",
+	  "only the tsc timer supports setting of timer frequency", "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer", "@name!=tsc @mode!=", "only the tsc timer supports setting of timer mode",
+	  "virDomainDefPostParseTimer" },
 };
 const size_t hv_domain_checks_len = G_N_ELEMENTS(hv_domain_checks);
 

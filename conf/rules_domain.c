@@ -9,6 +9,7 @@
 #define DISK_FORMAT "virDomainDiskDefFormat"
 #define DISK_VALIDATE "virDomainDiskDefParseValidate"
 #define INPUT_PARSE "virDomainInputDefParseXML"
+#define VIRTIO_OPTIONS "virDomainCheckVirtioOptions (virDomainDeviceDefPostParseCommon)"
 #define VIDEO_POST "virDomainDeviceDefPostParseInternal + virDomainVideoDefaultRAM"
 #define HVM "/os/type#=hvm"
 #define X86 "/os/type@arch=i686|x86_64|"
@@ -166,6 +167,20 @@ const HvXmlCheck hv_domain_checks[] = {
 	  "only the tsc timer supports setting of timer frequency", "virDomainDefPostParseTimer" },
 	{ "domain/clock/timer", "@name!=tsc @mode!=", "only the tsc timer supports setting of timer mode",
 	  "virDomainDefPostParseTimer" },
+	/* a disk's bus given, or (none given) from a name that isn't vdX; a
+	 * NIC's model given (the driver's default may be virtio) */
+	{ DEVS "disk/driver", "@iommu!= ^target@bus!=|virtio",
+	  "iommu driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "disk/driver", "@iommu!= ^target@bus= ^target@dev!^=vd",
+	  "iommu driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "disk/driver", "@ats!= ^target@bus!=|virtio",
+	  "ats driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "disk/driver", "@ats!= ^target@bus= ^target@dev!^=vd",
+	  "ats driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "interface/driver", "@iommu!= ^model@type!=|virtio",
+	  "iommu driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "interface/driver", "@ats!= ^model@type!=|virtio",
+	  "ats driver option is only supported for virtio devices", VIRTIO_OPTIONS },
 };
 const size_t hv_domain_checks_len = G_N_ELEMENTS(hv_domain_checks);
 

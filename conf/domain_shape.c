@@ -69,6 +69,50 @@ hv_domain_disk_bus(xmlNode *disk)
 	return NULL;
 }
 
+/* virDomainDiskDefMirrorParse / virDomainDiskDefFormat: a block job's
+ * <mirror> is written in the style of <backingStore> (type=, <format>,
+ * <source>), its job (copy by default) always; a file copy also keeps the
+ * old file= and format= attributes. The old style (file= without type=)
+ * is read as a file. */
+static void
+mirror_shape(xmlNode *disk)
+{
+	static const char *const order[] = { "format", "source", NULL };
+	xmlNode *m = hv_xml_child(disk, "mirror");
+	g_autofree char *type = hv_xml_prop(m, "type");
+	g_autofree char *job = hv_xml_prop(m, "job");
+	g_autofree char *file = NULL, *format = NULL;
+
+	if (!m)
+		return;
+	if (!job)
+		hv_xml_set_prop(m, "job", (job = g_strdup("copy")));
+	if (!type) {
+		file = hv_xml_prop(m, "file");
+		format = hv_xml_prop(m, "format");
+		hv_xml_set_prop(m, "type", (type = g_strdup("file")));
+		hv_xml_remove_children(m, "format");
+		hv_xml_remove_children(m, "source");
+		if (format)
+			hv_xml_set_prop(xmlNewChild(m, NULL, (const xmlChar *)"format", NULL), "type", format);
+		if (file)
+			hv_xml_set_prop(xmlNewChild(m, NULL, (const xmlChar *)"source", NULL), "file", file);
+	} else {
+		format = hv_xml_child_prop(m, "format", "type");
+		file = hv_xml_child_prop(m, "source", "file");
+	}
+	if (strcmp(type, "file") || strcmp(job, "copy")) {
+		g_clear_pointer(&file, g_free);
+		g_clear_pointer(&format, g_free);
+	}
+	hv_xml_set_prop(m, "file", file);
+	hv_xml_set_prop(m, "format", format);
+	for (const char *const *a = (const char *const[]){ "ready", "job", "format", "file", "type", NULL };
+	     *a; a++)
+		hv_xml_prop_to_front(m, *a);
+	hv_xml_reorder(m, order);
+}
+
 static void
 disk_bus(xmlNode *disk)
 {
@@ -460,6 +504,7 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, unsigned flags, GErr
 			g_autofree char *device = hv_xml_prop(c, "device");
 
 			disk_bus(c);
+			mirror_shape(c);
 			/* virDomainDiskDefParseXML: a cdrom is always read-only */
 			if (!g_strcmp0(device, "cdrom"))
 				hv_xml_ensure_child(c, "readonly");

@@ -14,6 +14,8 @@ int hv_domain_validate(const HvDomainDef *def, xmlNode *root, GError **err);
 /* domain_values.c: boot menu timeout, sysinfo date and UUID, loadparm,
  * controllers sharing an index. */
 int hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err);
+/* One panic device per model (virDomainDefRejectDuplicatePanics). */
+int hv_domain_check_panics(xmlNode *root, GError **err);
 /* domain_lists.c: every CPU and node list parses within 1024 and names one. */
 int hv_domain_check_lists(xmlNode *root, GError **err);
 /* domain_lists.c: virBitmapParse lists (false when unreadable), and the

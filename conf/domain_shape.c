@@ -525,6 +525,10 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, unsigned flags, GErr
 				rc = -EINVAL;
 			if (!rc && hv_qemu_validate(root, devs, &qemu, err) < 0)
 				rc = -EINVAL;
+			/* virDomainDefPostParseCommon runs after the driver's
+			 * device defaults (a panic's model) */
+			if (!rc && hv_domain_check_panics(root, err) < 0)
+				rc = -EINVAL;
 			hv_xml_reorder(hv_xml_child(root, "os"), os_order); /* a filled-in <nvram> */
 		}
 		/* the order the parser gives them when this output is read again:

@@ -157,9 +157,10 @@ check_duplicate_controllers(xmlNode *root, GError **err)
 }
 
 /* virDomainDefRejectDuplicatePanics: one panic device per model (no
- * model= is the default model) */
-static int
-check_duplicate_panics(xmlNode *root, GError **err)
+ * model= is the default model; after a driver's post-parse, its default:
+ * domain_shape.c runs it again for the qemu driver) */
+int
+hv_domain_check_panics(xmlNode *root, GError **err)
 {
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
@@ -221,7 +222,7 @@ hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	(void)def;
 	if (check_bootmenu(root, err) < 0 || check_sysinfo(root, err) < 0 || check_loadparm(root, err) < 0 ||
-	    check_duplicate_controllers(root, err) < 0 || check_duplicate_panics(root, err) < 0 ||
+	    check_duplicate_controllers(root, err) < 0 || hv_domain_check_panics(root, err) < 0 ||
 	    check_primary_video(root, err) < 0 ||
 	    check_aliases(root, err) < 0 || hv_domain_check_lists(root, err) < 0)
 		return -EINVAL;

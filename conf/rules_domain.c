@@ -394,5 +394,9 @@ const HvXmlRule hv_domain_rules[] = {
 	  "virDomainDeviceDefPostParseCommon: VIR_ROUND_UP_POWER_OF_TWO(vram)" },
 	{ DEVS "rng/backend", HV_RULE_ADD_TEXT, NULL, "/dev/random", "@model=random",
 	  "virDomainDeviceDefPostParseCommon: a random backend reads /dev/random by default" },
+	{ DEVS "disk/**/backingStore", HV_RULE_CHILD_ORDER, NULL, "format|source|backingStore", NULL,
+	  "virDomainDiskBackingStoreFormat: format, source, then the next in the chain" },
+	{ DEVS "disk/**/backingStore", HV_RULE_ATTR_ORDER, NULL, "type|index", NULL,
+	  "virDomainDiskBackingStoreFormat" },
 };
 const size_t hv_domain_rules_len = G_N_ELEMENTS(hv_domain_rules);

@@ -398,5 +398,7 @@ const HvXmlRule hv_domain_rules[] = {
 	  "virDomainDiskBackingStoreFormat: format, source, then the next in the chain" },
 	{ DEVS "disk/**/backingStore", HV_RULE_ATTR_ORDER, NULL, "type|index", NULL,
 	  "virDomainDiskBackingStoreFormat" },
+	{ DEVS "hostdev/source", HV_RULE_DROP_ATTR, "missing", NULL, NULL,
+	  "virDomainHostdevDefParseXML: missing= is the driver's state, never read" },
 };
 const size_t hv_domain_rules_len = G_N_ELEMENTS(hv_domain_rules);

@@ -37,8 +37,6 @@ const HvXmlRule hv_domain_format_inactive_rules[] = {
 	  "virDomainDiskDefFormat: no backingStore in inactive XML" },
 	{ "domain/devices/disk", HV_RULE_DROP_CHILD, "mirror", NULL, NULL,
 	  "virDomainDiskDefFormat: a block job's mirror only in live XML" },
-	{ "domain/devices/hostdev/source", HV_RULE_DROP_ATTR, "missing", NULL, NULL,
-	  "virDomainHostdevDefFormatSubsys: missing='yes' only in live XML" },
 	{ "domain/devices/interface/target", HV_RULE_DROP_SELF, NULL, NULL, "@dev^=vnet",
 	  "virDomainNetDefFormat: an auto-generated target name (vnet) is skipped for inactive config" },
 	{ "domain/devices/**/source", HV_RULE_DROP_ATTR, "path", NULL, "^@type=pty",

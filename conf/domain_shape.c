@@ -335,44 +335,63 @@ has_master(xmlNode *c)
 /* virDomainControllerInsertPreAlloced: the parser keeps controllers of a
  * type together, by index, a master before its companions at the same
  * index, one without index after the others of its type */
+typedef struct {
+	xmlNode *node;
+	char *type;
+	long idx;
+	bool master;
+} SortedController;
+
+static void
+sorted_controller_clear(SortedController *c)
+{
+	g_free(c->type);
+}
+
 static void
 sort_controllers(xmlNode *devs)
 {
-	g_autoptr(GPtrArray) out = g_ptr_array_new();
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(SortedController));
 	xmlNode *first = hv_xml_child(devs, "controller");
 	xmlNode *anchor;
 
 	if (!first)
 		return;
+	g_array_set_clear_func(out, (GDestroyNotify)sorted_controller_clear);
+	/* each controller's type, index and master read once: a document may
+	 * have hundreds (a fuzz finding: the lookups in the quadratic walk) */
 	for (xmlNode *c = first; c; c = hv_xml_next_named(c)) {
-		g_autofree char *type = hv_xml_prop(c, "type");
-		long idx = parsed_index(c);
+		SortedController n = { c, hv_xml_prop(c, "type"), parsed_index(c), has_master(c) };
 		int at = -1;
 
 		for (int i = (int)out->len - 1; i >= 0; i--) {
-			xmlNode *cur = out->pdata[i];
-			g_autofree char *ct = hv_xml_prop(cur, "type");
+			const SortedController *cur = &g_array_index(out, SortedController, i);
 
-			if (g_strcmp0(ct, type))
+			if (g_strcmp0(cur->type, n.type))
 				continue;
-			if (idx == -1) {
+			if (n.idx == -1) {
 				at = i + 1;
 				break;
 			}
-			if (parsed_index(cur) > idx)
+			if (cur->idx > n.idx)
 				at = i;
-			else if (!has_master(c) && has_master(cur) && parsed_index(cur) == idx)
+			else if (!n.master && cur->master && cur->idx == n.idx)
 				at = i;
 			else if (at == -1)
 				at = i + 1;
 		}
-		g_ptr_array_insert(out, at, c);
+		if (at < 0)
+			g_array_append_val(out, n);
+		else
+			g_array_insert_val(out, (guint)at, n);
 	}
 	anchor = xmlNewDocNode(devs->doc, NULL, (const xmlChar *)"anchor", NULL);
 	xmlAddPrevSibling(first, anchor);
 	for (guint i = 0; i < out->len; i++) {
-		xmlUnlinkNode(out->pdata[i]);
-		xmlAddPrevSibling(anchor, out->pdata[i]);
+		xmlNode *c = g_array_index(out, SortedController, i).node;
+
+		xmlUnlinkNode(c);
+		xmlAddPrevSibling(anchor, c);
 	}
 	xmlUnlinkNode(anchor);
 	xmlFreeNode(anchor);

@@ -99,6 +99,15 @@ hv_xml_set_prop(xmlNode *n, const char *name, const char *value)
 }
 
 void
+hv_xml_set_num(xmlNode *n, const char *name, long value)
+{
+	char num[24];
+
+	g_snprintf(num, sizeof(num), "%ld", value);
+	hv_xml_set_prop(n, name, num);
+}
+
+void
 hv_xml_set_text(xmlNode *n, const char *text)
 {
 	/* xmlNodeSetContent parses entity references; set a plain text child */

@@ -25,6 +25,8 @@ xmlNode *hv_xml_path(xmlNode *n, const char *path);
 xmlNode *hv_xml_path_ensure(xmlNode *n, const char *path);
 /* Sets (value non-NULL) or removes (NULL) an attribute. */
 void hv_xml_set_prop(xmlNode *n, const char *name, const char *value);
+/* Sets an attribute to a number in decimal. */
+void hv_xml_set_num(xmlNode *n, const char *name, long value);
 void hv_xml_set_text(xmlNode *n, const char *text);
 /* Moves attribute name to be the first/after another so output order is stable. */
 void hv_xml_prop_to_front(xmlNode *n, const char *name);

@@ -20,6 +20,10 @@ typedef struct {
 	char *source_volume;
 	char *source_protocol; /* a network disk's <source protocol=> (nfs, iscsi, ...) */
 	char *source_host;     /* ... and its first <host name= port=>: "NAME[:PORT]" */
+	GPtrArray *source_hosts; /* ... every <host>, char* "NAME[:PORT]"; NULL when none */
+	char *auth_user;        /* <auth username=> (in <disk> or its <source>), or NULL */
+	char *auth_secret_type; /* ... its <secret type=> (ceph, iscsi), or NULL */
+	char *auth_secret;      /* ... its <secret uuid=> or, without one, usage= */
 	char *driver_type; /* raw, qcow2, ... */
 	char *target_dev; /* vda, sda, hdc */
 	char *target_bus; /* virtio, scsi, ide, sata */

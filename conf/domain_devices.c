@@ -16,6 +16,11 @@ hv_domain_disk_free(HvDomainDiskDef *d)
 	g_free(d->source_volume);
 	g_free(d->source_protocol);
 	g_free(d->source_host);
+	if (d->source_hosts)
+		g_ptr_array_unref(d->source_hosts);
+	g_free(d->auth_user);
+	g_free(d->auth_secret_type);
+	g_free(d->auth_secret);
 	g_free(d->driver_type);
 	g_free(d->target_dev);
 	g_free(d->target_bus);
@@ -40,6 +45,31 @@ hv_domain_net_free(HvDomainNetDef *n)
 /* <source> attributes that name a disk's source, by disk type. */
 static const char *const disk_source_attrs[] = { "file", "dev", "dir", "name", NULL };
 
+/* A network disk's <auth username=><secret type= uuid=|usage=/></auth>, in
+ * <source> (libvirt since 3.9) or in <disk> (before); the rules
+ * (rules_domain.c) refuse both at once and a secret type the protocol does
+ * not take. */
+static int
+parse_disk_auth(HvDomainDiskDef *d, xmlNode *el, xmlNode *src, GError **err)
+{
+	xmlNode *a = src ? hv_xml_child(src, "auth") : NULL;
+	xmlNode *outer = hv_xml_child(el, "auth");
+	xmlNode *sec;
+
+	if (!(a = a ? a : outer))
+		return 0;
+	sec = hv_xml_child(a, "secret");
+	d->auth_user = hv_xml_prop(a, "username");
+	d->auth_secret_type = sec ? hv_xml_prop(sec, "type") : NULL;
+	d->auth_secret = sec ? hv_xml_prop(sec, "uuid") : NULL;
+	if (sec && !d->auth_secret)
+		d->auth_secret = hv_xml_prop(sec, "usage");
+	if (!d->auth_user || !*d->auth_user || !d->auth_secret || !*d->auth_secret)
+		return hv_error_set(err, EINVAL, "line %d: domain <disk> <auth>: needs a username= "
+				    "and a <secret uuid=.../> or usage=", a->line);
+	return 0;
+}
+
 static int
 parse_disk(HvDomainDef *def, xmlNode *el, GError **err)
 {
@@ -62,13 +92,22 @@ parse_disk(HvDomainDef *def, xmlNode *el, GError **err)
 	d->source_pool = hv_xml_prop(src, "pool");
 	d->source_volume = hv_xml_prop(src, "volume");
 	d->source_protocol = hv_xml_prop(src, "protocol");
-	if (src && hv_xml_child(src, "host")) {
-		g_autofree char *host = hv_xml_child_prop(src, "host", "name");
-		g_autofree char *port = hv_xml_child_prop(src, "host", "port");
+	for (xmlNode *h = src ? src->children : NULL; h; h = h->next) {
+		g_autofree char *host = NULL, *port = NULL;
 
-		d->source_host = port ? g_strdup_printf("%s:%s", host ? host : "", port)
-				      : g_steal_pointer(&host);
+		if (h->type != XML_ELEMENT_NODE || strcmp((const char *)h->name, "host"))
+			continue;
+		host = hv_xml_prop(h, "name");
+		port = hv_xml_prop(h, "port");
+		if (!d->source_hosts)
+			d->source_hosts = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(d->source_hosts, port ? g_strdup_printf("%s:%s", host ? host : "", port)
+						      : g_strdup(host ? host : ""));
 	}
+	if (d->source_hosts)
+		d->source_host = g_strdup(d->source_hosts->pdata[0]);
+	if (parse_disk_auth(d, el, src, err) < 0)
+		return -EINVAL;
 	d->driver_type = hv_xml_child_prop(el, "driver", "type");
 	d->target_dev = hv_xml_child_prop(el, "target", "dev");
 	d->target_bus = hv_xml_child_prop(el, "target", "bus");

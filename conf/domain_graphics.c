@@ -109,15 +109,6 @@ port_of(xmlNode *el, const char *attr)
 	return v ? strtol(v, NULL, 10) : 0;
 }
 
-static void
-set_num(xmlNode *el, const char *attr, long v)
-{
-	char num[24];
-
-	g_snprintf(num, sizeof(num), "%ld", v);
-	hv_xml_set_prop(el, attr, num);
-}
-
 /* Port, tlsPort, websocket and autoport as each type's parser reads them and
  * virDomainGraphicsDefFormat writes them back. */
 static void
@@ -138,25 +129,25 @@ ports(xmlNode *el, PortStyle style, const char *ltype)
 		if (!addr)
 			return;
 		if (port)
-			set_num(el, "port", port);
+			hv_xml_set_num(el, "port", port);
 		else if (autoport)
 			hv_xml_set_prop(el, "port", "-1");
 		hv_xml_set_prop(el, "autoport", autoport ? "yes" : "no");
 		if (ws)
-			set_num(el, "websocket", ws);
+			hv_xml_set_num(el, "websocket", ws);
 	} else if (style == PORT_SPICE) {
 		autoport = (ap && !strcmp(ap, "yes")) || (port == -1 && tls == -1);
 		if (!addr)
 			return;
 		if (port)
-			set_num(el, "port", port);
+			hv_xml_set_num(el, "port", port);
 		if (tls)
-			set_num(el, "tlsPort", tls);
+			hv_xml_set_num(el, "tlsPort", tls);
 		hv_xml_set_prop(el, "autoport", autoport ? "yes" : "no");
 	} else if (style == PORT_RDP) {
 		autoport = !has_port || port == -1 || (ap && !strcmp(ap, "yes"));
 		if (port)
-			set_num(el, "port", port);
+			hv_xml_set_num(el, "port", port);
 		else if (autoport)
 			hv_xml_set_prop(el, "port", "0");
 		if (autoport)

@@ -32,15 +32,6 @@ bus_row(const char *bus)
 }
 
 static void
-set_num(xmlNode *el, const char *attr, long v)
-{
-	char num[24];
-
-	g_snprintf(num, sizeof(num), "%ld", v);
-	hv_xml_set_prop(el, attr, num);
-}
-
-static void
 assign_address(xmlNode *disk)
 {
 	xmlNode *t = hv_xml_child(disk, "target");
@@ -57,10 +48,10 @@ assign_address(xmlNode *disk)
 	unit_mod = drive_buses[row].per_bus ? drive_buses[row].per_bus : per;
 	addr = xmlNewChild(disk, NULL, (const xmlChar *)"address", NULL);
 	hv_xml_set_prop(addr, "type", "drive");
-	set_num(addr, "controller", idx / per);
-	set_num(addr, "bus", drive_buses[row].per_bus ? (idx % per) / drive_buses[row].per_bus : 0);
-	set_num(addr, "target", 0);
-	set_num(addr, "unit", idx % unit_mod);
+	hv_xml_set_num(addr, "controller", idx / per);
+	hv_xml_set_num(addr, "bus", drive_buses[row].per_bus ? (idx % per) / drive_buses[row].per_bus : 0);
+	hv_xml_set_num(addr, "target", 0);
+	hv_xml_set_num(addr, "unit", idx % unit_mod);
 }
 
 /* The controllers there are, as "type:index" (one look-up each, however many
@@ -90,7 +81,7 @@ add_controller(xmlNode *devs, GHashTable *set, const char *type, long idx)
 		return;
 	c = xmlNewChild(devs, NULL, (const xmlChar *)"controller", NULL);
 	hv_xml_set_prop(c, "type", type);
-	set_num(c, "index", idx);
+	hv_xml_set_num(c, "index", idx);
 }
 
 /* virDomainDefAddDiskControllersForType: controllers 0..highest in use. */
@@ -171,8 +162,8 @@ smartcards(xmlNode *devs, GHashTable *set)
 			}
 			a = xmlNewChild(s, NULL, (const xmlChar *)"address", NULL);
 			hv_xml_set_prop(a, "type", "ccid");
-			set_num(a, "controller", 0);
-			set_num(a, "slot", max + 1);
+			hv_xml_set_num(a, "controller", 0);
+			hv_xml_set_num(a, "slot", max + 1);
 		}
 		add_controller(devs, set, "ccid", idx);
 	}
@@ -221,10 +212,10 @@ hostdev_addresses(xmlNode *devs)
 			}
 		a = xmlNewChild(h, NULL, (const xmlChar *)"address", NULL);
 		hv_xml_set_prop(a, "type", "drive");
-		set_num(a, "controller", ctl);
-		set_num(a, "bus", 0);
-		set_num(a, "target", 0);
-		set_num(a, "unit", unit);
+		hv_xml_set_num(a, "controller", ctl);
+		hv_xml_set_num(a, "bus", 0);
+		hv_xml_set_num(a, "target", 0);
+		hv_xml_set_num(a, "unit", unit);
 	}
 }
 

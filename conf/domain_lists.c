@@ -8,6 +8,7 @@
  * with one element per namespace (virXMLNodeSanitizeNamespaces). */
 #include "conf/domain_priv.h"
 #include "conf/normalise.h"
+#include "util/cpulist.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,25 +42,17 @@ hv_id_list(const char *s, bool set[HV_ID_MAX])
 	return true;
 }
 
-/* virBitmapFormat: runs as "a-b", single bits as "a", comma separated. */
+/* virBitmapFormat (hv_cpulist_format): runs as "a-b", single bits as "a",
+ * comma separated. */
 static char *
 format_ids(const bool set[HV_ID_MAX])
 {
-	GString *out = g_string_new(NULL);
+	uint8_t map[HV_ID_MAX / 8] = { 0 };
 
-	for (unsigned i = 0; i < HV_ID_MAX; i++) {
-		unsigned j = i;
-
-		if (!set[i])
-			continue;
-		while (j + 1 < HV_ID_MAX && set[j + 1])
-			j++;
-		g_string_append_printf(out, "%s%u", out->len ? "," : "", i);
-		if (j > i)
-			g_string_append_printf(out, "-%u", j);
-		i = j;
-	}
-	return g_string_free(out, FALSE);
+	for (unsigned i = 0; i < HV_ID_MAX; i++)
+		if (set[i])
+			map[i / 8] |= 1u << (i % 8);
+	return hv_cpulist_format(map, sizeof(map));
 }
 
 static void

@@ -8,13 +8,6 @@
 #include <errno.h>
 #include <string.h>
 
-static bool
-is_el(const xmlNode *c, const char *name)
-{
-	return c->type == XML_ELEMENT_NODE && !c->ns &&
-	       (!strcmp(name, "*") || !strcmp((const char *)c->name, name));
-}
-
 /* Whether v is one of the '|'-separated set (an empty member matches ""). */
 static bool
 in_set(const char *v, const char *set)
@@ -29,6 +22,25 @@ in_set(const char *v, const char *set)
 			return true;
 	return false;
 }
+
+/* Whether c is an element called name: '*' is any, 'a|b' either. */
+static bool
+is_el(const xmlNode *c, const char *name)
+{
+	return c->type == XML_ELEMENT_NODE && !c->ns &&
+	       (!strcmp(name, "*") || in_set((const char *)c->name, name));
+}
+
+/* A PCI address's fields: virPCIDeviceAddressParseXML reads each in any C
+ * base, virPCIDeviceAddressFormat writes 0x%.4x, 0x%.2x, 0x%.2x and 0x%x. */
+static const struct {
+	const char *name, *style, *zero;
+} pci_fields[] = {
+	{ "domain", "0:x4", "0x0000" },
+	{ "bus", "0:x2", "0x00" },
+	{ "slot", "0:x2", "0x00" },
+	{ "function", "0:x1", "0x0" },
+};
 
 /* Whether v begins with one of the '|'-separated prefixes. */
 static bool
@@ -335,6 +347,16 @@ add_child(xmlNode *el, const HvXmlRule *r)
 	}
 }
 
+/* The attributes order lists ("a|b|c") first, in that order. */
+static void
+attr_order(xmlNode *el, const char *order)
+{
+	g_auto(GStrv) names = g_strsplit(order, "|", -1);
+
+	for (int i = (int)g_strv_length(names) - 1; i >= 0; i--)
+		hv_xml_prop_to_front(el, names[i]);
+}
+
 /* Applies r to el; returns false when el itself was removed. */
 static bool
 apply_one(xmlNode *el, const HvXmlRule *r)
@@ -382,6 +404,16 @@ apply_one(xmlNode *el, const HvXmlRule *r)
 	case HV_RULE_USBVER_ATTR:
 		canon_usb_version(el, r->name);
 		break;
+	case HV_RULE_PCI_NUM:
+	case HV_RULE_PCI_FULL:
+		for (size_t i = 0; i < G_N_ELEMENTS(pci_fields); i++) {
+			canon_num(el, pci_fields[i].name, pci_fields[i].style);
+			if (r->op == HV_RULE_PCI_FULL)
+				hv_xml_default_prop(el, pci_fields[i].name, pci_fields[i].zero);
+		}
+		if (r->op == HV_RULE_PCI_FULL)
+			attr_order(el, r->value);
+		break;
 	case HV_RULE_POW2_ATTR:
 		canon_pow2(el, r->name);
 		break;
@@ -401,13 +433,9 @@ apply_one(xmlNode *el, const HvXmlRule *r)
 	case HV_RULE_ADD_CHILD:
 		add_child(el, r);
 		break;
-	case HV_RULE_ATTR_ORDER: {
-		g_auto(GStrv) names = g_strsplit(r->value, "|", -1);
-
-		for (int i = (int)g_strv_length(names) - 1; i >= 0; i--)
-			hv_xml_prop_to_front(el, names[i]);
+	case HV_RULE_ATTR_ORDER:
+		attr_order(el, r->value);
 		break;
-	}
 	case HV_RULE_DROP_EMPTY:
 		if (has_content(el))
 			break;
@@ -490,7 +518,7 @@ hv_xml_apply_rules(xmlNode *root, const HvXmlRule *rules, size_t n)
 		g_auto(GStrv) seg = g_strsplit(r->path, "/", -1);
 		g_autoptr(GPtrArray) els = g_ptr_array_new();
 
-		if (!seg[0] || strcmp(seg[0], (const char *)root->name))
+		if (!seg[0] || !in_set((const char *)root->name, seg[0]))
 			continue;
 		collect(root, seg + 1, els);
 		for (guint k = 0; k < els->len; k++)
@@ -509,7 +537,7 @@ hv_xml_check_hit(xmlNode *root, const HvXmlCheck *check)
 	g_auto(GStrv) seg = g_strsplit(check->path, "/", -1);
 	g_autoptr(GPtrArray) els = g_ptr_array_new();
 
-	if (!root || !seg[0] || strcmp(seg[0], (const char *)root->name))
+	if (!root || !seg[0] || !in_set((const char *)root->name, seg[0]))
 		return NULL;
 	collect(root, seg + 1, els);
 	for (guint k = 0; k < els->len; k++)

@@ -37,6 +37,10 @@ typedef enum {
 				* after them in their order */
 	HV_RULE_USBVER_ATTR,   /* a USB version JJ.MM: a one-digit minor is tenths (2.1 is
 				* 2.10), written %d.%02d; unreadable values stay */
+	HV_RULE_PCI_NUM,       /* a PCI address's domain, bus, slot and function read in any C
+				* base and written 0x%.4x, 0x%.2x, 0x%.2x, 0x%x */
+	HV_RULE_PCI_FULL,      /* HV_RULE_PCI_NUM, and every field written (0 when absent), the
+				* attributes in the order value lists ("type|domain|...") */
 	HV_RULE_POW2_ATTR,     /* a decimal number rounded up to a power of two (10000 ->
 				* 16384, VIR_ROUND_UP_POWER_OF_TWO); 0 and unreadable values stay */
 	HV_RULE_ADD_TEXT,      /* the element's text is value when it has none */
@@ -53,7 +57,7 @@ typedef enum {
  * +CHILD (has such a child), ++CHILD (two or more) or -CHILD (has none). */
 typedef struct {
 	const char *path; /* element names from the root, '/'-separated; '*' is any
-			   * one element, '**' any number of levels */
+			   * one element, '**' any number of levels, 'a|b' either */
 	HvRuleOp op;
 	const char *name;
 	const char *value;
@@ -109,6 +113,8 @@ extern const HvXmlRule hv_pool_rules[];
 extern const size_t hv_pool_rules_len;
 extern const HvXmlRule hv_volume_rules[];
 extern const size_t hv_volume_rules_len;
+extern const HvXmlRule hv_perms_rules[];
+extern const size_t hv_perms_rules_len;
 extern const HvXmlCheck hv_domain_checks[];
 extern const size_t hv_domain_checks_len;
 extern const HvXmlRule hv_domain_rules[];

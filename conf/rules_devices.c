@@ -10,7 +10,7 @@
 #define RF_FORMAT "virDomainRedirFilterDefFormat"
 #define INFO_FORMAT "virDomainDeviceInfoFormat"
 #define ADDR "domain/devices/*/address"
-#define PCI_FORMAT "virPCIDeviceAddressFormat"
+#define PCI_FORMAT "virPCIDeviceAddressParseXML, virPCIDeviceAddressFormat"
 #define PCI_EMPTY "@domain=|0x0000 @bus=|0x00 @slot=|0x00"
 #define HOSTDEV_SRC "domain/devices/hostdev/source/address"
 #define CHR_ORDER "source|protocol|log|target|alias|address"
@@ -20,10 +20,7 @@
 const HvXmlRule hv_device_rules[] = {
 	/* <address type='pci'>: read in any C base, written in hex, all four
 	 * fields or (an empty address, virPCIDeviceAddressIsEmpty) none */
-	{ ADDR, HV_RULE_NUM_ATTR, "domain", "0:x4", "@type=pci", "virPCIDeviceAddressParseXML" },
-	{ ADDR, HV_RULE_NUM_ATTR, "bus", "0:x2", "@type=pci", "virPCIDeviceAddressParseXML" },
-	{ ADDR, HV_RULE_NUM_ATTR, "slot", "0:x2", "@type=pci", "virPCIDeviceAddressParseXML" },
-	{ ADDR, HV_RULE_NUM_ATTR, "function", "0:x1", "@type=pci", "virPCIDeviceAddressParseXML" },
+	{ ADDR, HV_RULE_PCI_NUM, NULL, NULL, "@type=pci", "virPCIDeviceAddressParseXML" },
 	{ ADDR, HV_RULE_DROP_ATTR, "function", NULL, "@type=pci " PCI_EMPTY,
 	  INFO_FORMAT ": an empty PCI address has no fields" },
 	{ ADDR, HV_RULE_DROP_ATTR, "domain", NULL, "@type=pci " PCI_EMPTY,
@@ -81,24 +78,8 @@ const HvXmlRule hv_device_rules[] = {
 	{ ADDR, HV_RULE_ATTR_ORDER, NULL, "type|slot|base", "@type=dimm", INFO_FORMAT },
 	/* a PCI host device's (or hostdev interface's) source address:
 	 * virPCIDeviceAddressFormat writes all four fields */
-	{ HOSTDEV_SRC, HV_RULE_NUM_ATTR, "domain", "0:x4", "^^@type=pci", "virPCIDeviceAddressParseXML" },
-	{ HOSTDEV_SRC, HV_RULE_NUM_ATTR, "bus", "0:x2", "^^@type=pci", "virPCIDeviceAddressParseXML" },
-	{ HOSTDEV_SRC, HV_RULE_NUM_ATTR, "slot", "0:x2", "^^@type=pci", "virPCIDeviceAddressParseXML" },
-	{ HOSTDEV_SRC, HV_RULE_NUM_ATTR, "function", "0:x1", "^^@type=pci", "virPCIDeviceAddressParseXML" },
-	{ HOSTDEV_SRC, HV_RULE_ADD_ATTR, "domain", "0x0000", "^^@type=pci", PCI_FORMAT },
-	{ HOSTDEV_SRC, HV_RULE_ADD_ATTR, "bus", "0x00", "^^@type=pci", PCI_FORMAT },
-	{ HOSTDEV_SRC, HV_RULE_ADD_ATTR, "slot", "0x00", "^^@type=pci", PCI_FORMAT },
-	{ HOSTDEV_SRC, HV_RULE_ADD_ATTR, "function", "0x0", "^^@type=pci", PCI_FORMAT },
-	{ HOSTDEV_SRC, HV_RULE_ATTR_ORDER, NULL, "domain|bus|slot|function", "^^@type=pci", PCI_FORMAT },
-	{ NET_SRC, HV_RULE_NUM_ATTR, "domain", "0:x4", "@type=pci", "virPCIDeviceAddressParseXML" },
-	{ NET_SRC, HV_RULE_NUM_ATTR, "bus", "0:x2", "@type=pci", "virPCIDeviceAddressParseXML" },
-	{ NET_SRC, HV_RULE_NUM_ATTR, "slot", "0:x2", "@type=pci", "virPCIDeviceAddressParseXML" },
-	{ NET_SRC, HV_RULE_NUM_ATTR, "function", "0:x1", "@type=pci", "virPCIDeviceAddressParseXML" },
-	{ NET_SRC, HV_RULE_ADD_ATTR, "domain", "0x0000", "@type=pci", PCI_FORMAT },
-	{ NET_SRC, HV_RULE_ADD_ATTR, "bus", "0x00", "@type=pci", PCI_FORMAT },
-	{ NET_SRC, HV_RULE_ADD_ATTR, "slot", "0x00", "@type=pci", PCI_FORMAT },
-	{ NET_SRC, HV_RULE_ADD_ATTR, "function", "0x0", "@type=pci", PCI_FORMAT },
-	{ NET_SRC, HV_RULE_ATTR_ORDER, NULL, "type|domain|bus|slot|function", "@type=pci", PCI_FORMAT },
+	{ HOSTDEV_SRC, HV_RULE_PCI_FULL, NULL, "domain|bus|slot|function", "^^@type=pci", PCI_FORMAT },
+	{ NET_SRC, HV_RULE_PCI_FULL, NULL, "type|domain|bus|slot|function", "@type=pci", PCI_FORMAT },
 	/* a USB host device's vendor, product and address */
 	{ "domain/devices/hostdev/source/vendor", HV_RULE_NUM_ATTR, "id", "0:x4", NULL,
 	  "virDomainHostdevSubsysUSBDefParseXML: vendor id='0x%.4x'" },
@@ -151,10 +132,8 @@ const HvXmlRule hv_device_rules[] = {
 	{ "domain/devices/hostdev", HV_RULE_CHILD_ORDER, NULL,
 	  "driver|source|ip|route|readonly|shareable|boot|alias|rom|address", NULL,
 	  "virDomainHostdevDefFormat, virDomainHostdevDefFormatSubsys" },
-	{ "domain/devices/serial", HV_RULE_CHILD_ORDER, NULL, CHR_ORDER, NULL, CHR_FORMAT },
-	{ "domain/devices/parallel", HV_RULE_CHILD_ORDER, NULL, CHR_ORDER, NULL, CHR_FORMAT },
-	{ "domain/devices/console", HV_RULE_CHILD_ORDER, NULL, CHR_ORDER, NULL, CHR_FORMAT },
-	{ "domain/devices/channel", HV_RULE_CHILD_ORDER, NULL, CHR_ORDER, NULL, CHR_FORMAT },
+	{ "domain/devices/serial|parallel|console|channel", HV_RULE_CHILD_ORDER, NULL, CHR_ORDER, NULL,
+	  CHR_FORMAT },
 	{ "domain/devices/interface/vlan", HV_RULE_LOWER_ATTR, "trunk", NULL, NULL,
 	  "virNetDevVlanParse: trunk= is read without case" },
 	{ "domain/devices/interface/vlan", HV_RULE_ADD_ATTR, "trunk", "yes", "++tag",

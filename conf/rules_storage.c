@@ -113,15 +113,8 @@ const HvXmlRule hv_pool_rules[] = {
 	  "virStorageAdapterFormatFCHost: no name=" },
 	{ "pool/source/adapter", HV_RULE_DROP_ATTR, "managed", "default", "@type=fc_host",
 	  "virStorageAdapterFormatFCHost: managed= only when yes or no" },
-	{ PARENTADDR, HV_RULE_NUM_ATTR, "domain", "0:x4", NULL, "virPCIDeviceAddressParseXML" },
-	{ PARENTADDR, HV_RULE_NUM_ATTR, "bus", "0:x2", NULL, "virPCIDeviceAddressParseXML" },
-	{ PARENTADDR, HV_RULE_NUM_ATTR, "slot", "0:x2", NULL, "virPCIDeviceAddressParseXML" },
-	{ PARENTADDR, HV_RULE_NUM_ATTR, "function", "0:x1", NULL, "virPCIDeviceAddressParseXML" },
-	{ PARENTADDR, HV_RULE_ADD_ATTR, "domain", "0x0000", NULL, "virPCIDeviceAddressFormat: every field written" },
-	{ PARENTADDR, HV_RULE_ADD_ATTR, "bus", "0x00", NULL, "virPCIDeviceAddressFormat: every field written" },
-	{ PARENTADDR, HV_RULE_ADD_ATTR, "slot", "0x00", NULL, "virPCIDeviceAddressFormat: every field written" },
-	{ PARENTADDR, HV_RULE_ADD_ATTR, "function", "0x0", NULL, "virPCIDeviceAddressFormat: every field written" },
-	{ PARENTADDR, HV_RULE_ATTR_ORDER, NULL, "domain|bus|slot|function", NULL, "virPCIDeviceAddressFormat" },
+	{ PARENTADDR, HV_RULE_PCI_FULL, NULL, "domain|bus|slot|function", NULL,
+	  "virPCIDeviceAddressParseXML, virPCIDeviceAddressFormat: every field written" },
 	{ "pool/source/auth", HV_RULE_ATTR_ORDER, NULL, "type|username", NULL, "virStorageAuthDefFormat" },
 	{ "pool/source/adapter", HV_RULE_ATTR_ORDER, NULL,
 	  "type|name|parent|parent_wwnn|parent_wwpn|parent_fabric_wwn|managed|wwnn|wwpn", NULL,
@@ -130,10 +123,6 @@ const HvXmlRule hv_pool_rules[] = {
 	  POOL_FORMAT ": network pools have no target" },
 	{ "pool/target", HV_RULE_KEEP_CHILDREN, NULL, "path|permissions", NULL,
 	  POOL_FORMAT ": <target> is a path and permissions" },
-	{ "pool/target/permissions", HV_RULE_KEEP_CHILDREN, NULL, "mode|owner|group|label", NULL,
-	  "virStorageDefParsePerms" },
-	{ "pool/target/permissions", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
-	  POOL_FORMAT ": no permissions are given, none are written" },
 };
 const size_t hv_pool_rules_len = G_N_ELEMENTS(hv_pool_rules);
 
@@ -151,9 +140,15 @@ const HvXmlRule hv_volume_rules[] = {
 	  TGT_FORMAT ": the features of virStorageFileFeature" },
 	{ "volume/backingStore", HV_RULE_KEEP_CHILDREN, NULL, "path|format|permissions", NULL,
 	  VOL_PARSE ": path (the grammar requires it), format and permissions" },
-	{ "volume/*/permissions", HV_RULE_KEEP_CHILDREN, NULL, "mode|owner|group|label", NULL,
-	  "virStorageDefParsePerms" },
-	{ "volume/*/permissions", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
-	  TGT_FORMAT ": no permissions are given, none are written" },
 };
 const size_t hv_volume_rules_len = G_N_ELEMENTS(hv_volume_rules);
+
+/* <permissions> of a pool's target and of a volume's target and backing
+ * store, applied after each kind's own rows */
+const HvXmlRule hv_perms_rules[] = {
+	{ "pool|volume/target|backingStore/permissions", HV_RULE_KEEP_CHILDREN, NULL, "mode|owner|group|label",
+	  NULL, "virStorageDefParsePerms" },
+	{ "pool|volume/target|backingStore/permissions", HV_RULE_DROP_EMPTY, NULL, NULL, NULL,
+	  POOL_FORMAT ", " TGT_FORMAT ": no permissions are given, none are written" },
+};
+const size_t hv_perms_rules_len = G_N_ELEMENTS(hv_perms_rules);

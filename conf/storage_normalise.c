@@ -131,6 +131,7 @@ hv_pool_normalise(const HvPoolDef *def, xmlNode *root)
 	if ((target = hv_xml_child(root, "target")))
 		normalise_perms(hv_xml_child(target, "permissions"));
 	hv_xml_apply_rules(root, hv_pool_rules, hv_pool_rules_len);
+	hv_xml_apply_rules(root, hv_perms_rules, hv_perms_rules_len);
 	hv_xml_reorder(src, pool_source_order);
 	if ((target = hv_xml_child(root, "target")))
 		hv_xml_reorder(target, target_order);
@@ -201,6 +202,7 @@ hv_volume_normalise(const HvVolumeDef *def, xmlNode *root)
 	normalise_perms(hv_xml_child(target, "permissions"));
 	normalise_perms(hv_xml_child(backing, "permissions"));
 	hv_xml_apply_rules(root, hv_volume_rules, hv_volume_rules_len);
+	hv_xml_apply_rules(root, hv_perms_rules, hv_perms_rules_len);
 	target = hv_xml_child(root, "target");
 	backing = hv_xml_child(root, "backingStore");
 	if (target) {

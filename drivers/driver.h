@@ -533,6 +533,11 @@ typedef struct {
 	int (*delete)(HvConn *c, const char *domain, const char *name, unsigned flags,
 		      GError **err);
 } HvSnapshotOps;
+/* A driver's HvSnapshotOps over its PFX_list, PFX_get_info, PFX_get_xml,
+ * PFX_create, PFX_revert and PFX_delete. */
+#define HV_SNAPSHOT_OPS(pfx)                                                                \
+	{ .list = pfx##_list, .get_info = pfx##_get_info, .get_xml = pfx##_get_xml,          \
+	  .create_xml = pfx##_create, .revert = pfx##_revert, .delete = pfx##_delete }
 
 /* A domain's checkpoints (libvirt's virDomainCheckpoint), named like its
  * snapshots: list (HvSnapshotInfo*, parents first; state and kind NULL),

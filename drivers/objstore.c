@@ -1,6 +1,7 @@
 /* objstore.c: definitions in a folder (objstore.h): atomic writes through a
- * synced temporary file and a rename, autostart and run markers, reading back
- * at open, and the clean-up of temporaries a crash left behind. */
+ * synced temporary file and a rename (the run folder's unsynced: it does not
+ * outlive a reboot), autostart and run markers, reading back at open, and the
+ * clean-up of temporaries a crash left behind. */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -108,7 +109,8 @@ write_all(int fd, const char *data, size_t len)
 
 /* The temporary file goes in folder (so the rename stays within it). */
 static int
-temp_in(const char *folder, const char *data, size_t len, char **tmp, GError **err)
+temp_in(const char *folder, const char *data, size_t len, bool durable, char **tmp,
+	GError **err)
 {
 	g_autofree char *path = g_build_filename(folder, TMP_PREFIX "XXXXXX", NULL);
 	int fd = g_mkstemp_full(path, O_WRONLY | O_CLOEXEC, 0600);
@@ -118,7 +120,7 @@ temp_in(const char *folder, const char *data, size_t len, char **tmp, GError **e
 		return hv_error_set(err, errno, "cannot create a file in '%s': %s", folder,
 				    g_strerror(errno));
 	r = write_all(fd, data, len);
-	if (r == 0 && fsync(fd) < 0)
+	if (r == 0 && durable && fsync(fd) < 0)
 		r = -errno;
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
@@ -131,7 +133,7 @@ temp_in(const char *folder, const char *data, size_t len, char **tmp, GError **e
 }
 
 static int
-commit_to(const char *folder, const char *tmp, const char *file, GError **err)
+commit_to(const char *folder, const char *tmp, const char *file, bool durable, GError **err)
 {
 	g_autofree char *path = g_build_filename(folder, file, NULL);
 
@@ -141,24 +143,28 @@ commit_to(const char *folder, const char *tmp, const char *file, GError **err)
 		g_unlink(tmp);
 		return hv_error_set(err, e, "cannot save '%s': %s", path, g_strerror(e));
 	}
-	return sync_dir(folder, err);
+	return durable ? sync_dir(folder, err) : 0;
 }
 
+/* A temporary file renamed over file: whole or not at all. durable: synced
+ * (the definitions on disk); else not (the run folder's, gone at a reboot
+ * anyway: a crash of the process alone loses nothing the kernel has). */
 static int
-write_atomic(const char *folder, const char *file, const char *data, GError **err)
+write_atomic(const char *folder, const char *file, const char *data, bool durable,
+	     GError **err)
 {
 	g_autofree char *tmp = NULL;
 	int r;
 
-	if ((r = temp_in(folder, data, strlen(data), &tmp, err)) < 0)
+	if ((r = temp_in(folder, data, strlen(data), durable, &tmp, err)) < 0)
 		return r;
-	return commit_to(folder, tmp, file, err);
+	return commit_to(folder, tmp, file, durable, err);
 }
 
 int
 hv_store_write_temp(HvStore *s, const char *data, size_t len, char **tmp, GError **err)
 {
-	return temp_in(s->dir, data, len, tmp, err);
+	return temp_in(s->dir, data, len, true, tmp, err);
 }
 
 int
@@ -166,7 +172,7 @@ hv_store_commit(HvStore *s, const char *tmp, const char *name, GError **err)
 {
 	g_autofree char *file = g_strconcat(name, ".xml", NULL);
 
-	return commit_to(s->dir, tmp, file, err);
+	return commit_to(s->dir, tmp, file, true, err);
 }
 
 int
@@ -174,7 +180,7 @@ hv_store_write(HvStore *s, const char *name, const char *xml, GError **err)
 {
 	g_autofree char *file = g_strconcat(name, ".xml", NULL);
 
-	return write_atomic(s->dir, file, xml, err);
+	return write_atomic(s->dir, file, xml, true, err);
 }
 
 /* Removes folder/file; a missing file is fine. */
@@ -260,13 +266,24 @@ hv_store_each_live(HvStore *s, HvStoreEach fn, void *data)
 	return each_in(s->run_dir, fn, data);
 }
 
-/* An empty marker file in folder, on or off. */
+/* An empty marker file in folder, on or off: durable (synced, for autostart
+ * on disk), or not (a run marker: its folder is the run folder, gone at a
+ * reboot anyway, so two fsyncs on every start would buy nothing). */
 static int
-set_marker(const char *folder, const char *name, bool on, GError **err)
+set_marker(const char *folder, const char *name, bool on, bool durable, GError **err)
 {
+	g_autofree char *path = NULL;
+	int fd;
+
 	if (!on)
 		return unlink_in(folder, name, err);
-	return write_atomic(folder, name, "", err);
+	if (durable)
+		return write_atomic(folder, name, "", true, err);
+	path = g_build_filename(folder, name, NULL);
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600)) < 0)
+		return hv_error_set(err, errno, "cannot write '%s': %s", path, g_strerror(errno));
+	close(fd);
+	return 0;
 }
 
 static bool
@@ -280,7 +297,7 @@ has_marker(const char *folder, const char *name)
 int
 hv_store_set_autostart(HvStore *s, const char *name, bool on, GError **err)
 {
-	return set_marker(s->auto_dir, name, on, err);
+	return set_marker(s->auto_dir, name, on, true, err);
 }
 
 bool
@@ -298,10 +315,10 @@ hv_store_set_running(HvStore *s, const char *name, bool on, GError **err)
 	if (!s->run_dir)
 		return 0;
 	if (on)
-		return set_marker(s->run_dir, name, true, err);
+		return set_marker(s->run_dir, name, true, false, err);
 	if ((r = unlink_in(s->run_dir, live, err)) < 0)
 		return r;
-	return set_marker(s->run_dir, name, false, err);
+	return set_marker(s->run_dir, name, false, false, err);
 }
 
 bool
@@ -318,7 +335,7 @@ hv_store_write_live(HvStore *s, const char *name, const char *xml, GError **err)
 	if (!s->run_dir)
 		return hv_error_set(err, ENOTSUP, "no run folder to keep the state of '%s' in",
 				    name);
-	return write_atomic(s->run_dir, file, xml, err);
+	return write_atomic(s->run_dir, file, xml, false, err);
 }
 
 char *

@@ -6,7 +6,8 @@
  * Writes are atomic: the text goes to a temporary file in the same folder
  * (.tmp-XXXXXX), is fsync'ed, renamed over NAME.xml, and the folder is
  * fsync'ed, so a crash leaves either the old file or the new one, never a
- * torn one. Temporaries a crash left behind are removed when the store opens
+ * torn one. The run folder's files are renamed the same way but not synced
+ * (they do not outlive a reboot; a crash of the process keeps them). Temporaries a crash left behind are removed when the store opens
  * and are never loaded. Names are checked by the callers (util/names.h). */
 #pragma once
 #include "util/error.h"

@@ -2,7 +2,9 @@
  * UML) share (HvProcDom, drivers/procdrv.h): making and freeing it, its
  * run-state file, waiting for a run to stop, and taking a running guest
  * back after a restart. */
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "drivers/procdrv.h"
 #include "drivers/objstore.h"
@@ -64,8 +66,10 @@ hv_procdom_state_parse(HvProcDom *p, const char *text, const char *devkey)
 }
 
 bool
-hv_procdom_wait_stopped(HvEntry *o, HvProcDom *p, HvJob *job, unsigned gen, int64_t end_us)
+hv_procdom_wait_stopped(HvEntry *o, HvJob *job, unsigned gen, int64_t end_us)
 {
+	const HvProcDom *p = hv_procdom_of(o);
+
 	while (o->active && p->gen == gen && g_get_monotonic_time() < end_us)
 		if (hv_job_wait(job, end_us, NULL) == -ECANCELED)
 			break;
@@ -145,4 +149,40 @@ hv_procdom_reattach_all(HvProcDrv *pd, HvStoreEach fn, void *data)
 	hv_core_lock(&pd->core);
 	hv_store_each_live(pd->domains->store, fn, data);
 	hv_core_unlock(&pd->core);
+}
+
+void
+hv_procdom_unwatch(HvProcWatch *w, HvProcDom *p)
+{
+	hv_procwatch_remove(w, p->watch_pid);
+	hv_procwatch_remove(w, p->watch_con);
+	p->watch_pid = p->watch_con = 0;
+}
+
+void
+hv_procdom_release(HvProcDom *p)
+{
+	if (p->holder > 0 && hv_pid_starttime(p->holder) == p->holder_start) {
+		kill(p->holder, SIGKILL);
+		waitpid(p->holder, NULL, 0);
+	}
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
+	p->pid = p->holder = 0;
+	if (p->con && p->con->master >= 0) {
+		close(p->con->master);
+		p->con->master = -1;
+	}
+}
+
+void
+hv_procdom_free(void *priv)
+{
+	HvProcDom *p = priv;
+
+	if (!p)
+		return;
+	hv_procdom_clear(p);
+	g_free(p);
 }

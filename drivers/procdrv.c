@@ -45,6 +45,33 @@ ref_entry(ProcRef *w)
 	return o && o->active && hv_procdom_of(o)->gen == w->gen ? o : NULL;
 }
 
+/* Lock held: output read from the console's master kept in its ring. */
+static void
+console_took(HvEntry *o, const char *buf, ssize_t n)
+{
+	HvPtyCon *con = hv_procdom_of(o)->con;
+
+	if (n > 0 && con) {
+		hv_ptycon_append(con, buf, (size_t)n);
+		hv_entry_emit_u64(o, "console-output", hv_ptycon_total(con));
+	}
+}
+
+/* Lock held: what the guest wrote before it ended, read before its end is
+ * handled. The pidfd can be seen before the pty, and the guest's last words
+ * may still be in the terminal's buffer (a read pushes them through); the
+ * master answers EIO once they are read and every writer is gone. */
+static void
+console_drain(HvEntry *o)
+{
+	HvPtyCon *con = hv_procdom_of(o)->con;
+	char buf[8192];
+	ssize_t n;
+
+	while (con && con->master >= 0 && (n = read(con->master, buf, sizeof(buf))) > 0)
+		console_took(o, buf, n);
+}
+
 static gboolean
 on_proc_exit(int fd, short revents, void *data)
 {
@@ -52,8 +79,10 @@ on_proc_exit(int fd, short revents, void *data)
 	HvEntry *o;
 
 	hv_core_lock(&w->pd->core);
-	if ((o = ref_entry(w)))
+	if ((o = ref_entry(w))) {
+		console_drain(o);
 		w->pd->ops->stopped(w->pd, o);
+	}
 	hv_core_unlock(&w->pd->core);
 	return FALSE;
 }
@@ -64,33 +93,31 @@ on_console(int fd, short revents, void *data)
 	ProcRef *w = data;
 	char buf[8192];
 	ssize_t n = read(fd, buf, sizeof(buf));
-	HvPtyCon *con;
 	HvEntry *o;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return TRUE;
 	hv_core_lock(&w->pd->core);
-	if (n > 0 && (o = ref_entry(w)) && (con = hv_procdom_of(o)->con)) {
-		hv_ptycon_append(con, buf, (size_t)n);
-		hv_entry_emit_u64(o, "console-output", hv_ptycon_total(con));
-	}
+	if ((o = ref_entry(w)))
+		console_took(o, buf, n);
 	hv_core_unlock(&w->pd->core);
 	return n > 0; /* EIO: every writer closed the slave */
 }
 
 int
-hv_procdrv_watch(const HvProcDrv *pd, HvProcWatch *w, HvEntry *o, int pidfd, HvPtyCon *con,
-		 int *watch_pid, int *watch_con, GError **err)
+hv_procdrv_watch(const HvProcDrv *pd, HvEntry *o, GError **err)
 {
+	HvProcDom *p = hv_procdom_of(o);
 	int r;
 
-	if ((r = hv_procwatch_add(w, pidfd, on_proc_exit, ref_new(pd, o), ref_free, err)) < 0)
+	if ((r = hv_procwatch_add(pd->watch, p->pidfd, on_proc_exit, ref_new(pd, o), ref_free,
+				  err)) < 0)
 		return r;
-	*watch_pid = r;
-	if (con && con->master >= 0 &&
-	    (r = hv_procwatch_add(w, con->master, on_console, ref_new(pd, o), ref_free,
+	p->watch_pid = r;
+	if (p->con && p->con->master >= 0 &&
+	    (r = hv_procwatch_add(pd->watch, p->con->master, on_console, ref_new(pd, o), ref_free,
 				  NULL)) > 0)
-		*watch_con = r;
+		p->watch_con = r;
 	return 0;
 }
 
@@ -191,7 +218,7 @@ hv_procdrv_load(HvProcDrv *pd, const HvObjClass *cls, GError **err)
 	if (!(pd->watch = hv_procwatch_new(thread, err)) ||
 	    hv_objtab_load(pd->domains, NULL, NULL, err) < 0)
 		return -EIO;
-	pd->ops->reattach(pd);
+	hv_procdom_reattach_all(pd, pd->ops->reattach, pd);
 	return 0;
 }
 

@@ -47,8 +47,7 @@ char *hv_procdom_state_format(const HvProcDom *p, const char *devkey);
 void hv_procdom_state_parse(HvProcDom *p, const char *text, const char *devkey);
 /* Lock held: waits (at most until end_us, or until the job is cancelled)
  * for run gen of o to stop; true when it did. */
-bool hv_procdom_wait_stopped(HvEntry *o, HvProcDom *p, HvJob *job, unsigned gen,
-			     int64_t end_us);
+bool hv_procdom_wait_stopped(HvEntry *o, HvJob *job, unsigned gen, int64_t end_us);
 /* Re-attach, lock held, for each live definition the store keeps (name,
  * xml, len): *o, found or added from it, with its run state read back from
  * state_file (DEVKEY lines). 1: its process still runs (pidfd open; *live
@@ -71,6 +70,15 @@ void hv_procdom_running(HvEntry *o, HvProcDom *p, HvStore *store, HvDomainDef **
 /* fn for each live definition the store keeps, under the core lock: the
  * driver's re-attach at open (hv_procdom_reattach). */
 void hv_procdom_reattach_all(HvProcDrv *pd, HvStoreEach fn, void *data);
+/* What every start made and a stop undoes, around the driver's own part:
+ * the watches on its process and console (unwatch, first), then (release,
+ * after the driver killed its process) the console holder killed, the pidfd
+ * closed, no pid, and the console master closed (the ring stays). */
+void hv_procdom_unwatch(HvProcWatch *w, HvProcDom *p);
+void hv_procdom_release(HvProcDom *p);
+/* A domain's priv that is an HvProcDom and nothing else, or the last step of
+ * a larger one's free: cleared and freed (NULL is fine). */
+void hv_procdom_free(void *priv);
 
 /* The lifecycle verbs of a process driver, rows of its HvObjVerb table that
  * all go to one act (fn) by code: [HV_VERB_START..] = HV_PROCDRV_VERBS(fn). */
@@ -95,7 +103,7 @@ typedef struct {
 	unsigned (*gen)(const HvEntry *o);
 	HvPtyCon *(*con)(const HvEntry *o);
 	void (*stopped)(HvProcDrv *pd, HvEntry *o);  /* lock held: its process is gone */
-	void (*reattach)(HvProcDrv *pd);             /* at open, after loading */
+	HvStoreEach reattach;   /* at open, after loading: each live definition (data: pd) */
 	const char *no_console;                      /* console_write's EBUSY reason */
 	pid_t (*pid)(const HvEntry *o);              /* unused, as gen */
 	int (*start)(HvObjTab *t, HvEntry *o, HvJob *job, GError **err);
@@ -117,7 +125,7 @@ struct HvProcDrv {
 int hv_procdrv_configure(HvProcDrv *pd, HvConn *c, const HvProcDrvOps *ops, char **root,
 			 GError **err);
 /* Open, second half: the store, the domain table of cls, the watcher, the
- * stored definitions, and ops->reattach. 0 or -errno. */
+ * stored definitions, and ops->reattach for each live one. 0 or -errno. */
 int hv_procdrv_load(HvProcDrv *pd, const HvObjClass *cls, GError **err);
 /* Open, last (c->priv set to the connection): publishes the domain table and
  * starts the autostart domains. */
@@ -141,8 +149,8 @@ char *hv_procdrv_xml(HvObjTab *t, HvEntry *o, unsigned flags);
 extern const HvNodeOps hv_procdrv_node_ops;
 extern const HvDomainOps hv_procdrv_domain_ops;
 
-/* Lock held: watches o's process (pidfd) and, when con is open, its console;
- * the watch ids go to *watch_pid and *watch_con (0: none). 0 or -errno. */
-int hv_procdrv_watch(const HvProcDrv *pd, HvProcWatch *w, HvEntry *o, int pidfd,
-		     HvPtyCon *con, int *watch_pid, int *watch_con, GError **err);
+/* Lock held: watches o's process (its HvProcDom's pidfd) and, when its
+ * console is open, the console, on pd's watcher; the watch ids go to its
+ * watch_pid and watch_con (0: none). 0 or -errno. */
+int hv_procdrv_watch(const HvProcDrv *pd, HvEntry *o, GError **err);
 

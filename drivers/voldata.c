@@ -75,25 +75,20 @@ open_locked(HvObjTab *vols, HvEntry *o, HvJob *job, HvJob *pj, bool upload, uint
 	    uint64_t length, unsigned flags, HvDataStream **out, GError **err)
 {
 	const HvVolDataOps *ops = vols->cls->data;
-	VolStream *vs = g_new0(VolStream, 1);
+	HvDataStream *inner = NULL;
+	uint64_t total = 0;
+	VolStream *vs;
 	int r;
 
-	r = ops->open(vols, o, upload, offset, length, flags, &vs->inner, &vs->total, err);
-	if (r < 0) {
-		g_free(vs);
+	r = ops->open(vols, o, upload, offset, length, flags, &inner, &total, err);
+	if (r < 0)
 		return r;
-	}
-	vs->pub.ops = &vs_ops;
-	vs->pub.offset = offset;
-	vs->pub.end = vs->inner->end;
-	vs->vols = vols;
-	vs->core = vols->core;
-	vs->vol = o;
-	vs->job = job;
-	vs->pj = pj;
-	vs->ops = ops;
-	vs->upload = upload;
-	vs->t0 = g_get_monotonic_time();
+	vs = g_new(VolStream, 1);
+	*vs = (VolStream){
+		.pub = { .ops = &vs_ops, .offset = offset, .end = inner->end },
+		.inner = inner, .total = total, .vols = vols, .core = vols->core, .vol = o,
+		.job = job, .pj = pj, .ops = ops, .upload = upload, .t0 = g_get_monotonic_time(),
+	};
 	*out = &vs->pub;
 	return 0;
 }

@@ -74,6 +74,11 @@ typedef struct {
 	bool (*present)(HvObj *o);   /* NULL: always; else whether the node has it */
 } FileDef;
 
+/* st_blksize of volume content (F_DATA, and copies into volumes/): the
+ * largest FUSE request op_init asks for (fs/ops.c), so cat and cp move that
+ * much a call. */
+#define HV_DATA_BLKSIZE (1u << 20)
+
 /* A lookup or getattr may read fd to size it (the rule above). */
 static inline bool
 hv_file_sized(const FileDef *fd)
@@ -177,6 +182,12 @@ struct HvFs {
 	pthread_t spin_tid;
 	bool spin_ended;
 	gint spin_done; /* atomic: stop */
+	/* mountwatch.c: the mount table, watched for our mount going away */
+	GThread *mw_thread;
+	int mw_fd, mw_stop; /* /proc/self/mountinfo; an eventfd that stops the thread */
+	char mw_dev[32];    /* our file system's device, "major:minor" */
+	char *mw_path;
+	pthread_t mw_main;  /* the thread that runs the session loop */
 };
 
 extern const DirOps *const hv_dir_ops[DK_LAST];
@@ -238,6 +249,10 @@ void hv_stream_poll(HvStream *r, fuse_req_t req, struct fuse_pollhandle *ph);
 bool hv_console_on_driver_event(HvNode *n, const HvEvent *ev); /* true: it was console output */
 HvStream *hv_console_open(HvObj *o, bool nonblock);
 int hv_console_write(HvStream *r, HvObj *o, const char *buf, size_t size); /* bytes or -errno */
+
+/* mountwatch.c */
+void hv_mountwatch_start(HvFs *fs, const char *mountpoint); /* once mounted, main thread */
+void hv_mountwatch_stop(HvFs *fs);
 
 /* spin.c */
 void hv_spin_start(HvFs *fs);

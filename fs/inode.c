@@ -383,6 +383,11 @@ attr_now(HvFs *fs, HvObj *o, unsigned idx, struct stat *st, uint64_t *gen)
 			}
 		}
 	}
+	/* a volume's content and a copy coming into volumes/: tools that size
+	 * their buffer by st_blksize (cat, cp, dd's default is its own) move 1
+	 * MiB a request, the largest op_init asks for, not 128 KiB */
+	if (o->kind == DK_SCRATCH || (idx > 0 && hv_dir_ops[o->kind]->files[idx - 1].flags & F_DATA))
+		st->st_blksize = HV_DATA_BLKSIZE;
 	st->st_blocks = (st->st_size + 511) / 512;
 	return 0;
 }

@@ -422,6 +422,7 @@ main(int argc, char **argv)
 	dfd = -1;
 	hv_inval_start(&fs);
 	hv_spin_start(&fs);
+	hv_mountwatch_start(&fs, o.mountpoint);
 	cfg = fuse_loop_cfg_create();
 	fuse_loop_cfg_set_max_threads(cfg, 64);
 	fuse_loop_cfg_set_idle_threads(cfg, 8);
@@ -430,6 +431,7 @@ main(int argc, char **argv)
 	r = !(r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP);
 	t = g_get_monotonic_time();
 	fuse_loop_cfg_destroy(cfg);
+	hv_mountwatch_stop(&fs);
 	hv_inval_stop(&fs);
 	exit_step("stopping the notifiers", &t);
 	hv_spin_stop(&fs); /* the unmount closes the descriptor it replies on */

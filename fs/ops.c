@@ -389,8 +389,8 @@ op_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
 	/* volume data (fs/data.c) moves in 1 MiB requests, not 128 KiB: libfuse
 	 * asks the kernel for the pages (FUSE_MAX_PAGES) */
-	conn->max_write = 1u << 20;
-	conn->max_readahead = 1u << 20;
+	conn->max_write = HV_DATA_BLKSIZE;
+	conn->max_readahead = HV_DATA_BLKSIZE;
 	/* READDIRPLUS_AUTO stays: with every chunk a readdirplus, a cold glob
 	 * over domains/ looks up no folder (3.0 requests per state instead of
 	 * 3.9), but a plain `ls domains` of 10,000 costs 2.4x (bench/README.md). */

@@ -18,6 +18,7 @@
 #include "remote/proto.h"
 #include "remote/rpc_loop.h"
 #include "remote/ssh2.h"
+#include "util/sync.h"
 #include "remote/tls.h"
 #include "util/error.h"
 
@@ -26,7 +27,7 @@
 #define RPC_CTL_RETRY_US (50 * G_TIME_SPAN_MILLISECOND)
 
 struct RpcClient {
-	gint refs;
+	gatomicrefcount refs;
 	int fd;
 	HvTls *tls;   /* NULL: plain socket */
 	GPid child;   /* ssh or ext; 0: none */
@@ -507,13 +508,6 @@ rpc_client_connect(const char *transport, const char *target, int port,
 	return rpc_client_open(&o, on_event, on_dead, opaque, err);
 }
 
-RpcClient *
-rpc_client_ref(RpcClient *cl)
-{
-	g_atomic_int_inc(&cl->refs);
-	return cl;
-}
-
 void
 rpc_client_close(RpcClient *cl)
 {
@@ -532,11 +526,9 @@ rpc_client_close(RpcClient *cl)
 	g_mutex_unlock(&cl->lock);
 }
 
-void
-rpc_client_unref(RpcClient *cl)
+static void
+client_free(RpcClient *cl)
 {
-	if (!cl || !g_atomic_int_dec_and_test(&cl->refs))
-		return;
 	rpc_client_close(cl);
 	hv_tls_free(cl->tls);
 	close(cl->fd);
@@ -557,6 +549,8 @@ rpc_client_unref(RpcClient *cl)
 	g_byte_array_unref(cl->rx);
 	g_free(cl);
 }
+
+HV_REF_FNS(RpcClient, rpc_client, client_free)
 
 bool
 rpc_client_alive(RpcClient *cl)
@@ -583,12 +577,7 @@ rpc_client_why(RpcClient *cl)
 uint64_t
 rpc_client_calls(RpcClient *cl)
 {
-	uint64_t n;
-
-	g_mutex_lock(&cl->lock);
-	n = cl->calls;
-	g_mutex_unlock(&cl->lock);
-	return n;
+	return hv_locked_u64(&cl->lock, &cl->calls);
 }
 
 void

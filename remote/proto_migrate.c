@@ -26,6 +26,30 @@ cookie_in(const RpcMsg *a, HvMigCookie *ck, char **held, GError **err)
 	return 0;
 }
 
+/* What every phase after begin is given: the parameters, and the cookie
+ * (held as text). */
+typedef struct {
+	GArray *ps;
+	HvMigCookie ck;
+	char *held;
+} Phase;
+
+static int
+phase_in(const RpcMsg *a, Phase *p, GError **err)
+{
+	p->ps = params_in(a);
+	return cookie_in(a, &p->ck, &p->held, err);
+}
+
+static void
+phase_clear(Phase *p)
+{
+	g_clear_pointer(&p->ps, g_array_unref);
+	g_clear_pointer(&p->held, g_free);
+	g_clear_pointer(&p->ck.out, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Phase, phase_clear)
+
 /* Every reply has its cookie: what the phase gave, else empty. */
 static void
 cookie_out(RpcMsg *r, HvMigCookie *ck)
@@ -51,47 +75,41 @@ RPC_HANDLER(h_dom_migrate_begin3_params)
 
 RPC_HANDLER(h_dom_migrate_prepare3_params)
 {
-	g_autoptr(GArray) ps = params_in(a);
-	g_autofree char *held = NULL;
-	HvMigCookie ck;
-	int rc = cookie_in(a, &ck, &held, err);
+	g_auto(Phase) p = { 0 };
+	int rc = phase_in(a, &p, err);
 
 	if (rc == 0)
-		rc = HV_CALL(c->conn, domain, migrate_prepare, HV_WRITES, err, ps, &ck,
+		rc = HV_CALL(c->conn, domain, migrate_prepare, HV_WRITES, err, p.ps, &p.ck,
 			     (unsigned)a->num[0], &r->str[0]);
 	r->has_str[0] = r->str[0] != NULL;
-	cookie_out(r, &ck);
+	cookie_out(r, &p.ck);
 	return rc;
 }
 
 RPC_HANDLER(h_dom_migrate_perform3_params)
 {
-	g_autoptr(GArray) ps = params_in(a);
-	g_autofree char *held = NULL;
-	HvMigCookie ck;
+	g_auto(Phase) p = { 0 };
 	int rc;
 
 	if (a->has_str[0] && a->str[0])
 		return hv_error_set(err, ENOTSUP, "cannot migrate domain '%s': peer-to-peer "
 				    "migration (to '%s') is not supported", a->dom.name, a->str[0]);
-	if ((rc = cookie_in(a, &ck, &held, err)) == 0)
-		rc = HV_CALL(c->conn, domain, migrate_perform, HV_WRITES, err, a->dom.name, ps, &ck,
-			     (unsigned)a->num[0]);
-	cookie_out(r, &ck);
+	if ((rc = phase_in(a, &p, err)) == 0)
+		rc = HV_CALL(c->conn, domain, migrate_perform, HV_WRITES, err, a->dom.name, p.ps,
+			     &p.ck, (unsigned)a->num[0]);
+	cookie_out(r, &p.ck);
 	return rc;
 }
 
 RPC_HANDLER(h_dom_migrate_finish3_params)
 {
-	g_autoptr(GArray) ps = params_in(a);
+	g_auto(Phase) p = { 0 };
 	g_autoptr(HvDomainInfo) i = NULL;
-	g_autofree char *held = NULL;
-	const HvParam *dname = hv_params_find(ps, "destination_name");
-	HvMigCookie ck;
-	int rc = cookie_in(a, &ck, &held, err);
+	int rc = phase_in(a, &p, err);
+	const HvParam *dname = hv_params_find(p.ps, "destination_name");
 
 	if (rc == 0)
-		rc = HV_CALL(c->conn, domain, migrate_finish, HV_WRITES, err, ps, &ck,
+		rc = HV_CALL(c->conn, domain, migrate_finish, HV_WRITES, err, p.ps, &p.ck,
 			     (unsigned)a->num[0], a->num[1] != 0);
 	if (rc == 0 && a->num[1])
 		rc = hv_error_set(err, ECANCELED, "the migration was cancelled");
@@ -100,21 +118,18 @@ RPC_HANDLER(h_dom_migrate_finish3_params)
 	else if (rc == 0 && (rc = HV_CALL(c->conn, domain, get_info, HV_READS, err, dname->s,
 					  &i)) == 0)
 		rpc_dom_fill(&r->dom, i);
-	cookie_out(r, &ck);
+	cookie_out(r, &p.ck);
 	return rc;
 }
 
 RPC_HANDLER(h_dom_migrate_confirm3_params)
 {
-	g_autoptr(GArray) ps = params_in(a);
-	g_autofree char *held = NULL;
-	HvMigCookie ck;
-	int rc = cookie_in(a, &ck, &held, err);
+	g_auto(Phase) p = { 0 };
+	int rc = phase_in(a, &p, err);
 
 	if (rc == 0)
-		rc = HV_CALL(c->conn, domain, migrate_confirm, HV_WRITES, err, a->dom.name, ps, &ck,
-			     (unsigned)a->num[0], a->num[1] != 0);
-	g_free(ck.out);
+		rc = HV_CALL(c->conn, domain, migrate_confirm, HV_WRITES, err, a->dom.name, p.ps,
+			     &p.ck, (unsigned)a->num[0], a->num[1] != 0);
 	return rc;
 }
 

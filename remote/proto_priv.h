@@ -326,3 +326,14 @@ rpc_name_out(RpcMsg *r, int64_t max, const char *name)
  * from top (a child of it; with deep, at any depth). */
 const HvSnapshotInfo *rpc_snap_find(GPtrArray *l, const char *name);
 bool rpc_snap_under(GPtrArray *l, const HvSnapshotInfo *i, const char *top, bool deep);
+/* The domain name on the wire (*d; its name owned). 0 or -errno. */
+int rpc_snap_dom(RpcClientCtx *c, const char *name, RpcDom *d, GError **err);
+/* A list-all reply (snapshots 274/275, checkpoints 413/414; args dom,
+ * need_results, flags): the names pick finds of a->dom (under top when
+ * given, for flags; owned strings), each with the domain, at most 16384
+ * (REMOTE_DOMAIN_{SNAPSHOT,CHECKPOINT}_LIST_MAX) and only when asked, then
+ * how many there are. */
+typedef int (*RpcSnapPick)(RpcClientCtx *c, RpcMsg *a, const char *top, unsigned flags,
+			   GPtrArray **out, GError **err);
+int rpc_snap_list_reply(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const char *top, RpcSnapPick pick,
+			GError **err);

@@ -84,9 +84,8 @@ put_snap(GByteArray *out, const char *name, const RpcDom *dom)
 	xdr_put_i32(out, dom->id);
 }
 
-/* The domain of a. */
-static int
-fill_dom(RpcClientCtx *c, const char *name, RpcDom *d, GError **err)
+int
+rpc_snap_dom(RpcClientCtx *c, const char *name, RpcDom *d, GError **err)
 {
 	g_autoptr(HvDomainInfo) i = NULL;
 	int rc = HV_CALL(c->conn, domain, get_info, HV_READS, err, name, &i);
@@ -116,15 +115,16 @@ matching(RpcClientCtx *c, RpcMsg *a, const char *top, unsigned flags, GPtrArray 
 	return 0;
 }
 
-static int
-list_all(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const char *top, int need, unsigned flags,
-	 GError **err)
+int
+rpc_snap_list_reply(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const char *top, RpcSnapPick pick,
+		    GError **err)
 {
 	g_autoptr(GPtrArray) names = NULL;
+	int need = (int)a->num[0];
 	RpcDom dom = { 0 };
-	int rc = matching(c, a, top, flags, &names, err);
+	int rc = pick(c, a, top, (unsigned)a->num[1], &names, err);
 
-	if (rc < 0 || (rc = fill_dom(c, a->dom.name, &dom, err)) < 0) {
+	if (rc < 0 || (rc = rpc_snap_dom(c, a->dom.name, &dom, err)) < 0) {
 		g_free(dom.name);
 		return rc;
 	}
@@ -140,13 +140,13 @@ list_all(RpcClientCtx *c, RpcMsg *a, RpcMsg *r, const char *top, int need, unsig
 /* 274: dom, need_results, flags */
 RPC_HANDLER(h_snap_list_all)
 {
-	return list_all(c, a, r, NULL, (int)a->num[0], (unsigned)a->num[1], err);
+	return rpc_snap_list_reply(c, a, r, NULL, matching, err);
 }
 
 /* 275: snap, need_results, flags */
 RPC_HANDLER(h_snap_list_all_children)
 {
-	return list_all(c, a, r, a->str[0], (int)a->num[0], (unsigned)a->num[1], err);
+	return rpc_snap_list_reply(c, a, r, a->str[0], matching, err);
 }
 
 static int
@@ -193,7 +193,7 @@ static int
 reply_snap(RpcClientCtx *c, const char *dom, char *name, RpcMsg *r, GError **err)
 {
 	r->str[0] = name;
-	return fill_dom(c, dom, &r->dom, err);
+	return rpc_snap_dom(c, dom, &r->dom, err);
 }
 
 static int

@@ -91,9 +91,31 @@ typedef struct {
 	size_t arg_off;   /* the RpcNamed of a query's args (RpcMsg member) */
 	const int32_t *procs;
 	size_t nprocs;
-	int (*finish)(Batch *b, const RpcNamed *n, void **out, GError **err);
+	const char *what;  /* "network", "pool": for messages */
+	size_t info_size, name_off, uuid_off; /* its info, and where name and uuid go in it */
+	void (*fill)(Batch *b, void *info); /* the rest of the info, from a batch that answered */
 	GDestroyNotify free;
+	int32_t xml_proc, define_proc, autostart_proc; /* KIND_WRITES' calls */
 } ListKind;
+#define INFO_LAYOUT(T) sizeof(T), G_STRUCT_OFFSET(T, name), G_STRUCT_OFFSET(T, uuid)
+
+/* The batch of n waited for (calls[0] decides), then its info filled. */
+static int
+kind_finish(const ListKind *k, Batch *b, const RpcNamed *n, void **out, GError **err)
+{
+	int rc = batch_wait(b, k->what, n->name, err);
+
+	if (rc == 0) {
+		char *info = g_malloc0(k->info_size);
+
+		*(char **)(info + k->name_off) = g_strdup(n->name);
+		rpc_uuid_format(n->uuid, info + k->uuid_off);
+		k->fill(b, info);
+		*out = info;
+	}
+	batch_clear(b);
+	return rc;
+}
 
 static int
 kind_list(HvConn *c, const ListKind *k, GPtrArray **out, GError **err)
@@ -121,7 +143,7 @@ kind_list(HvConn *c, const ListKind *k, GPtrArray **out, GError **err)
 		for (guint i = 0; i < names->len; i++) {
 			void *info = NULL;
 
-			if (k->finish(&b[i], &g_array_index(names, RpcNamed, i), &info, NULL) == 0)
+			if (kind_finish(k, &b[i], &g_array_index(names, RpcNamed, i), &info, NULL) == 0)
 				g_ptr_array_add(all, info);
 		}
 		*out = g_steal_pointer(&all);
@@ -150,7 +172,7 @@ kind_get_info(HvConn *c, const ListKind *k, const char *name, void **out, GError
 
 		*(RpcNamed *)((char *)&qa + k->arg_off) = *n;
 		batch_send(&b, cl, k->procs, k->nprocs, &qa);
-		rc = k->finish(&b, n, out, err);
+		rc = kind_finish(k, &b, n, out, err);
 	}
 	rpc_msg_clear(&d);
 	return rc;
@@ -171,31 +193,21 @@ kind_get_info(HvConn *c, const ListKind *k, const char *name, void **out, GError
 static const int32_t net_procs[] = { PROC_NET_IS_ACTIVE, PROC_NET_IS_PERSISTENT,
 				     PROC_NET_GET_AUTOSTART, PROC_NET_XML, PROC_NET_BRIDGE };
 
-static int
-net_finish(Batch *b, const RpcNamed *n, void **out, GError **err)
+static void
+net_fill(Batch *b, void *info)
 {
-	g_autofree char *xml = NULL;
-	HvNetworkInfo *i;
-	int rc = batch_wait(b, "network", n->name, err);
+	g_autofree char *xml = take_str(b, 3);
+	HvNetworkInfo *i = info;
 
-	if (rc == 0) {
-		i = g_new0(HvNetworkInfo, 1);
-		i->name = g_strdup(n->name);
-		rpc_uuid_format(n->uuid, i->uuid);
-		i->active = b->r[0].num[0];
-		i->persistent = b->ok[1] && b->r[1].num[0];
-		i->autostart = b->ok[2] && b->r[2].num[0];
-		xml = take_str(b, 3);
-		i->bridge = take_str(b, 4);
-		if (i->bridge && !*i->bridge)
-			g_clear_pointer(&i->bridge, g_free);
-		i->forward = remote_xpath(xml, "/network/forward/@mode");
-		if (!i->forward && remote_xpath_exists(xml, "/network/forward"))
-			i->forward = g_strdup("nat");
-		*out = i;
-	}
-	batch_clear(b);
-	return rc;
+	i->active = b->r[0].num[0];
+	i->persistent = b->ok[1] && b->r[1].num[0];
+	i->autostart = b->ok[2] && b->r[2].num[0];
+	i->bridge = take_str(b, 4);
+	if (i->bridge && !*i->bridge)
+		g_clear_pointer(&i->bridge, g_free);
+	i->forward = remote_xpath(xml, "/network/forward/@mode");
+	if (!i->forward && remote_xpath_exists(xml, "/network/forward"))
+		i->forward = g_strdup("nat");
 }
 
 static int
@@ -208,11 +220,10 @@ net_lookup(RpcClient *cl, const char *name, RpcMsg *holder, GError **err)
 
 static const ListKind net_list_kind = {
 	HV_OBJ_NETWORK, PROC_NET_LIST, PROC_NET_LOOKUP, G_STRUCT_OFFSET(RpcMsg, nets),
-	G_STRUCT_OFFSET(RpcMsg, net), net_procs, G_N_ELEMENTS(net_procs), net_finish,
-	(GDestroyNotify)hv_network_info_free,
+	G_STRUCT_OFFSET(RpcMsg, net), net_procs, G_N_ELEMENTS(net_procs), "network",
+	INFO_LAYOUT(HvNetworkInfo), net_fill,
+	(GDestroyNotify)hv_network_info_free, PROC_NET_XML, PROC_NET_DEFINE, PROC_NET_SET_AUTOSTART,
 };
-
-KIND_CALLS(net, net_list_kind, HvNetworkInfo)
 
 /* One call on a named network (or pool): lookup, then proc with num[0] = n0. */
 static int
@@ -261,42 +272,67 @@ named_xml(HvConn *c, HvObjKind kind, const char *name, int32_t proc, unsigned fl
 	return rc;
 }
 
+/* Define a network or pool, or create a volume in pool, from xml: its name
+ * checked, its event (defined, created) reported unless the peer does. */
 static int
-remote_net_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
-{
-	return named_xml(c, HV_OBJ_NETWORK, name, PROC_NET_XML, flags, xml, err);
-}
-
-/* Define a network or pool from xml: emits "defined" for its name. */
-static int
-define_call(HvConn *c, HvObjKind kind, int32_t proc, const char *xml, char **name_out,
-	    GError **err)
+make_call(HvConn *c, HvObjKind kind, const char *pool, int32_t proc, const char *xml,
+	  const char *event, char **name_out, GError **err)
 {
 	g_autoptr(RpcClient) cl = NULL;
 	RpcMsg a = { .str = { (char *)xml }, .has_str = { true } }, r = { 0 };
 	int rc = connected(c, &cl, err);
 	const char *name;
 
+	if (rc == 0 && pool)
+		rc = remote_lookup_pool(cl, pool, &a.pool, err);
 	if (rc == 0)
 		rc = rpc_client_call(cl, proc, &a, &r, err);
-	name = kind == HV_OBJ_NETWORK ? r.net.name : r.pool.name;
+	name = kind == HV_OBJ_NETWORK ? r.net.name : kind == HV_OBJ_POOL ? r.pool.name : r.vol.name;
 	if (rc == 0)
 		rc = remote_name_check(c->priv, kind, name, err);
 	if (rc == 0) {
-		if (!remote_peer_reports(c->priv, kind, "defined"))
-			hv_conn_emit(c, kind, NULL, name, "defined", "-");
+		if (!remote_peer_reports(c->priv, kind, event))
+			hv_conn_emit(c, kind, pool, name, event, "-");
 		if (name_out)
 			*name_out = g_strdup(name);
 	}
+	g_free(a.pool.name);
 	rpc_msg_clear(&r);
 	return rc;
 }
 
-static int
-remote_net_define(HvConn *c, const char *xml, char **name_out, GError **err)
-{
-	return define_call(c, HV_OBJ_NETWORK, PROC_NET_DEFINE, xml, name_out, err);
-}
+/* A kind's get_xml, define and set_autostart ops over its ListKind row, and
+ * the ops every kind with them has (KIND_OPS, in its ops table). */
+#define KIND_WRITES(pfx, row)                                                           \
+	static int remote_##pfx##_get_xml(HvConn *c, const char *name, unsigned flags,  \
+					  char **xml, GError **err)                     \
+	{                                                                               \
+		return named_xml(c, row.kind, name, row.xml_proc, flags, xml, err);     \
+	}                                                                               \
+	static int remote_##pfx##_define(HvConn *c, const char *xml, char **name_out,   \
+					 GError **err)                                  \
+	{                                                                               \
+		return make_call(c, row.kind, NULL, row.define_proc, xml, "defined",    \
+				 name_out, err);                                        \
+	}                                                                               \
+	static int remote_##pfx##_set_autostart(HvConn *c, const char *name, bool on,   \
+						GError **err)                           \
+	{                                                                               \
+		return named_call(c, row.kind, name, row.autostart_proc, on, NULL,      \
+				  "autostart-changed", on ? "1" : "0", err);            \
+	}
+#define KIND_OPS(pfx)                                                                   \
+	.list = remote_##pfx##_list, .get_info = remote_##pfx##_get_info,               \
+	.get_xml = remote_##pfx##_get_xml, .define_xml = remote_##pfx##_define,         \
+	.undefine = remote_##pfx##_undefine, .start = remote_##pfx##_start,             \
+	.stop = remote_##pfx##_stop, .set_autostart = remote_##pfx##_set_autostart
+
+/* All of the above for one kind. */
+#define KIND(pfx, row, Info)                                                                \
+	KIND_CALLS(pfx, row, Info)                                                          \
+	KIND_WRITES(pfx, row)
+
+KIND(net, net_list_kind, HvNetworkInfo)
 
 #define NAMED_ACTION(fn, kind, proc, event)                                           \
 	static int fn(HvConn *c, const char *name, GError **err)                       \
@@ -313,22 +349,8 @@ NAMED_ACTION(remote_pool_build, HV_OBJ_POOL, PROC_POOL_BUILD, "built")
 NAMED_ACTION(remote_pool_refresh, HV_OBJ_POOL, PROC_POOL_REFRESH, "refreshed")
 NAMED_ACTION(remote_pool_delete, HV_OBJ_POOL, PROC_POOL_DELETE, "deleted")
 
-static int
-remote_net_set_autostart(HvConn *c, const char *name, bool on, GError **err)
-{
-	return named_call(c, HV_OBJ_NETWORK, name, PROC_NET_SET_AUTOSTART, on, NULL,
-			  "autostart-changed", on ? "1" : "0", err);
-}
-
 const HvNetworkOps remote_network_ops = {
-	.list = remote_net_list,
-	.get_info = remote_net_get_info,
-	.get_xml = remote_net_get_xml,
-	.define_xml = remote_net_define,
-	.undefine = remote_net_undefine,
-	.start = remote_net_start,
-	.stop = remote_net_stop,
-	.set_autostart = remote_net_set_autostart,
+	KIND_OPS(net),
 	.get_leases = remote_net_get_leases,
 	.get_ports = remote_net_get_ports,
 	.update = remote_net_update,
@@ -353,71 +375,36 @@ remote_lookup_pool(RpcClient *cl, const char *name, RpcNamed *out, GError **err)
 	return rc;
 }
 
-static int
-pool_finish(Batch *b, const RpcNamed *n, void **out, GError **err)
+static void
+pool_fill(Batch *b, void *info)
 {
-	g_autofree char *xml = NULL;
-	HvPoolInfo *i;
-	int rc = batch_wait(b, "pool", n->name, err);
+	g_autofree char *xml = take_str(b, 1);
+	HvPoolInfo *i = info;
 
-	if (rc == 0) {
-		i = g_new0(HvPoolInfo, 1);
-		i->name = g_strdup(n->name);
-		rpc_uuid_format(n->uuid, i->uuid);
-		i->state = (HvPoolState)b->r[0].num[0];
-		i->capacity = (uint64_t)b->r[0].num[1];
-		i->allocation = (uint64_t)b->r[0].num[2];
-		i->available = (uint64_t)b->r[0].num[3];
-		xml = take_str(b, 1);
-		i->type = remote_xpath(xml, "/pool/@type");
-		i->target_path = remote_xpath(xml, "/pool/target/path");
-		i->persistent = b->ok[2] && b->r[2].num[0];
-		i->autostart = b->ok[3] && b->r[3].num[0];
-		*out = i;
-	}
-	batch_clear(b);
-	return rc;
+	i->state = (HvPoolState)b->r[0].num[0];
+	i->capacity = (uint64_t)b->r[0].num[1];
+	i->allocation = (uint64_t)b->r[0].num[2];
+	i->available = (uint64_t)b->r[0].num[3];
+	i->type = remote_xpath(xml, "/pool/@type");
+	i->target_path = remote_xpath(xml, "/pool/target/path");
+	i->persistent = b->ok[2] && b->r[2].num[0];
+	i->autostart = b->ok[3] && b->r[3].num[0];
 }
 
 static const ListKind pool_list_kind = {
 	HV_OBJ_POOL, PROC_POOL_LIST, PROC_POOL_LOOKUP, G_STRUCT_OFFSET(RpcMsg, pools),
-	G_STRUCT_OFFSET(RpcMsg, pool), pool_procs, G_N_ELEMENTS(pool_procs), pool_finish,
-	(GDestroyNotify)hv_pool_info_free,
+	G_STRUCT_OFFSET(RpcMsg, pool), pool_procs, G_N_ELEMENTS(pool_procs), "pool",
+	INFO_LAYOUT(HvPoolInfo), pool_fill,
+	(GDestroyNotify)hv_pool_info_free, PROC_POOL_XML, PROC_POOL_DEFINE, PROC_POOL_SET_AUTOSTART,
 };
 
-KIND_CALLS(pool, pool_list_kind, HvPoolInfo)
-
-static int
-remote_pool_get_xml(HvConn *c, const char *name, unsigned flags, char **xml, GError **err)
-{
-	return named_xml(c, HV_OBJ_POOL, name, PROC_POOL_XML, flags, xml, err);
-}
-
-static int
-remote_pool_define(HvConn *c, const char *xml, char **name_out, GError **err)
-{
-	return define_call(c, HV_OBJ_POOL, PROC_POOL_DEFINE, xml, name_out, err);
-}
-
-static int
-remote_pool_set_autostart(HvConn *c, const char *name, bool on, GError **err)
-{
-	return named_call(c, HV_OBJ_POOL, name, PROC_POOL_SET_AUTOSTART, on, NULL,
-			  "autostart-changed", on ? "1" : "0", err);
-}
+KIND(pool, pool_list_kind, HvPoolInfo)
 
 const HvPoolOps remote_pool_ops = {
-	.list = remote_pool_list,
-	.get_info = remote_pool_get_info,
-	.get_xml = remote_pool_get_xml,
-	.define_xml = remote_pool_define,
-	.undefine = remote_pool_undefine,
-	.start = remote_pool_start,
-	.stop = remote_pool_stop,
+	KIND_OPS(pool),
 	.build = remote_pool_build,
 	.refresh = remote_pool_refresh,
 	.delete = remote_pool_delete,
-	.set_autostart = remote_pool_set_autostart,
 };
 
 /* ---- volumes ---- */
@@ -526,10 +513,11 @@ remote_vol_get_info(HvConn *c, const char *pool, const char *name, HvVolumeInfo 
 	return rc;
 }
 
-/* One call on a volume: num[0] = n0, num[1] = 0 (flags). */
+/* proc on the volume, with num after it: one call (reply in ret), or with
+ * out, a data stream (client_data.c) over offset num[0], length num[1]. */
 static int
-vol_call(HvConn *c, const char *pool, const char *name, int32_t proc, int64_t n0, RpcMsg *ret,
-	 GError **err)
+vol_do(HvConn *c, const char *pool, const char *name, int32_t proc, const int64_t num[3],
+       RpcMsg *ret, HvDataStream **out, GError **err)
 {
 	g_autoptr(RpcClient) cl = NULL;
 	RpcMsg d = { 0 };
@@ -538,12 +526,21 @@ vol_call(HvConn *c, const char *pool, const char *name, int32_t proc, int64_t n0
 	if (rc == 0)
 		rc = vol_lookup(cl, pool, name, &d, err);
 	if (rc == 0) {
-		RpcMsg a = { .vol = d.vol, .num = { n0, 0 } };
+		RpcMsg a = { .vol = d.vol, .num = { num[0], num[1], num[2] } };
 
-		rc = rpc_client_call(cl, proc, &a, ret, err);
+		rc = out ? rpc_data_open(cl, proc, &a, (uint64_t)num[0], (uint64_t)num[1], out, err)
+			 : rpc_client_call(cl, proc, &a, ret, err);
 	}
 	rpc_msg_clear(&d);
 	return rc;
+}
+
+/* One call on a volume: num[0] = n0, num[1] = 0 (flags). */
+static int
+vol_call(HvConn *c, const char *pool, const char *name, int32_t proc, int64_t n0, RpcMsg *ret,
+	 GError **err)
+{
+	return vol_do(c, pool, name, proc, (const int64_t[3]){ n0, 0, 0 }, ret, NULL, err);
 }
 
 static int
@@ -561,24 +558,7 @@ remote_vol_get_xml(HvConn *c, const char *pool, const char *name, char **xml, GE
 static int
 remote_vol_create(HvConn *c, const char *pool, const char *xml, char **name_out, GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	RpcMsg a = { .str = { (char *)xml }, .has_str = { true } }, r = { 0 };
-	int rc = connected(c, &cl, err);
-
-	if (rc == 0)
-		rc = remote_lookup_pool(cl, pool, &a.pool, err);
-	if (rc == 0)
-		rc = rpc_client_call(cl, PROC_VOL_CREATE, &a, &r, err);
-	if (rc == 0)
-		rc = remote_name_check(c->priv, HV_OBJ_VOLUME, r.vol.name, err);
-	if (rc == 0) {
-		hv_conn_emit(c, HV_OBJ_VOLUME, pool, r.vol.name, "created", "-");
-		if (name_out)
-			*name_out = g_strdup(r.vol.name);
-	}
-	g_free(a.pool.name);
-	rpc_msg_clear(&r);
-	return rc;
+	return make_call(c, HV_OBJ_VOLUME, pool, PROC_VOL_CREATE, xml, "created", name_out, err);
 }
 
 static int
@@ -646,19 +626,8 @@ static int
 vol_data(HvConn *c, const char *pool, const char *name, int32_t proc, uint64_t offset,
 	 uint64_t length, unsigned flags, HvDataStream **out, GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	RpcMsg d = { 0 };
-	int rc = connected(c, &cl, err);
-
-	if (rc == 0)
-		rc = vol_lookup(cl, pool, name, &d, err);
-	if (rc == 0) {
-		RpcMsg a = { .vol = d.vol, .num = { (int64_t)offset, (int64_t)length, flags } };
-
-		rc = rpc_data_open(cl, proc, &a, offset, length, out, err);
-	}
-	rpc_msg_clear(&d);
-	return rc;
+	return vol_do(c, pool, name, proc, (const int64_t[3]){ (int64_t)offset, (int64_t)length, flags },
+		      NULL, out, err);
 }
 
 static int

@@ -92,3 +92,26 @@ def test_spin_option_mounts_and_serves(mount_factory, spin):
     assert cat(d / "state") == "running\n"
     ok(echo(d / "state", "suspend"))
     assert cat(d / "state") == "paused\n"
+
+
+def test_unmount_ends_hyperfs_while_another_namespace_holds_a_copy(mount_factory):
+    """A mount namespace made while hyperfs is mounted (unshare -m: every mount
+    here is private) holds a copy of the mount, which keeps the FUSE connection
+    alive after `fusermount3 -u`; hyperfs sees its mount gone from its own
+    namespace and exits all the same, cleanly."""
+    m = mount_factory()
+    assert cat(m.node() / "domains/test/state") == "running\n"
+    holder = subprocess.Popen(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                               f"grep -q ' {m.path} ' /proc/self/mounts && echo held && exec sleep 300"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        m.expect_exited = True
+        r = m.unmount()
+        assert r.returncode == 0, r.stderr
+        m.proc.wait(timeout=20)  # the condition itself, bounded: never a sleep
+        assert m.proc.returncode == 0
+        assert "no longer mounted here" in m.log_text()
+    finally:
+        holder.kill()
+        holder.wait()

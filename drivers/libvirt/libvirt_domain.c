@@ -47,7 +47,10 @@ info_of(LvPriv *p, virConnectPtr conn, virDomainPtr d, HvDomainInfo **out, GErro
 static void *dom_lookup(virConnectPtr c, const char *name) { return virDomainLookupByName(c, name); }
 static const char *dom_name(void *d) { return virDomainGetName(d); }
 static void dom_free(void *d) { virDomainFree(d); }
-static void *dom_define(virConnectPtr c, const char *xml) { return virDomainDefineXML(c, xml); }
+static void *dom_define(virConnectPtr c, const char *xml, unsigned flags)
+{
+	return virDomainDefineXML(c, xml);
+}
 
 static int
 dom_list_all(virConnectPtr c, void ***objs)

@@ -70,18 +70,15 @@ lv_events_register(LvPriv *p, virConnectPtr conn)
 {
 	int ids[G_N_ELEMENTS(p->cb_ids)];
 
-	ids[CB_DOMAIN] = virConnectDomainEventRegisterAny(
-		conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-		VIR_DOMAIN_EVENT_CALLBACK(domain_lifecycle), p, NULL);
-	ids[CB_NETWORK] = virConnectNetworkEventRegisterAny(
-		conn, NULL, VIR_NETWORK_EVENT_ID_LIFECYCLE,
-		VIR_NETWORK_EVENT_CALLBACK(network_lifecycle), p, NULL);
-	ids[CB_POOL] = virConnectStoragePoolEventRegisterAny(
-		conn, NULL, VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE,
-		VIR_STORAGE_POOL_EVENT_CALLBACK(pool_lifecycle), p, NULL);
-	ids[CB_POOL_REFRESH] = virConnectStoragePoolEventRegisterAny(
-		conn, NULL, VIR_STORAGE_POOL_EVENT_ID_REFRESH,
-		VIR_STORAGE_POOL_EVENT_CALLBACK(pool_refresh), p, NULL);
+	/* libvirt's virConnect<Kind>EventRegisterAny for event EV of every object */
+#define REGISTER(Kind, KIND, EV, cb)                                                        \
+	virConnect##Kind##EventRegisterAny(conn, NULL, VIR_##KIND##_EVENT_ID_##EV,          \
+					   VIR_##KIND##_EVENT_CALLBACK(cb), p, NULL)
+	ids[CB_DOMAIN] = REGISTER(Domain, DOMAIN, LIFECYCLE, domain_lifecycle);
+	ids[CB_NETWORK] = REGISTER(Network, NETWORK, LIFECYCLE, network_lifecycle);
+	ids[CB_POOL] = REGISTER(StoragePool, STORAGE_POOL, LIFECYCLE, pool_lifecycle);
+	ids[CB_POOL_REFRESH] = REGISTER(StoragePool, STORAGE_POOL, REFRESH, pool_refresh);
+#undef REGISTER
 	virResetLastError();
 	g_mutex_lock(&p->lock); /* lv_reports() reads them */
 	memcpy(p->cb_ids, ids, sizeof(ids));

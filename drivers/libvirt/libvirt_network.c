@@ -34,7 +34,10 @@ info_of(LvPriv *p, virConnectPtr conn, virNetworkPtr n, HvNetworkInfo **out, GEr
 static void *net_lookup(virConnectPtr c, const char *name) { return virNetworkLookupByName(c, name); }
 static const char *net_name(void *n) { return virNetworkGetName(n); }
 static void net_free(void *n) { virNetworkFree(n); }
-static void *net_define(virConnectPtr c, const char *xml) { return virNetworkDefineXML(c, xml); }
+static void *net_define(virConnectPtr c, const char *xml, unsigned flags)
+{
+	return virNetworkDefineXML(c, xml);
+}
 
 static int
 net_list_all(virConnectPtr c, void ***objs)

@@ -16,6 +16,33 @@ lv_obj_lookup(LvPriv *p, const LvKind *k, virConnectPtr conn, const char *name, 
 }
 
 int
+lv_obj_open(LvPriv *p, void *(*lookup)(virConnectPtr conn, const char *name), const char *what,
+	    const char *name, virConnectPtr *conn, void **obj, GError **err)
+{
+	int rc = lv_conn_get(p, conn, err);
+
+	*obj = NULL;
+	if (rc < 0)
+		return rc;
+	*obj = lookup(*conn, name);
+	return *obj ? 0 : lv_fail(p, *conn, err, "%s '%s'", what, name);
+}
+
+int
+lv_obj_new(LvPriv *p, void *(*make)(virConnectPtr conn, const char *xml, unsigned flags),
+	   const char *xml, unsigned flags, const char *verb, const char *what,
+	   virConnectPtr *conn, void **obj, GError **err)
+{
+	int rc = lv_conn_get(p, conn, err);
+
+	*obj = NULL;
+	if (rc < 0)
+		return rc;
+	*obj = make(*conn, xml, flags);
+	return *obj ? 0 : lv_fail(p, *conn, err, "cannot %s the %s", verb, what);
+}
+
+int
 lv_cache_info(LvPriv *p, int kind, const char *name, LvFetch fetch, const void *ctx, void **out,
 	      GError **err)
 {
@@ -110,10 +137,8 @@ lv_obj_get_xml(HvConn *c, const LvKind *k, const char *name, unsigned flags, cha
 	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
 	void *obj = NULL;
-	int rc = lv_conn_get(p, &conn, err);
+	int rc = lv_obj_open(p, k->lookup, k->what, name, &conn, &obj, err);
 
-	if (rc == 0)
-		rc = lv_obj_lookup(p, k, conn, name, &obj, err);
 	if (rc < 0)
 		return rc;
 	*xml = k->xml(obj, flags & HV_XML_INACTIVE);
@@ -131,14 +156,12 @@ lv_obj_define(HvConn *c, const LvKind *k, const char *xml, char **name_out, GErr
 	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
 	void *obj;
-	int rc = lv_conn_get(p, &conn, err);
+	int rc = lv_obj_new(p, k->define, xml, 0, "define", k->what, &conn, &obj, err);
 
+	if (conn) /* connected: defined or not, the listing may have changed */
+		lv_cache_drop(p, k->cache, obj ? k->name(obj) : NULL, true);
 	if (rc < 0)
 		return rc;
-	obj = k->define(conn, xml);
-	lv_cache_drop(p, k->cache, obj ? k->name(obj) : NULL, true);
-	if (!obj)
-		return lv_fail(p, conn, err, "cannot define the %s", k->what);
 	lv_emit_unreported(p, k->kind, NULL, k->name(obj), "defined", k->defined_detail);
 	if (name_out)
 		*name_out = g_strdup(k->name(obj));
@@ -153,10 +176,8 @@ lv_obj_call(HvConn *c, const LvKind *k, const char *name, const char *verb, LvCa
 	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
 	void *obj = NULL;
-	int rc = lv_conn_get(p, &conn, err);
+	int rc = lv_obj_open(p, k->lookup, k->what, name, &conn, &obj, err);
 
-	if (rc == 0)
-		rc = lv_obj_lookup(p, k, conn, name, &obj, err);
 	if (rc == 0 && fn(obj, arg, flags) < 0)
 		rc = lv_fail(p, conn, err, "cannot %s %s '%s'", verb, k->what, name);
 	if (obj)

@@ -92,7 +92,7 @@ typedef struct {
 	const char *(*name)(void *obj);
 	void (*free)(void *obj);
 	char *(*xml)(void *obj, bool inactive);
-	void *(*define)(virConnectPtr conn, const char *xml);
+	void *(*define)(virConnectPtr conn, const char *xml, unsigned flags);
 	int (*info_of)(LvPriv *p, virConnectPtr conn, void *obj, void **out, GError **err);
 	GDestroyNotify info_free;
 	const char *(*key)(const void *info, char **tmp);
@@ -123,6 +123,17 @@ typedef struct {
 /* libvirt_objects.c */
 int lv_obj_lookup(LvPriv *p, const LvKind *k, virConnectPtr conn, const char *name, void **out,
 		  GError **err);
+/* What a call on one object starts with: a referenced connection (*conn)
+ * and the object name on it (*obj, NULL on failure), looked up by lookup
+ * ("WHAT 'name'" when it is not there). 0 or -errno. */
+int lv_obj_open(LvPriv *p, void *(*lookup)(virConnectPtr conn, const char *name), const char *what,
+		const char *name, virConnectPtr *conn, void **obj, GError **err);
+/* What making one starts with: a referenced connection (*conn) and a new
+ * object from xml by make (libvirt's define or create, with flags) in *obj;
+ * "cannot VERB the WHAT" when make fails. 0 or -errno. */
+int lv_obj_new(LvPriv *p, void *(*make)(virConnectPtr conn, const char *xml, unsigned flags),
+	       const char *xml, unsigned flags, const char *verb, const char *what,
+	       virConnectPtr *conn, void **obj, GError **err);
 int lv_obj_get_info(HvConn *c, const LvKind *k, const char *name, void **out, GError **err);
 /* The cached info under name, else fetch's (ctx is fetch's), then cached. */
 typedef int (*LvFetch)(LvPriv *p, virConnectPtr conn, const void *ctx, void **out, GError **err);

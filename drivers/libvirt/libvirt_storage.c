@@ -37,7 +37,10 @@ pool_info_of(LvPriv *p, virConnectPtr conn, virStoragePoolPtr sp, HvPoolInfo **o
 static void *pool_lookup_by_name(virConnectPtr c, const char *name) { return virStoragePoolLookupByName(c, name); }
 static const char *pool_name(void *sp) { return virStoragePoolGetName(sp); }
 static void pool_free(void *sp) { virStoragePoolFree(sp); }
-static void *pool_define(virConnectPtr c, const char *xml) { return virStoragePoolDefineXML(c, xml, 0); }
+static void *pool_define(virConnectPtr c, const char *xml, unsigned flags)
+{
+	return virStoragePoolDefineXML(c, xml, flags);
+}
 
 static char *
 pool_xml(void *sp, bool inactive)
@@ -253,6 +256,16 @@ vol_lookup(LvPriv *p, virConnectPtr conn, const char *pool, const char *name,
 	return *out ? 0 : lv_fail(p, conn, err, "storage volume '%s' of pool '%s'", name, pool);
 }
 
+/* What a call on one volume starts with: the connection and the volume. */
+static int
+vol_open(LvPriv *p, const char *pool, const char *name, virConnectPtr *conn,
+	 virStorageVolPtr *out, GError **err)
+{
+	int rc = lv_conn_get(p, conn, err);
+
+	return rc < 0 ? rc : vol_lookup(p, *conn, pool, name, out, err);
+}
+
 typedef struct {
 	const char *pool, *name;
 } VolRef;
@@ -325,10 +338,8 @@ lv_vol_get_xml(HvConn *c, const char *pool, const char *name, char **xml, GError
 	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
 	g_autoptr(virStorageVol) v = NULL;
-	int rc = lv_conn_get(p, &conn, err);
+	int rc = vol_open(p, pool, name, &conn, &v, err);
 
-	if (rc == 0)
-		rc = vol_lookup(p, conn, pool, name, &v, err);
 	if (rc < 0)
 		return rc;
 	*xml = virStorageVolGetXMLDesc(v, 0);
@@ -391,10 +402,8 @@ vol_call(HvConn *c, const char *pool, const char *name, const char *verb,
 	LvPriv *p = c->priv;
 	g_autoptr(virConnect) conn = NULL;
 	g_autoptr(virStorageVol) v = NULL;
-	int rc = lv_conn_get(p, &conn, err);
+	int rc = vol_open(p, pool, name, &conn, &v, err);
 
-	if (rc == 0)
-		rc = vol_lookup(p, conn, pool, name, &v, err);
 	if (rc == 0 && fn(v, arg) < 0)
 		rc = lv_fail(p, conn, err, "cannot %s storage volume '%s' of pool '%s'", verb, name,
 			     pool);

@@ -60,6 +60,5 @@ int lxc_process_start(HvObjTab *t, HvEntry *o, HvJob *job, GError **err);
 int lxc_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, LxcStopWhy why, GError **err);
 /* Lock held: the container is gone: cleans up and reports it. */
 void lxc_process_stopped(LxcConn *lc, HvEntry *o);
-/* At open: re-attaches the containers a previous hyperfs left running. */
-void lxc_process_reattach_all(LxcConn *lc);
+/* The domain class's priv_free: the cgroup, then the HvProcDom part. */
 void lxc_domain_free_priv(void *p);

@@ -24,17 +24,17 @@ proc_destroy(HvObjTab *t, HvEntry *o, HvJob *job, GError **err)
 {
 	return lxc_process_stop(t, o, job, LXC_STOP_DESTROYED, err);
 }
-static void proc_reattach(HvProcDrv *pd) { lxc_process_reattach_all((LxcConn *)pd); }
 static const char *proc_caps_note(const HvProcDrv *pd)
 {
 	return lxc_cgroup_layout_name(((const LxcConn *)pd)->layout);
 }
+static int reattach_one(const char *name, const char *xml, size_t len, void *data);
 
 const HvProcDrvOps lxc_proc_ops = {
 	.name = "lxc", .shutdown_ms = LXC_SHUTDOWN_MS,
 	.os_type = "exe", .emulator = "/proc/self/exe",
 	.caps_note = proc_caps_note,
-	.stopped = proc_stopped, .reattach = proc_reattach,
+	.stopped = proc_stopped, .reattach = reattach_one,
 	.start = lxc_process_start, .destroy = proc_destroy,
 	.no_console = "is not running",
 };
@@ -163,22 +163,11 @@ apply_limits(LxcCgroup *cg, const HvDomainDef *def, const HvLxcDef *x, GError **
 	return r;
 }
 
-/* Lock held: watches the init's exit and the console. */
-static int
-watch(LxcConn *lc, HvEntry *o, GError **err)
-{
-	LxcDomain *d = lxc_dom(o);
-	return hv_procdrv_watch(&lc->pd, lc->pd.watch, o, d->p.pidfd, d->p.con, &d->p.watch_pid,
-				&d->p.watch_con, err);
-}
-
 /* Everything a start made, undone (lock held or not: o's priv is the job's). */
 static void
 undo(LxcConn *lc, LxcDomain *d)
 {
-	hv_procwatch_remove(lc->pd.watch, d->p.watch_pid);
-	hv_procwatch_remove(lc->pd.watch, d->p.watch_con);
-	d->p.watch_pid = d->p.watch_con = 0;
+	hv_procdom_unwatch(lc->pd.watch, &d->p);
 	if (d->cg) {
 		lxc_cgroup_kill(d->cg, NULL);
 		for (int i = 0; i < 100 && lxc_cgroup_count(d->cg) > 0; i++)
@@ -190,18 +179,7 @@ undo(LxcConn *lc, LxcDomain *d)
 		kill(d->p.pid, SIGKILL);
 		waitpid(d->p.pid, NULL, WNOHANG);
 	}
-	if (d->p.holder > 0 && hv_pid_starttime(d->p.holder) == d->p.holder_start) {
-		kill(d->p.holder, SIGKILL);
-		waitpid(d->p.holder, NULL, 0);
-	}
-	if (d->p.pidfd >= 0)
-		close(d->p.pidfd);
-	d->p.pidfd = -1;
-	d->p.pid = d->p.holder = 0;
-	if (d->p.con && d->p.con->master >= 0) {
-		close(d->p.con->master);
-		d->p.con->master = -1;
-	}
+	hv_procdom_release(&d->p);
 	for (guint i = 0; d->p.devs && i < d->p.devs->len; i++) {
 		const char *del[] = { "ip", "link", "del", d->p.devs->pdata[i], NULL };
 
@@ -311,7 +289,7 @@ lxc_process_start(HvObjTab *t, HvEntry *o, HvJob *job, GError **err)
 	}
 	hv_procdom_running(o, &d->p, t->store, &live, R_BOOTED, LXC_STOP_SHUTDOWN);
 	state_write(lc, o);
-	if ((r = watch(lc, o, err)) < 0) {
+	if ((r = hv_procdrv_watch(&lc->pd, o, err)) < 0) {
 		lxc_process_stopped(lc, o);
 		return r;
 	}
@@ -347,13 +325,6 @@ lxc_process_stopped(LxcConn *lc, HvEntry *o)
 	hv_entry_stopped(o); /* may remove a transient o (our job keeps it alive) */
 }
 
-/* Waits (lock released meanwhile) until the run gen of o ended, or end_us. */
-static bool
-wait_stopped(HvEntry *o, HvJob *job, unsigned gen, int64_t end_us)
-{
-	return hv_procdom_wait_stopped(o, &lxc_dom(o)->p, job, gen, end_us);
-}
-
 int
 lxc_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, LxcStopWhy why, GError **err)
 {
@@ -367,7 +338,8 @@ lxc_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, LxcStopWhy why, GError **e
 			lxc_cgroup_kill(d->cg, NULL);
 		else if (d->p.pid > 0)
 			kill(d->p.pid, SIGKILL);
-		if (!wait_stopped(o, job, gen, g_get_monotonic_time() + LXC_KILL_MS * 1000ll))
+		if (!hv_procdom_wait_stopped(o, job, gen,
+					     g_get_monotonic_time() + LXC_KILL_MS * 1000ll))
 			lxc_process_stopped(lc, o);
 		return 0;
 	}
@@ -381,12 +353,14 @@ lxc_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, LxcStopWhy why, GError **e
 	if (kill(d->p.pid, SIGTERM) < 0)
 		return hv_error_set(err, errno, "cannot signal the init of domain '%s': %s",
 				    o->name, g_strerror(errno));
-	if (wait_stopped(o, job, gen, g_get_monotonic_time() + lc->pd.shutdown_ms * 1000ll))
+	if (hv_procdom_wait_stopped(o, job, gen,
+				    g_get_monotonic_time() + lc->pd.shutdown_ms * 1000ll))
 		return 0;
 	if (o->active && d->p.gen == gen) {
 		if (d->cg)
 			lxc_cgroup_kill(d->cg, NULL);
-		if (!wait_stopped(o, job, gen, g_get_monotonic_time() + LXC_KILL_MS * 1000ll))
+		if (!hv_procdom_wait_stopped(o, job, gen,
+					     g_get_monotonic_time() + LXC_KILL_MS * 1000ll))
 			lxc_process_stopped(lc, o);
 	}
 	return hv_error_set(err, ETIMEDOUT, "domain '%s' did not shut down within %u ms: its "
@@ -424,14 +398,8 @@ reattach_one(const char *name, const char *xml, size_t len, void *data)
 		if (g_file_get_contents(fz, &v, NULL, NULL) && g_str_has_prefix(v, "FROZEN"))
 			d->p.state = HV_DOMAIN_PAUSED;
 	}
-	watch(lc, o, NULL);
+	hv_procdrv_watch(&lc->pd, o, NULL);
 	return 0;
-}
-
-void
-lxc_process_reattach_all(LxcConn *lc)
-{
-	hv_procdom_reattach_all(&lc->pd, reattach_one, lc);
 }
 
 void
@@ -439,9 +407,7 @@ lxc_domain_free_priv(void *p)
 {
 	LxcDomain *d = p;
 
-	if (!d)
-		return;
-	hv_procdom_clear(&d->p);
-	lxc_cgroup_free(d->cg);
-	g_free(d);
+	if (d)
+		lxc_cgroup_free(d->cg);
+	hv_procdom_free(d);
 }

@@ -16,6 +16,12 @@
 typedef int (*QemuVolumeResolve)(void *opaque, const char *pool, const char *volume,
 				 StorageVolSource *out, GError **err);
 
+/* The value of a libvirt secret (type "ceph", "iscsi"; uuid or usage id) that
+ * a <disk type='network'> names in its <auth>: secret_store.h's
+ * secret_store_value. *value is owned by the caller. */
+typedef int (*QemuSecretResolve)(void *opaque, const char *usage_type, const char *uuid_or_usage,
+				 GBytes **value, GError **err);
+
 /* A secret QEMU reads at start (-object secret,file=PATH,format=base64): the
  * process layer writes value's base64 to path (0600) before QEMU starts and
  * removes it once QEMU answers (it read it by then), so no key is ever on
@@ -56,7 +62,9 @@ typedef struct {
 	const char *incoming; /* -incoming URI (a migration target), or NULL */
 	const char *secret_prefix; /* a secret's file: PREFIX-ID */
 	GPtrArray *secrets; /* out: QemuSecret*, filled by the builder; NULL: disks that
-			     * need a key (cephx) are refused */
+			     * need a key (cephx, CHAP) are refused */
+	QemuSecretResolve resolve_secret; /* NULL: network disks with <auth> are refused */
+	void *secret_opaque;
 } QemuPaths;
 
 /* *argv: NULL-terminated, argv[0] = emulator; free with g_strfreev. */

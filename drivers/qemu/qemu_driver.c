@@ -313,12 +313,7 @@ static const HvDomainOps qemu_domain_ops = {
 	.console_write = qemu_console_write,
 	.screenshot = qemu_domain_screenshot,
 	.get_addresses = net_table_dom_addresses,
-	.managed_save = qemu_save_managed,
-	.has_managed_save = qemu_save_has_managed,
-	.managed_save_remove = qemu_save_managed_remove,
-	.save = qemu_save_to,
-	.restore = qemu_save_restore,
-	.save_image_xml = hv_saveimg_xml,
+	QEMU_SAVE_OPS,
 	QEMU_MIGRATION_OPS,
 };
 

@@ -11,9 +11,10 @@
 #include <unistd.h>
 #include "drivers/qemu/qemu_monitor.h"
 #include "util/error.h"
+#include "util/sync.h"
 
 struct QemuMon {
-	gint refs;
+	gatomicrefcount refs;
 	int fd;
 	char *path;
 	QemuMonCallbacks cb;
@@ -394,12 +395,7 @@ qemu_mon_balloon(QemuMon *m, uint64_t kib, GError **err)
 uint64_t
 qemu_mon_commands_sent(QemuMon *m)
 {
-	uint64_t n;
-
-	g_mutex_lock(&m->lock);
-	n = m->sent;
-	g_mutex_unlock(&m->lock);
-	return n;
+	return hv_locked_u64(&m->lock, &m->sent);
 }
 
 void
@@ -433,16 +429,4 @@ qemu_mon_close(QemuMon *m)
 	m->fd = -1;
 }
 
-QemuMon *
-qemu_mon_ref(QemuMon *m)
-{
-	g_atomic_int_inc(&m->refs);
-	return m;
-}
-
-void
-qemu_mon_unref(QemuMon *m)
-{
-	if (m && g_atomic_int_dec_and_test(&m->refs))
-		mon_free(m);
-}
+HV_REF_FNS(QemuMon, qemu_mon, mon_free)

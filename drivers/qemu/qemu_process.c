@@ -17,6 +17,7 @@
 #include "drivers/qemu/qemu_saveimg.h"
 #include "drivers/objstore.h"
 #include "drivers/storage/storage_class.h"
+#include "drivers/secret/secret_store.h"
 
 #define START_DEADLINE_US (30 * G_USEC_PER_SEC)
 #define TERM_GRACE_US (3 * G_USEC_PER_SEC)
@@ -382,7 +383,8 @@ start_prepare(QemuConn *qc, QemuDomain *d, const char *incoming, HvDomainDef **l
 	paths = (QemuPaths){ .qmp = qmp, .pidfile = pid, .log = log, .console = console, .vnc = vnc,
 			     .resolve_volume = storage_volume_resolve, .resolve_opaque = qc->storage,
 			     .taps = taps, .incoming = incoming, .secret_prefix = secret,
-			     .secrets = secrets };
+			     .secrets = secrets, .resolve_secret = secret_store_value,
+			     .secret_opaque = qc->conn->secrets };
 	if (qc->conn->driver->network && qc->conn->driver->network->get_info) {
 		paths.resolve_network = qemu_interface_resolve_network;
 		paths.network_opaque = qc->conn;

@@ -749,11 +749,4 @@ snap_get_xml(HvConn *c, const char *dom, const char *name, char **xml, GError **
 	return 0;
 }
 
-const HvSnapshotOps qemu_snapshot_ops = {
-	.list = snap_list,
-	.get_info = snap_get_info,
-	.get_xml = snap_get_xml,
-	.create_xml = snap_create,
-	.revert = snap_revert,
-	.delete = snap_delete,
-};
+const HvSnapshotOps qemu_snapshot_ops = HV_SNAPSHOT_OPS(snap);

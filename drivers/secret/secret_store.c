@@ -270,17 +270,27 @@ op_list(HvConn *c, GPtrArray **out, GError **err)
 	return 0;
 }
 
+/* What copy makes of the secret uuid, under the lock: 0 or -ENOENT. */
 static int
-op_get_info(HvConn *c, const char *uuid, HvSecretInfo **out, GError **err)
+copy_of(HvConn *c, const char *uuid, void *(*copy)(const Secret *s), void **out, GError **err)
 {
 	SecretStore *st = store_of(c);
 	Secret *s;
 
 	g_mutex_lock(&st->lock);
 	if ((s = find(st, uuid, err)))
-		*out = info_of(s);
+		*out = copy(s);
 	g_mutex_unlock(&st->lock);
 	return s ? 0 : -ENOENT;
+}
+
+static void *info_copy(const Secret *s) { return info_of(s); }
+static void *xml_copy(const Secret *s) { return hv_secret_def_format(s->def); }
+
+static int
+op_get_info(HvConn *c, const char *uuid, HvSecretInfo **out, GError **err)
+{
+	return copy_of(c, uuid, info_copy, (void **)out, err);
 }
 
 static int
@@ -301,14 +311,7 @@ op_lookup_usage(HvConn *c, HvSecretUsage type, const char *id, HvSecretInfo **ou
 static int
 op_get_xml(HvConn *c, const char *uuid, unsigned flags, char **xml, GError **err)
 {
-	SecretStore *st = store_of(c);
-	Secret *s;
-
-	g_mutex_lock(&st->lock);
-	if ((s = find(st, uuid, err)))
-		*xml = hv_secret_def_format(s->def);
-	g_mutex_unlock(&st->lock);
-	return s ? 0 : -ENOENT;
+	return copy_of(c, uuid, xml_copy, (void **)xml, err);
 }
 
 /* libvirt's rules for a (re)definition; lock held */

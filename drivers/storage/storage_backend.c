@@ -14,6 +14,7 @@ static const StorageBackend *const backends[] = {
 	&storage_backend_mpath,
 	&storage_backend_sheepdog,
 	&storage_backend_iscsi_direct,
+	&storage_backend_iscsi,
 	&storage_backend_netfs_mount, /* before libnfs: it serves where it is available */
 	&storage_backend_netfs_libnfs,
 	&storage_backend_rbd,

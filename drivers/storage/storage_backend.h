@@ -222,8 +222,9 @@ extern const StorageBackend storage_backend_logical;
 extern const StorageBackend storage_backend_scsi, storage_backend_mpath,
 	storage_backend_sheepdog;
 /* storage_backend_iscsi.c (with libiscsi), else storage_backend_none.c's
- * refusal naming the library it was built without */
-extern const StorageBackend storage_backend_iscsi_direct;
+ * refusal naming the library it was built without: iscsi-direct, and iscsi
+ * (libvirt's kernel-initiator type, served through libiscsi here too) */
+extern const StorageBackend storage_backend_iscsi_direct, storage_backend_iscsi;
 /* storage_backend_netfs.c: netfs mounted with the kernel's NFS client, where
  * there is one (or HYPERFS_NETFS=mount); storage_netfs_libnfs.c (with
  * libnfs, else storage_backend_none.c's refusal): netfs through the

@@ -68,7 +68,7 @@ dir_delete(StoragePool *p, unsigned flags, GError **err)
 }
 
 /* One entry of the folder, or NULL (not a regular file, a name the tree can't
- * show, or a file qemu-img can't read). */
+ * show, or a file that cannot be read: storage_img_probe). */
 static StorageVol *
 scan_one(const StoragePool *p, const char *f)
 {
@@ -81,7 +81,7 @@ scan_one(const StoragePool *p, const char *f)
 	if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return NULL;
 	v = storage_vol_new(f, path);
-	if (storage_img_info(v->path, v, NULL) < 0)
+	if (storage_img_probe(v->path, v, NULL) < 0)
 		return NULL;
 	return g_steal_pointer(&v);
 }
@@ -159,7 +159,7 @@ storage_dir_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out,
 	v->format = g_strdup(fmt);
 	if ((r = (g_str_equal(fmt, "raw") ? create_raw : create_img)(v, def, err)) < 0)
 		return r;
-	if ((r = storage_img_info(v->path, v, err)) < 0) {
+	if ((r = storage_img_probe(v->path, v, err)) < 0) {
 		unlink(v->path);
 		return r;
 	}

@@ -9,6 +9,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <blkid.h>
 #include "drivers/storage/storage_util.h"
 
 /* The formats libvirt's fs pools know that this backend can make and mount,
@@ -59,18 +60,23 @@ fs_check_def(const HvPoolDef *def, GError **err)
 			    "supported (auto ext2 ext3 ext4 xfs btrfs)", def->name, fmt);
 }
 
-/* What file system dev holds (blkid's name), or NULL for none. */
+/* What file system dev holds (libblkid's name, as `blkid -p` says it, in
+ * process: no blkid run per start), or NULL for none or an unreadable dev. */
 static int
 probe(const char *dev, char **type, GError **err)
 {
-	const char *argv[] = { "blkid", "-p", "-o", "value", "-s", "TYPE", dev, NULL };
-	g_autofree char *out = NULL;
+	blkid_probe pr = blkid_new_probe_from_filename(dev);
+	const char *t = NULL;
 
 	*type = NULL;
-	if (storage_run(argv, &out, "probe", NULL) < 0)
-		return 0; /* blkid exits 2 when it finds nothing */
-	g_strstrip(out);
-	*type = *out ? g_steal_pointer(&out) : NULL;
+	if (!pr)
+		return 0;
+	blkid_probe_enable_superblocks(pr, 1);
+	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE);
+	if (blkid_do_safeprobe(pr) == 0 && blkid_probe_lookup_value(pr, "TYPE", &t, NULL) == 0 &&
+	    t && *t)
+		*type = g_strdup(t);
+	blkid_free_probe(pr);
 	return 0;
 }
 
@@ -99,13 +105,6 @@ fs_build(StoragePool *p, unsigned flags, GError **err)
 
 		return storage_run(argv, NULL, what, err);
 	}
-}
-
-static int
-fs_check(StoragePool *p, bool *active, GError **err)
-{
-	*active = storage_mounted(p->def->target_path);
-	return 0;
 }
 
 static int
@@ -142,9 +141,6 @@ const StorageBackend storage_backend_fs = {
 	.type = "fs",
 	.check_def = fs_check_def,
 	.build = fs_build,
-	.check = fs_check,
 	.start = fs_start,
-	.stop = storage_mount_stop,
-	.delete = storage_mount_delete,
-	STORAGE_DIR_VOLUME_OPS,
+	STORAGE_MOUNT_OPS,
 };

@@ -1,10 +1,12 @@
-/* storage_backend_iscsi.c: the iscsi-direct pool type through the userspace
- * libiscsi initiator (this kernel has no iSCSI initiator): the pool is one
- * target on one portal, its volumes are the target's LUNs (unit:0:0:N, sized
- * by READ CAPACITY 16), and a domain reaches one as iscsi://HOST:PORT/IQN/N.
- * CHAP takes its password from the secret the pool's <auth> names
- * (StorageHost.secret_value). Each operation logs in and out again; nothing
- * is kept while the pool is active. */
+/* storage_backend_iscsi.c: the iscsi-direct and iscsi pool types through the
+ * userspace libiscsi initiator (this kernel has no iSCSI initiator): the pool
+ * is one target on one portal, its volumes are the target's LUNs (unit:0:0:N,
+ * sized by READ CAPACITY 16), their content streams over READ 16 / WRITE 16,
+ * and a domain reaches one as iscsi://HOST:PORT/IQN/N. CHAP takes its
+ * password from the secret the pool's <auth> names (StorageHost.secret_value).
+ * Each operation (and each stream) logs in and out again; nothing is kept
+ * while the pool is active. */
+#include <stdlib.h>
 #include <string.h>
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
@@ -273,11 +275,223 @@ iscsi_vol_source(StoragePool *p, const StorageVol *v, StorageVolSource *out, GEr
 	return 0;
 }
 
+/* ---- a LUN's content: READ 16 / WRITE 16 on a session of the stream's own */
+
+#define IO_MAX (1u << 20) /* bytes a command moves at most */
+
+typedef struct {
+	StorageStream pub;
+	struct iscsi_context *c;
+	int lun;
+	uint32_t bs; /* the LUN's block size */
+	char *what;  /* "LUN N of pool 'P'", for messages */
+} IscsiStream;
+
+/* A command's task, or -EIO naming what failed; frees a task that failed. */
+static int
+task_ok(IscsiStream *is, struct scsi_task *t, const char *op, GError **err)
+{
+	if (t && t->status == SCSI_STATUS_GOOD)
+		return 0;
+	if (t)
+		scsi_free_scsi_task(t);
+	return hv_error_set(err, EIO, "cannot %s %s: %s", op, is->what, iscsi_get_error(is->c));
+}
+
+/* The blocks [lba, lba + n) into buf (n * bs bytes). */
+static int
+read_blocks(IscsiStream *is, uint64_t lba, uint32_t n, void *buf, GError **err)
+{
+	struct scsi_task *t = iscsi_read16_sync(is->c, is->lun, lba, n * is->bs, (int)is->bs, 0, 0,
+						0, 0, 0);
+	int r = task_ok(is, t, "read", err);
+
+	if (r < 0)
+		return r;
+	if (t->datain.size < (int)(n * is->bs)) {
+		scsi_free_scsi_task(t);
+		return hv_error_set(err, EIO, "cannot read %s: a short READ 16", is->what);
+	}
+	memcpy(buf, t->datain.data, n * is->bs);
+	scsi_free_scsi_task(t);
+	return 0;
+}
+
+static int
+write_blocks(IscsiStream *is, uint64_t lba, uint32_t n, const void *buf, GError **err)
+{
+	struct scsi_task *t = iscsi_write16_sync(is->c, is->lun, lba, (unsigned char *)buf,
+						 n * is->bs, (int)is->bs, 0, 0, 0, 0, 0);
+	int r = task_ok(is, t, "write", err);
+
+	if (r == 0)
+		scsi_free_scsi_task(t);
+	return r;
+}
+
+static gssize
+iscsi_stream_read(StorageStream *s, void *buf, size_t len, GError **err)
+{
+	IscsiStream *is = (IscsiStream *)s;
+	uint64_t lba = s->offset / is->bs, skip = s->offset % is->bs;
+	uint32_t n;
+	g_autofree char *tmp = NULL;
+	int r;
+
+	if (s->offset >= s->end)
+		return 0;
+	len = (size_t)MIN((uint64_t)MIN(len, IO_MAX), s->end - s->offset);
+	n = (uint32_t)((skip + len + is->bs - 1) / is->bs);
+	tmp = g_malloc((size_t)n * is->bs);
+	if ((r = read_blocks(is, lba, n, tmp, err)) < 0)
+		return r;
+	memcpy(buf, tmp + skip, len);
+	s->offset += len;
+	return (gssize)len;
+}
+
+/* Whole blocks go as they are; a part of a block is read, changed, written. */
+static int
+iscsi_stream_write(StorageStream *s, const void *buf, size_t len, GError **err)
+{
+	IscsiStream *is = (IscsiStream *)s;
+	const char *p = buf;
+	int r;
+
+	if (s->offset + len > s->end || s->offset + len < s->offset)
+		return hv_error_set(err, ENOSPC, "cannot write %s: %zu bytes at offset %"
+				    G_GUINT64_FORMAT " go past its end (%" G_GUINT64_FORMAT
+				    " bytes)", is->what, len, s->offset, s->end);
+	while (len > 0) {
+		uint64_t lba = s->offset / is->bs, in = s->offset % is->bs;
+		size_t n;
+
+		if (in == 0 && len >= is->bs) {
+			n = MIN(len - len % is->bs, IO_MAX);
+			r = write_blocks(is, lba, (uint32_t)(n / is->bs), p, err);
+		} else {
+			g_autofree char *blk = g_malloc(is->bs);
+
+			n = MIN(len, is->bs - in);
+			if ((r = read_blocks(is, lba, 1, blk, err)) == 0) {
+				memcpy(blk + in, p, n);
+				r = write_blocks(is, lba, 1, blk, err);
+			}
+		}
+		if (r < 0)
+			return r;
+		p += n;
+		len -= n;
+		s->offset += n;
+	}
+	return 0;
+}
+
+/* SYNCHRONIZE CACHE: what the target holds is on its storage. */
+static int
+iscsi_stream_finish(StorageStream *s, GError **err)
+{
+	IscsiStream *is = (IscsiStream *)s;
+	struct scsi_task *t = iscsi_synchronizecache10_sync(is->c, is->lun, 0, 0, 0, 0);
+	int r = task_ok(is, t, "flush", err);
+
+	if (r == 0)
+		scsi_free_scsi_task(t);
+	return r;
+}
+
+static void
+iscsi_stream_close(StorageStream *s)
+{
+	IscsiStream *is = (IscsiStream *)s;
+
+	if (!s)
+		return;
+	logout(is->c);
+	g_free(is->what);
+	g_free(is);
+}
+
+static const StorageStreamOps iscsi_stream_ops = {
+	.read = iscsi_stream_read,
+	.write = iscsi_stream_write,
+	.finish = iscsi_stream_finish,
+	.close = iscsi_stream_close,
+	/* no truncate: a LUN keeps its size */
+};
+
+/* A stream over the LUN of v (path IQN/N), logged in for the stream's life. */
+static int
+iscsi_stream_open(StoragePool *p, StorageVol *v, uint64_t offset, uint64_t length,
+		  StorageStream **out, GError **err)
+{
+	const char *slash = strrchr(v->path, '/');
+	int lun = slash ? atoi(slash + 1) : 0;
+	struct iscsi_context *c = NULL;
+	struct scsi_task *t = NULL;
+	struct scsi_readcapacity16 *rc;
+	IscsiStream *is;
+	Source s;
+	int r = source_of(p->def, &s, err);
+
+	if (r == 0)
+		r = login(p, &s, lun, &c, err);
+	source_clear(&s);
+	if (r < 0)
+		return r;
+	t = read_capacity(c, lun);
+	if (!t || t->status != SCSI_STATUS_GOOD || !(rc = scsi_datain_unmarshall(t)) ||
+	    !rc->block_length) {
+		r = hv_error_set(err, EIO, "storage pool '%s': READ CAPACITY of LUN %d failed: %s",
+				 p->name, lun, iscsi_get_error(c));
+		if (t)
+			scsi_free_scsi_task(t);
+		logout(c);
+		return r;
+	}
+	is = g_new0(IscsiStream, 1);
+	is->c = c;
+	is->lun = lun;
+	is->bs = rc->block_length;
+	is->what = g_strdup_printf("LUN %d of pool '%s'", lun, p->name);
+	is->pub.ops = &iscsi_stream_ops;
+	is->pub.offset = offset;
+	is->pub.end = (rc->returned_lba + 1) * (uint64_t)rc->block_length;
+	if (length && offset + length > offset && offset + length < is->pub.end)
+		is->pub.end = offset + length;
+	scsi_free_scsi_task(t);
+	*out = &is->pub;
+	return 0;
+}
+
+static int
+iscsi_vol_upload(StoragePool *p, StorageVol *v, uint64_t offset, uint64_t length,
+		 StorageStream **out, GError **err)
+{
+	return iscsi_stream_open(p, v, offset, length, out, err);
+}
+
+static int
+iscsi_vol_download(StoragePool *p, StorageVol *v, uint64_t offset, uint64_t length,
+		   StorageStream **out, GError **err)
+{
+	return iscsi_stream_open(p, v, offset, length, out, err);
+}
+
+/* iscsi-direct and iscsi (libvirt's kernel-initiator type: this host's
+ * kernel has no iSCSI initiator nor SCSI layer, so it is served the same way,
+ * by libiscsi, on every host; docs/storage.md) take the same methods. */
+#define ISCSI_METHODS                                                                  \
+	.check_def = iscsi_check_def, .start = iscsi_start, .stop = iscsi_stop,          \
+	.refresh = iscsi_refresh, .vol_source = iscsi_vol_source,                        \
+	.vol_upload = iscsi_vol_upload, .vol_download = iscsi_vol_download
+
 const StorageBackend storage_backend_iscsi_direct = {
 	.type = "iscsi-direct",
-	.check_def = iscsi_check_def,
-	.start = iscsi_start,
-	.stop = iscsi_stop,
-	.refresh = iscsi_refresh,
-	.vol_source = iscsi_vol_source,
+	ISCSI_METHODS,
+};
+
+const StorageBackend storage_backend_iscsi = {
+	.type = "iscsi",
+	ISCSI_METHODS,
 };

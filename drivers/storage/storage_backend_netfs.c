@@ -27,6 +27,7 @@ netfs_source_clear(NetfsSource *s)
 int
 netfs_source_of(const HvPoolDef *def, NetfsSource *s, GError **err)
 {
+	g_autofree char *ver = storage_def_prop(def, "source/protocol", "ver");
 	size_t n;
 
 	memset(s, 0, sizeof(*s));
@@ -49,6 +50,12 @@ netfs_source_of(const HvPoolDef *def, NetfsSource *s, GError **err)
 	if (!g_strv_contains(formats, s->format))
 		return hv_error_set(err, EINVAL, "storage pool '%s': netfs format '%s' is not one "
 				    "of auto nfs glusterfs cifs", def->name, s->format);
+	if (ver && ((!g_str_equal(s->format, "auto") && !g_str_equal(s->format, "nfs")) ||
+		    (!g_str_equal(ver, "3") && !g_str_equal(ver, "4"))))
+		return hv_error_set(err, EINVAL, "storage pool '%s': <protocol ver='%s'/> names "
+				    "the NFS version, 3 or 4, of an NFS export (format auto or nfs, "
+				    "not '%s')", def->name, ver, s->format);
+	s->version = ver ? (unsigned)atoi(ver) : 0;
 	return 0;
 }
 
@@ -134,17 +141,10 @@ mount_build(StoragePool *p, unsigned flags, GError **err)
 }
 
 static int
-mount_check(StoragePool *p, bool *active, GError **err)
-{
-	*active = storage_mounted(p->def->target_path);
-	return 0;
-}
-
-static int
 mount_start(StoragePool *p, GError **err)
 {
 	g_auto(NetfsSource) s = { 0 };
-	g_autofree char *src = NULL, *what = NULL;
+	g_autofree char *src = NULL, *what = NULL, *opts = NULL;
 	const char *target = p->def->target_path;
 	const char *argv[10];
 	size_t k, n = 0;
@@ -170,9 +170,11 @@ mount_start(StoragePool *p, GError **err)
 	}
 	argv[n++] = src;
 	argv[n++] = target;
-	if (ways[k].options) {
+	if (s.version) /* libvirt's -o nfsvers=N for <protocol ver=> */
+		opts = g_strdup_printf("nfsvers=%u", s.version);
+	if (ways[k].options || opts) {
 		argv[n++] = "-o";
-		argv[n++] = ways[k].options;
+		argv[n++] = opts ? opts : ways[k].options;
 	}
 	argv[n] = NULL;
 	return storage_run(argv, NULL, what, err);
@@ -183,9 +185,6 @@ const StorageBackend storage_backend_netfs_mount = {
 	.available = netfs_kernel_mounts,
 	.check_def = mount_check_def,
 	.build = mount_build,
-	.check = mount_check,
 	.start = mount_start,
-	.stop = storage_mount_stop,
-	.delete = storage_mount_delete,
-	STORAGE_DIR_VOLUME_OPS,
+	STORAGE_MOUNT_OPS,
 };

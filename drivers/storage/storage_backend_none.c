@@ -22,6 +22,11 @@ const StorageBackend storage_backend_iscsi_direct = {
 	.type = "iscsi-direct",
 	.check_def = no_libiscsi,
 };
+
+const StorageBackend storage_backend_iscsi = {
+	.type = "iscsi",
+	.check_def = no_libiscsi,
+};
 #endif
 
 #ifndef HV_WITH_LIBNFS

@@ -21,8 +21,9 @@ sys_u64(const char *path)
 	return g_file_get_contents(path, &txt, NULL, NULL) ? g_ascii_strtoull(txt, NULL, 10) : 0;
 }
 
-static StorageVol *
-block_vol(const char *name, const char *path, const char *blk)
+/* A refresh's volume name: the raw block device blk at path, into out. */
+static void
+add_block_vol(GHashTable *out, const char *name, const char *path, const char *blk)
 {
 	g_autofree char *size = g_strdup_printf("/sys/block/%s/size", blk);
 	StorageVol *v = storage_vol_new(name, path);
@@ -30,7 +31,7 @@ block_vol(const char *name, const char *path, const char *blk)
 	v->type = g_strdup("block");
 	v->format = g_strdup("raw");
 	v->capacity = v->allocation = sys_u64(size) * 512;
-	return v;
+	g_hash_table_insert(out, v->name, v);
 }
 
 /* ---- scsi */
@@ -107,14 +108,12 @@ scsi_refresh(StoragePool *p, GHashTable *out, GError **err)
 			const char *blk = bd ? g_dir_read_name(bd) : NULL;
 			const char *hbtl = strchr(lun, ':');
 			g_autofree char *vname = NULL, *path = NULL;
-			StorageVol *v;
 
 			if (!blk || !hbtl)
 				continue;
 			vname = g_strdup_printf("unit%s", hbtl);
 			path = by_path(p, blk);
-			v = block_vol(vname, path, blk);
-			g_hash_table_insert(out, v->name, v);
+			add_block_vol(out, vname, path, blk);
 		}
 	}
 	return 0;
@@ -153,15 +152,13 @@ mpath_refresh(StoragePool *p, GHashTable *out, GError **err)
 		g_autofree char *uf = g_strdup_printf("/sys/block/%s/dm/uuid", n);
 		g_autofree char *nf = g_strdup_printf("/sys/block/%s/dm/name", n);
 		g_autofree char *uuid = NULL, *name = NULL, *path = NULL;
-		StorageVol *v;
 
 		if (!g_str_has_prefix(n, "dm-") || !g_file_get_contents(uf, &uuid, NULL, NULL) ||
 		    !g_str_has_prefix(uuid, "mpath-") || !g_file_get_contents(nf, &name, NULL, NULL))
 			continue;
 		g_strstrip(name);
 		path = g_strdup_printf("/dev/mapper/%s", name);
-		v = block_vol(n, path, n);
-		g_hash_table_insert(out, v->name, v);
+		add_block_vol(out, n, path, n);
 	}
 	return 0;
 }

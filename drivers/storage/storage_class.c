@@ -12,6 +12,7 @@
 #include "drivers/objstore.h"
 #include "drivers/voldata.h"
 #include "drivers/storage/storage_util.h"
+#include "util/table.h"
 
 struct StorageTables {
 	HvCore core;       /* the pools' lock and events, apart from the driver's */
@@ -136,28 +137,30 @@ vol_resize(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **er
 
 /* ---- content (voldata.h): the backend's stream, as the driver API's */
 
+/* One read (into rbuf) or write (of wbuf, when write) of the backend's
+ * stream at the driver stream's offset, which follows it. */
 static gssize
-ds_read(HvDataStream *s, void *buf, size_t len, GError **err)
+ds_io(HvDataStream *s, bool write, void *rbuf, const void *wbuf, size_t len, GError **err)
 {
 	StorageStream *ss = s->priv;
 	gssize n;
 
 	ss->offset = s->offset;
-	n = ss->ops->read(ss, buf, len, err);
+	n = write ? ss->ops->write(ss, wbuf, len, err) : ss->ops->read(ss, rbuf, len, err);
 	s->offset = ss->offset;
 	return n;
+}
+
+static gssize
+ds_read(HvDataStream *s, void *buf, size_t len, GError **err)
+{
+	return ds_io(s, false, buf, NULL, len, err);
 }
 
 static int
 ds_write(HvDataStream *s, const void *buf, size_t len, GError **err)
 {
-	StorageStream *ss = s->priv;
-	int r;
-
-	ss->offset = s->offset;
-	r = ss->ops->write(ss, buf, len, err);
-	s->offset = ss->offset;
-	return r;
+	return (int)ds_io(s, true, NULL, buf, len, err);
 }
 
 static int
@@ -231,7 +234,7 @@ vol_data_done(HvObjTab *t, HvEntry *o)
 	/* a file volume is inspected alone (one qemu-img, not one per file of
 	 * the pool); anything else through the backend's refresh */
 	if (v && v->path && g_file_test(v->path, G_FILE_TEST_IS_REGULAR)) {
-		if (storage_img_info(v->path, v, &err) < 0)
+		if (storage_img_probe(v->path, v, &err) < 0)
 			g_debug("%s", err->message);
 	} else {
 		if (storage_pool_refresh(p, t->core, &err) < 0)
@@ -599,31 +602,31 @@ storage_tables_close(StorageTables *st)
 
 /* ---- resolving a domain's volume */
 
-/* A network volume's source as the URL a command line takes, in s->path;
- * an rbd image keeps its POOL/IMAGE and monitors, and gets its cephx key. */
-static int
-network_url(StorageTables *st, StorageVolSource *s, const char *volume, const char *pool,
-	    GError **err)
-{
-	char *url;
+/* The secret usage type of each protocol a network volume logs in with. */
+static const struct {
+	const char *protocol;
+	const char *usage;
+} auth_protocols[] = {
+	{ "iscsi", "iscsi" }, /* CHAP */
+	{ "rbd", "ceph" },    /* cephx */
+};
 
-	if (g_str_equal(s->protocol, "rbd"))
-		return s->auth_user ? st->host.secret_value(st->host.opaque, "ceph",
-							     s->auth_secret_usage, &s->auth_secret,
-							     err)
-				    : 0;
-	if (s->auth_user)
+/* A network volume that logs in gets its key (the caller puts it where its
+ * hypervisor reads it, never on a command line). */
+static int
+network_secret(StorageTables *st, StorageVolSource *s, const char *volume, const char *pool,
+	       GError **err)
+{
+	const typeof(auth_protocols[0]) *row = HV_TABLE_FIND(auth_protocols, s->protocol);
+
+	if (!s->auth_user)
+		return 0;
+	if (!row)
 		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' needs %s "
-				    "authentication ('%s'), which the %s driver cannot give QEMU "
-				    "yet", volume, pool, s->protocol, s->auth_user, st->driver);
-	if (!s->hosts || !s->hosts->len ||
-	    !(url = storage_network_url(s->protocol, s->hosts->pdata[0], s->path)))
-		return hv_error_set(err, EOPNOTSUPP, "volume '%s' of pool '%s' is reached over %s, "
-				    "which the %s driver cannot use", volume, pool, s->protocol,
-				    st->driver);
-	g_free(s->path);
-	s->path = url;
-	return 0;
+				    "authentication ('%s'), which the %s driver cannot give",
+				    volume, pool, s->protocol, s->auth_user, st->driver);
+	return st->host.secret_value(st->host.opaque, row->usage, s->auth_secret_usage,
+				     &s->auth_secret, err);
 }
 
 int
@@ -642,7 +645,7 @@ storage_volume_resolve(void *opaque, const char *pool, const char *volume,
 		r = storage_vol_source(pool_of(o), volume, out, err);
 	hv_core_unlock(&st->core);
 	if (r == 0 && out->protocol)
-		r = network_url(st, out, volume, pool, err);
+		r = network_secret(st, out, volume, pool, err);
 	if (r < 0)
 		storage_vol_source_clear(out);
 	return r;

@@ -30,13 +30,12 @@ void storage_tables_close(StorageTables *st);
 
 /* A domain disk's <source pool= volume=/> as what a command line needs
  * (opaque: the StorageTables), in *out (cleared by the caller): a local file
- * or device (type file, block: path), the URL of a network volume that
- * QEMU's block drivers open by URL (path nfs://HOST/EXPORT/FILE,
- * iscsi://HOST:PORT/IQN/LUN), or an rbd image (protocol rbd, path
- * POOL/IMAGE, hosts its monitors, auth_user and auth_secret the cephx user
- * and key). Takes the tables' lock. ENOENT (pool, volume, the secret),
- * EBUSY (pool not active), EOPNOTSUPP (another protocol, or iscsi with
- * CHAP). */
+ * or device (type file, block: path), or a network volume (protocol nfs,
+ * iscsi, rbd; path the export's file, IQN/LUN or POOL/IMAGE; hosts), with
+ * auth_user and auth_secret the CHAP or cephx user and the value of the
+ * secret the pool's <auth> names. Takes the tables' lock. ENOENT (pool,
+ * volume, the secret), ENOKEY (a secret without a value), EBUSY (pool not
+ * active), EOPNOTSUPP (authentication over another protocol). */
 int storage_volume_resolve(void *opaque, const char *pool, const char *volume,
 			   StorageVolSource *out, GError **err);
 

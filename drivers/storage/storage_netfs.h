@@ -6,18 +6,20 @@
 #include "drivers/storage/storage_util.h"
 
 /* What a netfs pool's <source> says:
- *     <source><host name='HOST'/><dir path='/DIR'/><format type='nfs'/></source> */
+ *     <source><host name='HOST'/><dir path='/DIR'/><format type='nfs'/>
+ *       <protocol ver='4'/></source> */
 typedef struct {
 	char *host;
 	char *port;   /* <host port=>, or NULL */
 	char *dir;    /* absolute, without a trailing slash (but "/") */
 	char *format; /* auto, nfs, glusterfs, cifs ("auto" when absent) */
+	unsigned version; /* <protocol ver=>: 3 or 4 (NFS only); 0 when absent */
 } NetfsSource;
 
 void netfs_source_clear(NetfsSource *s);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(NetfsSource, netfs_source_clear)
 /* def's source, or EINVAL naming what is missing or wrong (a host, an
- * absolute dir, a known format). */
+ * absolute dir, a known format, an NFS version 3 or 4 for NFS only). */
 int netfs_source_of(const HvPoolDef *def, NetfsSource *s, GError **err);
 
 /* Whether this host mounts netfs pools with its kernel: HYPERFS_NETFS=mount
@@ -27,9 +29,10 @@ bool netfs_kernel_mounts(void);
 
 /* storage_netfs_nfs.c (built with libnfs): the plumbing of the libnfs way */
 struct nfs_context;
-/* A libnfs context with s's export mounted, or -errno: ECONNREFUSED,
- * EHOSTUNREACH, ETIMEDOUT (the server's portmapper does not answer), ENOENT
- * (not exported), or the server's refusal. */
+/* A libnfs context with s's export mounted (NFSv3, or NFSv4 for version 4),
+ * or -errno: ECONNREFUSED, EHOSTUNREACH, ETIMEDOUT (the server's portmapper,
+ * or for NFSv4 its NFS port, does not answer), ENOENT (not exported), or the
+ * server's refusal. */
 int netfs_nfs_connect(const char *pool, const NetfsSource *s, struct nfs_context **out,
 		      GError **err);
 /* The errno of libnfs's result r (< 0) and its words why: the server's own

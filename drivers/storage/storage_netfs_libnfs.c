@@ -1,6 +1,6 @@
 /* storage_netfs_libnfs.c: netfs pools through the userspace libnfs client
- * (NFSv3), for hosts whose kernel has no NFS client (this one): nothing is
- * mounted. start mounts the export in a libnfs context that the pool keeps
+ * (NFSv3, or NFSv4 for <protocol ver='4'/>), for hosts whose kernel has no
+ * NFS client (this one): nothing is mounted. start mounts the export in a libnfs context that the pool keeps
  * while active (used under the storage lock); volumes are the regular
  * files of the export's top folder, with their format and size read from
  * their first bytes (storage_img_header: no qemu-img per file), their
@@ -8,7 +8,8 @@
  * volumes are created, resized and deleted through libnfs, qcow2 ones with
  * qemu-img on their nfs:// URL (qemu-block-extra). A volume's path and key
  * are nfs://HOST/DIR/NAME, and a domain reaches it through QEMU's nfs
- * driver (vol_source: protocol nfs). Content streams (upload, download,
+ * driver (vol_source: protocol nfs); QEMU speaks NFSv3 only, so on an NFSv4
+ * pool those two are refused. Content streams (upload, download,
  * clone, wipe) each mount a context of their own (storage_netfs_nfs.c), so
  * they run beside the pool's without a lock. A failure on the wire drops the
  * pool's context; for RETRY_US after, calls fail at once with ENOTCONN (and
@@ -24,6 +25,10 @@
 
 #define HEADER_BYTES 4096 /* enough of an image to know its format */
 #define RETRY_US (5 * G_USEC_PER_SEC) /* a server away: asked again after */
+/* libnfs 4.0 never renews an NFSv4 lease (servers give 60-90 s): a context
+ * idle for longer than this is made anew before its next call, or the
+ * server answers NFS4ERR_EXPIRED */
+#define V4_FRESH_US (30 * G_USEC_PER_SEC)
 #define URL_UNSAFE "?#%&;, \\\"'"
 
 typedef struct {
@@ -33,6 +38,7 @@ typedef struct {
 	struct nfs_context *nfs;
 	NetfsSource src;
 	gint64 retry_at; /* monotonic µs */
+	gint64 used_at;  /* NFSv4: when the context was last handed out */
 	char *away;      /* why the context went */
 	StorageSizes sizes; /* as of the last statvfs */
 } NfsPool;
@@ -43,14 +49,20 @@ pool_of(const StoragePool *p)
 	return p->priv;
 }
 
-/* The pool's context: the one it has, or a new one once retry_at passed
- * since the last went; NULL with ENOTCONN (or the new one's failure). */
+/* The pool's context: the one it has (NFSv4: unless idle past V4_FRESH_US),
+ * or a new one once retry_at passed since the last went; NULL with ENOTCONN
+ * (or the new one's failure). */
 static struct nfs_context *
 pool_nfs(StoragePool *p, GError **err)
 {
 	NfsPool *np = pool_of(p);
 	gint64 now = g_get_monotonic_time();
 
+	if (np->nfs && np->src.version == 4 && now - np->used_at > V4_FRESH_US) {
+		nfs_destroy_context(np->nfs); /* its lease may be gone: a new client */
+		np->nfs = NULL;
+	}
+	np->used_at = now;
 	if (np->nfs)
 		return np->nfs;
 	if (now < np->retry_at) {
@@ -95,12 +107,24 @@ pool_failed(StoragePool *p, int r, GError **err, const char *fmt, ...)
 			    why ? why : "(no message)");
 }
 
-/* nfs://HOST/DIR/NAME */
+/* nfs://HOST/DIR/NAME, with libnfs's ?version=4 on an NFSv4 pool */
 static char *
 vol_url(const NetfsSource *s, const char *name)
 {
-	return g_strdup_printf("nfs://%s%s/%s", s->host, g_str_equal(s->dir, "/") ? "" : s->dir,
-			       name);
+	return g_strdup_printf("nfs://%s%s/%s%s", s->host, g_str_equal(s->dir, "/") ? "" : s->dir,
+			       name, s->version == 4 ? "?version=4" : "");
+}
+
+/* QEMU's nfs driver (and so qemu-img on an nfs:// URL) speaks NFSv3 only,
+ * and takes no ?version=: what needs it is refused on an NFSv4 pool. */
+static int
+needs_nfs3(StoragePool *p, const char *what, GError **err)
+{
+	if (pool_of(p)->src.version != 4)
+		return 0;
+	return hv_error_set(err, EOPNOTSUPP, "storage pool '%s' is reached over NFSv4 "
+			    "(<protocol ver='4'/>), and %s goes through QEMU's nfs driver, which "
+			    "speaks NFSv3 only", p->name, what);
 }
 
 /* A name that may stand in an nfs:// URL (QEMU's and libnfs's parsers split
@@ -153,6 +177,7 @@ libnfs_start(StoragePool *p, GError **err)
 		g_free(np);
 		return r;
 	}
+	np->used_at = g_get_monotonic_time();
 	p->priv = np;
 	return 0;
 }
@@ -341,6 +366,8 @@ libnfs_vol_create(StoragePool *p, const HvVolumeDef *def, StorageVol **out, GErr
 		return -EINVAL;
 	if (!(fmt = storage_new_file_format(p, def, err)))
 		return hv_error_errno(*err);
+	if (!g_str_equal(fmt, "raw") && needs_nfs3(p, "a volume in an image format", err) < 0)
+		return -EOPNOTSUPP;
 	if (!(nfs = pool_nfs(p, err)))
 		return hv_error_errno(*err);
 	v = vol_new(pool_of(p), def->name);
@@ -385,6 +412,8 @@ libnfs_vol_resize(StoragePool *p, StorageVol *v, uint64_t bytes, unsigned flags,
 
 	if (!nfs)
 		return hv_error_errno(*err);
+	if (!g_str_equal(v->format, "raw") && needs_nfs3(p, "resizing an image", err) < 0)
+		return -EOPNOTSUPP;
 	if (g_str_equal(v->format, "raw")) {
 		if ((r = nfs_truncate(nfs, path, bytes)) < 0)
 			return pool_failed(p, r, err, "resize volume '%s'", v->name);
@@ -399,6 +428,8 @@ libnfs_vol_source(StoragePool *p, const StorageVol *v, StorageVolSource *out, GE
 {
 	NfsPool *np = pool_of(p);
 
+	if (needs_nfs3(p, "a domain's disk", err) < 0)
+		return -EOPNOTSUPP;
 	out->type = g_strdup("network");
 	out->protocol = g_strdup("nfs");
 	out->path = g_strdup_printf("%s/%s", g_str_equal(np->src.dir, "/") ? "" : np->src.dir,

@@ -18,6 +18,14 @@
 #include "drivers/storage/storage_netfs.h"
 
 #define PORTMAP_PORT "111"
+#define NFS4_PORT "2049" /* NFSv4 has no portmapper: its one port */
+/* libnfs 4.0 encodes an NFSv4 WRITE into a buffer of 4 KiB (and knows no
+ * server maximum: nfs_get_writemax is 0): larger ones fail with "Failed to
+ * encode COMPOUND4args". What it takes, with room for a long file handle. */
+#define NFS4_WRITE_MAX 2048u
+#ifndef NFS_V4
+#define NFS_V4 4 /* nfs_set_version's; defined in libnfs-raw-nfs4.h */
+#endif
 #define REACH_TIMEOUT_MS 3000 /* a server that is not there */
 #define RPC_TIMEOUT_MS 5000   /* one NFS call (libnfs takes whole seconds) */
 /* One download read: 4 FUSE reads of 128 KiB. Larger ones (1 MiB, or 4 MiB
@@ -67,7 +75,8 @@ static int
 reach(const char *pool, const NetfsSource *s, GError **err)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
-	int e = ETIMEDOUT, g = getaddrinfo(s->host, PORTMAP_PORT, &hints, &ai);
+	const char *port = s->version == 4 ? NFS4_PORT : PORTMAP_PORT;
+	int e = ETIMEDOUT, g = getaddrinfo(s->host, port, &hints, &ai);
 
 	if (g != 0)
 		return hv_error_set(err, EHOSTUNREACH, "storage pool '%s': cannot find NFS server "
@@ -96,7 +105,8 @@ reach(const char *pool, const NetfsSource *s, GError **err)
 	freeaddrinfo(ai);
 	if (e)
 		return hv_error_set(err, e, "storage pool '%s': cannot reach NFS server '%s' (its "
-				    "portmapper, TCP port %s): %s", pool, s->host, PORTMAP_PORT,
+				    "%s, TCP port %s): %s", pool, s->host,
+				    s->version == 4 ? "NFSv4 service" : "portmapper", port,
 				    g_strerror(e));
 	return 0;
 }
@@ -138,14 +148,30 @@ netfs_nfs_connect(const char *pool, const NetfsSource *s, struct nfs_context **o
 	if (!(nfs = nfs_init_context()))
 		return hv_error_set(err, ENOMEM, "storage pool '%s': no NFS context", pool);
 	nfs_set_timeout(nfs, RPC_TIMEOUT_MS);
+	if (s->version == 4) {
+		/* each context is an NFSv4 client of its own: with libnfs's one
+		 * default name, a stream's SETCLIENTID would expire the pool's */
+		static gint seq;
+		g_autofree char *id = g_strdup_printf("hyperfs-%d-%d-%s", (int)getpid(),
+						      g_atomic_int_add(&seq, 1), g_get_host_name());
+
+		if (nfs_set_version(nfs, NFS_V4) < 0) {
+			nfs_destroy_context(nfs);
+			return hv_error_set(err, EOPNOTSUPP, "storage pool '%s': this libnfs has "
+					    "no NFSv4", pool);
+		}
+		nfs4_set_client_name(nfs, id);
+	}
 	if ((r = nfs_mount(nfs, s->host, s->dir)) < 0) {
 		g_autofree char *why = g_strdup(nfs_get_error(nfs));
 
 		nfs_destroy_context(nfs);
-		if (check_exported(pool, s, err) < 0)
+		/* NFSv4 has no export list: its paths are the server's pseudo folders */
+		if (s->version != 4 && check_exported(pool, s, err) < 0)
 			return -ENOENT;
 		return hv_error_set(err, netfs_nfs_errno(r, why), "storage pool '%s': cannot "
-				    "mount %s:%s over NFSv3: %s", pool, s->host, s->dir, why);
+				    "mount %s:%s over NFSv%u: %s", pool, s->host, s->dir,
+				    s->version == 4 ? 4 : 3, why);
 	}
 	*out = nfs;
 	return 0;
@@ -370,6 +396,8 @@ netfs_nfs_stream_open(const char *pool, const NetfsSource *src, const char *name
 	}
 	n->chunk = MAX(MIN(upload ? nfs_get_writemax(n->nfs) : nfs_get_readmax(n->nfs),
 			   1u << 20), 4096);
+	if (upload && src->version == 4)
+		n->chunk = NFS4_WRITE_MAX;
 	n->pub.offset = offset;
 	n->pub.end = upload ? UINT64_MAX : st.nfs_size;
 	if (length && offset + length > offset && offset + length < n->pub.end)

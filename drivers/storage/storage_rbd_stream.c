@@ -10,6 +10,7 @@
  * seek elsewhere starts the window anew there. */
 #include <string.h>
 #include "drivers/storage/storage_rbd.h"
+#include "util/sync.h"
 
 #define GROW_STEP (64ull << 20) /* bytes an upload grows its image ahead */
 #define RA_CHUNK (4u << 20)       /* a read ahead: an RBD object of the default order */
@@ -39,18 +40,9 @@ typedef struct {
 	bool ra_on;
 } RbdStream;
 
-RbdConn *
-rbd_conn_ref(RbdConn *c)
+static void
+conn_free(RbdConn *c)
 {
-	g_atomic_ref_count_inc(&c->refs);
-	return c;
-}
-
-void
-rbd_conn_unref(RbdConn *c)
-{
-	if (!c || !g_atomic_ref_count_dec(&c->refs))
-		return;
 	if (c->io)
 		rados_ioctx_destroy(c->io);
 	if (c->cluster)
@@ -60,6 +52,8 @@ rbd_conn_unref(RbdConn *c)
 	g_free(c->user);
 	g_free(c);
 }
+
+HV_REF_FNS(RbdConn, rbd_conn, conn_free)
 
 int
 rbd_fail(const char *pool, int r, GError **err, const char *fmt, ...)

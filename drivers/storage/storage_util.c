@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "drivers/storage/storage_util.h"
 #include "util/json.h"
@@ -116,6 +117,61 @@ storage_img_header(StorageVol *v, const uint8_t *buf, size_t n, uint64_t size)
 		v->backing = g_strndup((const char *)buf + boff, blen);
 }
 
+/* What marks an image qemu-img would call other than raw (its drivers'
+ * probes): a magic at an offset. A descriptor text (vmdk, cloop) starts with
+ * '#'; dmg is known by its name. */
+static const struct {
+	size_t off;
+	const char *magic;
+	size_t len;
+} other_magics[] = {
+	{ 0, "QFI\xfb", 4 },     /* qcow, and a qcow2 the header alone cannot tell */
+	{ 0, "QED", 4 },         /* with its NUL */
+	{ 0, "KDMV", 4 },        /* vmdk 4 */
+	{ 0, "COWD", 4 },        /* vmdk 3 */
+	{ 0, "#", 1 },           /* vmdk descriptor, cloop */
+	{ 64, "\x7f\x10\xda\xbe", 4 }, /* vdi */
+	{ 0, "vhdxfile", 8 },
+	{ 0, "conectix", 8 },    /* vpc */
+	{ 0, "LUKS\xba\xbe", 6 },
+	{ 0, "WithoutFreeSpace", 16 }, /* parallels */
+	{ 0, "WithouFreSpacExt", 16 },
+	{ 0, "Bochs Virtual HD Image", 22 },
+};
+
+/* A qcow2 (version 2 or 3) whose header says all: no backing file, which
+ * qemu-img would name with its format. */
+static bool
+plain_qcow2(const uint8_t *b, size_t n)
+{
+	return n >= 72 && !memcmp(b, "QFI\xfb", 4) && be64(b + 4) >> 32 >= 2 && be64(b + 8) == 0;
+}
+
+int
+storage_img_probe(const char *path, StorageVol *v, GError **err)
+{
+	uint8_t buf[4096];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return hv_error_set(err, errno, "cannot inspect '%s': %s", path, g_strerror(errno));
+	n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? pread(fd, buf, sizeof(buf), 0) : -1;
+	close(fd);
+	if (n < 0 || g_str_has_suffix(path, ".dmg"))
+		return storage_img_info(path, v, err);
+	if (!plain_qcow2(buf, (size_t)n))
+		for (size_t k = 0; k < G_N_ELEMENTS(other_magics); k++)
+			if ((size_t)n >= other_magics[k].off + other_magics[k].len &&
+			    !memcmp(buf + other_magics[k].off, other_magics[k].magic,
+				    other_magics[k].len))
+				return storage_img_info(path, v, err);
+	/* raw: qemu-img's virtual size is the file's, rounded up to 512 bytes */
+	storage_img_header(v, buf, (size_t)n, ((uint64_t)st.st_size + 511) & ~(uint64_t)511);
+	return 0;
+}
+
 int
 storage_run(const char *const *argv, char **out, const char *what, GError **err)
 {
@@ -165,6 +221,13 @@ storage_mounted(const char *path)
 			return true;
 	}
 	return false;
+}
+
+int
+storage_mount_check(StoragePool *p, bool *active, GError **err)
+{
+	*active = storage_mounted(p->def->target_path);
+	return 0;
 }
 
 int

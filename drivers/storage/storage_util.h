@@ -10,6 +10,10 @@ int storage_qemu_img(const char *const *args, char **out, const char *what, GErr
 /* qemu-img info -U --output=json of path into v: format, virtual size,
  * backing file and its format (-U: files a running QEMU holds can be read). */
 int storage_img_info(const char *path, StorageVol *v, GError **err);
+/* The same facts of a local file, read in-process from its first 4 KiB where
+ * they say all (raw, a qcow2 without a backing file), else storage_img_info:
+ * a pool of many files starts without a qemu-img per file. */
+int storage_img_probe(const char *path, StorageVol *v, GError **err);
 /* qemu-img create of def (capacity, backing store whose format qemu-img
  * detects first) at path (a file or a URL qemu-img reaches) in format. */
 int storage_img_create(const char *path, const char *format, const HvVolumeDef *def,
@@ -82,9 +86,16 @@ bool storage_mounted(const char *path);
 /* A mounted pool's start may go on: its target folder exists and nothing is
  * mounted on it yet (ENOENT or EBUSY with the reason). */
 int storage_mount_target_ready(StoragePool *p, GError **err);
-/* Stop and delete of a pool mounted at its target (fs, netfs by mount):
- * unmount when mounted; remove the target folder (gone already is fine). */
+/* Check, stop and delete of a pool mounted at its target (fs, netfs by
+ * mount): active when mounted; unmount when mounted; remove the target
+ * folder (gone already is fine). */
+int storage_mount_check(StoragePool *p, bool *active, GError **err);
 int storage_mount_stop(StoragePool *p, GError **err);
 int storage_mount_delete(StoragePool *p, unsigned flags, GError **err);
+/* A backend table's members for a pool that is a file system mounted at
+ * its target, its volumes files in it. */
+#define STORAGE_MOUNT_OPS                                                                   \
+	.check = storage_mount_check, .stop = storage_mount_stop,                            \
+	.delete = storage_mount_delete, STORAGE_DIR_VOLUME_OPS
 /* Whether the kernel's device-mapper answers (/dev/mapper/control opens). */
 bool storage_dm_available(void);

@@ -14,33 +14,58 @@
 #define TEST_GUEST_TIME 627319920ll
 #define TEST_DISK_BYTES (1ull << 40)
 
-/* The domain under the lock: running when why is given. */
-static HvEntry *
-guest(TestConn *tc, const char *name, const char *why, GError **err)
+/* The domain under the lock (*o), running when why is given: 0, or -errno
+ * with the lock not kept. */
+static int
+guest(TestConn *tc, const char *name, const char *why, HvEntry **o, GError **err)
+{
+	hv_core_lock(&tc->core);
+	*o = hv_objtab_find(tc->domains, name, err);
+	if (*o && why && !test_domain_state_active(test_dom(*o)->state)) {
+		hv_error_set(err, EBUSY, "%s", why);
+		*o = NULL;
+	}
+	if (*o)
+		return 0;
+	hv_core_unlock(&tc->core);
+	return -(err && *err ? (*err)->code : ENOENT);
+}
+
+/* As guest, for its definition (*def). */
+static int
+guest_def(TestConn *tc, const char *name, const char *why, const HvDomainDef **def,
+	  GError **err)
 {
 	HvEntry *o;
+	int rc = guest(tc, name, why, &o, err);
 
-	hv_core_lock(&tc->core);
-	o = hv_objtab_find(tc->domains, name, err);
-	if (o && why && !test_domain_state_active(test_dom(o)->state)) {
-		hv_error_set(err, EBUSY, "%s", why);
-		o = NULL;
-	}
-	if (!o)
+	*def = rc == 0 ? o->def.domain : NULL;
+	return rc;
+}
+
+/* As guest, the lock not kept: 0 or -errno. */
+static int
+guest_there(TestConn *tc, const char *name, const char *why, GError **err)
+{
+	HvEntry *o;
+	int rc = guest(tc, name, why, &o, err);
+
+	if (rc == 0)
 		hv_core_unlock(&tc->core);
-	return o;
+	return rc;
 }
 
 int
 test_dom_get_memory_stats(HvConn *c, const char *name, GArray **out, GError **err)
 {
 	TestConn *tc = test_conn(c);
-	HvEntry *o = guest(tc, name, "domain is not running", err);
+	const HvDomainDef *def;
 	uint64_t cur;
+	int rc = guest_def(tc, name, "domain is not running", &def, err);
 
-	if (!o)
-		return -(err && *err ? (*err)->code : ENOENT);
-	cur = o->def.domain->current_memory_kib;
+	if (rc < 0)
+		return rc;
+	cur = def->current_memory_kib;
 	hv_core_unlock(&tc->core);
 	*out = hv_params_new();
 	hv_params_add(*out, "actual", HV_PARAM_ULLONG, (int64_t)cur, NULL);
@@ -62,11 +87,10 @@ test_dom_get_memory_stats(HvConn *c, const char *name, GArray **out, GError **er
 int
 test_dom_get_hostname(HvConn *c, const char *name, char **hostname, GError **err)
 {
-	TestConn *tc = test_conn(c);
+	int rc = guest_there(test_conn(c), name, "domain is not running", err);
 
-	if (!guest(tc, name, "domain is not running", err))
-		return -(err && *err ? (*err)->code : ENOENT);
-	hv_core_unlock(&tc->core);
+	if (rc < 0)
+		return rc;
 	*hostname = g_strdup("testhost");
 	return 0;
 }
@@ -75,35 +99,51 @@ int
 test_dom_get_time(HvConn *c, const char *name, int64_t *seconds, unsigned *nseconds,
 		  GError **err)
 {
-	TestConn *tc = test_conn(c);
+	int rc = guest_there(test_conn(c), name, "domain is not running", err);
 
-	if (!guest(tc, name, "domain is not running", err))
-		return -(err && *err ? (*err)->code : ENOENT);
-	hv_core_unlock(&tc->core);
+	if (rc < 0)
+		return rc;
 	*seconds = TEST_GUEST_TIME;
 	*nseconds = 0;
 	return 0;
 }
 
+/* fn for each disk of the domain (running when why is given), under the
+ * lock, until it returns false: 0 or -errno. */
+typedef bool (*DiskFn)(const HvDomainDiskDef *d, guint i, void *data);
+
+static int
+each_disk(TestConn *tc, const char *name, const char *why, DiskFn fn, void *data, GError **err)
+{
+	const HvDomainDef *def;
+	int rc = guest_def(tc, name, why, &def, err);
+
+	if (rc < 0)
+		return rc;
+	for (guint i = 0; def->disks && i < def->disks->len; i++)
+		if (!fn(def->disks->pdata[i], i, data))
+			break;
+	hv_core_unlock(&tc->core);
+	return 0;
+}
+
+static bool
+disk_error(const HvDomainDiskDef *d, guint i, void *data)
+{
+	/* VIR_DOMAIN_DISK_ERROR_UNSPEC, then NO_SPACE, in turn */
+	hv_params_add(data, d->target_dev ? d->target_dev : "", HV_PARAM_INT, 1 + i % 2, NULL);
+	return true;
+}
+
 int
 test_dom_get_disk_errors(HvConn *c, const char *name, GArray **out, GError **err)
 {
-	TestConn *tc = test_conn(c);
-	HvEntry *o = guest(tc, name, "domain is not running", err);
-	const HvDomainDef *def;
+	g_autoptr(GArray) all = hv_params_new();
+	int rc = each_disk(test_conn(c), name, "domain is not running", disk_error, all, err);
 
-	if (!o)
-		return -(err && *err ? (*err)->code : ENOENT);
-	def = o->def.domain;
-	*out = hv_params_new();
-	for (guint i = 0; def->disks && i < def->disks->len; i++) {
-		const HvDomainDiskDef *d = def->disks->pdata[i];
-
-		/* VIR_DOMAIN_DISK_ERROR_UNSPEC, then NO_SPACE, in turn */
-		hv_params_add(*out, d->target_dev ? d->target_dev : "", HV_PARAM_INT, 1 + i % 2, NULL);
-	}
-	hv_core_unlock(&tc->core);
-	return 0;
+	if (rc == 0)
+		*out = g_steal_pointer(&all);
+	return rc;
 }
 
 int
@@ -117,11 +157,10 @@ test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **o
 		"task_clock", "page_faults", "context_switches", "cpu_migrations",
 		"page_faults_min", "page_faults_maj", "alignment_faults", "emulation_faults",
 	};
-	TestConn *tc = test_conn(c);
+	int rc = guest_there(test_conn(c), name, NULL, err);
 
-	if (!guest(tc, name, NULL, err))
-		return -(err && *err ? (*err)->code : ENOENT);
-	hv_core_unlock(&tc->core);
+	if (rc < 0)
+		return rc;
 	*out = hv_params_new();
 	for (size_t k = 0; k < G_N_ELEMENTS(events); k++) /* libvirt's perf events, all off */
 		hv_params_add(*out, events[k], HV_PARAM_BOOLEAN, 0, NULL);
@@ -132,36 +171,40 @@ int
 test_dom_get_control_info(HvConn *c, const char *name, unsigned *state, unsigned *details,
 			  uint64_t *since_ms, GError **err)
 {
-	TestConn *tc = test_conn(c);
+	int rc = guest_there(test_conn(c), name, "domain is not running", err);
 
-	if (!guest(tc, name, "domain is not running", err))
-		return -(err && *err ? (*err)->code : ENOENT);
-	hv_core_unlock(&tc->core);
+	if (rc < 0)
+		return rc;
 	*state = 0; /* VIR_DOMAIN_CONTROL_OK */
 	*details = 0;
 	*since_ms = 0;
 	return 0;
 }
 
+typedef struct {
+	const char *path;
+	bool found;
+} DiskPath;
+
+static bool
+disk_is(const HvDomainDiskDef *d, guint i, void *data)
+{
+	DiskPath *p = data;
+
+	p->found = g_strcmp0(d->target_dev, p->path) == 0 || g_strcmp0(d->source, p->path) == 0;
+	return !p->found;
+}
+
 int
 test_dom_get_block_info(HvConn *c, const char *name, const char *path, uint64_t *capacity,
 			uint64_t *allocation, uint64_t *physical, GError **err)
 {
-	TestConn *tc = test_conn(c);
-	HvEntry *o = guest(tc, name, NULL, err);
-	const HvDomainDef *def;
-	bool found = false;
+	DiskPath p = { path, false };
+	int rc = each_disk(test_conn(c), name, NULL, disk_is, &p, err);
 
-	if (!o)
-		return -(err && *err ? (*err)->code : ENOENT);
-	def = o->def.domain;
-	for (guint i = 0; def->disks && i < def->disks->len && !found; i++) {
-		const HvDomainDiskDef *d = def->disks->pdata[i];
-
-		found = g_strcmp0(d->target_dev, path) == 0 || g_strcmp0(d->source, path) == 0;
-	}
-	hv_core_unlock(&tc->core);
-	if (!found)
+	if (rc < 0)
+		return rc;
+	if (!p.found)
 		return hv_error_set(err, EINVAL, "invalid path %s not assigned to domain", path);
 	*capacity = 1099506450432ull; /* libvirt's test driver: a little under 1 TiB */
 	*allocation = TEST_DISK_BYTES;
@@ -171,36 +214,35 @@ test_dom_get_block_info(HvConn *c, const char *name, const char *path, uint64_t 
 
 /* The first disk's two partitions, / and /boot, as libvirt's test driver
  * makes up for a running guest. */
+static bool
+disk_fsinfo(const HvDomainDiskDef *d, guint i, void *data)
+{
+	static const char *const mounts[] = { "/", "/boot" };
+
+	if (g_strcmp0(d->device, "disk") || !d->target_dev)
+		return true;
+	for (size_t m = 0; m < G_N_ELEMENTS(mounts); m++) {
+		HvDomainFsInfo *f = g_new0(HvDomainFsInfo, 1);
+
+		f->mountpoint = g_strdup(mounts[m]);
+		f->name = g_strdup_printf("%s%zu", d->target_dev, m + 1);
+		f->fstype = g_strdup("ext4");
+		f->devices = g_strdupv((char *[]){ d->target_dev, NULL });
+		g_ptr_array_add(data, f);
+	}
+	return false;
+}
+
 int
 test_dom_get_fsinfo(HvConn *c, const char *name, GPtrArray **out, GError **err)
 {
-	static const char *const mounts[] = { "/", "/boot" };
-	TestConn *tc = test_conn(c);
-	HvEntry *o = guest(tc, name, "domain is not running", err);
-	const HvDomainDef *def;
+	g_autoptr(GPtrArray) all =
+		g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_fsinfo_free);
+	int rc = each_disk(test_conn(c), name, "domain is not running", disk_fsinfo, all, err);
 
-	if (!o)
-		return -(err && *err ? (*err)->code : ENOENT);
-	def = o->def.domain;
-	*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_fsinfo_free);
-	for (guint i = 0; def->disks && i < def->disks->len; i++) {
-		const HvDomainDiskDef *d = def->disks->pdata[i];
-
-		if (g_strcmp0(d->device, "disk") || !d->target_dev)
-			continue;
-		for (size_t m = 0; m < G_N_ELEMENTS(mounts); m++) {
-			HvDomainFsInfo *f = g_new0(HvDomainFsInfo, 1);
-
-			f->mountpoint = g_strdup(mounts[m]);
-			f->name = g_strdup_printf("%s%zu", d->target_dev, m + 1);
-			f->fstype = g_strdup("ext4");
-			f->devices = g_strdupv((char *[]){ d->target_dev, NULL });
-			g_ptr_array_add(*out, f);
-		}
-		break;
-	}
-	hv_core_unlock(&tc->core);
-	return 0;
+	if (rc == 0)
+		*out = g_steal_pointer(&all);
+	return rc;
 }
 
 /* An interface on network N gets the address of N's first DHCP range start
@@ -243,12 +285,13 @@ test_dom_addresses(HvConn *c, const char *name, GPtrArray **out, GError **err)
 {
 	static const char *const sources[] = { "lease", "arp", "agent" };
 	TestConn *tc = test_conn(c);
-	HvEntry *o = guest(tc, name, NULL, err);
 	const HvDomainDef *def;
 	unsigned unnamed = 0;
+	HvEntry *o;
+	int rc = guest(tc, name, NULL, &o, err);
 
-	if (!o)
-		return -(err && *err ? (*err)->code : ENOENT);
+	if (rc < 0)
+		return rc;
 	def = o->def.domain;
 	*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_address_free);
 	/* a guest that is not running has none (libvirt's API refuses to ask) */
@@ -282,11 +325,10 @@ int
 test_dom_get_launch_security(HvConn *c, const char *name, unsigned flags, GArray **out,
 			     GError **err)
 {
-	TestConn *tc = test_conn(c);
+	int rc = guest_there(test_conn(c), name, NULL, err);
 
-	if (!guest(tc, name, NULL, err))
-		return -(err && *err ? (*err)->code : ENOENT);
-	hv_core_unlock(&tc->core);
+	if (rc < 0)
+		return rc;
 	if (flags)
 		return hv_error_set(err, EINVAL, "unsupported flags (0x%x) in function "
 				    "testDomainGetLaunchSecurityInfo", flags);
@@ -321,13 +363,13 @@ test_dom_guest_request(HvConn *c, const char *name, HvGuestRequest what,
 		       const char *const *mounts, int *count, GError **err)
 {
 	TestConn *tc = test_conn(c);
-	HvEntry *o = guest(tc, name, "domain is not running", err);
+	HvEntry *o;
 	TestDomain *d;
 	guint8 bits = 0;
-	int r = 0;
+	int r = guest(tc, name, "domain is not running", &o, err);
 
-	if (!o)
-		return -(err && *err ? (*err)->code : ENOENT);
+	if (r < 0)
+		return r;
 	d = test_dom(o);
 	*count = 0;
 	if (what >= HV_GUEST_FS_FREEZE && (r = fs_bits(mounts, &bits, err)) < 0)
@@ -354,11 +396,12 @@ test_dom_get_cpu_stats(HvConn *c, const char *name, int start_cpu, unsigned ncpu
 	static const char *const totals[] = { "cpu_time", "user_time", "system_time" };
 	const int64_t total_vals[] = { TEST_TOTAL_CPUTIME, 5540000000ll, 6460000000ll };
 	TestConn *tc = test_conn(c);
-	HvEntry *o = guest(tc, name, "domain is not running", err);
+	HvEntry *o;
 	int cpus, n;
+	int rc = guest(tc, name, "domain is not running", &o, err);
 
-	if (!o)
-		return -(err && *err ? (*err)->code : ENOENT);
+	if (rc < 0)
+		return rc;
 	cpus = tc->node.cores ? (int)tc->node.cores : 1;
 	hv_core_unlock(&tc->core);
 	*out = NULL;

@@ -318,14 +318,7 @@ snap_delete(HvConn *c, const char *dom, const char *name, unsigned flags, GError
 	return r;
 }
 
-const HvSnapshotOps test_snapshot_ops = {
-	.list = snap_list,
-	.get_info = snap_get_info,
-	.get_xml = snap_get_xml,
-	.create_xml = snap_create,
-	.revert = snap_revert,
-	.delete = snap_delete,
-};
+const HvSnapshotOps test_snapshot_ops = HV_SNAPSHOT_OPS(snap);
 
 /* ---- managed save, save and restore */
 

@@ -122,5 +122,5 @@ const HvObjClass uml_domain_class = {
 	.prepare = prepare,
 	.info = info_new, .info_free = (GDestroyNotify)hv_domain_info_free,
 	.xml = hv_procdrv_xml,
-	.priv_new = priv_new, .priv_free = uml_domain_free_priv,
+	.priv_new = priv_new, .priv_free = hv_procdom_free,
 };

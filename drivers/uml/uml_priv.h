@@ -37,5 +37,3 @@ int uml_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, UmlStopWhy why, GError
 void uml_process_stopped(UmlConn *uc, HvEntry *o);
 /* One mconsole command (lock released by the caller): 0 or -errno, reply in *out. */
 int uml_mconsole(UmlConn *uc, const char *name, const char *cmd, char **out, GError **err);
-void uml_process_reattach_all(UmlConn *uc);
-void uml_domain_free_priv(void *p);

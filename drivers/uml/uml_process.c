@@ -24,12 +24,12 @@ proc_destroy(HvObjTab *t, HvEntry *o, HvJob *job, GError **err)
 {
 	return uml_process_stop(t, o, job, UML_STOP_DESTROYED, err);
 }
-static void proc_reattach(HvProcDrv *pd) { uml_process_reattach_all((UmlConn *)pd); }
+static int reattach_one(const char *name, const char *xml, size_t len, void *data);
 
 const HvProcDrvOps uml_proc_ops = {
 	.name = "uml", .shutdown_ms = UML_SHUTDOWN_MS,
 	.os_type = "uml", .emulator = "/usr/bin/linux.uml",
-	.stopped = proc_stopped, .reattach = proc_reattach,
+	.stopped = proc_stopped, .reattach = reattach_one,
 	.start = uml_process_start, .destroy = proc_destroy,
 	.no_console = "has no console to write to",
 };
@@ -238,27 +238,14 @@ spawn(UmlConn *uc, HvEntry *o, char **argv, const char *file_out, UmlDomain *d, 
 static void
 undo(UmlConn *uc, UmlDomain *d)
 {
-	hv_procwatch_remove(uc->pd.watch, d->p.watch_pid);
-	hv_procwatch_remove(uc->pd.watch, d->p.watch_con);
-	d->p.watch_pid = d->p.watch_con = 0;
+	hv_procdom_unwatch(uc->pd.watch, &d->p);
 	if (d->p.pid > 0 && hv_pid_starttime(d->p.pid) == d->p.pid_start) {
 		/* UML's console helper makes a session of its own: the tree, then the group */
 		hv_kill_tree(d->p.pid, SIGKILL);
 		kill(-d->p.pid, SIGKILL);
 		waitpid(d->p.pid, NULL, 0);
 	}
-	if (d->p.holder > 0 && hv_pid_starttime(d->p.holder) == d->p.holder_start) {
-		kill(d->p.holder, SIGKILL);
-		waitpid(d->p.holder, NULL, 0);
-	}
-	if (d->p.pidfd >= 0)
-		close(d->p.pidfd);
-	d->p.pidfd = -1;
-	d->p.pid = d->p.holder = 0;
-	if (d->p.con && d->p.con->master >= 0) {
-		close(d->p.con->master);
-		d->p.con->master = -1;
-	}
+	hv_procdom_release(&d->p);
 	drop_taps(d);
 }
 
@@ -269,14 +256,6 @@ state_write(UmlConn *uc, HvEntry *o)
 	g_autofree char *text = hv_procdom_state_format(&uml_dom(o)->p, "tap");
 
 	g_file_set_contents(path, text, -1, NULL);
-}
-
-static int
-watch(UmlConn *uc, HvEntry *o, GError **err)
-{
-	UmlDomain *d = uml_dom(o);
-	return hv_procdrv_watch(&uc->pd, uc->pd.watch, o, d->p.pidfd, d->p.con, &d->p.watch_pid,
-				&d->p.watch_con, err);
 }
 
 int
@@ -315,7 +294,7 @@ uml_process_start(HvObjTab *t, HvEntry *o, HvJob *job, GError **err)
 	}
 	hv_procdom_running(o, &d->p, t->store, &live, R_BOOTED, UML_STOP_SHUTDOWN);
 	state_write(uc, o);
-	if ((r = watch(uc, o, err)) < 0) {
+	if ((r = hv_procdrv_watch(&uc->pd, o, err)) < 0) {
 		uml_process_stopped(uc, o);
 		return r;
 	}
@@ -363,11 +342,6 @@ uml_mconsole(UmlConn *uc, const char *name, const char *cmd, char **out, GError 
 	return 0;
 }
 
-static bool
-wait_stopped(HvEntry *o, HvJob *job, unsigned gen, int64_t end_us)
-{
-	return hv_procdom_wait_stopped(o, &uml_dom(o)->p, job, gen, end_us);
-}
 
 int
 uml_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, UmlStopWhy why, GError **err)
@@ -382,7 +356,8 @@ uml_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, UmlStopWhy why, GError **e
 	if (why == UML_STOP_DESTROYED) {
 		hv_kill_tree(d->p.pid, SIGKILL);
 		kill(-d->p.pid, SIGKILL);
-		if (!wait_stopped(o, job, gen, g_get_monotonic_time() + UML_KILL_MS * 1000ll))
+		if (!hv_procdom_wait_stopped(o, job, gen,
+					     g_get_monotonic_time() + UML_KILL_MS * 1000ll))
 			uml_process_stopped(uc, o);
 		return 0;
 	}
@@ -394,12 +369,14 @@ uml_process_stop(HvObjTab *t, HvEntry *o, HvJob *job, UmlStopWhy why, GError **e
 	hv_core_lock(&uc->pd.core);
 	if (r < 0)
 		return r;
-	if (wait_stopped(o, job, gen, g_get_monotonic_time() + uc->pd.shutdown_ms * 1000ll))
+	if (hv_procdom_wait_stopped(o, job, gen,
+				    g_get_monotonic_time() + uc->pd.shutdown_ms * 1000ll))
 		return 0;
 	if (o->active && d->p.gen == gen) {
 		hv_kill_tree(d->p.pid, SIGKILL);
 		kill(-d->p.pid, SIGKILL);
-		if (!wait_stopped(o, job, gen, g_get_monotonic_time() + UML_KILL_MS * 1000ll))
+		if (!hv_procdom_wait_stopped(o, job, gen,
+					     g_get_monotonic_time() + UML_KILL_MS * 1000ll))
 			uml_process_stopped(uc, o);
 	}
 	return hv_error_set(err, ETIMEDOUT, "domain '%s' did not power off within %u ms: it was "
@@ -426,23 +403,6 @@ reattach_one(const char *name, const char *xml, size_t len, void *data)
 	}
 	hv_procdom_adopt(o, &uml_dom(o)->p, live, HOLDER_FD, R_BOOTED);
 	uml_dom(o)->p.why = UML_STOP_SHUTDOWN;
-	watch(uc, o, NULL);
+	hv_procdrv_watch(&uc->pd, o, NULL);
 	return 0;
-}
-
-void
-uml_process_reattach_all(UmlConn *uc)
-{
-	hv_procdom_reattach_all(&uc->pd, reattach_one, uc);
-}
-
-void
-uml_domain_free_priv(void *p)
-{
-	UmlDomain *d = p;
-
-	if (!d)
-		return;
-	hv_procdom_clear(&d->p);
-	g_free(d);
 }

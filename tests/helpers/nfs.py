@@ -11,7 +11,7 @@ import ipaddress
 import os
 import subprocess
 
-from helpers.tools import wait_for
+from helpers.tools import DROP_FUSE_COPIES, wait_for
 
 
 def ip(*args):
@@ -59,19 +59,19 @@ class NfsServer:
         ip("-n", self.ns, "link", "set", "lo", "up")
         conf = self.tmp / "ganesha.conf"
         conf.write_text(
-            "NFS_CORE_PARAM { Protocols = 3; NFS_Port = 2049; MNT_Port = 20048; "
+            "NFS_CORE_PARAM { Protocols = 3, 4; NFS_Port = 2049; MNT_Port = 20048; "
             "Enable_NLM = false; Enable_RQUOTA = false; }\n"
             "NFSV4 { Graceless = true; RecoveryBackend = fs; }\n"
             "NFS_KRB5 { Active_krb5 = false; }\n"
             f"EXPORT {{ Export_Id = 1; Path = {self.exp}; Pseudo = /export; Access_Type = RW; "
-            "Squash = No_Root_Squash; Protocols = 3; Transports = TCP; SecType = sys; "
+            "Squash = No_Root_Squash; Protocols = 3, 4; Transports = TCP; SecType = sys; "
             f"FSAL {{ Name = VFS; }} CLIENT {{ Clients = {self.host_ip}; Access_Type = RW; }} }}\n")
         # rpcbind's socket and lock are in /run, which namespaces of the network
         # do not separate: the two daemons get a /run of their own (ganesha
         # registers through that socket), so no other rpcbind is seen or hit
         rpcbind = subprocess.Popen(
             ["ip", "netns", "exec", self.ns, "unshare", "-m", "--propagation", "private",
-             "sh", "-c", "mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && "
+             "sh", "-c", DROP_FUSE_COPIES + "mount -t tmpfs tmpfs /run && mkdir -p /run/rpcbind && "
              "exec rpcbind -f -w"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(rpcbind)
         ask = ["nsenter", "-t", str(rpcbind.pid), "-m", "-n", "rpcinfo", "-p", "127.0.0.1"]

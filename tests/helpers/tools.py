@@ -27,6 +27,21 @@ DOMAIN_STATES = {"running", "blocked", "paused", "shutdown", "shutoff", "crashed
 DOMAIN_VERBS = ["start", "shutdown", "destroy", "reboot", "reset", "suspend", "resume"]
 
 
+# A new mount namespace (unshare -m, ip netns exec) starts as a copy of every
+# mount there is, the FUSE mounts of other tests and other runs included, and
+# here every mount is private: a copy keeps such a file system alive after its
+# owner unmounts it, so that hyperfs never sees the unmount and exits only
+# when the namespace's last process does. A long-lived daemon that a test
+# starts in a mount namespace of its own detaches those copies first:
+# in_own_mounts(argv) is the command that does, then execs argv.
+DROP_FUSE_COPIES = ("awk '$3 == \"fuse\" || $3 ~ /^fuse\\./ { print $2 }' /proc/self/mounts | "
+                    "sort -r | while read -r m; do umount -l \"$m\" || true; done; ")
+
+
+def in_own_mounts(argv):
+    return ["sh", "-c", DROP_FUSE_COPIES + 'exec "$@"', "sh", *[str(a) for a in argv]]
+
+
 def run(argv, *, input=None, timeout=60, cwd=None):
     return subprocess.run([str(a) for a in argv], input=input, capture_output=True,
                           text=True, errors="replace", timeout=timeout, env=TOOL_ENV, cwd=cwd)

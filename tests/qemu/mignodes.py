@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import pytest
 
 from helpers.peers import hyperfsd_binary
+from helpers.tools import in_own_mounts
 
 from .conftest import READY
 
@@ -105,8 +106,9 @@ def two_nodes(tmp, guest, prefix):
             run("ip", "-n", ns[n], "link", "set", "lo", "up")
             log = open(tmp / f"hyperfsd-{n}.log", "w")
             daemons.append(subprocess.Popen(
-                ["ip", "netns", "exec", ns[n], str(hyperfsd_binary()), "-f",
-                 "--listen", f"tcp:{ADDR[n]}:16509", "--listen", f"unix:{tmp / (n + '.sock')}"],
+                ["ip", "netns", "exec", ns[n]] + in_own_mounts(
+                    [hyperfsd_binary(), "-f", "--listen", f"tcp:{ADDR[n]}:16509",
+                     "--listen", f"unix:{tmp / (n + '.sock')}"]),
                 stdout=log, stderr=subprocess.STDOUT))
         nd = Nodes(tmp, ns)
         deadline = time.monotonic() + 20

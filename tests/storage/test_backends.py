@@ -2,6 +2,7 @@
 mount(2), libfdisk partition tables and LVM's tools; scsi, mpath and
 sheepdog refused clearly. Each test cleans up its loop devices and mounts
 (the `loops` fixture checks that none stays bound)."""
+import json
 import os
 import shutil
 
@@ -64,6 +65,28 @@ def test_fs_pool_on_an_image_file(snode, tmp_path, loops, fmt):
     sh(f"echo delete > {p}/state")
     assert not target.exists()
     sh(f"rmdir {p}")
+
+
+def test_fs_pool_on_a_block_device(snode, tmp_path, loops):
+    """A block device as the source (a loop device the test attaches): build
+    makes the file system on it, start mounts it as it is (no loop device
+    of the pool's own), stop unmounts; the device stays."""
+    dev = loops.attach(loops.image("blk.img", "96M"))
+    target = tmp_path / "bmnt"
+    p = define(snode, tmp_path, fs_pool_xml("fsblk", dev, target, "ext4"), "fsblk")
+    sh(f"echo build > {p}/state")
+    assert sh(f"blkid -p -o value -s TYPE {dev}").stdout.strip() == "ext4"
+    sh(f"echo start > {p}/state")
+    assert state(p) == "active" and mounted(target)
+    assert loops.bound() == [dev], "no second loop device for a block device"
+    data = tmp_path / "b.raw"
+    data.write_bytes(os.urandom(1 << 20))
+    sh(f"cp {data} {p}/volumes/")
+    sh(f"cmp {data} {target}/b.raw")
+    sh(f"rmdir {p}/volumes/b.raw")
+    sh(f"echo stop > {p}/state")
+    assert not mounted(target) and loops.bound() == [dev]
+    sh(f"echo delete > {p}/state; rmdir {p}")
 
 
 def test_fs_pool_bad_input(snode, tmp_path, loops):
@@ -138,6 +161,72 @@ def test_disk_pool_partitions_on_a_loop_device(snode, tmp_path, loops, label):
     sh(f"echo stop > {p}/state; echo delete > {p}/state")
     assert sh(f"blkid -p {dev}", check=False).returncode != 0, "delete wipes the label"
     sh(f"rmdir {p}")
+
+
+def test_dos_extended_and_logical_partitions(snode, tmp_path, loops):
+    """On a dos table, as libvirt does: a volume of format 'extended' is the
+    extended partition (one, and on dos only); once the 4 primary slots are
+    taken, new volumes are logical partitions inside it (loopNp5, p6...),
+    with content like any; the extended one lists with format extended, holds
+    no content and goes only when its logical ones have; a fifth volume on
+    a full table without one says how to get one."""
+    dev = loops.attach(loops.image("ext.img", "128M"), partscan=True)
+    base = os.path.basename(dev)
+    p = define(snode, tmp_path, disk_xml("dkext", dev, "dos"), "dkext")
+    sh(f"echo build > {p}/state; echo start > {p}/state")
+    for k in (1, 2, 3):
+        add_vol(p, tmp_path, f"{base}p{k}", 8 << 20)
+    add_vol(p, tmp_path, f"{base}p4", 64 << 20, "extended")
+    assert (p / f"volumes/{base}p4/format").read_text() == "extended\n"
+    r = add_vol(p, tmp_path, f"{base}p4", 8 << 20, check=False)
+    assert r.returncode != 0
+    # logical ones: named on from 5, inside the extended partition
+    r = add_vol(p, tmp_path, f"{base}p6", 8 << 20, check=False)
+    assert r.returncode != 0 and f"the next one is '{base}p5'" in \
+        (snode / "node/error").read_text()
+    add_vol(p, tmp_path, f"{base}p5", 16 << 20)
+    add_vol(p, tmp_path, f"{base}p6", 8 << 20)
+    table = json.loads(sh(f"sfdisk -J {dev}").stdout)["partitiontable"]["partitions"]
+    types = {os.path.basename(e["node"]): e["type"] for e in table}
+    assert types[f"{base}p4"] == "5" and types[f"{base}p5"] == "83" and len(types) == 6
+    ext = [e for e in table if e["type"] == "5"][0]
+    for e in table:
+        if e["node"].endswith(("p5", "p6")):
+            assert ext["start"] < e["start"] < ext["start"] + ext["size"]
+    assert os.path.exists(f"/dev/{base}p6")
+    sh(f"echo 12M > {p}/volumes/{base}p6/capacity")  # the last logical one grows inside
+    assert (p / f"volumes/{base}p6/capacity").read_text() == f"{12 << 20}\n"
+    assert sh(f"blockdev --getsize64 /dev/{base}p6").stdout.strip() == str(12 << 20)
+    marker = tmp_path / "lm"
+    marker.write_bytes(b"LOGICAL-MARKER" + os.urandom(8192))
+    sh(f"cp {marker} {p}/volumes/{base}p5/data")
+    sh(f"cmp {marker} <(head -c {marker.stat().st_size} /dev/{base}p5)")
+    fails(f"cat {p}/volumes/{base}p4/data > /dev/null")
+    assert "extended partition" in error_of(p / f"volumes/{base}p4")
+    # too big for what is left inside the extended partition
+    r = add_vol(p, tmp_path, f"{base}p7", 64 << 20, check=False)
+    assert r.returncode != 0 and "no free stretch" in (snode / "node/error").read_text()
+    sh(f"echo 72M > {p}/volumes/{base}p4/capacity")  # it grows with its logical ones in it
+    assert (p / f"volumes/{base}p4/capacity").read_text() == f"{72 << 20}\n"
+    fails(f"rmdir {p}/volumes/{base}p4")
+    assert "holds logical ones; delete them first" in error_of(p / f"volumes/{base}p4")
+    for k in (6, 5, 4):
+        sh(f"rmdir {p}/volumes/{base}p{k}")
+    assert len(json.loads(sh(f"sfdisk -J {dev}").stdout)["partitiontable"]["partitions"]) == 3
+    add_vol(p, tmp_path, f"{base}p4", 8 << 20)
+    r = add_vol(p, tmp_path, f"{base}p5", 8 << 20, check=False)
+    assert r.returncode != 0 and "make one of them an extended partition" in \
+        (snode / "node/error").read_text()
+    for k in (1, 2, 3, 4):
+        sh(f"rmdir {p}/volumes/{base}p{k}")
+    sh(f"echo stop > {p}/state; echo delete > {p}/state; rmdir {p}")
+    # gpt has no extended partitions
+    dev2 = loops.attach(loops.image("gx.img", "64M"), partscan=True)
+    g = define(snode, tmp_path, disk_xml("dkgx", dev2, "gpt"), "dkgx")
+    sh(f"echo build > {g}/state; echo start > {g}/state")
+    r = add_vol(g, tmp_path, os.path.basename(dev2) + "p1", 8 << 20, "extended", check=False)
+    assert r.returncode != 0 and "extended partition is dos's" in (snode / "node/error").read_text()
+    sh(f"echo stop > {g}/state; echo delete > {g}/state; rmdir {g}")
 
 
 def test_disk_pool_on_an_image_file_attaches_its_own_loop(snode, tmp_path, loops):

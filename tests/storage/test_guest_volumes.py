@@ -7,13 +7,13 @@ import os
 import shutil
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 
-from .conftest import Loops, define, sh, wait_for
+from helpers.guestdisk import guest_reads, guest_xml
 
-REPO = Path(__file__).resolve().parents[2]
+from .conftest import Loops, define, sh
+
 
 if shutil.which("qemu-system-x86_64") is None:
     pytest.skip("qemu-system-x86_64 is not installed (tools/install-deps installs it)",
@@ -23,10 +23,6 @@ if shutil.which("qemu-system-x86_64") is None:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     from helpers.mount import HyperfsMount
-    r = subprocess.run([str(REPO / "tests/guest/build.sh")], capture_output=True, text=True)
-    if r.returncode != 0:
-        pytest.fail(f"tests/guest/build.sh failed:\n{r.stderr}", pytrace=False)
-    guest = Path(r.stdout.strip().splitlines()[-1])
     tmp = tmp_path_factory.mktemp("gvol")
     root = tmp / "root"
     m = HyperfsMount(tmp / "mnt", [f"qemu:///system?root={root}"], logdir=tmp)
@@ -34,7 +30,7 @@ def world(tmp_path_factory):
     loops = Loops(tmp)
     node = m.node()
     try:
-        yield node, root, tmp, loops, guest
+        yield node, root, tmp, loops
     finally:
         for pid in (root / "run").glob("*.pid"):
             subprocess.run(["kill", "-9", pid.read_text().strip()], capture_output=True)
@@ -51,7 +47,7 @@ def world(tmp_path_factory):
 
 
 def test_guest_reads_markers_from_fs_and_disk_volumes(world):
-    node, root, tmp, loops, guest = world
+    node, root, tmp, loops = world
     fsmark = f"FSMARK-{os.getpid()}-{time.time_ns()}"
     dkmark = f"DKMARK-{os.getpid()}-{time.time_ns()}"
     img = loops.image("fs.img", "96M")
@@ -79,25 +75,10 @@ def test_guest_reads_markers_from_fs_and_disk_volumes(world):
              "<source pool='gfs' volume='marker.raw'/><target dev='vda' bus='virtio'/></disk>"
              "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
              f"<source pool='gdisk' volume='{part}'/><target dev='vdb' bus='virtio'/></disk>")
-    text = (REPO / "tests/qemu/guest.xml.in").read_text()
-    text = (text.replace("@NAME@", "gvol").replace("@KERNEL@", str(guest / "vmlinuz"))
-            .replace("@INITRD@", str(guest / "initrd.img")).replace("</devices>", disks + "</devices>"))
-    (tmp / "gvol.xml").write_text(text)
+    (tmp / "gvol.xml").write_text(guest_xml("gvol", disks))
     sh(f"cp {tmp}/gvol.xml {node}/domains/")
     d = node / "domains/gvol"
     sh(f"echo start > {d}/state")
-    log = root / "run/gvol.log"
-
-    def seen(t):
-        return log.exists() and t in log.read_text(errors="replace")
-    wait_for(lambda: seen("HYPERFS-GUEST-READY"), "the guest's ready line", timeout=120)
-    # the shell may start a moment after the ready line: ask until it answers
-    deadline = time.monotonic() + 60
-    while not (seen(f"GOT {fsmark}") and seen(f"GOT {dkmark}")):
-        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
-        sh(f"echo 'for d in vda vdb; do echo GOT $(head -n1 /dev/$d); done' > {d}/console")
-        wait_for(lambda: seen("GOT ") or time.monotonic() > deadline, "an answer", timeout=70)
-        if not seen(f"GOT {dkmark}"):
-            time.sleep(0.2)  # the shell was not up yet: ask again
+    guest_reads(d, root / "run/gvol.log", {"vda": fsmark, "vdb": dkmark})
     sh(f"echo destroy > {d}/state")
     sh(f"rmdir {d}")

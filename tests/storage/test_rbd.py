@@ -12,7 +12,8 @@ missing secret, a monitor that is not there (bounded: ETIMEDOUT within
 seconds), a Ceph pool that is not there, bad documents and names, each
 refused with its errno and reason, nothing left behind; and a TCG guest
 reading a marker through QEMU's rbd driver with its key in a secret object,
-from an image and from its clone.
+from an image, from its clone and from a <disk type='network'> with its own
+<auth>.
 One cluster and one hyperfs for the module; both are ended, and the
 namespace removed, at the end."""
 import errno
@@ -26,9 +27,9 @@ from pathlib import Path
 import pytest
 
 from helpers import ceph as cephh
-from helpers.tools import cat, clear_qemu_mount, fails, ls, ok, run, sh, wait_for, write_ok
+from helpers.guestdisk import guest_reads, guest_xml
+from helpers.tools import cat, clear_qemu_mount, fails, ls, ok, run, sh, write_ok
 
-REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.local_only("hyperfs runs in the cluster's network namespace; a "
                                     "transport's peer would not")
 SECRET_UUID = "6b1a3c52-7d0e-4f8a-b1c9-2e4d5f6a7b80"
@@ -282,6 +283,35 @@ def test_bad_volumes(world):
     assert cl.images() == []
 
 
+def test_clone_across_pools(world):
+    """A clone from a dir pool into the rbd pool (the shared copy into a new
+    image) and back out of it into the dir pool, checked with `rbd export`
+    and in the folder."""
+    node, cl, tmp = world
+    p = started(node, tmp, "ceph3")
+    d = tmp / "dirpool"
+    d.mkdir()
+    ok(cp_in(node, tmp, "pools", "dp.xml",
+             f"<pool type='dir'><name>dp</name><target><path>{d}</path></target></pool>"))
+    write_ok(node / "pools/dp/state", "start")
+    body = b"CROSS-POOL-" * 100000 + b"END"
+    (tmp / "m.raw").write_bytes(body)
+    ok(run(["cp", str(tmp / "m.raw"), str(node / "pools/dp/volumes")]))
+    write_ok(node / "pools/dp/volumes/m.raw/clone", "ceph3/copy")
+    assert cl.images() == ["copy"]
+    got = cl.rbd("export", "rbd/copy", "-").stdout.encode()
+    assert got[:len(body)] == body and len(got) == int(cat(p / "volumes/copy/capacity"))
+    write_ok(p / "volumes/copy/clone", "dp/back.raw")
+    assert (d / "back.raw").read_bytes()[:len(body)] == body
+    for v in ("dp/volumes/back.raw", "dp/volumes/m.raw", "ceph3/volumes/copy"):
+        ok(run(["rmdir", str(node / "pools" / v)]))
+    write_ok(node / "pools/dp/state", "stop")
+    ok(run(["rmdir", str(node / "pools/dp")]))
+    write_ok(p / "state", "stop")
+    ok(run(["rmdir", str(p)]))
+    assert cl.images() == []
+
+
 def test_active_pool_is_back_after_a_restart(world, tmp_path):
     """Nothing of a connection is kept on disk: a pool that was active when
     hyperfs stopped connects again at the next start (its secret is on
@@ -352,51 +382,61 @@ def test_virsh_through_hyperfsd(world, tmp_path):
     assert alive and rc == 0, d.describe()
 
 
+def net_disk(dev, image, auth):
+    """A <disk type='network'> on rbd/IMAGE at the cluster's monitor, with
+    `auth` (XML text) inside its <source>."""
+    return (f"<disk type='network' device='disk'><driver name='qemu' type='raw'/>"
+            f"<source protocol='rbd' name='rbd/{image}'><host name='{cephh.CephCluster.MON}' "
+            f"port='{cephh.CephCluster.PORT}'/>{auth}</source><target dev='{dev}' bus='virtio'/>"
+            "</disk>")
+
+
 @pytest.mark.skipif(shutil.which("qemu-system-x86_64") is None,
                     reason="qemu-system-x86_64 is not installed")
 def test_guest_reads_marker_over_rbd(world):
+    """From an image and its clone (<disk type='volume'>), and from an image
+    named by a <disk type='network' protocol='rbd'> with its own <auth>
+    (the secret by uuid): each key in a secret object, never on the command
+    line. A network disk naming a secret that is not there is refused first."""
     node, cl, tmp = world
-    r = subprocess.run([str(REPO / "tests/guest/build.sh")], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    guest = Path(r.stdout.strip().splitlines()[-1])
     p = started(node, tmp, "grbd")
     mark = f"RBDMARK-{os.getpid()}-{time.time_ns()}"
+    netmark = f"RBDNET-{os.getpid()}-{time.time_ns()}"
     m = tmp / "marker.raw"
     m.write_bytes(mark.encode() + b"\n" + bytes(1 << 20))
     ok(run(["cp", str(m), str(p / "volumes")]))
+    n = tmp / "net.raw"
+    n.write_bytes(netmark.encode() + b"\n" + bytes(1 << 20))
+    ok(run(["cp", str(n), str(p / "volumes")]))
     assert "watcher=" not in cl.rbd("status", "rbd/marker.raw").stdout  # the copy let go
     write_ok(p / "volumes/marker.raw/clone", "mclone")  # a child image: reads reach the parent
+    # a network disk whose secret is not there: ENOENT, nothing started
+    bad = net_disk("vda", "net.raw", "<auth username='admin'><secret type='ceph' "
+                   "usage='no such secret'/></auth>")
+    ok(cp_in(node, tmp, "domains", "grbd-bad.xml", guest_xml("grbd-bad", bad)))
+    fails(sh('echo start > "$1"', str(node / "domains/grbd-bad/state")), errno.ENOENT)
+    assert "disk 'vda': no ceph secret 'no such secret'" in cat(node / "domains/grbd-bad/error")
+    assert cat(node / "domains/grbd-bad/state") == "shutoff\n"
+    assert not list((tmp / "root/run").glob("grbd-bad.*"))
+    ok(run(["rmdir", str(node / "domains/grbd-bad")]))
     disk = ("<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
             "<source pool='grbd' volume='marker.raw'/><target dev='vda' bus='virtio'/></disk>"
             "<disk type='volume' device='disk'><driver name='qemu' type='raw'/>"
-            "<source pool='grbd' volume='mclone'/><target dev='vdb' bus='virtio'/></disk>")
-    text = (REPO / "tests/qemu/guest.xml.in").read_text()
-    text = (text.replace("@NAME@", "grbd").replace("@KERNEL@", str(guest / "vmlinuz"))
-            .replace("@INITRD@", str(guest / "initrd.img"))
-            .replace("</devices>", disk + "</devices>"))
-    ok(cp_in(node, tmp, "domains", "grbd-dom.xml", text))
+            "<source pool='grbd' volume='mclone'/><target dev='vdb' bus='virtio'/></disk>" +
+            net_disk("vdc", "net.raw", f"<auth username='admin'><secret type='ceph' "
+                     f"uuid='{SECRET_UUID}'/></auth>"))
+    ok(cp_in(node, tmp, "domains", "grbd-dom.xml", guest_xml("grbd", disk)))
     d = node / "domains/grbd"
     write_ok(d / "state", "start")
     pid = (tmp / "root/run/grbd.pid").read_text().strip()
     args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    want = (f"file=rbd:rbd/marker.raw:id=admin:auth_supported=cephx\\;none:"
-            f"mon_host={cl.MON}\\:{cl.PORT},file.password-secret=drive-vda-secret0,").encode()
-    assert any(a.startswith(want) for a in args), args
+    for dev, image in (("vda", "marker.raw"), ("vdc", "net.raw")):
+        want = (f"file=rbd:rbd/{image}:id=admin:auth_supported=cephx\\;none:"
+                f"mon_host={cl.MON}\\:{cl.PORT},file.password-secret=drive-{dev}-secret0,")
+        assert any(a.startswith(want.encode()) for a in args), args
     assert cl.key.encode() not in b" ".join(args)  # the key is never on the command line
     assert not list((tmp / "root/run").glob("grbd.secret*"))  # read by QEMU, then removed
-    log = tmp / "root/run/grbd.log"
-
-    def seen(t):
-        return log.exists() and t in log.read_text(errors="replace")
-    wait_for(lambda: seen("HYPERFS-GUEST-READY"), "the guest's ready line", timeout=120)
-    deadline = time.monotonic() + 60
-    while not seen(f"GOT vdb {mark}"):
-        assert time.monotonic() < deadline, log.read_text(errors="replace")[-2000:]
-        write_ok(d / "console", "for d in vda vdb; do echo GOT $d $(head -n1 /dev/$d); done")
-        wait_for(lambda: seen("GOT ") or time.monotonic() > deadline, "an answer", timeout=70)
-        if not seen(f"GOT vdb {mark}"):
-            time.sleep(0.2)  # the shell was not up yet: ask again
-    assert seen(f"GOT vda {mark}")
+    guest_reads(d, tmp / "root/run/grbd.log", {"vda": mark, "vdb": mark, "vdc": netmark})
     write_ok(d / "state", "destroy")
     ok(run(["rmdir", str(d)]))
     # the image stays: a destroyed QEMU may leave its watch on it until the

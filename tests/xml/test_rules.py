@@ -73,7 +73,8 @@ def _key(path, op, name, value, when):
            'HV_RULE_YESNO_ATTR', 'HV_RULE_IP_ATTR', 'HV_RULE_UINT_ATTR', 'HV_RULE_DROP_CHILD',
            'HV_RULE_ADD_CHILD', 'HV_RULE_KIB_TEXT', 'HV_RULE_KIB_ATTR', 'HV_RULE_KEEP_CHILDREN',
            'HV_RULE_ATTR_ORDER', 'HV_RULE_DROP_EMPTY', 'HV_RULE_DROP_SELF', 'HV_RULE_NUM_ATTR',
-           'HV_RULE_CHILD_ORDER', 'HV_RULE_USBVER_ATTR', 'HV_RULE_POW2_ATTR', 'HV_RULE_ADD_TEXT']
+           'HV_RULE_CHILD_ORDER', 'HV_RULE_USBVER_ATTR', 'HV_RULE_PCI_NUM', 'HV_RULE_PCI_FULL',
+           'HV_RULE_POW2_ATTR', 'HV_RULE_ADD_TEXT']
     return 'rule %s|%d|%s|%s|%s' % (path, ops.index(op), name or '', value or '', when or '')
 
 

@@ -10,7 +10,8 @@ static const char *srcdir;
 
 /* Pool 'p' holds volume 'v' (qcow2) and 'r' (raw); pool 'ceph' (rbd, Ceph
  * pool 'rbd', two monitors) holds 'img' (cephx user admin) and 'open' (no
- * auth); nothing else exists. */
+ * auth); pool 'lun' (iscsi-direct with CHAP user 'me') holds 'unit:0:0:1';
+ * nothing else exists. */
 static int
 fake_resolve(void *opaque, const char *pool, const char *volume, StorageVolSource *out,
 	     GError **err)
@@ -32,6 +33,17 @@ fake_resolve(void *opaque, const char *pool, const char *volume, StorageVolSourc
 		}
 		return 0;
 	}
+	if (g_strcmp0(pool, "lun") == 0 && g_strcmp0(volume, "unit:0:0:1") == 0) {
+		out->type = g_strdup("network");
+		out->protocol = g_strdup("iscsi");
+		out->path = g_strdup("iqn.2024-01.example:t1/1");
+		out->format = g_strdup("raw");
+		out->hosts = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(out->hosts, g_strdup("192.0.2.30:3260"));
+		out->auth_user = g_strdup("me");
+		out->auth_secret = g_bytes_new_static("chap-password", 13);
+		return 0;
+	}
 	if (g_strcmp0(pool, "p") != 0)
 		return hv_error_set(err, ENOENT, "storage pool '%s' not found", pool);
 	if (g_strcmp0(volume, "v") != 0 && g_strcmp0(volume, "r") != 0)
@@ -40,6 +52,30 @@ fake_resolve(void *opaque, const char *pool, const char *volume, StorageVolSourc
 	out->path = g_strdup_printf("/pools/p/%s", volume);
 	out->format = g_strdup(g_str_equal(volume, "v") ? "qcow2" : "raw");
 	return 0;
+}
+
+/* The node's secrets: ceph 'client.admin secret' (uuid
+ * 3e6a9b52-...-0001) and iscsi 'libvirtiscsi'; the ceph one by uuid or usage. */
+static int
+fake_secret(void *opaque, const char *type, const char *uuid_or_usage, GBytes **value,
+	    GError **err)
+{
+	static const struct {
+		const char *type, *uuid, *usage, *value;
+	} rows[] = {
+		{ "ceph", "3e6a9b52-1c2d-4e5f-8a9b-0c1d2e3f0001", "client.admin secret",
+		  "\x01\x02" "fake-cephx-key" "\xff" },
+		{ "iscsi", "3e6a9b52-1c2d-4e5f-8a9b-0c1d2e3f0002", "libvirtiscsi", "chap-password" },
+	};
+
+	for (size_t k = 0; k < G_N_ELEMENTS(rows); k++)
+		if (g_str_equal(type, rows[k].type) && (g_str_equal(uuid_or_usage, rows[k].uuid) ||
+							 g_str_equal(uuid_or_usage, rows[k].usage))) {
+			*value = g_bytes_new_static(rows[k].value, strlen(rows[k].value));
+			return 0;
+		}
+	return hv_error_set(err, ENOENT, "no %s secret '%s' (define it in secrets/)", type,
+			    uuid_or_usage);
 }
 
 /* Network 'default' has bridge virbr0; nothing else exists. */
@@ -61,6 +97,7 @@ static const QemuPaths paths = {
 	.resolve_volume = fake_resolve,
 	.resolve_network = fake_network,
 	.secret_prefix = "/run/hq/NAME.secret",
+	.resolve_secret = fake_secret,
 };
 
 static char *

@@ -82,6 +82,12 @@ check_addresses(const HvDomainDef *def, xmlNode *root, GError **err)
 		xmlNode *addr = c->type == XML_ELEMENT_NODE ? hv_xml_child(c, "address") : NULL;
 		char *key = addr ? address_key(addr) : NULL;
 		g_autofree char *bus = hv_xml_child_prop(c, "target", "bus");
+		g_autofree char *htype = hv_xml_prop(c, "type");
+
+		/* a SCSI host device's drive address is on the SCSI bus
+		 * (virDomainHostdevDefPostParse: "in use by a SCSI disk") */
+		if (!strcmp((const char *)c->name, "hostdev") && !g_strcmp0(htype, "scsi") && !bus)
+			bus = g_strdup("scsi");
 
 		/* an empty PCI address (virPCIDeviceAddressIsEmpty) is one to be
 		 * assigned, not a slot in use (a fixed-point fuzz finding) */

@@ -4,6 +4,7 @@
  * writes the typed fields back in canonical form (memory in KiB, vcpu
  * current=) and serialises it with hv_xml_format. */
 #include "conf/domain_priv.h"
+#include "conf/qemu_priv.h"
 #include "conf/xml.h"
 #include "conf/schema.h"
 #include <errno.h>
@@ -184,6 +185,7 @@ hv_domain_def_copy(const HvDomainDef *def)
 	if (copy) {
 		memcpy(copy->uuid, def->uuid, sizeof(copy->uuid));
 		copy->postparse = def->postparse;
+		copy->live_parse = def->live_parse;
 	}
 	return copy;
 }
@@ -274,19 +276,46 @@ set_live_id(xmlNode *root, int id)
 	hv_xml_prop_to_front(root, "type");
 }
 
+/* libvirt's parse and format flags for def shown with id: a driver's
+ * definition is parsed inactive (the qemu driver's; the generic parse is
+ * live, as libvirt's generic xml2xml tests parse), and virDomainDefFormatInternal
+ * formats inactive whatever it is asked when the definition has no id. */
+static unsigned
+shape_flags(const HvDomainDef *def, xmlNode *root, int id)
+{
+	unsigned flags = 0;
+
+	if (def->postparse == HV_DOMAIN_POSTPARSE_QEMU && !def->live_parse)
+		flags |= HV_SHAPE_PARSE_INACTIVE;
+	if (id < 0 && ((flags & HV_SHAPE_PARSE_INACTIVE) || !xmlHasProp(root, (const xmlChar *)"id")))
+		flags |= HV_SHAPE_FORMAT_INACTIVE;
+	return flags;
+}
+
+/* Character devices, graphics and lists in libvirt's shape, before the rest. */
+static void
+normalise(const HvDomainDef *def, xmlNode *root, unsigned flags)
+{
+	if (flags & HV_SHAPE_PARSE_INACTIVE)
+		hv_qemu_drop_vnc_sockets(hv_xml_child(root, "devices"));
+	hv_domain_normalise_chardevs(hv_xml_child(root, "devices"));
+	hv_domain_normalise_lists(root, def->max_vcpus);
+}
+
 char *
 hv_domain_def_format_live(const HvDomainDef *def, int id)
 {
 	g_autoptr(xmlDoc) doc = doc_of(def);
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	unsigned flags;
 
 	if (!root)
 		return NULL;
+	flags = shape_flags(def, root, id);
 	if (id >= 0)
 		set_live_id(root, id);
-	hv_domain_normalise_chardevs(hv_xml_child(root, "devices"));
-	hv_domain_normalise_lists(root, def->max_vcpus);
-	hv_domain_shape(root, def->postparse, NULL);
+	normalise(def, root, flags);
+	hv_domain_shape(root, def->postparse, flags, NULL);
 	return hv_xml_format(root);
 }
 
@@ -296,13 +325,14 @@ hv_domain_def_postparse_check(const HvDomainDef *def, GError **err)
 	g_autoptr(xmlDoc) doc = doc_of(def);
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
 	g_autoptr(GError) why = NULL;
+	unsigned flags;
 
 	if (!root)
 		return hv_error_set(err, EINVAL, "domain '%s': cannot read its definition",
 				    def->name ? def->name : "");
-	hv_domain_normalise_chardevs(hv_xml_child(root, "devices"));
-	hv_domain_normalise_lists(root, def->max_vcpus);
-	if (hv_domain_shape(root, def->postparse, &why) < 0)
+	flags = shape_flags(def, root, -1);
+	normalise(def, root, flags);
+	if (hv_domain_shape(root, def->postparse, flags, &why) < 0)
 		return hv_error_set(err, EINVAL, "domain '%s': %s", def->name ? def->name : "",
 				    why->message);
 	return 0;

@@ -92,6 +92,10 @@ typedef struct {
 	int test_runstate;     /* <test:runstate>, -1 if absent or not a number */
 	bool test_transient;   /* <test:transient/> */
 	HvDomainPostParse postparse; /* set by the driver that defines it */
+	/* read as a live definition (a status document: libvirt's parse
+	 * without VIR_DOMAIN_DEF_PARSE_INACTIVE); a driver's own definitions
+	 * are inactive, what the generic parse reads is live */
+	bool live_parse;
 } HvDomainDef;
 
 /* Parses and validates (grammar and semantic checks). -EINVAL on error. */

@@ -155,6 +155,26 @@ hv_domain_shape_chardevs(xmlNode *root, xmlNode *devs)
 	console_ports(devs);
 }
 
+/* virDomainChrDefFormat's tty_compat: a live definition writes the pty
+ * path of a console on port 0 as its tty= too (the input's tty= is never
+ * read). */
+void
+hv_domain_console_tty(xmlNode *devs)
+{
+	for (xmlNode *c = hv_xml_child(devs, "console"); c; c = hv_xml_next_named(c)) {
+		g_autofree char *type = hv_xml_prop(c, "type");
+		g_autofree char *port = hv_xml_child_prop(c, "target", "port");
+		g_autofree char *path = hv_xml_child_prop(c, "source", "path");
+
+		hv_xml_set_prop(c, "tty", NULL);
+		if (g_strcmp0(type, "pty") || g_strcmp0(port, "0") || !path)
+			continue;
+		hv_xml_set_prop(c, "tty", path);
+		hv_xml_prop_to_front(c, "tty");
+		hv_xml_prop_to_front(c, "type");
+	}
+}
+
 /* virDomainDefAddConsoleCompat: only the first console may be a serial port. */
 int
 hv_domain_check_consoles(xmlNode *devs, GError **err)

@@ -206,6 +206,24 @@ order_spice_channels(xmlNode *el)
 		}
 }
 
+/* virDomainDefPostParseGraphics: a SPICE address listen without ports and
+ * without autoport starts QEMU listening nowhere, which is listen type
+ * none (its address dropped); a none listen writes no ports or autoport */
+static bool
+spice_listens_nowhere(xmlNode *el, xmlNode *first, const char *ltype)
+{
+	g_autofree char *ap = hv_xml_prop(el, "autoport");
+
+	if (g_strcmp0(ltype, "address") || xmlHasProp(el, (const xmlChar *)"port") ||
+	    xmlHasProp(el, (const xmlChar *)"tlsPort") || !g_strcmp0(ap, "yes"))
+		return false;
+	hv_xml_set_prop(first, "type", "none");
+	hv_xml_set_prop(first, "address", NULL);
+	hv_xml_set_prop(el, "autoport", NULL);
+	hv_xml_set_prop(el, "listen", NULL);
+	return true;
+}
+
 static bool
 keeps(const char *const *keep, const char *attr)
 {
@@ -239,6 +257,11 @@ hv_domain_normalise_graphics(xmlNode *el)
 		hv_xml_remove_children(el, "listen");
 	}
 	ports(el, graphics_types[t].port, ltype);
+	if (graphics_types[t].port == PORT_SPICE && spice_listens_nowhere(el, first, ltype)) {
+		g_free(ltype);
+		ltype = g_strdup("none");
+		g_clear_pointer(&laddr, g_free);
+	}
 	if (graphics_types[t].port == PORT_SPICE)
 		order_spice_channels(el);
 	for (xmlAttr *a = el->properties, *next; a; a = next) {

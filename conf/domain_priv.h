@@ -14,6 +14,8 @@ int hv_domain_validate(const HvDomainDef *def, xmlNode *root, GError **err);
 /* domain_values.c: boot menu timeout, sysinfo date and UUID, loadparm,
  * controllers sharing an index. */
 int hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err);
+/* One panic device per model (virDomainDefRejectDuplicatePanics). */
+int hv_domain_check_panics(xmlNode *root, GError **err);
 /* domain_lists.c: every CPU and node list parses within 1024 and names one. */
 int hv_domain_check_lists(xmlNode *root, GError **err);
 /* domain_lists.c: virBitmapParse lists (false when unreadable), and the
@@ -38,13 +40,20 @@ void hv_domain_normalise_graphics(xmlNode *el);
 /* Graphics ports as an inactive definition has them (domain_graphics.c). */
 void hv_domain_graphics_inactive(xmlNode *devs);
 /* Order, disk buses and sorting, controller indexes, then the rule table
- * (domain_shape.c, rules_domain.c). */
-int hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err);
+ * (domain_shape.c, rules_domain.c). flags: what libvirt's parse and format
+ * flags leave out (rules_inactive.c). */
+enum {
+	HV_SHAPE_PARSE_INACTIVE = 1 << 0,  /* VIR_DOMAIN_DEF_PARSE_INACTIVE */
+	HV_SHAPE_FORMAT_INACTIVE = 1 << 1, /* VIR_DOMAIN_DEF_FORMAT_INACTIVE */
+};
+int hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, unsigned flags, GError **err);
 /* Whether a device has its own <boot> (domain_check.c). */
 bool hv_domain_has_device_boot(xmlNode *root);
 /* Serial, parallel and console ports and aliases (domain_console.c). */
 void hv_domain_shape_chardevs(xmlNode *root, xmlNode *devs);
 int hv_domain_check_consoles(xmlNode *devs, GError **err);
+/* A live definition's console tty= (domain_console.c). */
+void hv_domain_console_tty(xmlNode *devs);
 /* virDiskNameToIndex (domain_shape.c): -1 for a name without one. */
 long hv_domain_drive_index(const char *dev);
 /* Drive addresses and implicit controllers; the disk name check (domain_implicit.c). */

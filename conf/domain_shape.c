@@ -69,6 +69,50 @@ hv_domain_disk_bus(xmlNode *disk)
 	return NULL;
 }
 
+/* virDomainDiskDefMirrorParse / virDomainDiskDefFormat: a block job's
+ * <mirror> is written in the style of <backingStore> (type=, <format>,
+ * <source>), its job (copy by default) always; a file copy also keeps the
+ * old file= and format= attributes. The old style (file= without type=)
+ * is read as a file. */
+static void
+mirror_shape(xmlNode *disk)
+{
+	static const char *const order[] = { "format", "source", NULL };
+	xmlNode *m = hv_xml_child(disk, "mirror");
+	g_autofree char *type = hv_xml_prop(m, "type");
+	g_autofree char *job = hv_xml_prop(m, "job");
+	g_autofree char *file = NULL, *format = NULL;
+
+	if (!m)
+		return;
+	if (!job)
+		hv_xml_set_prop(m, "job", (job = g_strdup("copy")));
+	if (!type) {
+		file = hv_xml_prop(m, "file");
+		format = hv_xml_prop(m, "format");
+		hv_xml_set_prop(m, "type", (type = g_strdup("file")));
+		hv_xml_remove_children(m, "format");
+		hv_xml_remove_children(m, "source");
+		if (format)
+			hv_xml_set_prop(xmlNewChild(m, NULL, (const xmlChar *)"format", NULL), "type", format);
+		if (file)
+			hv_xml_set_prop(xmlNewChild(m, NULL, (const xmlChar *)"source", NULL), "file", file);
+	} else {
+		format = hv_xml_child_prop(m, "format", "type");
+		file = hv_xml_child_prop(m, "source", "file");
+	}
+	if (strcmp(type, "file") || strcmp(job, "copy")) {
+		g_clear_pointer(&file, g_free);
+		g_clear_pointer(&format, g_free);
+	}
+	hv_xml_set_prop(m, "file", file);
+	hv_xml_set_prop(m, "format", format);
+	for (const char *const *a = (const char *const[]){ "ready", "job", "format", "file", "type", NULL };
+	     *a; a++)
+		hv_xml_prop_to_front(m, *a);
+	hv_xml_reorder(m, order);
+}
+
 static void
 disk_bus(xmlNode *disk)
 {
@@ -291,44 +335,63 @@ has_master(xmlNode *c)
 /* virDomainControllerInsertPreAlloced: the parser keeps controllers of a
  * type together, by index, a master before its companions at the same
  * index, one without index after the others of its type */
+typedef struct {
+	xmlNode *node;
+	char *type;
+	long idx;
+	bool master;
+} SortedController;
+
+static void
+sorted_controller_clear(SortedController *c)
+{
+	g_free(c->type);
+}
+
 static void
 sort_controllers(xmlNode *devs)
 {
-	g_autoptr(GPtrArray) out = g_ptr_array_new();
+	g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(SortedController));
 	xmlNode *first = hv_xml_child(devs, "controller");
 	xmlNode *anchor;
 
 	if (!first)
 		return;
+	g_array_set_clear_func(out, (GDestroyNotify)sorted_controller_clear);
+	/* each controller's type, index and master read once: a document may
+	 * have hundreds (a fuzz finding: the lookups in the quadratic walk) */
 	for (xmlNode *c = first; c; c = hv_xml_next_named(c)) {
-		g_autofree char *type = hv_xml_prop(c, "type");
-		long idx = parsed_index(c);
+		SortedController n = { c, hv_xml_prop(c, "type"), parsed_index(c), has_master(c) };
 		int at = -1;
 
 		for (int i = (int)out->len - 1; i >= 0; i--) {
-			xmlNode *cur = out->pdata[i];
-			g_autofree char *ct = hv_xml_prop(cur, "type");
+			const SortedController *cur = &g_array_index(out, SortedController, i);
 
-			if (g_strcmp0(ct, type))
+			if (g_strcmp0(cur->type, n.type))
 				continue;
-			if (idx == -1) {
+			if (n.idx == -1) {
 				at = i + 1;
 				break;
 			}
-			if (parsed_index(cur) > idx)
+			if (cur->idx > n.idx)
 				at = i;
-			else if (!has_master(c) && has_master(cur) && parsed_index(cur) == idx)
+			else if (!n.master && cur->master && cur->idx == n.idx)
 				at = i;
 			else if (at == -1)
 				at = i + 1;
 		}
-		g_ptr_array_insert(out, at, c);
+		if (at < 0)
+			g_array_append_val(out, n);
+		else
+			g_array_insert_val(out, (guint)at, n);
 	}
 	anchor = xmlNewDocNode(devs->doc, NULL, (const xmlChar *)"anchor", NULL);
 	xmlAddPrevSibling(first, anchor);
 	for (guint i = 0; i < out->len; i++) {
-		xmlUnlinkNode(out->pdata[i]);
-		xmlAddPrevSibling(anchor, out->pdata[i]);
+		xmlNode *c = g_array_index(out, SortedController, i).node;
+
+		xmlUnlinkNode(c);
+		xmlAddPrevSibling(anchor, c);
 	}
 	xmlUnlinkNode(anchor);
 	xmlFreeNode(anchor);
@@ -428,11 +491,18 @@ primary_video(xmlNode *devs)
 }
 
 int
-hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
+hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, unsigned flags, GError **err)
 {
 	xmlNode *devs = hv_xml_child(root, "devices");
 	HvQemuGuest qemu;
 	int rc = 0;
+
+	if (flags & HV_SHAPE_PARSE_INACTIVE) {
+		hv_domain_graphics_inactive(devs);
+		hv_qemu_drop_channel_paths(devs);
+		hv_xml_apply_rules(root, hv_domain_parse_inactive_rules,
+				   hv_domain_parse_inactive_rules_len);
+	}
 
 	if (postparse == HV_DOMAIN_POSTPARSE_QEMU) {
 		hv_qemu_guest(root, &qemu);
@@ -453,6 +523,7 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
 			g_autofree char *device = hv_xml_prop(c, "device");
 
 			disk_bus(c);
+			mirror_shape(c);
 			/* virDomainDiskDefParseXML: a cdrom is always read-only */
 			if (!g_strcmp0(device, "cdrom"))
 				hv_xml_ensure_child(c, "readonly");
@@ -473,6 +544,10 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
 				rc = -EINVAL;
 			if (!rc && hv_qemu_validate(root, devs, &qemu, err) < 0)
 				rc = -EINVAL;
+			/* virDomainDefPostParseCommon runs after the driver's
+			 * device defaults (a panic's model) */
+			if (!rc && hv_domain_check_panics(root, err) < 0)
+				rc = -EINVAL;
 			hv_xml_reorder(hv_xml_child(root, "os"), os_order); /* a filled-in <nvram> */
 		}
 		/* the order the parser gives them when this output is read again:
@@ -484,6 +559,11 @@ hv_domain_shape(xmlNode *root, HvDomainPostParse postparse, GError **err)
 			hv_xml_reorder(c, disk_order);
 		hv_xml_reorder(devs, devices_order);
 	}
+	if (flags & HV_SHAPE_FORMAT_INACTIVE)
+		hv_xml_apply_rules(root, hv_domain_format_inactive_rules,
+				   hv_domain_format_inactive_rules_len);
+	else if (devs)
+		hv_domain_console_tty(devs);
 	hv_xml_apply_rules(root, hv_domain_rules, hv_domain_rules_len);
 	hv_xml_apply_rules(root, hv_device_rules, hv_device_rules_len);
 	if (devs) {

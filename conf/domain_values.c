@@ -2,7 +2,9 @@
  * at v4.0.0) that the rule tables can't express because they read numbers,
  * dates or UUIDs: the boot menu timeout, the BIOS date and system UUID of
  * <sysinfo>, a device's boot loadparm, controllers of one type sharing an
- * index. One function each, run in libvirt's parse order. */
+ * index, two panics of one model, a second primary video, an alias used
+ * twice. One function each,
+ * run in libvirt's parse order. */
 #include "conf/domain_priv.h"
 #include "conf/normalise.h"
 #include <stdlib.h>
@@ -154,12 +156,75 @@ check_duplicate_controllers(xmlNode *root, GError **err)
 	return 0;
 }
 
+/* virDomainDefRejectDuplicatePanics: one panic device per model (no
+ * model= is the default model; after a driver's post-parse, its default:
+ * domain_shape.c runs it again for the qemu driver) */
+int
+hv_domain_check_panics(xmlNode *root, GError **err)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+	for (xmlNode *p = hv_xml_child(hv_xml_child(root, "devices"), "panic"); p; p = hv_xml_next_named(p)) {
+		g_autofree char *model = hv_xml_prop(p, "model");
+
+		if (!g_hash_table_add(seen, g_strdup(model ? model : "default")))
+			return FAIL("line %d: domain <panic>: Multiple panic devices with model '%s'", p->line,
+				    model ? model : "default");
+	}
+	return 0;
+}
+
+/* virDomainDefParseXML: "Only one primary video device is supported" */
+static int
+check_primary_video(xmlNode *root, GError **err)
+{
+	bool seen = false;
+
+	for (xmlNode *v = hv_xml_child(hv_xml_child(root, "devices"), "video"); v; v = hv_xml_next_named(v)) {
+		g_autofree char *p = hv_xml_child_prop(v, "model", "primary");
+
+		if (g_strcmp0(p, "yes"))
+			continue;
+		if (seen)
+			return FAIL("line %d: domain <video>: Only one primary video device is supported", v->line);
+		seen = true;
+	}
+	return 0;
+}
+
+/* virDomainDefValidateAliases: device aliases are unique, but for the
+ * first console that is the first serial port's compat copy (the same
+ * alias, virDomainDeviceDefValidateAliasesIterator) */
+static int
+check_aliases(xmlNode *root, GError **err)
+{
+	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	xmlNode *devs = hv_xml_child(root, "devices");
+	xmlNode *console0 = hv_xml_child(devs, "console");
+	g_autofree char *serial0 = hv_xml_child_prop(hv_xml_child(devs, "serial"), "alias", "name");
+	g_autofree char *ctype = hv_xml_child_prop(console0, "target", "type");
+
+	for (xmlNode *d = devs ? devs->children : NULL; d; d = d->next) {
+		g_autofree char *alias = d->type == XML_ELEMENT_NODE ? hv_xml_child_prop(d, "alias", "name") : NULL;
+
+		if (!alias || (d == console0 && (!ctype || !strcmp(ctype, "serial")) &&
+			       !g_strcmp0(alias, serial0)))
+			continue;
+		if (!g_hash_table_add(seen, g_strdup(alias)))
+			return FAIL("line %d: domain <%s>: non unique alias detected: %s", d->line,
+				    (const char *)d->name, alias);
+	}
+	return 0;
+}
+
 int
 hv_domain_check_values(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	(void)def;
 	if (check_bootmenu(root, err) < 0 || check_sysinfo(root, err) < 0 || check_loadparm(root, err) < 0 ||
-	    check_duplicate_controllers(root, err) < 0 || hv_domain_check_lists(root, err) < 0)
+	    check_duplicate_controllers(root, err) < 0 || hv_domain_check_panics(root, err) < 0 ||
+	    check_primary_video(root, err) < 0 ||
+	    check_aliases(root, err) < 0 || hv_domain_check_lists(root, err) < 0)
 		return -EINVAL;
 	return 0;
 }

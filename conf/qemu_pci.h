@@ -52,6 +52,7 @@ typedef struct {
 
 typedef struct {
 	unsigned bus, slot, function;
+	unsigned domain; /* 0, the only one QEMU has (read from config) */
 } PciAddr;
 
 typedef struct {

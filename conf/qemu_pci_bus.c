@@ -69,7 +69,7 @@ hv_pci_addr_present(xmlNode *dev, PciAddr *out)
 		return false;
 	if (out)
 		*out = (PciAddr){ (unsigned)hexnum(a, "bus"), (unsigned)hexnum(a, "slot"),
-				  (unsigned)hexnum(a, "function") };
+				  (unsigned)hexnum(a, "function"), (unsigned)hexnum(a, "domain") };
 	return true;
 }
 
@@ -220,6 +220,12 @@ hv_pci_validate_config(AddrSet *s, PciAddr a, unsigned flags)
 
 	if (s->error)
 		return;
+	if (a.domain) {
+		s->error = g_error_new(HV_ERROR, EINVAL,
+				       "Invalid PCI address %04x:%02x:%02x.%x. Only PCI domain 0 is available",
+				       a.domain, a.bus, a.slot, a.function);
+		return;
+	}
 	if (!b) {
 		s->error = g_error_new(HV_ERROR, EINVAL,
 				       "Invalid PCI address 0000:%02x:%02x.%x. Only PCI buses up to %u are available",

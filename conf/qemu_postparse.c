@@ -556,6 +556,73 @@ default_emulator(xmlNode *devs, const HvQemuGuest *g)
 		xmlAddChild(devs, el);
 }
 
+/* qemuDomainChrDefDropDefaultPath: the driver's channelTargetDir, where
+ * it makes the sockets of virtio channels, as qemuxml2xmltest configures
+ * it (tests/testutilsqemu.c; the corpus keeps a socket under the privileged
+ * driver's /var/lib/libvirt/qemu/channel/target: interface-server) */
+static const char *const channel_target_dirs[] = {
+	"/tmp/channel",
+};
+
+/* qemuDomainChrDefPostParse with PARSE_INACTIVE: a virtio channel's unix
+ * socket at a path the driver generates (libvirt's own pattern, with its
+ * alternation as written: DIR/NAME. or domain-ID/TARGET at the end) is the
+ * driver's to make, so the path goes, and with it the <source> */
+void
+hv_qemu_drop_channel_paths(xmlNode *devs)
+{
+	for (xmlNode *c = hv_xml_child(devs, "channel"); c; c = hv_xml_next_named(c)) {
+		g_autofree char *type = hv_xml_prop(c, "type");
+		g_autofree char *ttype = hv_xml_child_prop(c, "target", "type");
+		g_autofree char *name = hv_xml_child_prop(c, "target", "name");
+		xmlNode *src = hv_xml_child(c, "source");
+		g_autofree char *path = hv_xml_prop(src, "path");
+
+		if (g_strcmp0(type, "unix") || g_strcmp0(ttype, "virtio") || !path || !name)
+			continue;
+		for (size_t i = 0; i < G_N_ELEMENTS(channel_target_dirs); i++) {
+			g_autofree char *dir = g_regex_escape_string(channel_target_dirs[i], -1);
+			g_autofree char *tname = g_regex_escape_string(name, -1);
+			g_autofree char *re = g_strdup_printf("^%s/([^/]+\\.)|(domain-[^/]+/)%s$", dir, tname);
+
+			if (g_regex_match_simple(re, path, 0, 0)) {
+				xmlUnlinkNode(src);
+				xmlFreeNode(src);
+				break;
+			}
+		}
+	}
+}
+
+/* qemuDomainRecheckInternalPaths with PARSE_INACTIVE: a VNC socket under
+ * the driver's libDir (qemuxml2xmltest's /tmp/lib, tests/testutilsqemu.c)
+ * is the driver's own, so it goes and the listen is an address one; run on
+ * the document before its graphics are put in shape */
+void
+hv_qemu_drop_vnc_sockets(xmlNode *devs)
+{
+	static const char libdir[] = "/tmp/lib";
+
+	for (xmlNode *g = hv_xml_child(devs, "graphics"); g; g = hv_xml_next_named(g)) {
+		g_autofree char *type = hv_xml_prop(g, "type");
+		g_autofree char *sock = hv_xml_prop(g, "socket");
+
+		if (g_strcmp0(type, "vnc"))
+			continue;
+		if (sock && g_str_has_prefix(sock, libdir))
+			hv_xml_set_prop(g, "socket", NULL);
+		for (xmlNode *l = hv_xml_child(g, "listen"); l; l = hv_xml_next_named(l)) {
+			g_autofree char *ltype = hv_xml_prop(l, "type");
+			g_autofree char *lsock = hv_xml_prop(l, "socket");
+
+			if (!g_strcmp0(ltype, "socket") && lsock && g_str_has_prefix(lsock, libdir)) {
+				hv_xml_set_prop(l, "socket", NULL);
+				hv_xml_set_prop(l, "type", "address");
+			}
+		}
+	}
+}
+
 /* virSecurityLabelDefsParseXML with the driver's host capabilities, whose
  * one security model is 'none' (no security driver): a lone seclabel
  * without a model that is type none, or dynamic without a baselabel, gets
@@ -580,7 +647,6 @@ void
 hv_qemu_post_parse(xmlNode *root, xmlNode *devs, const HvQemuGuest *g)
 {
 	seclabel_model(root);
-	hv_domain_graphics_inactive(devs); /* the driver's config is inactive */
 	default_emulator(devs, g);
 	/* virDomainDefAddImplicitVideo, before the device defaults and the
 	 * addresses (the generic rule table adds it later otherwise) */
@@ -681,11 +747,28 @@ check_features(xmlNode *root, const HvQemuGuest *g, GError **err)
 	return 0;
 }
 
+/* virDomainDefPostParseMemory: an initial memory (the total less the
+ * memory devices) of 0 is refused; left to the qemu driver here, as
+ * hyperfs's nodes and test driver define domains without memory */
+static int
+check_memory_size(xmlNode *root, GError **err)
+{
+	g_autofree char *m = hv_xml_child_text(root, "memory");
+	guint64 total = m ? g_ascii_strtoull(g_strstrip(m), NULL, 10) : 0;
+
+	/* with NUMA cells the total is theirs plus the devices' */
+	if (!hv_domain_numa_memory_kib(root) && total <= hv_domain_dimm_memory_kib(root))
+		return fail(err, "Memory size must be specified via <memory> or in the <numa> configuration");
+	return 0;
+}
+
 int
 hv_qemu_check(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err)
 {
 	if (hv_xml_path(root, "bootloader") || hv_xml_path(root, "bootloader_args"))
 		return fail(err, "bootloader is not supported by QEMU");
+	if (check_memory_size(root, err) < 0)
+		return -EINVAL;
 	if (check_pci(root, devs, g, err) < 0 || check_cpu_cache(root, g, err) < 0 ||
 	    check_features(root, g, err) < 0)
 		return -EINVAL;

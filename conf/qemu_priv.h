@@ -32,6 +32,10 @@ bool hv_qemu_arch_in(const char *arch, const char *set);
 void hv_qemu_add_defaults(xmlNode *root, xmlNode *devs, const HvQemuGuest *g);
 /* qemuDomainDeviceDefPostParse and the rest of qemuDomainDefPostParse. */
 void hv_qemu_post_parse(xmlNode *root, xmlNode *devs, const HvQemuGuest *g);
+/* The part of it for an inactive definition: generated channel sockets,
+ * and (before the graphics are shaped) generated VNC sockets. */
+void hv_qemu_drop_channel_paths(xmlNode *devs);
+void hv_qemu_drop_vnc_sockets(xmlNode *devs);
 /* The QEMU driver's post-parse checks (PCI roots and expander buses, NUMA
  * nodes, CPU cache modes, features, bootloader); -EINVAL with the reason. */
 int hv_qemu_check(xmlNode *root, xmlNode *devs, const HvQemuGuest *g, GError **err);

@@ -42,6 +42,18 @@ static const struct {
 	{ "function", "0:x1", "0x0" },
 };
 
+/* Whether v begins with one of the '|'-separated prefixes. */
+static bool
+has_prefix(const char *v, const char *set)
+{
+	g_auto(GStrv) parts = g_strsplit(set, "|", -1);
+
+	for (size_t i = 0; parts[i]; i++)
+		if (*parts[i] && g_str_has_prefix(v, parts[i]))
+			return true;
+	return false;
+}
+
 static xmlNode *
 root_of(xmlNode *el)
 {
@@ -107,12 +119,17 @@ term_holds(xmlNode *el, const char *term)
 	}
 	if (*term == '@') {
 		const char *eq = strchr(term, '=');
-		bool neg = eq && eq > term && eq[-1] == '!';
-		g_autofree char *attr = g_strndup(term + 1, eq ? (size_t)(eq - term - 1 - neg) : 0);
+		/* @ATTR^=P1|P2: the value begins with one of them */
+		bool prefix = eq && eq > term + 1 && eq[-1] == '^';
+		const char *op = prefix ? eq - 1 : eq;
+		bool neg = op && op > term && op[-1] == '!';
+		g_autofree char *attr = g_strndup(term + 1, op ? (size_t)(op - term - 1 - neg) : 0);
 		g_autofree char *v = t ? hv_xml_prop(t, attr) : NULL;
 
 		if (!eq)
 			return false;
+		if (prefix)
+			return has_prefix(v ? v : "", eq + 1) != neg;
 		return in_set(v ? v : "", eq + 1) != neg;
 	}
 	return false;
@@ -246,6 +263,31 @@ canon_kib(xmlNode *el, const char *attr, const char *unit_attr)
 	hv_xml_set_prop(el, ua, "KiB");
 }
 
+/* VIR_ROUND_UP_POWER_OF_TWO on a decimal attribute */
+static void
+canon_pow2(xmlNode *el, const char *attr)
+{
+	g_autofree char *v = hv_xml_prop(el, attr);
+	guint64 n = 0, p = 1;
+	char num[24];
+
+	if (!v || !g_ascii_string_to_unsigned(v, 10, 0, G_MAXUINT32, &n, NULL) || !n)
+		return;
+	while (p < n)
+		p <<= 1;
+	g_snprintf(num, sizeof(num), "%" G_GUINT64_FORMAT, p);
+	hv_xml_set_prop(el, attr, num);
+}
+
+static void
+add_text(xmlNode *el, const char *text)
+{
+	g_autofree char *t = hv_xml_text(el);
+
+	if (!t || !*g_strstrip(t))
+		hv_xml_set_text(el, text);
+}
+
 static bool
 has_content(xmlNode *el)
 {
@@ -372,6 +414,12 @@ apply_one(xmlNode *el, const HvXmlRule *r)
 		if (r->op == HV_RULE_PCI_FULL)
 			attr_order(el, r->value);
 		break;
+	case HV_RULE_POW2_ATTR:
+		canon_pow2(el, r->name);
+		break;
+	case HV_RULE_ADD_TEXT:
+		add_text(el, r->value);
+		break;
 	case HV_RULE_CHILD_ORDER: {
 		g_auto(GStrv) names = g_strsplit(r->value, "|", -1);
 
@@ -448,7 +496,8 @@ trace_hit(xmlNode *el, const HvXmlRule *r)
 	bool attr_op = r->op == HV_RULE_DROP_ATTR || r->op == HV_RULE_LOWER_ATTR ||
 		       r->op == HV_RULE_YESNO_ATTR || r->op == HV_RULE_IP_ATTR ||
 		       r->op == HV_RULE_UINT_ATTR || r->op == HV_RULE_KIB_ATTR ||
-		       r->op == HV_RULE_NUM_ATTR || r->op == HV_RULE_USBVER_ATTR;
+		       r->op == HV_RULE_NUM_ATTR || r->op == HV_RULE_USBVER_ATTR ||
+		       r->op == HV_RULE_POW2_ATTR;
 
 	if (!tracing() || (attr_op && !xmlHasProp(el, (const xmlChar *)r->name)))
 		return;

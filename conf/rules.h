@@ -41,6 +41,9 @@ typedef enum {
 				* base and written 0x%.4x, 0x%.2x, 0x%.2x, 0x%x */
 	HV_RULE_PCI_FULL,      /* HV_RULE_PCI_NUM, and every field written (0 when absent), the
 				* attributes in the order value lists ("type|domain|...") */
+	HV_RULE_POW2_ATTR,     /* a decimal number rounded up to a power of two (10000 ->
+				* 16384, VIR_ROUND_UP_POWER_OF_TWO); 0 and unreadable values stay */
+	HV_RULE_ADD_TEXT,      /* the element's text is value when it has none */
 } HvRuleOp;
 
 /* when: NULL (always) or space-separated terms, all of which must hold. A term
@@ -49,7 +52,8 @@ typedef enum {
  * children under it, ^driver a sibling), /
  * (the root), /A/B (the element at that path of first children under the
  * root) or A/B (that path under the element itself). Test: @ATTR=V1|V2 (an absent attribute, or target, reads as the
- * empty string, so @a= means "absent"), @ATTR!=V1|V2, #=V1|V2 (the text; #!=V1|V2),
+ * empty string, so @a= means "absent"), @ATTR!=V1|V2, @ATTR^=P1|P2 (begins with one
+ * of them; @ATTR!^=P1|P2 with none), #=V1|V2 (the text; #!=V1|V2),
  * +CHILD (has such a child), ++CHILD (two or more) or -CHILD (has none). */
 typedef struct {
 	const char *path; /* element names from the root, '/'-separated; '*' is any
@@ -117,3 +121,8 @@ extern const HvXmlRule hv_domain_rules[];
 extern const size_t hv_domain_rules_len;
 extern const HvXmlRule hv_device_rules[];
 extern const size_t hv_device_rules_len;
+/* rules_inactive.c: what an inactive parse and an inactive format leave out. */
+extern const HvXmlRule hv_domain_parse_inactive_rules[];
+extern const size_t hv_domain_parse_inactive_rules_len;
+extern const HvXmlRule hv_domain_format_inactive_rules[];
+extern const size_t hv_domain_format_inactive_rules_len;

@@ -9,6 +9,7 @@
 #define DISK_FORMAT "virDomainDiskDefFormat"
 #define DISK_VALIDATE "virDomainDiskDefParseValidate"
 #define INPUT_PARSE "virDomainInputDefParseXML"
+#define VIRTIO_OPTIONS "virDomainCheckVirtioOptions (virDomainDeviceDefPostParseCommon)"
 #define VIDEO_POST "virDomainDeviceDefPostParseInternal + virDomainVideoDefaultRAM"
 #define HVM "/os/type#=hvm"
 #define X86 "/os/type@arch=i686|x86_64|"
@@ -144,6 +145,42 @@ const HvXmlCheck hv_domain_checks[] = {
 	{ DEVS "controller/target", "^@type=pci ^@index!=0 @index=0",
 	  "Only the PCI controller with index 0 can have target index 0, and vice versa",
 	  "virDomainControllerDefValidate" },
+	{ DEVS "iommu/driver", "@intremap=on /features/ioapic@driver!=qemu",
+	  "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')",
+	  "virDomainDefValidateInternal" },
+	{ DEVS "iommu/driver", "@eim=on @intremap!=on", "IOMMU eim requires interrupt remapping to be enabled",
+	  "virDomainDefValidateInternal" },
+	{ "domain/clock/timer", "@name=kvmclock @tickpolicy!=",
+	  "timer kvmclock doesn't support setting of timer tickpolicy", "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer", "@name=hypervclock @tickpolicy!=",
+	  "timer hypervclock doesn't support setting of timer tickpolicy", "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer/catchup", "^@tickpolicy!=catchup @threshold!=|0",
+	  "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+	  "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer/catchup", "^@tickpolicy!=catchup @slew!=|0",
+	  "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+	  "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer/catchup", "^@tickpolicy!=catchup @limit!=|0",
+	  "setting of timer catchup policies is only supported with tickpolicy='catchup'",
+	  "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer", "@name!=tsc @frequency!=|0",
+	  "only the tsc timer supports setting of timer frequency", "virDomainDefPostParseTimer" },
+	{ "domain/clock/timer", "@name!=tsc @mode!=", "only the tsc timer supports setting of timer mode",
+	  "virDomainDefPostParseTimer" },
+	/* a disk's bus given, or (none given) from a name that isn't vdX; a
+	 * NIC's model given (the driver's default may be virtio) */
+	{ DEVS "disk/driver", "@iommu!= ^target@bus!=|virtio",
+	  "iommu driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "disk/driver", "@iommu!= ^target@bus= ^target@dev!^=vd",
+	  "iommu driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "disk/driver", "@ats!= ^target@bus!=|virtio",
+	  "ats driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "disk/driver", "@ats!= ^target@bus= ^target@dev!^=vd",
+	  "ats driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "interface/driver", "@iommu!= ^model@type!=|virtio",
+	  "iommu driver option is only supported for virtio devices", VIRTIO_OPTIONS },
+	{ DEVS "interface/driver", "@ats!= ^model@type!=|virtio",
+	  "ats driver option is only supported for virtio devices", VIRTIO_OPTIONS },
 };
 const size_t hv_domain_checks_len = G_N_ELEMENTS(hv_domain_checks);
 
@@ -264,6 +301,11 @@ const HvXmlRule hv_domain_rules[] = {
 	  "qemuDomainDeviceDefPostParse: cirrus on x86 (virDomainVideoDefaultType leaves it to the driver)" },
 	{ DEVS "video/model", HV_RULE_ADD_ATTR, "type", "xen", "/@type=xen|test /os/type#=xen|linux",
 	  "virDomainVideoDefaultType: Xen PV guests" },
+	{ DEVS "video/model", HV_RULE_ADD_ATTR, "type", "vga",
+	  "/@type=xen|test /os/type#!=xen|linux /os/type@arch=ppc64|ppc64le",
+	  "virDomainVideoDefaultType: VGA for a ppc64 HVM guest" },
+	{ DEVS "video/model", HV_RULE_ADD_ATTR, "type", "cirrus", "/@type=xen|test /os/type#!=xen|linux",
+	  "virDomainVideoDefaultType: cirrus for other HVM guests" },
 	{ DEVS "video/model", HV_RULE_ADD_ATTR, "heads", "1", NULL, "virDomainVideoDefNew: heads=1" },
 	{ DEVS "video/model", HV_RULE_ADD_ATTR, "vram", "16384",
 	  "@type=vga|cirrus|vmvga /@type!=vbox|vmware", VIDEO_POST ": 16 MiB for vga, cirrus, vmvga" },
@@ -342,5 +384,17 @@ const HvXmlRule hv_domain_rules[] = {
 	  NULL, "virDomainVideoDefFormat" },
 	{ DEVS "memballoon", HV_RULE_ATTR_ORDER, NULL, "model|autodeflate", NULL,
 	  "virDomainMemballoonDefFormat" },
+	{ DEVS "video/model", HV_RULE_POW2_ATTR, "ram", NULL, NULL,
+	  "virDomainDeviceDefPostParseCommon: VIR_ROUND_UP_POWER_OF_TWO(ram)" },
+	{ DEVS "video/model", HV_RULE_POW2_ATTR, "vram", NULL, NULL,
+	  "virDomainDeviceDefPostParseCommon: VIR_ROUND_UP_POWER_OF_TWO(vram)" },
+	{ DEVS "rng/backend", HV_RULE_ADD_TEXT, NULL, "/dev/random", "@model=random",
+	  "virDomainDeviceDefPostParseCommon: a random backend reads /dev/random by default" },
+	{ DEVS "disk/**/backingStore", HV_RULE_CHILD_ORDER, NULL, "format|source|backingStore", NULL,
+	  "virDomainDiskBackingStoreFormat: format, source, then the next in the chain" },
+	{ DEVS "disk/**/backingStore", HV_RULE_ATTR_ORDER, NULL, "type|index", NULL,
+	  "virDomainDiskBackingStoreFormat" },
+	{ DEVS "hostdev/source", HV_RULE_DROP_ATTR, "missing", NULL, NULL,
+	  "virDomainHostdevDefParseXML: missing= is the driver's state, never read" },
 };
 const size_t hv_domain_rules_len = G_N_ELEMENTS(hv_domain_rules);

@@ -1,10 +1,13 @@
 /* hyperfs-xml.c: the command-line face of conf/: validate documents, or print
  * one normalised the way hyperfs (and libvirt) writes it. The kind is found
  * from the root element.
- *   hyperfs-xml validate [--schema-only] [--driver qemu] FILE...
- *   hyperfs-xml format [--pool POOLFILE] [--driver qemu] FILE
+ *   hyperfs-xml validate [--schema-only] [--driver qemu [--live|--inactive]] FILE...
+ *   hyperfs-xml format [--pool POOLFILE] [--driver qemu [--live|--inactive]] FILE
  * --driver qemu formats a domain as the qemu driver shows it (its post-parse:
- * implicit controllers, default devices, addresses). */
+ * implicit controllers, default devices, addresses). A document without an
+ * id is read as the driver's inactive definition; one with an id as a
+ * running domain's (libvirt's status XML: what an inactive parse leaves out
+ * is kept, and it is formatted live). --inactive and --live choose. */
 #include "conf/document.h"
 #include "conf/domain_conf.h"
 #include "conf/xml.h"
@@ -25,9 +28,36 @@ read_file(const char *path, gsize *len)
 	return buf;
 }
 
+typedef enum { READ_AUTO, READ_INACTIVE, READ_LIVE } ReadAs;
+
+/* READ_AUTO: live when the document's root has an id. */
+static bool
+read_live(const char *buf, gsize len, ReadAs as)
+{
+	g_autoptr(xmlDoc) doc = NULL;
+
+	if (as != READ_AUTO)
+		return as == READ_LIVE;
+	doc = hv_xml_parse(buf, len, "domain", NULL);
+	return doc && xmlHasProp(xmlDocGetRootElement(doc), (const xmlChar *)"id");
+}
+
+/* The --live / --inactive option at argv[0], if it is one. */
+static bool
+read_option(const char *arg, ReadAs *as)
+{
+	if (!strcmp(arg, "--live"))
+		*as = READ_LIVE;
+	else if (!strcmp(arg, "--inactive"))
+		*as = READ_INACTIVE;
+	else
+		return false;
+	return true;
+}
+
 /* A domain as that driver's post-parse leaves it; other kinds have none. */
 static char *
-format_for_driver(const char *buf, gsize len, const char *driver, GError **err)
+format_for_driver(const char *buf, gsize len, const char *driver, ReadAs as, GError **err)
 {
 	g_autoptr(HvDomainDef) def = NULL;
 	HvDomainPostParse pp;
@@ -43,6 +73,7 @@ format_for_driver(const char *buf, gsize len, const char *driver, GError **err)
 	if (!(def = hv_domain_def_parse(buf, len, err)))
 		return NULL;
 	def->postparse = pp;
+	def->live_parse = read_live(buf, len, as);
 	if (hv_domain_def_postparse_check(def, err) < 0)
 		return NULL;
 	return hv_domain_def_format(def);
@@ -50,9 +81,9 @@ format_for_driver(const char *buf, gsize len, const char *driver, GError **err)
 
 /* A domain through that driver's post-parse checks too. */
 static int
-validate_for_driver(const char *buf, gsize len, const char *driver, GError **err)
+validate_for_driver(const char *buf, gsize len, const char *driver, ReadAs as, GError **err)
 {
-	g_autofree char *out = format_for_driver(buf, len, driver, err);
+	g_autofree char *out = format_for_driver(buf, len, driver, as, err);
 
 	return out ? 0 : -EINVAL;
 }
@@ -62,18 +93,21 @@ cmd_validate(int argc, char **argv)
 {
 	int failed = 0;
 	bool grammar_only = false;
+	ReadAs as = READ_AUTO;
 	const char *driver = NULL;
 
 	for (; argc > 0; argc--, argv++) {
 		if (!strcmp(argv[0], "--schema-only"))
 			grammar_only = true;
+		else if (read_option(argv[0], &as))
+			continue;
 		else if (!strcmp(argv[0], "--driver") && argc > 1)
 			driver = (argc--, *++argv);
 		else
 			break;
 	}
 	if (argc < 1) {
-		fprintf(stderr, "usage: hyperfs-xml validate [--schema-only] [--driver qemu] FILE...\n");
+		fprintf(stderr, "usage: hyperfs-xml validate [--schema-only] [--driver qemu [--live|--inactive]] FILE...\n");
 		return 2;
 	}
 	for (int i = 0; i < argc; i++) {
@@ -86,7 +120,7 @@ cmd_validate(int argc, char **argv)
 			continue;
 		}
 		if ((grammar_only ? hv_document_check_grammar(buf, len, &err)
-		     : driver	  ? validate_for_driver(buf, len, driver, &err)
+		     : driver	  ? validate_for_driver(buf, len, driver, as, &err)
 				  : hv_document_validate(buf, len, &err)) < 0) {
 			fprintf(stderr, "%s: invalid: %s\n", argv[i], err->message);
 			failed++;
@@ -107,9 +141,12 @@ cmd_format(int argc, char **argv)
 	gsize len = 0, pool_len = 0;
 	const char *file = NULL;
 	const char *driver = NULL;
+	ReadAs as = READ_AUTO;
 
 	for (int i = 0; i < argc; i++) {
-		if (!strcmp(argv[i], "--pool") && i + 1 < argc) {
+		if (read_option(argv[i], &as)) {
+			continue;
+		} else if (!strcmp(argv[i], "--pool") && i + 1 < argc) {
 			if (!(pool = read_file(argv[++i], &pool_len)))
 				return 1;
 		} else if (!strcmp(argv[i], "--driver") && i + 1 < argc) {
@@ -122,12 +159,12 @@ cmd_format(int argc, char **argv)
 		}
 	}
 	if (!file) {
-		fprintf(stderr, "usage: hyperfs-xml format [--pool POOLFILE] [--driver qemu] FILE\n");
+		fprintf(stderr, "usage: hyperfs-xml format [--pool POOLFILE] [--driver qemu [--live|--inactive]] FILE\n");
 		return 2;
 	}
 	if (!(buf = read_file(file, &len)))
 		return 1;
-	out = driver ? format_for_driver(buf, len, driver, &err)
+	out = driver ? format_for_driver(buf, len, driver, as, &err)
 		     : hv_document_format(buf, len, pool, pool_len, &err);
 	if (!out) {
 		fprintf(stderr, "%s: invalid: %s\n", file, err->message);

@@ -7,7 +7,8 @@ import re
 
 from xmlcompare import REPO
 
-FILES = ['rules_domain.c', 'rules_devices.c', 'rules_qemu.c', 'rules_network.c', 'rules_storage.c']
+FILES = ['rules_domain.c', 'rules_devices.c', 'rules_inactive.c', 'rules_qemu.c', 'rules_network.c',
+         'rules_storage.c']
 TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[A-Za-z_][A-Za-z0-9_]*|[{},]')
 BEGIN = '<!-- rule tables: generated from conf/rules_*.c by tests/xml/ruletables.py -->'
 END = '<!-- end of rule tables -->'

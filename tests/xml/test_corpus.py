@@ -62,8 +62,41 @@ def format_args(row):
     return args
 
 
-def fmt(row, rel=None):
-    return run(TOOL, *(format_args(row) + [path(rel or row['file'])]))
+def read_args(live):
+    """hyperfs-xml's reading of a qemu document: live, inactive, or (None) by
+    whether it has an id."""
+    return [] if live is None else ['--live'] if live else ['--inactive']
+
+
+def fmt(row, rel=None, live=None):
+    return run(TOOL, *(format_args(row) + read_args(live) + [path(rel or row['file'])]))
+
+
+def qemu_expected(row):
+    """[(live, expected output)] of a qemuxml2xml row: qemuxml2xmltest formats
+    the input inactive (parsed and formatted with PARSE_INACTIVE and
+    FORMAT_INACTIVE) into X-inactive.xml or X.xml and live into X-active.xml
+    or X.xml, as the row's when= says (WHEN_BOTH when it says nothing)."""
+    if row['role'] != 'input' or row['expect'] != 'roundtrip':
+        return []
+    files = row['expected_output_or_input'].split(';')
+    when = 'WHEN_BOTH'
+    for note in row.get('notes', '').split():
+        if note.startswith('when='):
+            when = note[len('when='):]
+    out = []
+    for live, tag in ((False, 'INACTIVE'), (True, 'ACTIVE')):
+        if tag not in when.replace('BOTH', 'INACTIVE ACTIVE'):
+            continue
+        suffix = '-active.xml' if live else '-inactive.xml'
+        own = [f for f in files if f.endswith(suffix)]
+        plain = [f for f in files if not f.endswith(('-active.xml', '-inactive.xml'))]
+        exp = (own or plain or [None])[0]
+        if exp == '=input':
+            exp = row['file']
+        if exp and os.path.exists(path(exp)):
+            out.append((live, exp))
+    return out
 
 
 def report(name, results, target):
@@ -135,14 +168,15 @@ def test_qemu_inputs_keep_every_value():
     for row in manifest():
         if not qemu_valid(row):
             continue
-        rc, out, err = fmt(row)
+        # read live: the inactive reading leaves out what libvirt's
+        # PARSE_INACTIVE does (an id, a block job's mirror, labelskip)
+        rc, out, err = fmt(row, live=True)
         if rc != 0:
             add(res, 'domain/qemu', False, '%s: %s' % (row['file'], err.strip()))
             continue
         given = facts(open(path(row['file'])).read())
         missing = given - facts(out)
-        exp = expected_output(row)
-        if exp and os.path.exists(path(exp)):
+        for _live, exp in qemu_expected(row)[-1:]:
             # what libvirt itself drops (a default, ignored input) may go
             missing &= facts(open(path(exp)).read())
         add(res, 'domain/qemu', not missing, '%s: lost %s' % (row['file'], sorted(missing)[:3]))
@@ -154,13 +188,16 @@ def test_format_is_a_fixed_point(tmp_path):
     for row in manifest():
         if row['role'] != 'input' and row['role'] != 'schema-only':
             continue
-        rc, once, _ = fmt(row)
-        if rc != 0:
-            continue
-        f = tmp_path / 'once.xml'
-        f.write_text(once)
-        rc2, twice, err = run(TOOL, *(format_args(row) + [str(f)]))
-        add(res, kind_of(row), rc2 == 0 and once == twice, '%s: %s' % (row['file'], err.strip()))
+        for live in ((False, True) if row['file'].startswith('domain/qemu/') else (None,)):
+            extra = read_args(live)
+            rc, once, _ = fmt(row, live=live)
+            if rc != 0:
+                continue
+            f = tmp_path / 'once.xml'
+            f.write_text(once)
+            rc2, twice, err = run(TOOL, *(format_args(row) + extra + [str(f)]))
+            add(res, kind_of(row) + ('/live' if live else ''), rc2 == 0 and once == twice,
+                '%s: %s' % (row['file'], err.strip()))
     assert report('format(parse(format(parse(x)))) == format(parse(x))', res, 1.0) >= 1.0
 
 
@@ -188,17 +225,26 @@ def test_other_parse_errors_informational():
 
 def test_qemu_outputs_informational():
     """qemuxml2xml outputs carry the QEMU driver's post-parse additions (PCI
-    addresses, implicit controllers); we report how many we reproduce."""
+    addresses, implicit controllers); we report how many we reproduce, per
+    input (equal when every output qemuxml2xmltest compares it with is) and
+    per output, inactive and live."""
     res = tally()
     for row in manifest():
         if not row['file'].startswith('domain/qemu'):
             continue
-        exp = expected_output(row)
-        if not exp or not os.path.exists(path(exp)):
+        outs = qemu_expected(row)
+        if not outs:
             continue
-        rc, out, err = fmt(row)
-        want = open(path(exp)).read()
-        ok = rc == 0 and canonical_equal(out, want)
-        add(res, 'domain/qemu', ok, '%s: %s' % (row['file'], err.strip() if rc else
-                                                first_difference(out, want)))
+        whys = []
+        for live, exp in outs:
+            rc, out, err = fmt(row, live=live)
+            want = open(path(exp)).read()
+            ok = rc == 0 and canonical_equal(out, want)
+            mode = 'live' if live else 'inactive'
+            add(res, 'domain/qemu ' + mode, ok, '%s: %s' % (exp, err.strip() if rc else
+                                                         first_difference(out, want)))
+            if not ok:
+                whys.append('%s (%s): %s' % (exp, mode, err.strip() if rc else
+                                             first_difference(out, want)))
+        add(res, 'domain/qemu', not whys, '; '.join(whys))
     report('QEMU outputs equal libvirt (informational)', res, 0.0)

@@ -5,7 +5,9 @@
 # case's comment names) and that output is a fixed point; or it is refused
 # with the reason in NAME.err. Volumes named POOLTYPE-*.xml are formatted in
 # the context of rules/volume/context/POOLTYPE.xml; the cases in rules/qemu/
-# are formatted as the qemu driver shows them (--driver qemu: its post-parse).
+# are formatted as the qemu driver shows them (--driver qemu: its post-parse),
+# read as an inactive definition when named inactive-*.xml (--inactive), as
+# a live one when named live-*.xml (--live), else by whether they have an id.
 import glob
 import os
 
@@ -25,7 +27,8 @@ def cases():
 
 def pool_args(path):
     if os.path.basename(os.path.dirname(path)) == 'qemu':
-        return ['--driver', 'qemu']
+        read = {'inactive': ['--inactive'], 'live': ['--live']}
+        return ['--driver', 'qemu'] + read.get(os.path.basename(path).split('-')[0], [])
     if os.path.basename(os.path.dirname(path)) != 'volume':
         return []
     ctx = os.path.join(RULES, 'volume', 'context', os.path.basename(path).split('-')[0] + '.xml')
@@ -70,7 +73,8 @@ def _key(path, op, name, value, when):
            'HV_RULE_YESNO_ATTR', 'HV_RULE_IP_ATTR', 'HV_RULE_UINT_ATTR', 'HV_RULE_DROP_CHILD',
            'HV_RULE_ADD_CHILD', 'HV_RULE_KIB_TEXT', 'HV_RULE_KIB_ATTR', 'HV_RULE_KEEP_CHILDREN',
            'HV_RULE_ATTR_ORDER', 'HV_RULE_DROP_EMPTY', 'HV_RULE_DROP_SELF', 'HV_RULE_NUM_ATTR',
-           'HV_RULE_CHILD_ORDER', 'HV_RULE_USBVER_ATTR', 'HV_RULE_PCI_NUM', 'HV_RULE_PCI_FULL']
+           'HV_RULE_CHILD_ORDER', 'HV_RULE_USBVER_ATTR', 'HV_RULE_PCI_NUM', 'HV_RULE_PCI_FULL',
+           'HV_RULE_POW2_ATTR', 'HV_RULE_ADD_TEXT']
     return 'rule %s|%d|%s|%s|%s' % (path, ops.index(op), name or '', value or '', when or '')
 
 

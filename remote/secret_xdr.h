@@ -1,27 +1,11 @@
-/* secret_xdr.h: remote_nonnull_secret {uuid, usageType, usageID} and the
- * secret procedures' numbers, for both sides: hyperfsd's handlers
+/* secret_xdr.h: remote_nonnull_secret {uuid, usageType, usageID}, for both
+ * sides (the secret procedures' numbers are proto.h's): hyperfsd's handlers
  * (proto_secret.c) and the remote driver (remote_secret.c). The secret
  * procedures carry their structures as X_RAW and code them here. */
 #pragma once
 #include "drivers/driver.h"
+#include "remote/proto.h"
 #include "remote/xdr.h"
-
-enum {
-	PROC_NUM_OF_SECRETS = 139,
-	PROC_LIST_SECRETS = 140,
-	PROC_SECRET_LOOKUP_BY_UUID = 141,
-	PROC_SECRET_DEFINE_XML = 142,
-	PROC_SECRET_GET_XML_DESC = 143,
-	PROC_SECRET_SET_VALUE = 144,
-	PROC_SECRET_GET_VALUE = 145,
-	PROC_SECRET_UNDEFINE = 146,
-	PROC_SECRET_LOOKUP_BY_USAGE = 147,
-	PROC_LIST_ALL_SECRETS = 287,
-	PROC_SECRET_EVENT_REGISTER_ANY = 380,
-	PROC_SECRET_EVENT_DEREGISTER_ANY = 381,
-	PROC_SECRET_EVENT_LIFECYCLE = 382,
-	PROC_SECRET_EVENT_VALUE_CHANGED = 383,
-};
 
 /* VIR_SECRET_EVENT_ID_LIFECYCLE, _VALUE_CHANGED; lifecycle DEFINED, UNDEFINED */
 enum { RPC_SECRET_EVENT_LIFECYCLE = 0, RPC_SECRET_EVENT_VALUE_CHANGED = 1 };

@@ -54,7 +54,19 @@ typedef struct {
 	int64_t due_us; /* g_get_monotonic_time() */
 } TestTimer;
 
+/* What hyperfs's test node adds to libvirt's test driver, each on only by the
+ * URI parameter extras=NAME[,NAME...] (or extras=all): test_driver.c's table. */
+enum {
+	TEST_EXTRA_VOLUMES = 1u << 0, /* the default pool's disk1.img and disk2.qcow2 */
+	TEST_EXTRA_SECRETS = 1u << 1, /* a secret store (libvirt's test driver has none) */
+	TEST_EXTRA_JOBS = 1u << 2,    /* virDomainGetJobInfo/Stats, AbortJob: the `job` file */
+	TEST_EXTRA_LEASES = 1u << 3,  /* a network's (empty) DHCP leases */
+	TEST_EXTRA_PORTS = 1u << 4,   /* a network's (empty) port list */
+	TEST_EXTRA_ALL = (1u << 5) - 1,
+};
+
 typedef struct {
+	unsigned extras; /* TEST_EXTRA_* */
 	bool fixed_clock;
 	bool seeded;
 	uint64_t seed;
@@ -119,6 +131,10 @@ void test_tick(TestConn *tc);
 void test_changed(HvObjTab *t, HvEntry *o); /* the classes' changed hook: a tick */
 void test_uuid_generate(TestConn *tc, char out[HV_UUID_STRLEN]);
 char *test_mac_generate(TestConn *tc);
+/* 0 when extra (TEST_EXTRA_*) is on for c, else libvirt's "not supported"
+ * of the method (kind, what) as a driver without it answers. */
+int test_extra_check(HvConn *c, unsigned extra, const char *kind, const char *what,
+		     GError **err);
 /* Moves a local error into err and returns its -errno. */
 int test_error_take(GError **err, GError *local);
 
@@ -196,6 +212,8 @@ void test_vol_priv_free(void *priv);
 
 /* test_default.c */
 extern const char test_default_node_xml[];
+/* Drops the default pool's volumes unless extras has TEST_EXTRA_VOLUMES. */
+void test_default_trim(HvNodeDef *node, unsigned extras);
 
 /* test_caps.c: capabilities, NUMA cells, free pages, CPU models */
 char *test_capabilities_new(const TestConn *tc);

@@ -235,6 +235,10 @@ typedef struct {
 	int cpu;    /* host CPU it runs on, -1: none */
 } HvVcpuInfo;
 
+/* A domain's device whose counters get_device_stats gives. */
+typedef enum { HV_DEV_BLOCK, HV_DEV_NET } HvDeviceKind;
+#define HV_DEV_STATS_MAX 8
+
 /* CPU affinity: whose (one map per vCPU, one for the emulator, one per
  * IOThread), as bitmaps of host CPUs. */
 typedef enum { HV_AFFINITY_VCPU, HV_AFFINITY_EMULATOR, HV_AFFINITY_IOTHREAD } HvAffinityKind;
@@ -473,6 +477,14 @@ typedef struct {
 	 * VIR_DOMAIN_JOB_STATS_COMPLETED: an incoming migration, with QEMU's
 	 * figures): 1 and *out, 0 when none is kept. */
 	int (*get_completed_job)(HvConn *c, const char *name, HvJobInfo *out, GError **err);
+	/* The counters of one disk (HV_DEV_BLOCK: dev its target or source; rd_req,
+	 * rd_bytes, wr_req, wr_bytes, errs) or interface (HV_DEV_NET: its target
+	 * or MAC; rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets,
+	 * tx_errs, tx_drop) of a running domain, in that order, as
+	 * virDomainBlockStats and virDomainInterfaceStats give them. Optional:
+	 * without it they are read from get_stats' block.N and net.N lines. */
+	int (*get_device_stats)(HvConn *c, const char *name, HvDeviceKind kind, const char *dev,
+				int64_t vals[HV_DEV_STATS_MAX], GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */

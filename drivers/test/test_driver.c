@@ -99,7 +99,8 @@ static const struct {
 } extras_table[] = {
 	{ "volumes", TEST_EXTRA_VOLUMES }, { "secrets", TEST_EXTRA_SECRETS },
 	{ "jobs", TEST_EXTRA_JOBS },       { "leases", TEST_EXTRA_LEASES },
-	{ "ports", TEST_EXTRA_PORTS },     { "all", TEST_EXTRA_ALL },
+	{ "ports", TEST_EXTRA_PORTS },     { "stats", TEST_EXTRA_STATS },
+	{ "all", TEST_EXTRA_ALL },
 };
 
 static int
@@ -110,7 +111,7 @@ set_extras(TestParams *p, const char *key, const char *value, GError **err)
 	p->extras = 0;
 	if (!*value)
 		return hv_error_set(err, EINVAL, "URI parameter '%s' is empty (known: volumes, "
-				    "secrets, jobs, leases, ports, all)", key);
+				    "secrets, jobs, leases, ports, stats, all)", key);
 	for (char **w = words; *w; w++) {
 		size_t i = 0;
 
@@ -118,7 +119,7 @@ set_extras(TestParams *p, const char *key, const char *value, GError **err)
 			i++;
 		if (i == G_N_ELEMENTS(extras_table))
 			return hv_error_set(err, EINVAL, "URI parameter '%s': '%s' is not an extra "
-					    "(known: volumes, secrets, jobs, leases, ports, all)",
+					    "(known: volumes, secrets, jobs, leases, ports, stats, all)",
 					    key, *w);
 		p->extras |= extras_table[i].bit;
 	}
@@ -364,6 +365,7 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.set_iothread = test_dom_set_iothread;
 	test_domain_ops.get_cpu_stats = test_dom_get_cpu_stats;
 	test_domain_ops.send_signal = test_dom_send_signal;
+	test_domain_ops.get_device_stats = test_dom_get_device_stats;
 	test_snapshot_domain_ops(&test_domain_ops);
 	test_network_ops_init();
 	return NULL;

@@ -62,7 +62,8 @@ enum {
 	TEST_EXTRA_JOBS = 1u << 2,    /* virDomainGetJobInfo/Stats, AbortJob: the `job` file */
 	TEST_EXTRA_LEASES = 1u << 3,  /* a network's (empty) DHCP leases */
 	TEST_EXTRA_PORTS = 1u << 4,   /* a network's (empty) port list */
-	TEST_EXTRA_ALL = (1u << 5) - 1,
+	TEST_EXTRA_STATS = 1u << 5,   /* every stats group, counters from the simulation */
+	TEST_EXTRA_ALL = (1u << 6) - 1,
 };
 
 typedef struct {
@@ -188,6 +189,8 @@ void test_timer_after(TestConn *tc, HvObjTab *tab, TestFinish now, TestTimerFire
 extern const HvObjClass test_domain_class;
 int test_domain_set(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
 int test_domain_stats(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
+int test_dom_get_device_stats(HvConn *c, const char *name, HvDeviceKind kind, const char *dev,
+			      int64_t vals[HV_DEV_STATS_MAX], GError **err);
 enum { TEST_SET_MEMORY, TEST_SET_VCPUS }; /* test_domain_set's codes */
 
 /* test_network.c */

@@ -19,7 +19,7 @@ BINARY = Path(os.environ.get("HYPERFS", REPO / "build" / "hyperfs"))
 
 # Deterministic by default: a fixed clock and a short shutdown; and every
 # addition of hyperfs's test node (extras=all: the default pool's volumes,
-# secrets, jobs, leases, ports), which the suites are written against.
+# secrets, jobs, leases, ports, stats), which the suites are written against.
 DEFAULT_URI = "test:///default?clock=fixed&shutdown-delay=200&extras=all"
 
 

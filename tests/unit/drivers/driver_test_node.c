@@ -72,7 +72,7 @@ test_bad_uris(void)
 
 /* What hyperfs adds to libvirt's test driver is off unless extras= names it:
  * libvirt's empty default pool, no secret store, no job, lease or port calls
- * (libvirt's "not supported": ENOTSUP). */
+ * (libvirt's "not supported": ENOTSUP), statistics of the state group only. */
 static void
 test_extras(void)
 {
@@ -97,6 +97,16 @@ test_extras(void)
 		if (!k)
 			g_assert_nonnull(strstr(e2->message, " is not supported by driver 'test'"));
 		hv_job_info_clear(&j);
+		{
+			g_autoptr(GError) e6 = NULL;
+			g_autofree char *text = NULL;
+
+			g_assert_cmpint(HV_CALL(fx->c, domain, get_stats, HV_READS, &e6, "test", &text),
+					==, 0);
+			/* libvirt's test driver: the state group only */
+			g_assert_cmpint(!!strstr(text, "cpu.time="), ==, k);
+			g_assert_nonnull(strstr(text, "state.state=1\n"));
+		}
 	}
 }
 

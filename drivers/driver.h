@@ -612,6 +612,11 @@ typedef struct {
 	 * refuse when the storage holds a file system or label; OVERWRITE 8: make
 	 * it anew). Plain build refuses as NO_OVERWRITE does. */
 	int (*build_flags)(HvConn *c, const char *name, unsigned flags, GError **err);
+	/* virConnectFindStoragePoolSources: a <sources> document of the pools of
+	 * type that could be made here (spec: a <source> narrowing the search, or
+	 * NULL). Optional. */
+	int (*find_sources)(HvConn *c, const char *type, const char *spec, unsigned flags,
+			    char **xml, GError **err);
 } HvPoolOps;
 
 typedef struct {

@@ -96,6 +96,7 @@ static const RpcProc procs[] = {
 	{ 72, "virConnectListStoragePools", S(X_INT), S(X_STR_LIST), h_list_pools, R | HI, P },
 	{ 73, "virConnectNumOfDefinedStoragePools", S_VOID, S(X_INT), h_num_of_defined_pools, R | HI, P },
 	{ 74, "virConnectListDefinedStoragePools", S(X_INT), S(X_STR_LIST), h_list_defined_pools, R | HI, P },
+	{ 75, "virConnectFindStoragePoolSources", S(X_STR, X_OPTSTR, X_UINT), S(X_STR), h_find_pool_sources, 0, P },
 	{ 76, "virStoragePoolCreateXML", S(X_STR, X_UINT), S(X_POOL), h_pool_create_xml, 0, P },
 	{ 77, "virStoragePoolDefineXML", S(X_STR, X_UINT), S(X_POOL), h_pool_define, HI, P },
 	{ 78, "virStoragePoolCreate", S(X_POOL, X_UINT), S_VOID, h_pool_create, 0, P },

@@ -368,6 +368,7 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.get_device_stats = test_dom_get_device_stats;
 	test_snapshot_domain_ops(&test_domain_ops);
 	test_network_ops_init();
+	test_pool_ops_init();
 	return NULL;
 }
 
@@ -482,7 +483,7 @@ const HvDriver hv_test_driver = {
 	.node = &test_node_ops,
 	.domain = &test_domain_ops,
 	.network = &test_network_ops,
-	.pool = &hv_objops_pool,
+	.pool = &test_pool_ops,
 	.volume = &hv_objops_volume,
 	.iface = &test_iface_ops,
 	.secret = &hv_secret_store_ops,

@@ -200,6 +200,10 @@ extern const HvObjClass test_network_class;
 extern HvNetworkOps test_network_ops;
 void test_network_ops_init(void);
 
+/* test_sources.c: the pool ops with source discovery (set up once) */
+extern HvPoolOps test_pool_ops;
+void test_pool_ops_init(void);
+
 /* test_pool.c, test_volume.c */
 extern const HvObjClass test_pool_class;
 extern const HvObjClass test_volume_class;

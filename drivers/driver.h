@@ -485,6 +485,12 @@ typedef struct {
 	 * without it they are read from get_stats' block.N and net.N lines. */
 	int (*get_device_stats)(HvConn *c, const char *name, HvDeviceKind kind, const char *dev,
 				int64_t vals[HV_DEV_STATS_MAX], GError **err);
+	/* virDomainSetLifecycleAction: what event type (0 poweroff, 1 reboot, 2
+	 * crash) does (0 destroy, 1 restart, 2 rename-restart, 3 preserve, 4
+	 * coredump-destroy, 5 coredump-restart), in the definitions flags
+	 * (HV_AFFECT_*) name; the event `lifecycle-changed TYPE`. */
+	int (*set_lifecycle)(HvConn *c, const char *name, unsigned type, unsigned action,
+			     unsigned flags, GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */
@@ -705,7 +711,8 @@ struct HvDriver {
  *            snapshot-created NAME, snapshot-reverted NAME, snapshot-deleted NAME,
  *            saved managed|PATH, save-discarded -, defined renamed and
  *            undefined renamed (a rename: the new name, the old one),
- *            iothreads-changed N, checkpoint-created NAME, checkpoint-deleted NAME
+ *            iothreads-changed N, checkpoint-created NAME, checkpoint-deleted NAME,
+ *            lifecycle-changed TYPE (0 poweroff, 1 reboot, 2 crash)
  *   network: defined, undefined, started, stopped, autostart-changed
  *   pool:    defined, undefined, started, stopped, building, built, deleted,
  *            refreshed, autostart-changed

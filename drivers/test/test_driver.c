@@ -366,6 +366,7 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.get_cpu_stats = test_dom_get_cpu_stats;
 	test_domain_ops.send_signal = test_dom_send_signal;
 	test_domain_ops.get_device_stats = test_dom_get_device_stats;
+	test_domain_ops.set_lifecycle = test_dom_set_lifecycle;
 	test_snapshot_domain_ops(&test_domain_ops);
 	test_network_ops_init();
 	test_pool_ops_init();
@@ -470,6 +471,7 @@ static const HvFlagRule test_flag_rules[] = {
 	{ "virDomainGetSchedulerParametersFlags", 0x3 /* LIVE, CONFIG */,
 	  "testDomainGetSchedulerParametersFlags" },
 	{ "virStoragePoolGetXMLDesc", 0, "testStoragePoolGetXMLDesc" },
+	{ "virDomainSetLifecycleAction", 0x3 /* LIVE, CONFIG */, "testDomainSetLifecycleAction" },
 	{ NULL, 0, NULL },
 };
 

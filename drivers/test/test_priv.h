@@ -260,6 +260,9 @@ int test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, un
 			  GError **err);
 int test_dom_send_signal(HvConn *c, const char *name, int64_t pid, unsigned signum,
 			 GError **err);
+/* virDomainSetLifecycleAction: type and action are libvirt's numbers. */
+int test_dom_set_lifecycle(HvConn *c, const char *name, unsigned type, unsigned action,
+			   unsigned flags, GError **err);
 /* An IOThread's pin (takes the lock); the maps of o's IOThreads (lock held). */
 int test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t *map,
 		      size_t len, unsigned flags, GError **err);

@@ -12,6 +12,7 @@ memory, capabilities, checkpoints, and the not-supported ones) with the same
 answers or errors as in-process."""
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -118,6 +119,39 @@ def test_virt_install_import_and_clone(daemon):
     assert "disk1-clone.img" in virsh(u, "vol-list", "default-pool").stdout  # copied
     assert "/default-pool/disk1-clone.img" in virsh(u, "dumpxml", "vi2").stdout
     assert virsh(u, "domstate", "vi2").stdout.strip() == "shut off"
+
+
+# Lifecycle events of a run of verbs, in order, until the last one's (destroy:
+# stopped destroyed) arrives; in a process of its own (one event loop each).
+EVENTS_SCRIPT = r"""
+import sys, threading, time, libvirt
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+seen = []
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                         lambda conn, d, e, det, o: seen.append((d.name(), e, det)), None)
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                 daemon=True).start()
+d = c.lookupByName("test")
+d.suspend(); d.resume(); d.shutdown(); d.create(); d.reboot(0); d.destroy()
+deadline = time.monotonic() + 20
+while ("test", 5, 1) not in seen and time.monotonic() < deadline:
+    time.sleep(0.02)
+print(seen)
+"""
+
+
+def test_lifecycle_events_in_libvirts_order(daemon):
+    """Suspend, resume, shutdown (at once: stopped shutdown alone), start, reboot
+    and destroy send libvirt's lifecycle events in libvirt's order."""
+    out = []
+    for u in (LOCAL, daemon.uri):
+        r = subprocess.run([sys.executable, "-c", EVENTS_SCRIPT, u], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        out.append(r.stdout)
+    assert out[0] == out[1], out
+    assert "('test', 5, 0)" in out[0] and "('test', 6, 0)" not in out[0]
 
 
 VIRT_XML = [  # each with the same answer as in-process (a fresh node per virt-xml there)

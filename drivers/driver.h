@@ -235,6 +235,10 @@ typedef struct {
 	int cpu;    /* host CPU it runs on, -1: none */
 } HvVcpuInfo;
 
+/* A domain's device whose counters get_device_stats gives. */
+typedef enum { HV_DEV_BLOCK, HV_DEV_NET } HvDeviceKind;
+#define HV_DEV_STATS_MAX 8
+
 /* CPU affinity: whose (one map per vCPU, one for the emulator, one per
  * IOThread), as bitmaps of host CPUs. */
 typedef enum { HV_AFFINITY_VCPU, HV_AFFINITY_EMULATOR, HV_AFFINITY_IOTHREAD } HvAffinityKind;
@@ -473,6 +477,20 @@ typedef struct {
 	 * VIR_DOMAIN_JOB_STATS_COMPLETED: an incoming migration, with QEMU's
 	 * figures): 1 and *out, 0 when none is kept. */
 	int (*get_completed_job)(HvConn *c, const char *name, HvJobInfo *out, GError **err);
+	/* The counters of one disk (HV_DEV_BLOCK: dev its target or source; rd_req,
+	 * rd_bytes, wr_req, wr_bytes, errs) or interface (HV_DEV_NET: its target
+	 * or MAC; rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets,
+	 * tx_errs, tx_drop) of a running domain, in that order, as
+	 * virDomainBlockStats and virDomainInterfaceStats give them. Optional:
+	 * without it they are read from get_stats' block.N and net.N lines. */
+	int (*get_device_stats)(HvConn *c, const char *name, HvDeviceKind kind, const char *dev,
+				int64_t vals[HV_DEV_STATS_MAX], GError **err);
+	/* virDomainSetLifecycleAction: what event type (0 poweroff, 1 reboot, 2
+	 * crash) does (0 destroy, 1 restart, 2 rename-restart, 3 preserve, 4
+	 * coredump-destroy, 5 coredump-restart), in the definitions flags
+	 * (HV_AFFECT_*) name; the event `lifecycle-changed TYPE`. */
+	int (*set_lifecycle)(HvConn *c, const char *name, unsigned type, unsigned action,
+			     unsigned flags, GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */
@@ -600,6 +618,11 @@ typedef struct {
 	 * refuse when the storage holds a file system or label; OVERWRITE 8: make
 	 * it anew). Plain build refuses as NO_OVERWRITE does. */
 	int (*build_flags)(HvConn *c, const char *name, unsigned flags, GError **err);
+	/* virConnectFindStoragePoolSources: a <sources> document of the pools of
+	 * type that could be made here (spec: a <source> narrowing the search, or
+	 * NULL). Optional. */
+	int (*find_sources)(HvConn *c, const char *type, const char *spec, unsigned flags,
+			    char **xml, GError **err);
 } HvPoolOps;
 
 typedef struct {
@@ -688,7 +711,8 @@ struct HvDriver {
  *            snapshot-created NAME, snapshot-reverted NAME, snapshot-deleted NAME,
  *            saved managed|PATH, save-discarded -, defined renamed and
  *            undefined renamed (a rename: the new name, the old one),
- *            iothreads-changed N, checkpoint-created NAME, checkpoint-deleted NAME
+ *            iothreads-changed N, checkpoint-created NAME, checkpoint-deleted NAME,
+ *            lifecycle-changed TYPE (0 poweroff, 1 reboot, 2 crash)
  *   network: defined, undefined, started, stopped, autostart-changed
  *   pool:    defined, undefined, started, stopped, building, built, deleted,
  *            refreshed, autostart-changed

@@ -96,6 +96,7 @@ static const RpcProc procs[] = {
 	{ 72, "virConnectListStoragePools", S(X_INT), S(X_STR_LIST), h_list_pools, R | HI, P },
 	{ 73, "virConnectNumOfDefinedStoragePools", S_VOID, S(X_INT), h_num_of_defined_pools, R | HI, P },
 	{ 74, "virConnectListDefinedStoragePools", S(X_INT), S(X_STR_LIST), h_list_defined_pools, R | HI, P },
+	{ 75, "virConnectFindStoragePoolSources", S(X_STR, X_OPTSTR, X_UINT), S(X_STR), h_find_pool_sources, 0, P },
 	{ 76, "virStoragePoolCreateXML", S(X_STR, X_UINT), S(X_POOL), h_pool_create_xml, 0, P },
 	{ 77, "virStoragePoolDefineXML", S(X_STR, X_UINT), S(X_POOL), h_pool_define, HI, P },
 	{ 78, "virStoragePoolCreate", S(X_POOL, X_UINT), S_VOID, h_pool_create, 0, P },
@@ -323,6 +324,7 @@ static const RpcProc procs[] = {
 	{ 386, "virDomainSetBlockThreshold", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 388, "virDomainManagedSaveGetXMLDesc", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
 	{ 389, "virDomainManagedSaveDefineXML", S(X_DOM, X_OPTSTR, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 390, "virDomainSetLifecycleAction", S(X_DOM, X_UINT, X_UINT, X_UINT), S_VOID, h_dom_set_lifecycle_action, 0, D },
 	{ 392, "virDomainDetachDeviceAlias", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 393, "virConnectCompareHypervisorCPU", S(X_RAW), S_VOID, h_no_support, R, X },
 	{ 394, "virConnectBaselineHypervisorCPU", S(X_RAW), S_VOID, h_no_support, R, X },
@@ -428,6 +430,10 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 	case EBADMSG: /* a document a driver could not read: libvirt's XML error */
 		*code = 27; /* VIR_ERR_XML_ERROR */
 		*prefix = "XML error: ";
+		break;
+	case EDOM: /* a setting outside what its object allows: libvirt's config refusal */
+		*code = 67; /* VIR_ERR_CONFIG_UNSUPPORTED */
+		*prefix = "unsupported configuration: ";
 		break;
 	case EPROTONOSUPPORT: /* libvirt's "operation unsupported" (not the driver's lack) */
 		*code = 84; /* VIR_ERR_OPERATION_UNSUPPORTED */

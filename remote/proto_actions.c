@@ -62,6 +62,15 @@ RPC_HANDLER(h_dom_pin_iothread)
 		       (unsigned)a->num[1]);
 }
 
+/* 390: dom, type, action, flags */
+RPC_HANDLER(h_dom_set_lifecycle_action)
+{
+	int rc = rpc_check_flags(c, "virDomainSetLifecycleAction", (unsigned)a->num[2], err);
+
+	return rc < 0 ? rc : HV_CALL(c->conn, domain, set_lifecycle, HV_WRITES, err, a->dom.name,
+				     (unsigned)a->num[0], (unsigned)a->num[1], (unsigned)a->num[2]);
+}
+
 /* 295: dom, pid_value, signum, flags */
 RPC_HANDLER(h_dom_send_process_signal)
 {

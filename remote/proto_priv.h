@@ -115,6 +115,8 @@ RPC_HANDLER(h_pool_refresh);
 RPC_HANDLER(h_pool_delete);
 RPC_HANDLER(h_pool_undefine);
 RPC_HANDLER(h_pool_define);
+RPC_HANDLER(h_find_pool_sources);
+RPC_HANDLER(h_dom_set_lifecycle_action);
 RPC_HANDLER(h_pool_num_of_volumes);
 RPC_HANDLER(h_pool_list_all_volumes);
 RPC_HANDLER(h_vol_lookup_by_name);

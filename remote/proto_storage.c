@@ -282,6 +282,14 @@ RPC_HANDLER(h_pool_define)
 	return rc < 0 ? rc : h_pool_lookup_by_name(c, &(RpcMsg){ .str = { name } }, r, err);
 }
 
+/* 75: type, srcSpec (optional), flags. A write, as libvirt's (it refuses
+ * read-only connections). */
+RPC_HANDLER(h_find_pool_sources)
+{
+	return HV_CALL(c->conn, pool, find_sources, HV_WRITES, err, a->str[0], a->str[1],
+		       (unsigned)a->num[0], &r->str[0]);
+}
+
 /* ---- volumes ---- */
 
 static void

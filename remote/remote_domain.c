@@ -613,5 +613,10 @@ const HvDomainOps remote_domain_ops = {
 	.get_addresses = remote_dom_get_addresses,
 	.get_job = remote_dom_get_job,
 	.abort_job = remote_dom_abort_job,
+	.rename = remote_dom_rename,
+	.set_iothread = remote_dom_set_iothread,
+	.get_affinity = remote_dom_get_affinity,
+	.set_affinity = remote_dom_set_affinity,
+	.screenshot = remote_dom_screenshot,
 	REMOTE_MIGRATION_OPS,
 };

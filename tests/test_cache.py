@@ -109,7 +109,7 @@ def test_listing_is_fresh_after_create_and_delete(node, data):
 def test_background_transition_is_seen_without_a_new_action(mount_factory):
     """A shutdown finishes on the driver's timer: state, its size and the listing
     of a transient domain follow without anything else happening."""
-    m = mount_factory("test:///default?clock=fixed&shutdown-delay=400")
+    m = mount_factory("test:///default?clock=fixed&shutdown-delay=400&extras=all")
     d = m.node() / "domains/test"
     ok(echo(d / "state", "shutdown"))
     assert cat(d / "state") == "shutdown\n"

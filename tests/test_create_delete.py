@@ -58,7 +58,7 @@ def test_rmdir_of_a_running_domain_leaves_it_transient_until_it_stops(node):
 
 
 def test_transient_domain_vanishes_after_a_shutdown(mount_factory):
-    m = mount_factory("test:///default?clock=fixed&shutdown-delay=300")
+    m = mount_factory("test:///default?clock=fixed&shutdown-delay=300&extras=all")
     n = m.node()
     ok(run(["rmdir", n / "domains/test"]))
     write_ok(n / "domains/test/state", "shutdown")

@@ -173,7 +173,7 @@ def test_screenshot_is_a_png_in_every_state(node, tmp_path):
                         "comes, docs/remote.md), so its cpu-time-ns lags behind stats")
 def test_cpu_time_advances_while_running_and_stops_when_paused(mount_factory):
     """With the real clock (no clock=fixed), stats move like a real guest's."""
-    m = mount_factory("test:///default")
+    m = mount_factory("test:///default?extras=stats")
     d = m.node() / "domains/test"
     t0 = int(kv(cat(d / "stats"), sep="=")["cpu.time"])
     time.sleep(0.3)

@@ -66,7 +66,7 @@ def test_verb_in_state(mount_factory, start_state, verb):
             pytest.skip("libvirt's test driver shuts down at once: no shutdown state to start from")
         if (start_state, verb) in LIBVIRT_DIFFERS:
             pytest.skip(LIBVIRT_DIFFERS[start_state, verb])
-    query = f"clock=fixed&shutdown-delay={DELAY_MS.get(start_state, 1000)}"
+    query = f"clock=fixed&shutdown-delay={DELAY_MS.get(start_state, 1000)}&extras=all"
     if start_state in FROM_FILE:
         m = mount_factory(node_uri(RUNSTATES, query))
         d = m.node() / "domains" / FROM_FILE[start_state]
@@ -102,7 +102,7 @@ def test_verb_in_state(mount_factory, start_state, verb):
 
 @pytest.mark.not_libvirtd("libvirt's test driver shuts down at once (it ignores shutdown-delay=)")
 def test_shutdown_passes_through_shutdown_then_shutoff(mount_factory):
-    m = mount_factory("test:///default?clock=fixed&shutdown-delay=500")
+    m = mount_factory("test:///default?clock=fixed&shutdown-delay=500&extras=all")
     d = m.node() / "domains/test"
     write_ok(d / "state", "shutdown")
     seen = wait_state(d, "shutoff", timeout=10)

@@ -83,7 +83,7 @@ POOL_REACH = {"active": [], "inactive": ["stop"], "building": ["stop", "build"]}
 def test_pool_verb_in_state(mount_factory, start_state, verb):
     if transport.is_libvirtd() and start_state == "building":
         pytest.skip("libvirt's test driver builds at once (it ignores build-delay=)")
-    m = mount_factory("test:///default?clock=fixed&build-delay=5000")
+    m = mount_factory("test:///default?clock=fixed&build-delay=5000&extras=all")
     p = m.node() / "pools/default-pool"
     for v in POOL_REACH[start_state]:
         write_ok(p / "state", v)
@@ -105,7 +105,7 @@ def test_pool_verb_in_state(mount_factory, start_state, verb):
 
 @pytest.mark.not_libvirtd("libvirt's test driver builds at once (it ignores build-delay=)")
 def test_pool_build_passes_through_building(mount_factory):
-    m = mount_factory("test:///default?clock=fixed&build-delay=300")
+    m = mount_factory("test:///default?clock=fixed&build-delay=300&extras=all")
     p = m.node() / "pools/default-pool"
     write_ok(p / "state", "stop")
     write_ok(p / "state", "build")

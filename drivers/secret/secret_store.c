@@ -63,10 +63,17 @@ hv_secret_info_free(HvSecretInfo *i)
 	g_free(i);
 }
 
+/* The connection's store, or NULL with the refusal of a driver without
+ * secrets (a test node without extras=secrets opens none). */
 static SecretStore *
-store_of(HvConn *c)
+store_of(HvConn *c, const char *what, GError **err)
 {
-	return c->base ? c->base->secrets : c->secrets;
+	SecretStore *st = c->base ? c->base->secrets : c->secrets;
+
+	if (!st)
+		hv_error_set(err, ENOTSUP, "secret %s is not supported by driver '%s'", what,
+			     c->driver->name);
+	return st;
 }
 
 /* ---- files: DIR/UUID.xml and DIR/UUID.base64, 0600 */
@@ -257,10 +264,12 @@ find_usage(SecretStore *st, int type, const char *id)
 static int
 op_list(HvConn *c, GPtrArray **out, GError **err)
 {
-	SecretStore *st = store_of(c);
+	SecretStore *st = store_of(c, "list", err);
 	GHashTableIter it;
 	gpointer v;
 
+	if (!st)
+		return -ENOTSUP;
 	*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_secret_info_free);
 	g_mutex_lock(&st->lock);
 	g_hash_table_iter_init(&it, st->by_uuid);
@@ -272,11 +281,14 @@ op_list(HvConn *c, GPtrArray **out, GError **err)
 
 /* What copy makes of the secret uuid, under the lock: 0 or -ENOENT. */
 static int
-copy_of(HvConn *c, const char *uuid, void *(*copy)(const Secret *s), void **out, GError **err)
+copy_of(HvConn *c, const char *what, const char *uuid, void *(*copy)(const Secret *s),
+	void **out, GError **err)
 {
-	SecretStore *st = store_of(c);
+	SecretStore *st = store_of(c, what, err);
 	Secret *s;
 
+	if (!st)
+		return -ENOTSUP;
 	g_mutex_lock(&st->lock);
 	if ((s = find(st, uuid, err)))
 		*out = copy(s);
@@ -290,16 +302,18 @@ static void *xml_copy(const Secret *s) { return hv_secret_def_format(s->def); }
 static int
 op_get_info(HvConn *c, const char *uuid, HvSecretInfo **out, GError **err)
 {
-	return copy_of(c, uuid, info_copy, (void **)out, err);
+	return copy_of(c, "get_info", uuid, info_copy, (void **)out, err);
 }
 
 static int
 op_lookup_usage(HvConn *c, HvSecretUsage type, const char *id, HvSecretInfo **out,
 		GError **err)
 {
-	SecretStore *st = store_of(c);
+	SecretStore *st = store_of(c, "lookup_usage", err);
 	Secret *s;
 
+	if (!st)
+		return -ENOTSUP;
 	g_mutex_lock(&st->lock);
 	if ((s = find_usage(st, type, id)))
 		*out = info_of(s);
@@ -311,7 +325,7 @@ op_lookup_usage(HvConn *c, HvSecretUsage type, const char *id, HvSecretInfo **ou
 static int
 op_get_xml(HvConn *c, const char *uuid, unsigned flags, char **xml, GError **err)
 {
-	return copy_of(c, uuid, xml_copy, (void **)xml, err);
+	return copy_of(c, "get_xml", uuid, xml_copy, (void **)xml, err);
 }
 
 /* libvirt's rules for a (re)definition; lock held */
@@ -344,13 +358,15 @@ check_define(SecretStore *st, HvSecretDef *def, Secret **existing, GError **err)
 static int
 op_define(HvConn *c, const char *xml, char **uuid_out, GError **err)
 {
-	SecretStore *st = store_of(c);
-	g_autoptr(HvSecretDef) def = hv_secret_def_parse(xml, strlen(xml), err);
+	SecretStore *st = store_of(c, "define", err);
+	g_autoptr(HvSecretDef) def = NULL;
 	Secret *s, *existing;
 	HvSecretDef *old;
 	int r;
 
-	if (!def)
+	if (!st)
+		return -ENOTSUP;
+	if (!(def = hv_secret_def_parse(xml, strlen(xml), err)))
 		return -EINVAL;
 	g_mutex_lock(&st->lock);
 	if ((r = check_define(st, def, &existing, err)) < 0)
@@ -382,10 +398,12 @@ out:
 static int
 op_undefine(HvConn *c, const char *uuid, GError **err)
 {
-	SecretStore *st = store_of(c);
+	SecretStore *st = store_of(c, "undefine", err);
 	char norm[HV_UUID_STRLEN];
 	Secret *s;
 
+	if (!st)
+		return -ENOTSUP;
 	g_mutex_lock(&st->lock);
 	if ((s = find(st, uuid, err))) {
 		g_strlcpy(norm, s->def->uuid, sizeof(norm));
@@ -400,11 +418,13 @@ op_undefine(HvConn *c, const char *uuid, GError **err)
 static int
 op_set_value(HvConn *c, const char *uuid, GBytes *value, GError **err)
 {
-	SecretStore *st = store_of(c);
+	SecretStore *st = store_of(c, "set_value", err);
 	GBytes *old;
 	Secret *s;
 	int r = -ENOENT;
 
+	if (!st)
+		return -ENOTSUP;
 	if (g_bytes_get_size(value) > SECRET_VALUE_MAX)
 		return hv_error_set(err, EINVAL, "secret '%s': a value is at most %u bytes (got %zu)",
 				    uuid, SECRET_VALUE_MAX, g_bytes_get_size(value));
@@ -431,10 +451,12 @@ op_set_value(HvConn *c, const char *uuid, GBytes *value, GError **err)
 static int
 op_get_value(HvConn *c, const char *uuid, GBytes **value, GError **err)
 {
-	SecretStore *st = store_of(c);
+	SecretStore *st = store_of(c, "get_value", err);
 	Secret *s;
 	int r = -ENOENT;
 
+	if (!st)
+		return -ENOTSUP;
 	g_mutex_lock(&st->lock);
 	if ((s = find(st, uuid, err)) && !s->value)
 		r = hv_error_set(err, ENOKEY, "secret '%s' has no value", s->def->uuid);

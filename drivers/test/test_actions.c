@@ -4,14 +4,17 @@
  * libvirt's "TestGuestMagic" header; VIR_DUMP_CRASH stops the domain as
  * crashed), a rename (shut off and persistent only: objlife.c's rename) and
  * IOThreads added, removed and pinned in the live or the persistent
- * definition (conf/domain_iothreads.c), and process signals (to pid 1 only,
- * which does nothing), refused in libvirt's words. */
+ * definition (conf/domain_iothreads.c), lifecycle actions (on_poweroff,
+ * on_reboot, on_crash) set there the same way, and process signals (to pid
+ * 1 only, which does nothing), refused in libvirt's words. */
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include "drivers/test/test_priv.h"
 #include "util/cpulist.h"
+#include "conf/conf_util.h"
+#include "conf/xml.h"
 
 #define DUMP_CRASH 1u           /* VIR_DUMP_CRASH, the one flag libvirt's test driver takes */
 #define R_OFF_CRASHED 3         /* VIR_DOMAIN_SHUTOFF_CRASHED */
@@ -152,7 +155,8 @@ iothread_defs(HvEntry *o, unsigned flags, HvDomainDef *defs[2], GError **err)
 	return hv_entry_affect(o, affect, "IOThreads", (void **)defs, err);
 }
 
-typedef int (*IOThreadEdit)(HvDomainDef *def, unsigned id, const char *cpuset, GError **err);
+/* One change of a definition: id and arg are the edit's own. */
+typedef int (*DefEdit)(HvDomainDef *def, unsigned id, const char *arg, GError **err);
 
 static int
 do_add(HvDomainDef *def, unsigned id, const char *cpuset, GError **err)
@@ -172,10 +176,11 @@ do_pin(HvDomainDef *def, unsigned id, const char *cpuset, GError **err)
 	return hv_domain_iothread_pin(def, id, cpuset, err);
 }
 
-/* One edit on every definition flags name: all checked on copies first. */
+/* One edit on every definition flags name: all checked on copies first;
+ * then event (ID) is reported. */
 static int
-iothread_edit(TestConn *tc, const char *name, IOThreadEdit fn, unsigned id, const char *cpuset,
-	      unsigned flags, GError **err)
+def_edit(TestConn *tc, const char *name, DefEdit fn, unsigned id, const char *cpuset,
+	 unsigned flags, const char *event, GError **err)
 {
 	HvDomainDef *defs[2] = { NULL, NULL };
 	HvDomainDef *tries[2] = { NULL, NULL };
@@ -196,7 +201,7 @@ iothread_edit(TestConn *tc, const char *name, IOThreadEdit fn, unsigned id, cons
 		r = fn(defs[i], id, cpuset, err);
 	if (r == 0) {
 		test_tick(tc);
-		hv_entry_emit_u64(o, "iothreads-changed", id);
+		hv_entry_emit_u64(o, event, id);
 	}
 	hv_core_unlock(&tc->core);
 	for (int i = 0; i < 2; i++)
@@ -208,7 +213,8 @@ int
 test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 		      GError **err)
 {
-	return iothread_edit(test_conn(c), name, add ? do_add : do_del, id, NULL, flags, err);
+	return def_edit(test_conn(c), name, add ? do_add : do_del, id, NULL, flags,
+			"iothreads-changed", err);
 }
 
 int
@@ -219,7 +225,55 @@ test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t *ma
 
 	if (!*cpuset)
 		return hv_error_set(err, EINVAL, "Empty iothread cpumap list for pinning");
-	return iothread_edit(tc, name, do_pin, id, cpuset, flags, err);
+	return def_edit(tc, name, do_pin, id, cpuset, flags, "iothreads-changed", err);
+}
+
+/* ---- lifecycle actions: virDomainSetLifecycleAction's numbers */
+
+static const char *const lc_types[] = { "poweroff", "reboot", "crash" };
+static const char *const lc_actions[] = { "destroy",  "restart",	  "rename-restart",
+					  "preserve", "coredump-destroy", "coredump-restart" };
+
+/* <on_TYPE>ACTION</on_TYPE> in the document and its typed field. */
+static int
+do_lifecycle(HvDomainDef *def, unsigned type, const char *action, GError **err)
+{
+	g_autofree char *el = g_strconcat("on_", lc_types[type], NULL);
+	char **field = type == 0 ? &def->on_poweroff : type == 1 ? &def->on_reboot : &def->on_crash;
+	g_autoptr(xmlDoc) doc = def->xml ? hv_xml_parse_compact(def->xml, strlen(def->xml), err)
+					 : NULL;
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *n;
+	char *xml;
+
+	if (!root)
+		return hv_error_set(err, EIO, "domain '%s': cannot read its definition",
+				    def->name ? def->name : "");
+	if (!(n = hv_xml_child(root, el)))
+		n = xmlNewChild(root, NULL, (const xmlChar *)el, NULL);
+	hv_xml_set_text(n, action);
+	if (!(xml = hv_xml_compact(root, NULL)))
+		return hv_error_set(err, EIO, "domain '%s': cannot write its definition", def->name);
+	g_free(def->xml);
+	def->xml = xml;
+	g_free(*field);
+	*field = g_strdup(action);
+	return 0;
+}
+
+int
+test_dom_set_lifecycle(HvConn *c, const char *name, unsigned type, unsigned action,
+		       unsigned flags, GError **err)
+{
+	if (type >= G_N_ELEMENTS(lc_types))
+		return hv_error_set(err, EINVAL, "invalid lifecycle type '%u'", type);
+	if (action >= G_N_ELEMENTS(lc_actions))
+		return hv_error_set(err, EINVAL, "invalid lifecycle action '%u'", action);
+	if (type != 2 && action >= 4) /* virDomainDefLifecycleActionAllowed */
+		return hv_error_set(err, EDOM, "Lifecycle event '%s' doesn't support '%s' action",
+				    lc_types[type], lc_actions[action]);
+	return def_edit(test_conn(c), name, do_lifecycle, type, lc_actions[action], flags,
+			"lifecycle-changed", err);
 }
 
 /* The host's CPUs libvirt's test driver covers an IOThread with when it is

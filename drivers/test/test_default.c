@@ -1,6 +1,7 @@
 /* test_default.c: the node behind test:///default, as a node document in the
  * format of libvirt's test driver (the objects and uuids of libvirt's own
- * default, plus two volumes). test_caps.c has the capabilities. */
+ * default, plus two volumes that only extras=volumes keeps: libvirt's default
+ * pool is empty). test_caps.c has the capabilities. */
 #include "drivers/test/test_priv.h"
 
 const char test_default_node_xml[] =
@@ -81,3 +82,14 @@ const char test_default_node_xml[] =
 	"    </volume>\n"
 	"  </pool>\n"
 	"</node>\n";
+
+void
+test_default_trim(HvNodeDef *node, unsigned extras)
+{
+	for (guint i = 0; !(extras & TEST_EXTRA_VOLUMES) && node->pools && i < node->pools->len; i++) {
+		HvNodePoolDef *np = node->pools->pdata[i];
+
+		if (np->volumes)
+			g_ptr_array_set_size(np->volumes, 0);
+	}
+}

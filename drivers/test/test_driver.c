@@ -91,6 +91,41 @@ set_hostname(TestParams *p, const char *key, const char *value, GError **err)
 	return 0;
 }
 
+/* extras=NAME[,NAME...]: what hyperfs adds to libvirt's test driver (each off
+ * by default, so test:///default answers as libvirt's). */
+static const struct {
+	const char *name;
+	unsigned bit;
+} extras_table[] = {
+	{ "volumes", TEST_EXTRA_VOLUMES }, { "secrets", TEST_EXTRA_SECRETS },
+	{ "jobs", TEST_EXTRA_JOBS },       { "leases", TEST_EXTRA_LEASES },
+	{ "ports", TEST_EXTRA_PORTS },     { "stats", TEST_EXTRA_STATS },
+	{ "all", TEST_EXTRA_ALL },
+};
+
+static int
+set_extras(TestParams *p, const char *key, const char *value, GError **err)
+{
+	g_auto(GStrv) words = g_strsplit(value, ",", -1);
+
+	p->extras = 0;
+	if (!*value)
+		return hv_error_set(err, EINVAL, "URI parameter '%s' is empty (known: volumes, "
+				    "secrets, jobs, leases, ports, stats, all)", key);
+	for (char **w = words; *w; w++) {
+		size_t i = 0;
+
+		while (i < G_N_ELEMENTS(extras_table) && !g_str_equal(extras_table[i].name, *w))
+			i++;
+		if (i == G_N_ELEMENTS(extras_table))
+			return hv_error_set(err, EINVAL, "URI parameter '%s': '%s' is not an extra "
+					    "(known: volumes, secrets, jobs, leases, ports, stats, all)",
+					    key, *w);
+		p->extras |= extras_table[i].bit;
+	}
+	return 0;
+}
+
 /* For tests only (docs/test-driver.md): a driver call that never returns. */
 static int
 set_stall_info(TestParams *p, const char *key, const char *value, GError **err)
@@ -113,6 +148,7 @@ static const struct {
 	{ "set-delay", set_set_delay },
 	{ "info-delay", set_info_delay },
 	{ "stall-info", set_stall_info },
+	{ "extras", set_extras },
 };
 
 static int
@@ -124,7 +160,7 @@ param_apply(TestParams *p, const char *uri, const char *key, const char *value,
 			return params_table[i].set(p, key, value, err);
 	return hv_error_set(err, EINVAL, "unknown parameter '%s' in URI '%s' (known: clock, "
 			    "seed, shutdown-delay, build-delay, hostname, job-wait, set-delay, "
-			    "info-delay, stall-info)",
+			    "info-delay, stall-info, extras)",
 			    key, uri);
 }
 
@@ -137,7 +173,6 @@ params_parse(HvConn *c, TestParams *p, GError **err)
 	GHashTableIter it;
 	gpointer k, v;
 
-	p->shutdown_delay_ms = 200;
 	p->job_wait_ms = HV_JOB_WAIT_MS;
 	if (!query || !*query)
 		return 0;
@@ -267,6 +302,21 @@ dom_get_info_late(HvConn *c, const char *name, HvDomainInfo **out, GError **err)
 	return r;
 }
 
+/* Jobs are an extra: libvirt's test driver has no job calls. */
+static int
+dom_get_job(HvConn *c, const char *name, HvJobInfo *out, GError **err)
+{
+	return test_extra_check(c, TEST_EXTRA_JOBS, "domain", "get_job", err)
+		       ?: hv_objops_dom_get_job(c, name, out, err);
+}
+
+static int
+dom_abort_job(HvConn *c, const char *name, GError **err)
+{
+	return test_extra_check(c, TEST_EXTRA_JOBS, "domain", "abort_job", err)
+		       ?: hv_objops_dom_abort_job(c, name, err);
+}
+
 /* libvirt's test driver answers virDomainGetOSType with "linux" whatever the
  * definition says. */
 static int
@@ -289,6 +339,8 @@ domain_ops_init(gpointer unused)
 {
 	test_domain_ops = hv_objops_domain;
 	test_domain_ops.get_info = dom_get_info;
+	test_domain_ops.get_job = dom_get_job;
+	test_domain_ops.abort_job = dom_abort_job;
 	test_domain_ops.get_vcpus = test_dom_get_vcpus;
 	test_domain_ops.get_affinity = test_dom_get_affinity;
 	test_domain_ops.set_affinity = test_dom_set_affinity;
@@ -313,8 +365,11 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.set_iothread = test_dom_set_iothread;
 	test_domain_ops.get_cpu_stats = test_dom_get_cpu_stats;
 	test_domain_ops.send_signal = test_dom_send_signal;
+	test_domain_ops.get_device_stats = test_dom_get_device_stats;
+	test_domain_ops.set_lifecycle = test_dom_set_lifecycle;
 	test_snapshot_domain_ops(&test_domain_ops);
 	test_network_ops_init();
+	test_pool_ops_init();
 	return NULL;
 }
 
@@ -336,6 +391,8 @@ test_open(HvConn *c, GError **err)
 	tc->rand = tc->params.seeded ? g_rand_new_with_seed_array(seed, 2) : g_rand_new();
 	if (!(node = node_parse(c, &lerr)))
 		return test_error_take(err, g_steal_pointer(&lerr));
+	if (g_str_equal(g_uri_get_path(c->uri), "/default"))
+		test_default_trim(node, tc->params.extras);
 	if (test_load_node(tc, node, &lerr) < 0 || test_timer_start(tc, &lerr) < 0)
 		return test_error_take(err, g_steal_pointer(&lerr));
 	g_clear_pointer(&node, hv_node_def_free);
@@ -346,7 +403,8 @@ test_open(HvConn *c, GError **err)
 	c->tables[HV_OBJ_DOMAIN] = tc->domains;
 	c->tables[HV_OBJ_NETWORK] = tc->networks;
 	c->tables[HV_OBJ_POOL] = tc->pools;
-	c->secrets = secret_store_open(c, NULL, NULL); /* in memory, as libvirt's test driver */
+	if (tc->params.extras & TEST_EXTRA_SECRETS) /* in memory; libvirt's test driver has none */
+		c->secrets = secret_store_open(c, NULL, NULL);
 	c->priv = g_steal_pointer(&tc);
 	return 0;
 }
@@ -413,6 +471,7 @@ static const HvFlagRule test_flag_rules[] = {
 	{ "virDomainGetSchedulerParametersFlags", 0x3 /* LIVE, CONFIG */,
 	  "testDomainGetSchedulerParametersFlags" },
 	{ "virStoragePoolGetXMLDesc", 0, "testStoragePoolGetXMLDesc" },
+	{ "virDomainSetLifecycleAction", 0x3 /* LIVE, CONFIG */, "testDomainSetLifecycleAction" },
 	{ NULL, 0, NULL },
 };
 
@@ -426,7 +485,7 @@ const HvDriver hv_test_driver = {
 	.node = &test_node_ops,
 	.domain = &test_domain_ops,
 	.network = &test_network_ops,
-	.pool = &hv_objops_pool,
+	.pool = &test_pool_ops,
 	.volume = &hv_objops_volume,
 	.iface = &test_iface_ops,
 	.secret = &hv_secret_store_ops,

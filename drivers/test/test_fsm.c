@@ -26,6 +26,7 @@ typedef struct {
 static void act_boot(TestConn *tc, HvEntry *o);
 static void act_shutdown(TestConn *tc, HvEntry *o);
 static void act_stop(TestConn *tc, HvEntry *o);
+static void act_reboot(TestConn *tc, HvEntry *o);
 
 #define GO(st, rsn, ev, det, fn) { .ok = true, .to = (st), .reason = (rsn), .event = (ev), \
 				   .detail = (det), .act = (fn) }
@@ -71,8 +72,8 @@ static const TestTransition fsm[TEST_VERB_LAST][HV_DOMAIN_STATE_LAST] = {
 	},
 	[TEST_VERB_REBOOT] = {
 		[HV_DOMAIN_NOSTATE] = NO("domain is not running"),
-		[HV_DOMAIN_RUNNING] = GO(KEEP, 0, "rebooted", "-", NULL),
-		[HV_DOMAIN_BLOCKED] = GO(KEEP, 0, "rebooted", "-", NULL),
+		[HV_DOMAIN_RUNNING] = GO(KEEP, 0, "rebooted", "-", act_reboot),
+		[HV_DOMAIN_BLOCKED] = GO(KEEP, 0, "rebooted", "-", act_reboot),
 		[HV_DOMAIN_PAUSED] = NO("domain is paused"),
 		[HV_DOMAIN_SHUTDOWN] = NO("domain is shutting down"),
 		[HV_DOMAIN_SHUTOFF] = NO("domain is not running"),
@@ -181,6 +182,30 @@ act_stop(TestConn *tc, HvEntry *o)
 	hv_entry_stopped(o);
 }
 
+/* Whether a poweroff or reboot's lifecycle action (<on_poweroff>,
+ * <on_reboot>) keeps the guest running: restart, rename-restart and
+ * coredump-restart, as libvirt's test driver acts on them. */
+static bool
+runs_on(const char *action, bool dflt)
+{
+	return action ? g_str_has_suffix(action, "restart") : dflt;
+}
+
+/* A reboot whose <on_reboot> stops the guest (destroy, preserve, ...). */
+static void
+act_reboot(TestConn *tc, HvEntry *o)
+{
+	TestDomain *d = test_dom(o);
+
+	if (runs_on(o->def.domain->on_reboot, true))
+		return;
+	d->state = HV_DOMAIN_SHUTOFF;
+	d->reason = R_OFF_SHUTDOWN;
+	d->gen++;
+	hv_entry_emit(o, "stopped", "shutdown");
+	act_stop(tc, o);
+}
+
 static void
 act_shutdown(TestConn *tc, HvEntry *o)
 {
@@ -211,10 +236,19 @@ test_domain_finish_shutdown(TestConn *tc, HvEntry *o)
 	TestDomain *d = test_dom(o);
 
 	test_domain_settle_cpu(tc, o);
+	d->gen++;
+	if (runs_on(o->def.domain->on_poweroff, false)) {
+		/* <on_poweroff> restart: it runs on, booted again, with no event */
+		d->state = HV_DOMAIN_RUNNING;
+		d->reason = R_BOOTED;
+		return;
+	}
 	d->state = HV_DOMAIN_SHUTOFF;
 	d->reason = R_OFF_SHUTDOWN;
-	d->gen++;
-	hv_entry_emit(o, "shutdown", "finished");
+	/* a guest that takes shutdown-delay to go reports its end first, as
+	 * QEMU's does; at once, libvirt's test driver reports the stop alone */
+	if (tc->params.shutdown_delay_ms)
+		hv_entry_emit(o, "shutdown", "finished");
 	hv_entry_emit(o, "stopped", "shutdown");
 	act_stop(tc, o);
 }

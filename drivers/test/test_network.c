@@ -79,12 +79,14 @@ const HvObjClass test_network_class = {
 
 /* ---- beyond the shared ops: leases, ports, net-update */
 
-/* The test driver runs no dnsmasq and no guests: no leases, no ports. */
+/* The test driver runs no dnsmasq and no guests: no leases, no ports; both
+ * are extras (libvirt's test driver has neither call). */
 static int
 get_leases(HvConn *c, const char *name, GPtrArray **out, GError **err)
 {
 	g_autoptr(HvNetworkInfo) info = NULL;
-	int r = hv_objops_network.get_info(c, name, &info, err);
+	int r = test_extra_check(c, TEST_EXTRA_LEASES, "network", "get_leases", err)
+			?: hv_objops_network.get_info(c, name, &info, err);
 
 	if (r == 0)
 		*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_network_lease_free);
@@ -95,7 +97,8 @@ static int
 get_ports(HvConn *c, const char *name, GPtrArray **out, GError **err)
 {
 	g_autoptr(HvNetworkInfo) info = NULL;
-	int r = hv_objops_network.get_info(c, name, &info, err);
+	int r = test_extra_check(c, TEST_EXTRA_PORTS, "network", "get_ports", err)
+			?: hv_objops_network.get_info(c, name, &info, err);
 
 	if (r == 0)
 		*out = g_ptr_array_new_with_free_func((GDestroyNotify)hv_network_port_free);

@@ -54,7 +54,20 @@ typedef struct {
 	int64_t due_us; /* g_get_monotonic_time() */
 } TestTimer;
 
+/* What hyperfs's test node adds to libvirt's test driver, each on only by the
+ * URI parameter extras=NAME[,NAME...] (or extras=all): test_driver.c's table. */
+enum {
+	TEST_EXTRA_VOLUMES = 1u << 0, /* the default pool's disk1.img and disk2.qcow2 */
+	TEST_EXTRA_SECRETS = 1u << 1, /* a secret store (libvirt's test driver has none) */
+	TEST_EXTRA_JOBS = 1u << 2,    /* virDomainGetJobInfo/Stats, AbortJob: the `job` file */
+	TEST_EXTRA_LEASES = 1u << 3,  /* a network's (empty) DHCP leases */
+	TEST_EXTRA_PORTS = 1u << 4,   /* a network's (empty) port list */
+	TEST_EXTRA_STATS = 1u << 5,   /* every stats group, counters from the simulation */
+	TEST_EXTRA_ALL = (1u << 6) - 1,
+};
+
 typedef struct {
+	unsigned extras; /* TEST_EXTRA_* */
 	bool fixed_clock;
 	bool seeded;
 	uint64_t seed;
@@ -119,6 +132,10 @@ void test_tick(TestConn *tc);
 void test_changed(HvObjTab *t, HvEntry *o); /* the classes' changed hook: a tick */
 void test_uuid_generate(TestConn *tc, char out[HV_UUID_STRLEN]);
 char *test_mac_generate(TestConn *tc);
+/* 0 when extra (TEST_EXTRA_*) is on for c, else libvirt's "not supported"
+ * of the method (kind, what) as a driver without it answers. */
+int test_extra_check(HvConn *c, unsigned extra, const char *kind, const char *what,
+		     GError **err);
 /* Moves a local error into err and returns its -errno. */
 int test_error_take(GError **err, GError *local);
 
@@ -172,6 +189,8 @@ void test_timer_after(TestConn *tc, HvObjTab *tab, TestFinish now, TestTimerFire
 extern const HvObjClass test_domain_class;
 int test_domain_set(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
 int test_domain_stats(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
+int test_dom_get_device_stats(HvConn *c, const char *name, HvDeviceKind kind, const char *dev,
+			      int64_t vals[HV_DEV_STATS_MAX], GError **err);
 enum { TEST_SET_MEMORY, TEST_SET_VCPUS }; /* test_domain_set's codes */
 
 /* test_network.c */
@@ -180,6 +199,10 @@ extern const HvObjClass test_network_class;
  * up once by test_network_ops_init(). */
 extern HvNetworkOps test_network_ops;
 void test_network_ops_init(void);
+
+/* test_sources.c: the pool ops with source discovery (set up once) */
+extern HvPoolOps test_pool_ops;
+void test_pool_ops_init(void);
 
 /* test_pool.c, test_volume.c */
 extern const HvObjClass test_pool_class;
@@ -196,6 +219,8 @@ void test_vol_priv_free(void *priv);
 
 /* test_default.c */
 extern const char test_default_node_xml[];
+/* Drops the default pool's volumes unless extras has TEST_EXTRA_VOLUMES. */
+void test_default_trim(HvNodeDef *node, unsigned extras);
 
 /* test_caps.c: capabilities, NUMA cells, free pages, CPU models */
 char *test_capabilities_new(const TestConn *tc);
@@ -235,6 +260,9 @@ int test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, un
 			  GError **err);
 int test_dom_send_signal(HvConn *c, const char *name, int64_t pid, unsigned signum,
 			 GError **err);
+/* virDomainSetLifecycleAction: type and action are libvirt's numbers. */
+int test_dom_set_lifecycle(HvConn *c, const char *name, unsigned type, unsigned action,
+			   unsigned flags, GError **err);
 /* An IOThread's pin (takes the lock); the maps of o's IOThreads (lock held). */
 int test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t *map,
 		      size_t len, unsigned flags, GError **err);

@@ -61,3 +61,14 @@ test_error_take(GError **err, GError *local)
 	g_propagate_error(err, local);
 	return r;
 }
+
+int
+test_extra_check(HvConn *c, unsigned extra, const char *kind, const char *what, GError **err)
+{
+	if (test_conn(c)->params.extras & extra)
+		return 0;
+	/* the words of hv_conn_check's refusal, which hyperfsd answers as libvirt's
+	 * "this function is not supported by the connection driver: API" */
+	return hv_error_set(err, ENOTSUP, "%s %s is not supported by driver 'test' (an addition "
+			    "of hyperfs's test node: URI parameter extras=)", kind, what);
+}

@@ -17,11 +17,13 @@ from . import transport
 REPO = Path(__file__).resolve().parents[2]
 BINARY = Path(os.environ.get("HYPERFS", REPO / "build" / "hyperfs"))
 
-# Deterministic by default: a fixed clock and a short shutdown.
-DEFAULT_URI = "test:///default?clock=fixed&shutdown-delay=200"
+# Deterministic by default: a fixed clock and a short shutdown; and every
+# addition of hyperfs's test node (extras=all: the default pool's volumes,
+# secrets, jobs, leases, ports, stats), which the suites are written against.
+DEFAULT_URI = "test:///default?clock=fixed&shutdown-delay=200&extras=all"
 
 
-def node_uri(path, query="clock=fixed&shutdown-delay=200"):
+def node_uri(path, query="clock=fixed&shutdown-delay=200&extras=all"):
     """test:///ABSOLUTE/PATH.xml for a node file."""
     path = Path(path).resolve()
     return f"test://{path}" + (f"?{query}" if query else "")

@@ -39,6 +39,11 @@ class Daemon:
     def uri_ro(self):
         return f"test+unix:///default?socket={self.sock_ro}"
 
+    def uri_with(self, query, ro=False):
+        """test:///default?QUERY on this daemon (one node per URI: beside the plain
+        one), e.g. extras=secrets for hyperfs's additions (docs/test-driver.md)."""
+        return f"{self.uri_ro if ro else self.uri}&{query}"
+
     @property
     def uri_tcp(self):
         return f"test+tcp://127.0.0.1:{self.port}/default"

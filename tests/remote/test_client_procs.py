@@ -2,14 +2,17 @@
 and virtinst against hyperfsd's test:///default beside libvirt's in-process
 one: node devices (nodedev-list, -info, -dumpxml as libvirt's test driver
 answers them), domain metadata (desc, title, custom elements: set, read,
-removed, refused), domain job info ("no job"), domcapabilities (libvirt's
-test driver supports none, and neither does hyperfs's), virt-install
---import and virt-clone, which need no procedure hyperfsd lacks, and the
+removed, refused), domain job info ("not supported" as libvirt's, "no job"
+with extras=jobs), domcapabilities (libvirt's test driver supports none, and
+neither does hyperfs's), virt-install --import and virt-clone, which need no
+procedure hyperfsd lacks, virt-xml edits (each answer as in-process; the
+edit shows in dumpxml and in a mount's config.xml), and the
 Python calls of the host and guests (typed parameters, CPU models, free
 memory, capabilities, checkpoints, and the not-supported ones) with the same
 answers or errors as in-process."""
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -87,9 +90,13 @@ def test_metadata(daemon):
 
 
 def test_jobinfo_and_domcapabilities(daemon):
-    out = virsh(daemon.uri, "domjobinfo", "test").stdout
+    # jobs are an extra of hyperfs's test node (libvirt's test driver has no job calls)
+    a, b = both(daemon, "domjobinfo", "test")
+    assert a == b and "virDomainGetJobInfo" in a[2], (a, b)
+    ex = daemon.uri_with("extras=jobs")
+    out = virsh(ex, "domjobinfo", "test").stdout
     assert out.split() == ["Job", "type:", "None"]
-    assert virsh(daemon.uri, "domjobinfo", "test", "--completed").stdout.split()[-1] == "None"
+    assert virsh(ex, "domjobinfo", "test", "--completed").stdout.split()[-1] == "None"
     a, b = both(daemon, "domcapabilities")
     assert a == b  # not supported by either test driver, in libvirt's words
 
@@ -97,6 +104,7 @@ def test_jobinfo_and_domcapabilities(daemon):
 @pytest.mark.skipif(not shutil.which("virt-install"), reason="needs virtinst (tools/install-deps)")
 def test_virt_install_import_and_clone(daemon):
     u = daemon.uri
+    virsh(u, "vol-create-as", "default-pool", "disk1.img", "1G")  # libvirt's pool is empty
     r = subprocess.run(["virt-install", "--connect", u, "--name", "vi1", "--memory", "128",
                         "--import", "--disk", "/default-pool/disk1.img", "--osinfo", "generic",
                         "--noautoconsole", "--graphics", "none"],
@@ -111,6 +119,75 @@ def test_virt_install_import_and_clone(daemon):
     assert "disk1-clone.img" in virsh(u, "vol-list", "default-pool").stdout  # copied
     assert "/default-pool/disk1-clone.img" in virsh(u, "dumpxml", "vi2").stdout
     assert virsh(u, "domstate", "vi2").stdout.strip() == "shut off"
+
+
+# Lifecycle events of a run of verbs, in order, until the last one's (destroy:
+# stopped destroyed) arrives; in a process of its own (one event loop each).
+EVENTS_SCRIPT = r"""
+import sys, threading, time, libvirt
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open(sys.argv[1])
+seen = []
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                         lambda conn, d, e, det, o: seen.append((d.name(), e, det)), None)
+threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
+                 daemon=True).start()
+d = c.lookupByName("test")
+d.suspend(); d.resume(); d.shutdown(); d.create(); d.reboot(0); d.destroy()
+deadline = time.monotonic() + 20
+while ("test", 5, 1) not in seen and time.monotonic() < deadline:
+    time.sleep(0.02)
+print(seen)
+"""
+
+
+def test_lifecycle_events_in_libvirts_order(daemon):
+    """Suspend, resume, shutdown (at once: stopped shutdown alone), start, reboot
+    and destroy send libvirt's lifecycle events in libvirt's order."""
+    out = []
+    for u in (LOCAL, daemon.uri):
+        r = subprocess.run([sys.executable, "-c", EVENTS_SCRIPT, u], capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        out.append(r.stdout)
+    assert out[0] == out[1], out
+    assert "('test', 5, 0)" in out[0] and "('test', 6, 0)" not in out[0]
+
+
+VIRT_XML = [  # each with the same answer as in-process (a fresh node per virt-xml there)
+    ["--edit", "--memory", "256"],
+    ["--add-device", "--disk", "/default-pool/extra.img,size=1"],
+    ["--edit", "--vcpus", "1"],
+    ["--edit", "--metadata", "title=edited by virt-xml"],
+    ["--edit", "--memory", "256", "--update"],  # refused by virt-xml itself
+    ["--add-device", "--disk", "/default-pool/hot.img,size=1", "--update"],  # no hotplug
+]
+
+
+@pytest.mark.skipif(not shutil.which("virt-xml"), reason="needs virtinst (tools/install-deps)")
+def test_virt_xml_edits(daemon, mount_factory):
+    def virt_xml(u, args):
+        r = subprocess.run(["virt-xml", "--connect", u, "test", *args], capture_output=True,
+                           text=True, timeout=120)
+        return r.returncode, r.stdout.replace("\r", ""), r.stderr
+
+    for args in VIRT_XML:
+        a, b = virt_xml(LOCAL, args), virt_xml(daemon.uri, args)
+        assert a == b, f"virt-xml {' '.join(args)}\n  libvirt: {a}\n  hyperfsd: {b}"
+    xml = virsh(daemon.uri, "dumpxml", "--inactive", "test").stdout
+    assert "<currentMemory unit='KiB'>262144</currentMemory>" in xml
+    assert "<source file='/default-pool/extra.img'/>" in xml
+    assert "<vcpu placement='static'>1</vcpu>" in xml
+    assert "<title>edited by virt-xml</title>" in xml
+    assert "hot.img" not in xml  # the refused hotplug changed nothing
+    assert "extra.img" in virsh(daemon.uri, "vol-list", "default-pool").stdout  # allocated
+    # the running guest keeps its live definition until it restarts
+    assert "<currentMemory unit='KiB'>2097152</currentMemory>" in \
+        virsh(daemon.uri, "dumpxml", "test").stdout
+    node = mount_factory(f"lab={daemon.uri}").node("lab")
+    cfg = (node / "domains/test/config.xml").read_text()
+    assert "<source file='/default-pool/extra.img'/>" in cfg
+    assert "<currentMemory unit='KiB'>262144</currentMemory>" in cfg
 
 
 # (name, call on a connection): the calls of the host and the guests that virsh

@@ -8,6 +8,7 @@ test:///default, compared with libvirt 9.0's in-process test:///default:
   transcript of virsh_sweep_writes.txt in one session each side."""
 import os
 import re
+import shlex
 import subprocess
 import sys
 import unittest
@@ -89,27 +90,46 @@ def virsh_rc(uri, *args, stdin=None):
 
 
 def sweep_lines():
+    """(command words, kind, reason): kind '' (identical), 'wall-clock' or 'differs'."""
     out = []
     for line in (HERE / "virsh_sweep.txt").read_text().splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        cmd, _, why = line.partition("  # differs: ")
-        out.append((cmd.strip(), why.strip()))
+        m = re.match(r"(.*?)  # (differs|wall-clock): (.*)", line)
+        cmd, kind, why = m.groups() if m else (line, "", "")
+        out.append((shlex.split(cmd), kind, why.strip()))
     return out
 
 
+def same_within_clock(a, b, rel=1e-7):
+    """Exit code and errors equal; the same words, numbers within rel of each other
+    (libvirt's test driver makes these counters from the time of the call)."""
+    wa, wb = a[1].split(), b[1].split()
+    if a[0] != b[0] or a[2] != b[2] or len(wa) != len(wb) or not wa:
+        return False
+    for x, y in zip(wa, wb):
+        if x.isdigit() and y.isdigit():
+            if abs(int(x) - int(y)) > max(int(x), int(y)) * rel:
+                return False
+        elif x != y:
+            return False
+    return True
+
+
 def test_virsh_sweep_reads(daemon):
-    same, known, bad = 0, 0, []
-    for cmd, why in sweep_lines():
-        a = virsh_rc(LOCAL, *cmd.split())
-        b = virsh_rc(daemon.uri, *cmd.split())
-        if why:
+    same, clock, known, bad = 0, 0, 0, []
+    for cmd, kind, why in sweep_lines():
+        a = virsh_rc(LOCAL, *cmd)
+        b = virsh_rc(daemon.uri, *cmd)
+        if kind == "differs":
             known += 1
-        elif a == b:
+        elif a == b if not kind else same_within_clock(a, b):
             same += 1
+            clock += kind == "wall-clock"
         else:
-            bad.append(f"virsh {cmd}\n  libvirt: {a}\n  hyperfsd: {b}")
-    print(f"virsh sweep: {same} identical, {known} known differences")
+            bad.append(f"virsh {shlex.join(cmd)}\n  libvirt: {a}\n  hyperfsd: {b}")
+    print(f"virsh sweep: {same} identical ({clock} of them within the wall clock), "
+          f"{known} known differences")
     assert not bad, "\n".join(bad)
 
 
@@ -140,10 +160,19 @@ DOCS = {
 
 
 def transcript(uri, cmds):
-    """One virsh session: each command's output under an echo line, errors kept in order."""
+    """One virsh session: each command's output under an echo line, errors kept in order.
+    libvirt's own in-process run (the reference) is tried up to three times: its virsh
+    sometimes never returns from `dump` (its job watch; measured about 1 run in 40
+    here, never against hyperfsd, whose run is tried once)."""
     script = "".join(f"echo ::: {c}\n{c}\n" for c in cmds)
-    r = subprocess.run(["virsh", "-c", uri], input=script, capture_output=True, text=True,
-                       timeout=120)
+    for attempt in range(3 if uri == LOCAL else 1):
+        try:
+            r = subprocess.run(["virsh", "-c", uri], input=script, capture_output=True,
+                               text=True, timeout=60 if uri == LOCAL else 120)
+            break
+        except subprocess.TimeoutExpired:
+            if uri != LOCAL or attempt == 2:
+                raise
     out = re.sub(r"CPU time:\s+\S+", "CPU time: -", r.stdout)  # documented: CPU times
     # checkpoints are stamped with the wall clock's second: the two runs may
     # straddle one

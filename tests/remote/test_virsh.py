@@ -100,11 +100,14 @@ def test_node_queries(daemon):
 def test_networks_pools_volumes(daemon):
     for args in (["net-list", "--all"], ["pool-list", "--all"]):
         assert virsh(daemon.uri, *args).stdout == virsh(LOCAL, *args).stdout, args
-    # hyperfs's default pool holds two volumes (libvirt's holds none)
-    vols = virsh(daemon.uri, "vol-list", "default-pool").stdout.split()
+    # libvirt's default pool is empty, and so is hyperfs's unless extras=volumes
+    assert virsh(daemon.uri, "vol-list", "default-pool").stdout == \
+        virsh(LOCAL, "vol-list", "default-pool").stdout
+    ex = daemon.uri_with("extras=volumes")
+    vols = virsh(ex, "vol-list", "default-pool").stdout.split()
     assert vols == ["disk1.img", "/default-pool/disk1.img", "disk2.qcow2",
                     "/default-pool/disk2.qcow2"]
-    assert virsh(daemon.uri, "vol-path", "--pool", "default-pool", "disk1.img").stdout.strip() \
+    assert virsh(ex, "vol-path", "--pool", "default-pool", "disk1.img").stdout.strip() \
         == "/default-pool/disk1.img"
     xml = virsh(daemon.uri, "net-dumpxml", "default").stdout
     assert "<name>default</name>" in xml

@@ -256,9 +256,9 @@ scripted_run(const char *uri)
 static void
 test_deterministic(void)
 {
-	g_autofree char *a = scripted_run("test:///default?clock=fixed&seed=42");
-	g_autofree char *b = scripted_run("test:///default?clock=fixed&seed=42");
-	g_autofree char *c = scripted_run("test:///default?clock=fixed&seed=43");
+	g_autofree char *a = scripted_run("test:///default?clock=fixed&seed=42&extras=stats");
+	g_autofree char *b = scripted_run("test:///default?clock=fixed&seed=42&extras=stats");
+	g_autofree char *c = scripted_run("test:///default?clock=fixed&seed=43&extras=stats");
 
 	g_assert_cmpstr(a, ==, b);
 	g_assert_cmpstr(a, !=, c);
@@ -273,7 +273,7 @@ test_deterministic(void)
 static void
 test_stats(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default?clock=fixed");
+	g_autoptr(Fx) fx = fx_open("test:///default?clock=fixed&extras=stats");
 	g_autoptr(GError) err = NULL;
 	g_autofree char *s1 = NULL;
 	g_autofree char *s2 = NULL;
@@ -346,7 +346,7 @@ hammer(gpointer data)
 static void
 test_concurrency(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default?shutdown-delay=1");
+	g_autoptr(Fx) fx = fx_open("test:///default?shutdown-delay=1&extras=stats");
 	g_autoptr(GError) err = NULL;
 	GThread *t[6];
 

@@ -44,7 +44,7 @@ until_job(Fx *fx, const char *type)
 static void
 test_destroy_through_a_change(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default?set-delay=3600000&job-wait=20");
+	g_autoptr(Fx) fx = fx_open("test:///default?set-delay=3600000&job-wait=20&extras=jobs");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(HvDomainInfo) info = NULL;
 	g_autofree char *ev = NULL;
@@ -98,7 +98,7 @@ late_info_main(gpointer p)
 static void
 test_late_info(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default?info-delay=1000");
+	g_autoptr(Fx) fx = fx_open("test:///default?info-delay=1000&extras=jobs");
 	g_autoptr(GError) err = NULL;
 	Late l = { .c = fx->c };
 	GThread *th = g_thread_new("late", late_info_main, &l);

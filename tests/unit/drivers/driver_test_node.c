@@ -54,6 +54,8 @@ test_bad_uris(void)
 		"test:///default?shutdown-delay=abc",
 		"test:///default?shutdown-delay=99999999",
 		"test:///default?frobnicate=1",
+		"test:///default?extras=volumes,bogus",
+		"test:///default?extras=",
 		"test://",
 		"test:///nonexistent/file.xml",
 	};
@@ -65,6 +67,46 @@ test_bad_uris(void)
 		g_assert_null(c);
 		g_assert_nonnull(err);
 		g_test_message("%s: %s", bad[i], err->message);
+	}
+}
+
+/* What hyperfs adds to libvirt's test driver is off unless extras= names it:
+ * libvirt's empty default pool, no secret store, no job, lease or port calls
+ * (libvirt's "not supported": ENOTSUP), statistics of the state group only. */
+static void
+test_extras(void)
+{
+	static const char *const uris[] = { "test:///default", "test:///default?extras=all" };
+
+	for (size_t k = 0; k < G_N_ELEMENTS(uris); k++) {
+		g_autoptr(Fx) fx = fx_open(uris[k]);
+		g_autoptr(GPtrArray) vols = NULL, secrets = NULL, leases = NULL, ports = NULL;
+		g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL;
+		HvJobInfo j = { 0 };
+		int want = k ? 0 : -ENOTSUP;
+
+		g_assert_cmpint(HV_CALL(fx->c, volume, list, HV_READS, &e1, "default-pool", &vols),
+				==, 0);
+		g_assert_cmpuint(vols->len, ==, k ? 2 : 0);
+		g_assert_cmpint(HV_CALL(fx->c, secret, list, HV_READS, &e2, &secrets), ==, want);
+		g_assert_cmpint(HV_CALL(fx->c, domain, get_job, HV_READS, &e3, "test", &j), ==, want);
+		g_assert_cmpint(HV_CALL(fx->c, network, get_leases, HV_READS, &e4, "default", &leases),
+				==, want);
+		g_assert_cmpint(HV_CALL(fx->c, network, get_ports, HV_READS, &e5, "default", &ports),
+				==, want);
+		if (!k)
+			g_assert_nonnull(strstr(e2->message, " is not supported by driver 'test'"));
+		hv_job_info_clear(&j);
+		{
+			g_autoptr(GError) e6 = NULL;
+			g_autofree char *text = NULL;
+
+			g_assert_cmpint(HV_CALL(fx->c, domain, get_stats, HV_READS, &e6, "test", &text),
+					==, 0);
+			/* libvirt's test driver: the state group only */
+			g_assert_cmpint(!!strstr(text, "cpu.time="), ==, k);
+			g_assert_nonnull(strstr(text, "state.state=1\n"));
+		}
 	}
 }
 
@@ -217,6 +259,7 @@ node_tests_register(void)
 	g_test_add_func("/driver/test/node/capabilities", test_capabilities);
 	g_test_add_func("/driver/test/node/bad-uris", test_bad_uris);
 	g_test_add_func("/driver/test/node/fresh-state", test_fresh_state);
+	g_test_add_func("/driver/test/node/extras", test_extras);
 	g_test_add_func("/driver/test/node/readonly", test_readonly);
 	g_test_add_func("/driver/test/node/node-file", test_node_file);
 	g_test_add_func("/driver/test/node/node-file-errors", test_node_file_errors);

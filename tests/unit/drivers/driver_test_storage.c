@@ -78,7 +78,7 @@ static void
 test_pool_verbs(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(pcases); i++) {
-		g_autoptr(Fx) fx = fx_open("test:///default?build-delay=600000");
+		g_autoptr(Fx) fx = fx_open("test:///default?build-delay=600000&extras=volumes");
 		g_autoptr(GError) err = NULL;
 		g_autoptr(HvPoolInfo) info = NULL;
 		g_autofree char *ev = NULL;
@@ -97,7 +97,7 @@ test_pool_verbs(void)
 static void
 test_build_delay(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default?build-delay=50");
+	g_autoptr(Fx) fx = fx_open("test:///default?build-delay=50&extras=volumes");
 	g_autoptr(HvPoolInfo) info = NULL;
 
 	pool_to(fx, BU);
@@ -109,7 +109,7 @@ test_build_delay(void)
 static void
 test_default_pool(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default");
+	g_autoptr(Fx) fx = fx_open("test:///default?extras=volumes");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(HvPoolInfo) p = pool_info(fx, POOL);
 	g_autoptr(GPtrArray) vols = NULL;
@@ -137,7 +137,7 @@ test_default_pool(void)
 static void
 test_volumes(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default");
+	g_autoptr(Fx) fx = fx_open("test:///default?extras=volumes");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(HvVolumeInfo) v = NULL;
 	g_autoptr(HvPoolInfo) p = NULL;
@@ -176,7 +176,7 @@ test_volumes(void)
 static void
 test_inactive_pool(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default");
+	g_autoptr(Fx) fx = fx_open("test:///default?extras=volumes");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(GPtrArray) vols = NULL;
 
@@ -197,7 +197,7 @@ test_inactive_pool(void)
 static void
 test_pool_define(void)
 {
-	g_autoptr(Fx) fx = fx_open("test:///default");
+	g_autoptr(Fx) fx = fx_open("test:///default?extras=volumes");
 	g_autoptr(GError) err = NULL;
 	g_autoptr(HvPoolInfo) p = NULL;
 	g_autofree char *name = NULL;

@@ -2,7 +2,7 @@
 #pragma once
 #include "remote/server.h"
 
-#define URI "test:///default?clock=fixed&shutdown-delay=0"
+#define URI "test:///default?clock=fixed&shutdown-delay=0&extras=all" /* every extra: more to refuse */
 
 typedef struct {
 	RpcClientCtx ctx; /* in-process when fd < 0 */

@@ -21,7 +21,7 @@ INFO_KEYS = ["id", "name", "uuid", "os-type", "state", "cpus", "max-cpus", "max-
 REMOTE_LACKS = {"libvirt-lib": ("addresses", "job", "save", "snapshots")}
 for f in REMOTE_LACKS.get(transport.NAME, ("save",) if transport.active() else ()):
     DOMAIN_FILES.remove(f)
-if not transport.active():  # the remote and libvirt drivers take no screenshots, no IOThreads yet
+if transport.NAME != "libvirt-lib":  # the libvirt driver takes no screenshots, no IOThreads yet
     DOMAIN_FILES = sorted(DOMAIN_FILES + ["iothreads", "screenshot.png"])
 if transport.active():
     INFO_KEYS.remove("managed-save")
@@ -155,7 +155,7 @@ def test_job_of_an_idle_domain_and_an_abort_with_nothing_to_abort(snode):
     assert cat(d / "job") == "type: none\n"
 
 
-@pytest.mark.local_only("the remote driver takes no screenshots yet")
+@pytest.mark.local_only("remote screenshots: tests/remote/test_remote_acts.py")
 def test_screenshot_is_a_png_in_every_state(node, tmp_path):
     """The test node shows a fixed image, running or not, as libvirt's test
     driver sends its fixed test-screenshot.png."""

@@ -308,11 +308,9 @@ remote_dom_list(HvConn *c, GPtrArray **out, GError **err)
 	return 0;
 }
 
-/* One call on a named domain: args are the domain then nums; the cache entry
- * is dropped whatever happens (a lifecycle event may or may not follow). */
-static int
-dom_call(HvConn *c, const char *name, int32_t proc, int64_t n0, int64_t n1, RpcMsg *ret,
-	 GError **err)
+int
+remote_dom_do(HvConn *c, const char *name, int32_t proc, RpcMsg *args, RpcMsg *ret,
+	      RemoteInval inval, GError **err)
 {
 	RemotePriv *p = c->priv;
 	g_autoptr(RpcClient) cl = NULL;
@@ -322,14 +320,29 @@ dom_call(HvConn *c, const char *name, int32_t proc, int64_t n0, int64_t n1, RpcM
 	if (rc == 0)
 		rc = remote_dom_ref(p, cl, name, &d, err);
 	if (rc == 0) {
-		RpcMsg a = { .dom = d.dom, .num = { n0, n1 } };
-
-		rc = rpc_client_call(cl, proc, &a, ret, err);
+		args->dom = d.dom;
+		rc = rpc_client_call(cl, proc, args, ret, err);
+		args->dom = (RpcDom){ 0 };
 	}
-	if (proc != PROC_DOM_XML && proc != PROC_DOM_GET_JOB_STATS) /* the queries */
-		remote_dom_invalidate(p, name, proc == PROC_DOM_UNDEFINE);
+	if (inval != REMOTE_INVAL_NONE)
+		remote_dom_invalidate(p, name, inval == REMOTE_INVAL_LISTING);
 	rpc_msg_clear(&d);
 	return rc;
+}
+
+/* One call on a named domain: args are the domain then nums; the cache entry
+ * is dropped whatever happens (a lifecycle event may or may not follow). */
+static int
+dom_call(HvConn *c, const char *name, int32_t proc, int64_t n0, int64_t n1, RpcMsg *ret,
+	 GError **err)
+{
+	RpcMsg a = { .num = { n0, n1 } };
+	bool query = proc == PROC_DOM_XML || proc == PROC_DOM_GET_JOB_STATS;
+
+	return remote_dom_do(c, name, proc, &a, ret,
+			     query ? REMOTE_INVAL_NONE
+			     : proc == PROC_DOM_UNDEFINE ? REMOTE_INVAL_LISTING : REMOTE_INVAL_ENTRY,
+			     err);
 }
 
 static int

@@ -21,27 +21,16 @@ enum {
 
 #define SCREENSHOT_MAX (64u << 20) /* a PNG of the largest display, with room */
 
-/* args: the domain (by its wire name) then args' numbers, strings and bytes. */
+/* args: the domain (by its wire name) then args' numbers, strings and bytes;
+ * a call that changes the domain drops its cache entry (a rename its name). */
 static int
 acts_call(HvConn *c, const char *name, int32_t proc, RpcMsg *args, RpcMsg *ret, bool changes,
 	  GError **err)
 {
-	RemotePriv *p = c->priv;
-	g_autoptr(RpcClient) cl = NULL;
-	RpcMsg d = { 0 };
-	int rc = remote_client(p, &cl, err);
-
-	if (rc == 0)
-		rc = remote_dom_ref(p, cl, name, &d, err);
-	if (rc == 0) {
-		args->dom = d.dom;
-		rc = rpc_client_call(cl, proc, args, ret, err);
-		args->dom = (RpcDom){ 0 };
-	}
-	if (changes)
-		remote_dom_invalidate(p, name, proc == PROC_DOM_RENAME);
-	rpc_msg_clear(&d);
-	return rc;
+	return remote_dom_do(c, name, proc, args, ret,
+			     !changes ? REMOTE_INVAL_NONE
+			     : proc == PROC_DOM_RENAME ? REMOTE_INVAL_LISTING : REMOTE_INVAL_ENTRY,
+			     err);
 }
 
 int

@@ -60,6 +60,14 @@ int remote_client(RemotePriv *p, RpcClient **out, GError **err);
 /* The wire name of a domain: the cached uuid, else a lookup (libvirtd finds
  * domains by uuid). holder->dom.name is owned by the caller's RpcMsg. */
 int remote_dom_ref(RemotePriv *p, RpcClient *cl, const char *name, RpcMsg *holder, GError **err);
+/* What a call on a domain leaves of its cache entry: nothing changed, the
+ * entry dropped, or the listing too (the domain's name went). */
+typedef enum { REMOTE_INVAL_NONE, REMOTE_INVAL_ENTRY, REMOTE_INVAL_LISTING } RemoteInval;
+/* proc with args (their dom is set here: the domain's wire name, then args'
+ * numbers, strings and bytes); the cache entry dropped as inval says,
+ * whatever happens. */
+int remote_dom_do(HvConn *c, const char *name, int32_t proc, RpcMsg *args, RpcMsg *ret,
+		  RemoteInval inval, GError **err);
 
 /* remote_migrate.c: the migration phases over the v3-with-params procedures
  * (302, 303, 305, 306, 307), for drivers/migrate.c (mv between nodes). */

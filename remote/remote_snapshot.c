@@ -34,18 +34,9 @@ static int
 snap_call(HvConn *c, const char *dom, const char *name, int32_t proc, unsigned flags,
 	  RpcMsg *ret, GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	RpcMsg d = { 0 };
-	int rc = dom_of(c, dom, &cl, &d, err);
+	RpcMsg a = { .str = { (char *)name }, .has_str = { true }, .num = { flags } };
 
-	if (rc == 0) {
-		RpcMsg a = { .str = { (char *)name }, .has_str = { true }, .dom = d.dom,
-			     .num = { flags } };
-
-		rc = rpc_client_call(cl, proc, &a, ret, err);
-	}
-	rpc_msg_clear(&d);
-	return rc;
+	return remote_dom_do(c, dom, proc, &a, ret, REMOTE_INVAL_NONE, err);
 }
 
 /* What a snapshot document says of it (current and children: the caller's). */

@@ -278,14 +278,15 @@ set_live_id(xmlNode *root, int id)
 
 /* libvirt's parse and format flags for def shown with id: a driver's
  * definition is parsed inactive (the qemu driver's; the generic parse is
- * live, as libvirt's generic xml2xml tests parse), and virDomainDefFormatInternal
+ * live, as libvirt's generic xml2xml tests parse), a running domain's (id >= 0:
+ * its live definition, libvirt's status) live, and virDomainDefFormatInternal
  * formats inactive whatever it is asked when the definition has no id. */
 static unsigned
 shape_flags(const HvDomainDef *def, xmlNode *root, int id)
 {
 	unsigned flags = 0;
 
-	if (def->postparse == HV_DOMAIN_POSTPARSE_QEMU && !def->live_parse)
+	if (def->postparse == HV_DOMAIN_POSTPARSE_QEMU && !def->live_parse && id < 0)
 		flags |= HV_SHAPE_PARSE_INACTIVE;
 	if (id < 0 && ((flags & HV_SHAPE_PARSE_INACTIVE) || !xmlHasProp(root, (const xmlChar *)"id")))
 		flags |= HV_SHAPE_FORMAT_INACTIVE;
@@ -342,6 +343,19 @@ char *
 hv_domain_def_format(const HvDomainDef *def)
 {
 	return hv_domain_def_format_live(def, -1);
+}
+
+char *
+hv_domain_def_format_status(const HvDomainDef *def)
+{
+	g_autoptr(xmlDoc) doc = doc_of(def);
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+
+	if (!root)
+		return NULL;
+	normalise(def, root, 0);
+	hv_domain_shape(root, def->postparse, 0, NULL);
+	return hv_xml_format(root);
 }
 
 int

@@ -111,6 +111,10 @@ char *hv_domain_def_format(const HvDomainDef *def);
 /* The live form: id >= 0 goes on the root after type=, as libvirt writes a
  * running domain (<domain type='test' id='1'>); id < 0 is the plain format. */
 char *hv_domain_def_format_live(const HvDomainDef *def, int id);
+/* A running domain's definition as a driver keeps it to take the domain back
+ * after a restart (libvirt's status XML): parsed and formatted live, its
+ * runtime names (vnet targets, pty paths, channel state) kept. */
+char *hv_domain_def_format_status(const HvDomainDef *def);
 HvDomainDef *hv_domain_def_copy(const HvDomainDef *def);
 /* The checks of the driver's post-parse (the QEMU driver's address
  * assignment: an address used twice, a chipset controller moved); -EINVAL

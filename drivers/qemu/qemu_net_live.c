@@ -72,6 +72,6 @@ qemu_net_live_changed(HvObjTab *t, HvEntry *o)
 		if (c->r == 0)
 			((HvDomainNetDef *)live->interfaces->pdata[c->k])->link_down = !c->up;
 	}
-	if ((xml = hv_domain_def_format(live)))
+	if ((xml = hv_domain_def_format_status(live)))
 		hv_store_write_live(t->store, o->name, xml, NULL);
 }

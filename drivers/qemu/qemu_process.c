@@ -431,7 +431,7 @@ start_spawn(QemuConn *qc, const char *name, HvDomainDef *live, char **argv, GPtr
 	run_files_remove(qc, name);
 	if ((r = qemu_interface_open_taps(name, live, taps, fds, err)) < 0)
 		return r;
-	xml = hv_domain_def_format(live);
+	xml = hv_domain_def_format_status(live);
 	if (!xml) {
 		qemu_interface_close_fds(fds);
 		qemu_interface_release(live);

@@ -122,11 +122,12 @@ retarget(SnapCall *s, const char *target, const char *file, const char *fmt, GEr
 	HvDefRef *refs[2] = { &o->def, o->newdef.domain ? &o->newdef : NULL };
 
 	for (int k = 0; k < 2 && refs[k]; k++) {
-		g_autofree char *xml = hv_domain_def_format(refs[k]->domain);
+		bool live = k == 0 && qemu_domain_active(s->d);
+		g_autofree char *xml = live ? hv_domain_def_format_status(refs[k]->domain)
+					    : hv_domain_def_format(refs[k]->domain);
 		g_autofree char *moved = xml ? hv_domain_xml_with_disk_source(xml, target, file, fmt,
 									      err) : NULL;
 		HvDomainDef *def = moved ? hv_domain_def_parse(moved, strlen(moved), err) : NULL;
-		bool live = k == 0 && qemu_domain_active(s->d);
 		int r = 0;
 
 		if (!def)

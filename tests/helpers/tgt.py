@@ -6,7 +6,8 @@ tgt."""
 import os
 import socket
 import subprocess
-import time
+
+from helpers.tools import wait_for
 
 
 def free_port():
@@ -36,11 +37,9 @@ class TgtTarget:
         self.proc = subprocess.Popen(["tgtd", "-f", "-C", str(self.ctl), "--iscsi",
                                       f"portal=127.0.0.1:{self.port}"],
                                      stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 10
-        while self.adm("--op", "show", "--mode", "target", check=False).returncode != 0:
-            assert self.proc.poll() is None, (self.dir / "tgtd.log").read_text()
-            assert time.monotonic() < deadline, "tgtd did not answer tgtadm in 10 s"
-            time.sleep(0.05)
+        wait_for(lambda: self.adm("--op", "show", "--mode", "target", check=False).returncode == 0
+                 or self.proc.poll() is not None, "tgtd answering tgtadm", timeout=10)
+        assert self.proc.poll() is None, (self.dir / "tgtd.log").read_text()
         for tid, (iqn, sizes, chap) in enumerate(self.targets, 1):
             self.adm("--op", "new", "--mode", "target", "--tid", str(tid), "-T", iqn)
             for lun, mib in enumerate(sizes, 1):

@@ -124,19 +124,22 @@ def test_virt_install_import_and_clone(daemon):
 # Lifecycle events of a run of verbs, in order, until the last one's (destroy:
 # stopped destroyed) arrives; in a process of its own (one event loop each).
 EVENTS_SCRIPT = r"""
-import sys, threading, time, libvirt
+import sys, threading, libvirt
 libvirt.virEventRegisterDefaultImpl()
 c = libvirt.open(sys.argv[1])
-seen = []
-c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                         lambda conn, d, e, det, o: seen.append((d.name(), e, det)), None)
+seen, last = [], threading.Event()
+
+def on_event(conn, d, e, det, o):
+    seen.append((d.name(), e, det))
+    if seen[-1] == ("test", 5, 1):
+        last.set()
+
+c.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, on_event, None)
 threading.Thread(target=lambda: [libvirt.virEventRunDefaultImpl() for _ in iter(int, 1)],
                  daemon=True).start()
 d = c.lookupByName("test")
 d.suspend(); d.resume(); d.shutdown(); d.create(); d.reboot(0); d.destroy()
-deadline = time.monotonic() + 20
-while ("test", 5, 1) not in seen and time.monotonic() < deadline:
-    time.sleep(0.02)
+last.wait(20)
 print(seen)
 """
 

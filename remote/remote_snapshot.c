@@ -29,14 +29,15 @@ dom_of(HvConn *c, const char *dom, RpcClient **cl, RpcMsg *d, GError **err)
 	return rc < 0 ? rc : remote_dom_ref(c->priv, *cl, dom, d, err);
 }
 
-/* proc on snapshot name of dom: {name, dom, flags}. */
+/* proc on snapshot name of dom: {name, dom, flags}; its cache entry dropped
+ * as inval says. */
 static int
 snap_call(HvConn *c, const char *dom, const char *name, int32_t proc, unsigned flags,
-	  RpcMsg *ret, GError **err)
+	  RpcMsg *ret, RemoteInval inval, GError **err)
 {
 	RpcMsg a = { .str = { (char *)name }, .has_str = { true }, .num = { flags } };
 
-	return remote_dom_do(c, dom, proc, &a, ret, REMOTE_INVAL_NONE, err);
+	return remote_dom_do(c, dom, proc, &a, ret, inval, err);
 }
 
 /* What a snapshot document says of it (current and children: the caller's). */
@@ -197,7 +198,7 @@ static int
 remote_snap_get_xml(HvConn *c, const char *dom, const char *name, char **xml, GError **err)
 {
 	RpcMsg r = { 0 };
-	int rc = snap_call(c, dom, name, PROC_SNAP_XML, 0, &r, err);
+	int rc = snap_call(c, dom, name, PROC_SNAP_XML, 0, &r, REMOTE_INVAL_NONE, err);
 
 	if (rc == 0)
 		*xml = g_steal_pointer(&r.str[0]);
@@ -209,24 +210,15 @@ static int
 remote_snap_create(HvConn *c, const char *dom, const char *xml, unsigned flags, char **name_out,
 		   GError **err)
 {
-	g_autoptr(RpcClient) cl = NULL;
-	RpcMsg d = { 0 }, r = { 0 };
-	int rc = dom_of(c, dom, &cl, &d, err);
+	RpcMsg a = { .str = { (char *)(xml && *xml ? xml : "<domainsnapshot/>") },
+		     .has_str = { true }, .num = { flags } }, r = { 0 };
+	int rc = remote_dom_do(c, dom, PROC_SNAP_CREATE, &a, &r, REMOTE_INVAL_ENTRY, err);
 
 	if (rc == 0) {
-		RpcMsg a = { .dom = d.dom, .str = { (char *)(xml && *xml ? xml
-							       : "<domainsnapshot/>") },
-			     .has_str = { true }, .num = { flags } };
-
-		rc = rpc_client_call(cl, PROC_SNAP_CREATE, &a, &r, err);
-	}
-	if (rc == 0) {
-		remote_dom_invalidate(c->priv, dom, false);
 		hv_conn_emit(c, HV_OBJ_DOMAIN, NULL, dom, "snapshot-created", r.str[0]);
 		if (name_out)
 			*name_out = g_steal_pointer(&r.str[0]);
 	}
-	rpc_msg_clear(&d);
 	rpc_msg_clear(&r);
 	return rc;
 }
@@ -236,12 +228,10 @@ static int
 snap_change(HvConn *c, const char *dom, const char *name, int32_t proc, unsigned flags,
 	    const char *event, GError **err)
 {
-	int rc = snap_call(c, dom, name, proc, flags, NULL, err);
+	int rc = snap_call(c, dom, name, proc, flags, NULL, REMOTE_INVAL_ENTRY, err);
 
-	if (rc == 0) {
-		remote_dom_invalidate(c->priv, dom, false);
+	if (rc == 0)
 		hv_conn_emit(c, HV_OBJ_DOMAIN, NULL, dom, event, name);
-	}
 	return rc;
 }
 

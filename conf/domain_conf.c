@@ -303,8 +303,10 @@ normalise(const HvDomainDef *def, xmlNode *root, unsigned flags)
 	hv_domain_normalise_lists(root, def->max_vcpus);
 }
 
-char *
-hv_domain_def_format_live(const HvDomainDef *def, int id)
+/* def as text; status: as a driver keeps a running domain (neither parsed nor
+ * formatted inactive), else with the flags shape_flags gives for id. */
+static char *
+format_as(const HvDomainDef *def, int id, bool status)
 {
 	g_autoptr(xmlDoc) doc = doc_of(def);
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
@@ -312,12 +314,18 @@ hv_domain_def_format_live(const HvDomainDef *def, int id)
 
 	if (!root)
 		return NULL;
-	flags = shape_flags(def, root, id);
+	flags = status ? 0 : shape_flags(def, root, id);
 	if (id >= 0)
 		set_live_id(root, id);
 	normalise(def, root, flags);
 	hv_domain_shape(root, def->postparse, flags, NULL);
 	return hv_xml_format(root);
+}
+
+char *
+hv_domain_def_format_live(const HvDomainDef *def, int id)
+{
+	return format_as(def, id, false);
 }
 
 int
@@ -348,14 +356,7 @@ hv_domain_def_format(const HvDomainDef *def)
 char *
 hv_domain_def_format_status(const HvDomainDef *def)
 {
-	g_autoptr(xmlDoc) doc = doc_of(def);
-	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-
-	if (!root)
-		return NULL;
-	normalise(def, root, 0);
-	hv_domain_shape(root, def->postparse, 0, NULL);
-	return hv_xml_format(root);
+	return format_as(def, -1, true);
 }
 
 int

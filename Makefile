@@ -15,7 +15,8 @@ TRANSPORTS ?= unix tcp:smoke tls ssh:smoke libssh2 libvirtd-unix libvirtd-tcp:sm
 TRANSPORT_TESTS = tests/test_domain_files.py tests/test_domain_verbs.py \
 	tests/test_domain_settings.py tests/test_networks.py tests/test_pools.py \
 	tests/test_create_delete.py tests/test_config_xml.py tests/test_events.py \
-	tests/test_snapshot_folders.py
+	tests/test_snapshot_folders.py tests/test_secrets.py tests/test_interfaces.py \
+	tests/test_node.py
 TRANSPORT_SMOKE = tests/test_domain_files.py tests/test_domain_verbs.py tests/test_events.py
 
 # the tests that run under ThreadSanitizer (make check-tsan): the unit suite and

@@ -90,6 +90,11 @@ static const struct {
 	{ VIR_ERR_NO_STORAGE_POOL, ENOENT },
 	{ VIR_ERR_NO_STORAGE_VOL, ENOENT },
 	{ VIR_ERR_NO_SECRET, ENOENT },
+	{ 53 /* VIR_ERR_NO_NODE_DEVICE */, ENOENT },
+	{ 57 /* VIR_ERR_NO_INTERFACE */, ENOENT },
+	{ 62 /* VIR_ERR_NO_NWFILTER */, ENOENT },
+	{ 72 /* VIR_ERR_NO_DOMAIN_SNAPSHOT */, ENOENT },
+	{ 103 /* VIR_ERR_NO_DOMAIN_CHECKPOINT */, ENOENT },
 	{ VIR_ERR_INVALID_SECRET, EPERM },
 	{ 28 /* VIR_ERR_DOM_EXIST */, EEXIST },
 	{ 37 /* VIR_ERR_NETWORK_EXIST */, EEXIST },
@@ -111,6 +116,7 @@ static const struct {
 } virt_words[] = {
 	{ "already exists", EEXIST },
 	{ "already defined with uuid", EEXIST },
+	{ "already defined for use with", EEXIST }, /* a secret's usage taken */
 	{ "already in use", EEXIST },
 	{ "not enough free space", ENOSPC },
 	{ "no space left", ENOSPC },

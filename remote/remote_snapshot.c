@@ -3,7 +3,8 @@
  * snapshots/ as it does a local one's. A listing is the names (187, 188), the
  * current one (190, 191) and each snapshot's document (186), all its figures
  * read from that document: parent, state, creation time, memory and the
- * disks' kind. libvirt has no snapshot events: what is made, reverted or
+ * disks' kind; one snapshot's figures are its document, its children (246)
+ * and whether it is current (271). libvirt has no snapshot events: what is made, reverted or
  * deleted through this driver is announced here, as the local drivers do;
  * what another client does shows at the next listing (snapshots are never
  * cached). */
@@ -15,7 +16,7 @@
 enum {
 	PROC_SNAP_CREATE = 185, PROC_SNAP_XML = 186, PROC_SNAP_NUM = 187, PROC_SNAP_NAMES = 188,
 	PROC_SNAP_HAS_CURRENT = 190, PROC_SNAP_CURRENT = 191, PROC_SNAP_REVERT = 192,
-	PROC_SNAP_DELETE = 193,
+	PROC_SNAP_DELETE = 193, PROC_SNAP_NUM_CHILDREN = 246, PROC_SNAP_IS_CURRENT = 271,
 };
 
 #define SNAP_LIST_MAX 16384 /* REMOTE_DOMAIN_SNAPSHOT_LIST_MAX */
@@ -178,13 +179,37 @@ remote_snap_list(HvConn *c, const char *dom, GPtrArray **out, GError **err)
 	return rc;
 }
 
+/* One snapshot: its document (186), its children (246) and whether it is
+ * the current one (271), three calls whatever the number of snapshots; a
+ * peer without the two later calls (libvirt before 0.9.13) is answered from
+ * the whole listing. */
 static int
 remote_snap_get_info(HvConn *c, const char *dom, const char *name, HvSnapshotInfo **out,
 		     GError **err)
 {
 	g_autoptr(GPtrArray) all = NULL;
-	int rc = remote_snap_list(c, dom, &all, err);
+	g_autoptr(HvSnapshotInfo) i = NULL;
+	RpcMsg x = { 0 }, n = { 0 }, cur = { 0 };
+	int rc = snap_call(c, dom, name, PROC_SNAP_XML, 0, &x, REMOTE_INVAL_NONE, err);
 
+	if (rc == 0)
+		rc = info_of(name, x.str[0] ? x.str[0] : "", &i, err);
+	if (rc == 0)
+		rc = snap_call(c, dom, name, PROC_SNAP_NUM_CHILDREN, 0, &n, REMOTE_INVAL_NONE, err);
+	if (rc == 0)
+		rc = snap_call(c, dom, name, PROC_SNAP_IS_CURRENT, 0, &cur, REMOTE_INVAL_NONE, err);
+	rpc_msg_clear(&x);
+	if (rc == 0) {
+		i->children = MAX(n.num[0], 0);
+		i->current = cur.num[0] > 0;
+		*out = g_steal_pointer(&i);
+	}
+	rpc_msg_clear(&n);
+	rpc_msg_clear(&cur);
+	if (rc != -EOPNOTSUPP)
+		return rc;
+	g_clear_error(err);
+	rc = remote_snap_list(c, dom, &all, err);
 	for (guint k = 0; rc == 0 && k < all->len; k++)
 		if (g_str_equal(((HvSnapshotInfo *)all->pdata[k])->name, name)) {
 			*out = g_ptr_array_steal_index(all, k);

@@ -49,11 +49,8 @@ hv_client_free(Client *cl)
 	if (!cl->gone) {
 		g_message("client %s: disconnected", cl->peer);
 		g_hash_table_steal(cl->srv->clients, &cl->id);
-		if (cl->watch)
-			g_source_remove(cl->watch);
-		if (cl->wwatch)
-			g_source_remove(cl->wwatch);
-		cl->watch = cl->wwatch = 0;
+		hv_fd_watch_free(g_steal_pointer(&cl->watch));
+		hv_fd_watch_free(g_steal_pointer(&cl->wwatch));
 		cl->gone = true;
 	}
 	if (cl->async)
@@ -74,7 +71,7 @@ hv_client_free(Client *cl)
 	g_free(cl);
 }
 
-static gboolean client_io(gint fd, GIOCondition cond, gpointer data);
+static void client_io(int fd, GIOCondition cond, void *data);
 
 static GIOCondition
 client_want(const Client *cl)
@@ -97,19 +94,21 @@ hv_client_update_watch(Client *cl)
 
 	if (cl->watch && want == cl->cond)
 		return;
-	if (cl->watch)
-		g_source_remove(cl->watch);
-	if (cl->wwatch)
-		g_source_remove(cl->wwatch);
-	cl->wwatch = 0;
 	cl->cond = want;
-	if (cl->wfd == cl->fd) {
-		cl->watch = g_unix_fd_add(cl->fd, want | G_IO_HUP | G_IO_ERR, client_io, cl);
+	if (cl->wfd == cl->fd)
+		want |= G_IO_HUP | G_IO_ERR;
+	else
+		want = (want & G_IO_IN) | G_IO_HUP | G_IO_ERR;
+	if (cl->watch)
+		hv_fd_watch_set(cl->watch, want);
+	else
+		cl->watch = hv_fd_watch_new(cl->fd, want, client_io, cl);
+	if (cl->wfd == cl->fd)
 		return;
-	}
-	cl->watch = g_unix_fd_add(cl->fd, (want & G_IO_IN) | G_IO_HUP | G_IO_ERR, client_io, cl);
-	if (want & G_IO_OUT)
-		cl->wwatch = g_unix_fd_add(cl->wfd, G_IO_OUT | G_IO_ERR, client_io, cl);
+	if (!(cl->cond & G_IO_OUT))
+		hv_fd_watch_free(g_steal_pointer(&cl->wwatch));
+	else if (!cl->wwatch)
+		cl->wwatch = hv_fd_watch_new(cl->wfd, G_IO_OUT | G_IO_ERR, client_io, cl);
 }
 
 static ssize_t
@@ -314,11 +313,12 @@ client_handshake(Client *cl)
 	return true;
 }
 
-static gboolean
-client_io(gint fd, GIOCondition cond, gpointer data)
+static void
+client_io(int fd, GIOCondition cond, void *data)
 {
 	Client *cl = data;
 
+	(void)fd;
 	if (cl->handshaking && !client_handshake(cl))
 		goto drop;
 	if (!cl->handshaking) {
@@ -332,21 +332,10 @@ client_io(gint fd, GIOCondition cond, gpointer data)
 	}
 	if ((cond & (G_IO_HUP | G_IO_ERR)) && !(cond & G_IO_IN))
 		goto drop;
-	if (client_want(cl) == cl->cond)
-		return G_SOURCE_CONTINUE;
-	if (fd == cl->fd) /* client_update_watch replaces this source */
-		cl->watch = 0;
-	else
-		cl->wwatch = 0;
 	hv_client_update_watch(cl);
-	return G_SOURCE_REMOVE;
+	return;
 drop:
-	if (fd == cl->fd)
-		cl->watch = 0;
-	else
-		cl->wwatch = 0;
 	hv_client_free(cl);
-	return G_SOURCE_REMOVE;
 }
 
 Client *

@@ -4,6 +4,7 @@
  * shared by URI, each client's own connection to one, event fan-out, the log
  * line of every write). Everything runs on the server's one GMainLoop. */
 #pragma once
+#include "util/fdwatch.h"
 #include "remote/server.h"
 #include "remote/tls.h"
 
@@ -40,9 +41,9 @@ typedef struct Client {
 	guint64 id;
 	int fd;
 	int wfd;      /* fd, or stdout for the --stdio client */
-	guint watch;  /* on fd (and wfd when it is fd) */
-	guint wwatch; /* on wfd when it is not fd */
-	GIOCondition cond;
+	HvFdWatch *watch;  /* on fd (and wfd when it is fd) */
+	HvFdWatch *wwatch; /* on wfd when it is not fd, while there is output */
+	GIOCondition cond; /* what the watches wait for */
 	HvTls *tls;
 	bool handshaking;
 	bool hs_write; /* the handshake waits to write */

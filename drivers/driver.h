@@ -491,6 +491,19 @@ typedef struct {
 	 * (HV_AFFECT_*) name; the event `lifecycle-changed TYPE`. */
 	int (*set_lifecycle)(HvConn *c, const char *name, unsigned type, unsigned action,
 			     unsigned flags, GError **err);
+	/* Tunnelled migration (HV_MIGRATE_TUNNELLED, libvirt's
+	 * PrepareTunnel3Params; drivers/migrate.c): the guest's migration
+	 * stream goes through the two connections instead of QEMU's own.
+	 * prepare_tunnel (target): as migrate_prepare, but *st (owned by the
+	 * caller) takes the stream: write it, then finish, then close; close
+	 * without finish gives it up. perform_tunnel (source): as
+	 * migrate_perform, the guest written into st and st finished when all
+	 * of it is there (the caller closes st). */
+	int (*migrate_prepare_tunnel)(HvConn *c, const GArray *params, HvMigCookie *ck,
+				      unsigned flags, HvDataStream **st, GError **err);
+	int (*migrate_perform_tunnel)(HvConn *c, const char *name, const GArray *params,
+				      HvMigCookie *ck, unsigned flags, HvDataStream *st,
+				      GError **err);
 } HvDomainOps;
 
 /* libvirt's virDomainMigrateFlags (the same numbers, sent as they are). */

@@ -4,7 +4,10 @@
  * failed), confirm on the source (cancelled when perform or finish failed).
  * Only the checkpoint (conn.h) is called, so both ends may be any driver.
  * Each phase's cookie goes to the next phase, on the other end, as libvirt's
- * client carries it (Begin -> Prepare -> Perform -> Finish -> Confirm). */
+ * client carries it (Begin -> Prepare -> Perform -> Finish -> Confirm). A
+ * peer-to-peer migration (migrate_p2p.c) runs the same sequence from the
+ * source's daemon, tunnelled or not, and gives perform up when the target
+ * goes away. */
 #include "drivers/migrate.h"
 #include "drivers/conn.h"
 
@@ -39,6 +42,7 @@ static int
 begin(HvConn *src, HvConn *dst, const char *name, GArray *ps, HvMigCookie *ck, unsigned flags,
       GError **err)
 {
+	const bool tunnel = flags & HV_MIGRATE_TUNNELLED;
 	g_autofree char *xml = NULL, *pxml = NULL, *uri = NULL;
 	const char *host = dst->uri ? g_uri_get_host(dst->uri) : NULL;
 	int r = HV_CALL(src, domain, migrate_begin, HV_WRITES, err, name, ps, ck, flags, &xml);
@@ -53,7 +57,7 @@ begin(HvConn *src, HvConn *dst, const char *name, GArray *ps, HvMigCookie *ck, u
 		param_set(ps, "persistent_xml", pxml);
 	if (!hv_params_find(ps, "destination_name"))
 		param_set(ps, "destination_name", name);
-	if (!hv_params_find(ps, "migrate_uri") && host && *host) {
+	if (!tunnel && !hv_params_find(ps, "migrate_uri") && host && *host) {
 		uri = g_strdup_printf(strchr(host, ':') ? "tcp://[%s]" : "tcp://%s", host);
 		param_set(ps, "migrate_uri", uri);
 	}
@@ -69,12 +73,108 @@ cookie_pass(HvMigCookie *ck, char **held)
 	ck->in = *held;
 }
 
+/* perform, given up (abort_job) as soon as dst is seen gone: a watch
+ * thread asks dst's is_alive every WATCH_MS while perform runs. */
+#define WATCH_MS 100
+
+typedef struct {
+	HvConn *src, *dst;
+	const char *name;
+	GMutex lock;
+	GCond cond;
+	bool done, lost;
+	char *why;
+} Watch;
+
+static gpointer
+watch_dst(gpointer data)
+{
+	Watch *w = data;
+
+	g_mutex_lock(&w->lock);
+	while (!w->done) {
+		g_autofree char *why = NULL;
+		int alive;
+
+		g_mutex_unlock(&w->lock);
+		alive = HV_CALL(w->dst, node, is_alive, HV_READS, NULL, &why);
+		if (alive == 0)
+			(void)HV_CALL(w->src, domain, abort_job, HV_WRITES, NULL, w->name);
+		g_mutex_lock(&w->lock);
+		if (alive == 0) {
+			w->lost = true;
+			w->why = g_steal_pointer(&why);
+			break;
+		}
+		(void)g_cond_wait_until(&w->cond, &w->lock,
+					g_get_monotonic_time() + WATCH_MS * G_TIME_SPAN_MILLISECOND);
+	}
+	g_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int
+perform(HvConn *src, HvConn *dst, const char *name, GArray *ps, HvMigCookie *ck, unsigned flags,
+	const HvMigrateHow *how, HvDataStream *st, GError **err)
+{
+	Watch w = { .src = src, .dst = dst, .name = name };
+	GThread *t = NULL;
+	int r;
+
+	if (how && how->watch_dst && dst->driver->node && dst->driver->node->is_alive) {
+		g_mutex_init(&w.lock);
+		g_cond_init(&w.cond);
+		t = g_thread_new("migrate-watch", watch_dst, &w);
+	}
+	if (st)
+		r = HV_CALL(src, domain, migrate_perform_tunnel, HV_WRITES, err, name, ps, ck, flags,
+			    st);
+	else
+		r = HV_CALL(src, domain, migrate_perform, HV_WRITES, err, name, ps, ck, flags);
+	if (!t)
+		return r;
+	g_mutex_lock(&w.lock);
+	w.done = true;
+	g_cond_signal(&w.cond);
+	g_mutex_unlock(&w.lock);
+	g_thread_join(t);
+	if (w.lost && r < 0) { /* libvirt's "Lost connection to destination host" */
+		g_clear_error(err);
+		r = hv_error_set(err, EIO, "migration of domain '%s' failed: the connection to the "
+				 "destination '%s' was lost (%s)", name, dst->uri_str,
+				 w.why ? w.why : "it went away");
+	}
+	g_free(w.why);
+	g_mutex_clear(&w.lock);
+	g_cond_clear(&w.cond);
+	return r;
+}
+
+/* prepare on dst: where the guest goes (*uri), or the stream it goes into. */
+static int
+prepare(HvConn *dst, GArray *ps, HvMigCookie *ck, unsigned flags, char **uri,
+	HvDataStream **st, GError **err)
+{
+	if (flags & HV_MIGRATE_TUNNELLED)
+		return HV_CALL(dst, domain, migrate_prepare_tunnel, HV_WRITES, err, ps, ck, flags,
+			       st);
+	return HV_CALL(dst, domain, migrate_prepare, HV_WRITES, err, ps, ck, flags, uri);
+}
+
 int
 hv_migrate(HvConn *src, HvConn *dst, const char *name, const GArray *params, unsigned flags,
 	   GError **err)
 {
+	return hv_migrate_how(src, dst, name, params, flags, NULL, err);
+}
+
+int
+hv_migrate_how(HvConn *src, HvConn *dst, const char *name, const GArray *params,
+	       unsigned flags, const HvMigrateHow *how, GError **err)
+{
 	g_autoptr(GArray) ps = params_copy(params);
 	g_autofree char *uri = NULL, *held = NULL;
+	HvDataStream *st = NULL;
 	HvMigCookie ck = { 0 };
 	int r, f;
 
@@ -82,7 +182,7 @@ hv_migrate(HvConn *src, HvConn *dst, const char *name, const GArray *params, uns
 	cookie_pass(&ck, &held);
 	if (r < 0)
 		return r;
-	r = HV_CALL(dst, domain, migrate_prepare, HV_WRITES, err, ps, &ck, flags, &uri);
+	r = prepare(dst, ps, &ck, flags, &uri, &st, err);
 	cookie_pass(&ck, &held);
 	if (r < 0) {
 		(void)HV_CALL(src, domain, migrate_confirm, HV_WRITES, NULL, name, ps, &ck, flags,
@@ -91,10 +191,13 @@ hv_migrate(HvConn *src, HvConn *dst, const char *name, const GArray *params, uns
 		return r;
 	}
 	if (!(flags & HV_MIGRATE_OFFLINE)) {
-		param_set(ps, "migrate_uri", uri);
-		r = HV_CALL(src, domain, migrate_perform, HV_WRITES, err, name, ps, &ck, flags);
+		if (uri)
+			param_set(ps, "migrate_uri", uri);
+		r = perform(src, dst, name, ps, &ck, flags, how, st, err);
 		cookie_pass(&ck, &held);
 	}
+	if (st) /* finished by perform, or given up (the target's QEMU then ends) */
+		st->ops->close(st);
 	f = HV_CALL(dst, domain, migrate_finish, HV_WRITES, r < 0 ? NULL : err, ps, &ck, flags,
 		    r < 0);
 	cookie_pass(&ck, &held);

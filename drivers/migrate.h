@@ -13,3 +13,24 @@
  * and err says why; the errno is perform's (or the first that failed). */
 int hv_migrate(HvConn *src, HvConn *dst, const char *name, const GArray *params,
 	       unsigned flags, GError **err);
+
+/* How hv_migrate_how runs the phases (NULL: as hv_migrate). With
+ * HV_MIGRATE_TUNNELLED in flags the guest goes through a stream between
+ * prepare_tunnel on dst and perform_tunnel on src (driver.h). */
+typedef struct {
+	bool watch_dst; /* perform is aborted when dst's is_alive says it went away (EIO) */
+} HvMigrateHow;
+
+int hv_migrate_how(HvConn *src, HvConn *dst, const char *name, const GArray *params,
+		   unsigned flags, const HvMigrateHow *how, GError **err);
+
+/* A peer-to-peer migration (libvirt's Perform3Params with PEER2PEER, run by
+ * the source's daemon; migrate_p2p.c): src's daemon opens dconnuri itself
+ * with the remote driver's client settings (the URI's own parameters:
+ * pkipath=, keyfile=, known_hosts=, no_verify=, ...) and runs the sequence
+ * above between src and it, tunnelled with HV_MIGRATE_TUNNELLED. Refused
+ * before anything changes: libvirt's tunnelled rules (no migrate_uri,
+ * listen_address or disks_port, no copy-storage, no post-copy, not
+ * offline) with ENOTSUP or EINVAL; an open that fails with its errno. */
+int hv_migrate_p2p(HvConn *src, const char *name, const char *dconnuri, const GArray *params,
+		   unsigned flags, GError **err);

@@ -5,7 +5,8 @@
  * upload's bytes go out as data packets of at most RPC_STREAM_CHUNK. finish
  * sends the empty OK packet and waits for the peer's confirmation (or its
  * error); close without finish aborts. Every wait has the call deadline, so
- * a peer that goes silent fails the stream with ETIMEDOUT. */
+ * a peer that goes silent fails the stream with ETIMEDOUT. A tunnelled
+ * migration's stream (remote_migrate.c) is an upload of this kind. */
 #include <errno.h>
 #include <string.h>
 #include "remote/client_data.h"
@@ -221,6 +222,13 @@ int
 rpc_data_open(RpcClient *cl, int32_t proc, const RpcMsg *args, uint64_t offset,
 	      uint64_t length, HvDataStream **out, GError **err)
 {
+	return rpc_data_open_ret(cl, proc, args, NULL, offset, length, out, err);
+}
+
+int
+rpc_data_open_ret(RpcClient *cl, int32_t proc, const RpcMsg *args, RpcMsg *ret,
+		  uint64_t offset, uint64_t length, HvDataStream **out, GError **err)
+{
 	DataRpc *d = g_new0(DataRpc, 1);
 	HvDataStream *s;
 	RpcCall *call;
@@ -232,7 +240,7 @@ rpc_data_open(RpcClient *cl, int32_t proc, const RpcMsg *args, uint64_t offset,
 	g_cond_init(&d->cond);
 	g_queue_init(&d->packets);
 	call = rpc_client_send_stream(cl, proc, args, on_packet, d, &d->serial, err);
-	rc = call ? rpc_client_wait(call, NULL, err) : -EIO;
+	rc = call ? rpc_client_wait(call, ret, err) : -EIO;
 	if (rc < 0) {
 		d->ended = true;
 		data_rpc_free(d);

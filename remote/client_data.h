@@ -8,3 +8,7 @@
  * answered, gives the stream of its packets in *out. 0, or -errno with err. */
 int rpc_data_open(RpcClient *cl, int32_t proc, const RpcMsg *args, uint64_t offset,
 		  uint64_t length, HvDataStream **out, GError **err);
+/* ... and the call's reply into ret (may be NULL), as rpc_client_wait
+ * decodes it: PrepareTunnel3Params' cookie. */
+int rpc_data_open_ret(RpcClient *cl, int32_t proc, const RpcMsg *args, RpcMsg *ret,
+		      uint64_t offset, uint64_t length, HvDataStream **out, GError **err);

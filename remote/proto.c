@@ -282,6 +282,7 @@ static const RpcProc procs[] = {
 	{ 298, "virDomainGetJobStats", S(X_DOM, X_UINT), S(X_INT, X_PARAMS), h_dom_get_job_stats, R | HI, D },
 	{ 302, "virDomainMigrateBegin3Params", S(X_DOM, X_PARAMS, X_UINT), S(X_OPAQUE, X_STR), h_dom_migrate_begin3_params, 0, D },
 	{ 303, "virDomainMigratePrepare3Params", S(X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE, X_OPTSTR), h_dom_migrate_prepare3_params, RPC_SLOW, D },
+	{ 304, "virDomainMigratePrepareTunnel3Params", S(X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE), h_dom_migrate_prepare_tunnel3_params, RPC_SLOW, D },
 	{ 305, "virDomainMigratePerform3Params", S(X_DOM, X_OPTSTR, X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE), h_dom_migrate_perform3_params, RPC_SLOW, D },
 	{ 306, "virDomainMigrateFinish3Params", S(X_PARAMS, X_OPAQUE, X_UINT, X_INT), S(X_DOM, X_OPAQUE), h_dom_migrate_finish3_params, RPC_SLOW, D },
 	{ 307, "virDomainMigrateConfirm3Params", S(X_DOM, X_PARAMS, X_OPAQUE, X_UINT, X_INT), S_VOID, h_dom_migrate_confirm3_params, RPC_SLOW, D },

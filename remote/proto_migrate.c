@@ -1,12 +1,15 @@
 /* proto_migrate.c: the migration procedures of libvirt's protocol v3 with
  * parameters (DomainMigrateBegin3Params .. Confirm3Params) over the driver's
  * migrate phases (driver.h), so that `virsh migrate` (which runs the phases
- * itself, non-peer-to-peer) moves a domain between two hyperfsd nodes; and
- * the job procedures (GetJobStats, AbortJob) over get_job and abort_job:
- * virsh domjobinfo and domjobabort. Cookies go in and out as the driver
- * gives them (the client carries them from phase to phase): a cookie that
- * is too long or holds a NUL is refused. The tunnelled variant, which needs
- * RPC streams, is not served. */
+ * itself) moves a domain between two hyperfsd nodes; Perform3Params with
+ * VIR_MIGRATE_PEER2PEER runs them all from here instead (virsh --p2p:
+ * drivers/migrate_p2p.c opens the target), and PrepareTunnel3Params takes a
+ * tunnelled migration's stream into the driver's prepare_tunnel; and the
+ * job procedures (GetJobStats, AbortJob) over get_job and abort_job: virsh
+ * domjobinfo and domjobabort. Cookies go in and out as the driver gives
+ * them (the client carries them from phase to phase): a cookie that is too
+ * long or holds a NUL is refused. */
+#include "drivers/migrate.h"
 #include "remote/proto_priv.h"
 
 /* The request's cookie as text in *held (NULL when empty), or -EINVAL. */
@@ -86,17 +89,35 @@ RPC_HANDLER(h_dom_migrate_prepare3_params)
 	return rc;
 }
 
+/* The stream of a tunnelled migration comes in after the reply: its bytes
+ * go to what the driver's prepare_tunnel gave. */
+RPC_HANDLER(h_dom_migrate_prepare_tunnel3_params)
+{
+	g_auto(Phase) p = { 0 };
+	HvDataStream *st = NULL;
+	int rc = phase_in(a, &p, err);
+
+	if (rc == 0)
+		rc = HV_CALL(c->conn, domain, migrate_prepare_tunnel, HV_WRITES, err, p.ps, &p.ck,
+			     (unsigned)a->num[0], &st);
+	cookie_out(r, &p.ck);
+	return rc < 0 ? rc : rpc_stream_attach(c, st, RPC_STREAM_IN, err);
+}
+
+/* With PEER2PEER the whole migration runs from here to dconnuri (the
+ * cookie is empty both ways); without it dconnuri is ignored, as libvirt. */
 RPC_HANDLER(h_dom_migrate_perform3_params)
 {
 	g_auto(Phase) p = { 0 };
-	int rc;
+	unsigned flags = (unsigned)a->num[0];
+	int rc = phase_in(a, &p, err);
 
-	if (a->has_str[0] && a->str[0])
-		return hv_error_set(err, ENOTSUP, "cannot migrate domain '%s': peer-to-peer "
-				    "migration (to '%s') is not supported", a->dom.name, a->str[0]);
-	if ((rc = phase_in(a, &p, err)) == 0)
+	if (rc == 0 && (flags & HV_MIGRATE_PEER2PEER))
+		rc = hv_migrate_p2p(c->conn, a->dom.name, a->has_str[0] ? a->str[0] : NULL, p.ps,
+				    flags, err);
+	else if (rc == 0)
 		rc = HV_CALL(c->conn, domain, migrate_perform, HV_WRITES, err, a->dom.name, p.ps,
-			     &p.ck, (unsigned)a->num[0]);
+			     &p.ck, flags);
 	cookie_out(r, &p.ck);
 	return rc;
 }

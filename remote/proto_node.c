@@ -14,6 +14,7 @@
 
 /* virDrvFeature numbers we claim. */
 enum {
+	FEATURE_MIGRATION_P2P = 4, /* Perform3Params runs the whole migration (proto_migrate.c) */
 	FEATURE_MIGRATION_V3 = 6,
 	FEATURE_MIGRATION_OFFLINE = 12,
 	FEATURE_MIGRATION_PARAMS = 13,
@@ -146,6 +147,7 @@ RPC_HANDLER(h_supports_feature)
 	case FEATURE_TYPED_PARAM_STRING: /* clients then add VIR_TYPED_PARAM_STRING_OKAY */
 		r->num[0] = 1;
 		break;
+	case FEATURE_MIGRATION_P2P:
 	case FEATURE_MIGRATION_V3: /* proto_migrate.c, when the driver migrates */
 	case FEATURE_MIGRATION_OFFLINE:
 	case FEATURE_MIGRATION_PARAMS:

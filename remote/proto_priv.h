@@ -263,7 +263,10 @@ RPC_HANDLER(h_iface_change_begin);
 RPC_HANDLER(h_iface_change_commit);
 RPC_HANDLER(h_iface_change_rollback);
 
-/* proto_stream.c: procedures answered with a stream */
+/* proto_stream.c: procedures answered with a stream; rpc_stream_attach
+ * gives s to the call's stream (c->stream_open; ENOTSUP without one), last
+ * in a handler. */
+int rpc_stream_attach(RpcClientCtx *c, HvDataStream *s, RpcStreamDir dir, GError **err);
 RPC_HANDLER(h_vol_upload);
 RPC_HANDLER(h_vol_download);
 RPC_HANDLER(h_dom_screenshot);
@@ -306,6 +309,7 @@ void params_out(RpcMsg *r, const GArray *ps, int64_t max);
 int rpc_job_operation(const char *job);
 RPC_HANDLER(h_dom_migrate_begin3_params);
 RPC_HANDLER(h_dom_migrate_prepare3_params);
+RPC_HANDLER(h_dom_migrate_prepare_tunnel3_params);
 RPC_HANDLER(h_dom_migrate_perform3_params);
 RPC_HANDLER(h_dom_migrate_finish3_params);
 RPC_HANDLER(h_dom_migrate_confirm3_params);

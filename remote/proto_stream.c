@@ -2,7 +2,8 @@
  * (server_stream.c moves the bytes): a volume's data up and down (the
  * driver's HvDataStream), the display as a PNG image (bytes in memory) and
  * the serial console (console_read and console_write as a stream both ways:
- * a read with nothing new yet says -EAGAIN and is tried again). */
+ * a read with nothing new yet says -EAGAIN and is tried again). A tunnelled
+ * migration's stream is proto_migrate.c's. */
 #include <errno.h>
 #include <string.h>
 #include "remote/proto_priv.h"
@@ -11,8 +12,8 @@
 #define CONSOLE_FLAGS 3u     /* VIR_DOMAIN_CONSOLE_FORCE | _SAFE */
 
 /* The daemon moves the bytes; a dispatcher without streams cannot. */
-static int
-attach(RpcClientCtx *c, HvDataStream *s, RpcStreamDir dir, GError **err)
+int
+rpc_stream_attach(RpcClientCtx *c, HvDataStream *s, RpcStreamDir dir, GError **err)
 {
 	if (!c->stream_open) {
 		s->ops->close(s);
@@ -39,7 +40,7 @@ RPC_HANDLER(h_vol_upload)
 	if (rc == 0)
 		rc = HV_CALL(c->conn, volume, upload, HV_WRITES, err, a->vol.pool, a->vol.name,
 			     (uint64_t)a->num[0], (uint64_t)a->num[1], (unsigned)a->num[2], &s);
-	return rc < 0 ? rc : attach(c, s, RPC_STREAM_IN, err);
+	return rc < 0 ? rc : rpc_stream_attach(c, s, RPC_STREAM_IN, err);
 }
 
 RPC_HANDLER(h_vol_download)
@@ -50,7 +51,7 @@ RPC_HANDLER(h_vol_download)
 	if (rc == 0)
 		rc = HV_CALL(c->conn, volume, download, HV_READS, err, a->vol.pool, a->vol.name,
 			     (uint64_t)a->num[0], (uint64_t)a->num[1], (unsigned)a->num[2], &s);
-	return rc < 0 ? rc : attach(c, s, RPC_STREAM_OUT, err);
+	return rc < 0 ? rc : rpc_stream_attach(c, s, RPC_STREAM_OUT, err);
 }
 
 /* ---- bytes in memory (a screenshot) */
@@ -103,7 +104,7 @@ RPC_HANDLER(h_dom_screenshot)
 	s->priv = png;
 	r->str[0] = g_strdup("image/png");
 	r->has_str[0] = true;
-	return attach(c, s, RPC_STREAM_OUT, err);
+	return rpc_stream_attach(c, s, RPC_STREAM_OUT, err);
 }
 
 /* ---- the serial console */
@@ -183,5 +184,5 @@ RPC_HANDLER(h_dom_open_console)
 	s->offset = pos;
 	s->end = UINT64_MAX;
 	s->priv = con;
-	return attach(c, s, RPC_STREAM_OUT | RPC_STREAM_IN, err);
+	return rpc_stream_attach(c, s, RPC_STREAM_OUT | RPC_STREAM_IN, err);
 }

@@ -4,13 +4,17 @@
  * Finish3Params 306, Confirm3Params 307), with the cookie each phase gives
  * carried to the next as libvirt's own client does. drivers/migrate.c runs
  * them, so `mv a/domains/web1 b/domains/` works between two nodes that
- * hyperfs reaches through hyperfsd. */
+ * hyperfs reaches through hyperfsd, and hyperfsd's peer-to-peer migration
+ * reaches its target; the tunnelled one prepares with PrepareTunnel3Params
+ * (304), whose stream (client_data.c) carries the guest. */
 #include <string.h>
+#include "remote/client_data.h"
 #include "remote/remote_priv.h"
 
 enum {
 	PROC_BEGIN = 302,
 	PROC_PREPARE = 303,
+	PROC_PREPARE_TUNNEL = 304,
 	PROC_PERFORM = 305,
 	PROC_FINISH = 306,
 	PROC_CONFIRM = 307,
@@ -144,5 +148,27 @@ remote_migrate_confirm(HvConn *c, const char *name, const GArray *params, HvMigC
 	args_fill(&a, params, ck);
 	rc = phase(c, name, PROC_CONFIRM, &a, NULL, err);
 	rpc_msg_clear(&a);
+	return rc;
+}
+
+int
+remote_migrate_prepare_tunnel(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
+			      HvDataStream **st, GError **err)
+{
+	RemotePriv *p = c->priv;
+	g_autoptr(RpcClient) cl = NULL;
+	RpcMsg a = { .num = { flags } }, r = { 0 };
+	int rc = remote_client(p, &cl, err);
+
+	*st = NULL;
+	args_fill(&a, params, ck);
+	if (rc == 0 && (rc = rpc_data_open_ret(cl, PROC_PREPARE_TUNNEL, &a, &r, 0, 0, st,
+					       err)) == 0 &&
+	    (rc = cookie_take(&r, ck, "prepare", err)) < 0) {
+		(*st)->ops->close(*st); /* an abort: the target's QEMU ends */
+		*st = NULL;
+	}
+	rpc_msg_clear(&a);
+	rpc_msg_clear(&r);
 	return rc;
 }

@@ -70,7 +70,8 @@ int remote_dom_do(HvConn *c, const char *name, int32_t proc, RpcMsg *args, RpcMs
 		  RemoteInval inval, GError **err);
 
 /* remote_migrate.c: the migration phases over the v3-with-params procedures
- * (302, 303, 305, 306, 307), for drivers/migrate.c (mv between nodes). */
+ * (302, 303, 305, 306, 307; 304 with a stream, tunnelled), for
+ * drivers/migrate.c (mv between nodes, and hyperfsd's peer-to-peer). */
 int remote_migrate_begin(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
 			 unsigned flags, char **xml, GError **err);
 int remote_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
@@ -81,12 +82,15 @@ int remote_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsi
 			  bool cancelled, GError **err);
 int remote_migrate_confirm(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
 			   unsigned flags, bool cancelled, GError **err);
+int remote_migrate_prepare_tunnel(HvConn *c, const GArray *params, HvMigCookie *ck,
+				  unsigned flags, HvDataStream **st, GError **err);
 #define REMOTE_MIGRATION_OPS                              \
 	.migrate_begin = remote_migrate_begin,            \
 	.migrate_prepare = remote_migrate_prepare,        \
 	.migrate_perform = remote_migrate_perform,        \
 	.migrate_finish = remote_migrate_finish,          \
-	.migrate_confirm = remote_migrate_confirm
+	.migrate_confirm = remote_migrate_confirm,        \
+	.migrate_prepare_tunnel = remote_migrate_prepare_tunnel
 
 /* Domain cache, for the event path and reconnect. */
 void remote_dom_invalidate(RemotePriv *p, const char *name, bool listing);

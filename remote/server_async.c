@@ -2,17 +2,39 @@
  * for as long as the guest takes to move) run on a thread of their own, so
  * that the main loop goes on serving every client meanwhile: keepalive
  * PONGs, `virsh domjobinfo` and `domjobabort` of the very migration. Their
- * rows carry RPC_SLOW (proto.c). The reply is queued on the main loop once
+ * rows carry RPC_SLOW (proto.c). Each runs with its own copy of the
+ * client's context (the call's procedure and serial are its own), and a
+ * stream it attaches (a tunnelled migration's PrepareTunnel3Params) is
+ * handed to the client on the main loop with the reply, so that the
+ * stream's first packet finds it. The reply is queued on the main loop once
  * the call is done, in the client's order of replies; a client that goes
  * away meanwhile is freed when its last such call ends (hv_client_free). */
 #include "remote/server_priv.h"
 
 typedef struct {
+	RpcClientCtx ctx; /* first: the handler's, a copy of the client's */
 	Client *cl;
 	RpcHeader h;
 	GBytes *body;
 	GByteArray *reply;
+	HvDataStream *stream; /* attached by the handler, given to cl with the reply */
+	RpcStreamDir dir;
 } SlowCall;
+
+/* ctx->stream_open of a slow call: kept until the reply goes. */
+static int
+slow_stream_open(RpcClientCtx *ctx, HvDataStream *st, RpcStreamDir dir, GError **err)
+{
+	SlowCall *s = (SlowCall *)ctx;
+
+	if (s->stream) {
+		st->ops->close(st);
+		return hv_error_set(err, EBUSY, "a call has one stream");
+	}
+	s->stream = st;
+	s->dir = dir;
+	return 0;
+}
 
 static gboolean
 slow_done(gpointer data)
@@ -20,6 +42,16 @@ slow_done(gpointer data)
 	SlowCall *s = data;
 	Client *cl = s->cl;
 
+	if (s->stream && cl->gone) {
+		s->stream->ops->close(s->stream);
+	} else if (s->stream) {
+		g_autoptr(GError) e = NULL;
+
+		s->ctx.stream_open = hv_stream_open; /* the client's own engine now */
+		if (hv_stream_open(&s->ctx, s->stream, s->dir, &e) < 0)
+			g_message("client %s: the stream of procedure %d serial %u: %s", cl->peer,
+				  s->h.proc, s->h.serial, e->message);
+	}
 	if (!cl->gone) {
 		size_t end;
 
@@ -44,7 +76,7 @@ slow_thread(gpointer data)
 	gsize len;
 	const uint8_t *body = g_bytes_get_data(s->body, &len);
 
-	rpc_dispatch(&s->cl->ctx, &s->h, body, len, s->reply);
+	rpc_dispatch(&s->ctx, &s->h, body, len, s->reply);
 	g_idle_add(slow_done, s);
 	return NULL;
 }
@@ -54,6 +86,8 @@ hv_client_dispatch_slow(Client *cl, const RpcHeader *h, const uint8_t *body, siz
 {
 	SlowCall *s = g_new0(SlowCall, 1);
 
+	s->ctx = cl->ctx;
+	s->ctx.stream_open = slow_stream_open;
 	s->cl = cl;
 	s->h = *h;
 	s->body = g_bytes_new(body, len);

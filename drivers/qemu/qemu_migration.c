@@ -290,6 +290,31 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 	return r;
 }
 
+int
+qemu_migrate_prepare_at(HvConn *c, const GArray *params, unsigned flags, const char *incoming,
+			GError **err)
+{
+	QemuConn *qc = qemu_conn(c);
+	const char *xml = param_str(params, "destination_xml");
+	g_autoptr(GError) perr = NULL;
+	Incoming none = { 0 };
+	HvDomainDef *def;
+	int r;
+
+	if (!xml)
+		return hv_error_set(err, EINVAL, "a migration needs the domain's definition "
+				    "(destination_xml)");
+	if (!(def = hv_domain_defs.parse(xml, strlen(xml), &perr))) {
+		r = -perr->code;
+		g_propagate_error(err, g_steal_pointer(&perr));
+		return r;
+	}
+	hv_core_lock(&qc->core);
+	r = prepare_incoming(qc, def, incoming, flags, &none, err);
+	hv_core_unlock(&qc->core);
+	return r;
+}
+
 static int confirm_cancelled(QemuConn *qc, QemuDomain *d, GError **err);
 
 /* ---- perform (source) */
@@ -481,28 +506,18 @@ send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args
 }
 
 int
-qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
-		     unsigned flags, GError **err)
+qemu_migrate_send(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+		  unsigned flags, const char *target, const char *host, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
-	const char *uri = param_str(params, "migrate_uri");
-	g_autofree char *host = NULL, *args = NULL, *target = NULL;
+	g_autofree char *args = NULL;
 	g_autoptr(GString) quoted = g_string_new(NULL);
 	g_autoptr(QemuMon) m = NULL;
 	QemuDomain *d;
 	HvJob *job = NULL;
 	MigDone done = { 0 };
-	unsigned port;
 	int r;
 
-	if (!uri)
-		return hv_error_set(err, EINVAL, "migration of domain '%s' needs a target URI "
-				    "(migrate_uri)", name);
-	if (uri_host(uri, &host, &port, err) < 0)
-		return -EINVAL;
-	if (!port)
-		return hv_error_set(err, EINVAL, "migration URI '%s' has no port", uri);
-	target = g_strdup_printf("tcp:%s:%u", host, port);
 	qjson_append_str(quoted, target);
 	args = g_strdup_printf("{\"uri\":%s}", quoted->str);
 	hv_core_lock(&qc->core);
@@ -530,6 +545,25 @@ qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCoo
 	hv_job_end(job);
 	hv_core_unlock(&qc->core);
 	return r;
+}
+
+int
+qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
+		     unsigned flags, GError **err)
+{
+	const char *uri = param_str(params, "migrate_uri");
+	g_autofree char *host = NULL, *target = NULL;
+	unsigned port;
+
+	if (!uri)
+		return hv_error_set(err, EINVAL, "migration of domain '%s' needs a target URI "
+				    "(migrate_uri)", name);
+	if (uri_host(uri, &host, &port, err) < 0)
+		return -EINVAL;
+	if (!port)
+		return hv_error_set(err, EINVAL, "migration URI '%s' has no port", uri);
+	target = g_strdup_printf("tcp:%s:%u", host, port);
+	return qemu_migrate_send(c, name, params, ck, flags, target, host, err);
 }
 
 /* ---- finish (target) */

@@ -37,6 +37,31 @@ class Nodes:
     def __init__(self, tmp, ns):
         self.tmp, self.ns = tmp, ns
         self.uri = {n: f"qemu+tcp://{ADDR[n]}/system?root={tmp / ('root-' + n)}" for n in "ab"}
+        self.daemon, self.daemons = {}, []
+
+    def start_daemon(self, node):
+        """node's hyperfsd (again, after kill_node), in its namespace; its
+        PID is the daemon's own (ip netns exec and sh exec it)."""
+        log = open(self.tmp / f"hyperfsd-{node}.log", "a")
+        self.daemon[node] = subprocess.Popen(
+            ["ip", "netns", "exec", self.ns[node]] + in_own_mounts(
+                [hyperfsd_binary(), "-f", "--listen", f"tcp:{ADDR[node]}:16509",
+                 "--listen", f"unix:{self.tmp / (node + '.sock')}"]),
+            stdout=log, stderr=subprocess.STDOUT)
+        self.daemons.append(self.daemon[node])
+
+    def wait_daemon(self, node, timeout=20):
+        deadline = time.monotonic() + timeout
+        while self.virsh(node, "version", check=False).returncode:
+            assert time.monotonic() < deadline, f"hyperfsd never answered on {node}"
+            time.sleep(0.1)
+
+    def kill_node(self, node, qemu=True):
+        """The node dies: its hyperfsd and (qemu) every QEMU it ran, SIGKILL."""
+        self.daemon[node].kill()
+        self.daemon[node].wait(10)
+        for pidfile in (self.tmp / f"root-{node}" / "run").glob("*.pid") if qemu else ():
+            subprocess.run(["kill", "-9", pidfile.read_text().strip()], capture_output=True)
 
     def virsh(self, node, *args, check=True):
         """virsh in namespace a (which reaches both) against node."""
@@ -104,13 +129,10 @@ def two_nodes(tmp, guest, prefix):
             run("ip", "-n", ns[n], "addr", "add", ADDR[n] + "/24", "dev", "mv" + n)
             run("ip", "-n", ns[n], "link", "set", "mv" + n, "up")
             run("ip", "-n", ns[n], "link", "set", "lo", "up")
-            log = open(tmp / f"hyperfsd-{n}.log", "w")
-            daemons.append(subprocess.Popen(
-                ["ip", "netns", "exec", ns[n]] + in_own_mounts(
-                    [hyperfsd_binary(), "-f", "--listen", f"tcp:{ADDR[n]}:16509",
-                     "--listen", f"unix:{tmp / (n + '.sock')}"]),
-                stdout=log, stderr=subprocess.STDOUT))
         nd = Nodes(tmp, ns)
+        nd.daemons = daemons
+        for n in "ab":
+            nd.start_daemon(n)
         deadline = time.monotonic() + 20
         while any(nd.virsh(n, "version", check=False).returncode for n in "ab"):
             assert time.monotonic() < deadline, "hyperfsd never answered in its namespace"

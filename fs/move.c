@@ -202,6 +202,30 @@ settings_params(HvObj *o, unsigned *flags, bool *keep)
 
 /* ---- the job file */
 
+/* After the running job (or type: none), the last job that completed on the
+ * running domain, when its driver keeps one (an incoming migration, with the
+ * source QEMU's figures): completed-* lines. Best effort: a query that
+ * fails leaves them out, the running job's lines stand. */
+static void
+read_completed(HvObj *o, GString *out)
+{
+	HvConn *c = o->node->conn;
+	const HvDomainOps *ops = c->driver->domain;
+	HvJobInfo j = { 0 };
+	int r;
+
+	if (!ops || !ops->get_completed_job ||
+	    (r = HV_CALL(c, domain, get_completed_job, HV_READS, NULL, o->name, &j)) <= 0)
+		return;
+	g_string_append_printf(out,
+			       "completed: %s\ncompleted-elapsed-ms: %" PRIu64
+			       "\ncompleted-downtime-ms: %" PRIu64 "\ncompleted-data-total: %" PRIu64
+			       "\ncompleted-data-processed: %" PRIu64 "\n",
+			       j.type ? j.type : "job", j.elapsed_ms, j.downtime_ms, j.total_bytes,
+			       j.processed_bytes);
+	hv_job_info_clear(&j);
+}
+
 int
 hv_move_read_job(HvObj *o, GString *out, GError **err)
 {
@@ -213,6 +237,7 @@ hv_move_read_job(HvObj *o, GString *out, GError **err)
 		return r;
 	if (!j.type) {
 		g_string_append(out, "type: none\n");
+		read_completed(o, out);
 		return 0;
 	}
 	g_string_append_printf(out,
@@ -228,6 +253,7 @@ hv_move_read_job(HvObj *o, GString *out, GError **err)
 				       "\ndisk-remaining: %" PRIu64 "\n", j.disk_total,
 				       j.disk_processed, j.disk_remaining);
 	hv_job_info_clear(&j);
+	read_completed(o, out);
 	return 0;
 }
 

@@ -555,7 +555,10 @@ remote_dom_get_stats(HvConn *c, const char *name, char **text, GError **err)
 }
 
 /* The peer's job (virDomainGetJobStats): its operation names it, its
- * counters fill the snapshot; a peer without job stats has no job to show. */
+ * counters fill the snapshot; a peer without job stats has no job to show.
+ * With flags VIR_DOMAIN_JOB_STATS_COMPLETED (1), the last completed one. */
+#define JOB_STATS_COMPLETED 1u
+#define JOB_TYPE_COMPLETED 3 /* virDomainJobType */
 static const struct {
 	const char *field;
 	size_t off;
@@ -568,16 +571,19 @@ static const struct {
 	{ "disk_total", offsetof(HvJobInfo, disk_total) },
 	{ "disk_processed", offsetof(HvJobInfo, disk_processed) },
 	{ "disk_remaining", offsetof(HvJobInfo, disk_remaining) },
+	{ "downtime", offsetof(HvJobInfo, downtime_ms) },
 };
 
+/* 0 and *out (type NULL: none), or -errno; *type: the peer's job type. */
 static int
-remote_dom_get_job(HvConn *c, const char *name, HvJobInfo *out, GError **err)
+job_stats(HvConn *c, const char *name, unsigned flags, HvJobInfo *out, int *type, GError **err)
 {
 	RpcMsg r = { 0 };
-	int rc = dom_call(c, name, PROC_DOM_GET_JOB_STATS, 0, 0, &r, err);
+	int rc = dom_call(c, name, PROC_DOM_GET_JOB_STATS, flags, 0, &r, err);
 	int operation = 0;
 
 	memset(out, 0, sizeof(*out));
+	*type = 0;
 	if (rc == -ENOTSUP) { /* an older peer: no job it can show */
 		g_clear_error(err);
 		rc = 0;
@@ -586,6 +592,7 @@ remote_dom_get_job(HvConn *c, const char *name, HvJobInfo *out, GError **err)
 		rpc_msg_clear(&r);
 		return rc;
 	}
+	*type = (int)r.num[0];
 	for (guint i = 0; r.params && i < r.params->len; i++) {
 		const RpcParam *pa = &g_array_index(r.params, RpcParam, i);
 
@@ -603,6 +610,26 @@ remote_dom_get_job(HvConn *c, const char *name, HvJobInfo *out, GError **err)
 	out->modifying = true;
 	out->abortable = true; /* the peer answers an abort it cannot do */
 	rpc_msg_clear(&r);
+	return 0;
+}
+
+static int
+remote_dom_get_job(HvConn *c, const char *name, HvJobInfo *out, GError **err)
+{
+	int type;
+
+	return job_stats(c, name, 0, out, &type, err);
+}
+
+static int
+remote_dom_get_completed_job(HvConn *c, const char *name, HvJobInfo *out, GError **err)
+{
+	int type, rc = job_stats(c, name, JOB_STATS_COMPLETED, out, &type, err);
+
+	if (rc < 0 || type == JOB_TYPE_COMPLETED)
+		return rc < 0 ? rc : 1;
+	hv_job_info_clear(out);
+	memset(out, 0, sizeof(*out));
 	return 0;
 }
 
@@ -625,6 +652,7 @@ const HvDomainOps remote_domain_ops = {
 	.get_stats = remote_dom_get_stats,
 	.get_addresses = remote_dom_get_addresses,
 	.get_job = remote_dom_get_job,
+	.get_completed_job = remote_dom_get_completed_job,
 	.abort_job = remote_dom_abort_job,
 	.rename = remote_dom_rename,
 	.set_iothread = remote_dom_set_iothread,

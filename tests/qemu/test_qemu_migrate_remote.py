@@ -12,6 +12,7 @@ abort mid-copy through the `job` file leaves the guest on a and no volume on
 b. A third node, c, is the mount's own qemu node (reached from b over a
 veth into this namespace): mv from b to c and back."""
 import os
+import re
 import subprocess
 import time
 
@@ -85,6 +86,10 @@ def test_mv_live_between_remote_nodes(env):
     assert read(dom(m, "b", "web1") / "state") == "running"
     assert read(dom(m, "b", "web1") / "persistent") == "1"
     assert nd.names("a") == [] and nd.names("b") == ["web1"]  # as the peers see it
+    # b's completed job through GetJobStats(COMPLETED): the job file's section
+    job = read(dom(m, "b", "web1") / "job").splitlines()
+    assert job[0] == "type: none" and "completed: migration-in" in job, job
+    assert any(re.match(r"completed-data-processed: [1-9]", x) for x in job), job
     nd.say("b", "echo PONG-$((40+2))")
     nd.wait_log("b", "PONG-42")
     nd.wait_log("b", r"CNT \d+\n(.|\n)*CNT \d+\n(.|\n)*CNT \d+\n")

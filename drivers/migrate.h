@@ -31,6 +31,8 @@ int hv_migrate_how(HvConn *src, HvConn *dst, const char *name, const GArray *par
  * above between src and it, tunnelled with HV_MIGRATE_TUNNELLED. Refused
  * before anything changes: libvirt's tunnelled rules (no migrate_uri,
  * listen_address or disks_port, no copy-storage, no post-copy, not
- * offline) with ENOTSUP or EINVAL; an open that fails with its errno. */
+ * offline) with EPROTONOSUPPORT (libvirt's "operation unsupported") or
+ * EINVAL; a destination that is no other daemon's URI (EINVAL) or would run
+ * a command here (ext, command=: EPERM); an open that fails with its errno. */
 int hv_migrate_p2p(HvConn *src, const char *name, const char *dconnuri, const GArray *params,
 		   unsigned flags, GError **err);

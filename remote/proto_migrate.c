@@ -104,15 +104,17 @@ RPC_HANDLER(h_dom_migrate_prepare_tunnel3_params)
 	return rc < 0 ? rc : rpc_stream_attach(c, st, RPC_STREAM_IN, err);
 }
 
-/* With PEER2PEER the whole migration runs from here to dconnuri (the
- * cookie is empty both ways); without it dconnuri is ignored, as libvirt. */
+/* With PEER2PEER (or TUNNELLED, which needs it: refused there, as
+ * libvirt's qemu driver routes both) the whole migration runs from here to
+ * dconnuri (the cookie is empty both ways); without them dconnuri is
+ * ignored, as libvirt. */
 RPC_HANDLER(h_dom_migrate_perform3_params)
 {
 	g_auto(Phase) p = { 0 };
 	unsigned flags = (unsigned)a->num[0];
 	int rc = phase_in(a, &p, err);
 
-	if (rc == 0 && (flags & HV_MIGRATE_PEER2PEER))
+	if (rc == 0 && (flags & (HV_MIGRATE_PEER2PEER | HV_MIGRATE_TUNNELLED)))
 		rc = hv_migrate_p2p(c->conn, a->dom.name, a->has_str[0] ? a->str[0] : NULL, p.ps,
 				    flags, err);
 	else if (rc == 0)

@@ -29,7 +29,7 @@ refuse(const char *what, unsigned flags, GError **err)
 		return hv_error_set(err, EINVAL, "tunnelled offline migration does not make sense "
 				    "(%s)", what);
 	if (flags & QEMU_MIG_COPY)
-		return hv_error_set(err, ENOTSUP, "migration of non-shared storage is not "
+		return hv_error_set(err, EPROTONOSUPPORT, "migration of non-shared storage is not "
 				    "supported with tunnelled migration (%s)", what);
 	return 0;
 }

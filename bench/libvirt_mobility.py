@@ -16,6 +16,13 @@ TCG) with the same XML on both sides.
     libvirtds; and that same client call between the two hyperfsd nodes. Each
     run moves the guest there and back (after one round trip of each kind,
     not timed: each side's first incoming QEMU); the median of 2 x --runs;
+  - peer-to-peer and tunnelled live migration: virDomainMigrateToURI3 with
+    VIR_MIGRATE_PEER2PEER (`virsh migrate --p2p`; the source's daemon opens
+    the target over TCP and runs the phases itself), and with
+    VIR_MIGRATE_TUNNELLED too (`--p2p --tunnelled`: the guest goes through
+    the daemons' connection, PrepareTunnel3Params' stream), between the two
+    hyperfsd nodes against the same calls between the two libvirtds; there
+    and back per run, median of 2 x --runs;
   - downtime: QEMU's own figure (the source's last query-migrate `downtime`),
     which both libvirt and hyperfsd carry to the target in the migration
     cookie and keep there as the completed job (`virsh domjobinfo
@@ -276,9 +283,55 @@ def migration_rows(args, tmp, table, L, guest, node, roots, lvd, lconn, hconn):
         table.rows.append([f"migration downtime, QEMU's (median of {k})", "not kept",
                            f"{B.fmt_time(ld)} (libvirt domjobinfo --completed)", "-", "info",
                            ""])
+    p2p_rows(args, table, L, roots, lconn, hconn, flags, lv_log, hfd_log)
     write(node["a"] / "domains/mg/state", "destroy")
     ldom = lconn["a"].lookupByName("mg")
     ldom.destroy()
+
+
+def p2p_rows(args, table, L, roots, lconn, hconn, flags, lv_log, hfd_log):
+    """virsh migrate --p2p [--tunnelled] between the hyperfsds and between the
+    libvirtds (mg is on a on both sides when this starts)."""
+    B, libvirt = L.B, L.libvirt
+    uris = {"hyperfsd": lambda n: f"qemu+tcp://{ADDR[n]}:{HFD_TCP}/system?root={roots[n]}",
+            "libvirt": lambda n: f"qemu+tcp://{ADDR[n]}/system"}
+
+    def p2p(conns, src, who, log_of, tunnelled):
+        dst = OTHER[src]
+        f = flags | libvirt.VIR_MIGRATE_PEER2PEER
+        params = {}
+        if tunnelled:
+            f |= libvirt.VIR_MIGRATE_TUNNELLED
+        else:
+            params[libvirt.VIR_MIGRATE_PARAM_URI] = f"tcp://{ADDR[dst]}"
+        t0 = time.perf_counter()
+        try:
+            conns[src].lookupByName("mg").migrateToURI3(uris[who](dst), params, f)
+        except libvirt.libvirtError as e:
+            raise B.BenchError(f"{who} p2p{' tunnelled' if tunnelled else ''} migration "
+                               f"{src} -> {dst}: {e}\n{log_of(src)}\n{log_of(dst)}")
+        t = time.perf_counter() - t0
+        if conns[dst].lookupByName("mg").state()[0] != libvirt.VIR_DOMAIN_RUNNING:
+            raise B.BenchError(f"{who}: mg is not running on {dst} after the p2p migration")
+        return t
+
+    sides = (("hyperfsd", hconn, hfd_log), ("libvirt", lconn, lv_log))
+    for tunnelled in (False, True):
+        times = {"hyperfsd": [], "libvirt": []}
+        for who, conns, log_of in sides:  # one round trip first, not timed
+            for src in "ab":
+                p2p(conns, src, who, log_of, tunnelled)
+        for i in range(args.runs):
+            for who, conns, log_of in sides:
+                for src in "ab":
+                    times[who].append(p2p(conns, src, who, log_of, tunnelled))
+            L.log(f"p2p{' tunnelled' if tunnelled else ''} run {i + 1}: hyperfsd "
+                  f"{times['hyperfsd'][-2]:.2f} / {times['hyperfsd'][-1]:.2f} s, libvirtd "
+                  f"{times['libvirt'][-2]:.2f} / {times['libvirt'][-1]:.2f} s")
+        h, lv = statistics.median(times["hyperfsd"]), statistics.median(times["libvirt"])
+        what = "--p2p --tunnelled" if tunnelled else "--p2p"
+        table.add(f"live migration: {what} between hyperfsds (median of {len(times['libvirt'])})",
+                  h, lv, f"libvirt {what}", L.ratio(h, lv), "<= 1.0x", h <= lv)
 
 
 def snapshot_rows(args, tmp, table, L, guest, node, roots, lconn, hconn):

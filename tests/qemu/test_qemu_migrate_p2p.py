@@ -71,6 +71,34 @@ def test_virsh_migrate_p2p(nodes, tunnelled):
     assert ("virDomainMigratePrepareTunnel3Params" in log) == tunnelled, log[-2000:]
 
 
+def test_virsh_migrate_p2p_copy_storage_all(nodes):
+    """Peer-to-peer takes the client-driven migration's options: with
+    --copy-storage-all b's pool gets the volume, mirrored over NBD (the port
+    in the cookie the source's daemon carries now), and the guest on b reads
+    what it wrote on a."""
+    for n in "ab":
+        nodes.virsh(n, "pool-define-as", "images", "dir", "--target",
+                    str(nodes.tmp / f"images-{n}"))
+        nodes.virsh(n, "pool-build", "images")
+        nodes.virsh(n, "pool-start", "images")
+    nodes.virsh("a", "vol-create-as", "images", "web2.qcow2", "64M", "--format", "qcow2")
+    nodes.virsh("a", "define", str(nodes.tmp / "web2.xml"))
+    nodes.virsh("a", "start", "web2")
+    nodes.wait_log("a", READY, name="web2")
+    nodes.say("a", "printf DISK$((6*7))P | dd of=/dev/vda bs=512 seek=10 conv=fsync,notrunc "
+              "2>/dev/null; echo WROTE-$((1+1))", name="web2")
+    nodes.wait_log("a", "WROTE-2", name="web2")
+    nodes.virsh("a", "migrate", "--live", "--p2p", "--persistent", "--undefinesource",
+                "--copy-storage-all", "web2", nodes.uri["b"])
+    assert "web2" not in nodes.names("a") and "web2" in nodes.names("b")
+    assert "web2.qcow2" in nodes.virsh("b", "vol-list", "images").stdout
+    nodes.say("b", "echo 3 > /proc/sys/vm/drop_caches; echo READ=$(dd if=/dev/vda bs=512 "
+              "skip=10 count=1 2>/dev/null | tr -dc A-Z0-9)", name="web2")
+    nodes.wait_log("b", "READ=DISK42P", name="web2")
+    nodes.virsh("b", "destroy", "web2")
+    nodes.virsh("b", "undefine", "web2")
+
+
 @pytest.mark.parametrize("args, why", [
     (["--tunnelled", "--migrateuri", f"tcp://{ADDR['b']}"],
      "a migration URI is not supported by tunnelled migration"),

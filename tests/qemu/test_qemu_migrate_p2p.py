@@ -8,6 +8,7 @@ connection between the QEMUs. The guest's counter goes on on the target; an
 abort, and the target killed mid-way, leave it running on the source with an
 error."""
 import re
+import subprocess
 import time
 
 import pytest
@@ -154,24 +155,35 @@ def test_p2p_domjobabort(nodes, tunnelled):
     assert not list((nodes.tmp / f"root-{dst}" / "run").glob("web1.pid"))
 
 
-@pytest.mark.parametrize("tunnelled, what", [(False, "node"), (True, "node"), (False, "daemon")],
-                         ids=["native", "tunnelled", "daemon-only"])
+@pytest.mark.parametrize("tunnelled, what", [(False, "node"), (True, "node"), (False, "daemon"),
+                                             (True, "qemu")],
+                         ids=["native", "tunnelled", "daemon-only", "tunnelled-qemu-only"])
 def test_p2p_target_killed(nodes, tunnelled, what):
     """The target node dies mid-way (its hyperfsd and QEMU), or only its
     hyperfsd: then its QEMU would take the guest in the end, but the
     source's daemon sees the connection it migrates over go and aborts, as
-    libvirt's ("Lost connection to destination host")."""
+    libvirt's ("Lost connection to destination host"); or, tunnelled, only
+    the target's QEMU: its daemon cannot feed it, the stream fails, and so
+    does the source's pump."""
     src, dst = where(nodes)
     extra = ["--tunnelled"] if tunnelled else []
     mig = nodes.virsh_bg(src, "migrate", "--live", "--p2p", *extra, "--persistent",
                          "--undefinesource", "--bandwidth", "1", "web1", nodes.uri[dst])
     wait_outgoing(nodes, src, mig)
-    nodes.kill_node(dst, qemu=what == "node")
+    if what == "qemu":
+        pidfile = nodes.tmp / f"root-{dst}" / "run" / "web1.pid"
+        subprocess.run(["kill", "-9", pidfile.read_text().strip()], check=True)
+    else:
+        nodes.kill_node(dst, qemu=what == "node")
     _, err = mig.communicate(timeout=60)
     assert mig.returncode != 0 and "migration of domain 'web1' failed" in err, err
     if what == "daemon":
         assert f"the connection to the destination '{nodes.uri[dst]}' was lost" in err, err
         nodes.kill_node(dst, qemu=True)  # its orphaned incoming QEMU
-    nodes.start_daemon(dst)
-    nodes.wait_daemon(dst)
+    if what == "qemu":
+        assert "the tunnel to the destination stopped" in err, err
+        assert nodes.names(dst) == []  # the target's daemon let the dead QEMU's domain go
+    else:
+        nodes.start_daemon(dst)
+        nodes.wait_daemon(dst)
     stayed(nodes, src, dst, "SURVIVED" + what + ("T" if tunnelled else "N"))

@@ -72,6 +72,22 @@ def test_virsh_migrate_p2p(nodes, tunnelled):
     assert ("virDomainMigratePrepareTunnel3Params" in log) == tunnelled, log[-2000:]
 
 
+def test_virsh_migrate_p2p_offline(nodes):
+    """A shut-off domain's definition, peer-to-peer: no perform, no QEMU."""
+    (nodes.tmp / "web3.xml").write_text((nodes.tmp / "web1.xml").read_text().replace(
+        "<name>web1</name>", "<name>web3</name>"))
+    nodes.virsh("a", "define", str(nodes.tmp / "web3.xml"))
+    nodes.virsh("a", "migrate", "--offline", "--p2p", "--persistent", "--undefinesource",
+                "web3", nodes.uri["b"])
+    assert "web3" not in nodes.names("a") and "web3" in nodes.names("b")
+    assert nodes.virsh("b", "domstate", "web3").stdout.strip() == "shut off"
+    r = nodes.virsh("b", "migrate", "--offline", "--p2p", "--tunnelled", "--persistent",
+                    "web3", nodes.uri["a"], check=False)
+    assert r.returncode != 0 and "an offline migration is not supported by tunnelled " \
+        "migration" in r.stderr, r.stderr
+    nodes.virsh("b", "undefine", "web3")
+
+
 def test_virsh_migrate_p2p_copy_storage_all(nodes):
     """Peer-to-peer takes the client-driven migration's options: with
     --copy-storage-all b's pool gets the volume, mirrored over NBD (the port

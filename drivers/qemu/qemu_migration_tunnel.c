@@ -20,6 +20,7 @@
 #define CONNECT_WAIT_US (5 * G_USEC_PER_SEC) /* the target's QEMU to listen */
 #define FEED_TIMEOUT_S 60  /* a target QEMU that takes nothing for so long is stuck */
 #define PUMP_CHUNK (256u << 10)
+#define FEED_BUFFER (4 << 20) /* the daemon's loop writes; QEMU's pauses are absorbed */
 #define DRAIN_WAIT_US (60 * G_USEC_PER_SEC) /* the last bytes, after QEMU completed */
 
 static int
@@ -121,6 +122,7 @@ feed_connect(const struct sockaddr_un *sa, GError **err)
 			return hv_error_set(err, errno, "cannot create a socket: %s", g_strerror(errno));
 		if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0) {
 			(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+			(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ FEED_BUFFER }, sizeof(int));
 			return fd;
 		}
 		e = errno;

@@ -153,7 +153,7 @@ qemu_migrate_prepare_tunnel(HvConn *c, const GArray *params, HvMigCookie *ck, un
 		return hv_error_set(err, EINVAL, "a migration needs the domain's definition "
 				    "(destination_xml)");
 	if (!(def = hv_domain_defs.parse(dx->s, strlen(dx->s), err)))
-		return -EINVAL;
+		return err && *err ? -(*err)->code : -EINVAL;
 	if (!(path = sock_path(c, &sa, err)))
 		return -ENAMETOOLONG;
 	(void)unlink(path);

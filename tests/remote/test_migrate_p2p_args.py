@@ -60,3 +60,27 @@ def test_prepare_tunnel_on_a_driver_without_migration(daemon):
         assert st != OK and code == VIR_ERR_NO_SUPPORT and "virDomainMigratePrepareTunnel3Params" in msg, msg
         st, body = c.call(SUPPORTS_FEATURE, i32(4))  # MIGRATION_P2P
         assert st == OK and body == i32(0), body
+
+
+def string_param(field, value):
+    """A remote_typed_param of type VIR_TYPED_PARAM_STRING (7)."""
+    return string(field) + i32(7) + string(value)
+
+
+@pytest.mark.parametrize("xml", ["<domain", "", "<domain type='kvm'><name>a/b</name></domain>"],
+                         ids=["garbage", "empty", "slash-name"])
+def test_prepare_tunnel_refuses_a_bad_definition(daemon, tmp_path, xml):
+    """On a qemu node, PrepareTunnel3Params with a definition it cannot take
+    fails before any QEMU starts or any socket is made."""
+    root = tmp_path / "qroot"
+    with RawClient(daemon.sock) as c:
+        c.open(f"qemu:///system?root={root}")
+        st, body = c.call(PREPARE_TUNNEL3_PARAMS, u32(1) + string_param("destination_xml", xml)
+                          + u32(0) + u32(LIVE | P2P | TUNNELLED))
+        assert st != OK, body
+        code, msg = parse_error(body)
+        assert code in (VIR_ERR_INVALID_ARG, 27), (code, msg)  # 27: VIR_ERR_XML_ERROR
+        st, body = c.call(SUPPORTS_FEATURE, i32(4))  # a qemu node migrates: yes
+        assert st == OK and body == i32(1), body
+    run = root / "run"
+    assert not run.exists() or not [p for p in run.iterdir() if p.suffix in (".sock", ".pid")]

@@ -95,7 +95,9 @@ def other(n):
 
 
 def counts(text):
-    return [int(x) for x in re.findall(r"^CNT (\d+)", text, re.M)]
+    """The counter's lines; the shell's prompt may come first on one when a
+    command was typed meanwhile (mignodes.counts)."""
+    return [int(x) for x in re.findall(r"CNT (\d+)\r?$", text, re.M)]
 
 
 def wait_job(d, timeout=60):

@@ -60,6 +60,11 @@ enum {
 /* get_xml flags */
 enum {
 	HV_XML_INACTIVE = 1 << 0, /* the persistent definition, not the live one */
+	/* secrets included (a graphics passwd): only the remote driver reads it,
+	 * asking its peer for VIR_DOMAIN_XML_SECURE; every other driver always
+	 * includes them, and the callers (the tree on a read-only mount,
+	 * hyperfsd without the flag) leave them out (hv_domain_xml_hide_secrets) */
+	HV_XML_SECURE = 1 << 1,
 };
 
 #define HV_UUID_STRLEN 37

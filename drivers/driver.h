@@ -214,6 +214,12 @@ typedef struct {
 } HvMigCookie;
 
 #define HV_MIG_COOKIE_MAX (64u << 10) /* bytes a peer's cookie may have */
+/* A cookie on libvirt's wire is its text and a terminating NUL (libvirtd
+ * refuses one without). from_wire: the text (owned), the NUL optional;
+ * NULL when empty, too long or holding another NUL (the caller says
+ * which error). to_wire: appends text and its NUL (nothing for NULL or ""). */
+char *hv_mig_cookie_from_wire(const guint8 *data, guint len);
+void hv_mig_cookie_to_wire(GByteArray *b, const char *text);
 
 /* A GArray of HvParam that frees its members. */
 GArray *hv_params_new(void);

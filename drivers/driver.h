@@ -514,6 +514,7 @@ enum {
 	HV_MIGRATE_PAUSED = 1 << 5,
 	HV_MIGRATE_NON_SHARED_DISK = 1 << 6,
 	HV_MIGRATE_NON_SHARED_INC = 1 << 7,
+	HV_MIGRATE_CHANGE_PROTECTION = 1 << 8, /* the source keeps its job from begin to confirm */
 	HV_MIGRATE_OFFLINE = 1 << 10,
 	HV_MIGRATE_COMPRESSED = 1 << 11,
 	HV_MIGRATE_ABORT_ON_ERROR = 1 << 12,

@@ -470,10 +470,21 @@ d_panic(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	return 0;
 }
 
+/* <audio type='none'> (libvirt 7.2 and later write one): no sound device,
+ * so nothing for QEMU. */
+static int
+d_audio(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	if (d->type && !g_str_equal(d->type, "none"))
+		return qcmd_unsupported(c, err, "<audio type='%s'> (only none)", d->type);
+	return 0;
+}
+
 static const struct {
 	const char *kind;
 	DevBuild build;
 } dev_table[] = {
+	{ "audio", d_audio },
 	{ "console", d_console },
 	{ "controller", d_controller },
 	{ "graphics", d_graphics },

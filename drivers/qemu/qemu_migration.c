@@ -663,6 +663,23 @@ finish_live(QemuConn *qc, QemuDomain *d, HvJob *job, unsigned flags, GError **er
 	return 0;
 }
 
+/* No lock held: the incoming guest name is destroyed and the volumes its
+ * prepare made are removed. */
+static void
+finish_abandon(QemuConn *qc, const char *name)
+{
+	g_autoptr(GPtrArray) created = NULL;
+	gpointer key = NULL;
+
+	hv_core_lock(&qc->core);
+	if (g_hash_table_steal_extended(qc->incoming, name, &key, (gpointer *)&created))
+		g_free(key);
+	hv_core_unlock(&qc->core);
+	(void)hv_objtab_run(qc->domains, name, HV_VERB_DESTROY, NULL, NULL);
+	if (created)
+		qemu_nbd_remove(qc, g_steal_pointer(&created));
+}
+
 int
 qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
 		    bool cancelled, GError **err)
@@ -676,8 +693,11 @@ qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned f
 	HvJob *job = NULL;
 	int r;
 
-	if (!name)
+	if (!name) { /* a definition it cannot take: the guest that came goes */
+		if (!(flags & HV_MIGRATE_OFFLINE) && param_str(params, "destination_name"))
+			finish_abandon(qc, param_str(params, "destination_name"));
 		return -EINVAL;
+	}
 	if (flags & HV_MIGRATE_OFFLINE) {
 		if (cancelled)
 			return 0;

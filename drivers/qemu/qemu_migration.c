@@ -271,6 +271,11 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 		host = g_strdup(g_get_host_name());
 	if ((flags & QEMU_MIG_COPY) && (r = qemu_mig_cookie_parse(ck->in, &mc, err)) < 0)
 		return r;
+	if ((flags & QEMU_MIG_COPY) && mc.disks->len && mc.from_libvirt)
+		return hv_error_set(err, EPROTO, "cannot copy the disks of domain '%s' from a "
+				    "libvirtd: copy-storage works between hyperfs nodes only (its "
+				    "cookie gives no disk formats, its mirrors other export names)",
+				    mc.name ? mc.name : "");
 	if ((flags & QEMU_MIG_COPY) && mc.disks->len) {
 		if ((r = nbd_port(port, err)) < 0)
 			return r;

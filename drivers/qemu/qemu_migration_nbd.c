@@ -317,6 +317,10 @@ qemu_mirrors_start(QemuMon *m, const char *name, const char *host, const QemuMig
 	bool v6 = strchr(host, ':') && host[0] != '[';
 
 	mir->exports = g_ptr_array_new_with_free_func(g_free);
+	if (wanted->len && in->from_libvirt)
+		return hv_error_set(err, EPROTO, "cannot copy the disks of domain '%s' to a "
+				    "libvirtd: copy-storage works between hyperfs nodes only (it "
+				    "names its NBD exports otherwise and does not list them)", name);
 	for (guint k = 0; k < wanted->len; k++) /* never a move that leaves a disk behind */
 		if (!g_ptr_array_find_with_equal_func(in->exports, wanted->pdata[k], g_str_equal,
 						      NULL))

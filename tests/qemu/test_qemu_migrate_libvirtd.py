@@ -15,7 +15,9 @@ driver's log on hyperfs's, and a counter in it prints CNT N every 0.1 s.
   libvirt's form);
 - mv through hyperfs's remote driver (a mount outside the namespaces with
   the hyperfsd node as a and the libvirtd as b): live, both ways, and
-  offline (a shut-off domain's definition), both ways."""
+  offline (a shut-off domain's definition), both ways;
+- copy-storage from libvirtd refused by hyperfsd (virsh and mv), the guest
+  left running on libvirtd."""
 import os
 import re
 import shutil
@@ -258,3 +260,41 @@ def test_mv_offline_both_ways(peers, mnt):
         f.write("start\n")
     assert (m.node(src) / "domains/web1/state").read_text().strip() == "running"
     p.wait_log(src, READY, 120, after=mark)
+
+
+def test_copy_storage_from_libvirtd_refused(peers, mnt):
+    """copy-storage is not done with a libvirtd: hyperfsd's prepare refuses
+    it (EPROTO, the reason named) before it starts a QEMU; the guest runs on
+    libvirtd as before, and hyperfsd has no trace of it."""
+    p, m = peers, mnt
+    disk = p.tmp / "web3.qcow2"
+    run("qemu-img", "create", "-q", "-f", "qcow2", str(disk), "64M")
+    xml = (p.tmp / "web1-b.xml").read_text().replace("<name>web1</name>", "<name>web3</name>")
+    xml = xml.replace(str(p.console["b"]), str(p.tmp / "console-web3.log")).replace(
+        "</devices>", "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk></devices>")
+    (p.tmp / "web3.xml").write_text(xml)
+    p.virsh("b", "define", str(p.tmp / "web3.xml"))
+    p.virsh("b", "start", "web3")
+    try:
+        r = p.virsh("b", "migrate", "--live", "--persistent", "--undefinesource",
+                    "--copy-storage-all", "web3", p.uri["a"], "--migrateuri",
+                    f"tcp://{ADDR['a']}", check=False)
+        assert r.returncode != 0 and "copy-storage works between hyperfs nodes only" in \
+            r.stderr, r.stderr
+        assert p.virsh("b", "domstate", "web3").stdout.strip() == "running"
+        assert "web3" not in p.names("a")
+        # the same through mv: hyperfsd's EPROTO is libvirt's internal error on the
+        # wire, EIO at the remote driver; the reason is in b's error file
+        dom = m.node("b") / "domains/web3"
+        with open(dom / "migrate", "w") as f:
+            f.write(f"uri=tcp:{ADDR['a']} copy-storage=all\n")
+        r = subprocess.run(["mv", str(dom), str(m.node("a") / "domains") + "/"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode != 0 and "Input/output error" in r.stderr, r.stderr
+        assert "copy-storage works between hyperfs nodes only" in (dom / "error").read_text()
+        assert (dom / "state").read_text().strip() == "running"
+        assert "web3" not in os.listdir(m.node("a") / "domains")
+    finally:
+        p.virsh("b", "destroy", "web3", check=False)
+        p.virsh("b", "undefine", "web3", check=False)

@@ -4,7 +4,10 @@
  * failed), confirm on the source (cancelled when perform or finish failed).
  * Only the checkpoint (conn.h) is called, so both ends may be any driver.
  * Each phase's cookie goes to the next phase, on the other end, as libvirt's
- * client carries it (Begin -> Prepare -> Perform -> Finish -> Confirm). */
+ * client carries it (Begin -> Prepare -> Perform -> Finish -> Confirm; an
+ * offline move gives finish none). The source's phases have
+ * CHANGE_PROTECTION, as libvirt's client gives them to a source that has it
+ * (a libvirtd's offline confirm needs the job its begin kept). */
 #include "drivers/migrate.h"
 #include "drivers/conn.h"
 
@@ -76,24 +79,28 @@ hv_migrate(HvConn *src, HvConn *dst, const char *name, const GArray *params, uns
 	g_autoptr(GArray) ps = params_copy(params);
 	g_autofree char *uri = NULL, *held = NULL;
 	HvMigCookie ck = { 0 };
+	unsigned sflags = flags | HV_MIGRATE_CHANGE_PROTECTION; /* the source's phases */
 	int r, f;
 
-	r = begin(src, dst, name, ps, &ck, flags, err);
+	r = begin(src, dst, name, ps, &ck, sflags, err);
 	cookie_pass(&ck, &held);
 	if (r < 0)
 		return r;
 	r = HV_CALL(dst, domain, migrate_prepare, HV_WRITES, err, ps, &ck, flags, &uri);
 	cookie_pass(&ck, &held);
 	if (r < 0) {
-		(void)HV_CALL(src, domain, migrate_confirm, HV_WRITES, NULL, name, ps, &ck, flags,
+		(void)HV_CALL(src, domain, migrate_confirm, HV_WRITES, NULL, name, ps, &ck, sflags,
 			      true);
 		g_free(ck.out);
 		return r;
 	}
 	if (!(flags & HV_MIGRATE_OFFLINE)) {
 		param_set(ps, "migrate_uri", uri);
-		r = HV_CALL(src, domain, migrate_perform, HV_WRITES, err, name, ps, &ck, flags);
+		r = HV_CALL(src, domain, migrate_perform, HV_WRITES, err, name, ps, &ck, sflags);
 		cookie_pass(&ck, &held);
+	} else { /* as libvirt's client: prepare's cookie is not finish's */
+		g_clear_pointer(&held, g_free);
+		ck.in = NULL;
 	}
 	f = HV_CALL(dst, domain, migrate_finish, HV_WRITES, r < 0 ? NULL : err, ps, &ck, flags,
 		    r < 0);
@@ -101,7 +108,7 @@ hv_migrate(HvConn *src, HvConn *dst, const char *name, const GArray *params, uns
 	if (r == 0)
 		r = f;
 	f = HV_CALL(src, domain, migrate_confirm, HV_WRITES, r < 0 ? NULL : err, name, ps, &ck,
-		    flags, r < 0);
+		    sflags, r < 0);
 	g_free(ck.out);
 	return r < 0 ? r : f;
 }

@@ -70,7 +70,8 @@ ASAN_SKIP = --ignore=tests/qemu --ignore=tests/uml --ignore=tests/libvirtd --ign
 
 check-asan: $(ASAN)/build.ninja
 	ninja -C $(ASAN)
-	ASAN_OPTIONS=detect_leaks=0 meson test -C $(ASAN) --print-errorlogs
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(ASAN) --print-errorlogs -t 4
 	HYPERFS=$(CURDIR)/$(ASAN)/hyperfs HYPERFS_XML=$(CURDIR)/$(ASAN)/hyperfs-xml ASAN_OPTIONS=detect_leaks=0 \
 		UBSAN_OPTIONS=print_stacktrace=1 $(PYTEST) -q tests $(ASAN_SKIP)
 

@@ -27,6 +27,8 @@ TCG) with the same XML on both sides.
     which both libvirt and hyperfsd carry to the target in the migration
     cookie and keep there as the completed job (`virsh domjobinfo
     --completed`, virDomainGetJobStats COMPLETED), after the migrate3 moves;
+  - live migration between a hyperfsd and a libvirtd, both ways, with that
+    client call (hyperfsd a and libvirtd b): info rows beside the libvirtds';
   - snapshot create and revert: an internal snapshot of the running guest
     with a qcow2 disk, `mkdir snapshots/s1` and `echo revert >
     snapshots/s1/state` on node a, against virDomainSnapshotCreateXML and
@@ -283,6 +285,7 @@ def migration_rows(args, tmp, table, L, guest, node, roots, lvd, lconn, hconn):
         table.rows.append([f"migration downtime, QEMU's (median of {k})", "not kept",
                            f"{B.fmt_time(ld)} (libvirt domjobinfo --completed)", "-", "info",
                            ""])
+    cross_rows(args, table, L, hconn, lconn, client_migrate, hfd_log, lv_log, lc)
     p2p_rows(args, table, L, roots, lconn, hconn, flags, lv_log, hfd_log)
     write(node["a"] / "domains/mg/state", "destroy")
     ldom = lconn["a"].lookupByName("mg")
@@ -332,6 +335,27 @@ def p2p_rows(args, table, L, roots, lconn, hconn, flags, lv_log, hfd_log):
         what = "--p2p --tunnelled" if tunnelled else "--p2p"
         table.add(f"live migration: {what} between hyperfsds (median of {len(times['libvirt'])})",
                   h, lv, f"libvirt {what}", L.ratio(h, lv), "<= 1.0x", h <= lv)
+
+
+def cross_rows(args, table, L, hconn, lconn, client_migrate, hfd_log, lv_log, lc):
+    """hyperfsd a's guest to libvirtd b and back with libvirt's client (the
+    QEMU command lines and cookies of the two agree: docs/moving-and-keeping.md
+    "With a stock libvirtd"); one untimed round trip first (libvirtd b's
+    first incoming QEMU of this guest)."""
+    cross = {"a": hconn["a"], "b": lconn["b"]}
+
+    def log_of(n):
+        return hfd_log("a") if n == "a" else lv_log("b")
+    for src in "ab":
+        client_migrate(cross, src, "hyperfsd/libvirtd", log_of)
+    out, back = [], []
+    for _ in range(args.runs):
+        out.append(client_migrate(cross, "a", "hyperfsd -> libvirtd", log_of)[0])
+        back.append(client_migrate(cross, "b", "libvirtd -> hyperfsd", log_of)[0])
+    for what, ts in (("hyperfsd -> libvirtd", out), ("libvirtd -> hyperfsd", back)):
+        t = statistics.median(ts)
+        table.add(f"live migration: migrate3 {what} (median of {len(ts)})", t, lc,
+                  "libvirt migrate3 between libvirtds", L.ratio(t, lc), "info", None)
 
 
 def snapshot_rows(args, tmp, table, L, guest, node, roots, lconn, hconn):

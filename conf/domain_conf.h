@@ -116,6 +116,11 @@ char *hv_domain_def_format_live(const HvDomainDef *def, int id);
  * runtime names (vnet targets, pty paths, channel state) kept. */
 char *hv_domain_def_format_status(const HvDomainDef *def);
 HvDomainDef *hv_domain_def_copy(const HvDomainDef *def);
+/* A domain document (or a snapshot's or save image's, which hold one) as
+ * libvirt formats it without VIR_DOMAIN_XML_SECURE: every <graphics>
+ * element's passwd= left out (virDomainGraphicsAuthDefFormatAttr; the
+ * passwdValidTo= and connected= beside it stay). A new string. */
+char *hv_domain_xml_hide_secrets(const char *xml);
 /* The checks of the driver's post-parse (the QEMU driver's address
  * assignment: an address used twice, a chipset controller moved); -EINVAL
  * with the reason. */

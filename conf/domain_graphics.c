@@ -284,3 +284,57 @@ hv_domain_normalise_graphics(xmlNode *el)
 	if (lsock && !g_strcmp0(ltype, "socket") && graphics_types[t].port == PORT_VNC)
 		hv_xml_set_prop(el, "socket", lsock);
 }
+
+static const char *
+skip_space(const char *q)
+{
+	while (*q == ' ' || *q == '\t' || *q == '\n' || *q == '\r')
+		q++;
+	return q;
+}
+
+/* One attribute at q (after its leading space): its name's length in *name,
+ * and the end of its value; NULL at the tag's end or on what is not one. */
+static const char *
+attr_end(const char *q, size_t *name)
+{
+	const char *v = q;
+	char quote;
+
+	while (*v && !strchr(" \t\n\r=/>", *v))
+		v++;
+	*name = (size_t)(v - q);
+	v = skip_space(v);
+	if (!*name || *v++ != '=')
+		return NULL;
+	v = skip_space(v);
+	quote = *v;
+	if (quote != '\'' && quote != '"')
+		return NULL;
+	v = strchr(v + 1, quote);
+	return v ? v + 1 : NULL;
+}
+
+char *
+hv_domain_xml_hide_secrets(const char *xml)
+{
+	GString *out = g_string_sized_new(strlen(xml));
+	const char *p = xml, *g;
+
+	while ((g = strstr(p, "<graphics")) != NULL) {
+		const char *q = g + strlen("<graphics"), *a, *end;
+		size_t name;
+
+		g_string_append_len(out, p, q - p);
+		/* attribute by attribute (a quoted value may hold '>'), each with
+		 * the space before it, up to the tag's end */
+		while ((a = skip_space(q)) != q && (end = attr_end(a, &name)) != NULL) {
+			if (!(name == strlen("passwd") && strncmp(a, "passwd", name) == 0))
+				g_string_append_len(out, q, end - q);
+			q = end;
+		}
+		p = q;
+	}
+	g_string_append(out, p);
+	return g_string_free(out, FALSE);
+}

@@ -189,36 +189,32 @@ is_batched(const xmlNode *el)
 	return false;
 }
 
-/* A copy of the <node> root holding its children in order, but of the batched
- * ones only those numbered from to to-1, and those by their start tags (a
- * pool's with its children's). */
+/* A copy of the <node> root holding its other children and of the batched
+ * ones those numbered from to to-1, by their start tags (a pool's with its
+ * children's). The grammar is an interleave: the order does not matter. */
 static xmlDoc *
-skeleton_new(xmlNode *root, guint from, guint to)
+skeleton_new(xmlNode *root, GPtrArray *others, GPtrArray *batched, guint from, guint to)
 {
 	g_autoptr(xmlDoc) skel = xmlNewDoc((const xmlChar *)"1.0");
 	xmlNode *top = skel ? xmlDocCopyNode(root, skel, 2) : NULL;
-	guint i = 0;
 
 	if (!top)
 		return NULL;
 	xmlDocSetRootElement(skel, top);
-	for (xmlNode *c = root->children; c; c = c->next) {
-		bool batched = is_batched(c);
-		xmlNode *copy;
+	for (guint k = 0; k < others->len; k++) {
+		xmlNode *copy = xmlDocCopyNode(others->pdata[k], skel, 1);
 
-		if (batched) {
-			guint at = i++;
-
-			if (at < from || at >= to)
-				continue;
-		} else if (xmlIsBlankNode(c)) {
-			continue;
-		}
-		copy = xmlDocCopyNode(c, skel, batched ? 2 : 1);
 		if (!copy || !xmlAddChild(top, copy))
 			return NULL;
-		for (xmlNode *v = batched && !c->ns && !strcmp((const char *)c->name, "pool")
-					  ? c->children : NULL;
+	}
+	for (guint k = from; k < to && k < batched->len; k++) {
+		xmlNode *c = batched->pdata[k];
+		xmlNode *copy = xmlDocCopyNode(c, skel, 2);
+
+		if (!copy || !xmlAddChild(top, copy))
+			return NULL;
+		for (xmlNode *v = !c->ns && !strcmp((const char *)c->name, "pool") ? c->children
+										   : NULL;
 		     v; v = v->next)
 			if (v->type == XML_ELEMENT_NODE && !xmlAddChild(copy, xmlDocCopyNode(v, skel, 2)))
 				return NULL;
@@ -229,16 +225,21 @@ skeleton_new(xmlNode *root, guint from, guint to)
 /* The node grammar on the document's skeleton, in batches: libxml2 checks an
  * interleave in time quadratic in its children (0.3 s for 10,000 domains).
  * Every batch has all the other children (<cpu>, <memory>: at most one each)
- * and its share of the batched ones. */
+ * and its share of the batched ones; the children are sorted out once. */
 static int
 check_skeleton(xmlNode *root, GError **err)
 {
-	guint batched = 0;
+	g_autoptr(GPtrArray) others = g_ptr_array_new();
+	g_autoptr(GPtrArray) batched = g_ptr_array_new();
 
 	for (xmlNode *c = root->children; c; c = c->next)
-		batched += is_batched(c);
-	for (guint from = 0; from == 0 || from < batched; from += NODE_SKELETON_BATCH) {
-		g_autoptr(xmlDoc) skel = skeleton_new(root, from, from + NODE_SKELETON_BATCH);
+		if (is_batched(c))
+			g_ptr_array_add(batched, c);
+		else if (!xmlIsBlankNode(c))
+			g_ptr_array_add(others, c);
+	for (guint from = 0; from == 0 || from < batched->len; from += NODE_SKELETON_BATCH) {
+		g_autoptr(xmlDoc) skel = skeleton_new(root, others, batched, from,
+						      from + NODE_SKELETON_BATCH);
 
 		if (!skel)
 			return hv_error_set(err, ENOMEM, "node: out of memory");

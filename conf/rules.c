@@ -8,27 +8,62 @@
 #include <errno.h>
 #include <string.h>
 
-/* Whether v is one of the '|'-separated set (an empty member matches ""). */
+/* Whether v is one of the '|'-separated set of n bytes (an empty member
+ * matches ""); no allocation: it runs for every element a rule looks at. */
+static bool
+in_set_n(const char *v, const char *set, size_t n)
+{
+	size_t vlen = strlen(v);
+	const char *end = set + n;
+
+	for (const char *p = set;;) {
+		const char *bar = memchr(p, '|', (size_t)(end - p));
+		size_t len = (size_t)((bar ? bar : end) - p);
+
+		if (len == vlen && !strncmp(p, v, len))
+			return true;
+		if (!bar)
+			return false;
+		p = bar + 1;
+	}
+}
+
 static bool
 in_set(const char *v, const char *set)
 {
-	g_auto(GStrv) parts = NULL;
-
-	if (!*set)
-		return !*v;
-	parts = g_strsplit(set, "|", -1);
-	for (size_t i = 0; parts[i]; i++)
-		if (!strcmp(parts[i], v))
-			return true;
-	return false;
+	return in_set_n(v, set, strlen(set));
 }
 
-/* Whether c is an element called name: '*' is any, 'a|b' either. */
+/* Whether c is an element called name (n bytes): '*' is any, 'a|b' either. */
+static bool
+is_el_n(const xmlNode *c, const char *name, size_t n)
+{
+	return c->type == XML_ELEMENT_NODE && !c->ns &&
+	       ((n == 1 && *name == '*') || in_set_n((const char *)c->name, name, n));
+}
+
 static bool
 is_el(const xmlNode *c, const char *name)
 {
-	return c->type == XML_ELEMENT_NODE && !c->ns &&
-	       (!strcmp(name, "*") || in_set((const char *)c->name, name));
+	return is_el_n(c, name, strlen(name));
+}
+
+/* A rule's path, read in place: the length of the segment at p, and the
+ * segment after it (NULL after the last). */
+static size_t
+seg_len(const char *p)
+{
+	const char *slash = strchr(p, '/');
+
+	return slash ? (size_t)(slash - p) : strlen(p);
+}
+
+static const char *
+seg_next(const char *p)
+{
+	const char *slash = strchr(p, '/');
+
+	return slash ? slash + 1 : NULL;
 }
 
 /* A PCI address's fields: virPCIDeviceAddressParseXML reads each in any C
@@ -453,24 +488,37 @@ apply_one(xmlNode *el, const HvXmlRule *r)
 	return true;
 }
 
-/* Collects the elements under el that match the path segments from seg on. */
+/* Collects the elements under el that match the path segments from seg on
+ * (NULL: el itself). */
 static void
-collect(xmlNode *el, char **seg, GPtrArray *out)
+collect(xmlNode *el, const char *seg, GPtrArray *out)
 {
-	if (!*seg) {
+	size_t n;
+
+	if (!seg) {
 		g_ptr_array_add(out, el);
 		return;
 	}
-	if (!strcmp(*seg, "**")) { /* any depth, this one included */
-		collect(el, seg + 1, out);
+	n = seg_len(seg);
+	if (n == 2 && !strncmp(seg, "**", 2)) { /* any depth, this one included */
+		collect(el, seg_next(seg), out);
 		for (xmlNode *c = el->children; c; c = c->next)
 			if (c->type == XML_ELEMENT_NODE && !c->ns)
 				collect(c, seg, out);
 		return;
 	}
 	for (xmlNode *c = el->children; c; c = c->next)
-		if (is_el(c, *seg))
-			collect(c, seg + 1, out);
+		if (is_el_n(c, seg, n))
+			collect(c, seg_next(seg), out);
+}
+
+/* The elements of the document at root that path names (its first segment
+ * the root's name). */
+static void
+collect_path(xmlNode *root, const char *path, GPtrArray *out)
+{
+	if (root && *path && in_set_n((const char *)root->name, path, seg_len(path)))
+		collect(root, seg_next(path), out);
 }
 
 /* Debug output (G_MESSAGES_DEBUG=hv-rules) naming each row that applied to an
@@ -515,12 +563,9 @@ hv_xml_apply_rules(xmlNode *root, const HvXmlRule *rules, size_t n)
 	dropped = g_ptr_array_new_with_free_func((GDestroyNotify)xmlFreeNode);
 	for (size_t i = 0; root && i < n; i++) {
 		const HvXmlRule *r = &rules[i];
-		g_auto(GStrv) seg = g_strsplit(r->path, "/", -1);
 		g_autoptr(GPtrArray) els = g_ptr_array_new();
 
-		if (!seg[0] || !in_set((const char *)root->name, seg[0]))
-			continue;
-		collect(root, seg + 1, els);
+		collect_path(root, r->path, els);
 		for (guint k = 0; k < els->len; k++)
 			if (hv_rule_when(els->pdata[k], r->when)) {
 				trace_hit(els->pdata[k], r);
@@ -534,12 +579,9 @@ hv_xml_apply_rules(xmlNode *root, const HvXmlRule *rules, size_t n)
 xmlNode *
 hv_xml_check_hit(xmlNode *root, const HvXmlCheck *check)
 {
-	g_auto(GStrv) seg = g_strsplit(check->path, "/", -1);
 	g_autoptr(GPtrArray) els = g_ptr_array_new();
 
-	if (!root || !seg[0] || !in_set((const char *)root->name, seg[0]))
-		return NULL;
-	collect(root, seg + 1, els);
+	collect_path(root, check->path, els);
 	for (guint k = 0; k < els->len; k++)
 		if (hv_rule_when(els->pdata[k], check->when)) {
 			g_log("hv-rules", G_LOG_LEVEL_DEBUG, "check %s|%s", check->path,

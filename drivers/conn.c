@@ -430,6 +430,23 @@ hv_params_find(const GArray *ps, const char *field)
 	return NULL;
 }
 
+char *
+hv_mig_cookie_from_wire(const guint8 *data, guint len)
+{
+	if (len && !data[len - 1]) /* libvirt counts the terminating NUL */
+		len--;
+	if (!len || len > HV_MIG_COOKIE_MAX || memchr(data, 0, len))
+		return NULL;
+	return g_strndup((const char *)data, len);
+}
+
+void
+hv_mig_cookie_to_wire(GByteArray *b, const char *text)
+{
+	if (text && *text)
+		g_byte_array_append(b, (const guint8 *)text, (guint)strlen(text) + 1);
+}
+
 int
 hv_call_affect_split(HvFlagsCall fn, void *ctx, unsigned flags, GError **err)
 {

@@ -60,6 +60,11 @@ enum {
 /* get_xml flags */
 enum {
 	HV_XML_INACTIVE = 1 << 0, /* the persistent definition, not the live one */
+	/* secrets included (a graphics passwd): only the remote driver reads it,
+	 * asking its peer for VIR_DOMAIN_XML_SECURE; every other driver always
+	 * includes them, and the callers (the tree on a read-only mount,
+	 * hyperfsd without the flag) leave them out (hv_domain_xml_hide_secrets) */
+	HV_XML_SECURE = 1 << 1,
 };
 
 #define HV_UUID_STRLEN 37
@@ -209,6 +214,12 @@ typedef struct {
 } HvMigCookie;
 
 #define HV_MIG_COOKIE_MAX (64u << 10) /* bytes a peer's cookie may have */
+/* A cookie on libvirt's wire is its text and a terminating NUL (libvirtd
+ * refuses one without). from_wire: the text (owned), the NUL optional;
+ * NULL when empty, too long or holding another NUL (the caller says
+ * which error). to_wire: appends text and its NUL (nothing for NULL or ""). */
+char *hv_mig_cookie_from_wire(const guint8 *data, guint len);
+void hv_mig_cookie_to_wire(GByteArray *b, const char *text);
 
 /* A GArray of HvParam that frees its members. */
 GArray *hv_params_new(void);
@@ -516,6 +527,7 @@ enum {
 	HV_MIGRATE_PAUSED = 1 << 5,
 	HV_MIGRATE_NON_SHARED_DISK = 1 << 6,
 	HV_MIGRATE_NON_SHARED_INC = 1 << 7,
+	HV_MIGRATE_CHANGE_PROTECTION = 1 << 8, /* the source keeps its job from begin to confirm */
 	HV_MIGRATE_OFFLINE = 1 << 10,
 	HV_MIGRATE_COMPRESSED = 1 << 11,
 	HV_MIGRATE_ABORT_ON_ERROR = 1 << 12,

@@ -4,7 +4,10 @@
  * failed), confirm on the source (cancelled when perform or finish failed).
  * Only the checkpoint (conn.h) is called, so both ends may be any driver.
  * Each phase's cookie goes to the next phase, on the other end, as libvirt's
- * client carries it (Begin -> Prepare -> Perform -> Finish -> Confirm). A
+ * client carries it (Begin -> Prepare -> Perform -> Finish -> Confirm; an
+ * offline move gives finish none). The source's phases have
+ * CHANGE_PROTECTION, as libvirt's client gives them to a source that has it
+ * (a libvirtd's offline confirm needs the job its begin kept). A
  * peer-to-peer migration (migrate_p2p.c) runs the same sequence from the
  * source's daemon, tunnelled or not, and gives perform up when the target
  * goes away. */
@@ -176,16 +179,17 @@ hv_migrate_how(HvConn *src, HvConn *dst, const char *name, const GArray *params,
 	g_autofree char *uri = NULL, *held = NULL;
 	HvDataStream *st = NULL;
 	HvMigCookie ck = { 0 };
+	unsigned sflags = flags | HV_MIGRATE_CHANGE_PROTECTION; /* the source's phases */
 	int r, f;
 
-	r = begin(src, dst, name, ps, &ck, flags, err);
+	r = begin(src, dst, name, ps, &ck, sflags, err);
 	cookie_pass(&ck, &held);
 	if (r < 0)
 		return r;
 	r = prepare(dst, ps, &ck, flags, &uri, &st, err);
 	cookie_pass(&ck, &held);
 	if (r < 0) {
-		(void)HV_CALL(src, domain, migrate_confirm, HV_WRITES, NULL, name, ps, &ck, flags,
+		(void)HV_CALL(src, domain, migrate_confirm, HV_WRITES, NULL, name, ps, &ck, sflags,
 			      true);
 		g_free(ck.out);
 		return r;
@@ -193,8 +197,11 @@ hv_migrate_how(HvConn *src, HvConn *dst, const char *name, const GArray *params,
 	if (!(flags & HV_MIGRATE_OFFLINE)) {
 		if (uri)
 			param_set(ps, "migrate_uri", uri);
-		r = perform(src, dst, name, ps, &ck, flags, how, st, err);
+		r = perform(src, dst, name, ps, &ck, sflags, how, st, err);
 		cookie_pass(&ck, &held);
+	} else { /* as libvirt's client: prepare's cookie is not finish's */
+		g_clear_pointer(&held, g_free);
+		ck.in = NULL;
 	}
 	if (st) /* finished by perform, or given up (the target's QEMU then ends) */
 		st->ops->close(st);
@@ -204,7 +211,7 @@ hv_migrate_how(HvConn *src, HvConn *dst, const char *name, const GArray *params,
 	if (r == 0)
 		r = f;
 	f = HV_CALL(src, domain, migrate_confirm, HV_WRITES, r < 0 ? NULL : err, name, ps, &ck,
-		    flags, r < 0);
+		    sflags, r < 0);
 	g_free(ck.out);
 	return r < 0 ? r : f;
 }

@@ -7,6 +7,7 @@
  * their pool's name first. */
 #include <stddef.h>
 #include <string.h>
+#include "conf/domain_conf.h"
 #include "fs/files.h"
 #include "conf/conf_util.h"
 #include "conf/xml.h"
@@ -412,11 +413,30 @@ hv_coll_read_config(HvObj *o, GString *out, GError **err)
 	if (r < 0)
 		return r;
 	r = k->pooled ? ((PXmlFn)fn)(o->node->conn, pool, o->name, &xml, err)
-		      : ((XmlFn)fn)(o->node->conn, o->name, HV_XML_INACTIVE, &xml, err);
+		      : ((XmlFn)fn)(o->node->conn, o->name,
+				    HV_XML_INACTIVE | hv_doc_secure_flag(o), &xml, err);
 	if (r < 0)
 		return r;
-	g_string_append(out, xml);
+	hv_doc_append(o, out, xml);
 	return 0;
+}
+
+unsigned
+hv_doc_secure_flag(HvObj *o)
+{
+	return o->kind == DK_DOMAIN && !o->node->fs->readonly ? HV_XML_SECURE : 0;
+}
+
+/* A read-only mount shows no secret (a graphics passwd), as libvirt shows
+ * none to a read-only connection; a read-write mount shows them in files
+ * only their owner reads (F_PRIVATE). Only domain documents hold any (a
+ * snapshot's through the domain inside it). */
+void
+hv_doc_append(HvObj *o, GString *out, const char *xml)
+{
+	g_autofree char *shown = o->node->fs->readonly ? hv_domain_xml_hide_secrets(xml) : NULL;
+
+	g_string_append(out, shown ? shown : xml);
 }
 
 /* A config.xml of a kind conf/ does not parse: the name it declares must be o's. */

@@ -36,6 +36,11 @@ int hv_coll_define(HvObj *dir, const char *buf, size_t len, GError **err);
 int hv_coll_remove(HvObj *dir, const char *name, GError **err);
 /* config.xml of o: its persistent definition, and committing a new one */
 int hv_coll_read_config(HvObj *o, GString *out, GError **err);
+/* A document of o as this mount shows it (collection.c): the get_xml flag
+ * that asks for secrets (a read-write mount's domains), and xml appended to
+ * out without secrets on a read-only mount. */
+unsigned hv_doc_secure_flag(HvObj *o);
+void hv_doc_append(HvObj *o, GString *out, const char *xml);
 int hv_coll_commit_config(HvObj *o, const char *buf, size_t len, GError **err);
 int hv_coll_write_autostart(HvObj *o, const char *tok, GError **err);
 

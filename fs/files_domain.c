@@ -62,11 +62,11 @@ r_live(HvObj *o, GString *out, GError **err)
 {
 	HvConn *c = o->node->conn;
 	g_autofree char *xml = NULL;
-	int r = HV_CALL(c, domain, get_xml, HV_READS, err, o->name, 0, &xml);
+	int r = HV_CALL(c, domain, get_xml, HV_READS, err, o->name, hv_doc_secure_flag(o), &xml);
 
 	if (r < 0)
 		return r;
-	g_string_append(out, xml);
+	hv_doc_append(o, out, xml);
 	return 0;
 }
 
@@ -371,8 +371,9 @@ w_iothreads(HvObj *o, const char *tok, GError **err)
 /* Reads that may reach the hypervisor, or change without an event, are F_SLOW
  * (fs.h): a lookup never calls them. */
 static const FileDef domain_files[] = {
-	{ "config.xml", F_XML | F_SLOW, hv_coll_read_config, NULL, hv_coll_commit_config },
-	{ "live.xml", F_SLOW, r_live },
+	{ "config.xml", F_XML | F_SLOW | F_PRIVATE, hv_coll_read_config, NULL,
+	  hv_coll_commit_config },
+	{ "live.xml", F_SLOW | F_PRIVATE, r_live },
 	{ "state", F_WRITE, r_state, w_state },
 	{ "memory", F_WRITE, r_memory, w_memory },
 	{ "max-memory", F_WRITE, r_max_memory, w_max_memory },

@@ -156,7 +156,7 @@ w_state(HvObj *o, const char *tok, GError **err)
 /* Everything here reads the driver's metadata (a round trip on a remote
  * node) and changes with the tree of snapshots: F_SLOW and F_VOLATILE. */
 static const FileDef snapshot_files[] = {
-	{ "config.xml", F_SLOW, hv_coll_read_config },
+	{ "config.xml", F_SLOW | F_PRIVATE, hv_coll_read_config },
 	{ "state", F_WRITE | F_SLOW | F_VOLATILE, r_state, w_state },
 	{ "parent", F_SLOW | F_VOLATILE, r_parent_line },
 	{ "current", F_SLOW | F_VOLATILE, r_current },

@@ -50,6 +50,7 @@ enum {
 	F_SLOW = 1 << 5,     /* read only at open: see "What a lookup may call" below */
 	F_CONSOLE = 1 << 6,  /* a domain's serial console (console.c): streamed both ways */
 	F_DATA = 1 << 7,     /* a volume's content (data.c): download and upload streams */
+	F_PRIVATE = 1 << 8,  /* may hold secrets (a graphics passwd): its owner's only */
 };
 
 /* What a lookup or getattr may call (no FUSE worker waits on a hypervisor).

@@ -76,6 +76,8 @@ file_mode(HvFs *fs, HvObj *o, unsigned idx)
 		m = S_IFREG | 0644;
 	else
 		m = S_IFREG | 0444;
+	if (idx && (hv_dir_ops[o->kind]->files[idx - 1].flags & F_PRIVATE))
+		m &= ~(mode_t)077;
 	if (fs->readonly)
 		m &= ~(mode_t)0222;
 	return m;

@@ -312,8 +312,10 @@ hv_move_domain(HvObj *o, HvObj *to, GError **err)
 	if (r < 0)
 		return r;
 	ps = settings_params(o, &flags, &keep);
-	if (i->state == HV_DOMAIN_SHUTOFF) /* nothing runs: no disk copy either */
-		flags = HV_MIGRATE_OFFLINE | (keep ? 0 : HV_MIGRATE_UNDEFINE_SOURCE);
+	if (i->state == HV_DOMAIN_SHUTOFF) /* nothing runs: no disk copy either; defined
+					     * there (libvirtd refuses OFFLINE without PERSIST_DEST) */
+		flags = HV_MIGRATE_OFFLINE | HV_MIGRATE_PERSIST_DEST |
+			(keep ? 0 : HV_MIGRATE_UNDEFINE_SOURCE);
 	else
 		flags |= HV_MIGRATE_LIVE | (i->persistent ? HV_MIGRATE_PERSIST_DEST : 0) |
 			 (i->persistent && !keep ? HV_MIGRATE_UNDEFINE_SOURCE : 0);

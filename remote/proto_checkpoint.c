@@ -69,10 +69,12 @@ RPC_HANDLER(h_checkpoint_create_xml)
 }
 
 /* 412: checkpoint, flags */
+/* flags: VIR_DOMAIN_CHECKPOINT_XML_SECURE 1 (the domain inside with its secrets) */
 RPC_HANDLER(h_checkpoint_get_xml)
 {
-	return HV_CALL(c->conn, checkpoint, get_xml, HV_READS, err, a->dom.name, a->str[0],
-		       (unsigned)a->num[0], &r->str[0]);
+	return RPC_SECURE_XML(c, "virDomainCheckpointGetXMLDesc", a->num[0] & 1, &r->str[0], err,
+			      HV_CALL(c->conn, checkpoint, get_xml, HV_READS, err, a->dom.name,
+				      a->str[0], (unsigned)a->num[0], &r->str[0]));
 }
 
 /* The checkpoint called name (lookup), or name's parent (parent). */

@@ -7,6 +7,7 @@
 #include "conf/domain_conf.h"
 #include "remote/proto_priv.h"
 
+#define DOM_XML_SECURE 1u       /* VIR_DOMAIN_XML_SECURE */
 #define DOM_XML_INACTIVE 2u     /* VIR_DOMAIN_XML_INACTIVE */
 #define VCPU_MAXIMUM 4u         /* VIR_DOMAIN_VCPU_MAXIMUM */
 #define AFFECT_MASK 7u          /* LIVE | CONFIG | MAXIMUM */
@@ -241,12 +242,32 @@ RPC_HANDLER(h_dom_get_vcpus_flags)
 	return 0;
 }
 
+int
+rpc_secure_xml(bool secure, int rc, char **xml)
+{
+	if (rc == 0 && !secure && *xml) {
+		char *shown = hv_domain_xml_hide_secrets(*xml);
+
+		g_free(*xml);
+		*xml = shown;
+	}
+	return rc;
+}
+
+/* Secrets (a graphics passwd) only with VIR_DOMAIN_XML_SECURE, which a
+ * read-only client may not ask for (libvirt's virDomainGetXMLDesc). */
 RPC_HANDLER(h_dom_get_xml)
 {
-	unsigned f = ((unsigned)a->num[0] & DOM_XML_INACTIVE) ? HV_XML_INACTIVE : 0;
-	int rc = rpc_check_flags(c, "virDomainGetXMLDesc", (unsigned)a->num[0], err);
+	unsigned flags = (unsigned)a->num[0];
+	unsigned f = ((flags & DOM_XML_INACTIVE) ? HV_XML_INACTIVE : 0) |
+		     ((flags & DOM_XML_SECURE) ? HV_XML_SECURE : 0);
+	int rc = rpc_check_flags(c, "virDomainGetXMLDesc", flags, err);
 
-	return rc < 0 ? rc : HV_CALL(c->conn, domain, get_xml, HV_READS, err, a->dom.name, f, &r->str[0]);
+	return rc < 0 ? rc
+		      : RPC_SECURE_XML(c, "virDomainGetXMLDesc", flags & DOM_XML_SECURE,
+				       &r->str[0], err,
+				       HV_CALL(c->conn, domain, get_xml, HV_READS, err,
+					       a->dom.name, f, &r->str[0]));
 }
 
 RPC_HANDLER(h_dom_define)

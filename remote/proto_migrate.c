@@ -7,8 +7,9 @@
  * tunnelled migration's stream into the driver's prepare_tunnel; and the
  * job procedures (GetJobStats, AbortJob) over get_job and abort_job: virsh
  * domjobinfo and domjobabort. Cookies go in and out as the driver gives
- * them (the client carries them from phase to phase): a cookie that is too
- * long or holds a NUL is refused. */
+ * them (the client carries them from phase to phase), with libvirt's
+ * terminating NUL: a cookie that is too long or holds another NUL is
+ * refused. */
 #include "drivers/migrate.h"
 #include "remote/proto_priv.h"
 
@@ -19,12 +20,11 @@ cookie_in(const RpcMsg *a, HvMigCookie *ck, char **held, GError **err)
 	const GByteArray *b = a->bytes;
 
 	*ck = (HvMigCookie){ 0 };
-	if (!b || !b->len)
+	if (!b || !b->len || (b->len == 1 && !b->data[0]))
 		return 0;
-	if (b->len > HV_MIG_COOKIE_MAX || memchr(b->data, 0, b->len))
+	if (!(*held = hv_mig_cookie_from_wire(b->data, b->len)))
 		return hv_error_set(err, EINVAL, "the migration cookie (%u bytes) is not a "
 				    "cookie of this node's drivers", b->len);
-	*held = g_strndup((const char *)b->data, b->len);
 	ck->in = *held;
 	return 0;
 }
@@ -60,8 +60,7 @@ cookie_out(RpcMsg *r, HvMigCookie *ck)
 	rpc_msg_init_extra(r);
 	if (!r->bytes)
 		r->bytes = g_byte_array_new();
-	if (ck->out)
-		g_byte_array_append(r->bytes, (const guint8 *)ck->out, (guint)strlen(ck->out));
+	hv_mig_cookie_to_wire(r->bytes, ck->out);
 	g_clear_pointer(&ck->out, g_free);
 }
 

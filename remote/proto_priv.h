@@ -226,6 +226,15 @@ RPC_HANDLER(h_no_support);
 /* 0, or libvirt's EINVAL "unsupported flags" when the driver's flag_rules
  * refuse flags for api. */
 int rpc_check_flags(RpcClientCtx *c, const char *api, unsigned flags, GError **err);
+/* A document that may hold a domain's secrets (a graphics passwd), got by
+ * get (its rc): refused before the call when a read-only client asks for
+ * them (secure: the call's SECURE flag, libvirt's "API with secure flag"),
+ * shown without them when not asked (proto_domain.c). */
+int rpc_secure_xml(bool secure, int rc, char **xml);
+#define RPC_SECURE_XML(c, api, secure, xml, err, call)                                       \
+	((secure) && (c)->readonly                                                          \
+		 ? hv_error_set(err, EACCES, "%s with secure flag", api)                    \
+		 : rpc_secure_xml(secure, (call), xml))
 RPC_HANDLER(h_node_get_free_pages);
 RPC_HANDLER(h_get_cpu_model_names);
 RPC_HANDLER(h_list_all_checkpoints);

@@ -275,10 +275,12 @@ RPC_HANDLER(h_snap_has_metadata)
 	return rc;
 }
 
+/* flags: VIR_DOMAIN_SNAPSHOT_XML_SECURE 1 (the domain inside with its secrets) */
 RPC_HANDLER(h_snap_get_xml)
 {
-	return HV_CALL(c->conn, snapshot, get_xml, HV_READS, err, a->dom.name, a->str[0],
-		       &r->str[0]);
+	return RPC_SECURE_XML(c, "virDomainSnapshotGetXMLDesc", a->num[0] & 1, &r->str[0], err,
+			      HV_CALL(c->conn, snapshot, get_xml, HV_READS, err, a->dom.name,
+				      a->str[0], &r->str[0]));
 }
 
 /* 185: dom, xml, flags */
@@ -346,7 +348,10 @@ RPC_HANDLER(h_dom_restore_flags)
 		       NULL);
 }
 
+/* flags: VIR_DOMAIN_SAVE_IMAGE_XML_SECURE 1 */
 RPC_HANDLER(h_dom_save_image_xml)
 {
-	return HV_CALL(c->conn, domain, save_image_xml, HV_READS, err, a->str[0], &r->str[0]);
+	return RPC_SECURE_XML(c, "virDomainSaveImageGetXMLDesc", a->num[0] & 1, &r->str[0], err,
+			      HV_CALL(c->conn, domain, save_image_xml, HV_READS, err, a->str[0],
+				      &r->str[0]));
 }

@@ -32,24 +32,23 @@ args_fill(RpcMsg *a, const GArray *ps, const HvMigCookie *ck)
 
 		rpc_msg_param_add(a, p->field, (int32_t)p->type, p->i, p->d, p->s);
 	}
-	if (ck && ck->in)
-		g_byte_array_append(a->bytes, (const guint8 *)ck->in, (guint)strlen(ck->in));
+	if (ck)
+		hv_mig_cookie_to_wire(a->bytes, ck->in);
 }
 
-/* The reply's cookie into ck->out: text without a NUL, at most
- * HV_MIG_COOKIE_MAX bytes (else EPROTO). */
+/* The reply's cookie into ck->out: text (its terminating NUL, as libvirt
+ * sends it, dropped), at most HV_MIG_COOKIE_MAX bytes (else EPROTO). */
 static int
 cookie_take(RpcMsg *r, HvMigCookie *ck, const char *what, GError **err)
 {
 	const GByteArray *b = r->bytes;
 
 	g_clear_pointer(&ck->out, g_free);
-	if (!b || !b->len)
+	if (!b || !b->len || (b->len == 1 && !b->data[0]))
 		return 0;
-	if (b->len > HV_MIG_COOKIE_MAX || memchr(b->data, 0, b->len))
+	if (!(ck->out = hv_mig_cookie_from_wire(b->data, b->len)))
 		return hv_error_set(err, EPROTO, "%s: the peer's migration cookie (%u bytes) is "
 				    "not text", what, b->len);
-	ck->out = g_strndup((const char *)b->data, b->len);
 	return 0;
 }
 

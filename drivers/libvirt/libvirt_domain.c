@@ -63,9 +63,10 @@ dom_list_all(virConnectPtr c, void ***objs)
 }
 
 static char *
-dom_xml(void *d, bool inactive)
+dom_xml(void *d, unsigned flags)
 {
-	return virDomainGetXMLDesc(d, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+	return virDomainGetXMLDesc(d, ((flags & HV_XML_INACTIVE) ? VIR_DOMAIN_XML_INACTIVE : 0) |
+				      ((flags & HV_XML_SECURE) ? VIR_DOMAIN_XML_SECURE : 0));
 }
 
 static int

@@ -50,9 +50,9 @@ net_list_all(virConnectPtr c, void ***objs)
 }
 
 static char *
-net_xml(void *n, bool inactive)
+net_xml(void *n, unsigned flags)
 {
-	return virNetworkGetXMLDesc(n, inactive ? VIR_NETWORK_XML_INACTIVE : 0);
+	return virNetworkGetXMLDesc(n, (flags & HV_XML_INACTIVE) ? VIR_NETWORK_XML_INACTIVE : 0);
 }
 
 static int

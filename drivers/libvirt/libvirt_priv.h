@@ -91,7 +91,7 @@ typedef struct {
 	int (*list_all)(virConnectPtr conn, void ***objs);
 	const char *(*name)(void *obj);
 	void (*free)(void *obj);
-	char *(*xml)(void *obj, bool inactive);
+	char *(*xml)(void *obj, unsigned flags); /* HV_XML_* */
 	void *(*define)(virConnectPtr conn, const char *xml, unsigned flags);
 	int (*info_of)(LvPriv *p, virConnectPtr conn, void *obj, void **out, GError **err);
 	GDestroyNotify info_free;

@@ -43,9 +43,9 @@ static void *pool_define(virConnectPtr c, const char *xml, unsigned flags)
 }
 
 static char *
-pool_xml(void *sp, bool inactive)
+pool_xml(void *sp, unsigned flags)
 {
-	return virStoragePoolGetXMLDesc(sp, inactive ? VIR_STORAGE_XML_INACTIVE : 0);
+	return virStoragePoolGetXMLDesc(sp, (flags & HV_XML_INACTIVE) ? VIR_STORAGE_XML_INACTIVE : 0);
 }
 
 static int

@@ -292,8 +292,11 @@ b_interfaces(Cmd *c, GError **err)
 			return qcmd_unsupported(c, err, "<interface><model type='%s'>", model);
 		if ((r = netdev(c, k, n, err)) < 0)
 			return r;
-		qcmd_arg2(c, "-device", g_strdup_printf("%s,netdev=hostnet%u,id=net%u%s%s", dev, k, k,
-						   n->mac ? ",mac=" : "", n->mac ? n->mac : ""));
+		g_autofree char *key = g_strdup_printf("interface:%u", k);
+
+		qcmd_arg2(c, "-device", g_strdup_printf("%s,netdev=hostnet%u,id=net%u%s%s%s", dev, k, k,
+						   n->mac ? ",mac=" : "", n->mac ? n->mac : "",
+						   qcmd_pci(c, key)));
 	}
 	return 0;
 }
@@ -369,8 +372,10 @@ d_controller(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	static const char *const implicit[] = { "pci", "ide", "sata", "usb", NULL };
 	const char *type = d->type ? d->type : "";
 
-	if (g_str_equal(type, "usb") && d->model && !g_str_equal(d->model, "none"))
-		return qcmd_unsupported(c, err, "a <controller type='usb'> other than model 'none'");
+	if (g_str_equal(type, "usb") && d->model && !g_str_equal(d->model, "none") &&
+	    !g_str_equal(d->model, "piix3-uhci"))
+		return qcmd_unsupported(c, err, "a <controller type='usb'> other than model "
+					"'piix3-uhci' or 'none'");
 	if (g_str_equal(type, "scsi") && (!d->model || g_str_equal(d->model, "virtio-scsi")))
 		return 0; /* added with the first scsi disk */
 	if (qcmd_str_in(type, implicit) >= 0)
@@ -390,7 +395,8 @@ d_rng(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	if (d->type && !g_str_equal(d->type, "random"))
 		return qcmd_unsupported(c, err, "<rng><backend> other than 'random'");
 	qcmd_arg2(c, "-object", g_strdup_printf("rng-random,id=objrng0,filename=%s", p));
-	qcmd_arg2(c, "-device", g_strdup("virtio-rng-pci,rng=objrng0,id=rng0"));
+	qcmd_arg2(c, "-device", g_strdup_printf("virtio-rng-pci,rng=objrng0,id=rng0%s",
+						qcmd_pci(c, "rng")));
 	return 0;
 }
 
@@ -416,7 +422,7 @@ d_video(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 		return qcmd_unsupported(c, err, "a second <video>");
 	if (!(dev = model_device("video", model)))
 		return qcmd_unsupported(c, err, "<video> model '%s'", model);
-	qcmd_arg2(c, "-device", g_strdup_printf("%s,id=video0", dev));
+	qcmd_arg2(c, "-device", g_strdup_printf("%s,id=video0%s", dev, qcmd_pci(c, "video")));
 	c->video = true;
 	return 0;
 }
@@ -439,7 +445,7 @@ d_graphics(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	for (guint k = 0; k < c->def->devices->len; k++)
 		if (g_str_equal(((HvDomainDeviceDef *)c->def->devices->pdata[k])->kind, "video"))
 			return 0;
-	qcmd_arg2(c, "-device", g_strdup("VGA,id=video0"));
+	qcmd_arg2(c, "-device", g_strdup_printf("VGA,id=video0%s", qcmd_pci(c, "video")));
 	c->video = true;
 	return 0;
 }
@@ -456,10 +462,21 @@ d_panic(Cmd *c, const HvDomainDeviceDef *d, GError **err)
 	if (g_str_equal(model, "isa"))
 		qcmd_arg2(c, "-device", g_strdup("pvpanic,id=panic0"));
 	else if (g_str_equal(model, "pvpanic"))
-		qcmd_arg2(c, "-device", g_strdup("pvpanic-pci,id=panic0"));
+		qcmd_arg2(c, "-device", g_strdup_printf("pvpanic-pci,id=panic0%s",
+							qcmd_pci(c, "panic")));
 	else
 		return qcmd_unsupported(c, err, "<panic model='%s'> (isa and pvpanic are)", model);
 	c->panic = true;
+	return 0;
+}
+
+/* <audio type='none'> (libvirt 7.2 and later write one): no sound device,
+ * so nothing for QEMU. */
+static int
+d_audio(Cmd *c, const HvDomainDeviceDef *d, GError **err)
+{
+	if (d->type && !g_str_equal(d->type, "none"))
+		return qcmd_unsupported(c, err, "<audio type='%s'> (only none)", d->type);
 	return 0;
 }
 
@@ -467,6 +484,7 @@ static const struct {
 	const char *kind;
 	DevBuild build;
 } dev_table[] = {
+	{ "audio", d_audio },
 	{ "console", d_console },
 	{ "controller", d_controller },
 	{ "graphics", d_graphics },
@@ -498,7 +516,8 @@ static int
 b_balloon(Cmd *c, GError **err)
 {
 	if (!c->balloon_off)
-		qcmd_arg2(c, "-device", g_strdup("virtio-balloon-pci,id=balloon0"));
+		qcmd_arg2(c, "-device", g_strdup_printf("virtio-balloon-pci,id=balloon0%s",
+							qcmd_pci(c, "memballoon")));
 	return 0;
 }
 
@@ -520,7 +539,8 @@ b_runtime(Cmd *c, GError **err)
 /* The parts of the command line, in order. */
 static const Builder builders[] = {
 	b_domain, b_machine, b_features, b_cpu, b_memory, b_vcpu, b_os, b_lifecycle, b_clock,
-	qemu_command_disks, b_interfaces, b_devices, b_balloon, b_runtime,
+	qcmd_layout_load, qemu_command_disks, b_interfaces, b_devices, qcmd_usb, b_balloon,
+	b_runtime,
 };
 
 int
@@ -529,12 +549,15 @@ qemu_command_build(const HvDomainDef *def, const char *emulator, const QemuPaths
 {
 	g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
 	Cmd c = { .argv = a, .def = def, .paths = paths };
-	int r;
+	int r = 0;
 
 	g_ptr_array_add(a, g_strdup(emulator));
 	for (guint k = 0; k < G_N_ELEMENTS(builders); k++)
 		if ((r = builders[k](&c, err)) < 0)
-			return r;
+			break;
+	g_clear_pointer(&c.pci, g_hash_table_unref);
+	if (r < 0)
+		return r;
 	g_ptr_array_add(a, NULL);
 	g_ptr_array_set_free_func(a, NULL);
 	*argv = (char **)g_ptr_array_free(g_steal_pointer(&a), FALSE);

@@ -65,6 +65,8 @@ typedef struct {
 			     * need a key (cephx, CHAP) are refused */
 	QemuSecretResolve resolve_secret; /* NULL: network disks with <auth> are refused */
 	void *secret_opaque;
+	const char *layout; /* the definition as formatted (post-parse addresses): devices
+			     * go to its PCI slots (qemu_command_addr.c); NULL: QEMU's */
 } QemuPaths;
 
 /* *argv: NULL-terminated, argv[0] = emulator; free with g_strfreev. */

@@ -33,9 +33,12 @@ disk_bad_target(Cmd *c, const HvDomainDiskDef *d, GError **err)
 static int
 place_virtio(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError **err)
 {
+	g_autofree char *key = g_strdup_printf("disk:%s", d->target_dev);
+
 	if (cd)
 		return qcmd_unsupported(c, err, "a cdrom on bus 'virtio'");
-	qcmd_arg2(c, "-device", g_strdup_printf("virtio-blk-pci,drive=%s,id=%s", drive, d->target_dev));
+	qcmd_arg2(c, "-device", g_strdup_printf("virtio-blk-pci,drive=%s,id=%s%s", drive,
+						d->target_dev, qcmd_pci(c, key)));
 	return 0;
 }
 
@@ -77,7 +80,8 @@ place_scsi(Cmd *c, const HvDomainDiskDef *d, bool cd, const char *drive, GError 
 	if (i < 0)
 		return disk_bad_target(c, d, err);
 	if (!c->scsi) {
-		qcmd_arg2(c, "-device", g_strdup("virtio-scsi-pci,id=scsi0"));
+		qcmd_arg2(c, "-device", g_strdup_printf("virtio-scsi-pci,id=scsi0%s",
+							qcmd_pci(c, "controller:scsi:0")));
 		c->scsi = true;
 	}
 	qcmd_arg2(c, "-device", g_strdup_printf("%s,bus=scsi0.0,scsi-id=%d,lun=0,drive=%s,id=%s",

@@ -139,9 +139,12 @@ qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, HvMigCooki
 		   unsigned flags, char **xml, GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
+	g_auto(QemuMigCookie) mc = { 0 };
+	g_autofree char *uuid = NULL;
 	QemuDomain *d;
 	int r = 0;
 
+	qemu_mig_cookie_init(&mc);
 	hv_core_lock(&qc->core);
 	if (!(d = qemu_domain_find(qc, name, err)))
 		r = -ENOENT;
@@ -160,11 +163,14 @@ qemu_migrate_begin(HvConn *c, const char *name, const GArray *params, HvMigCooki
 	else
 		*xml = qemu_domain_xml(qc->domains, d->o,
 				       flags & HV_MIGRATE_OFFLINE ? HV_XML_INACTIVE : 0);
+	if (r == 0)
+		uuid = g_strdup(qemu_dom_def(d)->uuid);
 	/* last: it lets the lock go, and d with it */
-	if (r == 0 && (flags & QEMU_MIG_COPY) && (r = qemu_nbd_begin(qc, d, params, &ck->out,
-								      err)) < 0)
+	if (r == 0 && (flags & QEMU_MIG_COPY) && (r = qemu_nbd_begin(qc, d, params, &mc, err)) < 0)
 		g_clear_pointer(xml, g_free);
 	hv_core_unlock(&qc->core);
+	if (r == 0)
+		ck->out = qemu_mig_cookie_format(&mc, name, uuid);
 	return r;
 }
 
@@ -177,7 +183,7 @@ typedef struct {
 	const char *listen;
 	unsigned nbd_port;
 	GPtrArray *created;      /* volumes made for them (given to the domain) */
-	char **cookie;
+	QemuMigCookie *out;      /* prepare's cookie: the NBD port and exports */
 } Incoming;
 
 static int
@@ -198,7 +204,7 @@ prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned 
 		hv_core_unlock(&qc->core);
 		r = set_caps(m, flags, err);
 		if (r == 0 && nbd->in)
-			r = qemu_nbd_serve(m, nbd->in, nbd->listen, nbd->nbd_port, nbd->cookie, err);
+			r = qemu_nbd_serve(m, nbd->in, nbd->listen, nbd->nbd_port, nbd->out, err);
 		hv_core_lock(&qc->core);
 		if (r == 0)
 			qemu_emit(qc, name, "started", "migrated");
@@ -242,8 +248,10 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 	const char *listen = param_str(params, "listen_address");
 	g_autofree char *host = NULL, *incoming = NULL;
 	g_autoptr(GError) perr = NULL;
-	g_auto(QemuMigCookie) mc = { 0 };
-	Incoming nbd = { .listen = listen ? listen : "0.0.0.0", .cookie = &ck->out };
+	g_auto(QemuMigCookie) mc = { 0 }, out = { 0 };
+	Incoming nbd = { .listen = listen ? listen : "0.0.0.0", .out = &out };
+	g_autofree char *name = NULL;
+	char uuid[HV_UUID_STRLEN];
 	HvDomainDef *def;
 	unsigned port = 0;
 	int r;
@@ -263,6 +271,11 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 		host = g_strdup(g_get_host_name());
 	if ((flags & QEMU_MIG_COPY) && (r = qemu_mig_cookie_parse(ck->in, &mc, err)) < 0)
 		return r;
+	if ((flags & QEMU_MIG_COPY) && mc.disks->len && mc.from_libvirt)
+		return hv_error_set(err, EPROTO, "cannot copy the disks of domain '%s' from a "
+				    "libvirtd: copy-storage works between hyperfs nodes only (its "
+				    "cookie gives no disk formats, its mirrors other export names)",
+				    mc.name ? mc.name : "");
 	if ((flags & QEMU_MIG_COPY) && mc.disks->len) {
 		if ((r = nbd_port(port, err)) < 0)
 			return r;
@@ -274,6 +287,9 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 		g_propagate_error(err, g_steal_pointer(&perr));
 		return r;
 	}
+	qemu_mig_cookie_init(&out);
+	name = g_strdup(def->name);
+	g_strlcpy(uuid, def->uuid, sizeof(uuid));
 	if (nbd.in && (r = qemu_nbd_precreate(qc, def, nbd.in, flags, &nbd.created, err)) < 0) {
 		hv_domain_def_free(def);
 		return r;
@@ -283,10 +299,10 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 	r = prepare_incoming(qc, def, incoming, flags, &nbd, err);
 	hv_core_unlock(&qc->core);
 	qemu_nbd_remove(qc, g_steal_pointer(&nbd.created)); /* what prepare did not hand on */
-	if (r < 0)
-		g_clear_pointer(&ck->out, g_free);
-	if (r == 0)
+	if (r == 0) {
 		*uri = g_strdup_printf("tcp:%s:%u", host, port);
+		ck->out = qemu_mig_cookie_format(&out, name, uuid);
+	}
 	return r;
 }
 
@@ -505,6 +521,20 @@ send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args
 	return r;
 }
 
+/* Lock held: perform's cookie (owned), QEMU's figures in it. */
+static char *
+perform_cookie(QemuDomain *d, const MigDone *done)
+{
+	g_auto(QemuMigCookie) mc = { 0 };
+
+	qemu_mig_cookie_init(&mc);
+	mc.stats = true;
+	mc.total_ms = (uint64_t)done->total_ms;
+	mc.downtime_ms = (uint64_t)done->downtime_ms;
+	mc.ram_bytes = (uint64_t)done->ram_bytes;
+	return qemu_mig_cookie_format(&mc, d->o->name, qemu_dom_def(d)->uuid);
+}
+
 int
 qemu_migrate_send(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
 		  unsigned flags, const char *target, const char *host, GError **err)
@@ -534,9 +564,7 @@ qemu_migrate_send(HvConn *c, const char *name, const GArray *params, HvMigCookie
 		d->mig_was_running = d->state == HV_DOMAIN_RUNNING;
 		r = send_guest(qc, d, job, m, args, host, params, ck, flags, &done, err);
 		if (r == 0)
-			ck->out = qemu_mig_cookie_stats((uint64_t)done.total_ms,
-							(uint64_t)done.downtime_ms,
-							(uint64_t)done.ram_bytes);
+			ck->out = perform_cookie(d, &done);
 		/* libvirt's clients confirm only a perform that succeeded: a
 		 * failed one leaves the guest as it was, here */
 		if (r < 0 && d->mon == m)
@@ -674,6 +702,23 @@ finish_live(QemuConn *qc, QemuDomain *d, HvJob *job, unsigned flags, GError **er
 	return 0;
 }
 
+/* No lock held: the incoming guest name is destroyed and the volumes its
+ * prepare made are removed. */
+static void
+finish_abandon(QemuConn *qc, const char *name)
+{
+	g_autoptr(GPtrArray) created = NULL;
+	gpointer key = NULL;
+
+	hv_core_lock(&qc->core);
+	if (g_hash_table_steal_extended(qc->incoming, name, &key, (gpointer *)&created))
+		g_free(key);
+	hv_core_unlock(&qc->core);
+	(void)hv_objtab_run(qc->domains, name, HV_VERB_DESTROY, NULL, NULL);
+	if (created)
+		qemu_nbd_remove(qc, g_steal_pointer(&created));
+}
+
 int
 qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned flags,
 		    bool cancelled, GError **err)
@@ -687,8 +732,11 @@ qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned f
 	HvJob *job = NULL;
 	int r;
 
-	if (!name)
+	if (!name) { /* a definition it cannot take: the guest that came goes */
+		if (!(flags & HV_MIGRATE_OFFLINE) && param_str(params, "destination_name"))
+			finish_abandon(qc, param_str(params, "destination_name"));
 		return -EINVAL;
+	}
 	if (flags & HV_MIGRATE_OFFLINE) {
 		if (cancelled)
 			return 0;

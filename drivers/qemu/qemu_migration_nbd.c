@@ -5,8 +5,8 @@
  * exports each disk (block-export-add); the source mirrors each disk there
  * (drive-mirror into the existing export) until every mirror is ready, then
  * migrates memory and, paused before the switch-over, ends the mirrors
- * (block-job-cancel after ready); the target stops its NBD server. The
- * cookie's text (docs/moving-and-keeping.md) is parsed here too. */
+ * (block-job-cancel after ready); the target stops its NBD server. What
+ * the ends tell each other goes in the cookie (qemu_migcookie.c). */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -14,140 +14,7 @@
 #include "drivers/conn.h"
 #include "drivers/qemu/qemu_migration_nbd.h"
 
-#define COOKIE_MAGIC "hyperfs-migration 1"
-#define MAX_DISKS 64
 #define MIRROR_END_US (60 * G_USEC_PER_SEC) /* the last writes after a cancel */
-
-/* ---- the cookie: one "KEY ARG..." a line after the magic line */
-
-static void
-mig_disk_free(QemuMigDisk *d)
-{
-	if (!d)
-		return;
-	g_free(d->target);
-	g_free(d->format);
-	g_free(d->id);
-	g_free(d);
-}
-
-void
-qemu_mig_cookie_clear(QemuMigCookie *mc)
-{
-	g_clear_pointer(&mc->disks, g_ptr_array_unref);
-	g_clear_pointer(&mc->exports, g_ptr_array_unref);
-	mc->nbd_port = 0;
-	mc->stats = false;
-}
-
-static bool
-word_ok(const char *w)
-{
-	return *w && strlen(w) <= 255 && !strchr(w, '/');
-}
-
-static int
-key_disk(QemuMigCookie *mc, char **a, GError **err)
-{
-	QemuMigDisk *d;
-	guint64 cap;
-
-	if (!word_ok(a[0]) || !g_ascii_string_to_unsigned(a[1], 10, 0, G_MAXUINT64, &cap, NULL) ||
-	    (!g_str_equal(a[2], "raw") && !g_str_equal(a[2], "qcow2")) || strlen(a[3]) > 128)
-		return hv_error_set(err, EINVAL, "migration cookie: bad disk line 'disk %s %s %s "
-				    "%s'", a[0], a[1], a[2], a[3]);
-	d = g_new0(QemuMigDisk, 1);
-	*d = (QemuMigDisk){ g_strdup(a[0]), cap, g_strdup(a[2]), g_strdup(a[3]) };
-	g_ptr_array_add(mc->disks, d);
-	return 0;
-}
-
-static int
-key_nbd(QemuMigCookie *mc, char **a, GError **err)
-{
-	guint64 port;
-
-	if (!g_ascii_string_to_unsigned(a[0], 10, 1, 65535, &port, NULL))
-		return hv_error_set(err, EINVAL, "migration cookie: bad NBD port '%s'", a[0]);
-	mc->nbd_port = (unsigned)port;
-	return 0;
-}
-
-static int
-key_export(QemuMigCookie *mc, char **a, GError **err)
-{
-	if (!word_ok(a[0]))
-		return hv_error_set(err, EINVAL, "migration cookie: bad export '%s'", a[0]);
-	g_ptr_array_add(mc->exports, g_strdup(a[0]));
-	return 0;
-}
-
-static int
-key_stats(QemuMigCookie *mc, char **a, GError **err)
-{
-	uint64_t *to[] = { &mc->total_ms, &mc->downtime_ms, &mc->ram_bytes };
-
-	for (size_t k = 0; k < G_N_ELEMENTS(to); k++)
-		if (!g_ascii_string_to_unsigned(a[k], 10, 0, G_MAXINT64, to[k], NULL))
-			return hv_error_set(err, EINVAL, "migration cookie: bad stats line "
-					    "'stats %s %s %s'", a[0], a[1], a[2]);
-	mc->stats = true;
-	return 0;
-}
-
-static const struct {
-	const char *key;
-	guint args;
-	int (*take)(QemuMigCookie *mc, char **args, GError **err);
-} keys[] = {
-	{ "disk", 4, key_disk },	 /* begin: TARGET CAPACITY FORMAT ID */
-	{ "nbd", 1, key_nbd },		 /* prepare: PORT */
-	{ "export", 1, key_export },	 /* prepare: TARGET */
-	{ "stats", 3, key_stats },	 /* perform: TOTAL_MS DOWNTIME_MS RAM_BYTES */
-};
-
-char *
-qemu_mig_cookie_stats(uint64_t total_ms, uint64_t downtime_ms, uint64_t ram_bytes)
-{
-	return g_strdup_printf(COOKIE_MAGIC "\nstats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-			       " %" G_GUINT64_FORMAT "\n", total_ms, downtime_ms, ram_bytes);
-}
-
-int
-qemu_mig_cookie_parse(const char *text, QemuMigCookie *mc, GError **err)
-{
-	g_auto(GStrv) lines = NULL;
-
-	*mc = (QemuMigCookie){ g_ptr_array_new_with_free_func((GDestroyNotify)mig_disk_free),
-			       g_ptr_array_new_with_free_func(g_free), 0 };
-	if (!text || !*text)
-		return 0;
-	lines = g_strsplit(text, "\n", -1);
-	if (!g_str_equal(lines[0], COOKIE_MAGIC))
-		return hv_error_set(err, EINVAL, "the migration cookie is not a hyperfs cookie "
-				    "(its first line is not '" COOKIE_MAGIC "')");
-	for (guint k = 1; lines[k]; k++) {
-		g_auto(GStrv) w = g_strsplit(lines[k], " ", -1);
-		size_t row = 0;
-		int r;
-
-		if (!w[0])
-			continue;
-		while (row < G_N_ELEMENTS(keys) && !g_str_equal(keys[row].key, w[0]))
-			row++;
-		if (row == G_N_ELEMENTS(keys))
-			continue; /* a later version's key */
-		if (g_strv_length(w) != keys[row].args + 1)
-			return hv_error_set(err, EINVAL, "migration cookie: '%s' needs %u words",
-					    w[0], keys[row].args);
-		if ((r = keys[row].take(mc, w + 1, err)) < 0)
-			return r;
-		if (mc->disks->len > MAX_DISKS || mc->exports->len > MAX_DISKS)
-			return hv_error_set(err, EINVAL, "migration cookie: more than %d disks",
-					    MAX_DISKS);
-	}
-	return 0;
-}
 
 /* ---- begin (source) */
 
@@ -199,11 +66,11 @@ qemu_nbd_wanted(const HvDomainDef *def, const GArray *params)
 }
 
 int
-qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, char **cookie, GError **err)
+qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, QemuMigCookie *out,
+	       GError **err)
 {
 	const HvDomainDef *def = qemu_dom_def(d);
 	g_autoptr(GPtrArray) want = qemu_nbd_wanted(def, params);
-	g_autoptr(GString) out = g_string_new(COOKIE_MAGIC "\n");
 	g_autoptr(QemuMon) m = qemu_mon_ref(d->mon);
 	g_autoptr(QJson) blocks = NULL;
 	g_autofree char *name = g_strdup(def->name);
@@ -228,10 +95,9 @@ qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, char **cookie,
 			return hv_error_set(err, EIO, "cannot copy disk '%s' of domain '%s': QEMU "
 					    "does not show it", (char *)want->pdata[k], name);
 		id = file_id(qjson_get_str(ins, "file"));
-		g_string_append_printf(out, "disk %s %" PRId64 " %s %s\n", (char *)want->pdata[k],
-				       size, qjson_get_str(ins, "drv"), id);
+		qemu_mig_cookie_add_disk(out, want->pdata[k], (uint64_t)size,
+					 qjson_get_str(ins, "drv"), id);
 	}
-	*cookie = g_string_free(g_steal_pointer(&out), FALSE);
 	return 0;
 }
 
@@ -388,10 +254,9 @@ node_of(const QJson *blocks, const char *target)
 
 int
 qemu_nbd_serve(QemuMon *m, const QemuMigCookie *in, const char *listen, unsigned port,
-	       char **cookie, GError **err)
+	       QemuMigCookie *out, GError **err)
 {
 	g_autoptr(GString) a = g_string_new("{\"addr\":{\"type\":\"inet\",\"data\":{\"host\":");
-	g_autoptr(GString) out = g_string_new(COOKIE_MAGIC "\n");
 	g_autoptr(QJson) blocks = NULL;
 	int r;
 
@@ -400,7 +265,7 @@ qemu_nbd_serve(QemuMon *m, const QemuMigCookie *in, const char *listen, unsigned
 	if ((r = qemu_mon_command(m, "query-block", NULL, &blocks, err)) < 0 ||
 	    (r = qemu_mon_command(m, "nbd-server-start", a->str, NULL, err)) < 0)
 		return r;
-	g_string_append_printf(out, "nbd %u\n", port);
+	out->nbd_port = port;
 	for (guint k = 0; k < in->disks->len; k++) {
 		const QemuMigDisk *md = in->disks->pdata[k];
 		g_autofree char *node = node_of(blocks, md->target);
@@ -418,9 +283,8 @@ qemu_nbd_serve(QemuMon *m, const QemuMigCookie *in, const char *listen, unsigned
 		g_string_append_c(e, '}');
 		if ((r = qemu_mon_command(m, "block-export-add", e->str, NULL, err)) < 0)
 			return r;
-		g_string_append_printf(out, "export %s\n", md->target);
+		g_ptr_array_add(out->exports, g_strdup(md->target));
 	}
-	*cookie = g_string_free(g_steal_pointer(&out), FALSE);
 	return 0;
 }
 
@@ -453,6 +317,10 @@ qemu_mirrors_start(QemuMon *m, const char *name, const char *host, const QemuMig
 	bool v6 = strchr(host, ':') && host[0] != '[';
 
 	mir->exports = g_ptr_array_new_with_free_func(g_free);
+	if (wanted->len && in->from_libvirt)
+		return hv_error_set(err, EPROTO, "cannot copy the disks of domain '%s' to a "
+				    "libvirtd: copy-storage works between hyperfs nodes only (it "
+				    "names its NBD exports otherwise and does not list them)", name);
 	for (guint k = 0; k < wanted->len; k++) /* never a move that leaves a disk behind */
 		if (!g_ptr_array_find_with_equal_func(in->exports, wanted->pdata[k], g_str_equal,
 						      NULL))

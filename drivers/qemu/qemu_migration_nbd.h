@@ -1,49 +1,22 @@
 /* qemu_migration_nbd.h: copying a domain's disks while it migrates
  * (libvirt's --copy-storage-all and --copy-storage-inc), the parts of
- * qemu_migration.c's phases that do it (qemu_migration_nbd.c), and the
- * migration cookie that carries what the two ends tell each other. */
+ * qemu_migration.c's phases that do it (qemu_migration_nbd.c); what the two
+ * ends tell each other goes in the migration cookie (qemu_migcookie.h). */
 #pragma once
 #include "drivers/qemu/qemu_domain.h"
 #include "drivers/job.h"
+#include "drivers/qemu/qemu_migcookie.h"
 
 #define QEMU_MIG_COPY (HV_MIGRATE_NON_SHARED_DISK | HV_MIGRATE_NON_SHARED_INC)
-
-/* A cookie, parsed: the disks begin lists (source), the NBD port and the
- * exports prepare gives (target), the figures of a completed migration
- * perform gives (source: QEMU's query-migrate at its end). */
-typedef struct {
-	GPtrArray *disks;   /* QemuMigDisk* */
-	GPtrArray *exports; /* char*: disk targets the target serves */
-	unsigned nbd_port;  /* 0: none */
-	bool stats;         /* a "stats" line came: */
-	uint64_t total_ms;  /* QEMU's total-time, */
-	uint64_t downtime_ms; /* downtime, */
-	uint64_t ram_bytes; /* and ram transferred */
-} QemuMigCookie;
-
-typedef struct {
-	char *target;   /* vda */
-	uint64_t capacity;
-	char *format;   /* raw, qcow2 */
-	char *id;       /* BOOTID:DEV:INO of the source's file, or "-" */
-} QemuMigDisk;
-
-void qemu_mig_cookie_clear(QemuMigCookie *mc);
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(QemuMigCookie, qemu_mig_cookie_clear)
-/* text (may be NULL or empty: an empty cookie) into mc; EINVAL when it is
- * not ours or breaks a limit. */
-int qemu_mig_cookie_parse(const char *text, QemuMigCookie *mc, GError **err);
-/* perform's cookie (owned): "stats TOTAL_MS DOWNTIME_MS RAM_BYTES". */
-char *qemu_mig_cookie_stats(uint64_t total_ms, uint64_t downtime_ms, uint64_t ram_bytes);
 
 /* The disk targets copy-storage copies (char*, owned): the writable disks
  * with a source, or those params' migrate_disks names. */
 GPtrArray *qemu_nbd_wanted(const HvDomainDef *def, const GArray *params);
 
-/* begin (source), lock held, d running: the disks to copy into *cookie
- * (owned): the writable disks with a source (params' migrate_disks, when
+/* begin (source), lock held, d running: the disks to copy into out (an
+ * initialised cookie): the writable disks with a source (params' migrate_disks, when
  * given, names them), with their sizes and formats from QEMU. */
-int qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, char **cookie,
+int qemu_nbd_begin(QemuConn *qc, QemuDomain *d, const GArray *params, QemuMigCookie *out,
 		   GError **err);
 
 /* prepare (target), no lock held: each disk the cookie lists is there, in
@@ -60,10 +33,10 @@ int qemu_nbd_precreate(QemuConn *qc, const HvDomainDef *def, const QemuMigCookie
 void qemu_nbd_remove(QemuConn *qc, GPtrArray *created);
 
 /* prepare (target), no lock held, QEMU started -incoming: an NBD server on
- * listen:port exporting each disk of in, writable; *cookie (owned) says
- * where and what. */
+ * listen:port exporting each disk of in, writable; out (an initialised
+ * cookie) gets the port and the exports. */
 int qemu_nbd_serve(QemuMon *m, const QemuMigCookie *in, const char *listen, unsigned port,
-		   char **cookie, GError **err);
+		   QemuMigCookie *out, GError **err);
 /* finish (target), no lock held: the NBD server stops. */
 void qemu_nbd_stop(QemuMon *m);
 

@@ -362,7 +362,7 @@ start_prepare(QemuConn *qc, QemuDomain *d, const char *incoming, HvDomainDef **l
 {
 	const char *name = d->o->name;
 	g_autofree char *qmp = NULL, *pid = NULL, *log = NULL, *console = NULL, *vnc = NULL;
-	g_autofree char *secret = NULL;
+	g_autofree char *secret = NULL, *layout = NULL;
 	QemuPaths paths;
 	int r;
 
@@ -390,6 +390,8 @@ start_prepare(QemuConn *qc, QemuDomain *d, const char *incoming, HvDomainDef **l
 		paths.network_opaque = qc->conn;
 	}
 	*live = hv_domain_def_copy(qemu_dom_def(d));
+	layout = hv_domain_def_format(*live); /* the PCI slots its XML shows */
+	paths.layout = layout;
 	if ((r = qemu_command_build(*live, qc->emulator, &paths, argv, err)) < 0) {
 		g_clear_pointer(live, hv_domain_def_free);
 		return r;

@@ -166,3 +166,20 @@ def test_interfaces_and_node_devices_as_libvirt_lists_them(mount_factory, tmp_pa
         assert cat(n / f"node/devices/{d}/parent") == ("" if parent == "-" else parent + "\n")
         assert cat(n / f"node/devices/{d}/capabilities") == "".join(c + "\n" for c in caps.split(","))
     assert cat(n / "node/devices/computer/config.xml").startswith("<device>")
+
+
+def test_graphics_passwd_kept_through_an_edit(mount_factory, tmp_path):
+    """libvirt hides a graphics passwd unless asked with VIR_DOMAIN_XML_SECURE:
+    the driver asks on a read-write mount, so config.xml holds it (owner-only)
+    and an edit with sed keeps it."""
+    m = mount_factory(f"lv={LV}", node_names=["lv"])
+    doc = tmp_path / "gfx.xml"
+    doc.write_text("<domain type='test'><name>gfx</name><memory>65536</memory>"
+                   "<os><type>hvm</type></os><devices>"
+                   "<graphics type='vnc' port='-1' passwd='s3cret'/></devices></domain>")
+    ok(run(["cp", str(doc), str(m.node("lv") / "domains")]))
+    d = m.node("lv") / "domains/gfx"
+    assert "passwd='s3cret'" in cat(d / "config.xml")
+    ok(run(["sed", "-i", "s/65536/131072/", str(d / "config.xml")]))
+    xml = cat(d / "config.xml")
+    assert "131072" in xml and "passwd='s3cret'" in xml

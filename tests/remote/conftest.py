@@ -1,6 +1,12 @@
 """conftest.py: the `daemon` fixture (hfd.Daemon): build/hyperfsd on
 loopback, stopped with SIGTERM after the test, which must exit 0 and leave
-nothing behind; its log is shown when a test fails."""
+nothing behind; its log is shown when a test fails. Before it stops, the
+garbage collector runs, so that libvirt objects a test left (a connection
+held by a domain object) are closed while the daemon still answers: closed
+later on a dead socket, their "Broken pipe" would become the last error of
+whatever libvirt call a later test makes at that moment."""
+import gc
+
 import pytest
 
 from .hfd import Daemon
@@ -10,6 +16,7 @@ from .hfd import Daemon
 def daemon(tmp_path, request):
     d = Daemon(tmp_path).start()
     yield d
+    gc.collect()
     alive = d.alive()
     rc = d.stop()
     assert alive, f"hyperfsd died during the test:\n{d.describe()}"

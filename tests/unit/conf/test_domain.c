@@ -306,6 +306,35 @@ test_threads(void)
 		       (g_get_monotonic_time() - start) / 1e6);
 }
 
+/* hv_domain_xml_hide_secrets: each input and what libvirt shows without
+ * VIR_DOMAIN_XML_SECURE. */
+static const struct {
+	const char *in, *out;
+} hide_rows[] = {
+	{ "<graphics type='vnc' port='-1' passwd='s3cret'/>", "<graphics type='vnc' port='-1'/>" },
+	{ "<graphics type='vnc' passwd='x' passwdValidTo='2030-01-01T00:00:00'>",
+	  "<graphics type='vnc' passwdValidTo='2030-01-01T00:00:00'>" },
+	{ "<graphics passwd=\"a'b\" type='spice'>", "<graphics type='spice'>" },
+	{ "<graphics type='vnc' passwd = 'a>b' keymap='de'/>", "<graphics type='vnc' keymap='de'/>" },
+	{ "<graphics\n  passwd='x'\n  type='vnc'/>", "<graphics\n  type='vnc'/>" },
+	{ "<a passwd='keep'/><graphics type='rdp' passwd='x'/><b passwd='keep'/>",
+	  "<a passwd='keep'/><graphics type='rdp'/><b passwd='keep'/>" },
+	{ "<graphicsX passwd='keep'/>", "<graphicsX passwd='keep'/>" },
+	{ "<graphics type='vnc' passwd='unterminated", "<graphics type='vnc' passwd='unterminated" },
+	{ "<graphics", "<graphics" },
+	{ "", "" },
+};
+
+static void
+test_hide_secrets(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(hide_rows); i++) {
+		g_autofree char *out = hv_domain_xml_hide_secrets(hide_rows[i].in);
+
+		g_assert_cmpstr(out, ==, hide_rows[i].out);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -315,6 +344,7 @@ main(int argc, char **argv)
 	g_test_add_func("/conf/domain/errors", test_errors);
 	g_test_add_func("/conf/domain/format-copy", test_format_copy);
 	g_test_add_func("/conf/domain/uuid", test_uuid);
+	g_test_add_func("/conf/domain/hide-secrets", test_hide_secrets);
 	g_test_add_func("/conf/domain/generated-live", test_generated_and_live);
 	g_test_add_func("/conf/domain/extra", test_extra);
 	g_test_add_func("/conf/domain/threads", test_threads);

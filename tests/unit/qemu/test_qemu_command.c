@@ -1,7 +1,9 @@
 /* test_qemu_command.c: the qemu driver's command-line builder, one domain
  * document per case in xml/, compared with golden/NAME.args (one argument a
  * line) or golden/NAME.err (the refusal message); plus the JSON reader and the
- * sorted tables. HYPERFS_REGENERATE=1 rewrites the golden files for review. */
+ * sorted tables. A case named layout-* is also its own layout (QemuPaths.layout):
+ * its PCI addresses become bus=pci.0,addr= (qemu_command_addr.c).
+ * HYPERFS_REGENERATE=1 rewrites the golden files for review. */
 #include <string.h>
 #include "drivers/qemu/qemu_command.h"
 #include "util/json.h"
@@ -122,6 +124,8 @@ render(const char *name)
 	p.secrets = g_str_has_prefix(name, "err-nosecrets-") ? NULL : secrets;
 	if (g_str_has_prefix(name, "err-nonet-"))
 		p.resolve_network = NULL; /* a driver with no network backend */
+	if (g_str_has_prefix(name, "layout-"))
+		p.layout = xml; /* its own addresses: the PCI slots of the command line */
 	if (qemu_command_build(def, "/usr/bin/qemu-system-x86_64", &p, &argv, &err) < 0)
 		return g_strdup_printf("error %d: %s\n", err->code, err->message);
 	joined = g_strjoinv("\n", argv);

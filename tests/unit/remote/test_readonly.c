@@ -15,7 +15,7 @@
 #include "tests/unit/remote/ro_peer.h"
 
 #define MAX_FIELDS 8
-#define MAX_CANDS 16
+#define MAX_CANDS 32
 
 #define DOM_XML(name, uuid)                                                                   \
 	"<domain type='test'><name>" name "</name><uuid>" uuid "</uuid>"                      \
@@ -169,6 +169,7 @@ static Cands cands[X_RAW + 1];
 static void
 cand_num(XField f, const int64_t *v, int n)
 {
+	g_assert_cmpint(cands[f].n + n, <=, MAX_CANDS);
 	for (int i = 0; i < n; i++)
 		cands[f].m[cands[f].n++].num[0] = v[i];
 }
@@ -176,7 +177,10 @@ cand_num(XField f, const int64_t *v, int n)
 static void
 cand_str(XField f, const char *s)
 {
-	RpcMsg *m = &cands[f].m[cands[f].n++];
+	RpcMsg *m;
+
+	g_assert_cmpint(cands[f].n, <, MAX_CANDS);
+	m = &cands[f].m[cands[f].n++];
 
 	m->str[0] = g_strdup(s);
 	m->has_str[0] = s != NULL;

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "drivers/qemu/qemu_migcookie.h"
 #include "drivers/qemu/qemu_migration.h"
 #include "drivers/qemu/qemu_migration_nbd.h"
 
@@ -169,6 +170,12 @@ qemu_migrate_prepare_tunnel(HvConn *c, const GArray *params, HvMigCookie *ck, un
 	f = g_new0(Feed, 1);
 	f->fd = fd;
 	f->name = g_strdup(dn && dn->s && *dn->s ? dn->s : def->name);
+	{ /* as prepare's: whose cookie it is (a libvirtd source reads it) */
+		g_auto(QemuMigCookie) out = { 0 };
+
+		qemu_mig_cookie_init(&out);
+		ck->out = qemu_mig_cookie_format(&out, f->name, def->uuid);
+	}
 	*st = g_new0(HvDataStream, 1);
 	(*st)->ops = &feed_ops;
 	(*st)->end = UINT64_MAX;

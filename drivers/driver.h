@@ -215,6 +215,17 @@ GArray *hv_params_new(void);
 void hv_params_add(GArray *ps, const char *field, HvParamType type, int64_t i, const char *s);
 const HvParam *hv_params_find(const GArray *ps, const char *field);
 
+/* A parameter a setting takes, and its type. */
+typedef struct {
+	const char *field;
+	HvParamType type;
+} HvParamSpec;
+
+/* 0, or libvirt's refusal (virTypedParamsValidate, in its order: by name)
+ * of the first parameter of ps that specs lacks (ENOPROTOOPT, "parameter 'X'
+ * not supported"), has another type or comes twice (EINVAL). */
+int hv_params_validate(const GArray *ps, const HvParamSpec *specs, size_t n, GError **err);
+
 /* A domain's tuning groups (virsh schedinfo, memtune, blkiotune, numatune,
  * domiftune DEVICE, blkdeviotune DEVICE). */
 typedef enum {
@@ -335,6 +346,9 @@ typedef struct {
 	int (*set_autostart)(HvConn *c, const char *name, bool on, GError **err);
 	/* key=value lines as `virsh domstats` prints them, without the header. */
 	int (*get_stats)(HvConn *c, const char *name, char **text, GError **err);
+	/* The virDomainStatsTypes groups (bits) get_stats fills, all of them when
+	 * this is NULL: what virConnectGetAllDomainStats' ENFORCE_STATS holds to. */
+	unsigned (*stats_groups)(HvConn *c);
 	/* The serial console. Positions count every byte it printed; reading
 	 * appends at most max bytes from *pos to out and moves *pos past them
 	 * (first to the oldest byte kept when *pos is older), returning how many
@@ -461,6 +475,12 @@ typedef struct {
 	 * set_affinity with HV_AFFINITY_IOTHREAD show and pin them. */
 	int (*set_iothread)(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 			    GError **err);
+	/* virDomainSetIOThreadParams: IOThread id's polling (params: HvParam
+	 * "poll-max-ns" ULLONG, "poll-grow" and "poll-shrink" UINT, as libvirt
+	 * names them; flags HV_AFFECT_*). ENOMSG: libvirt's driver fails here
+	 * without saying why (the message says it for the tree). */
+	int (*set_iothread_params)(HvConn *c, const char *name, unsigned id, const GArray *params,
+				   unsigned flags, GError **err);
 	/* virDomainGetCPUStats of a running domain: the total (start_cpu -1:
 	 * cpu_time, user_time, system_time) or per host CPU from start_cpu
 	 * (cpu_time, vcpu_time), at most nparams each. Returns libvirt's answer:

@@ -331,6 +331,7 @@ static const RpcProc procs[] = {
 	{ 395, "virNodeGetSEVInfo", S(X_INT, X_UINT), S_VOID, h_no_support, R, X },
 	{ 396, "virDomainGetLaunchSecurityInfo", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_launch_security_info, R, D },
 	{ 401, "virConnectListAllNWFilterBindings", S(X_INT, X_UINT), S(X_RAW), h_nwfilter_bindings, R | HI, NF },
+	{ 402, "virDomainSetIOThreadParams", S(X_DOM, X_UINT, X_PARAMS, X_UINT), S_VOID, h_dom_set_iothread_params, 0, D },
 	{ 403, "virConnectGetStoragePoolCapabilities", S(X_UINT), S_VOID, h_no_support, R, P },
 	{ 404, "virNetworkListAllPorts", S(X_NET, X_INT, X_UINT), S(X_RAW), h_net_list_all_ports, R | HI, N },
 	{ 405, "virNetworkPortLookupByUUID", S(X_NET, X_UUID), S(X_RAW), h_net_port_lookup_uuid, R | HI, N },
@@ -405,6 +406,39 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 					 "Domain checkpoint not found: " },
 	};
 
+	/* errno -> libvirt's code and prefix; EINVAL and others below */
+	static const struct {
+		int e, code;
+		const char *prefix;
+	} codes[] = {
+		{ ENOTSUP, VIR_ERR_NO_SUPPORT, "this function is not supported by the connection driver: " },
+		{ EROFS, VIR_ERR_OPERATION_DENIED, "operation forbidden: " },
+		{ EACCES, VIR_ERR_OPERATION_DENIED, "operation forbidden: " },
+		{ EPERM, VIR_ERR_OPERATION_DENIED, "operation forbidden: " },
+		/* a document a driver could not read: libvirt's XML error */
+		{ EBADMSG, 27 /* VIR_ERR_XML_ERROR */, "XML error: " },
+		/* a setting outside what its object allows: libvirt's config refusal */
+		{ EDOM, 67 /* VIR_ERR_CONFIG_UNSUPPORTED */, "unsupported configuration: " },
+		/* libvirt's "operation unsupported" (not the driver's lack) */
+		{ EPROTONOSUPPORT, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, "Operation not supported: " },
+		/* a parameter the call does not take (virTypedParamsValidate) */
+		{ ENOPROTOOPT, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, "argument unsupported: " },
+		/* what libvirt's drivers report as internal errors */
+		{ EPROTO, VIR_ERR_INTERNAL_ERROR, "internal error: " },
+		/* a failure libvirt's driver reports no error for (virErrorGenericFailure) */
+		{ ENOMSG, VIR_ERR_INTERNAL_ERROR, "An error occurred, but the cause is unknown: " },
+		/* an aborted job: libvirt's "migration out job: canceled by client" */
+		{ ECANCELED, 78 /* VIR_ERR_OPERATION_ABORTED */, "operation aborted: " },
+		{ ENODATA, 80 /* VIR_ERR_NO_DOMAIN_METADATA */, "metadata not found: " },
+		{ EINVAL, VIR_ERR_INVALID_ARG, "invalid argument: " },
+		{ ERANGE, VIR_ERR_INVALID_ARG, "invalid argument: " },
+		{ EBUSY, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EEXIST, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EALREADY, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EAGAIN, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EISCONN, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+	};
+
 	if (obj == HV_OBJ_SECRET && (e == EPERM || e == ENOKEY)) {
 		/* a private value, or none yet: libvirt's VIR_ERR_INVALID_SECRET and
 		 * VIR_ERR_NO_SECRET */
@@ -412,63 +446,19 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 		*prefix = e == EPERM ? "Invalid secret: " : "Secret not found: ";
 		return;
 	}
-	switch (e) {
-	case ENOENT:
+	if (e == ENOENT) {
 		*code = missing[obj].code;
 		*prefix = missing[obj].prefix;
-		break;
-	case ENOTSUP:
-		*code = VIR_ERR_NO_SUPPORT;
-		*prefix = "this function is not supported by the connection driver: ";
-		break;
-	case EROFS:
-	case EACCES:
-	case EPERM:
-		*code = VIR_ERR_OPERATION_DENIED;
-		*prefix = "operation forbidden: ";
-		break;
-	case EBADMSG: /* a document a driver could not read: libvirt's XML error */
-		*code = 27; /* VIR_ERR_XML_ERROR */
-		*prefix = "XML error: ";
-		break;
-	case EDOM: /* a setting outside what its object allows: libvirt's config refusal */
-		*code = 67; /* VIR_ERR_CONFIG_UNSUPPORTED */
-		*prefix = "unsupported configuration: ";
-		break;
-	case EPROTONOSUPPORT: /* libvirt's "operation unsupported" (not the driver's lack) */
-		*code = 84; /* VIR_ERR_OPERATION_UNSUPPORTED */
-		*prefix = "Operation not supported: ";
-		break;
-	case EPROTO: /* what libvirt's drivers report as internal errors */
-		*code = VIR_ERR_INTERNAL_ERROR;
-		*prefix = "internal error: ";
-		break;
-	case ECANCELED: /* an aborted job: libvirt's "migration out job: canceled by client" */
-		*code = 78; /* VIR_ERR_OPERATION_ABORTED */
-		*prefix = "operation aborted: ";
-		break;
-	case ENODATA:
-		*code = 80; /* VIR_ERR_NO_DOMAIN_METADATA */
-		*prefix = "metadata not found: ";
-		break;
-	case EINVAL:
-	case ERANGE:
-		*code = VIR_ERR_INVALID_ARG;
-		*prefix = "invalid argument: ";
-		break;
-	case EBUSY:
-	case EEXIST:
-	case EALREADY:
-	case EAGAIN:
-	case EISCONN:
-		*code = VIR_ERR_OPERATION_INVALID;
-		*prefix = "Requested operation is not valid: ";
-		break;
-	default:
-		*code = VIR_ERR_OPERATION_FAILED;
-		*prefix = "operation failed: ";
-		break;
+		return;
 	}
+	*code = VIR_ERR_OPERATION_FAILED;
+	*prefix = "operation failed: ";
+	for (size_t k = 0; k < G_N_ELEMENTS(codes); k++)
+		if (codes[k].e == e) {
+			*code = codes[k].code;
+			*prefix = codes[k].prefix;
+			return;
+		}
 }
 
 void
@@ -499,7 +489,7 @@ reply_errno(GByteArray *out, const RpcHeader *h, const RpcProc *p, int rc, const
 		msg = g_strconcat(prefix, p->name, NULL);
 	else if (rc == -EINVAL && err && g_str_has_prefix(err->message, "unsupported flags ("))
 		msg = g_strdup(err->message); /* virCheckFlags says it bare */
-	else if (err && !*err->message) /* libvirt's error with no detail */
+	else if (rc == -ENOMSG || (err && !*err->message)) /* libvirt's error with no detail */
 		msg = g_strndup(prefix, strlen(prefix) - 2);
 	else
 		msg = g_strconcat(prefix, err ? err->message : g_strerror(-rc), NULL);

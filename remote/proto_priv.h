@@ -241,6 +241,7 @@ RPC_HANDLER(h_dom_core_dump_with_format);
 RPC_HANDLER(h_dom_add_iothread);
 RPC_HANDLER(h_dom_del_iothread);
 RPC_HANDLER(h_dom_pin_iothread);
+RPC_HANDLER(h_dom_set_iothread_params);
 RPC_HANDLER(h_baseline_cpu);
 RPC_HANDLER(h_dom_get_cpu_stats);
 RPC_HANDLER(h_dom_send_process_signal);

@@ -34,7 +34,18 @@ typedef struct {
 	guint8 frozen;      /* the guest's frozen file systems: bit 0 /, bit 1 /boot */
 	GPtrArray *cps;     /* HvCheckpointDef*, parents first (test_checkpoint.c), or NULL */
 	char *cp_current;   /* the current checkpoint's name, or NULL */
+	GArray *iopolls;    /* TestIOPoll: the IOThreads added, in order (test_actions.c), or NULL */
 } TestDomain;
+
+/* An IOThread's polling, which libvirt's test driver keeps beside the
+ * definition for each IOThread virDomainAddIOThread added (its
+ * testIOThreadInfo): virDomainSetIOThreadParams sets it, `domstats
+ * --iothread` shows it while the domain runs. */
+typedef struct {
+	unsigned id;
+	uint64_t max_ns;
+	unsigned grow, shrink;
+} TestIOPoll;
 
 /* A pool's (HvEntry.priv of the pool table); its volumes are HvEntry.children. */
 typedef struct {
@@ -191,6 +202,9 @@ int test_domain_set(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GE
 int test_domain_stats(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
 int test_dom_get_device_stats(HvConn *c, const char *name, HvDeviceKind kind, const char *dev,
 			      int64_t vals[HV_DEV_STATS_MAX], GError **err);
+/* The stats groups get_stats fills: libvirt's state and iothread, all of
+ * ours with extras=stats. */
+unsigned test_dom_stats_groups(HvConn *c);
 enum { TEST_SET_MEMORY, TEST_SET_VCPUS }; /* test_domain_set's codes */
 
 /* test_network.c */
@@ -258,6 +272,8 @@ int test_dom_core_dump(HvConn *c, const char *name, const char *path, unsigned f
 int test_dom_rename(HvConn *c, const char *name, const char *new_name, GError **err);
 int test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 			  GError **err);
+int test_dom_set_iothread_params(HvConn *c, const char *name, unsigned id, const GArray *params,
+				 unsigned flags, GError **err);
 int test_dom_send_signal(HvConn *c, const char *name, int64_t pid, unsigned signum,
 			 GError **err);
 /* virDomainSetLifecycleAction: type and action are libvirt's numbers. */

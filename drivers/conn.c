@@ -472,7 +472,7 @@ hv_params_validate(const GArray *ps, const HvParamSpec *specs, size_t n, GError 
 			j++;
 			continue;
 		}
-		if (i > j) /* libvirt's test, as it is */
+		if (i > 0 && g_str_equal(sorted[i - 1]->field, sorted[i]->field))
 			return hv_error_set(err, EINVAL, "parameter '%s' occurs multiple times",
 					    sorted[i]->field);
 		if (sorted[i]->type != keys[j].type)

@@ -399,6 +399,11 @@ typedef struct {
 	int (*get_disk_errors)(HvConn *c, const char *name, GArray **out, GError **err);
 	int (*get_perf_events)(HvConn *c, const char *name, unsigned flags, GArray **out,
 			       GError **err);
+	/* virDomainSetPerfEvents: the events given (HvParam BOOLEAN, named as
+	 * get_perf_events names them) on or off, in the definition flags
+	 * (HV_AFFECT_*) pick. */
+	int (*set_perf_events)(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			       GError **err);
 	/* The monitor's state (virDomainControlState), its detail and for how
 	 * long (ms) it has been in it. */
 	int (*get_control_info)(HvConn *c, const char *name, unsigned *state, unsigned *details,

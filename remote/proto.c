@@ -149,6 +149,8 @@ static const RpcProc procs[] = {
 	{ 132, "virInterfaceUndefine", S(X_STR, X_STR), S_VOID, h_iface_undefine, HI, I },
 	{ 133, "virInterfaceCreate", S(X_STR, X_STR, X_UINT), S_VOID, h_iface_create, 0, I },
 	{ 134, "virInterfaceDestroy", S(X_STR, X_STR, X_UINT), S_VOID, h_iface_destroy, HI, I },
+	{ 135, "virConnectDomainXMLFromNative", S(X_STR, X_STR, X_UINT), S_VOID, h_no_support, 0, X },
+	{ 136, "virConnectDomainXMLToNative", S(X_STR, X_STR, X_UINT), S_VOID, h_no_support, 0, X },
 	{ 137, "virConnectNumOfDefinedInterfaces", S_VOID, S(X_INT), h_num_of_defined_ifaces, R | HI, I },
 	{ 138, "virConnectListDefinedInterfaces", S(X_INT), S(X_STR_LIST), h_list_defined_ifaces, R | HI, I },
 	{ 139, "virConnectNumOfSecrets", S_VOID, S(X_INT), h_num_of_secrets, R | HI, SE },
@@ -177,6 +179,7 @@ static const RpcProc procs[] = {
 	{ 163, "virDomainGetJobInfo", S(X_DOM), S(X_RAW), h_dom_get_job_info, R, D },
 	{ 164, "virDomainAbortJob", S(X_DOM), S_VOID, h_dom_abort_job, HI, D },
 	{ 165, "virStorageVolWipe", S(X_VOL, X_UINT), S_VOID, h_vol_wipe, 0, V },
+	{ 166, "virDomainMigrateSetMaxDowntime", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 174, "virDomainUpdateDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 175, "virNWFilterLookupByName", S(X_STR), S(X_NET), h_nwfilter_lookup_by_name, R | HI, NF },
 	{ 176, "virNWFilterLookupByUUID", S(X_UUID), S(X_NET), h_nwfilter_lookup_by_uuid, R | HI, NF },
@@ -209,6 +212,7 @@ static const RpcProc procs[] = {
 	{ 204, "virDomainSetMemoryFlags", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_dom_set_memory_flags, 0, D },
 	{ 205, "virDomainSetBlkioParameters", S(X_DOM, X_PARAMS, X_UINT), S_VOID, h_dom_set_blkio_params, 0, D },
 	{ 206, "virDomainGetBlkioParameters", S(X_DOM, X_INT, X_UINT), S(X_PARAMS, X_INT), h_dom_get_blkio_params, R, D },
+	{ 207, "virDomainMigrateSetMaxSpeed", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 208, "virStorageVolUpload", S(X_VOL, X_HYPER, X_HYPER, X_UINT), S_VOID, h_vol_upload, 0, V },
 	{ 209, "virStorageVolDownload", S(X_VOL, X_HYPER, X_HYPER, X_UINT), S_VOID, h_vol_download, 0, V },
 	{ 210, "virDomainInjectNMI", S(X_DOM, X_UINT), S_VOID, h_dom_inject_nmi, 0, D },
@@ -230,8 +234,12 @@ static const RpcProc procs[] = {
 	{ 233, "virDomainRestoreFlags", S(X_STR, X_OPTSTR, X_UINT), S_VOID, h_dom_restore_flags, 0, D },
 	{ 234, "virDomainDestroyFlags", S(X_DOM, X_UINT), S_VOID, h_dom_destroy, HI, D },
 	{ 235, "virDomainSaveImageGetXMLDesc", S(X_STR, X_UINT), S(X_STR), h_dom_save_image_xml, R, D },
+	{ 237, "virDomainBlockJobAbort", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 238, "virDomainGetBlockJobInfo", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, R, D },
+	{ 239, "virDomainBlockJobSetSpeed", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 240, "virDomainBlockPull", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 242, "virDomainMigrateGetMaxSpeed", S(X_DOM, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 243, "virDomainBlockStatsFlags", S(X_DOM, X_STR, X_INT, X_UINT), S_VOID, h_no_support, R, D },
 	{ 244, "virDomainSnapshotGetParent", S(X_STR, X_DOM, X_UINT), S(X_STR, X_DOM), h_snap_get_parent, R, D },
 	{ 245, "virDomainReset", S(X_DOM, X_UINT), S_VOID, h_dom_reset, 0, D },
 	{ 246, "virDomainSnapshotNumChildren", S(X_STR, X_DOM, X_UINT), S(X_INT), h_snap_num_children, R, D },
@@ -261,6 +269,7 @@ static const RpcProc procs[] = {
 	{ 274, "virDomainListAllSnapshots", S(X_DOM, X_INT, X_UINT), S(X_RAW), h_snap_list_all, R, D },
 	{ 275, "virDomainSnapshotListAllChildren", S(X_STR, X_DOM, X_INT, X_UINT), S(X_RAW), h_snap_list_all_children, R, D },
 	{ 277, "virDomainGetHostname", S(X_DOM, X_UINT), S(X_STR), h_dom_get_hostname, R, D },
+	{ 278, "virDomainGetSecurityLabelList", S(X_DOM), S_VOID, h_no_support, R, D },
 	{ 279, "virDomainPinEmulator", S(X_DOM, X_OPAQUE, X_UINT), S_VOID, h_dom_pin_emulator, 0, D },
 	{ 280, "virDomainGetEmulatorPinInfo", S(X_DOM, X_INT, X_UINT), S(X_OPAQUE, X_INT), h_dom_get_emulator_pin_info, R, D },
 	{ 281, "virConnectListAllStoragePools", S(X_INT, X_UINT), S(X_POOL_LIST, X_UINT), h_list_all_pools, R | HI, P },
@@ -280,6 +289,9 @@ static const RpcProc procs[] = {
 	{ 295, "virDomainSendProcessSignal", S(X_DOM, X_HYPER, X_UINT, X_UINT), S_VOID,
 	  h_dom_send_process_signal, 0, D },
 	{ 298, "virDomainGetJobStats", S(X_DOM, X_UINT), S(X_INT, X_PARAMS), h_dom_get_job_stats, R | HI, D },
+	{ 299, "virDomainMigrateGetCompressionCache", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
+	{ 300, "virDomainMigrateSetCompressionCache", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 301, "virNodeDeviceDetachFlags", S(X_STR, X_OPTSTR, X_UINT), S_VOID, h_no_support, 0, ND },
 	{ 302, "virDomainMigrateBegin3Params", S(X_DOM, X_PARAMS, X_UINT), S(X_OPAQUE, X_STR), h_dom_migrate_begin3_params, 0, D },
 	{ 303, "virDomainMigratePrepare3Params", S(X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE, X_OPTSTR), h_dom_migrate_prepare3_params, RPC_SLOW, D },
 	{ 305, "virDomainMigratePerform3Params", S(X_DOM, X_OPTSTR, X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE), h_dom_migrate_perform3_params, RPC_SLOW, D },
@@ -312,7 +324,9 @@ static const RpcProc procs[] = {
 	{ 356, "virDomainDelIOThread", S(X_DOM, X_UINT, X_UINT), S_VOID, h_dom_del_iothread, 0, D },
 	{ 357, "virDomainSetUserPassword", S(X_DOM, X_OPTSTR, X_OPTSTR, X_UINT), S_VOID, h_dom_set_user_password, 0, D },
 	{ 358, "virDomainRename", S(X_DOM, X_OPTSTR, X_UINT), S(X_INT), h_dom_rename, 0, D },
+	{ 364, "virDomainMigrateStartPostCopy", S(X_DOM, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 365, "virDomainGetPerfEvents", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_perf_events, R, D },
+	{ 366, "virDomainSetPerfEvents", S(X_DOM, X_PARAMS, X_UINT), S_VOID, h_dom_set_perf_events, 0, D },
 	{ 368, "virConnectStoragePoolEventRegisterAny", S(X_INT, X_OPTPOOL), S(X_INT),
 	  h_pool_event_register_any, R | HI, P },
 	{ 369, "virConnectStoragePoolEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, P },
@@ -322,6 +336,7 @@ static const RpcProc procs[] = {
 	{ 381, "virConnectSecretEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, SE },
 	{ 384, "virDomainSetVcpu", S(X_DOM, X_STR, X_INT, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 386, "virDomainSetBlockThreshold", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 387, "virDomainMigrateGetMaxDowntime", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
 	{ 388, "virDomainManagedSaveGetXMLDesc", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
 	{ 389, "virDomainManagedSaveDefineXML", S(X_DOM, X_OPTSTR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 390, "virDomainSetLifecycleAction", S(X_DOM, X_UINT, X_UINT, X_UINT), S_VOID, h_dom_set_lifecycle_action, 0, D },
@@ -487,8 +502,9 @@ reply_errno(GByteArray *out, const RpcHeader *h, const RpcProc *p, int rc, const
 	if (rc == -ENOTSUP && err && strstr(err->message, " is not supported by driver '"))
 		/* the checkpoint's refusal: libvirt names the API (virReportUnsupportedError) */
 		msg = g_strconcat(prefix, p->name, NULL);
-	else if (rc == -EINVAL && err && g_str_has_prefix(err->message, "unsupported flags ("))
-		msg = g_strdup(err->message); /* virCheckFlags says it bare */
+	else if (rc == -EINVAL && err && (g_str_has_prefix(err->message, "unsupported flags (") ||
+					  g_str_has_prefix(err->message, "Flags 'VIR_")))
+		msg = g_strdup(err->message); /* virCheckFlags, virReportInvalidArg say it bare */
 	else if (rc == -ENOMSG || (err && !*err->message)) /* libvirt's error with no detail */
 		msg = g_strndup(prefix, strlen(prefix) - 2);
 	else

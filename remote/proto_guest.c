@@ -1,6 +1,6 @@
 /* proto_guest.c: hyperfsd's procedures about what a guest reports: memory
  * counters (tags numbered as virDomainMemoryStatTags), its hostname and
- * clock, disks in error, perf events, the monitor's state, a disk's sizes,
+ * clock, disks in error, perf events (365; set: 366), the monitor's state, a disk's sizes,
  * CPU time counters (262), and block and interface counters, which come from the driver's own
  * statistics (get_stats, the text `virsh domstats` prints) so that every
  * driver with statistics answers them. */
@@ -90,6 +90,15 @@ RPC_HANDLER(h_dom_get_perf_events)
 		return rc;
 	params_out(r, ps, G_MAXINT64);
 	return 0;
+}
+
+/* 366: dom, params, flags */
+RPC_HANDLER(h_dom_set_perf_events)
+{
+	g_autoptr(GArray) ps = params_in(a);
+
+	return HV_CALL(c->conn, domain, set_perf_events, HV_WRITES, err, a->dom.name, ps,
+		       (unsigned)a->num[0]);
 }
 
 RPC_HANDLER(h_dom_get_control_info)

@@ -1,6 +1,6 @@
 /* test_guest.c: what the test node's guests report, the values libvirt 9.0's
  * test driver gives: fixed memory counters, the hostname "testhost", a clock
- * at 627319920 s, every disk in "unspecified error", every perf event off, a monitor
+ * at 627319920 s, every disk in "unspecified error", a monitor
  * that is ok, 1 TiB disks holding a little less, the first disk's / and /boot,
  * made-up interface addresses, no launch security, and guest requests (keys,
  * NMI, time, password, file system freeze, thaw, trim) that need it running.
@@ -144,27 +144,6 @@ test_dom_get_disk_errors(HvConn *c, const char *name, GArray **out, GError **err
 	if (rc == 0)
 		*out = g_steal_pointer(&all);
 	return rc;
-}
-
-int
-test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
-			 GError **err)
-{
-	static const char *const events[] = {
-		"cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references",
-		"cache_misses", "branch_instructions", "branch_misses", "bus_cycles",
-		"stalled_cycles_frontend", "stalled_cycles_backend", "ref_cpu_cycles", "cpu_clock",
-		"task_clock", "page_faults", "context_switches", "cpu_migrations",
-		"page_faults_min", "page_faults_maj", "alignment_faults", "emulation_faults",
-	};
-	int rc = guest_there(test_conn(c), name, NULL, err);
-
-	if (rc < 0)
-		return rc;
-	*out = hv_params_new();
-	for (size_t k = 0; k < G_N_ELEMENTS(events); k++) /* libvirt's perf events, all off */
-		hv_params_add(*out, events[k], HV_PARAM_BOOLEAN, 0, NULL);
-	return 0;
 }
 
 int

@@ -284,6 +284,12 @@ int test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t
 		      size_t len, unsigned flags, GError **err);
 GArray *test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus);
 
+/* test_perf.c: perf events (HvDomainOps) */
+int test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
+			     GError **err);
+int test_dom_set_perf_events(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			     GError **err);
+
 /* test_node.c: the host's CPU map, cells, sysinfo and CPU counters (HvNodeOps) */
 int test_node_get_cpu_map(HvConn *c, uint8_t map[HV_CPUMAP_BYTES], unsigned *online,
 			  GError **err);
@@ -300,8 +306,6 @@ int test_dom_get_hostname(HvConn *c, const char *name, char **hostname, GError *
 int test_dom_get_time(HvConn *c, const char *name, int64_t *seconds, unsigned *nseconds,
 		      GError **err);
 int test_dom_get_disk_errors(HvConn *c, const char *name, GArray **out, GError **err);
-int test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
-			     GError **err);
 int test_dom_get_control_info(HvConn *c, const char *name, unsigned *state, unsigned *details,
 			      uint64_t *since_ms, GError **err);
 int test_dom_get_block_info(HvConn *c, const char *name, const char *path, uint64_t *capacity,

@@ -213,6 +213,15 @@ PY_CALLS = [
     ("capabilities", lambda c: c.getCapabilities()),
     ("checkpoints", lambda c: c.lookupByName("test").listAllCheckpoints(0)),
     ("pool-capabilities", lambda c: c.getStoragePoolCapabilities(0)),
+    ("block-stats-flags", lambda c: c.lookupByName("test").blockStatsFlags("vda", 0)),
+    ("security-label-list", lambda c: c.lookupByName("test").securityLabelList()),
+    ("nodedev-detach-flags",
+     lambda c: c.nodeDeviceLookupByName("computer").detachFlags("vfio", 0)),
+    ("iothread-stats",
+     lambda c: (c.lookupByName("test").addIOThread(4, 0),
+                c.getAllDomainStats(0x81)[0][1],  # state and iothread
+                c.domainListGetStats([c.lookupByName("test")], 0x80, 0x10)[0][1],
+                c.lookupByName("test").delIOThread(4, 0))),
 ]
 
 

@@ -217,6 +217,11 @@ PY_CALLS = [
     ("security-label-list", lambda c: c.lookupByName("test").securityLabelList()),
     ("nodedev-detach-flags",
      lambda c: c.nodeDeviceLookupByName("computer").detachFlags("vfio", 0)),
+    ("create-with-files", lambda c: (c.lookupByName("test").destroy(),
+                                     c.lookupByName("test").createWithFiles([], 0),
+                                     c.lookupByName("test").state(0))),
+    ("create-with-files-flags", lambda c: (c.lookupByName("test").destroy(),
+                                           c.lookupByName("test").createWithFiles([], 1))),
     ("iothread-stats",
      lambda c: (c.lookupByName("test").addIOThread(4, 0),
                 c.getAllDomainStats(0x81)[0][1],  # state and iothread

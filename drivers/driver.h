@@ -404,6 +404,10 @@ typedef struct {
 	 * (HV_AFFECT_*) pick. */
 	int (*set_perf_events)(HvConn *c, const char *name, const GArray *params, unsigned flags,
 			       GError **err);
+	/* virDomainSetMemoryStatsPeriod: the balloon's collection period in
+	 * seconds (0: none), in the definition flags (HV_AFFECT_*) pick. */
+	int (*set_memory_stats_period)(HvConn *c, const char *name, int period, unsigned flags,
+				       GError **err);
 	/* The monitor's state (virDomainControlState), its detail and for how
 	 * long (ms) it has been in it. */
 	int (*get_control_info)(HvConn *c, const char *name, unsigned *state, unsigned *details,

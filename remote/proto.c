@@ -297,6 +297,7 @@ static const RpcProc procs[] = {
 	{ 305, "virDomainMigratePerform3Params", S(X_DOM, X_OPTSTR, X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE), h_dom_migrate_perform3_params, RPC_SLOW, D },
 	{ 306, "virDomainMigrateFinish3Params", S(X_PARAMS, X_OPAQUE, X_UINT, X_INT), S(X_DOM, X_OPAQUE), h_dom_migrate_finish3_params, RPC_SLOW, D },
 	{ 307, "virDomainMigrateConfirm3Params", S(X_DOM, X_PARAMS, X_OPAQUE, X_UINT, X_INT), S_VOID, h_dom_migrate_confirm3_params, RPC_SLOW, D },
+	{ 308, "virDomainSetMemoryStatsPeriod", S(X_DOM, X_INT, X_UINT), S_VOID, h_dom_set_memory_stats_period, 0, D },
 	{ 309, "virDomainCreateXMLWithFiles", S(X_STR, X_UINT), S(X_DOM), h_dom_create_xml, 0, D },
 	{ 310, "virDomainCreateWithFiles", S(X_DOM, X_UINT), S(X_DOM), h_dom_create_flags, 0, D },
 	{ 312, "virConnectGetCPUModelNames", S(X_STR, X_INT, X_UINT), S(X_STR_LIST, X_INT), h_get_cpu_model_names, R | HI, X },

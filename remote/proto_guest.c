@@ -1,9 +1,10 @@
 /* proto_guest.c: hyperfsd's procedures about what a guest reports: memory
  * counters (tags numbered as virDomainMemoryStatTags), its hostname and
- * clock, disks in error, perf events (365; set: 366), the monitor's state, a disk's sizes,
- * CPU time counters (262), and block and interface counters, which come from the driver's own
- * statistics (get_stats, the text `virsh domstats` prints) so that every
- * driver with statistics answers them. */
+ * clock, disks in error, perf events (365; set: 366), the balloon's period
+ * (308), the monitor's state, a disk's sizes, CPU time counters (262), and
+ * block and interface counters, which come from the driver's own statistics
+ * (get_stats, the text `virsh domstats` prints) so that every driver with
+ * statistics answers them. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,16 @@ RPC_HANDLER(h_dom_get_perf_events)
 		return rc;
 	params_out(r, ps, G_MAXINT64);
 	return 0;
+}
+
+/* 308: dom, period, flags (libvirt's client refuses a negative one) */
+RPC_HANDLER(h_dom_set_memory_stats_period)
+{
+	if (a->num[0] < 0)
+		return hv_error_set(err, EINVAL, "period in virDomainSetMemoryStatsPeriod must not "
+				    "be negative");
+	return HV_CALL(c->conn, domain, set_memory_stats_period, HV_WRITES, err, a->dom.name,
+		       (int)a->num[0], (unsigned)a->num[1]);
 }
 
 /* 366: dom, params, flags */

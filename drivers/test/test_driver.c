@@ -354,6 +354,7 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.get_disk_errors = test_dom_get_disk_errors;
 	test_domain_ops.get_perf_events = test_dom_get_perf_events;
 	test_domain_ops.set_perf_events = test_dom_set_perf_events;
+	test_domain_ops.set_memory_stats_period = test_dom_set_memory_stats_period;
 	test_domain_ops.get_control_info = test_dom_get_control_info;
 	test_domain_ops.get_block_info = test_dom_get_block_info;
 	test_domain_ops.get_addresses = test_dom_addresses;

@@ -1,8 +1,9 @@
-/* test_perf.c: a domain's perf events as libvirt's test driver keeps them,
- * in the <perf> element of the one definition the flags pick (the running
- * one unless it is shut off, or the persistent one): virDomainGetPerfEvents
- * lists every event with whether it is on, virDomainSetPerfEvents turns the
- * ones given on or off, refused in libvirt's words. */
+/* test_perf.c: what libvirt's test driver keeps in the one definition the
+ * flags pick (the running one unless it is shut off, or the persistent one):
+ * the perf events in its <perf> (virDomainGetPerfEvents lists every event
+ * with whether it is on, virDomainSetPerfEvents turns the ones given on or
+ * off) and the balloon's collection period, <memballoon><stats period>
+ * (virDomainSetMemoryStatsPeriod); refused in libvirt's words. */
 #include <errno.h>
 #include <string.h>
 #include "drivers/test/test_priv.h"
@@ -164,6 +165,63 @@ test_dom_set_perf_events(HvConn *c, const char *name, const GArray *params, unsi
 		if ((r = states_write(def, st, err)) == 0)
 			test_tick(tc);
 	}
+	hv_core_unlock(&tc->core);
+	return r;
+}
+
+/* <memballoon><stats period='N'/> first in the balloon, none for 0. */
+static int
+period_write(HvDomainDef *def, int period, GError **err)
+{
+	g_autoptr(xmlDoc) doc = def->xml ? hv_xml_parse_compact(def->xml, strlen(def->xml), err)
+					 : NULL;
+	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+	xmlNode *bal = root ? hv_xml_path(root, "devices/memballoon") : NULL, *st;
+	g_autofree char *model = bal ? hv_xml_prop(bal, "model") : NULL;
+	char num[16], *xml;
+
+	if (!bal || g_strcmp0(model, "none") == 0)
+		return hv_error_set(err, EPROTO, "No memory balloon device configured, can not "
+				    "set the collection period");
+	if ((st = hv_xml_child(bal, "stats"))) {
+		xmlUnlinkNode(st);
+		xmlFreeNode(st);
+	}
+	if (period) {
+		st = xmlNewNode(NULL, (const xmlChar *)"stats");
+		g_snprintf(num, sizeof(num), "%d", period);
+		hv_xml_set_prop(st, "period", num);
+		if (bal->children)
+			xmlAddPrevSibling(bal->children, st);
+		else
+			xmlAddChild(bal, st);
+	}
+	if (!(xml = hv_xml_compact(root, NULL)))
+		return hv_error_set(err, EIO, "domain '%s': cannot write its definition", def->name);
+	g_free(def->xml);
+	def->xml = xml;
+	return 0;
+}
+
+int
+test_dom_set_memory_stats_period(HvConn *c, const char *name, int period, unsigned flags,
+				 GError **err)
+{
+	TestConn *tc = test_conn(c);
+	HvDomainDef *def;
+	HvEntry *o;
+	int r;
+
+	if (flags & ~(AFFECT_LIVE | AFFECT_CONFIG))
+		return hv_error_set(err, EINVAL, "unsupported flags (0x%x) in function "
+				    "testDomainSetMemoryStatsPeriod",
+				    flags & ~(AFFECT_LIVE | AFFECT_CONFIG));
+	hv_core_lock(&tc->core);
+	if (!(o = hv_objtab_find(tc->domains, name, err)))
+		r = -ENOENT;
+	else if ((r = one_def(o, flags, true, &def, err)) == 0 &&
+		 (r = period_write(def, period, err)) == 0)
+		test_tick(tc);
 	hv_core_unlock(&tc->core);
 	return r;
 }

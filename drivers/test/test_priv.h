@@ -284,11 +284,13 @@ int test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t
 		      size_t len, unsigned flags, GError **err);
 GArray *test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus);
 
-/* test_perf.c: perf events (HvDomainOps) */
+/* test_perf.c: perf events and the balloon's period (HvDomainOps) */
 int test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
 			     GError **err);
 int test_dom_set_perf_events(HvConn *c, const char *name, const GArray *params, unsigned flags,
 			     GError **err);
+int test_dom_set_memory_stats_period(HvConn *c, const char *name, int period, unsigned flags,
+				     GError **err);
 
 /* test_node.c: the host's CPU map, cells, sysinfo and CPU counters (HvNodeOps) */
 int test_node_get_cpu_map(HvConn *c, uint8_t map[HV_CPUMAP_BYTES], unsigned *online,

@@ -394,6 +394,10 @@ typedef struct {
 	 * virDomainDiskErrorCode) and the perf events (HvParam BOOLEAN). */
 	int (*get_memory_stats)(HvConn *c, const char *name, GArray **out, GError **err);
 	int (*get_hostname)(HvConn *c, const char *name, char **hostname, GError **err);
+	/* virDomainMemoryPeek: size bytes of the guest's memory from start
+	 * (flags: libvirt's VIR_MEMORY_VIRTUAL 1 or _PHYSICAL 2). */
+	int (*memory_peek)(HvConn *c, const char *name, uint64_t start, uint32_t size,
+			   unsigned flags, GByteArray **out, GError **err);
 	int (*get_time)(HvConn *c, const char *name, int64_t *seconds, unsigned *nseconds,
 			GError **err);
 	int (*get_disk_errors)(HvConn *c, const char *name, GArray **out, GError **err);

@@ -124,6 +124,7 @@ static const RpcProc procs[] = {
 	{ 100, "virStorageVolGetPath", S(X_VOL), S(X_STR), h_vol_get_path, R | HI, V },
 	{ 101, "virNodeGetCellsFreeMemory", S(X_INT, X_INT), S(X_U64_LIST), h_node_get_cells_free_memory, R | HI, X },
 	{ 102, "virNodeGetFreeMemory", S_VOID, S(X_HYPER), h_node_get_free_memory, R | HI, X },
+	{ 104, "virDomainMemoryPeek", S(X_DOM, X_HYPER, X_UINT, X_UINT), S(X_OPAQUE), h_dom_memory_peek, 0, D },
 	{ 110, "virConnectGetURI", S_VOID, S(X_STR), h_get_uri, R | HI, X },
 	{ 111, "virNodeNumOfDevices", S(X_OPTSTR, X_UINT), S(X_INT), h_nodedev_num, R | HI, ND },
 	{ 112, "virNodeListDevices", S(X_OPTSTR, X_INT, X_UINT), S(X_STR_LIST), h_nodedev_list, R | HI, ND },

@@ -93,6 +93,23 @@ RPC_HANDLER(h_dom_get_perf_events)
 	return 0;
 }
 
+#define MEMORY_PEEK_MAX (4u << 20) /* REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX */
+
+/* 104: dom, offset, size, flags; reply: the bytes */
+RPC_HANDLER(h_dom_memory_peek)
+{
+	g_autoptr(GByteArray) b = NULL;
+	int rc;
+
+	if ((uint64_t)a->num[1] > MEMORY_PEEK_MAX)
+		return hv_error_set(err, EPROTO, "size > maximum buffer size");
+	rc = HV_CALL(c->conn, domain, memory_peek, HV_WRITES, err, a->dom.name,
+		     (uint64_t)a->num[0], (uint32_t)a->num[1], (unsigned)a->num[2], &b);
+	if (rc == 0)
+		r->bytes = g_steal_pointer(&b);
+	return rc;
+}
+
 /* 308: dom, period, flags (libvirt's client refuses a negative one) */
 RPC_HANDLER(h_dom_set_memory_stats_period)
 {

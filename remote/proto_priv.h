@@ -208,6 +208,7 @@ RPC_HANDLER(h_dom_get_time);
 RPC_HANDLER(h_dom_get_disk_errors);
 RPC_HANDLER(h_dom_get_perf_events);
 RPC_HANDLER(h_dom_set_perf_events);
+RPC_HANDLER(h_dom_memory_peek);
 RPC_HANDLER(h_dom_set_memory_stats_period);
 RPC_HANDLER(h_dom_get_control_info);
 RPC_HANDLER(h_dom_get_block_info);

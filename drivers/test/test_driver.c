@@ -350,6 +350,7 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.get_security_label = test_dom_get_security_label;
 	test_domain_ops.get_memory_stats = test_dom_get_memory_stats;
 	test_domain_ops.get_hostname = test_dom_get_hostname;
+	test_domain_ops.memory_peek = test_dom_memory_peek;
 	test_domain_ops.get_time = test_dom_get_time;
 	test_domain_ops.get_disk_errors = test_dom_get_disk_errors;
 	test_domain_ops.get_perf_events = test_dom_get_perf_events;

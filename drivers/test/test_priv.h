@@ -287,6 +287,8 @@ GArray *test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus);
 /* test_perf.c: perf events and the balloon's period (HvDomainOps) */
 int test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
 			     GError **err);
+int test_dom_memory_peek(HvConn *c, const char *name, uint64_t start, uint32_t size,
+			 unsigned flags, GByteArray **out, GError **err);
 int test_dom_set_perf_events(HvConn *c, const char *name, const GArray *params, unsigned flags,
 			     GError **err);
 int test_dom_set_memory_stats_period(HvConn *c, const char *name, int period, unsigned flags,

@@ -430,6 +430,24 @@ hv_params_find(const GArray *ps, const char *field)
 	return NULL;
 }
 
+int
+hv_call_affect_split(HvFlagsCall fn, void *ctx, unsigned flags, GError **err)
+{
+	g_autoptr(GError) e = NULL;
+	unsigned both = HV_AFFECT_LIVE | HV_AFFECT_CONFIG;
+	int rc = fn(ctx, flags, &e);
+
+	if (rc == -EINVAL && (flags & both) == both && strstr(e->message, "mutually exclusive")) {
+		g_clear_error(&e);
+		rc = fn(ctx, flags & ~HV_AFFECT_CONFIG, &e);
+		if (rc == 0)
+			rc = fn(ctx, flags & ~HV_AFFECT_LIVE, &e);
+	}
+	if (rc < 0)
+		g_propagate_error(err, g_steal_pointer(&e));
+	return rc;
+}
+
 static int
 spec_cmp(const void *a, const void *b)
 {
@@ -486,22 +504,4 @@ hv_params_validate(const GArray *ps, const HvParamSpec *specs, size_t n, GError 
 		return hv_error_set(err, ENOPROTOOPT, "parameter '%s' not supported",
 				    sorted[i]->field);
 	return 0;
-}
-
-int
-hv_call_affect_split(HvFlagsCall fn, void *ctx, unsigned flags, GError **err)
-{
-	g_autoptr(GError) e = NULL;
-	unsigned both = HV_AFFECT_LIVE | HV_AFFECT_CONFIG;
-	int rc = fn(ctx, flags, &e);
-
-	if (rc == -EINVAL && (flags & both) == both && strstr(e->message, "mutually exclusive")) {
-		g_clear_error(&e);
-		rc = fn(ctx, flags & ~HV_AFFECT_CONFIG, &e);
-		if (rc == 0)
-			rc = fn(ctx, flags & ~HV_AFFECT_LIVE, &e);
-	}
-	if (rc < 0)
-		g_propagate_error(err, g_steal_pointer(&e));
-	return rc;
 }

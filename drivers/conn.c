@@ -464,3 +464,61 @@ hv_call_affect_split(HvFlagsCall fn, void *ctx, unsigned flags, GError **err)
 		g_propagate_error(err, g_steal_pointer(&e));
 	return rc;
 }
+
+static int
+spec_cmp(const void *a, const void *b)
+{
+	return strcmp(((const HvParamSpec *)a)->field, ((const HvParamSpec *)b)->field);
+}
+
+static int
+param_cmp(const void *a, const void *b)
+{
+	return strcmp((*(const HvParam *const *)a)->field, (*(const HvParam *const *)b)->field);
+}
+
+/* virTypedParameterType's names, by HvParamType. */
+static const char *const param_type_names[] = { "unknown", "int",    "uint",    "llong",
+						"ullong",  "double", "boolean", "string" };
+
+static const char *
+param_type_name(HvParamType t)
+{
+	return (unsigned)t < G_N_ELEMENTS(param_type_names) ? param_type_names[t] : "unknown";
+}
+
+/* The walk of libvirt's virTypedParamsValidate: both lists sorted by name,
+ * a spec skipped when it does not match, so what no spec takes is reported
+ * after the type and repeat errors of the names before it. */
+int
+hv_params_validate(const GArray *ps, const HvParamSpec *specs, size_t n, GError **err)
+{
+	guint np = ps ? ps->len : 0, i = 0;
+	g_autofree const HvParam **sorted = g_new0(const HvParam *, np + 1);
+	g_autofree HvParamSpec *keys = g_memdup2(specs, sizeof(*specs) * (n ? n : 1));
+	size_t j = 0;
+
+	for (guint k = 0; k < np; k++)
+		sorted[k] = &g_array_index(ps, HvParam, k);
+	qsort(sorted, np, sizeof(*sorted), param_cmp);
+	qsort(keys, n, sizeof(*keys), spec_cmp);
+	while (i < np && j < n) {
+		if (!g_str_equal(sorted[i]->field, keys[j].field)) {
+			j++;
+			continue;
+		}
+		if (i > 0 && g_str_equal(sorted[i - 1]->field, sorted[i]->field))
+			return hv_error_set(err, EINVAL, "parameter '%s' occurs multiple times",
+					    sorted[i]->field);
+		if (sorted[i]->type != keys[j].type)
+			return hv_error_set(err, EINVAL,
+					    "invalid type '%s' for parameter '%s', expected '%s'",
+					    param_type_name(sorted[i]->type), sorted[i]->field,
+					    param_type_name(keys[j].type));
+		i++;
+	}
+	if (i < np)
+		return hv_error_set(err, ENOPROTOOPT, "parameter '%s' not supported",
+				    sorted[i]->field);
+	return 0;
+}

@@ -226,6 +226,17 @@ GArray *hv_params_new(void);
 void hv_params_add(GArray *ps, const char *field, HvParamType type, int64_t i, const char *s);
 const HvParam *hv_params_find(const GArray *ps, const char *field);
 
+/* A parameter a setting takes, and its type. */
+typedef struct {
+	const char *field;
+	HvParamType type;
+} HvParamSpec;
+
+/* 0, or libvirt's refusal (virTypedParamsValidate, in its order: by name)
+ * of the first parameter of ps that specs lacks (ENOPROTOOPT, "parameter 'X'
+ * not supported"), has another type or comes twice (EINVAL). */
+int hv_params_validate(const GArray *ps, const HvParamSpec *specs, size_t n, GError **err);
+
 /* A domain's tuning groups (virsh schedinfo, memtune, blkiotune, numatune,
  * domiftune DEVICE, blkdeviotune DEVICE). */
 typedef enum {
@@ -346,6 +357,9 @@ typedef struct {
 	int (*set_autostart)(HvConn *c, const char *name, bool on, GError **err);
 	/* key=value lines as `virsh domstats` prints them, without the header. */
 	int (*get_stats)(HvConn *c, const char *name, char **text, GError **err);
+	/* The virDomainStatsTypes groups (bits) get_stats fills, all of them when
+	 * this is NULL: what virConnectGetAllDomainStats' ENFORCE_STATS holds to. */
+	unsigned (*stats_groups)(HvConn *c);
 	/* The serial console. Positions count every byte it printed; reading
 	 * appends at most max bytes from *pos to out and moves *pos past them
 	 * (first to the oldest byte kept when *pos is older), returning how many
@@ -391,11 +405,24 @@ typedef struct {
 	 * virDomainDiskErrorCode) and the perf events (HvParam BOOLEAN). */
 	int (*get_memory_stats)(HvConn *c, const char *name, GArray **out, GError **err);
 	int (*get_hostname)(HvConn *c, const char *name, char **hostname, GError **err);
+	/* virDomainMemoryPeek: size bytes of the guest's memory from start
+	 * (flags: libvirt's VIR_MEMORY_VIRTUAL 1 or _PHYSICAL 2). */
+	int (*memory_peek)(HvConn *c, const char *name, uint64_t start, uint32_t size,
+			   unsigned flags, GByteArray **out, GError **err);
 	int (*get_time)(HvConn *c, const char *name, int64_t *seconds, unsigned *nseconds,
 			GError **err);
 	int (*get_disk_errors)(HvConn *c, const char *name, GArray **out, GError **err);
 	int (*get_perf_events)(HvConn *c, const char *name, unsigned flags, GArray **out,
 			       GError **err);
+	/* virDomainSetPerfEvents: the events given (HvParam BOOLEAN, named as
+	 * get_perf_events names them) on or off, in the definition flags
+	 * (HV_AFFECT_*) pick. */
+	int (*set_perf_events)(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			       GError **err);
+	/* virDomainSetMemoryStatsPeriod: the balloon's collection period in
+	 * seconds (0: none), in the definition flags (HV_AFFECT_*) pick. */
+	int (*set_memory_stats_period)(HvConn *c, const char *name, int period, unsigned flags,
+				       GError **err);
 	/* The monitor's state (virDomainControlState), its detail and for how
 	 * long (ms) it has been in it. */
 	int (*get_control_info)(HvConn *c, const char *name, unsigned *state, unsigned *details,
@@ -472,6 +499,12 @@ typedef struct {
 	 * set_affinity with HV_AFFINITY_IOTHREAD show and pin them. */
 	int (*set_iothread)(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 			    GError **err);
+	/* virDomainSetIOThreadParams: IOThread id's polling (params: HvParam
+	 * "poll-max-ns" ULLONG, "poll-grow" and "poll-shrink" UINT, as libvirt
+	 * names them; flags HV_AFFECT_*). ENOMSG: libvirt's driver fails here
+	 * without saying why (the message says it for the tree). */
+	int (*set_iothread_params)(HvConn *c, const char *name, unsigned id, const GArray *params,
+				   unsigned flags, GError **err);
 	/* virDomainGetCPUStats of a running domain: the total (start_cpu -1:
 	 * cpu_time, user_time, system_time) or per host CPU from start_cpu
 	 * (cpu_time, vcpu_time), at most nparams each. Returns libvirt's answer:

@@ -294,7 +294,9 @@ w_max_vcpus(HvObj *o, const char *tok, GError **err)
 
 /* iothreads: one line an IOThread, "ID CPUS" (the CPUs it may run on), of the
  * running domain, else of its definition; writes `add ID`, `del ID`, `pin ID
- * CPUS` (libvirt's iothreadadd, iothreaddel, iothreadpin, to the same one). */
+ * CPUS` (libvirt's iothreadadd, iothreaddel, iothreadpin, to the same one)
+ * and `set ID poll-max-ns=N poll-grow=N poll-shrink=N` (iothreadset: any of
+ * them, each once; `stats` shows them as iothread.ID.poll-*). */
 static bool
 has_iothreads(HvObj *o)
 {
@@ -321,36 +323,84 @@ r_iothreads(HvObj *o, GString *out, GError **err)
 }
 
 static int
-io_add(HvObj *o, unsigned id, const char *cpus, GError **err)
+io_add(HvObj *o, unsigned id, char **rest, GError **err)
 {
 	return HV_CALL(o->node->conn, domain, set_iothread, HV_WRITES, err, o->name, id, true, 0);
 }
 
 static int
-io_del(HvObj *o, unsigned id, const char *cpus, GError **err)
+io_del(HvObj *o, unsigned id, char **rest, GError **err)
 {
 	return HV_CALL(o->node->conn, domain, set_iothread, HV_WRITES, err, o->name, id, false, 0);
 }
 
 static int
-io_pin(HvObj *o, unsigned id, const char *cpus, GError **err)
+io_pin(HvObj *o, unsigned id, char **rest, GError **err)
 {
 	uint8_t map[HV_CPUMAP_BYTES];
 
-	if (hv_cpulist_parse(cpus, map, sizeof(map), sizeof(map) * 8, err) < 0)
+	if (hv_cpulist_parse(rest[0], map, sizeof(map), sizeof(map) * 8, err) < 0)
 		return -EINVAL;
 	return HV_CALL(o->node->conn, domain, set_affinity, HV_WRITES, err, o->name,
 		       HV_AFFINITY_IOTHREAD, id, map, sizeof(map), 0);
 }
 
+/* set's keys, as virsh iothreadset names its options, and libvirt's
+ * parameters (VIR_DOMAIN_IOTHREAD_POLL_*). */
+static const struct {
+	const char *key, *field;
+	HvParamType type;
+} poll_keys[] = {
+	{ "poll-max-ns", "poll_max_ns", HV_PARAM_ULLONG },
+	{ "poll-grow", "poll_grow", HV_PARAM_UINT },
+	{ "poll-shrink", "poll_shrink", HV_PARAM_UINT },
+};
+
+/* One `KEY=N` of set into ps: a known key, once, with a number of its type. */
+static int
+poll_param(GArray *ps, const char *kv, GError **err)
+{
+	const char *eq = strchr(kv, '=');
+	g_autofree char *key = eq ? g_strndup(kv, (gsize)(eq - kv)) : NULL;
+	typeof(&poll_keys[0]) k = key ? HV_TABLE_FIND(poll_keys, key) : NULL;
+	uint64_t v = 0;
+	unsigned u = 0;
+
+	if (!k)
+		return hv_error_set(err, EINVAL, "'%s' is not poll-max-ns=N, poll-grow=N or "
+				    "poll-shrink=N", kv);
+	if (hv_params_find(ps, k->field))
+		return hv_error_set(err, EINVAL, "'%s' is given twice", k->key);
+	if (k->type == HV_PARAM_ULLONG ? hv_parse_u64(eq + 1, &v, err) < 0
+				       : hv_parse_uint(eq + 1, 0, G_MAXUINT32, &u, err) < 0)
+		return -EINVAL;
+	hv_params_add(ps, k->field, k->type, k->type == HV_PARAM_ULLONG ? (int64_t)v : u, NULL);
+	return 0;
+}
+
+static int
+io_set(HvObj *o, unsigned id, char **rest, GError **err)
+{
+	g_autoptr(GArray) ps = hv_params_new();
+	int r;
+
+	for (char **kv = rest; *kv; kv++)
+		if (poll_param(ps, *kv, err) < 0)
+			return -EINVAL;
+	r = HV_CALL(o->node->conn, domain, set_iothread_params, HV_WRITES, err, o->name, id, ps,
+		    0);
+	return r == -ENOMSG ? -EINVAL : r; /* libvirt's failure without a cause: the line says it */
+}
+
 static const struct {
 	const char *verb;
-	guint words; /* with the verb */
-	int (*act)(HvObj *o, unsigned id, const char *cpus, GError **err);
+	guint least, most; /* words, with the verb */
+	int (*act)(HvObj *o, unsigned id, char **rest, GError **err);
 } io_verbs[] = {
-	{ "add", 2, io_add },
-	{ "del", 2, io_del },
-	{ "pin", 3, io_pin },
+	{ "add", 2, 2, io_add },
+	{ "del", 2, 2, io_del },
+	{ "pin", 3, 3, io_pin },
+	{ "set", 3, 2 + G_N_ELEMENTS(poll_keys), io_set },
 };
 
 static int
@@ -358,14 +408,15 @@ w_iothreads(HvObj *o, const char *tok, GError **err)
 {
 	g_auto(GStrv) w = g_strsplit(tok, " ", -1);
 	typeof(&io_verbs[0]) v = w[0] ? HV_TABLE_FIND(io_verbs, w[0]) : NULL;
+	guint n = g_strv_length(w);
 	unsigned id;
 
-	if (!v || g_strv_length(w) != v->words)
-		return hv_error_set(err, EINVAL, "write 'add ID', 'del ID' or 'pin ID CPUS', not "
-				    "'%s'", tok);
+	if (!v || n < v->least || n > v->most)
+		return hv_error_set(err, EINVAL, "write 'add ID', 'del ID', 'pin ID CPUS' or 'set ID "
+				    "poll-max-ns=N poll-grow=N poll-shrink=N', not '%s'", tok);
 	if (hv_parse_uint(w[1], 1, 4095, &id, err) < 0)
 		return -EINVAL;
-	return v->act(o, id, w[2], err);
+	return v->act(o, id, w + 2, err);
 }
 
 /* Reads that may reach the hypervisor, or change without an event, are F_SLOW

@@ -124,6 +124,7 @@ static const RpcProc procs[] = {
 	{ 100, "virStorageVolGetPath", S(X_VOL), S(X_STR), h_vol_get_path, R | HI, V },
 	{ 101, "virNodeGetCellsFreeMemory", S(X_INT, X_INT), S(X_U64_LIST), h_node_get_cells_free_memory, R | HI, X },
 	{ 102, "virNodeGetFreeMemory", S_VOID, S(X_HYPER), h_node_get_free_memory, R | HI, X },
+	{ 104, "virDomainMemoryPeek", S(X_DOM, X_HYPER, X_UINT, X_UINT), S(X_OPAQUE), h_dom_memory_peek, 0, D },
 	{ 110, "virConnectGetURI", S_VOID, S(X_STR), h_get_uri, R | HI, X },
 	{ 111, "virNodeNumOfDevices", S(X_OPTSTR, X_UINT), S(X_INT), h_nodedev_num, R | HI, ND },
 	{ 112, "virNodeListDevices", S(X_OPTSTR, X_INT, X_UINT), S(X_STR_LIST), h_nodedev_list, R | HI, ND },
@@ -149,6 +150,8 @@ static const RpcProc procs[] = {
 	{ 132, "virInterfaceUndefine", S(X_STR, X_STR), S_VOID, h_iface_undefine, HI, I },
 	{ 133, "virInterfaceCreate", S(X_STR, X_STR, X_UINT), S_VOID, h_iface_create, 0, I },
 	{ 134, "virInterfaceDestroy", S(X_STR, X_STR, X_UINT), S_VOID, h_iface_destroy, HI, I },
+	{ 135, "virConnectDomainXMLFromNative", S(X_STR, X_STR, X_UINT), S_VOID, h_no_support, 0, X },
+	{ 136, "virConnectDomainXMLToNative", S(X_STR, X_STR, X_UINT), S_VOID, h_no_support, 0, X },
 	{ 137, "virConnectNumOfDefinedInterfaces", S_VOID, S(X_INT), h_num_of_defined_ifaces, R | HI, I },
 	{ 138, "virConnectListDefinedInterfaces", S(X_INT), S(X_STR_LIST), h_list_defined_ifaces, R | HI, I },
 	{ 139, "virConnectNumOfSecrets", S_VOID, S(X_INT), h_num_of_secrets, R | HI, SE },
@@ -177,6 +180,7 @@ static const RpcProc procs[] = {
 	{ 163, "virDomainGetJobInfo", S(X_DOM), S(X_RAW), h_dom_get_job_info, R, D },
 	{ 164, "virDomainAbortJob", S(X_DOM), S_VOID, h_dom_abort_job, HI, D },
 	{ 165, "virStorageVolWipe", S(X_VOL, X_UINT), S_VOID, h_vol_wipe, 0, V },
+	{ 166, "virDomainMigrateSetMaxDowntime", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 174, "virDomainUpdateDeviceFlags", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 175, "virNWFilterLookupByName", S(X_STR), S(X_NET), h_nwfilter_lookup_by_name, R | HI, NF },
 	{ 176, "virNWFilterLookupByUUID", S(X_UUID), S(X_NET), h_nwfilter_lookup_by_uuid, R | HI, NF },
@@ -209,6 +213,7 @@ static const RpcProc procs[] = {
 	{ 204, "virDomainSetMemoryFlags", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_dom_set_memory_flags, 0, D },
 	{ 205, "virDomainSetBlkioParameters", S(X_DOM, X_PARAMS, X_UINT), S_VOID, h_dom_set_blkio_params, 0, D },
 	{ 206, "virDomainGetBlkioParameters", S(X_DOM, X_INT, X_UINT), S(X_PARAMS, X_INT), h_dom_get_blkio_params, R, D },
+	{ 207, "virDomainMigrateSetMaxSpeed", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 208, "virStorageVolUpload", S(X_VOL, X_HYPER, X_HYPER, X_UINT), S_VOID, h_vol_upload, 0, V },
 	{ 209, "virStorageVolDownload", S(X_VOL, X_HYPER, X_HYPER, X_UINT), S_VOID, h_vol_download, 0, V },
 	{ 210, "virDomainInjectNMI", S(X_DOM, X_UINT), S_VOID, h_dom_inject_nmi, 0, D },
@@ -230,8 +235,12 @@ static const RpcProc procs[] = {
 	{ 233, "virDomainRestoreFlags", S(X_STR, X_OPTSTR, X_UINT), S_VOID, h_dom_restore_flags, 0, D },
 	{ 234, "virDomainDestroyFlags", S(X_DOM, X_UINT), S_VOID, h_dom_destroy, HI, D },
 	{ 235, "virDomainSaveImageGetXMLDesc", S(X_STR, X_UINT), S(X_STR), h_dom_save_image_xml, R, D },
+	{ 237, "virDomainBlockJobAbort", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 238, "virDomainGetBlockJobInfo", S(X_DOM, X_STR, X_UINT), S_VOID, h_no_support, R, D },
+	{ 239, "virDomainBlockJobSetSpeed", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 240, "virDomainBlockPull", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 242, "virDomainMigrateGetMaxSpeed", S(X_DOM, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 243, "virDomainBlockStatsFlags", S(X_DOM, X_STR, X_INT, X_UINT), S_VOID, h_no_support, R, D },
 	{ 244, "virDomainSnapshotGetParent", S(X_STR, X_DOM, X_UINT), S(X_STR, X_DOM), h_snap_get_parent, R, D },
 	{ 245, "virDomainReset", S(X_DOM, X_UINT), S_VOID, h_dom_reset, 0, D },
 	{ 246, "virDomainSnapshotNumChildren", S(X_STR, X_DOM, X_UINT), S(X_INT), h_snap_num_children, R, D },
@@ -261,6 +270,7 @@ static const RpcProc procs[] = {
 	{ 274, "virDomainListAllSnapshots", S(X_DOM, X_INT, X_UINT), S(X_RAW), h_snap_list_all, R, D },
 	{ 275, "virDomainSnapshotListAllChildren", S(X_STR, X_DOM, X_INT, X_UINT), S(X_RAW), h_snap_list_all_children, R, D },
 	{ 277, "virDomainGetHostname", S(X_DOM, X_UINT), S(X_STR), h_dom_get_hostname, R, D },
+	{ 278, "virDomainGetSecurityLabelList", S(X_DOM), S_VOID, h_no_support, R, D },
 	{ 279, "virDomainPinEmulator", S(X_DOM, X_OPAQUE, X_UINT), S_VOID, h_dom_pin_emulator, 0, D },
 	{ 280, "virDomainGetEmulatorPinInfo", S(X_DOM, X_INT, X_UINT), S(X_OPAQUE, X_INT), h_dom_get_emulator_pin_info, R, D },
 	{ 281, "virConnectListAllStoragePools", S(X_INT, X_UINT), S(X_POOL_LIST, X_UINT), h_list_all_pools, R | HI, P },
@@ -280,13 +290,18 @@ static const RpcProc procs[] = {
 	{ 295, "virDomainSendProcessSignal", S(X_DOM, X_HYPER, X_UINT, X_UINT), S_VOID,
 	  h_dom_send_process_signal, 0, D },
 	{ 298, "virDomainGetJobStats", S(X_DOM, X_UINT), S(X_INT, X_PARAMS), h_dom_get_job_stats, R | HI, D },
+	{ 299, "virDomainMigrateGetCompressionCache", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
+	{ 300, "virDomainMigrateSetCompressionCache", S(X_DOM, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 301, "virNodeDeviceDetachFlags", S(X_STR, X_OPTSTR, X_UINT), S_VOID, h_no_support, 0, ND },
 	{ 302, "virDomainMigrateBegin3Params", S(X_DOM, X_PARAMS, X_UINT), S(X_OPAQUE, X_STR), h_dom_migrate_begin3_params, 0, D },
 	{ 303, "virDomainMigratePrepare3Params", S(X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE, X_OPTSTR), h_dom_migrate_prepare3_params, RPC_SLOW, D },
 	{ 304, "virDomainMigratePrepareTunnel3Params", S(X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE), h_dom_migrate_prepare_tunnel3_params, RPC_SLOW, D },
 	{ 305, "virDomainMigratePerform3Params", S(X_DOM, X_OPTSTR, X_PARAMS, X_OPAQUE, X_UINT), S(X_OPAQUE), h_dom_migrate_perform3_params, RPC_SLOW, D },
 	{ 306, "virDomainMigrateFinish3Params", S(X_PARAMS, X_OPAQUE, X_UINT, X_INT), S(X_DOM, X_OPAQUE), h_dom_migrate_finish3_params, RPC_SLOW, D },
 	{ 307, "virDomainMigrateConfirm3Params", S(X_DOM, X_PARAMS, X_OPAQUE, X_UINT, X_INT), S_VOID, h_dom_migrate_confirm3_params, RPC_SLOW, D },
+	{ 308, "virDomainSetMemoryStatsPeriod", S(X_DOM, X_INT, X_UINT), S_VOID, h_dom_set_memory_stats_period, 0, D },
 	{ 309, "virDomainCreateXMLWithFiles", S(X_STR, X_UINT), S(X_DOM), h_dom_create_xml, 0, D },
+	{ 310, "virDomainCreateWithFiles", S(X_DOM, X_UINT), S(X_DOM), h_dom_create_flags, 0, D },
 	{ 312, "virConnectGetCPUModelNames", S(X_STR, X_INT, X_UINT), S(X_STR_LIST, X_INT), h_get_cpu_model_names, R | HI, X },
 	{ 313, "virConnectNetworkEventRegisterAny", S(X_INT, X_OPTNET), S(X_INT), h_net_event_register_any, R | HI, N },
 	{ 314, "virConnectNetworkEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, N },
@@ -313,7 +328,9 @@ static const RpcProc procs[] = {
 	{ 356, "virDomainDelIOThread", S(X_DOM, X_UINT, X_UINT), S_VOID, h_dom_del_iothread, 0, D },
 	{ 357, "virDomainSetUserPassword", S(X_DOM, X_OPTSTR, X_OPTSTR, X_UINT), S_VOID, h_dom_set_user_password, 0, D },
 	{ 358, "virDomainRename", S(X_DOM, X_OPTSTR, X_UINT), S(X_INT), h_dom_rename, 0, D },
+	{ 364, "virDomainMigrateStartPostCopy", S(X_DOM, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 365, "virDomainGetPerfEvents", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_perf_events, R, D },
+	{ 366, "virDomainSetPerfEvents", S(X_DOM, X_PARAMS, X_UINT), S_VOID, h_dom_set_perf_events, 0, D },
 	{ 368, "virConnectStoragePoolEventRegisterAny", S(X_INT, X_OPTPOOL), S(X_INT),
 	  h_pool_event_register_any, R | HI, P },
 	{ 369, "virConnectStoragePoolEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, P },
@@ -323,6 +340,7 @@ static const RpcProc procs[] = {
 	{ 381, "virConnectSecretEventDeregisterAny", S(X_INT), S_VOID, h_event_deregister_any, R | HI, SE },
 	{ 384, "virDomainSetVcpu", S(X_DOM, X_STR, X_INT, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 386, "virDomainSetBlockThreshold", S(X_DOM, X_STR, X_HYPER, X_UINT), S_VOID, h_no_support, 0, D },
+	{ 387, "virDomainMigrateGetMaxDowntime", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
 	{ 388, "virDomainManagedSaveGetXMLDesc", S(X_DOM, X_UINT), S_VOID, h_no_support, R, D },
 	{ 389, "virDomainManagedSaveDefineXML", S(X_DOM, X_OPTSTR, X_UINT), S_VOID, h_no_support, 0, D },
 	{ 390, "virDomainSetLifecycleAction", S(X_DOM, X_UINT, X_UINT, X_UINT), S_VOID, h_dom_set_lifecycle_action, 0, D },
@@ -332,6 +350,7 @@ static const RpcProc procs[] = {
 	{ 395, "virNodeGetSEVInfo", S(X_INT, X_UINT), S_VOID, h_no_support, R, X },
 	{ 396, "virDomainGetLaunchSecurityInfo", S(X_DOM, X_UINT), S(X_PARAMS), h_dom_get_launch_security_info, R, D },
 	{ 401, "virConnectListAllNWFilterBindings", S(X_INT, X_UINT), S(X_RAW), h_nwfilter_bindings, R | HI, NF },
+	{ 402, "virDomainSetIOThreadParams", S(X_DOM, X_UINT, X_PARAMS, X_UINT), S_VOID, h_dom_set_iothread_params, 0, D },
 	{ 403, "virConnectGetStoragePoolCapabilities", S(X_UINT), S_VOID, h_no_support, R, P },
 	{ 404, "virNetworkListAllPorts", S(X_NET, X_INT, X_UINT), S(X_RAW), h_net_list_all_ports, R | HI, N },
 	{ 405, "virNetworkPortLookupByUUID", S(X_NET, X_UUID), S(X_RAW), h_net_port_lookup_uuid, R | HI, N },
@@ -406,6 +425,39 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 					 "Domain checkpoint not found: " },
 	};
 
+	/* errno -> libvirt's code and prefix; EINVAL and others below */
+	static const struct {
+		int e, code;
+		const char *prefix;
+	} codes[] = {
+		{ ENOTSUP, VIR_ERR_NO_SUPPORT, "this function is not supported by the connection driver: " },
+		{ EROFS, VIR_ERR_OPERATION_DENIED, "operation forbidden: " },
+		{ EACCES, VIR_ERR_OPERATION_DENIED, "operation forbidden: " },
+		{ EPERM, VIR_ERR_OPERATION_DENIED, "operation forbidden: " },
+		/* a document a driver could not read: libvirt's XML error */
+		{ EBADMSG, 27 /* VIR_ERR_XML_ERROR */, "XML error: " },
+		/* a setting outside what its object allows: libvirt's config refusal */
+		{ EDOM, 67 /* VIR_ERR_CONFIG_UNSUPPORTED */, "unsupported configuration: " },
+		/* libvirt's "operation unsupported" (not the driver's lack) */
+		{ EPROTONOSUPPORT, 84 /* VIR_ERR_OPERATION_UNSUPPORTED */, "Operation not supported: " },
+		/* a parameter the call does not take (virTypedParamsValidate) */
+		{ ENOPROTOOPT, 74 /* VIR_ERR_ARGUMENT_UNSUPPORTED */, "argument unsupported: " },
+		/* what libvirt's drivers report as internal errors */
+		{ EPROTO, VIR_ERR_INTERNAL_ERROR, "internal error: " },
+		/* a failure libvirt's driver reports no error for (virErrorGenericFailure) */
+		{ ENOMSG, VIR_ERR_INTERNAL_ERROR, "An error occurred, but the cause is unknown: " },
+		/* an aborted job: libvirt's "migration out job: canceled by client" */
+		{ ECANCELED, 78 /* VIR_ERR_OPERATION_ABORTED */, "operation aborted: " },
+		{ ENODATA, 80 /* VIR_ERR_NO_DOMAIN_METADATA */, "metadata not found: " },
+		{ EINVAL, VIR_ERR_INVALID_ARG, "invalid argument: " },
+		{ ERANGE, VIR_ERR_INVALID_ARG, "invalid argument: " },
+		{ EBUSY, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EEXIST, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EALREADY, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EAGAIN, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+		{ EISCONN, VIR_ERR_OPERATION_INVALID, "Requested operation is not valid: " },
+	};
+
 	if (obj == HV_OBJ_SECRET && (e == EPERM || e == ENOKEY)) {
 		/* a private value, or none yet: libvirt's VIR_ERR_INVALID_SECRET and
 		 * VIR_ERR_NO_SECRET */
@@ -413,63 +465,19 @@ errno_to_virt(int e, HvObjKind obj, int *code, const char **prefix)
 		*prefix = e == EPERM ? "Invalid secret: " : "Secret not found: ";
 		return;
 	}
-	switch (e) {
-	case ENOENT:
+	if (e == ENOENT) {
 		*code = missing[obj].code;
 		*prefix = missing[obj].prefix;
-		break;
-	case ENOTSUP:
-		*code = VIR_ERR_NO_SUPPORT;
-		*prefix = "this function is not supported by the connection driver: ";
-		break;
-	case EROFS:
-	case EACCES:
-	case EPERM:
-		*code = VIR_ERR_OPERATION_DENIED;
-		*prefix = "operation forbidden: ";
-		break;
-	case EBADMSG: /* a document a driver could not read: libvirt's XML error */
-		*code = 27; /* VIR_ERR_XML_ERROR */
-		*prefix = "XML error: ";
-		break;
-	case EDOM: /* a setting outside what its object allows: libvirt's config refusal */
-		*code = 67; /* VIR_ERR_CONFIG_UNSUPPORTED */
-		*prefix = "unsupported configuration: ";
-		break;
-	case EPROTONOSUPPORT: /* libvirt's "operation unsupported" (not the driver's lack) */
-		*code = 84; /* VIR_ERR_OPERATION_UNSUPPORTED */
-		*prefix = "Operation not supported: ";
-		break;
-	case EPROTO: /* what libvirt's drivers report as internal errors */
-		*code = VIR_ERR_INTERNAL_ERROR;
-		*prefix = "internal error: ";
-		break;
-	case ECANCELED: /* an aborted job: libvirt's "migration out job: canceled by client" */
-		*code = 78; /* VIR_ERR_OPERATION_ABORTED */
-		*prefix = "operation aborted: ";
-		break;
-	case ENODATA:
-		*code = 80; /* VIR_ERR_NO_DOMAIN_METADATA */
-		*prefix = "metadata not found: ";
-		break;
-	case EINVAL:
-	case ERANGE:
-		*code = VIR_ERR_INVALID_ARG;
-		*prefix = "invalid argument: ";
-		break;
-	case EBUSY:
-	case EEXIST:
-	case EALREADY:
-	case EAGAIN:
-	case EISCONN:
-		*code = VIR_ERR_OPERATION_INVALID;
-		*prefix = "Requested operation is not valid: ";
-		break;
-	default:
-		*code = VIR_ERR_OPERATION_FAILED;
-		*prefix = "operation failed: ";
-		break;
+		return;
 	}
+	*code = VIR_ERR_OPERATION_FAILED;
+	*prefix = "operation failed: ";
+	for (size_t k = 0; k < G_N_ELEMENTS(codes); k++)
+		if (codes[k].e == e) {
+			*code = codes[k].code;
+			*prefix = codes[k].prefix;
+			return;
+		}
 }
 
 void
@@ -498,9 +506,10 @@ reply_errno(GByteArray *out, const RpcHeader *h, const RpcProc *p, int rc, const
 	if (rc == -ENOTSUP && err && strstr(err->message, " is not supported by driver '"))
 		/* the checkpoint's refusal: libvirt names the API (virReportUnsupportedError) */
 		msg = g_strconcat(prefix, p->name, NULL);
-	else if (rc == -EINVAL && err && g_str_has_prefix(err->message, "unsupported flags ("))
-		msg = g_strdup(err->message); /* virCheckFlags says it bare */
-	else if (err && !*err->message) /* libvirt's error with no detail */
+	else if (rc == -EINVAL && err && (g_str_has_prefix(err->message, "unsupported flags (") ||
+					  g_str_has_prefix(err->message, "Flags 'VIR_")))
+		msg = g_strdup(err->message); /* virCheckFlags, virReportInvalidArg say it bare */
+	else if (rc == -ENOMSG || (err && !*err->message)) /* libvirt's error with no detail */
 		msg = g_strndup(prefix, strlen(prefix) - 2);
 	else
 		msg = g_strconcat(prefix, err ? err->message : g_strerror(-rc), NULL);
@@ -636,164 +645,4 @@ rpc_dispatch(RpcClientCtx *c, const RpcHeader *h, const uint8_t *body, size_t le
 	audit(c, p, &args, &ret, rc, err);
 	rpc_msg_clear(&args);
 	rpc_msg_clear(&ret);
-}
-
-/* Driver event words -> virDomainEventType and its detail. */
-static const struct {
-	const char *event, *detail;
-	int type, code;
-} lifecycle[] = {
-	{ "defined", "added", 0, 0 },
-	{ "defined", "updated", 0, 1 },
-	{ "defined", "renamed", 0, 2 },
-	{ "undefined", "removed", 1, 0 },
-	{ "undefined", "renamed", 1, 1 },
-	{ "started", "booted", 2, 0 },
-	{ "suspended", "paused", 3, 0 },
-	{ "resumed", "unpaused", 4, 0 },
-	{ "stopped", "shutdown", 5, 0 },
-	{ "stopped", "destroyed", 5, 1 },
-	{ "stopped", "crashed", 5, 2 },
-	{ "stopped", "failed", 5, 5 },
-	{ "shutdown", "finished", 6, 0 },
-	{ "crashed", "panicked", 8, 0 },
-};
-
-bool
-rpc_lifecycle_event(const char *event, const char *detail, int *type, int *code)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(lifecycle); i++)
-		if (g_str_equal(lifecycle[i].event, event) && g_str_equal(lifecycle[i].detail, detail)) {
-			*type = lifecycle[i].type;
-			*code = lifecycle[i].code;
-			return true;
-		}
-	return false;
-}
-
-/* The other way: virDomainEventType and detail -> driver words. A detail we
- * have no word for keeps the type's word with detail "-". */
-bool
-rpc_lifecycle_words(int type, int code, const char **event, const char **detail)
-{
-	static const char *const by_type[] = { "defined", "undefined", "started", "suspended",
-					       "resumed", "stopped", "shutdown", "pmsuspended",
-					       "crashed" };
-
-	for (size_t i = 0; i < G_N_ELEMENTS(lifecycle); i++)
-		if (lifecycle[i].type == type && lifecycle[i].code == code) {
-			*event = lifecycle[i].event;
-			*detail = lifecycle[i].detail;
-			return true;
-		}
-	if (type < 0 || type >= (int)G_N_ELEMENTS(by_type))
-		return false;
-	*event = by_type[type];
-	*detail = "-";
-	return true;
-}
-
-void
-rpc_lifecycle_message(GByteArray *out, int callback_id, const RpcDom *dom, int type, int detail)
-{
-	RpcHeader h = { RPC_PROGRAM, RPC_PROTOCOL_VERSION, PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE,
-			RPC_MESSAGE, 0, RPC_OK };
-	RpcMsg m = { .num = { callback_id, type, detail }, .dom = *dom };
-	size_t start = rpc_frame_begin(out, &h);
-
-	rpc_msg_encode(S(X_INT, X_DOM, X_INT, X_INT), &m, out);
-	rpc_frame_end(out, start);
-}
-
-static const struct {
-	HvObjKind kind;
-	const char *event;
-	int event_id, type;
-} obj_events[] = {
-	{ HV_OBJ_NETWORK, "defined", RPC_EVENT_LIFECYCLE, 0 },
-	{ HV_OBJ_NETWORK, "undefined", RPC_EVENT_LIFECYCLE, 1 },
-	{ HV_OBJ_NETWORK, "started", RPC_EVENT_LIFECYCLE, 2 },
-	{ HV_OBJ_NETWORK, "stopped", RPC_EVENT_LIFECYCLE, 3 },
-	{ HV_OBJ_POOL, "defined", RPC_EVENT_LIFECYCLE, 0 },
-	{ HV_OBJ_POOL, "undefined", RPC_EVENT_LIFECYCLE, 1 },
-	{ HV_OBJ_POOL, "started", RPC_EVENT_LIFECYCLE, 2 },
-	{ HV_OBJ_POOL, "stopped", RPC_EVENT_LIFECYCLE, 3 },
-	{ HV_OBJ_POOL, "built", RPC_EVENT_LIFECYCLE, 4 },   /* VIR_STORAGE_POOL_EVENT_CREATED */
-	{ HV_OBJ_POOL, "deleted", RPC_EVENT_LIFECYCLE, 5 },
-	{ HV_OBJ_POOL, "refreshed", RPC_EVENT_POOL_REFRESH, 0 },
-};
-
-bool
-rpc_obj_event(HvObjKind kind, const char *event, int *event_id, int *type)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(obj_events); i++)
-		if (obj_events[i].kind == kind && g_str_equal(obj_events[i].event, event)) {
-			*event_id = obj_events[i].event_id;
-			*type = obj_events[i].type;
-			return true;
-		}
-	return false;
-}
-
-bool
-rpc_obj_event_words(HvObjKind kind, int event_id, int type, const char **event)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(obj_events); i++)
-		if (obj_events[i].kind == kind && obj_events[i].event_id == event_id &&
-		    (event_id == RPC_EVENT_POOL_REFRESH || obj_events[i].type == type)) {
-			*event = obj_events[i].event;
-			return true;
-		}
-	return false;
-}
-
-void
-rpc_obj_event_message(GByteArray *out, HvObjKind kind, int event_id, int callback_id,
-		      const RpcNamed *obj, int type)
-{
-	RpcHeader h = { RPC_PROGRAM, RPC_PROTOCOL_VERSION, 0, RPC_MESSAGE, 0, RPC_OK };
-	RpcMsg m = { .num = { callback_id, type, 0 } };
-	size_t start;
-
-	if (kind == HV_OBJ_NETWORK) {
-		h.proc = PROC_NETWORK_EVENT_LIFECYCLE;
-		m.net = *obj;
-	} else {
-		h.proc = event_id == RPC_EVENT_POOL_REFRESH ? PROC_STORAGE_POOL_EVENT_REFRESH
-							    : PROC_STORAGE_POOL_EVENT_LIFECYCLE;
-		m.pool = *obj;
-	}
-	start = rpc_frame_begin(out, &h);
-	if (kind == HV_OBJ_NETWORK)
-		rpc_msg_encode(S(X_INT, X_NET, X_INT, X_INT), &m, out);
-	else if (event_id == RPC_EVENT_POOL_REFRESH)
-		rpc_msg_encode(S(X_INT, X_POOL), &m, out);
-	else
-		rpc_msg_encode(S(X_INT, X_POOL, X_INT, X_INT), &m, out);
-	rpc_frame_end(out, start);
-}
-
-void
-rpc_uuid_parse(const char *s, uint8_t out[16])
-{
-	int n = 0;
-
-	memset(out, 0, 16);
-	for (; s && *s && n < 32; s++) {
-		int v = g_ascii_xdigit_value(*s);
-
-		if (v < 0)
-			continue;
-		out[n / 2] |= (uint8_t)(n % 2 ? v : v << 4);
-		n++;
-	}
-}
-
-void
-rpc_uuid_format(const uint8_t in[16], char out[HV_UUID_STRLEN])
-{
-	g_snprintf(out, HV_UUID_STRLEN,
-		   "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-		   in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8], in[9], in[10],
-		   in[11], in[12], in[13], in[14], in[15]);
 }

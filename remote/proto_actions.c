@@ -2,7 +2,8 @@
  * core_dump and set_iothread methods: DomainRename (358), DomainCoreDump
  * (53) and DomainCoreDumpWithFormat (334), DomainAddIOThread (355),
  * DomainDelIOThread (356), DomainPinIOThread (352, the driver's
- * set_affinity of an IOThread) and DomainSendProcessSignal (295). */
+ * set_affinity of an IOThread), DomainSetIOThreadParams (402) and
+ * DomainSendProcessSignal (295). */
 #include <errno.h>
 #include "remote/proto_priv.h"
 
@@ -60,6 +61,15 @@ RPC_HANDLER(h_dom_pin_iothread)
 	return HV_CALL(c->conn, domain, set_affinity, HV_WRITES, err, a->dom.name,
 		       HV_AFFINITY_IOTHREAD, (unsigned)a->num[0], a->bytes->data, a->bytes->len,
 		       (unsigned)a->num[1]);
+}
+
+/* 402: dom, iothread_id, params, flags */
+RPC_HANDLER(h_dom_set_iothread_params)
+{
+	g_autoptr(GArray) ps = params_in(a);
+
+	return HV_CALL(c->conn, domain, set_iothread_params, HV_WRITES, err, a->dom.name,
+		       (unsigned)a->num[0], ps, (unsigned)a->num[1]);
 }
 
 /* 390: dom, type, action, flags */

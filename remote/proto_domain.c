@@ -360,7 +360,8 @@ stat_wanted(const char *key, unsigned stats)
 }
 
 /* One `key=value` line as a typed parameter, typed as libvirt types it:
- * state.* INT, counts and vCPU numbers UINT, names and paths STRING, other
+ * state.* INT, counts, vCPU numbers and IOThread poll-grow and poll-shrink
+ * UINT, names and paths STRING, other
  * integers ULLONG (LLONG when negative), decimals DOUBLE. */
 static void
 stat_add(RpcStats *st, const char *key, const char *val)
@@ -370,23 +371,24 @@ stat_add(RpcStats *st, const char *key, const char *val)
 	gint64 i = 0;
 	double d;
 
-	if (is_int) {
+	if (is_int) { /* all 64 bits of an unsigned one too */
 		errno = 0;
-		i = g_ascii_strtoll(val, &end, 10);
+		i = *val == '-' ? g_ascii_strtoll(val, &end, 10)
+				: (gint64)g_ascii_strtoull(val, &end, 10);
 		is_int = !*end && !errno;
 	}
 	if (g_str_has_suffix(key, ".name") || g_str_has_suffix(key, ".path")) {
 		rpc_param_add(st, key, RPC_PARAM_STRING, 0, 0, val);
 	} else if (is_int && g_str_has_prefix(key, "state.")) {
 		rpc_param_add(st, key, RPC_PARAM_INT, i, 0, NULL);
-	} else if (is_int && i >= 0 && i <= G_MAXUINT32 &&
-		   (g_str_has_suffix(key, ".count") || g_str_equal(key, "vcpu.current") ||
+	} else if (is_int && *val != '-' && (guint64)i <= G_MAXUINT32 &&
+		   (g_str_has_suffix(key, ".count") || g_str_has_suffix(key, ".poll-grow") ||
+		    g_str_has_suffix(key, ".poll-shrink") || g_str_equal(key, "vcpu.current") ||
 		    g_str_equal(key, "vcpu.maximum") ||
 		    (g_str_has_prefix(key, "vcpu.") && g_str_has_suffix(key, ".state")))) {
 		rpc_param_add(st, key, RPC_PARAM_UINT, i, 0, NULL);
 	} else if (is_int) {
-		rpc_param_add(st, key, i < 0 ? RPC_PARAM_LLONG : RPC_PARAM_ULLONG,
-			      i < 0 ? i : (int64_t)g_ascii_strtoull(val, NULL, 10), 0, NULL);
+		rpc_param_add(st, key, *val == '-' ? RPC_PARAM_LLONG : RPC_PARAM_ULLONG, i, 0, NULL);
 	} else if (*val && (d = g_ascii_strtod(val, &end), !*end)) {
 		rpc_param_add(st, key, RPC_PARAM_DOUBLE, 0, d, NULL);
 	} else {
@@ -421,36 +423,59 @@ dom_stats(RpcClientCtx *c, const HvDomainInfo *i, unsigned stats, RpcMsg *r, GEr
 	return 0;
 }
 
+#define STATS_WHICH 0xffu        /* ACTIVE ... OTHER: which domains */
+#define STATS_ENFORCE (1u << 31) /* VIR_CONNECT_GET_ALL_DOMAINS_STATS_ENFORCE_STATS */
+
+/* The domains given (those gone meanwhile left out), or all of them. */
+static int
+stats_domains(RpcClientCtx *c, const RpcMsg *a, GPtrArray **l, GError **err)
+{
+	if (!a->doms || !a->doms->len)
+		return dom_list(c, l, err);
+	*l = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_info_free);
+	for (guint k = 0; k < a->doms->len; k++) {
+		g_autoptr(GError) e = NULL;
+		HvDomainInfo *i = NULL;
+		int rc = dom_info(c, g_array_index(a->doms, RpcDom, k).name, &i, &e);
+
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0) {
+			g_propagate_error(err, g_steal_pointer(&e));
+			return rc;
+		}
+		g_ptr_array_add(*l, i);
+	}
+	return 0;
+}
+
 /* virConnectGetAllDomainStats and virDomainListGetStats: the domains given
- * (all of them, filtered by the list flags, when none is), each with the
- * driver's get_stats lines in the groups asked for (all when stats is 0). A
- * domain that went away meanwhile is left out. */
+ * (all of them when none is), filtered by the list flags, each with the
+ * driver's get_stats lines in the groups asked for (all when stats is 0).
+ * ENFORCE_STATS refuses groups the driver does not fill (stats_groups), as
+ * libvirt's drivers do; the driver's flag_rules its other flags. */
 RPC_HANDLER(h_get_all_domain_stats)
 {
 	unsigned stats = (unsigned)a->num[0], flags = (unsigned)a->num[1];
+	const HvDomainOps *ops = c->conn->driver->domain;
 	g_autoptr(GPtrArray) l = NULL;
+	unsigned groups;
 	int rc;
 
-	if (!c->conn->driver->domain || !c->conn->driver->domain->get_stats)
+	if (!ops || !ops->get_stats)
 		return hv_error_set(err, ENOTSUP, "domain statistics are not available");
-	if (a->doms && a->doms->len) {
-		l = g_ptr_array_new_with_free_func((GDestroyNotify)hv_domain_info_free);
-		for (guint k = 0; k < a->doms->len; k++) {
-			HvDomainInfo *i = NULL;
-
-			rc = dom_info(c, g_array_index(a->doms, RpcDom, k).name, &i, err);
-			if (rc < 0)
-				return rc;
-			g_ptr_array_add(l, i);
-		}
-		flags = 0;
-	} else if ((rc = dom_list(c, &l, err)) < 0) {
+	if ((rc = rpc_check_flags(c, "virConnectGetAllDomainStats", flags, err)) < 0)
 		return rc;
-	}
+	groups = ops->stats_groups ? ops->stats_groups(c->conn) : ~0u;
+	if ((flags & STATS_ENFORCE) && (stats & ~groups))
+		return hv_error_set(err, ENOPROTOOPT, "Stats types bits 0x%x are not supported by "
+				    "this daemon", stats & ~groups);
+	if ((rc = stats_domains(c, a, &l, err)) < 0)
+		return rc;
 	for (guint k = 0; k < l->len; k++) {
 		g_autoptr(GError) e = NULL;
 
-		if (!dom_matches(l->pdata[k], flags))
+		if (!dom_matches(l->pdata[k], flags & STATS_WHICH))
 			continue;
 		rc = dom_stats(c, l->pdata[k], stats, r, &e);
 		if (rc == -ENOENT)

@@ -1,9 +1,10 @@
 /* proto_guest.c: hyperfsd's procedures about what a guest reports: memory
  * counters (tags numbered as virDomainMemoryStatTags), its hostname and
- * clock, disks in error, perf events, the monitor's state, a disk's sizes,
- * CPU time counters (262), and block and interface counters, which come from the driver's own
- * statistics (get_stats, the text `virsh domstats` prints) so that every
- * driver with statistics answers them. */
+ * clock, disks in error, perf events (365; set: 366), the balloon's period
+ * (308), the monitor's state, a disk's sizes, CPU time counters (262), and
+ * block and interface counters, which come from the driver's own statistics
+ * (get_stats, the text `virsh domstats` prints) so that every driver with
+ * statistics answers them. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,42 @@ RPC_HANDLER(h_dom_get_perf_events)
 		return rc;
 	params_out(r, ps, G_MAXINT64);
 	return 0;
+}
+
+#define MEMORY_PEEK_MAX (4u << 20) /* REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX */
+
+/* 104: dom, offset, size, flags; reply: the bytes */
+RPC_HANDLER(h_dom_memory_peek)
+{
+	g_autoptr(GByteArray) b = NULL;
+	int rc;
+
+	if ((uint64_t)a->num[1] > MEMORY_PEEK_MAX)
+		return hv_error_set(err, EPROTO, "size > maximum buffer size");
+	rc = HV_CALL(c->conn, domain, memory_peek, HV_WRITES, err, a->dom.name,
+		     (uint64_t)a->num[0], (uint32_t)a->num[1], (unsigned)a->num[2], &b);
+	if (rc == 0)
+		r->bytes = g_steal_pointer(&b);
+	return rc;
+}
+
+/* 308: dom, period, flags (libvirt's client refuses a negative one) */
+RPC_HANDLER(h_dom_set_memory_stats_period)
+{
+	if (a->num[0] < 0)
+		return hv_error_set(err, EINVAL, "period in virDomainSetMemoryStatsPeriod must not "
+				    "be negative");
+	return HV_CALL(c->conn, domain, set_memory_stats_period, HV_WRITES, err, a->dom.name,
+		       (int)a->num[0], (unsigned)a->num[1]);
+}
+
+/* 366: dom, params, flags */
+RPC_HANDLER(h_dom_set_perf_events)
+{
+	g_autoptr(GArray) ps = params_in(a);
+
+	return HV_CALL(c->conn, domain, set_perf_events, HV_WRITES, err, a->dom.name, ps,
+		       (unsigned)a->num[0]);
 }
 
 RPC_HANDLER(h_dom_get_control_info)

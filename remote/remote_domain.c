@@ -665,6 +665,7 @@ const HvDomainOps remote_domain_ops = {
 	.abort_job = remote_dom_abort_job,
 	.rename = remote_dom_rename,
 	.set_iothread = remote_dom_set_iothread,
+	.set_iothread_params = remote_dom_set_iothread_params,
 	.get_affinity = remote_dom_get_affinity,
 	.set_affinity = remote_dom_set_affinity,
 	.screenshot = remote_dom_screenshot,

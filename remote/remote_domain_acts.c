@@ -1,7 +1,8 @@
 /* remote_domain_acts.c: the remote driver's domain actions beyond the
  * lifecycle verbs, so a mount of a hyperfsd or libvirtd node has the files a
  * local test node has: `mv domains/a domains/b` (virDomainRename, 358), the
- * `iothreads` file (GetIOThreadInfo 351, Add/Del 355/356, Pin 352) and
+ * `iothreads` file (GetIOThreadInfo 351, Add/Del 355/356, Pin 352,
+ * SetIOThreadParams 402) and
  * screenshot.png (virDomainScreenshot, 211, over the stream of client_data.c).
  * The peer's lifecycle events (undefined/defined renamed) reach `events` as
  * every other; the domain cache forgets what each call may have changed. */
@@ -17,6 +18,7 @@ enum {
 	PROC_DOM_ADD_IOTHREAD = 355,
 	PROC_DOM_DEL_IOTHREAD = 356,
 	PROC_DOM_RENAME = 358,
+	PROC_DOM_SET_IOTHREAD_PARAMS = 402,
 };
 
 #define SCREENSHOT_MAX (64u << 20) /* a PNG of the largest display, with room */
@@ -55,6 +57,24 @@ remote_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsi
 
 	return acts_call(c, name, add ? PROC_DOM_ADD_IOTHREAD : PROC_DOM_DEL_IOTHREAD, &a, NULL,
 			 true, err);
+}
+
+int
+remote_dom_set_iothread_params(HvConn *c, const char *name, unsigned id, const GArray *params,
+			       unsigned flags, GError **err)
+{
+	RpcMsg a = { .num = { id, flags } };
+	int rc;
+
+	rpc_msg_init_extra(&a);
+	for (guint k = 0; params && k < params->len; k++) {
+		const HvParam *p = &g_array_index(params, HvParam, k);
+
+		rpc_msg_param_add(&a, p->field, (int32_t)p->type, p->i, p->d, p->s);
+	}
+	rc = acts_call(c, name, PROC_DOM_SET_IOTHREAD_PARAMS, &a, NULL, true, err);
+	rpc_msg_clear(&a);
+	return rc;
 }
 
 /* The peer's IOThreads only: vCPU and emulator pins have no file of a remote

@@ -125,11 +125,13 @@ int remote_dom_get_addresses(HvConn *c, const char *name, GPtrArray **out, GErro
 int remote_net_update(HvConn *c, const char *name, unsigned command, unsigned section,
 		      int parent_index, const char *xml, unsigned flags, GError **err);
 
-/* remote_domain_acts.c: rename (358), IOThreads (351, 352, 355, 356) and the
+/* remote_domain_acts.c: rename (358), IOThreads (351, 352, 355, 356, 402) and the
  * screenshot (211) of a peer's domain. */
 int remote_dom_rename(HvConn *c, const char *name, const char *new_name, GError **err);
 int remote_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 			    GError **err);
+int remote_dom_set_iothread_params(HvConn *c, const char *name, unsigned id,
+				   const GArray *params, unsigned flags, GError **err);
 int remote_dom_get_affinity(HvConn *c, const char *name, HvAffinityKind kind, unsigned flags,
 			    unsigned *ncpus, GArray **out, GError **err);
 int remote_dom_set_affinity(HvConn *c, const char *name, HvAffinityKind kind, unsigned id,

@@ -121,6 +121,26 @@ hv_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out, GError *
 	return 0;
 }
 
+int
+hv_parse_u64(const char *s, uint64_t *out, GError **err)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return hv_error_set(err, EINVAL, "'%s' is not a number", s);
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return hv_error_set(err, ERANGE, "'%s' is too large (at most %" G_GUINT64_FORMAT
+					    ")", s, (guint64)UINT64_MAX);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p)
+		return hv_error_set(err, EINVAL, "'%s' is not a number", s);
+	*out = v;
+	return 0;
+}
+
 static const struct {
 	const char *word;
 	bool value;

@@ -20,5 +20,8 @@ int hv_parse_bytes(const char *s, uint64_t *bytes, GError **err);
 /* A decimal count in [min, max]. */
 int hv_parse_uint(const char *s, unsigned min, unsigned max, unsigned *out, GError **err);
 
+/* A decimal number of 64 bits (0 to 18446744073709551615). */
+int hv_parse_u64(const char *s, uint64_t *out, GError **err);
+
 /* 0/1, yes/no, on/off, true/false (case-insensitive). */
 int hv_parse_bool(const char *s, bool *out, GError **err);

@@ -4,7 +4,9 @@
  * libvirt's "TestGuestMagic" header; VIR_DUMP_CRASH stops the domain as
  * crashed), a rename (shut off and persistent only: objlife.c's rename) and
  * IOThreads added, removed and pinned in the live or the persistent
- * definition (conf/domain_iothreads.c), lifecycle actions (on_poweroff,
+ * definition (conf/domain_iothreads.c), the polling of those added (kept
+ * beside the definition, as libvirt's test driver keeps it), lifecycle
+ * actions (on_poweroff,
  * on_reboot, on_crash) set there the same way, and process signals (to pid
  * 1 only, which does nothing), refused in libvirt's words. */
 #include <errno.h>
@@ -209,12 +211,122 @@ def_edit(TestConn *tc, const char *name, DefEdit fn, unsigned id, const char *cp
 	return r;
 }
 
+#define POLL_MAX_NS 32768 /* an added IOThread's poll-max-ns in libvirt's test driver */
+
+/* Lock held: the first polling entry of IOThread id, or NULL. */
+static TestIOPoll *
+poll_find(TestDomain *d, unsigned id, guint *at)
+{
+	for (guint k = 0; d->iopolls && k < d->iopolls->len; k++)
+		if (g_array_index(d->iopolls, TestIOPoll, k).id == id) {
+			*at = k;
+			return &g_array_index(d->iopolls, TestIOPoll, k);
+		}
+	return NULL;
+}
+
+/* As libvirt's: every IOThread added gets an entry (so one added to the
+ * definition only has one too), a removal drops the first one. */
+static void
+polls_note(TestConn *tc, const char *name, unsigned id, bool add)
+{
+	TestIOPoll fresh = { id, POLL_MAX_NS, 0, 0 };
+	TestDomain *d;
+	HvEntry *o;
+	guint at;
+
+	hv_core_lock(&tc->core);
+	if ((o = hv_objtab_find(tc->domains, name, NULL))) {
+		d = test_dom(o);
+		if (add && !d->iopolls)
+			d->iopolls = g_array_new(FALSE, TRUE, sizeof(TestIOPoll));
+		if (add)
+			g_array_append_val(d->iopolls, fresh);
+		else if (poll_find(d, id, &at))
+			g_array_remove_index(d->iopolls, at);
+	}
+	hv_core_unlock(&tc->core);
+}
+
 int
 test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 		      GError **err)
 {
-	return def_edit(test_conn(c), name, add ? do_add : do_del, id, NULL, flags,
-			"iothreads-changed", err);
+	int r = def_edit(test_conn(c), name, add ? do_add : do_del, id, NULL, flags,
+			 "iothreads-changed", err);
+
+	if (r == 0)
+		polls_note(test_conn(c), name, id, add);
+	return r;
+}
+
+/* virDomainSetIOThreadParams' names (VIR_DOMAIN_IOTHREAD_POLL_*) */
+static const HvParamSpec poll_specs[] = {
+	{ "poll_max_ns", HV_PARAM_ULLONG },
+	{ "poll_grow", HV_PARAM_UINT },
+	{ "poll_shrink", HV_PARAM_UINT },
+};
+
+/* Lock held: IOThread id must be in the definition flags picks (libvirt's
+ * virDomainObjGetOneDef: the running one unless it is shut off). */
+static int
+iothread_in_def(HvEntry *o, unsigned id, unsigned flags, GError **err)
+{
+	g_autoptr(GArray) ts = NULL;
+
+	if ((flags & AFFECT_LIVE) && !o->active)
+		return hv_error_set(err, EBUSY, "domain is not running");
+	ts = hv_domain_iothreads(o->def.domain);
+	for (guint k = 0; k < ts->len; k++)
+		if (g_array_index(ts, HvIOThreadDef, k).id == id)
+			return 0;
+	return hv_error_set(err, EINVAL, "cannot find IOThread '%u' in iothreadids", id);
+}
+
+/* Lock held: the parameters given replace those values of p. */
+static void
+polls_apply(TestIOPoll *p, const GArray *params)
+{
+	const HvParam *v;
+
+	if ((v = hv_params_find(params, "poll_max_ns")))
+		p->max_ns = (uint64_t)v->i;
+	if ((v = hv_params_find(params, "poll_grow")))
+		p->grow = (unsigned)v->i;
+	if ((v = hv_params_find(params, "poll_shrink")))
+		p->shrink = (unsigned)v->i;
+}
+
+int
+test_dom_set_iothread_params(HvConn *c, const char *name, unsigned id, const GArray *params,
+			     unsigned flags, GError **err)
+{
+	TestConn *tc = test_conn(c);
+	TestIOPoll *p;
+	HvEntry *o;
+	guint at;
+	int r;
+
+	if (flags & ~AFFECT_LIVE)
+		return hv_error_set(err, EINVAL, "unsupported flags (0x%x) in function "
+				    "testDomainSetIOThreadParams", flags & ~AFFECT_LIVE);
+	if (id == 0)
+		return hv_error_set(err, EINVAL, "invalid value of 0 for iothread_id");
+	hv_core_lock(&tc->core);
+	if (!(o = hv_objtab_find(tc->domains, name, err)))
+		r = -ENOENT;
+	else if ((r = iothread_in_def(o, id, flags, err)) < 0)
+		;
+	else if (!(p = poll_find(test_dom(o), id, &at)))
+		r = hv_error_set(err, ENOMSG, "IOThread %u of domain '%s' has no polling "
+				 "parameters: only the IOThreads added to it have them", id, name);
+	else if ((r = hv_params_validate(params, poll_specs, G_N_ELEMENTS(poll_specs), err)) == 0) {
+		polls_apply(p, params);
+		test_tick(tc);
+		hv_entry_emit_u64(o, "iothreads-changed", id);
+	}
+	hv_core_unlock(&tc->core);
+	return r;
 }
 
 int
@@ -276,16 +388,6 @@ test_dom_set_lifecycle(HvConn *c, const char *name, unsigned type, unsigned acti
 			"lifecycle-changed", err);
 }
 
-/* The host's CPUs libvirt's test driver covers an IOThread with when it is
- * not pinned: the real host's (virHostCPUGetCount), at most max. */
-static unsigned
-host_cpus(unsigned max)
-{
-	long n = sysconf(_SC_NPROCESSORS_CONF);
-
-	return n < 1 ? 1 : MIN((unsigned)n, max);
-}
-
 /* Lock held: the IOThreads of o's definition flags picks (GArray of HvCpuMap). */
 GArray *
 test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus)
@@ -293,13 +395,15 @@ test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus)
 	HvDomainDef *def = (flags & AFFECT_CONFIG) ? hv_entry_config(o) : o->def.domain;
 	g_autoptr(GArray) ts = hv_domain_iothreads(def);
 	GArray *out = g_array_new(FALSE, TRUE, sizeof(HvCpuMap));
+	/* unpinned: libvirt's test driver covers as many CPUs as the vCPUs */
+	unsigned all = MIN(def->vcpus ? def->vcpus : 1, ncpus);
 
 	for (guint k = 0; k < ts->len; k++) {
 		const HvIOThreadDef *t = &g_array_index(ts, HvIOThreadDef, k);
 		HvCpuMap m = { .id = t->id };
 
 		if (!t->cpuset || hv_cpulist_parse(t->cpuset, m.map, sizeof(m.map), ncpus, NULL) < 0)
-			for (unsigned i = 0; i < host_cpus(ncpus); i++)
+			for (unsigned i = 0; i < all; i++)
 				m.map[i / 8] |= 1u << (i % 8);
 		g_array_append_val(out, m);
 	}

@@ -68,6 +68,7 @@ priv_free(void *p)
 		test_snapshot_domain_free(d);
 		test_checkpoint_domain_free(d);
 		g_free(d->pins);
+		g_clear_pointer(&d->iopolls, g_array_unref);
 	}
 	g_free(d);
 }

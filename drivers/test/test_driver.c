@@ -350,9 +350,12 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.get_security_label = test_dom_get_security_label;
 	test_domain_ops.get_memory_stats = test_dom_get_memory_stats;
 	test_domain_ops.get_hostname = test_dom_get_hostname;
+	test_domain_ops.memory_peek = test_dom_memory_peek;
 	test_domain_ops.get_time = test_dom_get_time;
 	test_domain_ops.get_disk_errors = test_dom_get_disk_errors;
 	test_domain_ops.get_perf_events = test_dom_get_perf_events;
+	test_domain_ops.set_perf_events = test_dom_set_perf_events;
+	test_domain_ops.set_memory_stats_period = test_dom_set_memory_stats_period;
 	test_domain_ops.get_control_info = test_dom_get_control_info;
 	test_domain_ops.get_block_info = test_dom_get_block_info;
 	test_domain_ops.get_addresses = test_dom_addresses;
@@ -363,6 +366,8 @@ domain_ops_init(gpointer unused)
 	test_domain_ops.core_dump = test_dom_core_dump;
 	test_domain_ops.rename = test_dom_rename;
 	test_domain_ops.set_iothread = test_dom_set_iothread;
+	test_domain_ops.set_iothread_params = test_dom_set_iothread_params;
+	test_domain_ops.stats_groups = test_dom_stats_groups;
 	test_domain_ops.get_cpu_stats = test_dom_get_cpu_stats;
 	test_domain_ops.send_signal = test_dom_send_signal;
 	test_domain_ops.get_device_stats = test_dom_get_device_stats;
@@ -472,6 +477,8 @@ static const HvFlagRule test_flag_rules[] = {
 	  "testDomainGetSchedulerParametersFlags" },
 	{ "virStoragePoolGetXMLDesc", 0, "testStoragePoolGetXMLDesc" },
 	{ "virDomainSetLifecycleAction", 0x3 /* LIVE, CONFIG */, "testDomainSetLifecycleAction" },
+	{ "virConnectGetAllDomainStats", 0xe00000ff /* the list filters, NOWAIT, BACKING, ENFORCE */,
+	  "testConnectGetAllDomainStats" },
 	{ NULL, 0, NULL },
 };
 

@@ -1,7 +1,7 @@
 /* test_guest.c: what the test node's guests report, the values libvirt 9.0's
- * test driver gives: fixed memory counters, the hostname "testhost", a clock
- * at 627319920 s, every disk in "unspecified error", every perf event off, a monitor
- * that is ok, 1 TiB disks holding a little less, the first disk's / and /boot,
+ * test driver gives: fixed memory counters, the hostname "NAMEhost", a clock
+ * at 627319920 s, memory whose bytes count up from the address (peek), every
+ * disk in "unspecified error", a monitor that is ok, 1 TiB disks holding a little less, the first disk's / and /boot,
  * made-up interface addresses, no launch security, and guest requests (keys,
  * NMI, time, password, file system freeze, thaw, trim) that need it running.
  * Each answer needs the domain (ENOENT) and, where libvirt's does, a running
@@ -91,7 +91,34 @@ test_dom_get_hostname(HvConn *c, const char *name, char **hostname, GError **err
 
 	if (rc < 0)
 		return rc;
-	*hostname = g_strdup("testhost");
+	*hostname = g_strdup_printf("%shost", name);
+	return 0;
+}
+
+#define MEMORY_VIRTUAL 1u  /* VIR_MEMORY_VIRTUAL */
+#define MEMORY_PHYSICAL 2u /* VIR_MEMORY_PHYSICAL */
+
+/* libvirt's test driver's memory: each byte the low byte of its address. */
+int
+test_dom_memory_peek(HvConn *c, const char *name, uint64_t start, uint32_t size,
+		     unsigned flags, GByteArray **out, GError **err)
+{
+	int rc;
+
+	if (flags & ~(MEMORY_VIRTUAL | MEMORY_PHYSICAL))
+		return hv_error_set(err, EINVAL, "unsupported flags (0x%x) in function "
+				    "testDomainMemoryPeek", flags & ~(MEMORY_VIRTUAL | MEMORY_PHYSICAL));
+	if (flags != MEMORY_VIRTUAL && flags != MEMORY_PHYSICAL)
+		return hv_error_set(err, EINVAL, "flags parameter must be VIR_MEMORY_VIRTUAL or "
+				    "VIR_MEMORY_PHYSICAL");
+	if ((rc = guest_there(test_conn(c), name, "domain is not running", err)) < 0)
+		return rc;
+	*out = g_byte_array_sized_new(size);
+	for (uint32_t i = 0; i < size; i++) {
+		guint8 b = (guint8)(start + i);
+
+		g_byte_array_append(*out, &b, 1);
+	}
 	return 0;
 }
 
@@ -144,27 +171,6 @@ test_dom_get_disk_errors(HvConn *c, const char *name, GArray **out, GError **err
 	if (rc == 0)
 		*out = g_steal_pointer(&all);
 	return rc;
-}
-
-int
-test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
-			 GError **err)
-{
-	static const char *const events[] = {
-		"cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references",
-		"cache_misses", "branch_instructions", "branch_misses", "bus_cycles",
-		"stalled_cycles_frontend", "stalled_cycles_backend", "ref_cpu_cycles", "cpu_clock",
-		"task_clock", "page_faults", "context_switches", "cpu_migrations",
-		"page_faults_min", "page_faults_maj", "alignment_faults", "emulation_faults",
-	};
-	int rc = guest_there(test_conn(c), name, NULL, err);
-
-	if (rc < 0)
-		return rc;
-	*out = hv_params_new();
-	for (size_t k = 0; k < G_N_ELEMENTS(events); k++) /* libvirt's perf events, all off */
-		hv_params_add(*out, events[k], HV_PARAM_BOOLEAN, 0, NULL);
-	return 0;
 }
 
 int

@@ -34,7 +34,18 @@ typedef struct {
 	guint8 frozen;      /* the guest's frozen file systems: bit 0 /, bit 1 /boot */
 	GPtrArray *cps;     /* HvCheckpointDef*, parents first (test_checkpoint.c), or NULL */
 	char *cp_current;   /* the current checkpoint's name, or NULL */
+	GArray *iopolls;    /* TestIOPoll: the IOThreads added, in order (test_actions.c), or NULL */
 } TestDomain;
+
+/* An IOThread's polling, which libvirt's test driver keeps beside the
+ * definition for each IOThread virDomainAddIOThread added (its
+ * testIOThreadInfo): virDomainSetIOThreadParams sets it, `domstats
+ * --iothread` shows it while the domain runs. */
+typedef struct {
+	unsigned id;
+	uint64_t max_ns;
+	unsigned grow, shrink;
+} TestIOPoll;
 
 /* A pool's (HvEntry.priv of the pool table); its volumes are HvEntry.children. */
 typedef struct {
@@ -191,6 +202,9 @@ int test_domain_set(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GE
 int test_domain_stats(HvObjTab *t, HvEntry *o, HvJob *job, int code, void *arg, GError **err);
 int test_dom_get_device_stats(HvConn *c, const char *name, HvDeviceKind kind, const char *dev,
 			      int64_t vals[HV_DEV_STATS_MAX], GError **err);
+/* The stats groups get_stats fills: libvirt's state and iothread, all of
+ * ours with extras=stats. */
+unsigned test_dom_stats_groups(HvConn *c);
 enum { TEST_SET_MEMORY, TEST_SET_VCPUS }; /* test_domain_set's codes */
 
 /* test_network.c */
@@ -258,6 +272,8 @@ int test_dom_core_dump(HvConn *c, const char *name, const char *path, unsigned f
 int test_dom_rename(HvConn *c, const char *name, const char *new_name, GError **err);
 int test_dom_set_iothread(HvConn *c, const char *name, unsigned id, bool add, unsigned flags,
 			  GError **err);
+int test_dom_set_iothread_params(HvConn *c, const char *name, unsigned id, const GArray *params,
+				 unsigned flags, GError **err);
 int test_dom_send_signal(HvConn *c, const char *name, int64_t pid, unsigned signum,
 			 GError **err);
 /* virDomainSetLifecycleAction: type and action are libvirt's numbers. */
@@ -267,6 +283,16 @@ int test_dom_set_lifecycle(HvConn *c, const char *name, unsigned type, unsigned 
 int test_iothread_pin(TestConn *tc, const char *name, unsigned id, const uint8_t *map,
 		      size_t len, unsigned flags, GError **err);
 GArray *test_iothread_maps(HvEntry *o, unsigned flags, unsigned ncpus);
+
+/* test_perf.c: perf events and the balloon's period (HvDomainOps) */
+int test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
+			     GError **err);
+int test_dom_memory_peek(HvConn *c, const char *name, uint64_t start, uint32_t size,
+			 unsigned flags, GByteArray **out, GError **err);
+int test_dom_set_perf_events(HvConn *c, const char *name, const GArray *params, unsigned flags,
+			     GError **err);
+int test_dom_set_memory_stats_period(HvConn *c, const char *name, int period, unsigned flags,
+				     GError **err);
 
 /* test_node.c: the host's CPU map, cells, sysinfo and CPU counters (HvNodeOps) */
 int test_node_get_cpu_map(HvConn *c, uint8_t map[HV_CPUMAP_BYTES], unsigned *online,
@@ -284,8 +310,6 @@ int test_dom_get_hostname(HvConn *c, const char *name, char **hostname, GError *
 int test_dom_get_time(HvConn *c, const char *name, int64_t *seconds, unsigned *nseconds,
 		      GError **err);
 int test_dom_get_disk_errors(HvConn *c, const char *name, GArray **out, GError **err);
-int test_dom_get_perf_events(HvConn *c, const char *name, unsigned flags, GArray **out,
-			     GError **err);
 int test_dom_get_control_info(HvConn *c, const char *name, unsigned *state, unsigned *details,
 			      uint64_t *since_ms, GError **err);
 int test_dom_get_block_info(HvConn *c, const char *name, const char *path, uint64_t *capacity,

@@ -1,7 +1,8 @@
 /* test_stats.c: `virsh domstats`-style statistics of test driver domains, and
  * one device's counters (virDomainBlockStats, virDomainInterfaceStats). As
- * libvirt's test driver: the `state` group only, and device counters from
- * the wall clock. With extras=stats, every group, all counters derived from
+ * libvirt's test driver: the `state` and `iothread` groups (the polling of
+ * the IOThreads added, while the domain runs), and device counters from the
+ * wall clock. With extras=stats, every group, all counters derived from
  * the domain's cpu time (test_fsm.c), so they grow while it runs, stop while
  * it is paused, and are reproducible with clock=fixed. Disks and interfaces
  * come from the live definition. */
@@ -118,6 +119,34 @@ stats_block(GString *s, uint64_t cpu, const HvDomainDef *def, bool active)
 	}
 }
 
+/* libvirt's testDomainGetStatsIOThread: nothing when it does not run or
+ * has no IOThread added. */
+static void
+stats_iothread(GString *s, const TestDomain *d)
+{
+	if (!test_domain_state_active(d->state) || !d->iopolls || !d->iopolls->len)
+		return;
+	KV(s, "iothread.count=%u\n", d->iopolls->len);
+	for (guint k = 0; k < d->iopolls->len; k++) {
+		const TestIOPoll *p = &g_array_index(d->iopolls, TestIOPoll, k);
+
+		KV(s, "iothread.%u.poll-max-ns=%" G_GUINT64_FORMAT "\n", p->id, p->max_ns);
+		KV(s, "iothread.%u.poll-grow=%u\n", p->id, p->grow);
+		KV(s, "iothread.%u.poll-shrink=%u\n", p->id, p->shrink);
+	}
+}
+
+#define GROUP_STATE 0x1u     /* VIR_DOMAIN_STATS_STATE */
+#define GROUP_OURS 0x3eu     /* cpu-total, balloon, vcpu, interface, block */
+#define GROUP_IOTHREAD 0x80u /* VIR_DOMAIN_STATS_IOTHREAD */
+
+unsigned
+test_dom_stats_groups(HvConn *c)
+{
+	return GROUP_STATE | GROUP_IOTHREAD |
+	       ((test_conn(c)->params.extras & TEST_EXTRA_STATS) ? GROUP_OURS : 0);
+}
+
 static char *
 stats_new(TestConn *tc, const HvEntry *o)
 {
@@ -129,8 +158,10 @@ stats_new(TestConn *tc, const HvEntry *o)
 
 	KV(s, "state.state=%d\n", (int)d->state);
 	KV(s, "state.reason=%d\n", d->reason);
-	if (!(tc->params.extras & TEST_EXTRA_STATS))
+	if (!(tc->params.extras & TEST_EXTRA_STATS)) {
+		stats_iothread(s, d);
 		return g_string_free(s, FALSE);
+	}
 	if (active) {
 		stats_cpu(s, cpu, def);
 		stats_net(s, cpu, def);
@@ -141,6 +172,7 @@ stats_new(TestConn *tc, const HvEntry *o)
 		KV(s, "vcpu.maximum=%u\n", def->max_vcpus);
 	}
 	stats_block(s, cpu, def, active);
+	stats_iothread(s, d);
 	return g_string_free(s, FALSE);
 }
 

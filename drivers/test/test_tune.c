@@ -146,22 +146,18 @@ test_dom_get_tune(HvConn *c, const char *name, HvTuneKind kind, const char *devi
 	return r;
 }
 
-/* Every field must be one of the group's, with its type. */
+/* Every field must be one of the group's, with its type (libvirt's
+ * virTypedParamsValidate of the group's names). */
 static int
 params_check(const GArray *group, const GArray *params, GError **err)
 {
-	for (guint k = 0; k < params->len; k++) {
-		const HvParam *p = &g_array_index(params, HvParam, k);
-		const HvParam *g = hv_params_find(group, p->field);
+	g_autofree HvParamSpec *specs = g_new0(HvParamSpec, group->len + 1);
 
-		if (!g)
-			return hv_error_set(err, EINVAL, "parameter '%s' not supported",
-					    p->field);
-		if (g->type != p->type)
-			return hv_error_set(err, EINVAL, "invalid type for parameter '%s'",
-					    p->field);
+	for (guint k = 0; k < group->len; k++) {
+		specs[k].field = g_array_index(group, HvParam, k).field;
+		specs[k].type = g_array_index(group, HvParam, k).type;
 	}
-	return 0;
+	return hv_params_validate(params, specs, group->len, err);
 }
 
 int

@@ -213,6 +213,28 @@ PY_CALLS = [
     ("capabilities", lambda c: c.getCapabilities()),
     ("checkpoints", lambda c: c.lookupByName("test").listAllCheckpoints(0)),
     ("pool-capabilities", lambda c: c.getStoragePoolCapabilities(0)),
+    ("block-stats-flags", lambda c: c.lookupByName("test").blockStatsFlags("vda", 0)),
+    ("security-label-list", lambda c: c.lookupByName("test").securityLabelList()),
+    ("nodedev-detach-flags",
+     lambda c: c.nodeDeviceLookupByName("computer").detachFlags("vfio", 0)),
+    ("create-with-files", lambda c: (c.lookupByName("test").destroy(),
+                                     c.lookupByName("test").createWithFiles([], 0),
+                                     c.lookupByName("test").state(0))),
+    ("create-with-files-flags", lambda c: (c.lookupByName("test").destroy(),
+                                           c.lookupByName("test").createWithFiles([], 1))),
+    ("memory-peek", lambda c: [c.lookupByName("test").memoryPeek(s, n, f)
+                               for s, n, f in ((0, 16, 1), (250, 10, 2), (2**40 + 5, 3, 1))]),
+    ("memory-peek-flags", lambda c: c.lookupByName("test").memoryPeek(0, 4, 0)),
+    ("memory-peek-shut-off", lambda c: (c.lookupByName("test").destroy(),
+                                        c.lookupByName("test").memoryPeek(0, 4, 1))),
+    ("hostname-of-another", lambda c: c.createXML(
+        "<domain type='test'><name>h2</name><memory>1024</memory><os><type>hvm</type></os>"
+        "</domain>", 0).hostname(0)),
+    ("iothread-stats",
+     lambda c: (c.lookupByName("test").addIOThread(4, 0),
+                c.getAllDomainStats(0x81)[0][1],  # state and iothread
+                c.domainListGetStats([c.lookupByName("test")], 0x80, 0x10)[0][1],
+                c.lookupByName("test").delIOThread(4, 0))),
 ]
 
 

@@ -154,6 +154,8 @@ DOCS = {
     "cpu-nomodel.xml": "<cpu><arch>x86_64</arch><vendor>Intel</vendor></cpu>",
     "cpu-noarch.xml": "<cpu><model>Haswell</model></cpu>",
     "cpu-unknown.xml": "<cpu><arch>x86_64</arch><model>Nosuch</model></cpu>",
+    "io.xml": "<domain type='test'><name>io</name><memory>1048576</memory><vcpu>3</vcpu>"
+              "<iothreads>2</iothreads><os><type>hvm</type></os></domain>",
     "disk.xml": "<disk type='file' device='disk'><source file='/guest/extra.img'/>"
                 "<target dev='vdb' bus='virtio'/><alias name='ua-disk'/></disk>",
 }

@@ -5,7 +5,7 @@ skipped where the sandbox cannot run): `mv domains/a domains/b` renames a
 shut-off domain (virDomainRename), refused for a running one (EBUSY) and for a
 name the tree cannot show (EINVAL, nothing sent); the `iothreads` file lists,
 adds, pins and removes IOThreads as `virsh iothreadinfo` on the same peer
-shows them; screenshot.png is the PNG `virsh screenshot` saves."""
+shows them, and sets their polling as `virsh domstats --iothread` shows it; screenshot.png is the PNG `virsh screenshot` saves."""
 import errno
 import uuid
 
@@ -98,6 +98,15 @@ def test_iothreads_file(peer_uri, lab, tmp_path):
     write_ok(f, "pin 5 1")
     assert cat(f) == iothreadinfo(peer_uri, name)
     assert "5 1\n" in cat(f)
+    write_ok(f, "set 5 poll-max-ns=4000 poll-grow=2")  # virDomainSetIOThreadParams (402)
+    # kept beside the definition, shown while it runs (libvirt's test driver)
+    assert "iothread" not in virsh(peer_uri, "domstats", "--iothread", name).stdout
+    virsh(peer_uri, "start", name)
+    stats = virsh(peer_uri, "domstats", "--iothread", name).stdout
+    assert "iothread.5.poll-max-ns=4000" in stats and "iothread.5.poll-grow=2" in stats
+    assert polled(lambda: "iothread.5.poll-max-ns=4000" in cat(lab / "domains" / name /
+                                                               "stats"), 10)
+    virsh(peer_uri, "destroy", name)
     write_ok(f, "del 3")
     assert cat(f) == iothreadinfo(peer_uri, name)
     assert [l.split()[0] for l in cat(f).splitlines()] == ["5"]

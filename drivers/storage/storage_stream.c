@@ -53,16 +53,28 @@ fd_read(StorageStream *s, void *buf, size_t len, GError **err)
 	return n;
 }
 
+/* Whether len bytes at the offset fit before the end: 0 or -ENOSPC. */
 static int
-fd_write(StorageStream *s, const void *buf, size_t len, GError **err)
+fd_fits(FdStream *f, size_t len, GError **err)
 {
-	FdStream *f = (FdStream *)s;
-	const char *p = buf;
+	StorageStream *s = &f->pub;
 
 	if (s->offset + len > s->end || s->offset + len < s->offset)
 		return hv_error_set(err, ENOSPC, "cannot write '%s': %zu bytes at offset %"
 				    G_GUINT64_FORMAT " go past its end (%" G_GUINT64_FORMAT
 				    " bytes)", f->path, len, s->offset, s->end);
+	return 0;
+}
+
+static int
+fd_write(StorageStream *s, const void *buf, size_t len, GError **err)
+{
+	FdStream *f = (FdStream *)s;
+	const char *p = buf;
+	int r;
+
+	if ((r = fd_fits(f, len, err)) < 0)
+		return r;
 	while (len > 0) {
 		ssize_t n = pwrite(f->fd, p, len, (off_t)s->offset);
 
@@ -113,12 +125,30 @@ fd_truncate(StorageStream *s, uint64_t bytes, GError **err)
 	return 0;
 }
 
+/* The descriptor itself, for the caller to splice from or into. */
+static gssize
+fd_span(StorageStream *s, bool write, size_t len, int *fd, off_t *pos, GError **err)
+{
+	FdStream *f = (FdStream *)s;
+	int r;
+
+	if (write && (r = fd_fits(f, len, err)) < 0)
+		return r;
+	if (!write)
+		len = s->offset >= s->end ? 0 : (size_t)MIN((uint64_t)len, s->end - s->offset);
+	*fd = f->fd;
+	*pos = (off_t)s->offset;
+	s->offset += len;
+	return (gssize)len;
+}
+
 static const StorageStreamOps fd_ops = {
 	.read = fd_read,
 	.write = fd_write,
 	.finish = fd_finish,
 	.close = fd_close,
 	.truncate = fd_truncate,
+	.span = fd_span,
 };
 
 int

@@ -8,9 +8,10 @@
  * attribute cached for a day and listed with readdirplus: the cheapest cold
  * pass any FUSE file system can give over that tree (bench/run's cold rows).
  * With -f FILE -r BYTES, /state is FILE's content instead, read as hyperfs
- * reads a volume's `data` (fs/data.c): direct_io, each read spliced from
- * FILE by libfuse, read requests of BYTES (hyperfs's max_read): the floor of
- * a download (bench/storage).
+ * reads a volume's `data` (fs/data.c): FILE opened at each open and closed
+ * at release (a block device's page cache goes with its last close, for
+ * both), direct_io, each read spliced from FILE by libfuse, read requests of
+ * BYTES (hyperfs's max_read): the floor of a download (bench/storage).
  *   floorfs [-n N | -f FILE -r BYTES] MOUNTPOINT   (stays in the foreground;
  *   unmount to stop) */
 #define FUSE_USE_VERSION 314
@@ -27,7 +28,7 @@
 static const char content[] = "running\n";
 
 static unsigned ndomains; /* -n: the tree's size; 0: the one-file floor */
-static int datafd = -1;   /* -f: the file /state serves */
+static const char *datapath; /* -f: the file /state serves */
 static off_t datasize;
 static unsigned maxread;  /* -r */
 
@@ -48,7 +49,7 @@ attr(fuse_ino_t ino, struct stat *st)
 	st->st_ino = ino;
 	st->st_mode = is_dir(ino) ? S_IFDIR | 0555 : S_IFREG | 0444;
 	st->st_nlink = is_dir(ino) ? 2 : 1;
-	st->st_size = is_dir(ino) ? 0 : datafd >= 0 ? datasize : (off_t)strlen(content);
+	st->st_size = is_dir(ino) ? 0 : datapath ? datasize : (off_t)strlen(content);
 }
 
 static fuse_ino_t
@@ -165,8 +166,15 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_f
 static void
 op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fi->keep_cache = datafd < 0;
-	fi->direct_io = datafd >= 0;
+	int fd = datapath ? open(datapath, O_RDONLY | O_CLOEXEC) : -1;
+
+	if (datapath && fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	fi->keep_cache = !datapath;
+	fi->direct_io = !!datapath;
 	fi->noflush = 1;
 	fuse_reply_open(req, fi);
 }
@@ -176,10 +184,10 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 {
 	size_t len = strlen(content);
 
-	if (datafd >= 0) {
+	if (datapath) {
 		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
 
-		bv.buf[0] = (struct fuse_buf){ .fd = datafd, .pos = off,
+		bv.buf[0] = (struct fuse_buf){ .fd = (int)fi->fh, .pos = off,
 					       .flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK,
 					       .size = off >= datasize ? 0 : (size_t)(datasize - off) < size
 					       ? (size_t)(datasize - off) : size };
@@ -195,13 +203,15 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 static void
 op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (datapath)
+		close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
 static void
 op_init(void *userdata, struct fuse_conn_info *conn)
 {
-	if (datafd < 0)
+	if (!datapath)
 		return;
 	conn->want |= conn->capable & FUSE_CAP_SPLICE_WRITE;
 	conn->max_read = maxread;
@@ -233,18 +243,21 @@ main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	} else if (argc == 6 && !strcmp(argv[1], "-f") && !strcmp(argv[3], "-r")) {
-		if ((datafd = open(argv[2], O_RDONLY | O_CLOEXEC)) < 0 ||
-		    (datasize = lseek(datafd, 0, SEEK_END)) < 0) {
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || (datasize = lseek(fd, 0, SEEK_END)) < 0) {
 			perror(argv[2]);
 			return 1;
 		}
+		close(fd);
+		datapath = argv[2];
 		maxread = (unsigned)strtoul(argv[4], NULL, 10);
 		snprintf(opt, sizeof(opt), "max_read=%u", maxread);
 		fa.argc = 3;
 		argv += 4;
 		argc -= 4;
 	}
-	if (argc != 2 || ndomains > 99999 || (datafd >= 0 && maxread < 4096)) {
+	if (argc != 2 || ndomains > 99999 || (datapath && maxread < 4096)) {
 		fprintf(stderr, "usage: floorfs [-n N | -f FILE -r BYTES] MOUNTPOINT "
 			"(N at most 99999, BYTES at least 4096)\n");
 		return 2;

@@ -36,6 +36,8 @@ usage(FILE *f)
 		"                            (attributes, default 1), entry_timeout=SECONDS\n"
 		"                            (names, default 86400; events drop them anyway),\n"
 		"                            spin=MICROSECONDS (0: off; default 100),\n"
+		"                            max_read=BYTES (read requests; default what\n"
+		"                            one pipe carries: 1 MiB or 512 KiB),\n"
 		"                            nodes=strict (an unreachable node fails the mount),\n"
 		"                            others are passed to FUSE\n"
 		"  -h, --help                this help\n"

@@ -171,20 +171,20 @@ vs_write(HvDataStream *s, const void *buf, size_t len, GError **err)
 	return 0;
 }
 
-/* The inner stream's descriptor span, counted as the bytes read or written
- * (the caller moves them). */
+/* A download's descriptor span, counted as the bytes read (the caller
+ * moves them). */
 static gssize
-vs_span(HvDataStream *s, bool write, size_t len, int *fd, off_t *pos, GError **err)
+vs_span(HvDataStream *s, size_t len, int *fd, off_t *pos, GError **err)
 {
 	VolStream *vs = (VolStream *)s;
 	gssize n;
 
-	if (!vs->inner->ops->span || write != vs->upload)
+	if (!vs->inner->ops->span || vs->upload)
 		return -ENOTSUP;
 	if (check_stop(vs, err) < 0)
 		return -ECANCELED;
 	vs->inner->offset = s->offset;
-	if ((n = vs->inner->ops->span(vs->inner, write, len, fd, pos, err)) > 0) {
+	if ((n = vs->inner->ops->span(vs->inner, len, fd, pos, err)) > 0) {
 		s->offset += (uint64_t)n;
 		vs->done += (uint64_t)n;
 		progress(vs, false);

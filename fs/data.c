@@ -6,9 +6,12 @@
  * its first non-blank byte is not '<') makes a volume of the copy's name,
  * format qcow2 when the content starts with qcow2's magic, else raw, and
  * uploads into it, growing it as it comes (pools of files); a copy that fails
- * deletes that volume again. Called from
- * io.c and scratch.c; the stream is the handle's, under its own lock, since
- * a stream call may take long and must not hold the tree's lock. */
+ * deletes that volume again. A download whose stream has a descriptor (a
+ * local file or device) is answered by splice from it, one copy into the
+ * reader's pages; the others (libraries, RPC) are read into a buffer.
+ * Called from io.c and scratch.c; the stream is the handle's, under its own
+ * lock, since a stream call may take long and must not hold the tree's
+ * lock. */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
@@ -185,7 +188,7 @@ read_spliced(fuse_req_t req, HvDataHandle *d, size_t size, GError **err)
 	int fd = -1;
 	gssize n;
 
-	if (!d->s->ops->span || (n = d->s->ops->span(d->s, false, size, &fd, &pos, err)) == -ENOTSUP)
+	if (!d->s->ops->span || (n = d->s->ops->span(d->s, size, &fd, &pos, err)) == -ENOTSUP)
 		return -ENOTSUP;
 	g_mutex_unlock(&d->lock);
 	if (n < 0)

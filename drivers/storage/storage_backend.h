@@ -121,8 +121,7 @@ typedef struct {
 	int (*truncate)(StorageStream *s, uint64_t bytes, GError **err);
 	/* a local file or device: HvDataStreamOps.span. NULL: none (a library's
 	 * volume: libnfs, librbd, libiscsi). */
-	gssize (*span)(StorageStream *s, bool write, size_t len, int *fd, off_t *pos,
-		       GError **err);
+	gssize (*span)(StorageStream *s, size_t len, int *fd, off_t *pos, GError **err);
 } StorageStreamOps;
 
 struct StorageStream {

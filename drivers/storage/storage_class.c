@@ -181,7 +181,7 @@ ds_close(HvDataStream *s)
 }
 
 static gssize
-ds_span(HvDataStream *s, bool write, size_t len, int *fd, off_t *pos, GError **err)
+ds_span(HvDataStream *s, size_t len, int *fd, off_t *pos, GError **err)
 {
 	StorageStream *ss = s->priv;
 	gssize n;
@@ -189,7 +189,7 @@ ds_span(HvDataStream *s, bool write, size_t len, int *fd, off_t *pos, GError **e
 	if (!ss->ops->span)
 		return -ENOTSUP;
 	ss->offset = s->offset;
-	n = ss->ops->span(ss, write, len, fd, pos, err);
+	n = ss->ops->span(ss, len, fd, pos, err);
 	s->offset = ss->offset;
 	return n;
 }

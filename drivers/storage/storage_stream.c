@@ -1,7 +1,8 @@
 /* storage_stream.c: volume content as a stream over a local file or block
  * device, for the backends whose volumes are such (dir, fs, disk, logical,
  * scsi, mpath): pread/pwrite at the stream's offset, so a reader or writer
- * that seeks is followed; sizes of devices from BLKGETSIZE64. */
+ * that seeks is followed, and a download's descriptor itself (span), which
+ * FUSE splices from; sizes of devices from BLKGETSIZE64. */
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -53,28 +54,16 @@ fd_read(StorageStream *s, void *buf, size_t len, GError **err)
 	return n;
 }
 
-/* Whether len bytes at the offset fit before the end: 0 or -ENOSPC. */
-static int
-fd_fits(FdStream *f, size_t len, GError **err)
-{
-	StorageStream *s = &f->pub;
-
-	if (s->offset + len > s->end || s->offset + len < s->offset)
-		return hv_error_set(err, ENOSPC, "cannot write '%s': %zu bytes at offset %"
-				    G_GUINT64_FORMAT " go past its end (%" G_GUINT64_FORMAT
-				    " bytes)", f->path, len, s->offset, s->end);
-	return 0;
-}
-
 static int
 fd_write(StorageStream *s, const void *buf, size_t len, GError **err)
 {
 	FdStream *f = (FdStream *)s;
 	const char *p = buf;
-	int r;
 
-	if ((r = fd_fits(f, len, err)) < 0)
-		return r;
+	if (s->offset + len > s->end || s->offset + len < s->offset)
+		return hv_error_set(err, ENOSPC, "cannot write '%s': %zu bytes at offset %"
+				    G_GUINT64_FORMAT " go past its end (%" G_GUINT64_FORMAT
+				    " bytes)", f->path, len, s->offset, s->end);
 	while (len > 0) {
 		ssize_t n = pwrite(f->fd, p, len, (off_t)s->offset);
 
@@ -125,17 +114,13 @@ fd_truncate(StorageStream *s, uint64_t bytes, GError **err)
 	return 0;
 }
 
-/* The descriptor itself, for the caller to splice from or into. */
+/* A download's descriptor itself, for the caller to splice from. */
 static gssize
-fd_span(StorageStream *s, bool write, size_t len, int *fd, off_t *pos, GError **err)
+fd_span(StorageStream *s, size_t len, int *fd, off_t *pos, GError **err)
 {
 	FdStream *f = (FdStream *)s;
-	int r;
 
-	if (write && (r = fd_fits(f, len, err)) < 0)
-		return r;
-	if (!write)
-		len = s->offset >= s->end ? 0 : (size_t)MIN((uint64_t)len, s->end - s->offset);
+	len = s->offset >= s->end ? 0 : (size_t)MIN((uint64_t)len, s->end - s->offset);
 	*fd = f->fd;
 	*pos = (off_t)s->offset;
 	s->offset += len;

@@ -12,11 +12,7 @@
  * at release (a block device's page cache goes with its last close, for
  * both), direct_io, each read spliced from FILE by libfuse, read requests of
  * BYTES (hyperfs's max_read): the floor of a download (bench/storage).
- * With -c as well, through the page cache instead (keep_cache, no
- * direct_io) with attributes that expire at once, FILE's size and mtime at
- * each getattr: what a cached `data` that still sees writes behind its back
- * would cost (the kernel asks GETATTR before each read, AUTO_INVAL_DATA).
- *   floorfs [-n N | -f FILE -r BYTES [-c]] MOUNTPOINT   (stays in the foreground;
+ *   floorfs [-n N | -f FILE -r BYTES] MOUNTPOINT   (stays in the foreground;
  *   unmount to stop) */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
@@ -34,7 +30,6 @@ static const char content[] = "running\n";
 static unsigned ndomains; /* -n: the tree's size; 0: the one-file floor */
 static const char *datapath; /* -f: the file /state serves */
 static off_t datasize;
-static bool cached;       /* -c */
 static unsigned maxread;  /* -r */
 
 /* Inodes of the tree: 1 /, 2 localhost, 3 domains, then 4 + 2i the folder of
@@ -55,14 +50,6 @@ attr(fuse_ino_t ino, struct stat *st)
 	st->st_mode = is_dir(ino) ? S_IFDIR | 0555 : S_IFREG | 0444;
 	st->st_nlink = is_dir(ino) ? 2 : 1;
 	st->st_size = is_dir(ino) ? 0 : datapath ? datasize : (off_t)strlen(content);
-	if (cached && !is_dir(ino)) {
-		struct stat f;
-
-		if (stat(datapath, &f) == 0) {
-			st->st_size = f.st_size;
-			st->st_mtim = f.st_mtim;
-		}
-	}
 }
 
 static fuse_ino_t
@@ -93,7 +80,7 @@ entry(fuse_ino_t ino, struct fuse_entry_param *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->ino = ino;
-	e->attr_timeout = cached ? 0 : 86400;
+	e->attr_timeout = 86400;
 	e->entry_timeout = ndomains ? 86400 : 1;
 	attr(ino, &e->attr);
 }
@@ -118,7 +105,7 @@ op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct stat st;
 
 	attr(ino, &st);
-	fuse_reply_attr(req, &st, cached ? 0 : 86400);
+	fuse_reply_attr(req, &st, 86400);
 }
 
 /* The name of entry k of folder ino (after . and ..), or false at its end. */
@@ -186,8 +173,8 @@ op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	fi->fh = (uint64_t)fd;
-	fi->keep_cache = !datapath || cached;
-	fi->direct_io = datapath && !cached;
+	fi->keep_cache = !datapath;
+	fi->direct_io = !!datapath;
 	fi->noflush = 1;
 	fuse_reply_open(req, fi);
 }
@@ -226,7 +213,7 @@ op_init(void *userdata, struct fuse_conn_info *conn)
 {
 	if (!datapath)
 		return;
-	conn->want |= conn->capable & (FUSE_CAP_SPLICE_WRITE | FUSE_CAP_AUTO_INVAL_DATA);
+	conn->want |= conn->capable & FUSE_CAP_SPLICE_WRITE;
 	conn->max_read = maxread;
 }
 
@@ -255,8 +242,7 @@ main(int argc, char **argv)
 		ndomains = (unsigned)strtoul(argv[2], NULL, 10);
 		argv += 2;
 		argc -= 2;
-	} else if ((argc == 6 || (argc == 7 && !strcmp(argv[5], "-c"))) && !strcmp(argv[1], "-f") &&
-		   !strcmp(argv[3], "-r")) {
+	} else if (argc == 6 && !strcmp(argv[1], "-f") && !strcmp(argv[3], "-r")) {
 		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
 
 		if (fd < 0 || (datasize = lseek(fd, 0, SEEK_END)) < 0) {
@@ -265,15 +251,14 @@ main(int argc, char **argv)
 		}
 		close(fd);
 		datapath = argv[2];
-		cached = argc == 7;
 		maxread = (unsigned)strtoul(argv[4], NULL, 10);
 		snprintf(opt, sizeof(opt), "max_read=%u", maxread);
 		fa.argc = 3;
-		argv += argc - 2;
-		argc = 2;
+		argv += 4;
+		argc -= 4;
 	}
 	if (argc != 2 || ndomains > 99999 || (datapath && maxread < 4096)) {
-		fprintf(stderr, "usage: floorfs [-n N | -f FILE -r BYTES [-c]] MOUNTPOINT "
+		fprintf(stderr, "usage: floorfs [-n N | -f FILE -r BYTES] MOUNTPOINT "
 			"(N at most 99999, BYTES at least 4096)\n");
 		return 2;
 	}

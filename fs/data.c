@@ -13,9 +13,7 @@
  * lock, since a stream call may take long and must not hold the tree's
  * lock. */
 #include <fcntl.h>
-#include <limits.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "fs/files.h"
 #include "fs/io.h"
@@ -68,55 +66,6 @@ open_stream(HvDataHandle *d, unsigned flags, GError **err)
 				   0, flags, &d->s);
 }
 
-/* Whether a download may go through the kernel's page cache: its stream is
- * a regular file (a block device's node says nothing of writes made through
- * another path, and its cache goes with its last close), whose path o keeps
- * so that every getattr gives its size and modification time. data's
- * attributes expire at once (F_VOLATILE), so the kernel asks before each
- * read and drops what it cached when the time changed (AUTO_INVAL_DATA): a
- * write behind hyperfs's back is read, through an open descriptor too. */
-static bool
-cacheable(HvFs *fs, HvObj *o, HvDataHandle *d)
-{
-	char link[64], path[PATH_MAX];
-	struct stat st;
-	off_t pos = 0;
-	int fd = -1;
-	ssize_t n;
-
-	if (!d->s->ops->span || d->s->ops->span(d->s, 0, &fd, &pos, NULL) < 0 ||
-	    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-		return false;
-	g_snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if ((n = readlink(link, path, sizeof(path) - 1)) <= 0 || path[0] != '/')
-		return false;
-	path[n] = '\0';
-	g_mutex_lock(&fs->lock);
-	if (g_strcmp0(o->data_path, path)) {
-		g_free(o->data_path);
-		o->data_path = g_strdup(path);
-	}
-	g_mutex_unlock(&fs->lock);
-	return true;
-}
-
-bool
-hv_data_attr(HvFs *fs, HvObj *o, struct stat *st)
-{
-	g_autofree char *path = NULL;
-	struct stat f;
-
-	g_mutex_lock(&fs->lock);
-	path = g_strdup(o->data_path);
-	g_mutex_unlock(&fs->lock);
-	if (!path || stat(path, &f) < 0 || !S_ISREG(f.st_mode))
-		return false;
-	st->st_size = f.st_size;
-	st->st_mtim = f.st_mtim;
-	st->st_ctim = f.st_ctim;
-	return true;
-}
-
 int
 hv_data_open(HvFs *fs, HvObj *o, const char *file, struct fuse_file_info *fi, FileHandle *h)
 {
@@ -139,8 +88,7 @@ hv_data_open(HvFs *fs, HvObj *o, const char *file, struct fuse_file_info *fi, Fi
 		return hv_obj_fail(o, file, r, err);
 	}
 	h->data = d;
-	fi->direct_io = !(acc == O_RDONLY && cacheable(fs, o, d));
-	fi->keep_cache = !fi->direct_io;
+	fi->direct_io = 1;
 	if (acc == O_RDONLY)
 		fi->noflush = 1;
 	return 0;

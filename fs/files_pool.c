@@ -215,7 +215,7 @@ static const FileDef volume_files[] = {
 	{ "allocation", 0, r_vallocation },
 	{ "info", 0, r_vinfo },
 	{ "error", F_VOLATILE, hv_files_error },
-	{ "data", F_DATA | F_VOLATILE, .present = hv_vol_has_data },
+	{ "data", F_DATA, .present = hv_vol_has_data },
 	{ "job", F_WRITE | F_SLOW | F_VOLATILE, hv_vol_read_job, hv_vol_write_job,
 	  .present = hv_vol_has_job },
 	{ "wipe", F_WRITE, hv_vol_read_wipe, hv_vol_write_wipe, .present = hv_vol_has_wipe },

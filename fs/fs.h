@@ -83,10 +83,6 @@ typedef struct {
  * header and its bytes): HV_DATA_BLKSIZE where a pipe grows to twice that,
  * else half the largest pipe (data.c). */
 unsigned hv_data_max_read(void);
-/* (volume o's data) The size and times of the file the volume is, once a
- * read has opened it (reads then go through the kernel's page cache, data.c);
- * false when it is no such file. */
-bool hv_data_attr(HvFs *fs, HvObj *o, struct stat *st);
 
 /* A lookup or getattr may read fd to size it (the rule above). */
 static inline bool
@@ -135,8 +131,6 @@ struct HvObj {
 	unsigned scratch_n;   /* folders: their temporary files (scratch.c) */
 	size_t scratch_bytes; /* and the bytes those hold */
 	HvVer *ver;           /* versioned files, by file index - 1 (inode.c), or NULL */
-	char *data_path;      /* DK_VOLUME: the file its data is, once a read has opened
-			       * it (data.c), under fs->lock; NULL: not a local file */
 };
 
 /* The parked-read streams of one node (stream.c): its `events` and `console`

@@ -367,10 +367,8 @@ attr_now(HvFs *fs, HvObj *o, unsigned idx, struct stat *st, uint64_t *gen)
 	} else if (idx > 0) {
 		const FileDef *fd = &hv_dir_ops[o->kind]->files[idx - 1];
 
-		/* only a file a lookup may read is sized (fs.h); the others show 0,
-		 * but for a volume's data that is a local file: its size and time */
-		if ((fd->flags & F_DATA) && hv_data_attr(fs, o, st)) {
-		} else if (hv_file_sized(fd)) {
+		/* only a file a lookup may read is sized (fs.h); the others show 0 */
+		if (hv_file_sized(fd)) {
 			g_autoptr(GString) s = g_string_new(NULL);
 			g_autoptr(GError) err = NULL;
 			int r = fd->read(o, s, &err);

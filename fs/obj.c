@@ -16,7 +16,6 @@ obj_free(HvObj *o)
 	hv_ver_free(o);
 	g_free(o->name);
 	g_free(o->error);
-	g_free(o->data_path);
 	g_free(o);
 }
 

@@ -7,7 +7,13 @@
  * /localhost/domains/vm00000/state ... vm(N-1)/state, every name and
  * attribute cached for a day and listed with readdirplus: the cheapest cold
  * pass any FUSE file system can give over that tree (bench/run's cold rows).
- *   floorfs [-n N] MOUNTPOINT   (stays in the foreground; unmount to stop) */
+ * With -f FILE -r BYTES, /state is FILE's content instead, read as hyperfs
+ * reads a volume's `data` (fs/data.c): FILE opened at each open and closed
+ * at release (a block device's page cache goes with its last close, for
+ * both), direct_io, each read spliced from FILE by libfuse, read requests of
+ * BYTES (hyperfs's max_read): the floor of a download (bench/storage).
+ *   floorfs [-n N | -f FILE -r BYTES] MOUNTPOINT   (stays in the foreground;
+ *   unmount to stop) */
 #define FUSE_USE_VERSION 314
 #include <errno.h>
 #include <stdbool.h>
@@ -15,11 +21,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char content[] = "running\n";
 
 static unsigned ndomains; /* -n: the tree's size; 0: the one-file floor */
+static const char *datapath; /* -f: the file /state serves */
+static off_t datasize;
+static unsigned maxread;  /* -r */
 
 /* Inodes of the tree: 1 /, 2 localhost, 3 domains, then 4 + 2i the folder of
  * domain i and 5 + 2i its state. Without -n, 2 is /state. */
@@ -38,7 +49,7 @@ attr(fuse_ino_t ino, struct stat *st)
 	st->st_ino = ino;
 	st->st_mode = is_dir(ino) ? S_IFDIR | 0555 : S_IFREG | 0444;
 	st->st_nlink = is_dir(ino) ? 2 : 1;
-	st->st_size = is_dir(ino) ? 0 : (off_t)strlen(content);
+	st->st_size = is_dir(ino) ? 0 : datapath ? datasize : (off_t)strlen(content);
 }
 
 static fuse_ino_t
@@ -155,7 +166,15 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_f
 static void
 op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fi->keep_cache = 1;
+	int fd = datapath ? open(datapath, O_RDONLY | O_CLOEXEC) : -1;
+
+	if (datapath && fd < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	fi->fh = (uint64_t)fd;
+	fi->keep_cache = !datapath;
+	fi->direct_io = !!datapath;
 	fi->noflush = 1;
 	fuse_reply_open(req, fi);
 }
@@ -165,6 +184,16 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 {
 	size_t len = strlen(content);
 
+	if (datapath) {
+		struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
+
+		bv.buf[0] = (struct fuse_buf){ .fd = (int)fi->fh, .pos = off,
+					       .flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK,
+					       .size = off >= datasize ? 0 : (size_t)(datasize - off) < size
+					       ? (size_t)(datasize - off) : size };
+		fuse_reply_data(req, &bv, 0);
+		return;
+	}
 	if ((size_t)off >= len)
 		fuse_reply_buf(req, NULL, 0);
 	else
@@ -174,10 +203,22 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 static void
 op_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	if (datapath)
+		close((int)fi->fh);
 	fuse_reply_err(req, 0);
 }
 
+static void
+op_init(void *userdata, struct fuse_conn_info *conn)
+{
+	if (!datapath)
+		return;
+	conn->want |= conn->capable & FUSE_CAP_SPLICE_WRITE;
+	conn->max_read = maxread;
+}
+
 static const struct fuse_lowlevel_ops ops = {
+	.init = op_init,
 	.lookup = op_lookup,
 	.getattr = op_getattr,
 	.readdir = op_readdir,
@@ -190,7 +231,8 @@ static const struct fuse_lowlevel_ops ops = {
 int
 main(int argc, char **argv)
 {
-	char *args[] = { argv[0], NULL };
+	char opt[64];
+	char *args[] = { argv[0], "-o", opt, NULL };
 	struct fuse_args fa = FUSE_ARGS_INIT(1, args);
 	struct fuse_session *se;
 	struct fuse_loop_config *cfg;
@@ -200,9 +242,24 @@ main(int argc, char **argv)
 		ndomains = (unsigned)strtoul(argv[2], NULL, 10);
 		argv += 2;
 		argc -= 2;
+	} else if (argc == 6 && !strcmp(argv[1], "-f") && !strcmp(argv[3], "-r")) {
+		int fd = open(argv[2], O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || (datasize = lseek(fd, 0, SEEK_END)) < 0) {
+			perror(argv[2]);
+			return 1;
+		}
+		close(fd);
+		datapath = argv[2];
+		maxread = (unsigned)strtoul(argv[4], NULL, 10);
+		snprintf(opt, sizeof(opt), "max_read=%u", maxread);
+		fa.argc = 3;
+		argv += 4;
+		argc -= 4;
 	}
-	if (argc != 2 || ndomains > 99999) {
-		fprintf(stderr, "usage: floorfs [-n N] MOUNTPOINT (N at most 99999)\n");
+	if (argc != 2 || ndomains > 99999 || (datapath && maxread < 4096)) {
+		fprintf(stderr, "usage: floorfs [-n N | -f FILE -r BYTES] MOUNTPOINT "
+			"(N at most 99999, BYTES at least 4096)\n");
 		return 2;
 	}
 	se = fuse_session_new(&fa, &ops, sizeof(ops), NULL);

@@ -727,6 +727,12 @@ typedef struct {
 	int (*write)(HvDataStream *s, const void *buf, size_t len, GError **err);
 	int (*finish)(HvDataStream *s, GError **err);
 	void (*close)(HvDataStream *s);
+	/* optional, a download over a local file or device: where its next at
+	 * most len bytes are, as a descriptor and a position in it, for the
+	 * caller to move them itself (FUSE splices them, fs/data.c); counted as
+	 * read, offset past them. How many (0 at the end), -errno, or -ENOTSUP
+	 * (this stream has no descriptor: read them). */
+	gssize (*span)(HvDataStream *s, size_t len, int *fd, off_t *pos, GError **err);
 } HvDataStreamOps;
 
 struct HvDataStream {

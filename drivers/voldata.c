@@ -59,7 +59,10 @@ progress(VolStream *vs, bool force)
 	HvJobProgress p = { .total_bytes = vs->total, .processed_bytes = vs->done };
 	gint64 us = g_get_monotonic_time() - vs->t0;
 
-	if (!force && vs->done - vs->reported < PROGRESS_EVERY)
+	/* every PROGRESS_EVERY bytes, and at the first and the last (a stream
+	 * shorter than that shows its bytes too) */
+	if (!force && vs->done - vs->reported < PROGRESS_EVERY && vs->reported &&
+	    !(vs->total && vs->done >= vs->total))
 		return;
 	vs->reported = vs->done;
 	p.remaining_bytes = vs->total > vs->done ? vs->total - vs->done : 0;
@@ -168,6 +171,27 @@ vs_write(HvDataStream *s, const void *buf, size_t len, GError **err)
 	return 0;
 }
 
+/* A download's descriptor span, counted as the bytes read (the caller
+ * moves them). */
+static gssize
+vs_span(HvDataStream *s, size_t len, int *fd, off_t *pos, GError **err)
+{
+	VolStream *vs = (VolStream *)s;
+	gssize n;
+
+	if (!vs->inner->ops->span || vs->upload)
+		return -ENOTSUP;
+	if (check_stop(vs, err) < 0)
+		return -ECANCELED;
+	vs->inner->offset = s->offset;
+	if ((n = vs->inner->ops->span(vs->inner, len, fd, pos, err)) > 0) {
+		s->offset += (uint64_t)n;
+		vs->done += (uint64_t)n;
+		progress(vs, false);
+	}
+	return n;
+}
+
 /* The end of the jobs; the facts of an upload's volume again. */
 static void
 vs_end(VolStream *vs, bool changed)
@@ -233,6 +257,7 @@ static const HvDataStreamOps vs_ops = {
 	.write = vs_write,
 	.finish = vs_finish,
 	.close = vs_close,
+	.span = vs_span,
 };
 
 int

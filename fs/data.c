@@ -6,11 +6,15 @@
  * its first non-blank byte is not '<') makes a volume of the copy's name,
  * format qcow2 when the content starts with qcow2's magic, else raw, and
  * uploads into it, growing it as it comes (pools of files); a copy that fails
- * deletes that volume again. Called from
- * io.c and scratch.c; the stream is the handle's, under its own lock, since
- * a stream call may take long and must not hold the tree's lock. */
+ * deletes that volume again. A download whose stream has a descriptor (a
+ * local file or device) is answered by splice from it, one copy into the
+ * reader's pages; the others (libraries, RPC) are read into a buffer.
+ * Called from io.c and scratch.c; the stream is the handle's, under its own
+ * lock, since a stream call may take long and must not hold the tree's
+ * lock. */
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include "fs/files.h"
 #include "fs/io.h"
 #include "drivers/conn.h"
@@ -154,10 +158,51 @@ hv_data_make(HvObj *dir, const char *name, const char *buf, size_t size, HvDataH
 	return 0;
 }
 
+unsigned
+hv_data_max_read(void)
+{
+	int p[2];
+	int got = 0;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return HV_DATA_BLKSIZE / 2;
+	/* a pipe beyond /proc/sys/fs/pipe-max-size needs CAP_SYS_RESOURCE */
+	for (unsigned sz = 2 * HV_DATA_BLKSIZE; sz >= 64 * 1024 && got <= 0; sz /= 2)
+		got = fcntl(p[0], F_SETPIPE_SZ, (int)sz);
+	close(p[0]);
+	close(p[1]);
+	return got > 0 ? MIN(HV_DATA_BLKSIZE, (unsigned)got / 2) : 32 * 1024;
+}
+
+/* A read answered from the stream's descriptor (a local file or device),
+ * spliced by libfuse from it into the reader's pages: one copy, as a plain
+ * read of the file makes. Called with the lock held; it is let go before the
+ * reply, since a release may free the handle as soon as the reader has its
+ * bytes (the descriptor stays open until then: no release comes while a read
+ * waits). -ENOTSUP (the lock still held) when the stream has no descriptor. */
+static gssize
+read_spliced(fuse_req_t req, HvDataHandle *d, size_t size, GError **err)
+{
+	struct fuse_bufvec bv = FUSE_BUFVEC_INIT(0);
+	off_t pos = 0;
+	int fd = -1;
+	gssize n;
+
+	if (!d->s->ops->span || (n = d->s->ops->span(d->s, size, &fd, &pos, err)) == -ENOTSUP)
+		return -ENOTSUP;
+	g_mutex_unlock(&d->lock);
+	if (n < 0)
+		return n;
+	bv.buf[0] = (struct fuse_buf){ .size = (size_t)n, .fd = fd, .pos = pos,
+				       .flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK };
+	fuse_reply_data(req, &bv, 0);
+	return n;
+}
+
 void
 hv_data_read(fuse_req_t req, HvDataHandle *d, size_t size, off_t off)
 {
-	g_autofree char *buf = g_malloc(MIN(size, (size_t)DATA_READ_MAX));
+	g_autofree char *buf = NULL;
 	g_autoptr(GError) err = NULL;
 	size_t got = 0;
 	gssize n = 0;
@@ -165,6 +210,15 @@ hv_data_read(fuse_req_t req, HvDataHandle *d, size_t size, off_t off)
 	size = MIN(size, (size_t)DATA_READ_MAX);
 	g_mutex_lock(&d->lock);
 	d->s->offset = (uint64_t)off;
+	if ((n = read_spliced(req, d, size, &err)) != -ENOTSUP) {
+		if (n < 0) {
+			fail(d, (int)n, err);
+			fuse_reply_err(req, (int)-n);
+		}
+		return;
+	}
+	n = 0;
+	buf = g_malloc(size);
 	while (got < size && (n = d->s->ops->read(d->s, buf + got, size - got, &err)) > 0)
 		got += (size_t)n;
 	g_mutex_unlock(&d->lock);

@@ -80,6 +80,11 @@ typedef struct {
  * much a call. */
 #define HV_DATA_BLKSIZE (1u << 20)
 
+/* The largest read request a splice can answer (a pipe holds the reply's
+ * header and its bytes): HV_DATA_BLKSIZE where a pipe grows to twice that,
+ * else half the largest pipe (data.c). */
+unsigned hv_data_max_read(void);
+
 /* A lookup or getattr may read fd to size it (the rule above). */
 static inline bool
 hv_file_sized(const FileDef *fd)
@@ -177,6 +182,7 @@ struct HvFs {
 	double timeout;       /* attribute cache of files that change with events, seconds */
 	double entry_timeout; /* names: they change only with events, which drop them */
 	gint64 spin_us;   /* spin.c: how long the spinning receiver stays hot */
+	unsigned max_read; /* bytes of a FUSE read request (-o max_read; data.c) */
 	GThread *spinner;
 	GMutex spin_lock; /* spin_tid, spin_ended */
 	GCond spin_cond;

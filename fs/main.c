@@ -36,6 +36,8 @@ usage(FILE *f)
 		"                            (attributes, default 1), entry_timeout=SECONDS\n"
 		"                            (names, default 86400; events drop them anyway),\n"
 		"                            spin=MICROSECONDS (0: off; default 100),\n"
+		"                            max_read=BYTES (read requests; default what\n"
+		"                            one pipe carries: 1 MiB or 512 KiB),\n"
 		"                            nodes=strict (an unreachable node fails the mount),\n"
 		"                            others are passed to FUSE\n"
 		"  -h, --help                this help\n"
@@ -61,6 +63,14 @@ take_opts(Options *o, HvFs *fs, const char *arg)
 			fs->timeout = g_ascii_strtod(*p + 8, NULL);
 		} else if (g_str_has_prefix(*p, "entry_timeout=")) {
 			fs->entry_timeout = g_ascii_strtod(*p + 14, NULL);
+		} else if (g_str_has_prefix(*p, "max_read=")) {
+			guint64 n;
+
+			if (!g_ascii_string_to_unsigned(*p + 9, 10, 4096, 1u << 30, &n, NULL)) {
+				fprintf(stderr, "hyperfs: max_read=%s: bytes from 4096\n", *p + 9);
+				return -1;
+			}
+			fs->max_read = (unsigned)n; /* given to FUSE in session_new */
 		} else if (g_str_has_prefix(*p, "spin=")) {
 			guint64 us;
 
@@ -321,6 +331,9 @@ session_new(HvFs *fs, Options *o)
 
 	for (guint i = 0; i < o->fuse_opts->len; i++)
 		g_string_append_printf(opts, ",%s", (char *)o->fuse_opts->pdata[i]);
+	if (!fs->max_read)
+		fs->max_read = hv_data_max_read();
+	g_string_append_printf(opts, ",max_read=%u", fs->max_read); /* op_init says it again */
 	fuse_opt_add_arg(&args, "hyperfs");
 	fuse_opt_add_arg(&args, "-o");
 	fuse_opt_add_arg(&args, opts->str);

@@ -387,10 +387,15 @@ op_init(void *userdata, struct fuse_conn_info *conn)
 	if (conn->capable & FUSE_CAP_AUTO_INVAL_DATA)
 		conn->want |= FUSE_CAP_AUTO_INVAL_DATA;
 	conn->want &= ~(unsigned)FUSE_CAP_WRITEBACK_CACHE;
+	/* a volume's data is read by splice from its file (fs/data.c) */
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
 	/* volume data (fs/data.c) moves in 1 MiB requests, not 128 KiB: libfuse
-	 * asks the kernel for the pages (FUSE_MAX_PAGES) */
+	 * asks the kernel for the pages (FUSE_MAX_PAGES); reads in what one
+	 * splice can answer (max_read, the same as the mount option: main.c) */
 	conn->max_write = HV_DATA_BLKSIZE;
 	conn->max_readahead = HV_DATA_BLKSIZE;
+	conn->max_read = ((HvFs *)userdata)->max_read;
 	/* READDIRPLUS_AUTO stays: with every chunk a readdirplus, a cold glob
 	 * over domains/ looks up no folder (3.0 requests per state instead of
 	 * 3.9), but a plain `ls domains` of 10,000 costs 2.4x (bench/README.md). */

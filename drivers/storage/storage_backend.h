@@ -119,6 +119,9 @@ typedef struct {
 	/* upload into a file: cuts it to bytes (a copy that makes the volume
 	 * replaces what its creation wrote). NULL: a device, nothing to cut. */
 	int (*truncate)(StorageStream *s, uint64_t bytes, GError **err);
+	/* a local file or device: HvDataStreamOps.span. NULL: none (a library's
+	 * volume: libnfs, librbd, libiscsi). */
+	gssize (*span)(StorageStream *s, size_t len, int *fd, off_t *pos, GError **err);
 } StorageStreamOps;
 
 struct StorageStream {

@@ -180,7 +180,21 @@ ds_close(HvDataStream *s)
 	g_free(s);
 }
 
-static const HvDataStreamOps ds_ops = { ds_read, ds_write, ds_finish, ds_close };
+static gssize
+ds_span(HvDataStream *s, size_t len, int *fd, off_t *pos, GError **err)
+{
+	StorageStream *ss = s->priv;
+	gssize n;
+
+	if (!ss->ops->span)
+		return -ENOTSUP;
+	ss->offset = s->offset;
+	n = ss->ops->span(ss, len, fd, pos, err);
+	s->offset = ss->offset;
+	return n;
+}
+
+static const HvDataStreamOps ds_ops = { ds_read, ds_write, ds_finish, ds_close, ds_span };
 
 static int
 vol_data_open(HvObjTab *t, HvEntry *o, bool upload, uint64_t offset, uint64_t length,

@@ -1,7 +1,8 @@
 /* storage_stream.c: volume content as a stream over a local file or block
  * device, for the backends whose volumes are such (dir, fs, disk, logical,
  * scsi, mpath): pread/pwrite at the stream's offset, so a reader or writer
- * that seeks is followed; sizes of devices from BLKGETSIZE64. */
+ * that seeks is followed, and a download's descriptor itself (span), which
+ * FUSE splices from; sizes of devices from BLKGETSIZE64. */
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -113,12 +114,26 @@ fd_truncate(StorageStream *s, uint64_t bytes, GError **err)
 	return 0;
 }
 
+/* A download's descriptor itself, for the caller to splice from. */
+static gssize
+fd_span(StorageStream *s, size_t len, int *fd, off_t *pos, GError **err)
+{
+	FdStream *f = (FdStream *)s;
+
+	len = s->offset >= s->end ? 0 : (size_t)MIN((uint64_t)len, s->end - s->offset);
+	*fd = f->fd;
+	*pos = (off_t)s->offset;
+	s->offset += len;
+	return (gssize)len;
+}
+
 static const StorageStreamOps fd_ops = {
 	.read = fd_read,
 	.write = fd_write,
 	.finish = fd_finish,
 	.close = fd_close,
 	.truncate = fd_truncate,
+	.span = fd_span,
 };
 
 int

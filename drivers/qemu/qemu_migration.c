@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "drivers/qemu/qemu_migration.h"
 #include "drivers/qemu/qemu_migration_nbd.h"
+#include "drivers/qemu/qemu_migration_opts.h"
 #include "drivers/qemu/qemu_process.h"
 
 static const HvJobType job_out = { "migration-out", HV_JOB_MODIFY,
@@ -22,115 +23,6 @@ static const HvJobType job_gone = { "migration-confirm", HV_JOB_DESTROY, 0 };
 
 #define POLL_US (50 * 1000)           /* query-migrate, while a migration runs */
 #define FINISH_WAIT_US (60 * G_USEC_PER_SEC) /* the target's last pages, after the source's end */
-#define UNLIMITED_BANDWIDTH ((uint64_t)1 << 40) /* QEMU's own default is 32 MiB/s */
-
-static const char *
-param_str(const GArray *ps, const char *field)
-{
-	const HvParam *p = hv_params_find(ps, field);
-
-	return p && p->type == HV_PARAM_STRING && p->s && *p->s ? p->s : NULL;
-}
-
-static bool
-param_u64(const GArray *ps, const char *field, uint64_t *out)
-{
-	const HvParam *p = hv_params_find(ps, field);
-
-	if (!p || p->type == HV_PARAM_STRING || p->type == HV_PARAM_DOUBLE)
-		return false;
-	*out = (uint64_t)p->i;
-	return true;
-}
-
-/* The host (and port, 0: none) of a migration URI: tcp:HOST[:PORT] or
- * tcp://HOST[:PORT] (libvirt's forms); [v6] in brackets. */
-static int
-uri_host(const char *uri, char **host, unsigned *port, GError **err)
-{
-	const char *h = g_str_has_prefix(uri, "tcp://") ? uri + 6
-			: g_str_has_prefix(uri, "tcp:") ? uri + 4 : NULL;
-	const char *colon, *end;
-
-	if (!h || !*h)
-		return hv_error_set(err, EINVAL, "migration URI '%s' is not tcp:HOST[:PORT] or "
-				    "tcp://HOST[:PORT]", uri);
-	end = h[0] == '[' ? strchr(h, ']') : NULL;
-	colon = strrchr(end ? end : h, ':');
-	*port = 0;
-	if (colon && colon[1]) {
-		guint64 v;
-
-		if (!g_ascii_string_to_unsigned(colon + 1, 10, 1, 65535, &v, NULL))
-			return hv_error_set(err, EINVAL, "migration URI '%s': bad port", uri);
-		*port = (unsigned)v;
-	}
-	*host = g_strndup(h, colon ? (gsize)(colon - h) : strlen(h));
-	return 0;
-}
-
-/* A free TCP port for QEMU to listen on (the kernel's choice). */
-static int
-free_port(GError **err)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET };
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), r;
-
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-		r = hv_error_set(err, errno, "no free TCP port for an incoming migration: %s",
-				 g_strerror(errno));
-	else
-		r = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return r;
-}
-
-/* ---- the options: one row a QEMU capability, on both sides */
-
-static const struct {
-	unsigned flag;
-	const char *capability;
-} caps[] = {
-	{ HV_MIGRATE_AUTO_CONVERGE, "auto-converge" },
-	{ HV_MIGRATE_COMPRESSED, "xbzrle" },
-	{ HV_MIGRATE_POSTCOPY, "postcopy-ram" },
-	{ QEMU_MIG_COPY, "pause-before-switchover" }, /* the mirrors end before the switch */
-};
-
-/* No lock held. */
-static int
-set_caps(QemuMon *m, unsigned flags, GError **err)
-{
-	g_autoptr(GString) a = g_string_new("{\"capabilities\":[");
-
-	for (size_t k = 0; k < G_N_ELEMENTS(caps); k++)
-		g_string_append_printf(a, "%s{\"capability\":\"%s\",\"state\":%s}", k ? "," : "",
-				       caps[k].capability, flags & caps[k].flag ? "true" : "false");
-	g_string_append(a, "]}");
-	return qemu_mon_command(m, "migrate-set-capabilities", a->str, NULL, err);
-}
-
-/* No lock held: bandwidth (MiB/s), downtime (ms), the first throttle. */
-static int
-set_params(QemuMon *m, const GArray *ps, GError **err)
-{
-	g_autoptr(GString) a = g_string_new("{");
-	uint64_t v;
-
-	g_string_append_printf(a, "\"max-bandwidth\":%" G_GUINT64_FORMAT,
-			       param_u64(ps, "bandwidth", &v) && v ? v << 20 : UNLIMITED_BANDWIDTH);
-	if (param_u64(ps, "downtime", &v) && v)
-		g_string_append_printf(a, ",\"downtime-limit\":%" G_GUINT64_FORMAT, v);
-	if (param_u64(ps, "auto_converge.initial", &v) && v)
-		g_string_append_printf(a, ",\"cpu-throttle-initial\":%" G_GUINT64_FORMAT, v);
-	if (param_u64(ps, "auto_converge.increment", &v) && v)
-		g_string_append_printf(a, ",\"cpu-throttle-increment\":%" G_GUINT64_FORMAT, v);
-	g_string_append(a, "}");
-	return qemu_mon_command(m, "migrate-set-parameters", a->str, NULL, err);
-}
 
 /* ---- begin (source) */
 
@@ -202,7 +94,7 @@ prepare_incoming(QemuConn *qc, HvDomainDef *def, const char *incoming, unsigned 
 	    (r = qemu_process_start(qc->domains, o, job, 0, &(QemuStartArg){ .incoming = incoming }, err)) == 0) {
 		m = qemu_mon_ref(qemu_dom(o)->mon);
 		hv_core_unlock(&qc->core);
-		r = set_caps(m, flags, err);
+		r = qemu_mig_set_caps(m, flags, err);
 		if (r == 0 && nbd->in)
 			r = qemu_nbd_serve(m, nbd->in, nbd->listen, nbd->nbd_port, nbd->out, err);
 		hv_core_lock(&qc->core);
@@ -229,7 +121,7 @@ static int
 nbd_port(unsigned mig_port, GError **err)
 {
 	for (int tries = 0; tries < 8; tries++) {
-		int r = free_port(err);
+		int r = qemu_mig_free_port(err);
 
 		if (r < 0 || (unsigned)r != mig_port)
 			return r;
@@ -243,9 +135,9 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 		     GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
-	const char *xml = param_str(params, "destination_xml");
-	const char *given = param_str(params, "migrate_uri");
-	const char *listen = param_str(params, "listen_address");
+	const char *xml = qemu_mig_param_str(params, "destination_xml");
+	const char *given = qemu_mig_param_str(params, "migrate_uri");
+	const char *listen = qemu_mig_param_str(params, "listen_address");
 	g_autofree char *host = NULL, *incoming = NULL;
 	g_autoptr(GError) perr = NULL;
 	g_auto(QemuMigCookie) mc = { 0 }, out = { 0 };
@@ -262,9 +154,9 @@ qemu_migrate_prepare(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned 
 				    "(destination_xml)");
 	if (flags & HV_MIGRATE_OFFLINE)
 		return 0; /* the definition comes at finish */
-	if (given && uri_host(given, &host, &port, err) < 0)
+	if (given && qemu_mig_uri_host(given, &host, &port, err) < 0)
 		return -EINVAL;
-	if (!port && (r = free_port(err)) < 0)
+	if (!port && (r = qemu_mig_free_port(err)) < 0)
 		return r;
 	port = port ? port : (unsigned)r;
 	if (!host)
@@ -311,7 +203,7 @@ qemu_migrate_prepare_at(HvConn *c, const GArray *params, unsigned flags, const c
 			GError **err)
 {
 	QemuConn *qc = qemu_conn(c);
-	const char *xml = param_str(params, "destination_xml");
+	const char *xml = qemu_mig_param_str(params, "destination_xml");
 	g_autoptr(GError) perr = NULL;
 	Incoming none = { 0 };
 	HvDomainDef *def;
@@ -492,10 +384,10 @@ send_guest(QemuConn *qc, QemuDomain *d, HvJob *job, QemuMon *m, const char *args
 	uint64_t mib = 0;
 	int r;
 
-	(void)param_u64(params, "bandwidth", &mib);
+	(void)qemu_mig_param_u64(params, "bandwidth", &mib);
 	hv_core_unlock(&qc->core);
 	r = (flags & QEMU_MIG_COPY) ? qemu_mig_cookie_parse(ck->in, &mc, err) : 0;
-	if (r == 0 && (r = set_caps(m, flags, err)) == 0 && (r = set_params(m, params, err)) == 0 &&
+	if (r == 0 && (r = qemu_mig_set_caps(m, flags, err)) == 0 && (r = qemu_mig_set_params(m, params, err)) == 0 &&
 	    (flags & QEMU_MIG_COPY))
 		r = qemu_mirrors_start(m, name, host, &mc, wanted, flags, mib << 20, &mir, err);
 	hv_core_lock(&qc->core);
@@ -579,14 +471,14 @@ int
 qemu_migrate_perform(HvConn *c, const char *name, const GArray *params, HvMigCookie *ck,
 		     unsigned flags, GError **err)
 {
-	const char *uri = param_str(params, "migrate_uri");
+	const char *uri = qemu_mig_param_str(params, "migrate_uri");
 	g_autofree char *host = NULL, *target = NULL;
 	unsigned port;
 
 	if (!uri)
 		return hv_error_set(err, EINVAL, "migration of domain '%s' needs a target URI "
 				    "(migrate_uri)", name);
-	if (uri_host(uri, &host, &port, err) < 0)
+	if (qemu_mig_uri_host(uri, &host, &port, err) < 0)
 		return -EINVAL;
 	if (!port)
 		return hv_error_set(err, EINVAL, "migration URI '%s' has no port", uri);
@@ -663,8 +555,8 @@ qemu_migrate_completed(HvConn *c, const char *name, HvJobInfo *out, GError **err
 static char *
 finish_name(const GArray *params, HvDomainDef **def, GError **err)
 {
-	const char *xml = param_str(params, "persistent_xml") ?: param_str(params, "destination_xml");
-	const char *name = param_str(params, "destination_name");
+	const char *xml = qemu_mig_param_str(params, "persistent_xml") ?: qemu_mig_param_str(params, "destination_xml");
+	const char *name = qemu_mig_param_str(params, "destination_name");
 
 	if (!xml) {
 		hv_error_set(err, EINVAL, "a migration needs the domain's definition "
@@ -733,8 +625,8 @@ qemu_migrate_finish(HvConn *c, const GArray *params, HvMigCookie *ck, unsigned f
 	int r;
 
 	if (!name) { /* a definition it cannot take: the guest that came goes */
-		if (!(flags & HV_MIGRATE_OFFLINE) && param_str(params, "destination_name"))
-			finish_abandon(qc, param_str(params, "destination_name"));
+		if (!(flags & HV_MIGRATE_OFFLINE) && qemu_mig_param_str(params, "destination_name"))
+			finish_abandon(qc, qemu_mig_param_str(params, "destination_name"));
 		return -EINVAL;
 	}
 	if (flags & HV_MIGRATE_OFFLINE) {

@@ -134,7 +134,7 @@ def test_mv_offline_between_remote_nodes(env):
 
 @pytest.fixture(scope="module")
 def web2(env):
-    """web2 running on a, its disk a volume of a's pool, a marker on it."""
+    """web2 running on a, its disk a volume of a's pool with 24 MiB of data, a marker on it."""
     nd, m = env
     for n in "ab":
         (nd.tmp / f"images-{n}").mkdir()
@@ -144,7 +144,8 @@ def web2(env):
         write(m.node(n) / "pools" / "images" / "state", "start")
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2",
                     str(nd.tmp / "images-a" / "web2.qcow2"), "64M"], check=True)
-    subprocess.run(["qemu-io", "-f", "qcow2", "-c", "write -P 0x33 1M 6M",
+    # 24 MiB of data: 24 s at 1 MiB/s, the abort test's window on a busy machine
+    subprocess.run(["qemu-io", "-f", "qcow2", "-c", "write -P 0x33 1M 24M",
                     str(nd.tmp / "images-a" / "web2.qcow2")], check=True, capture_output=True)
     write(m.node("a") / "pools" / "images" / "state", "refresh")
     subprocess.run(["cp", str(nd.tmp / "web2.xml"), str(m.node("a") / "domains")], check=True)

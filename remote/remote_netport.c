@@ -88,9 +88,9 @@ remote_net_get_ports(HvConn *c, const char *name, GPtrArray **out, GError **err)
 		xdr_in_init(&in, r.raw ? r.raw->data : NULL, r.raw ? r.raw->len : 0);
 		n = xdr_get_count(&in, NETPORT_LIST_MAX, 36);
 		for (uint32_t k = 0; k < n && !in.bad; k++) {
-			g_autofree char *net = xdr_get_string(&in, NAME_MAX_LEN);
 			uint8_t u[32];
 
+			g_free(xdr_get_string(&in, NAME_MAX_LEN)); /* the network's name: ours */
 			xdr_get_fixed(&in, u, 32);
 			g_array_append_vals(uuids, u + 16, 1);
 		}

@@ -9,6 +9,9 @@
  * stream's first packet finds it. The reply is queued on the main loop once
  * the call is done, in the client's order of replies; a client that goes
  * away meanwhile is freed when its last such call ends (hv_client_free). */
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include "remote/server_priv.h"
 
 typedef struct {
@@ -36,10 +39,63 @@ slow_stream_open(RpcClientCtx *ctx, HvDataStream *st, RpcStreamDir dir, GError *
 	return 0;
 }
 
-static gboolean
-slow_done(gpointer data)
+/* Finished calls go back to the main loop through a queue of ours and an
+ * eventfd the loop watches (util/fdwatch.h), not through g_idle_add, whose
+ * lock and allocations are glib's own: a ThreadSanitizer build sees our locks
+ * only (util/tsan_glib.c), and this way each call's hand-over is one it sees. */
+static GMutex done_lock;
+static GQueue done_calls = G_QUEUE_INIT;
+static int done_fd = -1;
+static HvFdWatch *done_watch;
+
+static void slow_done(SlowCall *s);
+
+static void
+done_ready(int fd, GIOCondition cond, void *data)
 {
-	SlowCall *s = data;
+	uint64_t n;
+	GQueue calls = G_QUEUE_INIT;
+
+	(void)cond;
+	(void)data;
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		g_warning("slow calls: cannot read their eventfd: %s", g_strerror(errno));
+	g_mutex_lock(&done_lock);
+	calls = done_calls;
+	done_calls = (GQueue)G_QUEUE_INIT;
+	g_mutex_unlock(&done_lock);
+	for (GList *l = calls.head; l; l = l->next)
+		slow_done(l->data);
+	g_list_free(calls.head);
+}
+
+/* On the main loop, before the first slow call: the eventfd and its watch. */
+static void
+done_setup(void)
+{
+	if (done_fd >= 0)
+		return;
+	done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (done_fd < 0)
+		g_error("slow calls: no eventfd: %s", g_strerror(errno));
+	done_watch = hv_fd_watch_new(done_fd, G_IO_IN, done_ready, NULL);
+}
+
+static void
+done_push(SlowCall *s)
+{
+	uint64_t one = 1;
+
+	g_mutex_lock(&done_lock);
+	g_queue_push_tail(&done_calls, s);
+	g_mutex_unlock(&done_lock);
+	if (write(done_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		g_warning("slow calls: cannot write their eventfd: %s", g_strerror(errno));
+}
+
+static void
+slow_done(SlowCall *s)
+{
 	Client *cl = s->cl;
 
 	if (s->stream && cl->gone) {
@@ -66,7 +122,6 @@ slow_done(gpointer data)
 	g_free(s);
 	if (cl->gone && !cl->async)
 		hv_client_free(cl);
-	return G_SOURCE_REMOVE;
 }
 
 static gpointer
@@ -77,7 +132,7 @@ slow_thread(gpointer data)
 	const uint8_t *body = g_bytes_get_data(s->body, &len);
 
 	rpc_dispatch(&s->ctx, &s->h, body, len, s->reply);
-	g_idle_add(slow_done, s);
+	done_push(s);
 	return NULL;
 }
 
@@ -86,6 +141,7 @@ hv_client_dispatch_slow(Client *cl, const RpcHeader *h, const uint8_t *body, siz
 {
 	SlowCall *s = g_new0(SlowCall, 1);
 
+	done_setup();
 	s->ctx = cl->ctx;
 	s->ctx.stream_open = slow_stream_open;
 	s->cl = cl;

@@ -3,6 +3,8 @@
  * element at fault. Run by hv_domain_def_parse after the typed fields are read. */
 #include "conf/domain_priv.h"
 #include "conf/rules.h"
+#include "conf/xml.h"
+#include <errno.h>
 #include <string.h>
 
 static int
@@ -72,11 +74,44 @@ address_key(xmlNode *addr)
 	return NULL;
 }
 
+/* Whether a disk without an address (one the post-parse numbers from its
+ * name) sits beside an explicit drive address: then the addresses are
+ * checked as they will be formatted (a fixed-point fuzz finding: a SCSI
+ * hostdev on 0:0:0:0 and disk sda, numbered 0:0:0:0 after the first parse). */
+static bool
+needs_assigned(xmlNode *devs)
+{
+	bool unaddressed = false, drive = false;
+
+	for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
+		xmlNode *addr = c->type == XML_ELEMENT_NODE ? hv_xml_child(c, "address") : NULL;
+		g_autofree char *type = addr ? hv_xml_prop(addr, "type") : NULL;
+
+		if (c->type == XML_ELEMENT_NODE && !addr && !strcmp((const char *)c->name, "disk"))
+			unaddressed = true;
+		drive |= type && !strcmp(type, "drive");
+	}
+	return unaddressed && drive;
+}
+
 static int
 check_addresses(const HvDomainDef *def, xmlNode *root, GError **err)
 {
 	xmlNode *devs = hv_xml_child(root, "devices");
 	g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	g_autoptr(xmlDoc) assigned = NULL;
+
+	if (needs_assigned(devs)) { /* on a copy with libvirt's disk addresses */
+		xmlNode *copy;
+
+		assigned = xmlNewDoc((const xmlChar *)"1.0");
+		copy = assigned ? xmlDocCopyNode(root, assigned, 1) : NULL;
+		if (!copy)
+			return hv_error_set(err, ENOMEM, "domain: out of memory");
+		xmlDocSetRootElement(assigned, copy);
+		devs = hv_xml_child(copy, "devices");
+		hv_domain_add_implicit(devs);
+	}
 
 	for (xmlNode *c = devs ? devs->children : NULL; c; c = c->next) {
 		xmlNode *addr = c->type == XML_ELEMENT_NODE ? hv_xml_child(c, "address") : NULL;

@@ -116,6 +116,9 @@ char *hv_domain_def_format_live(const HvDomainDef *def, int id);
  * runtime names (vnet targets, pty paths, channel state) kept. */
 char *hv_domain_def_format_status(const HvDomainDef *def);
 HvDomainDef *hv_domain_def_copy(const HvDomainDef *def);
+/* def's kept document replaced by the one at root (an edit of a copy of
+ * it), compacted; EIO naming def when it cannot be written. */
+int hv_domain_def_set_doc(HvDomainDef *def, xmlNode *root, GError **err);
 /* A domain document (or a snapshot's or save image's, which hold one) as
  * libvirt formats it without VIR_DOMAIN_XML_SECURE: every <graphics>
  * element's passwd= left out (virDomainGraphicsAuthDefFormatAttr; the

@@ -185,7 +185,6 @@ edit(HvDomainDef *def, Edit fn, unsigned id, const char *cpuset, GError **err)
 					 : NULL;
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
 	g_autoptr(GArray) ids = NULL;
-	char *xml;
 	int r;
 
 	if (!root)
@@ -194,11 +193,7 @@ edit(HvDomainDef *def, Edit fn, unsigned id, const char *cpuset, GError **err)
 	ids = ids_of(root);
 	if ((r = fn(root, ids, id, cpuset, err)) < 0)
 		return r;
-	if (!(xml = hv_xml_compact(root, NULL)))
-		return hv_error_set(err, EIO, "domain '%s': cannot write its definition", def->name);
-	g_free(def->xml);
-	def->xml = xml;
-	return 0;
+	return hv_domain_def_set_doc(def, root, err);
 }
 
 int
@@ -217,4 +212,16 @@ int
 hv_domain_iothread_pin(HvDomainDef *def, unsigned id, const char *cpuset, GError **err)
 {
 	return edit(def, edit_pin, id, cpuset, err);
+}
+
+int
+hv_domain_def_set_doc(HvDomainDef *def, xmlNode *root, GError **err)
+{
+	char *xml = hv_xml_compact(root, NULL);
+
+	if (!xml)
+		return hv_error_set(err, EIO, "domain '%s': cannot write its definition", def->name);
+	g_free(def->xml);
+	def->xml = xml;
+	return 0;
 }

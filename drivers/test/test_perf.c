@@ -81,7 +81,6 @@ states_write(HvDomainDef *def, const guint8 st[NEVENTS], GError **err)
 {
 	g_autoptr(xmlDoc) doc = hv_xml_parse_compact(def->xml, strlen(def->xml), err);
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL, *perf;
-	char *xml;
 
 	if (!root)
 		return -EIO;
@@ -101,11 +100,7 @@ states_write(HvDomainDef *def, const guint8 st[NEVENTS], GError **err)
 		hv_xml_set_prop(e, "name", events[k]);
 		hv_xml_set_prop(e, "enabled", st[k] == ON ? "yes" : "no");
 	}
-	if (!(xml = hv_xml_compact(root, NULL)))
-		return hv_error_set(err, EIO, "domain '%s': cannot write its definition", def->name);
-	g_free(def->xml);
-	def->xml = xml;
-	return 0;
+	return hv_domain_def_set_doc(def, root, err);
 }
 
 int
@@ -178,7 +173,7 @@ period_write(HvDomainDef *def, int period, GError **err)
 	xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
 	xmlNode *bal = root ? hv_xml_path(root, "devices/memballoon") : NULL, *st;
 	g_autofree char *model = bal ? hv_xml_prop(bal, "model") : NULL;
-	char num[16], *xml;
+	char num[16];
 
 	if (!bal || g_strcmp0(model, "none") == 0)
 		return hv_error_set(err, EPROTO, "No memory balloon device configured, can not "
@@ -196,11 +191,7 @@ period_write(HvDomainDef *def, int period, GError **err)
 		else
 			xmlAddChild(bal, st);
 	}
-	if (!(xml = hv_xml_compact(root, NULL)))
-		return hv_error_set(err, EIO, "domain '%s': cannot write its definition", def->name);
-	g_free(def->xml);
-	def->xml = xml;
-	return 0;
+	return hv_domain_def_set_doc(def, root, err);
 }
 
 int

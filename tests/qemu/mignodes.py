@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import pytest
 
 from helpers.peers import hyperfsd_binary
-from helpers.tools import in_own_mounts
+from helpers.tools import in_own_mounts, wait_for
 
 from .conftest import READY
 
@@ -51,10 +51,8 @@ class Nodes:
         self.daemons.append(self.daemon[node])
 
     def wait_daemon(self, node, timeout=20):
-        deadline = time.monotonic() + timeout
-        while self.virsh(node, "version", check=False).returncode:
-            assert time.monotonic() < deadline, f"hyperfsd never answered on {node}"
-            time.sleep(0.1)
+        wait_for(lambda: self.virsh(node, "version", check=False).returncode == 0,
+                 f"hyperfsd answering on {node}", timeout)
 
     def kill_node(self, node, qemu=True):
         """The node dies: its hyperfsd and (qemu) every QEMU it ran, SIGKILL."""
@@ -96,6 +94,23 @@ class Nodes:
             assert time.monotonic() < deadline, f"no {pattern!r} from {name} on {node}:\n" + \
                 self.log(node, name)[-1500:]
             time.sleep(0.05)
+
+    def web2_with_marker(self, marker):
+        """Pool images (a folder) started on both nodes; web2 running on a
+        with its disk a new volume of a's pool, marker written on it at
+        sector 10 (the copy-storage tests' guest)."""
+        for n in "ab":
+            self.virsh(n, "pool-define-as", "images", "dir", "--target",
+                       str(self.tmp / f"images-{n}"))
+            self.virsh(n, "pool-build", "images")
+            self.virsh(n, "pool-start", "images")
+        self.virsh("a", "vol-create-as", "images", "web2.qcow2", "64M", "--format", "qcow2")
+        self.virsh("a", "define", str(self.tmp / "web2.xml"))
+        self.virsh("a", "start", "web2")
+        self.wait_log("a", READY, name="web2")
+        self.say("a", f"printf {marker} | dd of=/dev/vda bs=512 seek=10 conv=fsync,notrunc "
+                 "2>/dev/null; echo WROTE-$((1+1))", name="web2")
+        self.wait_log("a", "WROTE-2", name="web2")
 
     def say(self, node, line, name="web1"):
         """Input on the guest's serial: its pty, from the live XML."""

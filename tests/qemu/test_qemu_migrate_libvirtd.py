@@ -28,7 +28,7 @@ import pytest
 
 from helpers.mount import HyperfsMount
 from helpers.peers import SANDBOX, hyperfsd_binary, libvirtd_unavailable
-from helpers.tools import in_own_mounts
+from helpers.tools import in_own_mounts, wait_for
 
 from .conftest import READY
 from .mignodes import counts
@@ -132,10 +132,9 @@ def peers(tmp_path_factory, guest):
         run(str(SANDBOX), "start", str(lvdir), "--netns", ns["b"], "--listen", ADDR["b"],
             timeout=180)
         p = Peers(tmp, ns, lvdir)
-        deadline = time.monotonic() + 120  # libvirtd probes QEMU's capabilities first
-        while any(p.virsh(n, "version", check=False).returncode for n in "ab"):
-            assert time.monotonic() < deadline, "hyperfsd or libvirtd never answered"
-            time.sleep(0.2)
+        # libvirtd probes QEMU's capabilities first
+        wait_for(lambda: not any(p.virsh(n, "version", check=False).returncode for n in "ab"),
+                 "hyperfsd and libvirtd answering", timeout=120)
         (tmp / "web1-b.xml").write_text(guest_xml(guest, p.console["b"]))
         p.virsh("b", "define", str(tmp / "web1-b.xml"))
         p.virsh("b", "start", "web1")

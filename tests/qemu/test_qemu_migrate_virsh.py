@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from .conftest import READY
 from .mignodes import ADDR, counts, two_nodes
 
 pytestmark = pytest.mark.local_only("its own hyperfsd peers in network namespaces")
@@ -83,18 +82,7 @@ def test_virsh_migrate_copy_storage_all(nodes):
     b's QEMU over NBD between the namespaces (the NBD port travels in the
     migration cookie), and the guest on b reads from its disk what it wrote
     on a."""
-    for n in "ab":
-        nodes.virsh(n, "pool-define-as", "images", "dir", "--target",
-                    str(nodes.tmp / f"images-{n}"))
-        nodes.virsh(n, "pool-build", "images")
-        nodes.virsh(n, "pool-start", "images")
-    nodes.virsh("a", "vol-create-as", "images", "web2.qcow2", "64M", "--format", "qcow2")
-    nodes.virsh("a", "define", str(nodes.tmp / "web2.xml"))
-    nodes.virsh("a", "start", "web2")
-    nodes.wait_log("a", READY, name="web2")
-    nodes.say("a", "printf DISK$((6*7))Y | dd of=/dev/vda bs=512 seek=10 conv=fsync,notrunc "
-              "2>/dev/null; echo WROTE-$((1+1))", name="web2")
-    nodes.wait_log("a", "WROTE-2", name="web2")
+    nodes.web2_with_marker("DISK$((6*7))Y")
     nodes.virsh("a", "migrate", "--live", "--persistent", "--undefinesource",
                 "--copy-storage-all", "web2", nodes.uri["b"], "--migrateuri",
                 f"tcp://{ADDR['b']}")
